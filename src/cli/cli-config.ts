@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '../core/config.js';
+
+/** The package's own default configuration, wherever the package is installed. */
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
+
+export interface CliConfigFlags {
+  config?: string;
+  store?: string;
+  port?: string;
+  host?: string;
+}
+
+/**
+ * Configuration for a CLI command: the defaults, then RAG_CONFIG's file, then --config's, then RAG_* variables,
+ * then the command's flags. The one place the CLI reads the environment.
+ */
+export function cliConfig(flags: CliConfigFlags, extra: Record<string, unknown> = {}): Config {
+  const env = process.env;
+  const files = [DEFAULT_CONFIG_PATH];
+  if (env['RAG_CONFIG']) files.push(env['RAG_CONFIG']);
+  if (flags.config) files.push(flags.config);
+  for (const f of files) if (!existsSync(f)) throw new Error(`config file not found: ${f}`);
+  const server: Record<string, unknown> = {};
+  if (flags.port !== undefined) server['port'] = Number(flags.port);
+  if (flags.host !== undefined) server['host'] = flags.host;
+  const overrides: Record<string, unknown> = { ...extra };
+  if (Object.keys(server).length > 0) overrides['server'] = server;
+  if (flags.store !== undefined) overrides['store'] = { path: flags.store };
+  return loadConfig({ files, env, overrides });
+}

@@ -1,0 +1,98 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Every setting the server knows; unknown keys are rejected so a typo never goes unnoticed. */
+const Strict = { additionalProperties: false } as const;
+
+export const PipelineConfigSchema = Type.Object(
+  {
+    kind: Type.Literal('sequential'),
+    description: Type.Optional(Type.String()),
+    /** Chunks fetched from the retriever before reranking. */
+    retrieveK: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    reranker: Type.Union([Type.Literal('none'), Type.Literal('lexical')], { default: 'lexical' }),
+    /** Chunks kept after reranking, before budgeted selection. */
+    rerankK: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+    /** Token budget of the context handed to the reader. */
+    contextTokens: Type.Integer({ minimum: 32, maximum: 32768, default: 1200 }),
+    /** Normalised entropy above which the pipeline abstains rather than guess. */
+    abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
+  },
+  Strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+        logLevel: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+        /** Largest request body in bytes; document batches are the big ones. */
+        bodyLimitBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+        requestTimeoutMs: Type.Integer({ minimum: 100, default: 30000 }),
+        docs: Type.Boolean({ default: true }),
+      },
+      Strict,
+    ),
+    store: Type.Object(
+      {
+        /** SQLite file; ":memory:" for a throw-away index. */
+        path: Type.String({ minLength: 1, default: 'data/rag.db' }),
+      },
+      Strict,
+    ),
+    chunking: Type.Object(
+      {
+        /** Characters per chunk: about 300 tokens of English, a common RAG passage size. */
+        chunkSize: Type.Integer({ minimum: 100, maximum: 20000, default: 1200 }),
+        chunkOverlap: Type.Integer({ minimum: 0, maximum: 5000, default: 150 }),
+      },
+      Strict,
+    ),
+    retrieval: Type.Object(
+      {
+        bm25: Type.Object(
+          {
+            /** "memory": postings held in RAM with MaxScore pruning (fast); "fts5": SQLite's bm25() (no load time). */
+            engine: Type.Union([Type.Literal('memory'), Type.Literal('fts5')], { default: 'memory' }),
+            /** Lucene/Anserini defaults, not tuned to any data set. */
+            k1: Type.Number({ minimum: 0, maximum: 10, default: 0.9 }),
+            b: Type.Number({ minimum: 0, maximum: 1, default: 0.4 }),
+            /** Longer queries keep their highest-weighted terms only, so a pasted paragraph stays fast. */
+            maxQueryTerms: Type.Integer({ minimum: 1, maximum: 1024, default: 64 }),
+          },
+          Strict,
+        ),
+      },
+      Strict,
+    ),
+    limits: Type.Object(
+      {
+        maxQueryChars: Type.Integer({ minimum: 16, default: 4096 }),
+        maxK: Type.Integer({ minimum: 1, default: 1000 }),
+        maxBatchDocuments: Type.Integer({ minimum: 1, default: 10000 }),
+        maxDocumentChars: Type.Integer({ minimum: 1, default: 5_000_000 }),
+      },
+      Strict,
+    ),
+    defaultPipeline: Type.String({ minLength: 1, default: 'default' }),
+    pipelines: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), PipelineConfigSchema, {
+      default: {},
+    }),
+    bootstrap: Type.Object(
+      {
+        /** When the index is empty at start-up, ingest these paths first (relative to the working directory). */
+        ingestOnEmpty: Type.Boolean({ default: true }),
+        paths: Type.Array(Type.String({ minLength: 1 }), { default: ['README.md', 'docs'] }),
+      },
+      Strict,
+    ),
+  },
+  Strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type PipelineConfig = Static<typeof PipelineConfigSchema>;

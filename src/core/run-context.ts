@@ -1,0 +1,73 @@
+import { RagError } from './errors.js';
+import { Trace, type Span } from './trace.js';
+
+/** The subset of a logger the stages use; Fastify's pino logger and console both fit. */
+export interface StageLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+const silentLogger: StageLogger = { debug: () => undefined, warn: () => undefined };
+
+export interface RunContextOptions {
+  signal?: AbortSignal;
+  /** Milliseconds from now after which every stage stops. */
+  timeoutMs?: number;
+  log?: StageLogger;
+  trace?: Trace;
+}
+
+/**
+ * What every stage of one request shares: the abort signal, the deadline, the trace and the logger.
+ * Stages call `span()` so their time is recorded, and `check()` between units of work so an aborted or expired
+ * request stops promptly.
+ */
+export class RunContext {
+  readonly signal: AbortSignal;
+  readonly deadline: number;
+  readonly trace: Trace;
+  readonly log: StageLogger;
+
+  constructor(options: RunContextOptions = {}) {
+    const signals: AbortSignal[] = [];
+    if (options.signal) signals.push(options.signal);
+    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
+    this.signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
+    this.deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Number.POSITIVE_INFINITY;
+    this.trace = options.trace ?? new Trace();
+    this.log = options.log ?? silentLogger;
+  }
+
+  /** Milliseconds left before the deadline (Infinity when there is none). */
+  remainingMs(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** Throws a coded error when the request was aborted or its deadline passed. */
+  check(stage?: string): void {
+    if (Date.now() >= this.deadline) {
+      throw new RagError('DEADLINE_EXCEEDED', `deadline exceeded${stage ? ` during ${stage}` : ''}`);
+    }
+    if (this.signal.aborted) {
+      const reason: unknown = this.signal.reason;
+      if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+        throw new RagError('DEADLINE_EXCEEDED', `deadline exceeded${stage ? ` during ${stage}` : ''}`);
+      }
+      throw new RagError('ABORTED', `request aborted${stage ? ` during ${stage}` : ''}`);
+    }
+  }
+
+  /** Runs one stage: checks the signal first, times it, and records a span even when it throws. */
+  async span<T>(name: string, fn: () => Promise<T> | T, attrs?: (result: T) => Span['attrs']): Promise<T> {
+    this.check(name);
+    const start = this.trace.now();
+    try {
+      const result = await fn();
+      this.trace.record(name, start, attrs?.(result));
+      return result;
+    } catch (err) {
+      this.trace.record(name, start, { error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+  }
+}

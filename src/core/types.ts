@@ -1,0 +1,121 @@
+/** Shared contracts between components (DESIGN.md, "Contracts"). Fusion and deduplication key on chunk ids. */
+
+export type Metadata = Record<string, string | number | boolean | null>;
+
+export interface Chunk {
+  id: string;
+  docId: string;
+  title?: string;
+  text: string;
+  headingPath?: string[];
+  meta?: Metadata;
+}
+
+export interface ScoredChunk extends Chunk {
+  score: number;
+  /** Which retriever or reranker produced the score, e.g. "bm25". */
+  source: string;
+}
+
+/** A node of a document's structure tree: the document, its sections and subsections, and their paragraphs. */
+export interface StructureNode {
+  kind: 'document' | 'section' | 'paragraph';
+  /** Heading for sections, the title for the document; absent on paragraphs. */
+  title?: string;
+  /** Paragraph text; absent on the document and sections. */
+  text?: string;
+  /** Heading depth: 0 for the document, 1.. for sections; paragraphs take their parent's depth. */
+  level: number;
+  children: StructureNode[];
+}
+
+export type DocumentFormat = 'text' | 'markdown' | 'html';
+
+/** A document as it arrives, before structuring and chunking. */
+export interface DocumentInput {
+  id: string;
+  title?: string;
+  text: string;
+  format?: DocumentFormat;
+  meta?: Metadata;
+}
+
+export interface StoredDocument {
+  id: string;
+  title: string;
+  format: DocumentFormat;
+  meta: Metadata;
+  structure: StructureNode;
+  chunkCount: number;
+  updatedAt: string;
+}
+
+export interface Correction {
+  from: string;
+  to: string;
+}
+
+/** What query understanding makes of the user's text; every pipeline runs from a plan. */
+export interface QueryPlan {
+  original: string;
+  corrected: string;
+  corrections: Correction[];
+  subQueries: string[];
+}
+
+export interface RetrieveOptions {
+  k: number;
+  filter?: MetadataFilter;
+}
+
+/** Exact-match filter on document metadata (and `docId`); every listed key must match. */
+export type MetadataFilter = Record<string, string | number | boolean>;
+
+/** A passage handed to a reader or generator: a chunk (or refined part of a document) with its rank score. */
+export interface Passage {
+  chunkId: string;
+  docId: string;
+  title?: string;
+  headingPath?: string[];
+  text: string;
+  score: number;
+  tokens: number;
+}
+
+/** Where an answer came from: `n` is the 1-based [n] marker, pointing at a passage. */
+export interface Citation {
+  n: number;
+  chunkId: string;
+  docId: string;
+  title?: string;
+  headingPath?: string[];
+}
+
+export interface Candidate {
+  text: string;
+  prob: number;
+  /** 1-based passage numbers (the [n] of `Citation`) that support the candidate. */
+  citations: number[];
+}
+
+export interface ReaderResult {
+  candidates: Candidate[];
+  /** Shannon entropy (nats) of the candidate distribution. */
+  entropy: number;
+  /** Entropy divided by its maximum, log(number of candidates): 0 certain, 1 uniform. */
+  normalizedEntropy: number;
+}
+
+export interface PipelineResult {
+  pipeline: string;
+  answer: string;
+  /** Probability of the chosen answer under the pipeline's own distribution. */
+  confidence: number;
+  candidates: Candidate[];
+  entropy: number;
+  normalizedEntropy: number;
+  passages: Passage[];
+  citations: Citation[];
+  /** True when nothing relevant was found and the answer says so rather than guess. */
+  abstained: boolean;
+}

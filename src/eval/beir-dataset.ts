@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RagError } from '../core/errors.js';
+
+export interface BeirQuery {
+  id: string;
+  text: string;
+}
+
+export interface BeirDataset {
+  dir: string;
+  corpusPath: string;
+  queries: BeirQuery[];
+  /** query id -> (document id -> grade) */
+  qrels: Map<string, Map<string, number>>;
+}
+
+/** Loads a BEIR folder's queries and one split's qrels (the corpus is streamed by the ingestion code). */
+export function loadBeirDataset(dir: string, split = 'test'): BeirDataset {
+  const corpusPath = join(dir, 'corpus.jsonl');
+  const queriesPath = join(dir, 'queries.jsonl');
+  const qrelsPath = join(dir, 'qrels', `${split}.tsv`);
+  for (const path of [corpusPath, queriesPath, qrelsPath]) {
+    if (!existsSync(path)) throw new RagError('NOT_FOUND', `not a BEIR dataset folder: ${path} is missing`);
+  }
+  const qrels = new Map<string, Map<string, number>>();
+  readFileSync(qrelsPath, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const cols = line.trim().split('\t');
+      if (cols.length < 3 || (i === 0 && cols[0] === 'query-id')) return;
+      const [qid, docId, grade] = cols as [string, string, string];
+      let rel = qrels.get(qid);
+      if (!rel) qrels.set(qid, (rel = new Map()));
+      rel.set(docId, Number(grade));
+    });
+  const queries: BeirQuery[] = [];
+  for (const line of readFileSync(queriesPath, 'utf8').split('\n')) {
+    if (line.trim().length === 0) continue;
+    const row = JSON.parse(line) as { _id?: unknown; id?: unknown; text?: unknown };
+    const id = String(row._id ?? row.id);
+    if (qrels.has(id) && typeof row.text === 'string') queries.push({ id, text: row.text });
+  }
+  return { dir, corpusPath, queries, qrels };
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
+import { RunContext } from '../core/run-context.js';
+import { Bm25Retriever } from '../retrievers/bm25-retriever.js';
+import { readDocumentBatches } from '../store/document-sources.js';
+import { Ingestor } from '../store/ingestor.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { loadBeirDataset } from './beir-dataset.js';
+import { mean, mrrAt, ndcgAt, percentile, recallAt } from './metrics.js';
+
+export interface RetrievalEvalReport {
+  dataset: string;
+  split: string;
+  'ndcg@10': number;
+  'recall@100': number;
+  'mrr@10': number;
+  queries: number;
+  latency_ms: { p50: number; p95: number };
+  documents: number;
+  chunks: number;
+  ingest_docs_per_s: number;
+}
+
+export interface EvalProgress {
+  phase: 'ingest' | 'index' | 'query';
+  done: number;
+  total?: number;
+}
+
+/** Chunks fetched per wanted document: a document's score is its best chunk's, so ask for some spare. */
+const CHUNKS_PER_DOC = 3;
+
+/**
+ * Indexes a BEIR corpus into a fresh temporary store with the configured defaults, runs every query that has a
+ * judgement, and scores the document ranking (best chunk per document). A hit whose id is the query's own id
+ * is ignored, as BEIR does.
+ */
+export async function evaluateRetrieval(
+  config: Config,
+  datasetDir: string,
+  split: string,
+  onProgress: (p: EvalProgress) => void = () => undefined,
+): Promise<RetrievalEvalReport> {
+  const dataset = loadBeirDataset(datasetDir, split);
+  const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
+  const store = new SqliteStore(join(dir, 'eval.db'));
+  try {
+    const ingestor = new Ingestor(store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
+    const started = performance.now();
+    let documents = 0;
+    for await (const batch of readDocumentBatches([dataset.corpusPath], { batchSize: 1000 })) {
+      documents += (await ingestor.ingest(batch)).documents;
+      onProgress({ phase: 'ingest', done: documents });
+    }
+    const ingestSeconds = (performance.now() - started) / 1000;
+
+    const retriever = new Bm25Retriever(store, config.retrieval.bm25);
+    retriever.warm((done) => onProgress({ phase: 'index', done }));
+
+    const ndcg: number[] = [];
+    const recall: number[] = [];
+    const mrr: number[] = [];
+    const latency: number[] = [];
+    for (const [i, query] of dataset.queries.entries()) {
+      const t0 = performance.now();
+      const hits = await retriever.retrieve(query.text, { k: 100 * CHUNKS_PER_DOC }, new RunContext());
+      latency.push(performance.now() - t0);
+      const ranked: string[] = [];
+      const seen = new Set<string>([query.id]);
+      for (const hit of hits) {
+        if (seen.has(hit.docId)) continue;
+        seen.add(hit.docId);
+        ranked.push(hit.docId);
+      }
+      const rel = dataset.qrels.get(query.id) ?? new Map<string, number>();
+      ndcg.push(ndcgAt(ranked, rel, 10));
+      recall.push(recallAt(ranked, rel, 100));
+      mrr.push(mrrAt(ranked, rel, 10));
+      if ((i + 1) % 50 === 0 || i + 1 === dataset.queries.length) {
+        onProgress({ phase: 'query', done: i + 1, total: dataset.queries.length });
+      }
+    }
+    const round = (x: number, d = 4): number => Number(x.toFixed(d));
+    return {
+      dataset: datasetDir,
+      split,
+      'ndcg@10': round(mean(ndcg)),
+      'recall@100': round(mean(recall)),
+      'mrr@10': round(mean(mrr)),
+      queries: dataset.queries.length,
+      latency_ms: { p50: round(percentile(latency, 50), 3), p95: round(percentile(latency, 95), 3) },
+      documents,
+      chunks: store.counts().chunks,
+      ingest_docs_per_s: Math.round(documents / ingestSeconds),
+    };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,45 @@
+import type { PipelineConfig } from '../core/config.js';
+import { RagError } from '../core/errors.js';
+import type { ExtractiveReader } from '../models/extractive-reader.js';
+import type { Reranker } from '../rerankers/reranker.js';
+import type { Retriever } from '../retrievers/retriever.js';
+import type { Pipeline } from './pipeline.js';
+import { SequentialPipeline } from './sequential-pipeline.js';
+
+export interface PipelineComponents {
+  retriever: Retriever;
+  rerankers: ReadonlyMap<string, Reranker>;
+  reader: ExtractiveReader;
+}
+
+/** Pipelines by name, built from configuration; a request names one or gets the default. */
+export class PipelineRegistry {
+  private readonly pipelines = new Map<string, Pipeline>();
+
+  constructor(
+    configs: Record<string, PipelineConfig>,
+    readonly defaultName: string,
+    components: PipelineComponents,
+  ) {
+    for (const [name, config] of Object.entries(configs)) this.pipelines.set(name, build(name, config, components));
+  }
+
+  get(name?: string): Pipeline {
+    const key = name ?? this.defaultName;
+    const pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      throw new RagError('UNKNOWN_PIPELINE', `unknown pipeline "${key}"; configured: ${this.names().join(', ')}`);
+    }
+    return pipeline;
+  }
+
+  names(): string[] {
+    return [...this.pipelines.keys()];
+  }
+}
+
+function build(name: string, config: PipelineConfig, components: PipelineComponents): Pipeline {
+  const reranker = config.reranker === 'none' ? null : components.rerankers.get(config.reranker);
+  if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
+  return new SequentialPipeline(name, config, { retriever: components.retriever, reranker, reader: components.reader });
+}

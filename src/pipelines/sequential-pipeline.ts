@@ -1,0 +1,69 @@
+import type { PipelineConfig } from '../core/config.js';
+import type { RunContext } from '../core/run-context.js';
+import type { Citation, Passage, PipelineResult, QueryPlan } from '../core/types.js';
+import type { ExtractiveReader } from '../models/extractive-reader.js';
+import { selectWithinBudget } from '../refiner/budget-selector.js';
+import type { Reranker } from '../rerankers/reranker.js';
+import type { Retriever } from '../retrievers/retriever.js';
+import { Pipeline, type PipelineRunOptions } from './pipeline.js';
+
+export interface SequentialPipelineDeps {
+  retriever: Retriever;
+  reranker: Reranker | null;
+  reader: ExtractiveReader;
+}
+
+export const NO_ANSWER = 'I could not find an answer to that in the indexed documents.';
+
+/** The base pipeline: retrieve -> rerank (optional) -> budgeted context -> read -> answer with citations. */
+export class SequentialPipeline extends Pipeline {
+  readonly kind = 'sequential';
+
+  constructor(
+    name: string,
+    private readonly config: PipelineConfig,
+    private readonly deps: SequentialPipelineDeps,
+  ) {
+    super(name);
+  }
+
+  protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
+    const { retriever, reranker, reader } = this.deps;
+    const retrieveOptions = options.filter ? { k: options.k ?? this.config.retrieveK, filter: options.filter } : { k: options.k ?? this.config.retrieveK };
+    const hits = await retriever.retrieve(plan.corrected, retrieveOptions, ctx);
+    const ranked = reranker
+      ? await reranker.rerank(plan.corrected, hits, { k: this.config.rerankK }, ctx)
+      : hits.slice(0, this.config.rerankK);
+    const budget = options.contextTokens ?? this.config.contextTokens;
+    const passages = await ctx.span('select.budget', () => selectWithinBudget(ranked, budget), (p) => ({
+      passages: p.length,
+      tokens: p.reduce((s, x) => s + x.tokens, 0),
+      budget,
+    }));
+    const read = await reader.answer(plan.corrected, passages, ctx);
+    const best = read.candidates[0];
+    const abstained = best === undefined || read.normalizedEntropy > this.config.abstainAbove;
+    return {
+      pipeline: this.name,
+      answer: abstained ? NO_ANSWER : best.text,
+      confidence: best?.prob ?? 0,
+      candidates: read.candidates,
+      entropy: read.entropy,
+      normalizedEntropy: read.normalizedEntropy,
+      passages,
+      citations: abstained ? [] : citationsOf(best.citations, passages),
+      abstained,
+    };
+  }
+}
+
+function citationsOf(numbers: number[], passages: Passage[]): Citation[] {
+  return numbers.flatMap((n) => {
+    const p = passages[n - 1];
+    if (!p) return [];
+    const citation: Citation = { n, chunkId: p.chunkId, docId: p.docId };
+    if (p.title !== undefined) citation.title = p.title;
+    if (p.headingPath !== undefined) citation.headingPath = p.headingPath;
+    return [citation];
+  });
+}

@@ -1,0 +1,66 @@
+import { analyze } from '../core/analyzer.js';
+import type { ScoredChunk } from '../core/types.js';
+import { Reranker } from './reranker.js';
+
+/**
+ * A model-free reranker over features a first-stage BM25 score ignores: how many of the query's distinct terms a
+ * chunk covers (weighted by their rarity within the candidates) and how close together they occur. The BM25
+ * score, min-max normalised, stays the main signal so the reranker refines rather than overturns the ranking.
+ */
+export class LexicalReranker extends Reranker {
+  readonly name = 'lexical';
+
+  protected doRerank(query: string, chunks: ScoredChunk[], options: { k: number }): ScoredChunk[] {
+    const queryTerms = [...new Set(analyze(query))];
+    if (queryTerms.length === 0 || chunks.length === 0) return chunks.slice(0, options.k);
+    const docs = chunks.map((c) => analyze(`${c.title ?? ''} ${(c.headingPath ?? []).join(' ')} ${c.text}`));
+
+    // Rarity among the candidates: a term every candidate has does not discriminate between them.
+    const weight = new Map<string, number>();
+    for (const t of queryTerms) {
+      const df = docs.reduce((n, d) => n + (d.includes(t) ? 1 : 0), 0);
+      weight.set(t, Math.log(1 + (chunks.length + 1) / (df + 0.5)));
+    }
+    const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
+
+    const scores = chunks.map((c) => c.score);
+    const min = Math.min(...scores);
+    const span = Math.max(...scores) - min || 1;
+
+    const rescored = chunks.map((chunk, i) => {
+      const terms = docs[i] ?? [];
+      const present = queryTerms.filter((t) => terms.includes(t));
+      const coverage = present.reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
+      const proximity = present.length >= 2 ? windowScore(terms, new Set(present)) : 0;
+      const first = (chunk.score - min) / span;
+      return { ...chunk, score: 0.6 * first + 0.3 * coverage + 0.1 * proximity, source: this.name };
+    });
+    return rescored.sort((a, b) => b.score - a.score).slice(0, options.k);
+  }
+}
+
+/** 1 when all present query terms occur within a window as short as their number, falling with the window. */
+function windowScore(terms: string[], wanted: Set<string>): number {
+  const counts = new Map<string, number>();
+  let have = 0;
+  let best = Number.POSITIVE_INFINITY;
+  let left = 0;
+  for (let right = 0; right < terms.length; right++) {
+    const t = terms[right] as string;
+    if (!wanted.has(t)) continue;
+    const c = (counts.get(t) ?? 0) + 1;
+    counts.set(t, c);
+    if (c === 1) have++;
+    while (have === wanted.size) {
+      best = Math.min(best, right - left + 1);
+      const l = terms[left] as string;
+      if (wanted.has(l)) {
+        const lc = (counts.get(l) ?? 0) - 1;
+        counts.set(l, lc);
+        if (lc === 0) have--;
+      }
+      left++;
+    }
+  }
+  return Number.isFinite(best) ? wanted.size / best : 0;
+}

@@ -1,0 +1,91 @@
+import { analyze } from '../core/analyzer.js';
+import type { RunContext } from '../core/run-context.js';
+import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
+import type { IndexableChunk, SqliteStore, StoreChange } from '../store/sqlite-store.js';
+import { Bm25Index, type Bm25Hit } from './bm25-index.js';
+import { ftsMatchExpression } from './fts-query.js';
+import { Retriever } from './retriever.js';
+
+export interface Bm25RetrieverOptions {
+  engine: 'memory' | 'fts5';
+  k1: number;
+  b: number;
+  maxQueryTerms: number;
+}
+
+/** The text a chunk is indexed under: its document title and heading path give it context. */
+const indexedTerms = (c: IndexableChunk): string[] => analyze(`${c.title}\n${c.headingPath.join('\n')}\n${c.text}`);
+
+/**
+ * BM25 over the embedded store. The "memory" engine keeps postings in RAM (built from the store at first use,
+ * then updated on every committed batch); the "fts5" engine asks SQLite's FTS5 index and needs no load time.
+ */
+export class Bm25Retriever extends Retriever {
+  readonly name = 'bm25';
+  private index: Bm25Index | null = null;
+  private seenDataVersion = -1;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly options: Bm25RetrieverOptions,
+  ) {
+    super();
+    this.unsubscribe = store.onChange((change) => this.apply(change));
+  }
+
+  /** Builds the in-memory index now rather than on the first query; returns the number of chunks indexed. */
+  warm(onProgress?: (done: number) => void): number {
+    if (this.options.engine !== 'memory') return 0;
+    return this.memoryIndex(onProgress).size;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  protected doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): ScoredChunk[] {
+    ctx.check('retrieve');
+    const allow = options.filter ? this.store.rowidsMatching(options.filter) : undefined;
+    const hits = this.options.engine === 'memory' ? this.searchMemory(query, options.k, allow) : this.searchFts(query, options.k, allow);
+    const chunks = this.store.chunksByRowid(hits.map((h) => h.key));
+    const scoreOf = new Map(hits.map((h) => [h.key, h.score]));
+    return chunks.map(({ rowid, ...chunk }) => ({ ...chunk, score: scoreOf.get(rowid) ?? 0, source: this.name }));
+  }
+
+  private searchMemory(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
+    const options: { maxTerms: number; allow?: Set<number> } = { maxTerms: this.options.maxQueryTerms };
+    if (allow) options.allow = allow;
+    return this.memoryIndex().search(analyze(query), k, options);
+  }
+
+  private searchFts(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
+    const match = ftsMatchExpression(query, this.options.maxQueryTerms);
+    if (match === null) return [];
+    // A filter can drop many of the best rows, so ask for more and cut after filtering.
+    const rows = this.store.ftsSearch(match, allow ? Math.max(k * 10, 1000) : k);
+    const kept = allow ? rows.filter((r) => allow.has(r.rowid)) : rows;
+    return kept.slice(0, k).map((r) => ({ key: r.rowid, score: r.score }));
+  }
+
+  private memoryIndex(onProgress?: (done: number) => void): Bm25Index {
+    // Another process (e.g. `rag ingest`) committed: rebuild from the store rather than serve stale postings.
+    const dataVersion = this.store.dataVersion();
+    if (this.index && dataVersion === this.seenDataVersion) return this.index;
+    const index = new Bm25Index({ k1: this.options.k1, b: this.options.b });
+    let done = 0;
+    for (const chunk of this.store.allChunks()) {
+      index.add(chunk.rowid, indexedTerms(chunk));
+      if (++done % 5000 === 0) onProgress?.(done);
+    }
+    this.index = index;
+    this.seenDataVersion = dataVersion;
+    return index;
+  }
+
+  private apply(change: StoreChange): void {
+    if (!this.index) return;
+    for (const chunk of change.removed) this.index.remove(chunk.rowid, indexedTerms(chunk));
+    for (const chunk of change.added) this.index.add(chunk.rowid, indexedTerms(chunk));
+  }
+}

@@ -1,0 +1,82 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { isRagError } from '../../core/errors.js';
+import type { ErrorResponse } from '../schemas/common.js';
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  499: 'Client Closed Request',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** Fastify's own error codes, mapped to ours so clients see one vocabulary. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** The one error handler: every failure becomes `{statusCode, code, error, message, requestId}`. */
+export const errorHandler = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    let statusCode = 500;
+    let code = 'INTERNAL';
+    let message = 'internal error';
+    let details: Record<string, unknown> | undefined;
+    if (isRagError(err)) {
+      statusCode = err.statusCode;
+      code = err.code;
+      message = err.message;
+      details = err.details;
+    } else if (err.validation) {
+      statusCode = 400;
+      code = 'VALIDATION';
+      message = validationMessage(err);
+    } else if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      statusCode = 400;
+      code = 'BAD_REQUEST';
+      message = `body is not valid JSON: ${err.message}`;
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      statusCode = err.statusCode;
+      code = FASTIFY_CODES[err.code] ?? 'BAD_REQUEST';
+      message = err.message;
+    }
+    if (statusCode >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code, message }, 'request rejected');
+    const body: ErrorResponse = { statusCode, code, error: REASON[statusCode] ?? 'Error', message, requestId: request.id };
+    if (details) body.details = details;
+    return reply.status(statusCode).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorResponse = {
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      requestId: request.id,
+    };
+    return reply.status(404).send(body);
+  });
+});
+
+/** "body/k must be <= 1000" -> "k: must be <= 1000"; names the field a client got wrong. */
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (!first) return err.message;
+  const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const extra = first.params as Record<string, unknown>;
+  if (first.keyword === 'additionalProperties') {
+    return `${path ? `${path}: ` : ''}unknown field "${String(extra['additionalProperty'])}"`;
+  }
+  if (first.keyword === 'required') return `${path ? `${path}.` : ''}${String(extra['missingProperty'])}: is required`;
+  return `${path || err.validationContext || 'body'}: ${first.message ?? 'is invalid'}`;
+}

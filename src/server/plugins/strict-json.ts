@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { RagError } from '../../core/errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON bodies must be valid UTF-8: Node would silently turn bad bytes into U+FFFD, storing text the client never
+ * sent. Parsing itself stays Fastify's (prototype-poisoning safe).
+ */
+export const strictJson = fp(async (app: FastifyInstance) => {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(new RagError('BAD_REQUEST', 'body is not valid UTF-8'), undefined);
+      return;
+    }
+    if (text.trim().length === 0) {
+      done(new RagError('BAD_REQUEST', 'body is empty; expected a JSON object'), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+});

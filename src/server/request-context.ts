@@ -1,0 +1,18 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RunContext } from '../core/run-context.js';
+
+/**
+ * A RunContext for one HTTP request: its deadline is the smaller of the server's and the client's, and it is
+ * aborted when the client goes away before the answer is sent, so no work continues for nobody.
+ */
+export function contextFor(request: FastifyRequest, reply: FastifyReply, serverTimeoutMs: number, clientTimeoutMs?: number): RunContext {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  return new RunContext({
+    signal: controller.signal,
+    timeoutMs: Math.min(serverTimeoutMs, clientTimeoutMs ?? serverTimeoutMs),
+    log: request.log,
+  });
+}

@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Shapes shared by several routes; they type the handlers and document the API at once. */
+
+export const ErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String({ description: 'Stable machine-readable error code' }),
+    error: Type.String(),
+    message: Type.String({ description: 'What was wrong, naming the offending field' }),
+    requestId: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { $id: 'ErrorResponse' },
+);
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+export const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+
+export const MetadataFilter = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Scalar, {
+  description: 'Exact match on document metadata keys, or "docId"; all keys must match',
+  maxProperties: 32,
+});
+
+export const SpanSchema = Type.Object({
+  name: Type.String(),
+  at: Type.Number({ description: 'Start, ms from the request start' }),
+  ms: Type.Number({ description: 'Duration in ms' }),
+  attrs: Type.Optional(Type.Record(Type.String(), Scalar)),
+});
+
+export const TraceSchema = Type.Object({ totalMs: Type.Number(), spans: Type.Array(SpanSchema) });
+
+export const PlanSchema = Type.Object({
+  original: Type.String(),
+  corrected: Type.String(),
+  corrections: Type.Array(Type.Object({ from: Type.String(), to: Type.String() })),
+  subQueries: Type.Array(Type.String()),
+});
+
+const chunkFields = {
+  id: Type.String(),
+  docId: Type.String(),
+  title: Type.Optional(Type.String()),
+  headingPath: Type.Optional(Type.Array(Type.String())),
+  text: Type.String(),
+};
+
+export const HitSchema = Type.Object({ ...chunkFields, score: Type.Number(), source: Type.String() });
+
+export const PassageSchema = Type.Object({
+  chunkId: Type.String(),
+  docId: Type.String(),
+  title: Type.Optional(Type.String()),
+  headingPath: Type.Optional(Type.Array(Type.String())),
+  text: Type.String(),
+  score: Type.Number(),
+  tokens: Type.Integer(),
+});
+
+export const CitationSchema = Type.Object({
+  n: Type.Integer({ description: 'The [n] marker: 1-based index into passages' }),
+  chunkId: Type.String(),
+  docId: Type.String(),
+  title: Type.Optional(Type.String()),
+  headingPath: Type.Optional(Type.Array(Type.String())),
+});
+
+export const CandidateSchema = Type.Object({
+  text: Type.String(),
+  prob: Type.Number(),
+  citations: Type.Array(Type.Integer()),
+});
+
+/** The question field, bounded so a pasted megabyte is refused with a reason. */
+export const queryField = (maxQueryChars: number) =>
+  Type.String({ minLength: 1, maxLength: maxQueryChars, description: 'The question, in plain words' });
+
+/** How many chunks to retrieve, bounded by configuration. */
+export const kField = (maxK: number, description: string) => Type.Integer({ minimum: 1, maximum: maxK, description });

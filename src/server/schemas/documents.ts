@@ -1,0 +1,44 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Scalar } from './common.js';
+
+export const documentsBodySchema = (limits: { maxBatchDocuments: number; maxDocumentChars: number }) =>
+  Type.Object(
+    {
+      documents: Type.Array(
+        Type.Object(
+          {
+            id: Type.String({ minLength: 1, maxLength: 512 }),
+            title: Type.Optional(Type.String({ maxLength: 2048 })),
+            text: Type.String({ maxLength: limits.maxDocumentChars }),
+            format: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('markdown'), Type.Literal('html')])),
+            meta: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.Union([Scalar, Type.Null()]))),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: limits.maxBatchDocuments },
+      ),
+    },
+    { additionalProperties: false },
+  );
+export type DocumentsBody = Static<ReturnType<typeof documentsBodySchema>>;
+
+export const IngestResponseSchema = Type.Object({
+  documents: Type.Integer({ description: 'Documents stored (inserted or replaced)' }),
+  chunks: Type.Integer(),
+  version: Type.Integer({ description: 'Index version after this batch' }),
+  trace: Type.Object({ totalMs: Type.Number(), spans: Type.Array(Type.Unknown()) }),
+});
+
+export const DocumentIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) });
+
+export const StoredDocumentSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  format: Type.String(),
+  meta: Type.Record(Type.String(), Type.Union([Scalar, Type.Null()])),
+  structure: Type.Unknown({
+    description: 'Tree of {kind: document|section|paragraph, title?, text?, level, children[]}',
+  }),
+  chunkCount: Type.Integer(),
+  updatedAt: Type.String(),
+});

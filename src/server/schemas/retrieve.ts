@@ -1,0 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { HitSchema, MetadataFilter, PlanSchema, TraceSchema, kField, queryField } from './common.js';
+
+export const retrieveBodySchema = (limits: { maxQueryChars: number; maxK: number }) => {
+  return Type.Object(
+    {
+      query: queryField(limits.maxQueryChars),
+      k: Type.Optional(kField(limits.maxK, 'Chunks to return (default 10)')),
+      filter: Type.Optional(MetadataFilter),
+      timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+    },
+    { additionalProperties: false },
+  );
+};
+export type RetrieveBody = Static<ReturnType<typeof retrieveBodySchema>>;
+
+export const RetrieveResponseSchema = Type.Object({
+  plan: PlanSchema,
+  hits: Type.Array(HitSchema),
+  trace: TraceSchema,
+});

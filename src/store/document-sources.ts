@@ -1,0 +1,114 @@
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { RagError } from '../core/errors.js';
+import type { DocumentFormat, DocumentInput, Metadata } from '../core/types.js';
+
+const FORMATS: Record<string, DocumentFormat | 'jsonl'> = {
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.mdx': 'markdown',
+  '.html': 'html',
+  '.htm': 'html',
+  '.txt': 'text',
+  '.text': 'text',
+  '.rst': 'text',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+
+/** Files under the given paths (folders walked recursively, hidden entries skipped) that we know how to read. */
+export async function listSourceFiles(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (path: string): Promise<void> => {
+    const info = await stat(path).catch(() => null);
+    if (!info) throw new RagError('NOT_FOUND', `no such file or folder: ${path}`);
+    if (info.isDirectory()) {
+      const entries = (await readdir(path)).filter((e) => !e.startsWith('.') && e !== 'node_modules').sort();
+      for (const entry of entries) {
+        const child = join(path, entry);
+        const childInfo = await stat(child).catch(() => null);
+        if (childInfo?.isDirectory() || FORMATS[extname(entry).toLowerCase()]) await visit(child);
+      }
+    } else if (FORMATS[extname(path).toLowerCase()]) out.push(path);
+    else throw new RagError('BAD_REQUEST', `unsupported file type: ${path} (known: ${Object.keys(FORMATS).join(' ')})`);
+  };
+  for (const p of paths) await visit(p);
+  return out;
+}
+
+/** One JSONL row (BEIR `{_id,title,text,metadata}` or `{id,title,text,meta}`) as a document input. */
+export function documentFromRow(row: unknown, where: string): DocumentInput {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+    throw new RagError('INVALID_DOCUMENT', `${where}: a row must be a JSON object`);
+  }
+  const r = row as Record<string, unknown>;
+  const rawId = r['_id'] ?? r['id'];
+  if (typeof rawId !== 'string' && typeof rawId !== 'number') {
+    throw new RagError('INVALID_DOCUMENT', `${where}: a row needs "_id" or "id"`);
+  }
+  if (typeof r['text'] !== 'string') throw new RagError('INVALID_DOCUMENT', `${where}: "text" must be a string`);
+  const doc: DocumentInput = { id: String(rawId), text: r['text'] };
+  if (typeof r['title'] === 'string') doc.title = r['title'];
+  const format = r['format'];
+  if (format === 'text' || format === 'markdown' || format === 'html') doc.format = format;
+  const meta = scalarMeta(r['metadata'] ?? r['meta']);
+  if (meta) doc.meta = meta;
+  return doc;
+}
+
+/** Keeps scalar metadata as is and serialises nested values, so filters can still match them as strings. */
+function scalarMeta(value: unknown): Metadata | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const out: Metadata = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = v === null || ['string', 'number', 'boolean'].includes(typeof v) ? (v as Metadata[string]) : JSON.stringify(v);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Reads the given files as batches of documents, streaming JSONL so a large corpus never sits in memory whole.
+ * A file's document id is its path relative to `base`.
+ */
+export async function* readDocumentBatches(
+  files: string[],
+  options: { batchSize: number; base?: string },
+): AsyncGenerator<DocumentInput[]> {
+  let batch: DocumentInput[] = [];
+  const base = resolve(options.base ?? '.');
+  for (const file of files) {
+    const format = FORMATS[extname(file).toLowerCase()];
+    if (format === 'jsonl') {
+      const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+      let lineNo = 0;
+      for await (const line of lines) {
+        lineNo++;
+        if (line.trim().length === 0) continue;
+        let row: unknown;
+        try {
+          row = JSON.parse(line);
+        } catch (err) {
+          throw new RagError('INVALID_DOCUMENT', `${file}:${lineNo}: not valid JSON (${(err as Error).message})`);
+        }
+        batch.push(documentFromRow(row, `${file}:${lineNo}`));
+        if (batch.length >= options.batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } else if (format) {
+      const text = await readFile(file, 'utf8');
+      const rel = relative(base, resolve(file));
+      // Inside the working folder the id is the relative path (README.md, docs/api.md); elsewhere the absolute one.
+      const id = rel && !rel.startsWith('..') ? rel : resolve(file);
+      batch.push({ id, title: basename(file, extname(file)), text, format });
+      if (batch.length >= options.batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

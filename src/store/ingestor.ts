@@ -1,0 +1,85 @@
+import { RagError } from '../core/errors.js';
+import type { RunContext } from '../core/run-context.js';
+import type { DocumentFormat, DocumentInput, StructureNode } from '../core/types.js';
+import { Chunker, type ChunkerOptions } from './chunker.js';
+import { parseHtml } from './parse-html.js';
+import { parseMarkdown } from './parse-markdown.js';
+import { parsePlainText } from './parse-plain-text.js';
+import type { PreparedDocument, SqliteStore, UpsertResult } from './sqlite-store.js';
+
+export interface IngestorOptions extends ChunkerOptions {
+  maxDocumentChars: number;
+}
+
+const MAX_ID_CHARS = 512;
+
+/**
+ * Turns raw documents into stored ones: validate, structure (headings -> tree), chunk, then write the whole batch
+ * in one transaction. Everything that can fail happens before the write, so a bad document stores nothing.
+ */
+export class Ingestor {
+  private readonly chunker: Chunker;
+
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly options: IngestorOptions,
+  ) {
+    this.chunker = new Chunker(options);
+  }
+
+  async ingest(inputs: DocumentInput[], ctx?: RunContext): Promise<UpsertResult> {
+    const prepared = ctx
+      ? await ctx.span('ingest.prepare', () => this.prepare(inputs, ctx), (p) => ({ documents: p.length }))
+      : await this.prepare(inputs);
+    return ctx
+      ? ctx.span('ingest.write', () => this.store.upsert(prepared), (r) => ({ chunks: r.chunks }))
+      : this.store.upsert(prepared);
+  }
+
+  async prepare(inputs: DocumentInput[], ctx?: RunContext): Promise<PreparedDocument[]> {
+    const seen = new Set<string>();
+    const out: PreparedDocument[] = [];
+    for (const [index, input] of inputs.entries()) {
+      if (index % 256 === 0) ctx?.check('ingest');
+      const reason = this.invalidReason(input, seen);
+      if (reason !== null) {
+        throw new RagError('INVALID_DOCUMENT', `document ${index}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
+          index,
+          ...(typeof input.id === 'string' ? { id: input.id } : {}),
+        });
+      }
+      seen.add(input.id);
+      const format: DocumentFormat = input.format ?? 'text';
+      const structure = structureOf(input.text, format, input.title?.trim() || input.id);
+      const chunks = await this.chunker.chunk(structure);
+      // A title-only document is still findable by its title.
+      if (chunks.length === 0) chunks.push({ text: structure.title ?? input.id, headingPath: [] });
+      out.push({ id: input.id, title: structure.title ?? input.id, format, meta: input.meta ?? {}, structure, chunks });
+    }
+    return out;
+  }
+
+  private invalidReason(input: DocumentInput, seen: Set<string>): string | null {
+    if (typeof input.id !== 'string' || input.id.trim().length === 0) return 'id must be a non-empty string';
+    if (input.id.length > MAX_ID_CHARS) return `id is longer than ${MAX_ID_CHARS} characters`;
+    if (seen.has(input.id)) return 'id appears twice in the batch';
+    if (typeof input.text !== 'string') return 'text must be a string';
+    if (input.text.trim().length === 0 && !(input.title ?? '').trim()) return 'text is empty';
+    if (input.text.length > this.options.maxDocumentChars) return `text is longer than ${this.options.maxDocumentChars} characters`;
+    if (!input.text.isWellFormed() || !(input.title ?? '').isWellFormed() || !input.id.isWellFormed()) {
+      return 'text holds invalid Unicode (a lone surrogate)';
+    }
+    return null;
+  }
+}
+
+export function structureOf(text: string, format: DocumentFormat, title: string): StructureNode {
+  switch (format) {
+    case 'markdown':
+      return parseMarkdown(text, title);
+    case 'html':
+      return parseHtml(text, title);
+    case 'text':
+      return parsePlainText(text, title);
+  }
+}

@@ -1,0 +1,81 @@
+import { Parser } from 'htmlparser2';
+import type { StructureNode } from '../core/types.js';
+import { StructureBuilder, collapse } from './structure.js';
+
+const HEADING = /^h([1-6])$/;
+const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'nav', 'iframe']);
+/** Elements that end a paragraph: their text is a block of its own. */
+const BLOCK = new Set([
+  'p', 'div', 'li', 'ul', 'ol', 'pre', 'blockquote', 'table', 'tr', 'section', 'article', 'main', 'header',
+  'footer', 'aside', 'dd', 'dt', 'dl', 'figure', 'figcaption', 'br', 'hr', 'body', 'form', 'fieldset', 'address',
+]);
+
+interface HtmlEvent {
+  kind: 'heading' | 'paragraph';
+  text: string;
+  level: number;
+}
+
+/** HTML to a structure tree: h1-h6 open sections, block elements' text becomes paragraphs; scripts are dropped. */
+export function parseHtml(html: string, fallbackTitle: string): StructureNode {
+  const events: HtmlEvent[] = [];
+  let docTitle = '';
+  let inTitle = false;
+  let skipDepth = 0;
+  let heading = 0;
+  let buffer = '';
+
+  const flush = (): void => {
+    const text = collapse(buffer);
+    buffer = '';
+    if (text.length === 0) return;
+    if (heading > 0) events.push({ kind: 'heading', text, level: heading });
+    else events.push({ kind: 'paragraph', text, level: 0 });
+  };
+
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (name === 'title') inTitle = true;
+        if (SKIP.has(name)) skipDepth++;
+        if (skipDepth > 0) return;
+        const h = HEADING.exec(name);
+        if (h) {
+          flush();
+          heading = Number(h[1]);
+        } else if (BLOCK.has(name)) flush();
+        else if (name === 'td' || name === 'th') buffer += ' ';
+      },
+      ontext(text) {
+        if (inTitle) docTitle += text;
+        else if (skipDepth === 0) buffer += text;
+      },
+      onclosetag(name) {
+        if (name === 'title') inTitle = false;
+        if (SKIP.has(name)) {
+          skipDepth = Math.max(0, skipDepth - 1);
+          return;
+        }
+        if (skipDepth > 0) return;
+        if (HEADING.test(name)) {
+          flush();
+          heading = 0;
+        } else if (BLOCK.has(name)) flush();
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.write(html);
+  parser.end();
+  flush();
+
+  const firstH1 = events.findIndex((e) => e.kind === 'heading' && e.level === 1);
+  const title = collapse(docTitle) || (firstH1 >= 0 ? (events[firstH1]?.text ?? '') : '') || fallbackTitle;
+  const builder = new StructureBuilder(title);
+  events.forEach((e, i) => {
+    if (i === firstH1 && e.text === title) return;
+    if (e.kind === 'heading') builder.heading(e.text, e.level);
+    else builder.paragraph(e.text);
+  });
+  return builder.root;
+}

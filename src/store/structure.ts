@@ -1,0 +1,69 @@
+import type { StructureNode } from '../core/types.js';
+
+/** Builds a structure tree from a flat run of headings and paragraphs, nesting sections by heading level. */
+export class StructureBuilder {
+  readonly root: StructureNode;
+  private readonly stack: StructureNode[];
+
+  constructor(title: string) {
+    this.root = { kind: 'document', title, level: 0, children: [] };
+    this.stack = [this.root];
+  }
+
+  heading(title: string, level: number): void {
+    const clean = collapse(title);
+    if (clean.length === 0) return;
+    while (this.stack.length > 1 && (this.stack[this.stack.length - 1]?.level ?? 0) >= level) this.stack.pop();
+    const node: StructureNode = { kind: 'section', title: clean, level, children: [] };
+    this.current().children.push(node);
+    this.stack.push(node);
+  }
+
+  paragraph(text: string): void {
+    const clean = text.replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+    if (clean.length === 0) return;
+    const parent = this.current();
+    parent.children.push({ kind: 'paragraph', text: clean, level: parent.level, children: [] });
+  }
+
+  private current(): StructureNode {
+    return this.stack[this.stack.length - 1] ?? this.root;
+  }
+}
+
+export const collapse = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** A run of paragraphs under one heading path, in document order: the unit the chunker splits. */
+export interface SectionText {
+  headingPath: string[];
+  paragraphs: string[];
+}
+
+/** Walks the tree in document order and yields each section's own paragraphs with its heading path. */
+export function sectionsOf(root: StructureNode): SectionText[] {
+  const out: SectionText[] = [];
+  const walk = (node: StructureNode, path: string[]): void => {
+    let run: string[] = [];
+    const flush = (): void => {
+      if (run.length > 0) out.push({ headingPath: path, paragraphs: run });
+      run = [];
+    };
+    for (const child of node.children) {
+      if (child.kind === 'paragraph') run.push(child.text ?? '');
+      else {
+        flush();
+        walk(child, [...path, child.title ?? '']);
+      }
+    }
+    flush();
+  };
+  walk(root, []);
+  return out;
+}
+
+/** All paragraph text of a tree, in order (used to check nothing was lost in structuring). */
+export function plainText(root: StructureNode): string {
+  return sectionsOf(root)
+    .flatMap((s) => s.paragraphs)
+    .join('\n\n');
+}
