@@ -48,6 +48,7 @@ export async function evaluateRetrieval(
   const store = new SqliteStore(join(dir, 'eval.db'));
   try {
     const ingestor = new Ingestor(store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
+    onProgress({ phase: 'ingest', done: 0 });
     const started = performance.now();
     let documents = 0;
     for await (const batch of readDocumentBatches([dataset.corpusPath], { batchSize: 1000 })) {
@@ -57,7 +58,9 @@ export async function evaluateRetrieval(
     const ingestSeconds = (performance.now() - started) / 1000;
 
     const retriever = new Bm25Retriever(store, config.retrieval.bm25);
-    retriever.warm((done) => onProgress({ phase: 'index', done }));
+    onProgress({ phase: 'index', done: 0 });
+    onProgress({ phase: 'index', done: retriever.warm((done) => onProgress({ phase: 'index', done })) });
+    onProgress({ phase: 'query', done: 0, total: dataset.queries.length });
 
     const ndcg: number[] = [];
     const recall: number[] = [];

@@ -1,4 +1,4 @@
-import { analyze } from '../core/analyzer.js';
+import { analyze, stem } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
@@ -19,10 +19,18 @@ interface Scored {
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
+/** The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. */
+const QUESTION_WORDS = new Set(
+  'how what which who whom whose when where why do does did i you we can could should would may might must my me our your is are was were been has have had get'
+    .split(' ')
+    .map((w) => stem(w)),
+);
+
 /**
  * The default reader, with no model: every sentence of the passages is a candidate answer, scored by the
- * rarity-weighted share of the query's terms it holds, how well its passage ranked, and a small preference for
- * informative length; a sentence that only repeats the question is not a candidate. Scores become a probability
+ * rarity-weighted share of the question's content terms it holds, how well its passage ranked, how well its
+ * section's headings match the question, and how focused it is; a sentence that only repeats the question is not
+ * a candidate, and code-like text ranks lower. Scores become a probability
  * distribution (softmax), whose entropy says how sure the reader is.
  */
 export class ExtractiveReader {
@@ -38,10 +46,17 @@ export class ExtractiveReader {
   }
 
   private read(query: string, passages: readonly Passage[]): ReaderResult {
-    const queryTerms = new Set(analyze(query));
-    const sentences = passages.flatMap((p, i) =>
-      [...segmenter.segment(p.text)].map((s) => ({ text: s.segment.trim(), passage: i + 1 })).filter((s) => s.text.length > 0),
-    );
+    const asked = analyze(query);
+    const content = asked.filter((t) => !QUESTION_WORDS.has(t));
+    const queryTerms = new Set(content.length > 0 ? content : asked);
+    const echo = asked.join(' ');
+    const sentences = passages.flatMap((p, i) => sentencesOf(p.text).map((text) => ({ text, passage: i + 1 })));
+    // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
+    // answers "how do I ingest documents?" more likely than one that mentions ingestion in passing.
+    const sectionMatch = passages.map((p) => {
+      const heading = new Set(analyze(`${p.title ?? ''} ${(p.headingPath ?? []).join(' ')}`));
+      return queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size;
+    });
     if (queryTerms.size === 0 || sentences.length === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
     const analysed = sentences.map((s) => analyze(s.text));
@@ -59,11 +74,19 @@ export class ExtractiveReader {
       const matched = new Set(terms.filter((t) => queryTerms.has(t)));
       if (matched.size === 0) return;
       const novel = terms.filter((t) => !queryTerms.has(t)).length;
-      if (novel < 2) return; // only repeats the question: it cannot be the answer
+      // Only repeats (or quotes) the question: it cannot be the answer.
+      if (novel === 0 || (echo.length > 0 && terms.join(' ').includes(echo))) return;
       const coverage = [...matched].reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
       const rankPrior = 1 / Math.sqrt(sentence.passage);
-      const informative = Math.min(1, novel / 12);
-      const score = 0.7 * coverage + 0.2 * rankPrior + 0.1 * informative;
+      const density = matched.size / (matched.size + novel);
+      const informative = Math.min(1, novel / 6);
+      const score =
+        0.55 * coverage +
+        0.15 * rankPrior +
+        0.15 * (sectionMatch[sentence.passage - 1] ?? 0) +
+        0.1 * density +
+        0.05 * informative -
+        codePenalty(sentence.text);
       const key = sentence.text.toLowerCase().replace(/\s+/g, ' ');
       const seen = byKey.get(key);
       if (seen) {
@@ -84,4 +107,18 @@ export class ExtractiveReader {
     }));
     return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
   }
+}
+
+/** Sentences of a passage; line breaks end a sentence too (list items, table rows and code lines stand alone). */
+function sentencesOf(text: string): string[] {
+  return text
+    .split(/\n+/)
+    .flatMap((line) => [...segmenter.segment(line)].map((s) => s.segment.trim()))
+    .filter((s) => /[\p{L}\p{N}]/u.test(s));
+}
+
+/** Prose has a few percent punctuation; code and markup far more. They make poor answers, so they rank lower. */
+function codePenalty(text: string): number {
+  const symbols = text.replace(/[\s\p{L}\p{N}]/gu, '').length;
+  return Math.max(0, symbols / Math.max(1, text.length) - 0.08);
 }

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { extname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RagError } from '../core/errors.js';
 import type { DocumentFormat, DocumentInput, Metadata } from '../core/types.js';
@@ -103,7 +103,7 @@ export async function* readDocumentBatches(
       const rel = relative(base, resolve(file));
       // Inside the working folder the id is the relative path (README.md, docs/api.md); elsewhere the absolute one.
       const id = rel && !rel.startsWith('..') ? rel : resolve(file);
-      batch.push({ id, title: basename(file, extname(file)), text, format });
+      batch.push({ id, text, format });
       if (batch.length >= options.batchSize) {
         yield batch;
         batch = [];

@@ -50,7 +50,10 @@ export class Ingestor {
       }
       seen.add(input.id);
       const format: DocumentFormat = input.format ?? 'text';
-      const structure = structureOf(input.text, format, input.title?.trim() || input.id);
+      const title = input.title?.trim();
+      // A title the client gives wins; otherwise the document's own (first H1, <title>), else its id's last part.
+      const structure = structureOf(input.text, format, title || input.id.split('/').pop() || input.id);
+      if (title) structure.title = title;
       const chunks = await this.chunker.chunk(structure);
       // A title-only document is still findable by its title.
       if (chunks.length === 0) chunks.push({ text: structure.title ?? input.id, headingPath: [] });

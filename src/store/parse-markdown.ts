@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { Lexer, type Token, type Tokens } from 'marked';
 import type { StructureNode } from '../core/types.js';
 import { StructureBuilder, collapse } from './structure.js';
@@ -28,18 +29,41 @@ function blockText(token: Token): string {
     }
     case 'html':
       return collapse((token as Tokens.HTML).text.replace(/<[^>]*>/g, ' '));
+    case 'paragraph':
+      // Soft line breaks are layout, not structure: a hard-wrapped sentence is one sentence.
+      return plain((token as Tokens.Paragraph).text).replace(/[ \t]*\n[ \t]*/g, ' ');
     default:
       return plain('text' in token && typeof token.text === 'string' ? token.text : token.raw);
   }
 }
 
-/** Inline Markdown to readable text: keep link text and code, drop emphasis marks and images' syntax. */
+/** Inline Markdown to readable text: link text, code spans verbatim, emphasis marks and HTML tags dropped. */
 function plain(text: string): string {
-  return text
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/(\*\*|__)(.*?)\1/g, '$2')
-    .replace(/(^|[^\w*])[*_]([^*_\n]+)[*_](?=[^\w*]|$)/g, '$1$2')
-    .replace(/<[^>]+>/g, '')
-    .trim();
+  return inline(new Lexer({ gfm: true }).inlineTokens(text)).trim();
+}
+
+function inline(tokens: Token[]): string {
+  return tokens
+    .map((t) => {
+      switch (t.type) {
+        case 'codespan':
+          return (t as Tokens.Codespan).text;
+        case 'html':
+          return '';
+        case 'br':
+          return '\n';
+        case 'image':
+          return (t as Tokens.Image).text;
+        case 'link': {
+          const link = t as Tokens.Link;
+          // An autolink (<https://…>) has the address as its text: keep it.
+          return link.tokens ? inline(link.tokens) : link.text;
+        }
+        default:
+          if ('tokens' in t && Array.isArray(t.tokens)) return inline(t.tokens);
+          // Character references (&amp;, &eacute;) read as the characters they stand for, as a renderer shows them.
+          return decodeHTML('text' in t && typeof t.text === 'string' ? t.text : t.raw);
+      }
+    })
+    .join('');
 }

@@ -20,9 +20,19 @@ export function parsePlainText(text: string, title: string): StructureNode {
     if (heading && lines.length >= 1) {
       builder.heading(heading.title, heading.level);
       builder.paragraph(lines.slice(1).join('\n'));
-    } else builder.paragraph(block);
+    } else builder.paragraph(unwrap(block));
   }
   return builder.root;
+}
+
+/** Joins hard-wrapped lines of prose; keeps line breaks before list items and in blocks of short lines. */
+function unwrap(block: string): string {
+  const lines = block.split('\n');
+  if (lines.length < 2) return block;
+  const listLike = /^\s*([-*•]|\d+[.)])\s/;
+  const long = lines.filter((l) => l.trim().length >= 40).length;
+  if (long < lines.length / 2) return block;
+  return lines.reduce((out, line, i) => (i === 0 ? line : `${out}${listLike.test(line) ? '\n' : ' '}${line.trim()}`), '');
 }
 
 function headingOf(line: string): { title: string; level: number } | null {

@@ -227,7 +227,8 @@ export class SqliteStore {
         params.push(String(value));
       } else {
         clauses.push(`json_extract(d.meta, ?) = ?`);
-        params.push(`$."${key.replace(/"/g, '""')}"`, typeof value === 'boolean' ? Number(value) : value);
+        // SQLite's JSON path quotes a key with backslash escapes.
+        params.push(`$."${key.replace(/[\\"]/g, (c) => `\\${c}`)}"`, typeof value === 'boolean' ? Number(value) : value);
       }
     }
     const sql = `SELECT c.rowid AS rowid FROM chunks c JOIN documents d ON d.seq = c.doc_seq${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''}`;

@@ -10,7 +10,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export const strictJson = fp(async (app: FastifyInstance) => {
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  // Only JSON is accepted: other bodies get 415 rather than a confusing validation error.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     let text: string;
     try {

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCli } from '../../src/cli/main.js';
+
+const run = promisify(execFile);
+
+/** Runs the CLI in-process and returns what it printed to stdout. */
+async function cli(...args: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+    lines.push(parts.map(String).join(' '));
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await buildCli().exitOverride().parseAsync(['node', 'rag', ...args]);
+  } finally {
+    log.mockRestore();
+    stderr.mockRestore();
+  }
+  return lines;
+}
+
+describe('rag CLI', () => {
+  let dir: string;
+  let dataset: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rag-cli-'));
+    // A tiny BEIR dataset whose answers are known: each query's relevant document shares its rare words.
+    dataset = join(dir, 'beir');
+    mkdirSync(join(dataset, 'qrels'), { recursive: true });
+    const topics = ['volcano lava eruption', 'glacier ice melting', 'coral reef bleaching', 'desert dune sand', 'comet tail orbit'];
+    const corpus = topics.map((t, i) => JSON.stringify({ _id: `d${i}`, title: `About ${t.split(' ')[0]}`, text: `A study of ${t} and its causes.` }));
+    corpus.push(JSON.stringify({ _id: 'q0', title: 'Self', text: 'volcano lava eruption volcano lava eruption' }));
+    writeFileSync(join(dataset, 'corpus.jsonl'), `${corpus.join('\n')}\n`);
+    writeFileSync(join(dataset, 'queries.jsonl'), topics.map((t, i) => JSON.stringify({ _id: `q${i}`, text: `what about ${t}?` })).join('\n'));
+    writeFileSync(join(dataset, 'qrels', 'test.tsv'), `query-id\tcorpus-id\tscore\n${topics.map((_t, i) => `q${i}\td${i}\t1`).join('\n')}\n`);
+    writeFileSync(join(dir, 'guide.md'), '# Guide\n\n## Installing\n\nRun the installer with administrator rights.\n\n## Removing\n\nDelete the folder.\n');
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('evaluates retrieval on a BEIR folder and ends --json output with one JSON object', async () => {
+    const lines = await cli('eval', 'retrieval', '--dataset', dataset, '--json');
+    const report = JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>;
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['ndcg@10', 'recall@100', 'mrr@10', 'queries', 'latency_ms']));
+    // The query's own id (q0 is also a corpus id) is ignored, so every query finds its document first.
+    expect(report['ndcg@10']).toBe(1);
+    expect(report['mrr@10']).toBe(1);
+    expect(report['queries']).toBe(5);
+    const latency = report['latency_ms'] as { p50: number; p95: number };
+    expect(latency.p95).toBeGreaterThanOrEqual(latency.p50);
+  });
+
+  it('ingests files and answers a query from them with a citation', async () => {
+    const store = join(dir, 'index.db');
+    const ingested = await cli('ingest', join(dir, 'guide.md'), '--store', store);
+    expect(ingested.join('\n')).toMatch(/ingested 1 documents/);
+    const out = await cli('query', 'how do I install it with administrator rights?', '--store', store, '--json');
+    const response = JSON.parse(out[0] ?? '{}') as { answer: string; citations: Array<{ headingPath?: string[] }> };
+    expect(response.answer).toContain('administrator rights');
+    expect(response.citations[0]?.headingPath).toEqual(['Installing']);
+  });
+
+  it('is installed as the `rag` bin', async () => {
+    const { stdout } = await run(process.execPath, ['bin/rag.js', '--help']);
+    expect(stdout).toMatch(/serve/);
+    expect(stdout).toMatch(/eval/);
+  });
+});
