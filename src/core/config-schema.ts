@@ -79,8 +79,9 @@ export const ConfigSchema = Type.Object(
       Strict,
     ),
     defaultPipeline: Type.String({ minLength: 1, default: 'default' }),
-    pipelines: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), PipelineConfigSchema, {
-      default: {},
+    /** Named pipelines (names of letters, digits, '_', '.', '-'; checked in validateConfig). */
+    pipelines: Type.Record(Type.String(), PipelineConfigSchema, {
+      default: { default: { kind: 'sequential' } },
     }),
     bootstrap: Type.Object(
       {

@@ -58,11 +58,15 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
       .slice(ENV_PREFIX.length)
       .split('__')
       .map((part) => part.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+    // Lists and maps come as JSON; scalars stay strings here and are converted by the schema (a path "2024"
+    // stays a string, a port "8080" becomes a number).
     let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // A plain string such as a path or host name.
+    if (/^\s*[[{]/.test(raw)) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // Not JSON after all: keep the string, validation will say what is wrong.
+      }
     }
     let node: Tree = { [path[path.length - 1] ?? '']: value };
     for (let i = path.length - 2; i >= 0; i--) node = { [path[i] ?? '']: node };
@@ -75,7 +79,7 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   let tree: Tree = {};
   for (const file of options.files ?? []) tree = merge(tree, readFile(file));
-  tree = merge(tree, fromEnv(options.env ?? {}));
+  tree = merge(tree, Value.Convert(ConfigSchema, fromEnv(options.env ?? {})) as Tree);
   if (options.overrides) tree = merge(tree, options.overrides);
   return validateConfig(tree);
 }
@@ -90,7 +94,12 @@ export function validateConfig(tree: unknown): Config {
   // TypeBox does not descend into records when applying defaults: give each pipeline its own.
   const pipelines = value['pipelines'];
   if (isTree(pipelines)) {
-    for (const [name, p] of Object.entries(pipelines)) pipelines[name] = Value.Default(PipelineConfigSchema, p);
+    for (const [name, p] of Object.entries(pipelines)) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}: a pipeline name may hold only letters, digits, '_', '.' and '-'`);
+      }
+      pipelines[name] = Value.Default(PipelineConfigSchema, p);
+    }
   }
   // One message per setting: the first error TypeBox finds there is the most telling.
   const errors = [...Value.Errors(ConfigSchema, value)].filter(

@@ -51,8 +51,9 @@ export class Bm25Index {
     return this.postings.get(term)?.df ?? 0;
   }
 
+  /** Adds a new key; to replace one, remove it first with the terms it was added with. */
   add(key: number, terms: readonly string[]): void {
-    if (this.ordOf.has(key)) this.remove(key, terms);
+    if (this.ordOf.has(key)) throw new Error(`key ${key} is already indexed: remove it first`);
     const ord = this.nextOrd++;
     this.ensureCapacity(ord + 1);
     this.keys[ord] = key;

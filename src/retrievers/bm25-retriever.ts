@@ -62,10 +62,7 @@ export class Bm25Retriever extends Retriever {
   private searchFts(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
     const match = ftsMatchExpression(query, this.options.maxQueryTerms);
     if (match === null) return [];
-    // A filter can drop many of the best rows, so ask for more and cut after filtering.
-    const rows = this.store.ftsSearch(match, allow ? Math.max(k * 10, 1000) : k);
-    const kept = allow ? rows.filter((r) => allow.has(r.rowid)) : rows;
-    return kept.slice(0, k).map((r) => ({ key: r.rowid, score: r.score }));
+    return this.store.ftsSearch(match, k, allow).map((r) => ({ key: r.rowid, score: r.score }));
   }
 
   private memoryIndex(onProgress?: (done: number) => void): Bm25Index {

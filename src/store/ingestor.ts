@@ -12,6 +12,7 @@ export interface IngestorOptions extends ChunkerOptions {
 }
 
 const MAX_ID_CHARS = 512;
+const FORMATS: readonly DocumentFormat[] = ['text', 'markdown', 'html'];
 
 /**
  * Turns raw documents into stored ones: validate, structure (headings -> tree), chunk, then write the whole batch
@@ -67,6 +68,8 @@ export class Ingestor {
     if (input.id.length > MAX_ID_CHARS) return `id is longer than ${MAX_ID_CHARS} characters`;
     if (seen.has(input.id)) return 'id appears twice in the batch';
     if (typeof input.text !== 'string') return 'text must be a string';
+    if (input.title !== undefined && typeof input.title !== 'string') return 'title must be a string';
+    if (input.format !== undefined && !FORMATS.includes(input.format)) return `format must be one of ${FORMATS.join(', ')}`;
     if (input.text.trim().length === 0 && !(input.title ?? '').trim()) return 'text is empty';
     if (input.text.length > this.options.maxDocumentChars) return `text is longer than ${this.options.maxDocumentChars} characters`;
     if (!input.text.isWellFormed() || !(input.title ?? '').isWellFormed() || !input.id.isWellFormed()) {

@@ -21,6 +21,7 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
   const events: HtmlEvent[] = [];
   let docTitle = '';
   let inTitle = false;
+  let svgDepth = 0;
   let skipDepth = 0;
   let heading = 0;
   let buffer = '';
@@ -36,7 +37,9 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
   const parser = new Parser(
     {
       onopentag(name) {
-        if (name === 'title') inTitle = true;
+        if (name === 'svg') svgDepth++;
+        // Only the document's <title>, not an icon's inside an <svg>.
+        if (name === 'title' && svgDepth === 0) inTitle = true;
         if (SKIP.has(name)) skipDepth++;
         if (skipDepth > 0) return;
         const h = HEADING.exec(name);
@@ -52,6 +55,7 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
       },
       onclosetag(name) {
         if (name === 'title') inTitle = false;
+        if (name === 'svg') svgDepth = Math.max(0, svgDepth - 1);
         if (SKIP.has(name)) {
           skipDepth = Math.max(0, skipDepth - 1);
           return;

@@ -132,8 +132,8 @@ export class SqliteStore {
       setMeta: this.db.prepare<[string, string]>(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),
-      ftsSearch: this.db.prepare<[string, number], { rowid: number; score: number }>(
-        'SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?',
+      ftsSearch: this.db.prepare<[string, number, number], { rowid: number; score: number }>(
+        'SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ? OFFSET ?',
       ),
     };
   }
@@ -236,9 +236,20 @@ export class SqliteStore {
     return new Set(rows.map((r) => r.rowid));
   }
 
-  /** FTS5 BM25 over a MATCH expression the caller built safely; scores are positive, higher is better. */
-  ftsSearch(match: string, limit: number): Array<{ rowid: number; score: number }> {
-    return this.stmt.ftsSearch.all(match, limit);
+  /**
+   * FTS5 BM25 over a MATCH expression the caller built safely; scores are positive, higher is better. With
+   * `allow`, rows outside it are skipped page by page until `limit` rows are found or the matches run out.
+   */
+  ftsSearch(match: string, limit: number, allow?: ReadonlySet<number>): Array<{ rowid: number; score: number }> {
+    if (!allow) return this.stmt.ftsSearch.all(match, limit, 0);
+    const out: Array<{ rowid: number; score: number }> = [];
+    const page = Math.max(limit * 10, 1000);
+    for (let offset = 0; out.length < limit; offset += page) {
+      const rows = this.stmt.ftsSearch.all(match, page, offset);
+      for (const row of rows) if (allow.has(row.rowid) && out.length < limit) out.push(row);
+      if (rows.length < page) break;
+    }
+    return out;
   }
 
   counts(): { documents: number; chunks: number } {

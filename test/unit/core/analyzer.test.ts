@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { analyze, isStopWord, normalizeText, stem, words } from '../../../src/core/analyzer.js';
+
+describe('normalizeText / words', () => {
+  it('folds diacritics and case', () => {
+    expect(normalizeText('Café')).toBe('cafe');
+    expect(normalizeText('NAÏVE Ångström señor')).toBe('naive angstrom senor');
+    expect(words('Café crème')).toEqual(['cafe', 'creme']);
+  });
+
+  it('treats composed and decomposed forms alike', () => {
+    expect(words('cafe\u0301')).toEqual(words('caf\u00e9'));
+  });
+
+  it('applies compatibility folding (ligatures, full-width)', () => {
+    expect(words('ﬁle ＡＢＣ')).toEqual(['file', 'abc']);
+  });
+
+  it('splits on punctuation and keeps digits', () => {
+    expect(words("Node.js v20, it's 2024!")).toEqual(['node', 'js', 'v20', 'it', 's', '2024']);
+    expect(words('')).toEqual([]);
+    expect(words('--- ...')).toEqual([]);
+  });
+});
+
+describe('analyze', () => {
+  it('drops stop words', () => {
+    expect(analyze('the cat and the hat')).toEqual(['cat', 'hat']);
+    expect(analyze('The Of And To')).toEqual([]);
+    expect(isStopWord('the')).toBe(true);
+    expect(isStopWord('cat')).toBe(false);
+  });
+
+  it('Porter-stems words', () => {
+    expect(analyze('running')).toEqual(['run']);
+    expect(analyze('Connections connected connecting')).toEqual(['connect', 'connect', 'connect']);
+    expect(stem('ponies')).toBe('poni');
+  });
+
+  it('folds diacritics before stemming', () => {
+    expect(analyze('Café')).toEqual(['cafe']);
+    expect(analyze('Cafés')).toEqual(analyze('cafes'));
+  });
+
+  it('keeps numbers and mixed tokens unstemmed', () => {
+    expect(analyze('in 2024 there were 3 runs')).toEqual(['2024', 'were', '3', 'run']);
+    expect(stem('covid19s')).toBe('covid19s');
+    expect(stem('12345')).toBe('12345');
+  });
+
+  it('keeps non-Latin scripts', () => {
+    expect(analyze('Москва 東京')).toEqual(['москва', '東京']);
+  });
+});

@@ -1,0 +1,255 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV_PREFIX, loadConfig, validateConfig } from '../../../src/core/config.js';
+import { ragErrorOf } from '../../helpers/errors.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+
+const DEFAULT_YAML = resolve(import.meta.dirname, '../../../config/default.yaml');
+
+let tmp: { dir: string; cleanup: () => void };
+let counter = 0;
+/** Writes a config file into the temp folder and returns its path. */
+const writeConfig = (text: string, ext = 'yaml'): string => {
+  const path = join(tmp.dir, `config-${++counter}.${ext}`);
+  writeFileSync(path, text);
+  return path;
+};
+
+/** A minimal valid file: the only thing the schema cannot default is a pipeline for defaultPipeline. */
+const MINIMAL = 'pipelines:\n  default:\n    kind: sequential\n';
+
+beforeAll(() => {
+  tmp = makeTempDir('rag-config-');
+});
+afterAll(() => tmp.cleanup());
+
+describe('loadConfig defaults', () => {
+  it('loads config/default.yaml with its documented values', () => {
+    const config = loadConfig({ files: [DEFAULT_YAML], env: {} });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      logLevel: 'info',
+      bodyLimitBytes: 16777216,
+      requestTimeoutMs: 30000,
+      docs: true,
+    });
+    expect(config.store.path).toBe('data/rag.db');
+    expect(config.chunking).toEqual({ chunkSize: 1200, chunkOverlap: 150 });
+    expect(config.retrieval.bm25).toEqual({ engine: 'memory', k1: 0.9, b: 0.4, maxQueryTerms: 64 });
+    expect(config.limits.maxDocumentChars).toBe(5_000_000);
+    expect(config.defaultPipeline).toBe('default');
+    expect(Object.keys(config.pipelines).sort()).toEqual(['bm25-only', 'default']);
+    expect(config.pipelines['bm25-only']?.reranker).toBe('none');
+    expect(config.pipelines['bm25-only']?.retrieveK).toBe(20);
+    expect(config.bootstrap).toEqual({ ingestOnEmpty: true, paths: ['README.md', 'docs'] });
+  });
+
+  it('fills settings left out of a file from the schema defaults, pipelines included', () => {
+    const config = loadConfig({ files: [writeConfig(MINIMAL)], env: {} });
+    expect(config.server.port).toBe(3000);
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.retrieval.bm25.engine).toBe('memory');
+    expect(config.chunking.chunkSize).toBe(1200);
+    expect(config.pipelines['default']).toEqual({
+      kind: 'sequential',
+      retrieveK: 50,
+      reranker: 'lexical',
+      rerankK: 20,
+      contextTokens: 1200,
+      abstainAbove: 0.98,
+    });
+  });
+
+  it('gives each pipeline its own defaults without sharing objects', () => {
+    const config = loadConfig({
+      files: [writeConfig('pipelines:\n  default:\n    kind: sequential\n  other:\n    kind: sequential\n    retrieveK: 7\n')],
+      env: {},
+    });
+    expect(config.pipelines['other']?.retrieveK).toBe(7);
+    expect(config.pipelines['default']?.retrieveK).toBe(50);
+    expect(config.pipelines['other']?.rerankK).toBe(20);
+  });
+
+  it('reads JSON files too, later files overriding earlier ones', () => {
+    const json = writeConfig(JSON.stringify({ server: { port: 4001 }, chunking: { chunkSize: 500 } }), 'json');
+    const yaml = writeConfig('server:\n  port: 4002\n');
+    const config = loadConfig({ files: [DEFAULT_YAML, json, yaml], env: {} });
+    expect(config.server.port).toBe(4002);
+    expect(config.chunking.chunkSize).toBe(500);
+    // Deep merge: sibling settings of an overridden one stay.
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.chunking.chunkOverlap).toBe(150);
+  });
+
+  it('treats an empty file as no settings', () => {
+    const config = loadConfig({ files: [DEFAULT_YAML, writeConfig('')], env: {} });
+    expect(config.server.port).toBe(3000);
+  });
+});
+
+describe('environment overrides', () => {
+  it('RAG_SERVER__PORT=8080 sets server.port to the number 8080', () => {
+    const config = loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: '8080' } });
+    expect(config.server.port).toBe(8080);
+    expect(typeof config.server.port).toBe('number');
+  });
+
+  it('RAG_RETRIEVAL__BM25__ENGINE=fts5 selects the fts5 engine', () => {
+    const config = loadConfig({ files: [DEFAULT_YAML], env: { RAG_RETRIEVAL__BM25__ENGINE: 'fts5' } });
+    expect(config.retrieval.bm25.engine).toBe('fts5');
+    expect(config.retrieval.bm25.k1).toBe(0.9);
+  });
+
+  it('maps snake case to camel case and parses booleans, numbers and arrays', () => {
+    const config = loadConfig({
+      files: [DEFAULT_YAML],
+      env: {
+        RAG_SERVER__LOG_LEVEL: 'debug',
+        RAG_SERVER__DOCS: 'false',
+        RAG_RETRIEVAL__BM25__MAX_QUERY_TERMS: '12',
+        RAG_RETRIEVAL__BM25__K1: '1.2',
+        RAG_BOOTSTRAP__PATHS: '["a.md","b"]',
+        RAG_DEFAULT_PIPELINE: 'bm25-only',
+        RAG_STORE__PATH: '/var/lib/rag/index.db',
+      },
+    });
+    expect(config.server.logLevel).toBe('debug');
+    expect(config.server.docs).toBe(false);
+    expect(config.retrieval.bm25.maxQueryTerms).toBe(12);
+    expect(config.retrieval.bm25.k1).toBe(1.2);
+    expect(config.bootstrap.paths).toEqual(['a.md', 'b']);
+    expect(config.defaultPipeline).toBe('bm25-only');
+    expect(config.store.path).toBe('/var/lib/rag/index.db');
+  });
+
+  it('ranks overrides above the environment and the environment above files', () => {
+    const file = writeConfig('server:\n  port: 4000\n  host: 0.0.0.0\n');
+    const config = loadConfig({
+      files: [DEFAULT_YAML, file],
+      env: { RAG_SERVER__PORT: '5000', RAG_SERVER__HOST: 'example.org' },
+      overrides: { server: { port: 6000 } },
+    });
+    expect(config.server.port).toBe(6000);
+    expect(config.server.host).toBe('example.org');
+  });
+
+  it('ignores variables without the prefix, undefined values and RAG_CONFIG', () => {
+    expect(ENV_PREFIX).toBe('RAG_');
+    const config = loadConfig({
+      files: [DEFAULT_YAML],
+      env: { PATH: '/usr/bin', SERVER__PORT: '1', RAG_CONFIG: 'elsewhere.yaml', RAG_SERVER__PORT: undefined },
+    });
+    expect(config.server.port).toBe(3000);
+  });
+
+  it('keeps a string setting whose value looks like a number a string (RAG_STORE__PATH=2024)', () => {
+    // Environment values are always strings; a numeric-looking file name is still a valid path.
+    const config = loadConfig({ files: [DEFAULT_YAML], env: { RAG_STORE__PATH: '2024' } });
+    expect(config.store.path).toBe('2024');
+  });
+});
+
+describe('invalid configuration', () => {
+  it('rejects an unknown key from the environment, naming the setting path', () => {
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PROT: '8080' } }));
+    expect(err.code).toBe('CONFIG');
+    expect(err.statusCode).toBe(500);
+    expect(err.message).toContain('server.prot');
+  });
+
+  it('rejects an unknown key in a file, naming the setting path', () => {
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('retrieval:\n  bm25:\n    engien: fts5\n')], env: {} }));
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toContain('retrieval.bm25.engien');
+  });
+
+  it('rejects an unknown top-level section and an unknown pipeline setting', () => {
+    const top = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('sever:\n  port: 1\n')], env: {} }));
+    expect(top.code).toBe('CONFIG');
+    expect(top.message).toContain('sever');
+    const pipe = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_PIPELINES__DEFAULT__TOP_K: '3' } }));
+    expect(pipe.code).toBe('CONFIG');
+    expect(pipe.message).toContain('pipelines.default.topK');
+  });
+
+  it('names the setting that has the wrong type', () => {
+    const port = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: 'eighty' } }));
+    expect(port.code).toBe('CONFIG');
+    expect(port.message).toContain('server.port');
+    expect(port.message).toContain('eighty');
+
+    const engine = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('retrieval:\n  bm25:\n    engine: lucene\n')], env: {} }));
+    expect(engine.message).toContain('retrieval.bm25.engine');
+
+    const docs = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('server:\n  docs: "yes"\n')], env: {} }));
+    expect(docs.message).toContain('server.docs');
+  });
+
+  it('rejects out-of-range numbers, naming the setting', () => {
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: '70000' } }));
+    expect(err.message).toContain('server.port');
+    const b = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_RETRIEVAL__BM25__B: '1.5' } }));
+    expect(b.message).toContain('retrieval.bm25.b');
+  });
+
+  it('rejects a defaultPipeline naming a pipeline that does not exist', () => {
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_DEFAULT_PIPELINE: 'missing' } }));
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toContain('defaultPipeline');
+    expect(err.message).toContain('missing');
+  });
+
+  it('rejects chunkOverlap equal to or above chunkSize', () => {
+    for (const overlap of [500, 600]) {
+      const err = ragErrorOf(() =>
+        loadConfig({ files: [DEFAULT_YAML], overrides: { chunking: { chunkSize: 500, chunkOverlap: overlap } } }),
+      );
+      expect(err.code).toBe('CONFIG');
+      expect(err.message).toContain('chunking.chunkOverlap');
+    }
+    // Just below is fine.
+    const ok = loadConfig({ files: [DEFAULT_YAML], overrides: { chunking: { chunkSize: 500, chunkOverlap: 499 } } });
+    expect(ok.chunking.chunkOverlap).toBe(499);
+  });
+
+  it('reports unreadable files, malformed YAML and non-mapping files as CONFIG errors', () => {
+    const missing = ragErrorOf(() => loadConfig({ files: [join(tmp.dir, 'nope.yaml')] }));
+    expect(missing.code).toBe('CONFIG');
+    expect(missing.message).toContain('nope.yaml');
+
+    const badYaml = writeConfig('server: [unclosed\n');
+    const yamlErr = ragErrorOf(() => loadConfig({ files: [badYaml] }));
+    expect(yamlErr.code).toBe('CONFIG');
+    expect(yamlErr.message).toContain(badYaml);
+
+    const badJson = writeConfig('{"server": ', 'json');
+    expect(ragErrorOf(() => loadConfig({ files: [badJson] })).code).toBe('CONFIG');
+
+    const list = writeConfig('- a\n- b\n');
+    const listErr = ragErrorOf(() => loadConfig({ files: [list] }));
+    expect(listErr.code).toBe('CONFIG');
+    expect(listErr.message).toContain('mapping');
+  });
+
+  it('validates every pipeline, naming the bad setting', () => {
+    const err = ragErrorOf(() =>
+      validateConfig({ pipelines: { default: { kind: 'sequential', retrieveK: 'many' } } }),
+    );
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toContain('pipelines.default.retrieveK');
+  });
+
+  it('rejects a pipeline whose name breaks the name pattern instead of skipping its validation', () => {
+    // The schema restricts pipeline names to [A-Za-z0-9_.-]+; a name outside it must not slip through unchecked.
+    const err = ragErrorOf(() =>
+      validateConfig({
+        defaultPipeline: 'my pipeline',
+        pipelines: { 'my pipeline': { kind: 'bogus', retrieveK: 'many' } },
+      }),
+    );
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toContain('my pipeline');
+  });
+});

@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/core/run-context.js';
+import type { DocumentInput } from '../../../src/core/types.js';
+import { Bm25Retriever, type Bm25RetrieverOptions } from '../../../src/retrievers/bm25-retriever.js';
+import { Ingestor } from '../../../src/store/ingestor.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+
+const CORPUS: DocumentInput[] = [
+  { id: 'astro', title: 'Astronomy', text: 'Telescopes observe distant galaxies and nebulae in the night sky.', meta: { topic: 'science', year: 2020 } },
+  { id: 'cook', title: 'Cooking', text: 'Simmer the tomatoes with garlic, basil and olive oil for a rich sauce.', meta: { topic: 'food', year: 2021 } },
+  { id: 'garden', title: 'Gardening', text: 'Tomatoes need sun, water and well drained soil to ripen in the garden.', meta: { topic: 'home', year: 2020 } },
+  { id: 'sail', title: 'Sailing', text: 'Trim the mainsail and watch the wind when the boat heels on a reach.', meta: { topic: 'sport', year: 2019 } },
+  { id: 'code', format: 'markdown', text: '# Programming\n\n## Compilers\n\nA compiler translates source code into machine instructions.', meta: { topic: 'science', year: 2021 } },
+  { id: 'music', title: 'Music', text: 'The orchestra tuned violins and cellos before the symphony began.', meta: { topic: 'art', year: 2018 } },
+];
+
+const OPTIONS = { k1: 0.9, b: 0.4, maxQueryTerms: 64 };
+
+let tmp: { dir: string; cleanup: () => void };
+const cleanups: Array<() => void> = [];
+beforeAll(() => {
+  tmp = makeTempDir('rag-bm25-');
+});
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()?.();
+});
+afterAll(() => tmp.cleanup());
+
+function setup(engine: Bm25RetrieverOptions['engine'], path = ':memory:') {
+  const store = new SqliteStore(path);
+  const ingestor = new Ingestor(store, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 });
+  const retriever = new Bm25Retriever(store, { engine, ...OPTIONS });
+  cleanups.push(() => {
+    retriever.close();
+    store.close();
+  });
+  return { store, ingestor, retriever };
+}
+
+const ids = async (retriever: Bm25Retriever, query: string, k = 10, filter?: Record<string, string | number | boolean>): Promise<string[]> => {
+  const hits = await retriever.retrieve(query, filter ? { k, filter } : { k }, new RunContext());
+  return hits.map((h) => h.docId);
+};
+
+describe.each(['memory', 'fts5'] as const)('Bm25Retriever (%s engine)', (engine) => {
+  it('ranks the document with a distinctive word first', async () => {
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    expect((await ids(retriever, 'galaxies'))[0]).toBe('astro');
+    expect((await ids(retriever, 'the mainsail'))[0]).toBe('sail');
+    expect((await ids(retriever, 'violins symphony'))[0]).toBe('music');
+    // Stemming: "compilers" -> "compil", matching "compiler".
+    expect((await ids(retriever, 'compilers'))[0]).toBe('code');
+    // Both tomato documents, and nothing else.
+    expect((await ids(retriever, 'tomato')).sort()).toEqual(['cook', 'garden']);
+  });
+
+  it('returns scored chunks with ids, titles, heading paths and the source name', async () => {
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    const ctx = new RunContext();
+    const hits = await retriever.retrieve('compiler machine instructions', { k: 3 }, ctx);
+    expect(hits[0]).toMatchObject({
+      id: 'code#0',
+      docId: 'code',
+      title: 'Programming',
+      headingPath: ['Compilers'],
+      source: 'bm25',
+    });
+    expect(hits[0]?.score).toBeGreaterThan(0);
+    for (let i = 1; i < hits.length; i++) expect(hits[i]?.score).toBeLessThanOrEqual(hits[i - 1]?.score ?? Infinity);
+    expect(ctx.trace.spans.map((s) => s.name)).toEqual(['retrieve.bm25']);
+    expect(ctx.trace.spans[0]?.attrs).toEqual({ k: 3, hits: hits.length });
+  });
+
+  it('matches titles and heading paths as well as text', async () => {
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    expect(await ids(retriever, 'astronomy')).toEqual(['astro']);
+    expect(await ids(retriever, 'programming')).toEqual(['code']);
+  });
+
+  it('respects k and gives nothing for stop words, unknown words or an empty store', async () => {
+    const empty = setup(engine);
+    expect(await ids(empty.retriever, 'galaxies')).toEqual([]);
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    expect(await ids(retriever, 'the and of')).toEqual([]);
+    expect(await ids(retriever, 'xylophonist')).toEqual([]);
+    expect(await ids(retriever, 'tomatoes garlic sun wind violins', 2)).toHaveLength(2);
+  });
+
+  it('reflects documents ingested after the first search', async () => {
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    expect(await ids(retriever, 'kayak')).toEqual([]);
+    await ingestor.ingest([{ id: 'kayak', text: 'Paddle the kayak across the calm lake at dawn.' }]);
+    expect(await ids(retriever, 'kayak')).toEqual(['kayak']);
+    // Re-ingesting an existing id replaces its text in the index.
+    await ingestor.ingest([{ id: 'sail', title: 'Sailing', text: 'Now this document is about kayak racing.' }]);
+    expect((await ids(retriever, 'kayak')).sort()).toEqual(['kayak', 'sail']);
+    expect(await ids(retriever, 'mainsail')).toEqual([]);
+  });
+
+  it('reflects deletions', async () => {
+    const { store, ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    expect((await ids(retriever, 'tomatoes')).sort()).toEqual(['cook', 'garden']);
+    expect(store.delete('cook')).toBe(true);
+    expect(await ids(retriever, 'tomatoes')).toEqual(['garden']);
+    expect(await ids(retriever, 'garlic')).toEqual([]);
+  });
+
+  it('restricts results with a filter on docId or metadata', async () => {
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    expect(await ids(retriever, 'tomatoes', 10, { docId: 'garden' })).toEqual(['garden']);
+    expect(await ids(retriever, 'tomatoes', 10, { docId: 'astro' })).toEqual([]);
+    expect(await ids(retriever, 'tomatoes', 10, { topic: 'food' })).toEqual(['cook']);
+    expect((await ids(retriever, 'galaxies compiler tomatoes', 10, { topic: 'science' })).sort()).toEqual(['astro', 'code']);
+    expect(await ids(retriever, 'galaxies compiler tomatoes', 10, { topic: 'science', year: 2021 })).toEqual(['code']);
+  });
+
+  it('finds a filtered document even when over a thousand better chunks outside the filter match', async () => {
+    const { ingestor, retriever } = setup(engine);
+    const crowd = Array.from({ length: 1200 }, (_, i) => ({ id: `crowd${i}`, text: 'walrus walrus walrus' }));
+    await ingestor.ingest([...crowd, { id: 'target', text: `walrus ${'filler words here '.repeat(20)}` }]);
+    expect(await ids(retriever, 'walrus', 5, { docId: 'target' })).toEqual(['target']);
+  });
+
+  it('notices documents written by a second connection to the same file', async () => {
+    const path = join(tmp.dir, `${engine}-shared.db`);
+    const { ingestor, retriever } = setup(engine, path);
+    await ingestor.ingest(CORPUS);
+    expect(retriever.warm()).toBe(engine === 'memory' ? CORPUS.length : 0);
+    expect(await ids(retriever, 'zeppelin')).toEqual([]);
+
+    const other = new SqliteStore(path);
+    cleanups.push(() => other.close());
+    await new Ingestor(other, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 }).ingest([
+      { id: 'airship', text: 'The zeppelin floated above the harbour.' },
+    ]);
+    expect(await ids(retriever, 'zeppelin')).toEqual(['airship']);
+    other.delete('astro');
+    expect(await ids(retriever, 'galaxies')).toEqual([]);
+  });
+
+  it('stops with ABORTED on an aborted context', async () => {
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest(CORPUS);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(retriever.retrieve('galaxies', { k: 5 }, new RunContext({ signal: controller.signal }))).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
+  });
+});
+
+describe('Bm25Retriever engines agree', () => {
+  it('memory and fts5 find the same documents for single-word queries', async () => {
+    const mem = setup('memory');
+    const fts = setup('fts5');
+    await mem.ingestor.ingest(CORPUS);
+    await fts.ingestor.ingest(CORPUS);
+    for (const q of ['tomatoes', 'galaxies', 'wind', 'orchestra', 'source']) {
+      expect((await ids(mem.retriever, q)).sort(), q).toEqual((await ids(fts.retriever, q)).sort());
+    }
+  });
+
+  it('memory engine scores follow the configured BM25 formula', async () => {
+    const { ingestor, retriever } = setup('memory');
+    await ingestor.ingest([
+      { id: 'x', title: 'x', text: 'alpha beta' },
+      { id: 'y', title: 'y', text: 'gamma delta' },
+    ]);
+    // Indexed terms of "x": title "x" plus "alpha", "beta" (3 terms); avgdl 3; "alpha" in 1 of 2 documents.
+    const idf = Math.log(1 + (2 - 1 + 0.5) / (1 + 0.5));
+    const expected = (idf * (1 * (0.9 + 1))) / (1 + 0.9 * (1 - 0.4 + (0.4 * 3) / 3));
+    const hits = await retriever.retrieve('alpha', { k: 5 }, new RunContext());
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.score).toBeCloseTo(expected, 12);
+  });
+});

@@ -1,0 +1,169 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DocumentInput } from '../../../src/core/types.js';
+import { documentFromRow, listSourceFiles, readDocumentBatches } from '../../../src/store/document-sources.js';
+import { ragErrorOf, ragErrorOfAsync } from '../../helpers/errors.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+
+let tmp: { dir: string; cleanup: () => void };
+const write = (rel: string, text: string): string => {
+  const path = join(tmp.dir, rel);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+};
+
+const collect = async (gen: AsyncGenerator<DocumentInput[]>): Promise<DocumentInput[][]> => {
+  const out: DocumentInput[][] = [];
+  for await (const batch of gen) out.push(batch);
+  return out;
+};
+
+beforeAll(() => {
+  tmp = makeTempDir('rag-sources-');
+  write('docs/a.md', '# A\n\nalpha');
+  write('docs/b.HTML', '<p>beta</p>');
+  write('docs/sub/c.txt', 'gamma');
+  write('docs/sub/deeper/d.rst', 'delta');
+  write('docs/sub/e.markdown', 'epsilon');
+  write('docs/image.png', 'not text');
+  write('docs/notes.docx', 'not supported');
+  write('docs/.hidden/secret.md', 'hidden');
+  write('docs/.dot.md', 'hidden file');
+  write('docs/node_modules/pkg/readme.md', 'dependency');
+  write('corpus.jsonl', '');
+});
+afterAll(() => tmp.cleanup());
+
+describe('documentFromRow', () => {
+  it('reads BEIR rows with _id, title, text and metadata', () => {
+    const doc = documentFromRow({ _id: 'd1', title: 'T', text: 'body', metadata: { url: 'http://x', year: 2001 } }, 'f:1');
+    expect(doc).toEqual({ id: 'd1', title: 'T', text: 'body', meta: { url: 'http://x', year: 2001 } });
+  });
+
+  it('reads rows with a numeric id, a format and meta', () => {
+    const doc = documentFromRow({ id: 17, text: '# h', format: 'markdown', meta: { ok: true, none: null } }, 'f:2');
+    expect(doc).toEqual({ id: '17', text: '# h', format: 'markdown', meta: { ok: true, none: null } });
+    expect(documentFromRow({ _id: 0, text: 'zero' }, 'f').id).toBe('0');
+  });
+
+  it('prefers _id over id and ignores unknown formats, non-string titles and empty metadata', () => {
+    const doc = documentFromRow({ _id: 'beir', id: 'other', title: 5, text: 't', format: 'pdf', metadata: {} }, 'f');
+    expect(doc).toEqual({ id: 'beir', text: 't' });
+  });
+
+  it('serialises nested metadata values so they stay filterable as strings', () => {
+    const doc = documentFromRow({ _id: 'x', text: 't', metadata: { tags: ['a', 'b'], author: { name: 'Ann' }, n: 1 } }, 'f');
+    expect(doc.meta).toEqual({ tags: '["a","b"]', author: '{"name":"Ann"}', n: 1 });
+  });
+
+  it('rejects rows that are not objects or lack an id or text, naming where', () => {
+    for (const row of [null, 'string', [1, 2], { text: 'no id' }, { _id: true, text: 'x' }, { _id: 'x' }, { _id: 'x', text: 3 }]) {
+      const err = ragErrorOf(() => documentFromRow(row, 'corpus.jsonl:7'));
+      expect(err.code).toBe('INVALID_DOCUMENT');
+      expect(err.message).toContain('corpus.jsonl:7');
+    }
+  });
+});
+
+describe('listSourceFiles', () => {
+  it('walks folders recursively in sorted order, skipping hidden entries, node_modules and unknown types', async () => {
+    const files = await listSourceFiles([join(tmp.dir, 'docs')]);
+    expect(files.map((f) => relative(tmp.dir, f))).toEqual([
+      join('docs', 'a.md'),
+      join('docs', 'b.HTML'),
+      join('docs', 'sub', 'c.txt'),
+      join('docs', 'sub', 'deeper', 'd.rst'),
+      join('docs', 'sub', 'e.markdown'),
+    ]);
+  });
+
+  it('accepts named files of known types, in the order given', async () => {
+    const files = await listSourceFiles([join(tmp.dir, 'corpus.jsonl'), join(tmp.dir, 'docs/a.md')]);
+    expect(files).toEqual([join(tmp.dir, 'corpus.jsonl'), join(tmp.dir, 'docs/a.md')]);
+  });
+
+  it('rejects a named file of an unknown type', async () => {
+    const err = await ragErrorOfAsync(() => listSourceFiles([join(tmp.dir, 'docs/notes.docx')]));
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).toContain('notes.docx');
+  });
+
+  it('rejects a path that does not exist', async () => {
+    const err = await ragErrorOfAsync(() => listSourceFiles([join(tmp.dir, 'nowhere')]));
+    expect(err.code).toBe('NOT_FOUND');
+    expect(err.message).toContain('nowhere');
+  });
+});
+
+describe('readDocumentBatches', () => {
+  it('reads files with ids relative to base and formats from extensions', async () => {
+    const files = await listSourceFiles([join(tmp.dir, 'docs')]);
+    const batches = await collect(readDocumentBatches(files, { batchSize: 100, base: tmp.dir }));
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.map((d) => [d.id, d.format, d.text])).toEqual([
+      [join('docs', 'a.md'), 'markdown', '# A\n\nalpha'],
+      [join('docs', 'b.HTML'), 'html', '<p>beta</p>'],
+      [join('docs', 'sub', 'c.txt'), 'text', 'gamma'],
+      [join('docs', 'sub', 'deeper', 'd.rst'), 'text', 'delta'],
+      [join('docs', 'sub', 'e.markdown'), 'markdown', 'epsilon'],
+    ]);
+  });
+
+  it('uses the absolute path as id for files outside base', async () => {
+    const inside = join(tmp.dir, 'docs/sub/c.txt');
+    const outside = join(tmp.dir, 'docs/a.md');
+    const batches = await collect(readDocumentBatches([inside, outside], { batchSize: 10, base: join(tmp.dir, 'docs/sub') }));
+    expect(batches[0]?.map((d) => d.id)).toEqual(['c.txt', outside]);
+  });
+
+  it('batches by size across files and streams JSONL rows, skipping blank lines', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => JSON.stringify({ _id: `r${i}`, text: `row ${i}` }));
+    const jsonl = write('many.jsonl', `${rows.slice(0, 3).join('\n')}\n\n  \n${rows.slice(3).join('\r\n')}\n`);
+    const md = join(tmp.dir, 'docs/a.md');
+    const batches = await collect(readDocumentBatches([md, jsonl], { batchSize: 3, base: tmp.dir }));
+    expect(batches.map((b) => b.length)).toEqual([3, 3, 2]);
+    expect(batches.flat().map((d) => d.id)).toEqual([join('docs', 'a.md'), 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+    expect(batches.flat()[4]?.text).toBe('row 3');
+  });
+
+  it('yields nothing for no files or an empty JSONL file', async () => {
+    expect(await collect(readDocumentBatches([], { batchSize: 5 }))).toEqual([]);
+    expect(await collect(readDocumentBatches([join(tmp.dir, 'corpus.jsonl')], { batchSize: 5 }))).toEqual([]);
+  });
+
+  it('yields a batch before reaching a malformed line, then fails naming file:line', async () => {
+    const path = write('broken.jsonl', '{"_id":"a","text":"ok"}\n{"_id":"b","text":"ok"}\n\n{"_id": "c", "text": \n');
+    const seen: string[] = [];
+    const err = await ragErrorOfAsync(async () => {
+      for await (const batch of readDocumentBatches([path], { batchSize: 2 })) seen.push(...batch.map((d) => d.id));
+    });
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain(`${path}:4`);
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('names file:line for a well-formed line that is not a valid document', async () => {
+    const path = write('noid.jsonl', '{"_id":"a","text":"ok"}\n{"title":"no id","text":"x"}\n');
+    const err = await ragErrorOfAsync(() => collect(readDocumentBatches([path], { batchSize: 10 })));
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain(`${path}:2`);
+  });
+
+  it('streams a large JSONL file in bounded batches', async () => {
+    const n = 2500;
+    const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ _id: i, title: `t${i}`, text: `text ${i}` }));
+    const path = write('large.jsonl', lines.join('\n'));
+    let count = 0;
+    let batches = 0;
+    for await (const batch of readDocumentBatches([path], { batchSize: 1000 })) {
+      expect(batch.length).toBeLessThanOrEqual(1000);
+      count += batch.length;
+      batches++;
+      expect(batch[0]?.id).toBe(String((batches - 1) * 1000));
+    }
+    expect(count).toBe(n);
+    expect(batches).toBe(3);
+  });
+});

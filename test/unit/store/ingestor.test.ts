@@ -1,0 +1,188 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/core/run-context.js';
+import type { DocumentFormat, DocumentInput } from '../../../src/core/types.js';
+import { Ingestor, structureOf } from '../../../src/store/ingestor.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { sectionsOf } from '../../../src/store/structure.js';
+import { ragErrorOfAsync } from '../../helpers/errors.js';
+
+const MAX_CHARS = 2000;
+let store: SqliteStore;
+let ingestor: Ingestor;
+
+beforeEach(() => {
+  store = new SqliteStore(':memory:');
+  ingestor = new Ingestor(store, { chunkSize: 300, chunkOverlap: 30, maxDocumentChars: MAX_CHARS });
+});
+afterEach(() => store.close());
+
+const good = (id: string, text = `text of ${id} about gardening`): DocumentInput => ({ id, text });
+
+describe('Ingestor validation', () => {
+  const invalid: Array<[string, DocumentInput, string]> = [
+    ['an empty id', { id: '', text: 'x' }, 'id'],
+    ['a blank id', { id: '   ', text: 'x' }, 'id'],
+    ['a non-string id', { id: 42 as unknown as string, text: 'x' }, 'id'],
+    ['an id over 512 characters', { id: 'i'.repeat(513), text: 'x' }, 'id'],
+    ['text that is not a string', { id: 'n', text: 12 as unknown as string }, 'text'],
+    ['missing text', { id: 'n' } as unknown as DocumentInput, 'text'],
+    ['empty text and no title', { id: 'n', text: '  \n ' }, 'empty'],
+    ['a lone surrogate in the text', { id: 'n', text: 'broken \ud800 text' }, 'surrogate'],
+    ['a lone surrogate in the title', { id: 'n', title: 'bad \udfff', text: 'fine' }, 'surrogate'],
+    ['a lone surrogate in the id', { id: 'n\ud800', text: 'fine' }, 'surrogate'],
+    ['text over maxDocumentChars', { id: 'n', text: 'a'.repeat(MAX_CHARS + 1) }, String(MAX_CHARS)],
+  ];
+
+  for (const [label, bad, reason] of invalid) {
+    it(`rejects a batch holding ${label}, naming its index, and stores nothing of it`, async () => {
+      await ingestor.ingest([good('existing')]);
+      const before = { counts: store.counts(), version: store.version() };
+      const err = await ragErrorOfAsync(() => ingestor.ingest([good('first'), good('second'), bad, good('last')]));
+      expect(err.code).toBe('INVALID_DOCUMENT');
+      expect(err.statusCode).toBe(400);
+      expect(err.message).toContain('document 2');
+      expect(err.message).toContain(reason);
+      expect(err.details?.['index']).toBe(2);
+      expect(store.counts()).toEqual(before.counts);
+      expect(store.version()).toBe(before.version);
+      expect(store.getDocument('first')).toBeUndefined();
+      expect(store.getDocument('second')).toBeUndefined();
+      expect(store.getDocument('last')).toBeUndefined();
+      expect(store.getDocument('existing')).toBeDefined();
+    });
+  }
+
+  it('rejects an id that appears twice in the batch', async () => {
+    const err = await ragErrorOfAsync(() => ingestor.ingest([good('a'), good('b'), good('a', 'second copy')]));
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain('document 2');
+    expect(err.message).toContain('"a"');
+    expect(err.details).toEqual({ index: 2, id: 'a' });
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+  });
+
+  it('accepts text of exactly maxDocumentChars', async () => {
+    const text = 'word '.repeat(MAX_CHARS / 5);
+    expect(text.length).toBe(MAX_CHARS);
+    const result = await ingestor.ingest([{ id: 'max', text }]);
+    expect(result.documents).toBe(1);
+    expect(result.chunks).toBeGreaterThan(1);
+  });
+
+  it('rejects an unknown format as an invalid document', async () => {
+    const err = await ragErrorOfAsync(() =>
+      ingestor.ingest([good('ok'), { id: 'pdf', text: 'x', format: 'pdf' as DocumentFormat }]),
+    );
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain('document 1');
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+  });
+
+  it('rejects a title that is not a string as an invalid document', async () => {
+    const err = await ragErrorOfAsync(() =>
+      ingestor.ingest([good('ok'), { id: 't', title: 7 as unknown as string, text: 'x' }]),
+    );
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain('document 1');
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+  });
+});
+
+describe('Ingestor structuring and storage', () => {
+  it('structures markdown, html and text by their headings', async () => {
+    await ingestor.ingest([
+      { id: 'md', format: 'markdown', text: '# MD Title\n\nintro\n\n## Setup\n\nsetup text\n\n### Linux\n\nlinux text' },
+      { id: 'html', format: 'html', text: '<title>HTML Title</title><h1>Top</h1><p>p1</p><h2>Inner</h2><p>p2</p>' },
+      { id: 'txt', text: 'INTRODUCTION\n\nplain intro.\n\n2 Methods\n\nmethod text.' },
+    ]);
+    const md = store.getDocument('md');
+    expect(md?.title).toBe('MD Title');
+    expect(md?.format).toBe('markdown');
+    expect(md && sectionsOf(md.structure).map((s) => s.headingPath)).toEqual([[], ['Setup'], ['Setup', 'Linux']]);
+
+    const html = store.getDocument('html');
+    expect(html?.title).toBe('HTML Title');
+    expect(html?.format).toBe('html');
+    expect(html && sectionsOf(html.structure).map((s) => s.headingPath)).toEqual([['Top'], ['Top', 'Inner']]);
+
+    const txt = store.getDocument('txt');
+    expect(txt?.title).toBe('txt');
+    expect(txt?.format).toBe('text');
+    expect(txt && sectionsOf(txt.structure).map((s) => s.headingPath)).toEqual([['INTRODUCTION'], ['2 Methods']]);
+
+    const mdChunks = store.chunksByRowid([...store.rowidsMatching({ docId: 'md' })]);
+    expect(mdChunks.map((c) => [c.headingPath ?? [], c.text])).toEqual([
+      [[], 'intro'],
+      [['Setup'], 'setup text'],
+      [['Setup', 'Linux'], 'linux text'],
+    ]);
+    expect(md?.chunkCount).toBe(3);
+  });
+
+  it('uses the given title for plain text and keeps metadata', async () => {
+    await ingestor.ingest([{ id: 'doc-1', title: '  Field Notes ', text: 'observations', meta: { author: 'ann', n: 3 } }]);
+    const doc = store.getDocument('doc-1');
+    expect(doc?.title).toBe('Field Notes');
+    expect(doc?.meta).toEqual({ author: 'ann', n: 3 });
+  });
+
+  it('lets a given title win over the document title, and falls back to the last part of the id', async () => {
+    await ingestor.ingest([
+      { id: 'given', title: 'Given Title', format: 'markdown', text: '# Own Heading\n\nbody' },
+      { id: 'docs/guide.md', format: 'markdown', text: '## Only a subsection\n\nbody' },
+      { id: 'own', format: 'html', text: '<title>Own Title</title><p>body</p>' },
+    ]);
+    expect(store.getDocument('given')?.title).toBe('Given Title');
+    expect(store.getDocument('docs/guide.md')?.title).toBe('guide.md');
+    expect(store.getDocument('own')?.title).toBe('Own Title');
+  });
+
+  it('makes a title-only document findable by its title', async () => {
+    const result = await ingestor.ingest([{ id: 'to', title: 'Quarterly Zeppelin Report', text: '' }, good('other')]);
+    expect(result).toMatchObject({ documents: 2 });
+    const chunks = store.chunksByRowid([...store.rowidsMatching({ docId: 'to' })]);
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]?.text).toBe('Quarterly Zeppelin Report');
+    const hits = store.ftsSearch('"zeppelin"', 5);
+    expect(hits.map((h) => h.rowid)).toEqual([chunks[0]?.rowid]);
+  });
+
+  it('splits long documents into chunks no longer than chunkSize', async () => {
+    const text = Array.from({ length: 40 }, (_, i) => `Sentence number ${i} talks about topic ${i % 7}.`).join(' ');
+    const result = await ingestor.ingest([{ id: 'long', text }]);
+    expect(result.chunks).toBeGreaterThan(3);
+    const chunks = store.chunksByRowid([...store.rowidsMatching({ docId: 'long' })]);
+    for (const c of chunks) expect(c.text.length).toBeLessThanOrEqual(300);
+    expect(chunks.map((c) => c.id)).toEqual(chunks.map((_c, i) => `long#${i}`));
+  });
+
+  it('re-ingesting an id replaces the document', async () => {
+    await ingestor.ingest([good('a', 'first version about cats')]);
+    await ingestor.ingest([good('a', 'second version about dogs')]);
+    expect(store.counts()).toEqual({ documents: 1, chunks: 1 });
+    expect(store.ftsSearch('"cats"', 5)).toEqual([]);
+    expect(store.ftsSearch('"dogs"', 5)).toHaveLength(1);
+  });
+
+  it('records prepare and write spans when given a RunContext', async () => {
+    const ctx = new RunContext();
+    await ingestor.ingest([good('a'), good('b')], ctx);
+    expect(ctx.trace.spans.map((s) => s.name)).toEqual(['ingest.prepare', 'ingest.write']);
+    expect(ctx.trace.spans[0]?.attrs).toEqual({ documents: 2 });
+    expect(ctx.trace.spans[1]?.attrs).toEqual({ chunks: 2 });
+  });
+
+  it('stops, storing nothing, when the request was aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const err = await ragErrorOfAsync(() => ingestor.ingest([good('a')], new RunContext({ signal: controller.signal })));
+    expect(err.code).toBe('ABORTED');
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+  });
+
+  it('structureOf dispatches on the format', () => {
+    expect(structureOf('# H\n\nx', 'markdown', 'fb').title).toBe('H');
+    expect(structureOf('# H\n\nx', 'text', 'fb').title).toBe('fb');
+    expect(structureOf('<h1>H</h1>', 'html', 'fb').title).toBe('H');
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { StructureNode } from '../../../src/core/types.js';
+import { parseHtml } from '../../../src/store/parse-html.js';
+import { plainText, sectionsOf } from '../../../src/store/structure.js';
+
+const sections = (n: StructureNode): StructureNode[] => n.children.filter((c) => c.kind === 'section');
+
+const PAGE = `<!doctype html>
+<html><head><title> The  Page </title><style>body { color: red }</style>
+<script>var secret = "hidden";</script></head>
+<body>
+<nav><a href="/">Home navigation</a></nav>
+<h1>Main Heading</h1>
+<p>Fish &amp; chips &lt;b&gt; caf&eacute; &#8364;5</p>
+<h2>Part A</h2>
+<p>Alpha <em>text</em> here.</p>
+<h3>Part A.1</h3>
+<ul><li>one</li><li>two</li></ul>
+<h2>Part B</h2>
+<div>Beta<br>second line</div>
+<script>document.write("also hidden")</script>
+<table><tr><td>c1</td><td>c2</td></tr></table>
+</body></html>`;
+
+describe('parseHtml', () => {
+  const root = parseHtml(PAGE, 'fallback');
+
+  it('uses <title> for the document title', () => {
+    expect(root.title).toBe('The Page');
+  });
+
+  it('nests h1-h6 by level', () => {
+    const h1 = sections(root);
+    expect(h1.map((s) => s.title)).toEqual(['Main Heading']);
+    const h2 = h1[0] ? sections(h1[0]) : [];
+    expect(h2.map((s) => [s.title, s.level])).toEqual([
+      ['Part A', 2],
+      ['Part B', 2],
+    ]);
+    const h3 = h2[0] ? sections(h2[0]) : [];
+    expect(h3.map((s) => [s.title, s.level])).toEqual([['Part A.1', 3]]);
+    expect(sectionsOf(root).map((s) => s.headingPath)).toEqual([
+      ['Main Heading'],
+      ['Main Heading', 'Part A'],
+      ['Main Heading', 'Part A', 'Part A.1'],
+      ['Main Heading', 'Part B'],
+    ]);
+  });
+
+  it('drops script, style and nav content', () => {
+    const text = plainText(root);
+    expect(text).not.toMatch(/secret|hidden|color|navigation/);
+  });
+
+  it('decodes entities and keeps inline text together', () => {
+    const first = sectionsOf(root)[0];
+    expect(first?.paragraphs).toEqual(['Fish & chips <b> café €5']);
+    expect(sectionsOf(root)[1]?.paragraphs).toEqual(['Alpha text here.']);
+  });
+
+  it('makes block elements separate paragraphs', () => {
+    expect(sectionsOf(root)[2]?.paragraphs).toEqual(['one', 'two']);
+    expect(sectionsOf(root)[3]?.paragraphs).toEqual(['Beta', 'second line', 'c1 c2']);
+  });
+
+  it('takes the first h1 as title without a <title>, and does not repeat it', () => {
+    const r = parseHtml('<h1>Heading One</h1><p>para</p><h2>Sub</h2><p>x</p>', 'fb');
+    expect(r.title).toBe('Heading One');
+    expect(sectionsOf(r)).toEqual([
+      { headingPath: [], paragraphs: ['para'] },
+      { headingPath: ['Sub'], paragraphs: ['x'] },
+    ]);
+  });
+
+  it('falls back to the given title', () => {
+    expect(parseHtml('<p>just text</p>', 'file.html').title).toBe('file.html');
+  });
+
+  it('does not take the <title> of an inline SVG into the document title', () => {
+    const r = parseHtml(
+      '<html><head><title>Real Title</title></head><body><svg><title>icon</title><path d="M0"/></svg><p>body</p></body></html>',
+      'fb',
+    );
+    expect(r.title).toBe('Real Title');
+    expect(plainText(r)).toBe('body');
+  });
+});

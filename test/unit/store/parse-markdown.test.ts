@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { StructureNode } from '../../../src/core/types.js';
+import { parseMarkdown } from '../../../src/store/parse-markdown.js';
+import { sectionsOf } from '../../../src/store/structure.js';
+
+const sections = (n: StructureNode): StructureNode[] => n.children.filter((c) => c.kind === 'section');
+const paragraphs = (n: StructureNode): string[] => n.children.filter((c) => c.kind === 'paragraph').map((c) => c.text ?? '');
+
+const DOC = `# Guide Title
+
+Intro paragraph.
+
+## Install
+
+Run the installer.
+
+### From source
+
+Clone the *repository* and **build** it.
+
+## Usage
+
+- first item
+- second [link text](http://example.com)
+
+\`\`\`js
+const answer = 42;
+\`\`\`
+
+| col a | col b |
+|-------|-------|
+| 1     | 2     |
+
+Setext Heading
+--------------
+
+Under setext.
+`;
+
+describe('parseMarkdown', () => {
+  const root = parseMarkdown(DOC, 'fallback');
+
+  it('takes the first H1 as the title and does not repeat it as a section', () => {
+    expect(root.kind).toBe('document');
+    expect(root.title).toBe('Guide Title');
+    expect(sections(root).map((s) => s.title)).toEqual(['Install', 'Usage', 'Setext Heading']);
+    expect(paragraphs(root)).toEqual(['Intro paragraph.']);
+  });
+
+  it('nests ### under ## under the document', () => {
+    const install = sections(root)[0];
+    expect(install?.level).toBe(2);
+    expect(install && paragraphs(install)).toEqual(['Run the installer.']);
+    const fromSource = install && sections(install)[0];
+    expect(fromSource?.title).toBe('From source');
+    expect(fromSource?.level).toBe(3);
+    expect(fromSource && paragraphs(fromSource)).toEqual(['Clone the repository and build it.']);
+  });
+
+  it('turns lists, code blocks and tables into paragraphs of readable text', () => {
+    const usage = sections(root)[1];
+    const texts = usage ? paragraphs(usage) : [];
+    expect(texts).toHaveLength(3);
+    expect(texts[0]).toBe('- first item\n- second link text');
+    expect(texts[1]).toBe('const answer = 42;');
+    expect(texts[2]).toContain('col a | col b');
+    expect(texts[2]).toContain('1 | 2');
+  });
+
+  it('reads setext headings as sections', () => {
+    const setext = sections(root)[2];
+    expect(setext?.level).toBe(2);
+    expect(setext && paragraphs(setext)).toEqual(['Under setext.']);
+  });
+
+  it('keeps later H1s as level-1 sections', () => {
+    const r = parseMarkdown('# One\n\na\n\n# Two\n\nb\n\n## Two.1\n\nc', 'fb');
+    expect(r.title).toBe('One');
+    expect(sectionsOf(r)).toEqual([
+      { headingPath: [], paragraphs: ['a'] },
+      { headingPath: ['Two'], paragraphs: ['b'] },
+      { headingPath: ['Two', 'Two.1'], paragraphs: ['c'] },
+    ]);
+  });
+
+  it('uses the fallback title without an H1', () => {
+    const r = parseMarkdown('## Only h2\n\ntext', 'notes.md');
+    expect(r.title).toBe('notes.md');
+    expect(sectionsOf(r)).toEqual([{ headingPath: ['Only h2'], paragraphs: ['text'] }]);
+  });
+
+  it('keeps prose that contains < and > comparisons', () => {
+    // Not HTML tags: the words between the two signs must not be lost.
+    const r = parseMarkdown('If x < y and y > z then x is smallest.', 'fb');
+    expect(paragraphs(r)).toEqual(['If x < y and y > z then x is smallest.']);
+  });
+
+  it('decodes character references as Markdown renders them', () => {
+    const r = parseMarkdown('AT&amp;T and caf&eacute;', 'fb');
+    expect(paragraphs(r)).toEqual(['AT&T and café']);
+  });
+});

@@ -1,0 +1,260 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChunkText } from '../../../src/store/chunker.js';
+import { SqliteStore, type PreparedDocument, type StoreChange } from '../../../src/store/sqlite-store.js';
+import { preparedDoc } from '../../helpers/store.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+
+let tmp: { dir: string; cleanup: () => void };
+const open: SqliteStore[] = [];
+beforeAll(() => {
+  tmp = makeTempDir('rag-store-');
+});
+afterEach(() => {
+  while (open.length > 0) open.pop()?.close();
+});
+afterAll(() => tmp.cleanup());
+
+let fileNo = 0;
+const stores: Array<[string, () => SqliteStore]> = [
+  [':memory:', () => new SqliteStore(':memory:')],
+  ['temp file', () => new SqliteStore(join(tmp.dir, `nested/dir/store-${++fileNo}.db`))],
+];
+const track = (s: SqliteStore): SqliteStore => {
+  open.push(s);
+  return s;
+};
+
+const docIdsOf = (store: SqliteStore, rowids: Iterable<number>): string[] =>
+  [...new Set(store.chunksByRowid([...rowids]).map((c) => c.docId))].sort();
+
+describe.each(stores)('SqliteStore (%s)', (_label, make) => {
+  it('starts empty at version 0', () => {
+    const store = track(make());
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(store.version()).toBe(0);
+    expect([...store.allChunks()]).toEqual([]);
+    expect(() => store.ping()).not.toThrow();
+  });
+
+  it('stores documents with their chunks, structure and metadata', () => {
+    const store = track(make());
+    const result = store.upsert([
+      preparedDoc('a', ['apple pie recipe', 'bake the apples'], { title: 'Apples', meta: { lang: 'en', year: 2020 }, headingPath: ['Food'] }),
+      preparedDoc('b', ['banana bread'], { meta: { lang: 'de' } }),
+    ]);
+    expect(result).toEqual({ documents: 2, chunks: 3, version: 1 });
+    expect(store.counts()).toEqual({ documents: 2, chunks: 3 });
+
+    const doc = store.getDocument('a');
+    expect(doc).toMatchObject({ id: 'a', title: 'Apples', format: 'text', meta: { lang: 'en', year: 2020 }, chunkCount: 2 });
+    expect(doc?.structure.children).toHaveLength(2);
+    expect(Number.isNaN(Date.parse(doc?.updatedAt ?? ''))).toBe(false);
+    expect(store.getDocument('missing')).toBeUndefined();
+
+    const all = [...store.allChunks()];
+    expect(all.map((c) => c.text)).toEqual(['apple pie recipe', 'bake the apples', 'banana bread']);
+    expect(all[0]).toMatchObject({ title: 'Apples', headingPath: ['Food'] });
+
+    const chunks = store.chunksByRowid(all.map((c) => c.rowid).reverse());
+    expect(chunks.map((c) => c.id)).toEqual(['b#0', 'a#1', 'a#0']);
+    expect(chunks[2]).toMatchObject({ docId: 'a', title: 'Apples', headingPath: ['Food'], text: 'apple pie recipe' });
+    // No heading path: the key is left out rather than empty.
+    expect('headingPath' in (chunks[0] ?? {})).toBe(false);
+    expect(store.chunksByRowid([999_999])).toEqual([]);
+  });
+
+  it('finds chunks with ftsSearch, best first, by body, title and heading', () => {
+    const store = track(make());
+    store.upsert([
+      preparedDoc('a', ['zebra zebra zebra stripes'], { title: 'Animals' }),
+      preparedDoc('b', ['one zebra among horses and many other animals in the field today'], { headingPath: ['Savanna'] }),
+      preparedDoc('c', ['nothing relevant'], { title: 'Other' }),
+      preparedDoc('d', ['filler text one']),
+      preparedDoc('e', ['filler text two']),
+    ]);
+    const rowOf = (docId: string): number => [...store.rowidsMatching({ docId })][0] ?? -1;
+    const hits = store.ftsSearch('"zebra"', 10);
+    expect(hits.map((h) => h.rowid)).toEqual([rowOf('a'), rowOf('b')]);
+    expect(hits[0]?.score).toBeGreaterThan(hits[1]?.score ?? Infinity);
+    expect(hits[1]?.score).toBeGreaterThan(0);
+    expect(store.ftsSearch('"animals"', 10).map((h) => h.rowid).sort()).toEqual([rowOf('a'), rowOf('b')].sort());
+    expect(store.ftsSearch('"savanna"', 10).map((h) => h.rowid)).toEqual([rowOf('b')]);
+    // Porter stemming and diacritic folding on the FTS side.
+    expect(store.ftsSearch('"stripe"', 10).map((h) => h.rowid)).toEqual([rowOf('a')]);
+    expect(store.ftsSearch('"zébra"', 1)).toHaveLength(1);
+  });
+
+  it('re-upserting an id replaces its chunks and keeps the counts', () => {
+    const store = track(make());
+    store.upsert([preparedDoc('a', ['old words here', 'old second chunk']), preparedDoc('b', ['other doc'])]);
+    const before = store.counts();
+    const oldRowids = [...store.rowidsMatching({ docId: 'a' })];
+    store.upsert([preparedDoc('a', ['fresh text', 'fresh second'], { title: 'New title' })]);
+    expect(store.counts()).toEqual(before);
+    expect(store.chunksByRowid(oldRowids)).toEqual([]);
+    const chunks = store.chunksByRowid([...store.rowidsMatching({ docId: 'a' })]);
+    expect(chunks.map((c) => c.text)).toEqual(['fresh text', 'fresh second']);
+    expect(chunks.map((c) => c.id)).toEqual(['a#0', 'a#1']);
+    expect(store.getDocument('a')?.title).toBe('New title');
+    expect(store.ftsSearch('"old"', 10)).toEqual([]);
+    expect(store.ftsSearch('"fresh"', 10)).toHaveLength(2);
+    // Same content again: still idempotent.
+    store.upsert([preparedDoc('a', ['fresh text', 'fresh second'], { title: 'New title' })]);
+    expect(store.counts()).toEqual(before);
+    expect(store.ftsSearch('"fresh"', 10)).toHaveLength(2);
+  });
+
+  it('replaces a document with fewer chunks without leaving orphans', () => {
+    const store = track(make());
+    store.upsert([preparedDoc('a', ['one', 'two', 'three'])]);
+    store.upsert([preparedDoc('a', ['single'])]);
+    expect(store.counts()).toEqual({ documents: 1, chunks: 1 });
+    expect(store.getDocument('a')?.chunkCount).toBe(1);
+    expect(store.ftsSearch('"three"', 10)).toEqual([]);
+  });
+
+  it('delete removes the document, its chunks and its FTS rows', () => {
+    const store = track(make());
+    store.upsert([preparedDoc('a', ['unique marmalade', 'second chunk']), preparedDoc('b', ['plain toast'])]);
+    const rowids = [...store.rowidsMatching({ docId: 'a' })];
+    expect(store.ftsSearch('"marmalade"', 10)).toHaveLength(1);
+    expect(store.delete('a')).toBe(true);
+    expect(store.getDocument('a')).toBeUndefined();
+    expect(store.counts()).toEqual({ documents: 1, chunks: 1 });
+    expect(store.chunksByRowid(rowids)).toEqual([]);
+    expect(store.ftsSearch('"marmalade"', 10)).toEqual([]);
+    expect(store.ftsSearch('"chunk"', 10)).toEqual([]);
+    expect(store.ftsSearch('"toast"', 10)).toHaveLength(1);
+    expect(store.delete('a')).toBe(false);
+  });
+
+  it('version() increases once per committed batch or delete', () => {
+    const store = track(make());
+    expect(store.upsert([preparedDoc('a', ['x']), preparedDoc('b', ['y'])]).version).toBe(1);
+    expect(store.version()).toBe(1);
+    store.upsert([preparedDoc('c', ['z'])]);
+    expect(store.version()).toBe(2);
+    store.delete('a');
+    expect(store.version()).toBe(3);
+    store.delete('nope');
+    expect(store.version()).toBe(3);
+  });
+
+  it('onChange reports added and removed chunks after each commit; unsubscribe stops it', () => {
+    const store = track(make());
+    const changes: StoreChange[] = [];
+    const off = store.onChange((c) => changes.push(c));
+    store.upsert([preparedDoc('a', ['first', 'second'], { title: 'T', headingPath: ['H'] })]);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.removed).toEqual([]);
+    expect(changes[0]?.added.map((c) => [c.title, c.headingPath, c.text])).toEqual([
+      ['T', ['H'], 'first'],
+      ['T', ['H'], 'second'],
+    ]);
+    const firstRowids = changes[0]?.added.map((c) => c.rowid) ?? [];
+
+    store.upsert([preparedDoc('a', ['replaced'])]);
+    expect(changes[1]?.removed.map((c) => c.rowid)).toEqual(firstRowids);
+    expect(changes[1]?.removed.map((c) => c.text)).toEqual(['first', 'second']);
+    expect(changes[1]?.added.map((c) => c.text)).toEqual(['replaced']);
+
+    store.delete('a');
+    expect(changes[2]?.added).toEqual([]);
+    expect(changes[2]?.removed.map((c) => c.text)).toEqual(['replaced']);
+
+    store.delete('a'); // nothing to delete: no event
+    expect(changes).toHaveLength(3);
+    off();
+    store.upsert([preparedDoc('b', ['x'])]);
+    expect(changes).toHaveLength(3);
+  });
+
+  it('rowidsMatching filters by docId and by metadata keys', () => {
+    const store = track(make());
+    store.upsert([
+      preparedDoc('a', ['a1', 'a2'], { meta: { lang: 'en', year: 2020, draft: true, 'odd key': 'v' } }),
+      preparedDoc('b', ['b1'], { meta: { lang: 'en', year: 2021, draft: false } }),
+      preparedDoc('c', ['c1'], { meta: { lang: 'fr', year: 2020, tag: null } }),
+    ]);
+    expect(docIdsOf(store, store.rowidsMatching({}))).toEqual(['a', 'b', 'c']);
+    expect(store.rowidsMatching({}).size).toBe(4);
+    expect(store.rowidsMatching({ docId: 'a' }).size).toBe(2);
+    expect(docIdsOf(store, store.rowidsMatching({ docId: 'a' }))).toEqual(['a']);
+    expect(docIdsOf(store, store.rowidsMatching({ lang: 'en' }))).toEqual(['a', 'b']);
+    expect(docIdsOf(store, store.rowidsMatching({ year: 2020 }))).toEqual(['a', 'c']);
+    expect(docIdsOf(store, store.rowidsMatching({ lang: 'en', year: 2020 }))).toEqual(['a']);
+    expect(docIdsOf(store, store.rowidsMatching({ draft: true }))).toEqual(['a']);
+    expect(docIdsOf(store, store.rowidsMatching({ draft: false }))).toEqual(['b']);
+    expect(docIdsOf(store, store.rowidsMatching({ 'odd key': 'v' }))).toEqual(['a']);
+    expect(store.rowidsMatching({ docId: 'b', lang: 'fr' }).size).toBe(0);
+    expect(store.rowidsMatching({ missing: 'x' }).size).toBe(0);
+    expect(store.rowidsMatching({ docId: 'zzz' }).size).toBe(0);
+  });
+
+  it('rowidsMatching matches metadata keys holding quotes, dots and brackets', () => {
+    const store = track(make());
+    store.upsert([preparedDoc('a', ['a1'], { meta: { 'say "hi"': 1, 'c.d': 2, 'e[0]': 3 } }), preparedDoc('b', ['b1'])]);
+    expect(docIdsOf(store, store.rowidsMatching({ 'c.d': 2 }))).toEqual(['a']);
+    expect(docIdsOf(store, store.rowidsMatching({ 'e[0]': 3 }))).toEqual(['a']);
+    expect(docIdsOf(store, store.rowidsMatching({ 'say "hi"': 1 }))).toEqual(['a']);
+  });
+
+  it('stores nothing of a batch whose transaction fails', () => {
+    const store = track(make());
+    store.upsert([preparedDoc('keep', ['kept text'])]);
+    const before = { counts: store.counts(), version: store.version() };
+    const changes: StoreChange[] = [];
+    store.onChange((c) => changes.push(c));
+    const broken: PreparedDocument = preparedDoc('bad', ['x']);
+    broken.chunks = [{ text: null, headingPath: [] } as unknown as ChunkText]; // violates chunks.text NOT NULL
+    expect(() =>
+      store.upsert([preparedDoc('good1', ['good words']), preparedDoc('keep', ['overwritten']), broken]),
+    ).toThrow();
+    expect(store.counts()).toEqual(before.counts);
+    expect(store.version()).toBe(before.version);
+    expect(store.getDocument('good1')).toBeUndefined();
+    expect(store.getDocument('bad')).toBeUndefined();
+    expect(store.ftsSearch('"good"', 10)).toEqual([]);
+    expect(store.ftsSearch('"overwritten"', 10)).toEqual([]);
+    expect(store.ftsSearch('"kept"', 10)).toHaveLength(1);
+    expect(changes).toEqual([]);
+  });
+
+  it('a document without chunks is stored, and a later batch works after a failed one', () => {
+    const store = track(make());
+    const bad = preparedDoc('bad', ['x']);
+    bad.title = null as unknown as string; // documents.title NOT NULL
+    expect(() => store.upsert([bad])).toThrow();
+    store.upsert([preparedDoc('empty', [])]);
+    expect(store.counts()).toEqual({ documents: 1, chunks: 0 });
+    expect(store.version()).toBe(1);
+  });
+});
+
+describe('SqliteStore on a file', () => {
+  it('creates parent folders, persists across connections, and sees other connections via dataVersion', () => {
+    const path = join(tmp.dir, 'deep/er/persist.db');
+    const first = track(new SqliteStore(path));
+    expect(existsSync(path)).toBe(true);
+    first.upsert([preparedDoc('a', ['persistent data'])]);
+    const second = track(new SqliteStore(path));
+    expect(second.counts()).toEqual({ documents: 1, chunks: 1 });
+    expect(second.version()).toBe(1);
+
+    const seen = first.dataVersion();
+    second.upsert([preparedDoc('b', ['from the other connection'])]);
+    expect(first.dataVersion()).not.toBe(seen);
+    expect(first.counts()).toEqual({ documents: 2, chunks: 2 });
+    expect(first.version()).toBe(2);
+    // A connection's own commits leave its data_version alone.
+    const own = first.dataVersion();
+    first.upsert([preparedDoc('c', ['own write'])]);
+    expect(first.dataVersion()).toBe(own);
+
+    first.close();
+    first.close(); // idempotent
+    expect(second.ftsSearch('"persistent"', 10)).toHaveLength(1);
+  });
+});
