@@ -1,6 +1,7 @@
 import type { Config } from './core/config.js';
 import { RagError } from './core/errors.js';
 import { RunContext } from './core/run-context.js';
+import { TextMemo } from './core/text-memo.js';
 import type { Span } from './core/trace.js';
 import type { DocumentInput, MetadataFilter, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
@@ -52,11 +53,13 @@ export class Rag {
     this.store = new SqliteStore(config.store.path);
     this.ingestor = new Ingestor(this.store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
     this.retriever = new Bm25Retriever(this.store, config.retrieval.bm25);
-    const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker()]]);
+    const memo = new TextMemo();
+    const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
     this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
       retriever: this.retriever,
       rerankers,
-      reader: new ExtractiveReader(),
+      reader: new ExtractiveReader(memo),
+      memo,
     });
   }
 

@@ -1,5 +1,6 @@
 import { analyze, stem } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
+import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 
@@ -36,7 +37,10 @@ const QUESTION_WORDS = new Set(
 export class ExtractiveReader {
   readonly name = 'extractive';
 
-  constructor(private readonly options: ExtractiveReaderOptions = { maxCandidates: 8, temperature: 0.08 }) {}
+  constructor(
+    private readonly memo: TextMemo,
+    private readonly options: ExtractiveReaderOptions = { maxCandidates: 8, temperature: 0.08 },
+  ) {}
 
   async answer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderResult> {
     return ctx.span('read.extractive', () => this.read(query, passages), (r) => ({
@@ -50,7 +54,9 @@ export class ExtractiveReader {
     const content = asked.filter((t) => !QUESTION_WORDS.has(t));
     const queryTerms = new Set(content.length > 0 ? content : asked);
     const echo = asked.join(' ');
-    const sentences = passages.flatMap((p, i) => sentencesOf(p.text).map((text) => ({ text, passage: i + 1 })));
+    const sentences = passages.flatMap((p, i) =>
+      this.memo.get('sentences', p.chunkId, p.text, analysedSentences).map((s) => ({ ...s, passage: i + 1 })),
+    );
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
     // answers "how do I ingest documents?" more likely than one that mentions ingestion in passing.
     const sectionMatch = passages.map((p) => {
@@ -59,7 +65,7 @@ export class ExtractiveReader {
     });
     if (queryTerms.size === 0 || sentences.length === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
-    const analysed = sentences.map((s) => analyze(s.text));
+    const analysed = sentences.map((s) => s.terms);
     const weight = new Map<string, number>();
     for (const t of queryTerms) {
       const df = analysed.reduce((n, terms) => n + (terms.includes(t) ? 1 : 0), 0);
@@ -107,6 +113,10 @@ export class ExtractiveReader {
     }));
     return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
   }
+}
+
+function analysedSentences(text: string): Array<{ text: string; terms: string[] }> {
+  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence) }));
 }
 
 /** Sentences of a passage; line breaks end a sentence too (list items, table rows and code lines stand alone). */

@@ -1,5 +1,6 @@
 import type { PipelineConfig } from '../core/config.js';
 import { RagError } from '../core/errors.js';
+import type { TextMemo } from '../core/text-memo.js';
 import type { ExtractiveReader } from '../models/extractive-reader.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import type { Retriever } from '../retrievers/retriever.js';
@@ -10,6 +11,7 @@ export interface PipelineComponents {
   retriever: Retriever;
   rerankers: ReadonlyMap<string, Reranker>;
   reader: ExtractiveReader;
+  memo: TextMemo;
 }
 
 /** Pipelines by name, built from configuration; a request names one or gets the default. */
@@ -41,5 +43,10 @@ export class PipelineRegistry {
 function build(name: string, config: PipelineConfig, components: PipelineComponents): Pipeline {
   const reranker = config.reranker === 'none' ? null : components.rerankers.get(config.reranker);
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
-  return new SequentialPipeline(name, config, { retriever: components.retriever, reranker, reader: components.reader });
+  return new SequentialPipeline(name, config, {
+    retriever: components.retriever,
+    reranker,
+    reader: components.reader,
+    memo: components.memo,
+  });
 }

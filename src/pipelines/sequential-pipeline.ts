@@ -1,6 +1,8 @@
 import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
-import type { Citation, Passage, PipelineResult, QueryPlan } from '../core/types.js';
+import type { TextMemo } from '../core/text-memo.js';
+import { estimateTokens } from '../core/tokens.js';
+import type { Citation, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
 import type { ExtractiveReader } from '../models/extractive-reader.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
 import type { Reranker } from '../rerankers/reranker.js';
@@ -11,6 +13,7 @@ export interface SequentialPipelineDeps {
   retriever: Retriever;
   reranker: Reranker | null;
   reader: ExtractiveReader;
+  memo: TextMemo;
 }
 
 export const NO_ANSWER = 'I could not find an answer to that in the indexed documents.';
@@ -35,7 +38,8 @@ export class SequentialPipeline extends Pipeline {
       ? await reranker.rerank(plan.corrected, hits, { k: this.config.rerankK }, ctx)
       : hits.slice(0, this.config.rerankK);
     const budget = options.contextTokens ?? this.config.contextTokens;
-    const passages = await ctx.span('select.budget', () => selectWithinBudget(ranked, budget), (p) => ({
+    const countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
+    const passages = await ctx.span('select.budget', () => selectWithinBudget(ranked, budget, countTokens), (p) => ({
       passages: p.length,
       tokens: p.reduce((s, x) => s + x.tokens, 0),
       budget,

@@ -6,11 +6,15 @@ import type { Passage, ScoredChunk } from '../core/types.js';
  * not fit so a smaller one further down can still use the room. The hierarchical refiner replaces this for long
  * documents; this is the baseline it is measured against.
  */
-export function selectWithinBudget(chunks: readonly ScoredChunk[], budgetTokens: number): Passage[] {
+export function selectWithinBudget(
+  chunks: readonly ScoredChunk[],
+  budgetTokens: number,
+  countTokens: (chunk: ScoredChunk) => number = (chunk) => estimateTokens(chunk.text),
+): Passage[] {
   const out: Passage[] = [];
   let used = 0;
   for (const chunk of chunks) {
-    const tokens = estimateTokens(chunk.text);
+    const tokens = countTokens(chunk);
     if (used + tokens > budgetTokens) continue;
     used += tokens;
     const passage: Passage = { chunkId: chunk.id, docId: chunk.docId, text: chunk.text, score: chunk.score, tokens };

@@ -1,6 +1,17 @@
 import { analyze } from '../core/analyzer.js';
+import type { TextMemo } from '../core/text-memo.js';
 import type { ScoredChunk } from '../core/types.js';
 import { Reranker } from './reranker.js';
+
+interface Analysed {
+  terms: string[];
+  set: Set<string>;
+}
+
+const analyseChunk = (text: string): Analysed => {
+  const terms = analyze(text);
+  return { terms, set: new Set(terms) };
+};
 
 /**
  * A model-free reranker over features a first-stage BM25 score ignores: how many of the query's distinct terms a
@@ -10,15 +21,19 @@ import { Reranker } from './reranker.js';
 export class LexicalReranker extends Reranker {
   readonly name = 'lexical';
 
+  constructor(private readonly memo: TextMemo) {
+    super();
+  }
+
   protected doRerank(query: string, chunks: ScoredChunk[], options: { k: number }): ScoredChunk[] {
     const queryTerms = [...new Set(analyze(query))];
     if (queryTerms.length === 0 || chunks.length === 0) return chunks.slice(0, options.k);
-    const docs = chunks.map((c) => analyze(`${c.title ?? ''} ${(c.headingPath ?? []).join(' ')} ${c.text}`));
+    const docs = chunks.map((c) => this.memo.get('rerank', c.id, `${c.title ?? ''}\n${(c.headingPath ?? []).join('\n')}\n${c.text}`, analyseChunk));
 
     // Rarity among the candidates: a term every candidate has does not discriminate between them.
     const weight = new Map<string, number>();
     for (const t of queryTerms) {
-      const df = docs.reduce((n, d) => n + (d.includes(t) ? 1 : 0), 0);
+      const df = docs.reduce((n, d) => n + (d.set.has(t) ? 1 : 0), 0);
       weight.set(t, Math.log(1 + (chunks.length + 1) / (df + 0.5)));
     }
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
@@ -28,8 +43,8 @@ export class LexicalReranker extends Reranker {
     const span = Math.max(...scores) - min || 1;
 
     const rescored = chunks.map((chunk, i) => {
-      const terms = docs[i] ?? [];
-      const present = queryTerms.filter((t) => terms.includes(t));
+      const { terms, set } = docs[i] ?? { terms: [], set: new Set<string>() };
+      const present = queryTerms.filter((t) => set.has(t));
       const coverage = present.reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
       const proximity = present.length >= 2 ? windowScore(terms, new Set(present)) : 0;
       const first = (chunk.score - min) / span;

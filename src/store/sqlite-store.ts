@@ -117,9 +117,11 @@ export class SqliteStore {
       insertFts: this.db.prepare<[number, string, string, string]>(
         'INSERT INTO chunks_fts (rowid, title, heading, body) VALUES (?, ?, ?, ?)',
       ),
-      chunkByRowid: this.db.prepare<[number], ChunkRow>(
+      // One statement for a whole ranked list, returned in the order asked.
+      chunksByRowids: this.db.prepare<[string], ChunkRow>(
         `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
-         FROM chunks c JOIN documents d ON d.seq = c.doc_seq WHERE c.rowid = ?`,
+         FROM json_each(?) j JOIN chunks c ON c.rowid = j.value JOIN documents d ON d.seq = c.doc_seq
+         ORDER BY j.key`,
       ),
       allChunks: this.db.prepare<[], ChunkRow>(
         `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
@@ -128,6 +130,7 @@ export class SqliteStore {
       counts: this.db.prepare<[], { documents: number; chunks: number }>(
         'SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks',
       ),
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
       getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare<[string, string]>(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
@@ -202,12 +205,8 @@ export class SqliteStore {
 
   /** Chunks by rowid, in the order asked; rowids no longer stored are left out. */
   chunksByRowid(rowids: readonly number[]): Array<Chunk & { rowid: number }> {
-    const out: Array<Chunk & { rowid: number }> = [];
-    for (const rowid of rowids) {
-      const row = this.stmt.chunkByRowid.get(rowid);
-      if (row) out.push(toChunk(row));
-    }
-    return out;
+    if (rowids.length === 0) return [];
+    return this.stmt.chunksByRowids.all(JSON.stringify(rowids)).map(toChunk);
   }
 
   /** Every chunk, for building an in-memory index; iterates without loading the table at once. */
@@ -263,7 +262,7 @@ export class SqliteStore {
 
   /** Changes when another connection (another process) commits; used to notice ingestion from the CLI. */
   dataVersion(): number {
-    return Number(this.db.pragma('data_version', { simple: true }));
+    return this.stmt.dataVersion.get() ?? 0;
   }
 
   onChange(listener: (change: StoreChange) => void): () => void {
