@@ -157,7 +157,8 @@ function closeRag(): void {
   state.rag = null;
   if (rag) {
     try {
-      rag.close();
+      // The store closes synchronously inside close(); only the cache's connection is left to the event loop.
+      void rag.close();
     } catch {
       // Already closed or mid-transaction on interrupt: the files are about to be removed anyway.
     }

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     closing = true;
     try {
       await app.close();
-      rag.close();
+      await rag.close();
     } catch (err) {
       process.stderr.write(`server-process: error while closing after ${why}: ${(err as Error).message}\n`);
     }

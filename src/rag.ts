@@ -1,7 +1,12 @@
+import type { Redis } from 'ioredis';
 import type { Config } from './core/config.js';
 import { RagError } from './core/errors.js';
-import { RunContext } from './core/run-context.js';
+import { RunContext, type StageLogger } from './core/run-context.js';
 import { TextMemo } from './core/text-memo.js';
+import { MemoryCache } from './core/memory-cache.js';
+import { RedisCache } from './core/redis-cache.js';
+import { createRedis } from './core/redis-client.js';
+import { cacheKey, type ResponseCache } from './core/response-cache.js';
 import type { Span } from './core/trace.js';
 import type { DocumentInput, MetadataFilter, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
@@ -30,12 +35,20 @@ export interface TraceView {
 export interface QueryResponse extends PipelineResult {
   plan: QueryPlan;
   trace: TraceView;
+  /** True when the response came from the cache (same request, same index version). */
+  cached?: boolean;
 }
 
 export interface RetrieveResponse {
   plan: QueryPlan;
   hits: ScoredChunk[];
   trace: TraceView;
+  cached?: boolean;
+}
+
+export interface RagOptions {
+  /** Where components report trouble (e.g. the cache losing Redis); silent by default. */
+  log?: StageLogger;
 }
 
 /**
@@ -48,8 +61,15 @@ export class Rag {
   readonly retriever: Bm25Retriever;
   readonly planner = new QueryPlanner();
   readonly pipelines: PipelineRegistry;
+  /** Null when caching is off. */
+  readonly cache: ResponseCache | null;
+  /** The Redis connection shared by the cache and the rate limits; null without `redis.url`. */
+  readonly redis: Redis | null;
 
-  constructor(readonly config: Config) {
+  constructor(
+    readonly config: Config,
+    options: RagOptions = {},
+  ) {
     this.store = new SqliteStore(config.store.path);
     this.ingestor = new Ingestor(this.store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
     this.retriever = new Bm25Retriever(this.store, config.retrieval.bm25);
@@ -61,24 +81,35 @@ export class Rag {
       reader: new ExtractiveReader(memo),
       memo,
     });
+    const log = options.log ?? { debug: () => undefined, warn: () => undefined };
+    this.redis = config.redis.url ? createRedis({ ...config.redis, url: config.redis.url }, log) : null;
+    this.cache = !config.cache.enabled
+      ? null
+      : this.redis
+        ? new RedisCache(this.redis, log)
+        : new MemoryCache(config.cache.maxEntries);
   }
 
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
     const pipeline = this.pipelines.get(request.pipeline);
-    const plan = await this.plan(request.query, ctx);
+    return this.cached('query', { ...request, pipeline: pipeline.name }, ctx, async () => {
+      const plan = await this.plan(request.query, ctx);
     const options: { k?: number; filter?: MetadataFilter; contextTokens?: number } = {};
     if (request.k !== undefined) options.k = request.k;
     if (request.filter !== undefined) options.filter = request.filter;
     if (request.contextTokens !== undefined) options.contextTokens = request.contextTokens;
-    const result = await pipeline.run(plan, options, ctx);
-    return { ...result, plan, trace: ctx.trace.toJSON() };
+      const result = await pipeline.run(plan, options, ctx);
+      return { ...result, plan, trace: ctx.trace.toJSON() };
+    });
   }
 
   async retrieve(request: { query: string; k: number; filter?: MetadataFilter }, ctx: RunContext = new RunContext()): Promise<RetrieveResponse> {
-    const plan = await this.plan(request.query, ctx);
-    const options = request.filter ? { k: request.k, filter: request.filter } : { k: request.k };
-    const hits = await this.retriever.retrieve(plan.corrected, options, ctx);
-    return { plan, hits, trace: ctx.trace.toJSON() };
+    return this.cached('retrieve', request, ctx, async () => {
+      const plan = await this.plan(request.query, ctx);
+      const options = request.filter ? { k: request.k, filter: request.filter } : { k: request.k };
+      const hits = await this.retriever.retrieve(plan.corrected, options, ctx);
+      return { plan, hits, trace: ctx.trace.toJSON() };
+    });
   }
 
   async ingest(documents: DocumentInput[], ctx?: RunContext): Promise<UpsertResult> {
@@ -108,9 +139,33 @@ export class Rag {
     return this.retriever.warm();
   }
 
-  close(): void {
+  /** Closes the store at once (synchronously, before the first await) and then the cache's connection. */
+  async close(): Promise<void> {
     this.retriever.close();
     this.store.close();
+    await this.cache?.close();
+    this.redis?.disconnect();
+  }
+
+  /**
+   * Serves a response from the cache when the same request was answered at the same index version; otherwise
+   * computes it and stores it without its trace. A hit still answers with this request's own trace.
+   */
+  private async cached<T extends { trace: TraceView; cached?: boolean }>(
+    operation: string,
+    request: object,
+    ctx: RunContext,
+    compute: () => Promise<T>,
+  ): Promise<T> {
+    const cache = this.cache;
+    if (!cache) return compute();
+    const key = cacheKey(operation, request, this.store.version());
+    const hit = await ctx.span('cache.get', () => cache.get(key), (v) => ({ hit: v !== undefined, backend: cache.kind }));
+    if (hit !== undefined) return { ...(JSON.parse(hit) as T), cached: true, trace: ctx.trace.toJSON() };
+    const result = await compute();
+    const { trace: _trace, ...body } = result;
+    void cache.set(key, JSON.stringify(body), this.config.cache.ttlSeconds);
+    return result;
   }
 
   private async plan(query: string, ctx: RunContext): Promise<QueryPlan> {

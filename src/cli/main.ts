@@ -39,7 +39,7 @@ export function buildCli(): Command {
         console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}`);
       } finally {
         progress.stop();
-        rag.close();
+        await rag.close();
       }
     });
 
@@ -64,7 +64,7 @@ export function buildCli(): Command {
         for (const c of r.citations) console.log(`[${c.n}] ${c.docId}${c.headingPath ? ` > ${c.headingPath.join(' > ')}` : ''}`);
         console.log(`\n${r.trace.spans.map((s) => `${s.name} ${s.ms.toFixed(2)} ms`).join(', ')}; total ${r.trace.totalMs.toFixed(2)} ms`);
       } finally {
-        rag.close();
+        await rag.close();
       }
     });
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../core/config.js';
 import { Rag } from '../rag.js';
-import { buildApp } from '../server/app.js';
+import { buildApp, createLogger } from '../server/app.js';
 
 export interface ServeOptions {
   /** Paths to ingest when the index is empty; overrides bootstrap.paths. */
@@ -10,8 +10,9 @@ export interface ServeOptions {
 
 /** Starts the HTTP server; an empty index first gets the configured documents (by default this project's docs). */
 export async function serve(config: Config, options: ServeOptions = {}): Promise<void> {
-  const rag = new Rag(config);
-  const app = await buildApp(rag);
+  const logger = createLogger(config.server.logLevel);
+  const rag = new Rag(config, { log: logger });
+  const app = await buildApp(rag, { loggerInstance: logger });
   const log = app.log;
   try {
     if (config.bootstrap.ingestOnEmpty && rag.store.counts().documents === 0) {
@@ -27,13 +28,13 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
     await app.close();
-    rag.close();
+    await rag.close();
     throw err;
   }
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down');
     await app.close();
-    rag.close();
+    await rag.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -83,6 +83,54 @@ export const ConfigSchema = Type.Object(
     pipelines: Type.Record(Type.String(), PipelineConfigSchema, {
       default: { default: { kind: 'sequential' } },
     }),
+    /** Shared by the cache and the rate limits; without a URL both stay in process. */
+    redis: Type.Object(
+      {
+        url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+        keyPrefix: Type.String({ default: 'rag:' }),
+        /** A Redis command slower than this counts as a failure: the request goes on without the cache. */
+        commandTimeoutMs: Type.Integer({ minimum: 1, default: 200 }),
+      },
+      Strict,
+    ),
+    cache: Type.Object(
+      {
+        /** Caches whole query and retrieve responses; keys include the index version, so ingestion invalidates. */
+        enabled: Type.Boolean({ default: true }),
+        ttlSeconds: Type.Integer({ minimum: 1, default: 300 }),
+        /** Entries of the in-process cache (used when no Redis URL is set). */
+        maxEntries: Type.Integer({ minimum: 1, default: 2000 }),
+      },
+      Strict,
+    ),
+    auth: Type.Object(
+      {
+        /** Bearer keys for /v1/*; none means the API is open (fine on 127.0.0.1, not beyond). */
+        apiKeys: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ minLength: 1, maxLength: 64 }),
+              key: Type.String({ minLength: 16, description: 'The secret itself; never logged' }),
+              /** Requests per window for this key; 0 means no limit. Overrides rateLimit.max. */
+              rateLimit: Type.Optional(Type.Integer({ minimum: 0 })),
+            },
+            Strict,
+          ),
+          { default: [] },
+        ),
+        rateLimit: Type.Object(
+          {
+            /** Requests per window for each key (or client address when no keys are set); 0 turns limits off. */
+            max: Type.Integer({ minimum: 0, default: 0 }),
+            windowMs: Type.Integer({ minimum: 1000, default: 60000 }),
+          },
+          Strict,
+        ),
+        /** Ask for a key on /metrics too. */
+        protectMetrics: Type.Boolean({ default: false }),
+      },
+      Strict,
+    ),
     bootstrap: Type.Object(
       {
         /** When the index is empty at start-up, ingest these paths first (relative to the working directory). */

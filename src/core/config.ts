@@ -87,7 +87,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 export function validateConfig(tree: unknown): Config {
   // Sections left out entirely still get their defaults.
   const withSections = merge(
-    { server: {}, store: {}, chunking: {}, retrieval: { bm25: {} }, limits: {}, bootstrap: {} },
+    {
+      server: {},
+      store: {},
+      chunking: {},
+      retrieval: { bm25: {} },
+      limits: {},
+      bootstrap: {},
+      redis: {},
+      cache: {},
+      auth: { rateLimit: {} },
+    },
     isTree(tree) ? tree : {},
   );
   const value = Value.Default(ConfigSchema, structuredClone(withSections)) as Record<string, unknown>;

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { pino } from 'pino';
 import type { Rag } from '../rag.js';
+import type { RunContext } from '../core/run-context.js';
+import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
+import { metrics } from './plugins/metrics.js';
+import { rateLimits } from './plugins/rate-limits.js';
 import { openapi } from './plugins/openapi.js';
 import { strictJson } from './plugins/strict-json.js';
 import { documentRoutes } from './routes/documents.js';
@@ -14,21 +19,33 @@ declare module 'fastify' {
   interface FastifyInstance {
     rag: Rag;
   }
+  interface FastifyRequest {
+    /** The run context of a request that ran the pipeline, for metrics. */
+    runContext: RunContext | null;
+    /** The name (never the secret) of the API key that authenticated the request. */
+    apiKeyName: string | null;
+  }
 }
 
 export interface BuildAppOptions {
-  /** Fastify's logger setting; defaults to pino at the configured level, secrets redacted. */
+  /** Fastify's logger setting (e.g. false in tests); otherwise `loggerInstance` or createLogger's. */
   logger?: FastifyServerOptions['logger'];
+  /** A logger shared with the Rag (see createLogger). */
+  loggerInstance?: FastifyBaseLogger;
+}
+
+/** The server's pino logger: JSON lines at the configured level, credentials redacted. */
+export function createLogger(level: string): FastifyBaseLogger {
+  return pino({ level, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] });
 }
 
 /** The HTTP server over a Rag instance: one plugin per concern, the Rag decorated on the instance. */
 export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { server } = rag.config;
   const app = Fastify({
-    logger: options.logger ?? {
-      level: server.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
-    },
+    ...(options.logger !== undefined
+      ? { logger: options.logger }
+      : { loggerInstance: options.loggerInstance ?? createLogger(server.logLevel) }),
     bodyLimit: server.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -40,7 +57,16 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.decorateRequest('runContext', null);
   await app.register(errorHandler);
+  await app.register(metrics, { rag });
+  await app.register(auth, rag.config.auth);
+  await app.register(rateLimits, {
+    max: rag.config.auth.rateLimit.max,
+    windowMs: rag.config.auth.rateLimit.windowMs,
+    perKey: new Map(rag.config.auth.apiKeys.flatMap((k) => (k.rateLimit !== undefined ? [[k.name, k.rateLimit] as const] : []))),
+    redis: rag.redis,
+  });
   await app.register(strictJson);
   await app.register(openapi, { ui: server.docs });
   await app.register(healthRoutes);

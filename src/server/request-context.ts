@@ -10,9 +10,11 @@ export function contextFor(request: FastifyRequest, reply: FastifyReply, serverT
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
   });
-  return new RunContext({
+  const ctx = new RunContext({
     signal: controller.signal,
     timeoutMs: Math.min(serverTimeoutMs, clientTimeoutMs ?? serverTimeoutMs),
     log: request.log,
   });
+  request.runContext = ctx;
+  return ctx;
 }

@@ -45,7 +45,7 @@ export async function startHttpFixture(overrides: Tree = {}): Promise<HttpFixtur
       if (closed) return;
       closed = true;
       await app.close();
-      rag.close();
+      await rag.close();
     },
   };
 }

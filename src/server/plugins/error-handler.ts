@@ -5,6 +5,8 @@ import type { ErrorResponse } from '../schemas/common.js';
 
 const REASON: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  429: 'Too Many Requests',
   404: 'Not Found',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',

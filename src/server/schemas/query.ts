@@ -28,4 +28,5 @@ export const QueryResponseSchema = Type.Object({
   citations: Type.Array(CitationSchema),
   passages: Type.Array(PassageSchema),
   trace: TraceSchema,
+  cached: Type.Optional(Type.Boolean({ description: 'Served from the cache (same request, same index version)' })),
 });

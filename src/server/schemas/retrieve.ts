@@ -18,4 +18,5 @@ export const RetrieveResponseSchema = Type.Object({
   plan: PlanSchema,
   hits: Type.Array(HitSchema),
   trace: TraceSchema,
+  cached: Type.Optional(Type.Boolean({ description: 'Served from the cache (same request, same index version)' })),
 });

@@ -7,6 +7,8 @@ describe('RagError', () => {
       BAD_REQUEST: 400,
       VALIDATION: 400,
       UNKNOWN_PIPELINE: 400,
+      UNAUTHORIZED: 401,
+      RATE_LIMITED: 429,
       NOT_FOUND: 404,
       PAYLOAD_TOO_LARGE: 413,
       UNSUPPORTED_MEDIA_TYPE: 415,

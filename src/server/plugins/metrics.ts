@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Rag } from '../../rag.js';
+
+/**
+ * Prometheus metrics at GET /metrics: HTTP requests and their latency by route, every pipeline stage's latency
+ * (from the request's trace), cache hits/misses/errors, and the index size. One registry per app, so several
+ * apps in one process (tests) do not share counters.
+ */
+export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag }) => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rag_' });
+  const requests = new Counter({
+    name: 'rag_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'rag_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const stages = new Histogram({
+    name: 'rag_stage_duration_seconds',
+    help: 'Latency of each pipeline stage (trace span)',
+    labelNames: ['stage'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [registry],
+  });
+  const { rag } = options;
+  const cacheCounter = (name: string, help: string, read: () => number): void => {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  };
+  cacheCounter('rag_cache_hits_total', 'Response cache hits', () => rag.cache?.stats.hits ?? 0);
+  cacheCounter('rag_cache_misses_total', 'Response cache misses', () => rag.cache?.stats.misses ?? 0);
+  cacheCounter('rag_cache_errors_total', 'Response cache backend failures (answered uncached)', () => rag.cache?.stats.errors ?? 0);
+  new Gauge({
+    name: 'rag_index_chunks',
+    help: 'Chunks in the index',
+    registers: [registry],
+    collect() {
+      this.set(rag.store.counts().chunks);
+    },
+  });
+  new Gauge({
+    name: 'rag_index_documents',
+    help: 'Documents in the index',
+    registers: [registry],
+    collect() {
+      this.set(rag.store.counts().documents);
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    for (const span of request.runContext?.trace.spans ?? []) stages.observe({ stage: span.name }, span.ms / 1000);
+  });
+
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { RedisTestServer, redisAvailable } from '../helpers/redis-server.js';
+
+const APP_KEY = 'app-key-0123456789abcdef';
+const BATCH_KEY = 'batch-key-0123456789abcdef';
+
+const auth = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
+
+async function retrieve(fx: HttpFixture, headers: Record<string, string> = {}): Promise<{ statusCode: number; body: { code?: string; message?: string } }> {
+  const res = await fx.app.inject({ method: 'POST', url: '/v1/retrieve', payload: { query: 'anything at all' }, headers });
+  return { statusCode: res.statusCode, body: res.json() };
+}
+
+describe('API keys', () => {
+  let fx: HttpFixture;
+  beforeAll(async () => {
+    fx = await startHttpFixture({ auth: { apiKeys: [{ name: 'app', key: APP_KEY }], protectMetrics: true } });
+  });
+  afterAll(() => fx.close());
+
+  it('answers 401 without a key and with a wrong key, naming the problem', async () => {
+    const none = await retrieve(fx);
+    expect(none.statusCode).toBe(401);
+    expect(none.body.code).toBe('UNAUTHORIZED');
+    expect(none.body.message).toMatch(/missing API key/);
+    const wrong = await retrieve(fx, auth('not-the-key-0123456789'));
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body.message).toMatch(/invalid API key/);
+  });
+
+  it('lets a valid key through', async () => {
+    expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(200);
+  });
+
+  it('keeps health and readiness open, and guards /metrics when asked to', async () => {
+    expect((await fx.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await fx.app.inject({ method: 'GET', url: '/metrics', headers: auth(APP_KEY) })).statusCode).toBe(200);
+  });
+});
+
+describe('rate limits per key (in process)', () => {
+  let fx: HttpFixture;
+  beforeAll(async () => {
+    fx = await startHttpFixture({
+      auth: { apiKeys: [{ name: 'app', key: APP_KEY, rateLimit: 3 }, { name: 'batch', key: BATCH_KEY }], rateLimit: { max: 0, windowMs: 60_000 } },
+    });
+  });
+  afterAll(() => fx.close());
+
+  it('answers 429 once a key has used its limit, and leaves other keys alone', async () => {
+    for (let i = 0; i < 3; i++) expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(200);
+    const limited = await retrieve(fx, auth(APP_KEY));
+    expect(limited.statusCode).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(limited.body.message).toMatch(/rate limit of 3 requests/);
+    for (let i = 0; i < 5; i++) expect((await retrieve(fx, auth(BATCH_KEY))).statusCode).toBe(200);
+  });
+});
+
+describe.skipIf(!redisAvailable)('rate limits shared through Redis', () => {
+  let redis: RedisTestServer;
+  let a: HttpFixture;
+  let b: HttpFixture;
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+    const settings = { redis: { url: redis.url }, auth: { apiKeys: [{ name: 'app', key: APP_KEY, rateLimit: 3 }] } };
+    a = await startHttpFixture(settings);
+    b = await startHttpFixture(settings);
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await redis.stop();
+  });
+
+  it('counts one key across two server instances', async () => {
+    expect((await retrieve(a, auth(APP_KEY))).statusCode).toBe(200);
+    expect((await retrieve(b, auth(APP_KEY))).statusCode).toBe(200);
+    expect((await retrieve(a, auth(APP_KEY))).statusCode).toBe(200);
+    expect((await retrieve(b, auth(APP_KEY))).statusCode).toBe(429);
+  });
+
+  it('lets requests through when Redis is down rather than fail them', async () => {
+    await redis.kill();
+    expect((await retrieve(a, auth(APP_KEY))).statusCode).toBe(200);
+    await redis.resume();
+  });
+});
