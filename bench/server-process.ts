@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   if (configFile) files.push(configFile);
   const config = loadConfig({
     files,
-    overrides: { store: { path: storePath }, bootstrap: { ingestOnEmpty: false } },
+    // The response cache stays off: the load repeats the same queries, and hits would measure the cache, not the pipeline.
+    overrides: { store: { path: storePath }, bootstrap: { ingestOnEmpty: false }, cache: { enabled: false } },
   });
 
   const rag = new Rag(config);
