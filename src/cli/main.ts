@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { RagError } from '../core/errors.js';
+import { answeredIds, jsonlAppender, readQuestions, runBatch } from '../eval/batch-runner.js';
+import { evaluateQa } from '../eval/qa-eval.js';
 import { evaluateRetrieval, type EvalProgress } from '../eval/retrieval-eval.js';
 import { Rag } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
@@ -68,7 +70,82 @@ export function buildCli(): Command {
       }
     });
 
+  configOptions(program.command('batch').description('answer a file of questions (LiveRAG submission format)'))
+    .requiredOption('--input <file>', 'questions, JSONL: {id, question} or {_id, text}')
+    .requiredOption('--output <file>', 'answers, JSONL (appended; ids already there are skipped, so a rerun resumes)')
+    .option('--pipeline <name>', 'pipeline to answer with')
+    .option('--concurrency <n>', 'questions in flight', '4')
+    .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; concurrency: string }) => {
+      const rag = new Rag(cliConfig(flags));
+      const { questions, invalid } = await readQuestions(flags.input);
+      for (const problem of invalid) console.error(`rag batch: skipped ${problem}`);
+      const skip = answeredIds(flags.output);
+      const failuresPath = `${flags.output}.errors.jsonl`;
+      const writeRow = jsonlAppender(flags.output);
+      const writeFailure = jsonlAppender(failuresPath);
+      const progress = startProgress('batch', questions.length);
+      const interrupted = new AbortController();
+      const stop = (): void => interrupted.abort();
+      process.once('SIGINT', stop);
+      try {
+        const result = await runBatch(rag, questions, {
+          concurrency: Number(flags.concurrency),
+          timeoutMs: rag.config.server.requestTimeoutMs,
+          signal: interrupted.signal,
+          skip,
+          ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
+          onRow: writeRow,
+          onFailure: (f) => {
+            writeFailure(f);
+            console.error(`rag batch: question ${f.id} failed: ${f.code}: ${f.message}`);
+          },
+          onProgress: (p) => progress.update(p.done + p.failed + p.skipped),
+        });
+        progress.stop();
+        console.log(
+          `answered ${result.done}, failed ${result.failed}${result.failed ? ` (see ${failuresPath})` : ''}, skipped ${result.skipped} already in ${flags.output}${interrupted.signal.aborted ? '; interrupted: run again to resume' : ''}`,
+        );
+        if (result.failed > 0 || invalid.length > 0) process.exitCode = 2;
+      } finally {
+        process.off('SIGINT', stop);
+        progress.stop();
+        await rag.close();
+      }
+    });
+
   const evalCmd = program.command('eval').description('measure quality on a dataset');
+  configOptions(evalCmd.command('qa').description('EM, F1, acc and calibration on a QA dataset'))
+    .requiredOption('--dataset <dir>', 'folder with queries.jsonl, answers.jsonl and corpus.jsonl')
+    .option('--pipeline <name>', 'pipeline to answer with')
+    .option('--answers <file>', 'score this submission file (from `rag batch`) instead of answering')
+    .option('--limit <n>', 'only the first n questions')
+    .option('--concurrency <n>', 'questions in flight', '2')
+    .option('--json', 'print the report as one JSON object on the last line')
+    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; answers?: string; limit?: string; concurrency: string; json?: boolean }) => {
+      const config = cliConfig(flags);
+      const progress = flags.answers ? null : startProgress('answer', 0);
+      const report = await evaluateQa(config, flags.dataset, {
+        concurrency: Number(flags.concurrency),
+        ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
+        ...(flags.answers ? { answersFile: flags.answers } : {}),
+        ...(flags.limit ? { limit: Number(flags.limit) } : {}),
+        onProgress: (p) => progress?.update(p.done + p.failed, p.total),
+      });
+      progress?.stop();
+      if (flags.json) {
+        console.log(JSON.stringify(report));
+        return;
+      }
+      const s = report.scores;
+      console.log(`dataset     ${report.dataset} (${report.answered} of ${report.questions} answered, ${report.failed} failed; pipeline ${report.pipeline})`);
+      console.log(`EM ${s.em.toFixed(4)}   F1 ${s.f1.toFixed(4)}   acc ${s.acc.toFixed(4)}   word recall ${s.word_recall.toFixed(4)}`);
+      console.log(`calibration (acc by confidence): ${report.calibration.buckets.map((b) => `${b.from.toFixed(1)}-${b.to.toFixed(1)}: ${b.accuracy.toFixed(2)} (n=${b.count})`).join(', ')}`);
+      console.log(`most confident half: acc ${report.calibration.top_half_accuracy.toFixed(4)} against ${s.acc.toFixed(4)} for all`);
+      for (const [field, groups] of Object.entries(report.categories)) {
+        console.log(`${field}: ${Object.entries(groups).map(([v, g]) => `${v} F1 ${g.f1.toFixed(3)} recall ${g.word_recall.toFixed(3)} (n=${g.count})`).join('; ')}`);
+      }
+      console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
+    });
   configOptions(evalCmd.command('retrieval').description('nDCG@10, Recall@100, MRR@10 on a BEIR dataset'))
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/)')
     .option('--split <name>', 'qrels split', 'test')

@@ -74,6 +74,8 @@ export const ConfigSchema = Type.Object(
         maxQueryChars: Type.Integer({ minimum: 16, default: 4096 }),
         maxK: Type.Integer({ minimum: 1, default: 1000 }),
         maxBatchDocuments: Type.Integer({ minimum: 1, default: 10000 }),
+        /** Questions in one POST /v1/batch job. */
+        maxBatchQuestions: Type.Integer({ minimum: 1, default: 1000 }),
         maxDocumentChars: Type.Integer({ minimum: 1, default: 5_000_000 }),
       },
       Strict,

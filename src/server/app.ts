@@ -10,6 +10,7 @@ import { metrics } from './plugins/metrics.js';
 import { rateLimits } from './plugins/rate-limits.js';
 import { openapi } from './plugins/openapi.js';
 import { strictJson } from './plugins/strict-json.js';
+import { batchRoutes } from './routes/batch.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { queryRoutes } from './routes/query.js';
@@ -73,5 +74,6 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
   await app.register(queryRoutes);
   await app.register(retrieveRoutes);
   await app.register(documentRoutes);
+  await app.register(batchRoutes);
   return app;
 }

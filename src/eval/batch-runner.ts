@@ -1,0 +1,153 @@
+import { createReadStream, existsSync, readFileSync, truncateSync, appendFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { RagError } from '../core/errors.js';
+import { RunContext } from '../core/run-context.js';
+import type { Passage } from '../core/types.js';
+import type { Rag } from '../rag.js';
+
+export interface BatchQuestion {
+  id: string;
+  question: string;
+}
+
+/** One answered question in the LiveRAG submission schema, plus confidence and timing. */
+export interface SubmissionRow {
+  id: string;
+  question: string;
+  passages: Array<{ passage: string; doc_IDs: string[] }>;
+  final_prompt: string;
+  answer: string;
+  confidence: number;
+  abstained: boolean;
+  pipeline: string;
+  time_ms: number;
+}
+
+export interface BatchFailure {
+  id: string;
+  question: string;
+  code: string;
+  message: string;
+}
+
+export interface BatchProgress {
+  done: number;
+  failed: number;
+  skipped: number;
+  total: number;
+}
+
+/**
+ * Reads questions from JSONL: LiveRAG's `{id, question}` or BEIR's `{_id, text}`. A malformed row is reported
+ * in `invalid` with its line number and does not stop the others.
+ */
+export async function readQuestions(path: string): Promise<{ questions: BatchQuestion[]; invalid: string[] }> {
+  if (!existsSync(path)) throw new RagError('NOT_FOUND', `no such file: ${path}`);
+  const questions: BatchQuestion[] = [];
+  const invalid: string[] = [];
+  const seen = new Set<string>();
+  let line = 0;
+  for await (const text of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
+    line++;
+    if (text.trim().length === 0) continue;
+    try {
+      const row = JSON.parse(text) as Record<string, unknown>;
+      const id = row['id'] ?? row['_id'];
+      const question = row['question'] ?? row['text'];
+      if ((typeof id !== 'string' && typeof id !== 'number') || typeof question !== 'string' || question.trim() === '') {
+        invalid.push(`${path}:${line}: needs "id" (or "_id") and a non-empty "question" (or "text")`);
+      } else if (seen.has(String(id))) invalid.push(`${path}:${line}: id ${String(id)} appears twice`);
+      else {
+        seen.add(String(id));
+        questions.push({ id: String(id), question });
+      }
+    } catch (err) {
+      invalid.push(`${path}:${line}: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  return { questions, invalid };
+}
+
+/**
+ * Ids already answered in an output file, so a rerun skips them. A last line cut short by a crash is removed
+ * first, so the file stays valid JSONL and that question is answered again.
+ */
+export function answeredIds(outputPath: string): Set<string> {
+  const ids = new Set<string>();
+  if (!existsSync(outputPath)) return ids;
+  let text = readFileSync(outputPath, 'utf8');
+  if (text.length > 0 && !text.endsWith('\n')) {
+    const cut = text.lastIndexOf('\n') + 1;
+    truncateSync(outputPath, Buffer.byteLength(text.slice(0, cut)));
+    text = text.slice(0, cut);
+  }
+  for (const line of text.split('\n')) {
+    if (line.trim().length === 0) continue;
+    const row = JSON.parse(line) as { id?: unknown };
+    if (typeof row.id === 'string') ids.add(row.id);
+  }
+  return ids;
+}
+
+/** The reader's input as one prompt: the question and the numbered passages it answered from. */
+export function finalPrompt(question: string, passages: readonly Passage[]): string {
+  const context = passages
+    .map((p, i) => `[${i + 1}] ${p.title ? `${p.title}${p.headingPath?.length ? ` > ${p.headingPath.join(' > ')}` : ''}\n` : ''}${p.text}`)
+    .join('\n\n');
+  return `Answer the question from the passages below, citing them as [n].\n\nPassages:\n${context}\n\nQuestion: ${question}`;
+}
+
+export interface BatchOptions {
+  pipeline?: string;
+  concurrency: number;
+  /** Per-question deadline. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (p: BatchProgress) => void;
+  /** Called with each answered row, in completion order. */
+  onRow: (row: SubmissionRow) => void;
+  onFailure: (failure: BatchFailure) => void;
+  skip?: ReadonlySet<string>;
+}
+
+/** Runs questions through a pipeline with bounded concurrency; one failing question never stops the batch. */
+export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], options: BatchOptions): Promise<BatchProgress> {
+  const todo = questions.filter((q) => !options.skip?.has(q.id));
+  const progress: BatchProgress = { done: 0, failed: 0, skipped: questions.length - todo.length, total: questions.length };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length && !options.signal?.aborted) {
+      const q = todo[next++] as BatchQuestion;
+      const started = performance.now();
+      try {
+        const ctxOptions = options.signal ? { timeoutMs: options.timeoutMs, signal: options.signal } : { timeoutMs: options.timeoutMs };
+        const request = options.pipeline ? { query: q.question, pipeline: options.pipeline } : { query: q.question };
+        const r = await rag.query(request, new RunContext(ctxOptions));
+        options.onRow({
+          id: q.id,
+          question: q.question,
+          passages: r.passages.map((p) => ({ passage: p.text, doc_IDs: [p.docId] })),
+          final_prompt: finalPrompt(q.question, r.passages),
+          answer: r.answer,
+          confidence: r.confidence,
+          abstained: r.abstained,
+          pipeline: r.pipeline,
+          time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        });
+        progress.done++;
+      } catch (err) {
+        progress.failed++;
+        const code = err instanceof RagError ? err.code : 'INTERNAL';
+        options.onFailure({ id: q.id, question: q.question, code, message: err instanceof Error ? err.message : String(err) });
+      }
+      options.onProgress?.(progress);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  return progress;
+}
+
+/** Appends rows to a JSONL file as they complete, so an interrupted batch keeps everything it finished. */
+export function jsonlAppender(path: string): (row: object) => void {
+  return (row) => appendFileSync(path, `${JSON.stringify(row)}\n`);
+}

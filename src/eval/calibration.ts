@@ -1,0 +1,46 @@
+/** How well confidence predicts correctness: accuracy by confidence bucket and the risk-coverage curve. */
+
+export interface Scored {
+  confidence: number;
+  /** 1 when the answer counts as correct (e.g. acc or F1 >= 0.5), 0 otherwise; fractions allowed. */
+  correct: number;
+}
+
+export interface Bucket {
+  from: number;
+  to: number;
+  count: number;
+  accuracy: number;
+  meanConfidence: number;
+}
+
+/** Equal-width confidence buckets over [0, 1]; empty buckets are left out. */
+export function confidenceBuckets(items: readonly Scored[], buckets = 5): Bucket[] {
+  const out: Bucket[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = b / buckets;
+    const to = (b + 1) / buckets;
+    const inside = items.filter((i) => i.confidence >= from && (b === buckets - 1 ? i.confidence <= to : i.confidence < to));
+    if (inside.length === 0) continue;
+    out.push({
+      from,
+      to,
+      count: inside.length,
+      accuracy: inside.reduce((s, i) => s + i.correct, 0) / inside.length,
+      meanConfidence: inside.reduce((s, i) => s + i.confidence, 0) / inside.length,
+    });
+  }
+  return out;
+}
+
+/** Accuracy of the most confident x of the answers, for x = 10%, 20%, ... 100%. */
+export function riskCoverage(items: readonly Scored[], steps = 10): Array<{ coverage: number; accuracy: number }> {
+  const sorted = [...items].sort((a, b) => b.confidence - a.confidence);
+  const out: Array<{ coverage: number; accuracy: number }> = [];
+  for (let s = 1; s <= steps; s++) {
+    const n = Math.max(1, Math.round((sorted.length * s) / steps));
+    const top = sorted.slice(0, n);
+    out.push({ coverage: s / steps, accuracy: top.length === 0 ? 0 : top.reduce((sum, i) => sum + i.correct, 0) / top.length });
+  }
+  return out;
+}

@@ -1,0 +1,174 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
+import { RagError } from '../core/errors.js';
+import { Rag } from '../rag.js';
+import { runBatch, type BatchFailure, type BatchProgress, type SubmissionRow } from './batch-runner.js';
+import { confidenceBuckets, riskCoverage, type Bucket } from './calibration.js';
+import { mean, percentile } from './metrics.js';
+import { bestOver, exactMatch, f1Score, subExactMatch, wordRecall } from './qa-metrics.js';
+
+interface QaItem {
+  id: string;
+  question: string;
+  answers: string[];
+  /** Category labels from the query's metadata (e.g. DataMorgana's), for per-category scores. */
+  categories: Record<string, string>;
+}
+
+export interface QaScores {
+  count: number;
+  em: number;
+  f1: number;
+  acc: number;
+  /** Share of the reference answer's words found in the answer (long-form answers). */
+  word_recall: number;
+}
+
+export interface QaReport {
+  dataset: string;
+  pipeline: string;
+  questions: number;
+  answered: number;
+  failed: number;
+  scores: QaScores;
+  /** Scores per value of each category field, when the dataset has categories. */
+  categories: Record<string, Record<string, QaScores>>;
+  calibration: {
+    /** What counts as correct for calibration: acc (sub-EM). */
+    correctness: 'acc';
+    buckets: Bucket[];
+    risk_coverage: Array<{ coverage: number; accuracy: number }>;
+    /** Accuracy of the most confident half of the answers, against all of them. */
+    top_half_accuracy: number;
+  };
+  latency_ms: { p50: number; p95: number };
+  failures: BatchFailure[];
+}
+
+/** Queries (`_id`, `text`, `metadata`) and reference answers (`answers.jsonl`) of a QA dataset folder. */
+function loadQa(dir: string): { items: QaItem[]; corpusPath: string } {
+  const queriesPath = join(dir, 'queries.jsonl');
+  const answersPath = join(dir, 'answers.jsonl');
+  for (const p of [queriesPath, answersPath]) if (!existsSync(p)) throw new RagError('NOT_FOUND', `not a QA dataset folder: ${p} is missing`);
+  const answers = new Map<string, string[]>();
+  for (const line of readFileSync(answersPath, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const row = JSON.parse(line) as { _id?: unknown; id?: unknown; answers?: unknown };
+    if (Array.isArray(row.answers)) answers.set(String(row._id ?? row.id), row.answers.filter((a): a is string => typeof a === 'string'));
+  }
+  const items: QaItem[] = [];
+  for (const line of readFileSync(queriesPath, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const row = JSON.parse(line) as { _id?: unknown; id?: unknown; text?: unknown; metadata?: Record<string, unknown> };
+    const id = String(row._id ?? row.id);
+    const gold = answers.get(id);
+    if (!gold || typeof row.text !== 'string') continue;
+    const categories: Record<string, string> = {};
+    for (const [k, v] of Object.entries(row.metadata ?? {})) if (typeof v === 'string' && k !== 'answer' && v.length <= 40) categories[k] = v;
+    items.push({ id, question: row.text, answers: gold, categories });
+  }
+  return { items, corpusPath: join(dir, 'corpus.jsonl') };
+}
+
+function scoreRows(rows: Array<{ answer: string; gold: string[] }>): QaScores {
+  return {
+    count: rows.length,
+    em: round(mean(rows.map((r) => bestOver(r.gold, (g) => exactMatch(r.answer, g))))),
+    f1: round(mean(rows.map((r) => bestOver(r.gold, (g) => f1Score(r.answer, g))))),
+    acc: round(mean(rows.map((r) => bestOver(r.gold, (g) => subExactMatch(r.answer, g))))),
+    word_recall: round(mean(rows.map((r) => bestOver(r.gold, (g) => wordRecall(r.answer, g))))),
+  };
+}
+
+const round = (x: number): number => Number(x.toFixed(4));
+
+export interface QaEvalOptions {
+  pipeline?: string;
+  /** Score this submission file instead of answering the questions. */
+  answersFile?: string;
+  limit?: number;
+  concurrency?: number;
+  onProgress?: (p: BatchProgress) => void;
+}
+
+/**
+ * Answers a QA dataset's questions over its pooled corpus (indexed into a fresh temporary store), or scores an
+ * existing submission file, with EM, F1, acc and word recall, per category, and the calibration of confidence.
+ */
+export async function evaluateQa(config: Config, dir: string, options: QaEvalOptions = {}): Promise<QaReport> {
+  const { items: all, corpusPath } = loadQa(dir);
+  const items = options.limit ? all.slice(0, options.limit) : all;
+  const rows: SubmissionRow[] = [];
+  const failures: BatchFailure[] = [];
+  let pipeline = options.pipeline ?? config.defaultPipeline;
+  if (options.answersFile) {
+    const wanted = new Set(items.map((i) => i.id));
+    for (const line of readFileSync(options.answersFile, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const row = JSON.parse(line) as SubmissionRow;
+      if (wanted.has(row.id)) rows.push(row);
+    }
+    pipeline = rows[0]?.pipeline ?? pipeline;
+  } else {
+    const tmp = mkdtempSync(join(tmpdir(), 'rag-qa-'));
+    const rag = new Rag({ ...config, store: { path: join(tmp, 'qa.db') }, cache: { ...config.cache, enabled: false } });
+    try {
+      await rag.ingestPaths([corpusPath], { batchSize: 1000 });
+      rag.warm();
+      const batchOptions = {
+        concurrency: options.concurrency ?? 1,
+        timeoutMs: config.server.requestTimeoutMs,
+        onRow: (r: SubmissionRow) => rows.push(r),
+        onFailure: (f: BatchFailure) => failures.push(f),
+        ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      };
+      await runBatch(rag, items.map((i) => ({ id: i.id, question: i.question })), batchOptions);
+    } finally {
+      await rag.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  const byId = new Map(items.map((i) => [i.id, i]));
+  const scored = rows.flatMap((r) => {
+    const item = byId.get(r.id);
+    return item ? [{ row: r, item, answer: r.answer, gold: item.answers }] : [];
+  });
+  const categories: Record<string, Record<string, QaScores>> = {};
+  const fields = new Set(scored.flatMap((s) => Object.keys(s.item.categories)));
+  for (const field of fields) {
+    const groups = new Map<string, typeof scored>();
+    for (const s of scored) {
+      const value = s.item.categories[field];
+      if (value === undefined) continue;
+      groups.set(value, [...(groups.get(value) ?? []), s]);
+    }
+    categories[field] = Object.fromEntries([...groups].map(([v, g]) => [v, scoreRows(g)]));
+  }
+  const calibrationItems = scored.map((s) => ({
+    confidence: s.row.confidence,
+    correct: bestOver(s.gold, (g) => subExactMatch(s.answer, g)),
+  }));
+  const half = [...calibrationItems].sort((a, b) => b.confidence - a.confidence).slice(0, Math.max(1, Math.floor(calibrationItems.length / 2)));
+  const latency = scored.map((s) => s.row.time_ms);
+  return {
+    dataset: dir,
+    pipeline,
+    questions: items.length,
+    answered: scored.length,
+    failed: failures.length,
+    scores: scoreRows(scored),
+    categories,
+    calibration: {
+      correctness: 'acc',
+      buckets: confidenceBuckets(calibrationItems),
+      risk_coverage: riskCoverage(calibrationItems),
+      top_half_accuracy: round(mean(half.map((h) => h.correct))),
+    },
+    latency_ms: { p50: round(percentile(latency, 50)), p95: round(percentile(latency, 95)) },
+    failures,
+  };
+}

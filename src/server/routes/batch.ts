@@ -1,0 +1,54 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { RagError } from '../../core/errors.js';
+import { BatchJobs, type BatchJob } from '../../eval/batch-jobs.js';
+import { BatchJobSchema, batchBodySchema } from '../schemas/batch.js';
+import { ErrorResponse } from '../schemas/common.js';
+
+/** Answers only once the job is done: a running job reports progress without a half-built result. */
+const view = (job: BatchJob): Omit<BatchJob, 'rows'> & { rows?: BatchJob['rows'] } => {
+  const { rows, ...rest } = job;
+  return job.status === 'running' ? rest : { ...rest, rows };
+};
+
+/** Batch jobs: POST a list of questions, then poll GET /v1/batch/:id for progress and the answers. */
+export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app.rag;
+  const jobs = new BatchJobs(app.rag, { concurrency: 4, timeoutMs: config.server.requestTimeoutMs, keep: 100 });
+  app.addHook('onClose', async () => jobs.cancelAll());
+
+  app.post(
+    '/v1/batch',
+    {
+      schema: {
+        tags: ['query'],
+        summary: 'Start a batch job over a list of questions',
+        body: batchBodySchema(config.limits),
+        response: { 202: BatchJobSchema, '4xx': ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      // An unknown pipeline is the caller's mistake: say so now, not in every row.
+      app.rag.pipelines.get(request.body.pipeline);
+      const job = jobs.start(request.body.questions, request.body.pipeline);
+      return reply.status(202).send(view(job));
+    },
+  );
+
+  app.get(
+    '/v1/batch/:id',
+    {
+      schema: {
+        tags: ['query'],
+        summary: 'Progress of a batch job, and its answers once done',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: BatchJobSchema, '4xx': ErrorResponse },
+      },
+    },
+    async (request) => {
+      const job = jobs.get(request.params.id);
+      if (!job) throw new RagError('NOT_FOUND', `no batch job "${request.params.id}" (jobs live in memory and do not survive a restart)`);
+      return view(job);
+    },
+  );
+};

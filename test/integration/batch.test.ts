@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answeredIds, jsonlAppender, readQuestions, runBatch, type SubmissionRow } from '../../src/eval/batch-runner.js';
+import { Rag } from '../../src/rag.js';
+import { httpTestConfig, startHttpFixture } from '../helpers/http-fixture.js';
+
+describe('batch answering (LiveRAG submission format)', () => {
+  let dir: string;
+  let rag: Rag;
+  const questions = Array.from({ length: 12 }, (_v, i) => ({ id: `q${i}`, question: `what colour is the gadget number ${i}?` }));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rag-batch-'));
+    rag = new Rag(httpTestConfig({ cache: { enabled: false } }));
+    await rag.ingest(questions.map((_q, i) => ({ id: `doc${i}`, text: `Gadget number ${i} is painted ${i % 2 ? 'green' : 'orange'} and weighs ${i} kg.` })));
+    const lines = [
+      ...questions.map((q) => JSON.stringify(q)),
+      '{"id": "broken", "question": ',
+      JSON.stringify({ _id: 'beir-style', text: 'what does gadget number 3 weigh?' }),
+      JSON.stringify({ id: 'empty', question: '   ' }),
+    ];
+    writeFileSync(join(dir, 'questions.jsonl'), `${lines.join('\n')}\n`);
+  });
+  afterAll(async () => {
+    await rag.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports bad rows and reads both LiveRAG and BEIR rows', async () => {
+    const { questions: read, invalid } = await readQuestions(join(dir, 'questions.jsonl'));
+    expect(read.map((q) => q.id)).toContain('beir-style');
+    expect(read).toHaveLength(13);
+    expect(invalid).toHaveLength(2);
+    expect(invalid[0]).toMatch(/questions\.jsonl:13: not valid JSON/);
+    expect(invalid[1]).toMatch(/questions\.jsonl:15: needs "id"/);
+  });
+
+  it('resumes an interrupted batch and writes each id exactly once', async () => {
+    const output = join(dir, 'answers.jsonl');
+    const { questions: read } = await readQuestions(join(dir, 'questions.jsonl'));
+    const stop = new AbortController();
+    const write = jsonlAppender(output);
+    let written = 0;
+    await runBatch(rag, read, {
+      concurrency: 2,
+      timeoutMs: 10_000,
+      signal: stop.signal,
+      onRow: (row) => {
+        write(row);
+        if (++written === 5) stop.abort();
+      },
+      onFailure: () => undefined,
+    });
+    // A crash in the middle of a write leaves half a line: the resume must drop it, not choke on it.
+    appendFileSync(output, '{"id": "q11", "question": "what col');
+    const done = answeredIds(output);
+    expect(done.size).toBeGreaterThanOrEqual(5);
+    expect(done.size).toBeLessThan(read.length);
+
+    const result = await runBatch(rag, read, { concurrency: 3, timeoutMs: 10_000, skip: done, onRow: write, onFailure: () => undefined });
+    expect(result.skipped).toBe(done.size);
+    const rows = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SubmissionRow);
+    const ids = rows.map((r) => r.id).sort();
+    expect(ids).toEqual(read.map((q) => q.id).sort());
+    const row = rows.find((r) => r.id === 'q4');
+    expect(row?.answer).toMatch(/orange/);
+    expect(row?.passages[0]?.doc_IDs).toEqual(['doc4']);
+    expect(row?.final_prompt).toContain('Question: what colour is the gadget number 4?');
+    expect(row?.final_prompt).toContain('[1]');
+    expect(typeof row?.confidence).toBe('number');
+  });
+
+  it('reports a failing question and goes on with the others', async () => {
+    const failures: string[] = [];
+    const rows: string[] = [];
+    const result = await runBatch(rag, [{ id: 'bad', question: '*** ???' }, ...questions.slice(0, 2)], {
+      concurrency: 1,
+      timeoutMs: 10_000,
+      onRow: (r) => rows.push(r.id),
+      onFailure: (f) => failures.push(`${f.id}:${f.code}`),
+    });
+    expect(failures).toEqual(['bad:BAD_REQUEST']);
+    expect(rows).toEqual(['q0', 'q1']);
+    expect(result).toMatchObject({ done: 2, failed: 1 });
+  });
+});
+
+describe('batch jobs over HTTP', () => {
+  it('runs a job in the background and reports progress, then the answers', async () => {
+    const fx = await startHttpFixture();
+    try {
+      await fx.app.inject({
+        method: 'POST',
+        url: '/v1/documents',
+        payload: { documents: [{ id: 'kettle', text: 'The kettle boils water in about three minutes.' }] },
+      });
+      const started = await fx.app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        payload: { questions: [{ id: 'a', question: 'how long does the kettle take to boil?' }, { id: 'b', question: '?!' }] },
+      });
+      expect(started.statusCode).toBe(202);
+      const { id } = started.json<{ id: string }>();
+      let job: { status: string; done: number; failed: number; rows?: Array<{ id: string; answer: string }>; failures: Array<{ id: string }> } | undefined;
+      await expect
+        .poll(async () => {
+          job = (await fx.app.inject({ method: 'GET', url: `/v1/batch/${id}` })).json();
+          return job?.status;
+        })
+        .toBe('done');
+      expect(job?.done).toBe(1);
+      expect(job?.failures.map((f) => f.id)).toEqual(['b']);
+      expect(job?.rows?.[0]?.answer).toMatch(/three minutes/);
+
+      const unknown = await fx.app.inject({ method: 'POST', url: '/v1/batch', payload: { questions: [{ id: 'x', question: 'y' }], pipeline: 'nope' } });
+      expect(unknown.statusCode).toBe(400);
+      expect((await fx.app.inject({ method: 'GET', url: '/v1/batch/missing' })).statusCode).toBe(404);
+    } finally {
+      await fx.close();
+    }
+  });
+});
