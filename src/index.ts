@@ -15,3 +15,7 @@ export { ExtractiveReader } from './models/extractive-reader.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { Ingestor } from './store/ingestor.js';
 export { buildApp } from './server/app.js';
+export { HttpRagClient, type HttpRagClientOptions } from './client/http-rag-client.js';
+export type { RagBackend, RetrieveRequest } from './client/rag-backend.js';
+export { RagRetriever, type RagRetrieverInput } from './langchain/rag-retriever.js';
+export { RagAnswerRunnable, type RagAnswerInput } from './langchain/rag-answer-runnable.js';

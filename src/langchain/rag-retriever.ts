@@ -1,0 +1,40 @@
+import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
+import { Document } from '@langchain/core/documents';
+import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
+import type { RagBackend } from '../client/rag-backend.js';
+import type { MetadataFilter } from '../core/types.js';
+
+export interface RagRetrieverInput extends BaseRetrieverInput {
+  /** A `Rag` instance (in process) or an `HttpRagClient` (remote server). */
+  backend: RagBackend;
+  k?: number;
+  filter?: MetadataFilter;
+}
+
+/** The platform's retrieval as a LangChain retriever: chunks become Documents with their ids, score and headings. */
+export class RagRetriever extends BaseRetriever {
+  lc_namespace = ['rag_platform', 'retrievers'];
+  private readonly backend: RagBackend;
+  private readonly k: number;
+  private readonly filter: MetadataFilter | undefined;
+
+  constructor(fields: RagRetrieverInput) {
+    super(fields);
+    this.backend = fields.backend;
+    this.k = fields.k ?? 4;
+    this.filter = fields.filter;
+  }
+
+  override async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document[]> {
+    const request = this.filter ? { query, k: this.k, filter: this.filter } : { query, k: this.k };
+    const { hits } = await this.backend.retrieve(request);
+    return hits.map(
+      (hit) =>
+        new Document({
+          pageContent: hit.text,
+          id: hit.id,
+          metadata: { chunkId: hit.id, docId: hit.docId, title: hit.title, headingPath: hit.headingPath, score: hit.score, source: hit.source },
+        }),
+    );
+  }
+}

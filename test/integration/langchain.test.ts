@@ -1,0 +1,60 @@
+import { RunnableLambda } from '@langchain/core/runnables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpRagClient } from '../../src/client/http-rag-client.js';
+import type { RagBackend } from '../../src/client/rag-backend.js';
+import { RagAnswerRunnable } from '../../src/langchain/rag-answer-runnable.js';
+import { RagRetriever } from '../../src/langchain/rag-retriever.js';
+import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+
+const KEY = 'langchain-test-key-0123456789';
+const DOCS = [
+  { id: 'bees', title: 'Bees', format: 'markdown' as const, text: '# Bees\n\n## Dances\n\nHoney bees dance to tell the hive where flowers are.' },
+  { id: 'ants', title: 'Ants', text: 'Ants follow pheromone trails laid by other ants.' },
+];
+
+describe('LangChain.js adapters', () => {
+  let fx: HttpFixture;
+  let remote: HttpRagClient;
+
+  beforeAll(async () => {
+    fx = await startHttpFixture({ auth: { apiKeys: [{ name: 'lc', key: KEY }] } });
+    await fx.rag.ingest(DOCS);
+    const address = await fx.app.listen({ host: '127.0.0.1', port: 0 });
+    remote = new HttpRagClient({ baseUrl: address, apiKey: KEY });
+  });
+  afterAll(() => fx.close());
+
+  const backends = (): Array<[string, RagBackend]> => [
+    ['in process', fx.rag],
+    ['remote', remote],
+  ];
+
+  it.each(['in process', 'remote'])('retriever returns Documents with chunk ids, scores and headings (%s)', async (which) => {
+    const backend = backends().find(([name]) => name === which)?.[1] as RagBackend;
+    const retriever = new RagRetriever({ backend, k: 2 });
+    const docs = await retriever.invoke('how do bees tell where flowers are?');
+    expect(docs[0]?.pageContent).toMatch(/Honey bees dance/);
+    expect(docs[0]?.metadata).toMatchObject({ docId: 'bees', chunkId: 'bees#0', headingPath: ['Dances'], source: 'bm25' });
+    expect(typeof docs[0]?.metadata['score']).toBe('number');
+    const filtered = await new RagRetriever({ backend, k: 2, filter: { docId: 'ants' } }).invoke('bees and ants');
+    expect(filtered.map((d) => d.metadata['docId'])).toEqual(['ants']);
+  });
+
+  it.each(['in process', 'remote'])('runnable answers through a pipeline and composes (%s)', async (which) => {
+    const backend = backends().find(([name]) => name === which)?.[1] as RagBackend;
+    const runnable = new RagAnswerRunnable(backend, 'bm25-only');
+    const answer = await runnable.invoke('what do ants follow?');
+    expect(answer.pipeline).toBe('bm25-only');
+    expect(answer.answer).toMatch(/pheromone/);
+    expect(answer.citations[0]?.docId).toBe('ants');
+    const chain = runnable.pipe(RunnableLambda.from((r: { answer: string }) => r.answer.toUpperCase()));
+    expect(await chain.invoke({ question: 'what do ants follow?' })).toMatch(/PHEROMONE/);
+    const batch = await runnable.batch(['what do ants follow?', 'why do bees dance?']);
+    expect(batch).toHaveLength(2);
+  });
+
+  it('reports the server refusing a wrong key as an error with the reason', async () => {
+    const bad = new RagRetriever({ backend: new HttpRagClient({ baseUrl: `http://127.0.0.1:${(fx.app.server.address() as { port: number }).port}`, apiKey: 'wrong-key-0123456789' }) });
+    await expect(bad.invoke('bees')).rejects.toThrow(/401 UNAUTHORIZED: invalid API key/);
+  });
+});
