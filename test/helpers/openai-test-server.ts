@@ -325,7 +325,8 @@ export class OpenAiTestServer {
       }
       if (i > 0 && reply.chunkDelayMs) await waitUnlessClosed(res, reply.chunkDelayMs);
       if (res.destroyed) return;
-      res.write(chunks[i]);
+      // Flushed before the next step, so a scripted drop comes after the chunks before it reached the client.
+      await new Promise<void>((resolve) => res.write(chunks[i] ?? '', () => resolve()));
     }
     res.end();
   }
