@@ -1,7 +1,7 @@
 import type { PipelineConfig } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { TextMemo } from '../core/text-memo.js';
-import type { ExtractiveReader } from '../models/extractive-reader.js';
+import type { Reader } from '../models/reader.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { Pipeline } from './pipeline.js';
@@ -10,7 +10,7 @@ import { SequentialPipeline } from './sequential-pipeline.js';
 export interface PipelineComponents {
   retriever: Retriever;
   rerankers: ReadonlyMap<string, Reranker>;
-  reader: ExtractiveReader;
+  reader: Reader;
   memo: TextMemo;
 }
 

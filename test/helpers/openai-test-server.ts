@@ -51,6 +51,8 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** Close the connection without a (complete) answer: before the headers, or after this many stream chunks. */
   drop?: 'before-headers' | { afterChunks: number };
+  /** Act as a server that ignores `logprobs: true` (some do): no logprobs in the reply. */
+  omitLogprobs?: boolean;
   /** Send this body verbatim with status 200 (a malformed reply); streamed as one `data:` event when streaming. */
   rawBody?: string;
 }
@@ -270,7 +272,7 @@ export class OpenAiTestServer {
           {
             index: 0,
             message,
-            logprobs: body.logprobs === true ? { content: completion.tokens.map((t) => wireToken(t, topCount(body))), refusal: null } : null,
+            logprobs: body.logprobs === true && !reply.omitLogprobs ? { content: completion.tokens.map((t) => wireToken(t, topCount(body))), refusal: null } : null,
             finish_reason: completion.finishReason,
           },
         ],
@@ -303,7 +305,7 @@ export class OpenAiTestServer {
       chunks.push(
         chunk({
           delta: { content: token.token },
-          logprobs: body.logprobs === true ? { content: [wireToken(token, topCount(body))], refusal: null } : null,
+          logprobs: body.logprobs === true && !reply.omitLogprobs ? { content: [wireToken(token, topCount(body))], refusal: null } : null,
           finish_reason: null,
         }),
       );
