@@ -10,7 +10,8 @@ import { SequentialPipeline } from './sequential-pipeline.js';
 export interface PipelineComponents {
   retriever: Retriever;
   rerankers: ReadonlyMap<string, Reranker>;
-  reader: Reader;
+  /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
+  readers: ReadonlyMap<string, Reader>;
   memo: TextMemo;
 }
 
@@ -43,10 +44,12 @@ export class PipelineRegistry {
 function build(name: string, config: PipelineConfig, components: PipelineComponents): Pipeline {
   const reranker = config.reranker === 'none' ? null : components.rerankers.get(config.reranker);
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
+  const reader = components.readers.get(config.generator);
+  if (reader === undefined) throw new RagError('CONFIG', `pipelines.${name}.generator: no generator "${config.generator}"`);
   return new SequentialPipeline(name, config, {
     retriever: components.retriever,
     reranker,
-    reader: components.reader,
+    reader,
     memo: components.memo,
   });
 }
