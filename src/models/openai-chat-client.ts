@@ -150,6 +150,7 @@ export class OpenAiChatClient extends ChatModel {
     return { inFlight: this.slots.inUse, queued: this.slots.queued };
   }
 
+  /** GET {baseUrl}/models, outside the concurrency cap so that a readiness check never queues behind answers. */
   async probe(timeoutMs: number): Promise<ChatServerStatus> {
     const url = `${this.url}/models`;
     try {
