@@ -10,9 +10,13 @@ import { cacheKey, type ResponseCache } from './core/response-cache.js';
 import type { Span } from './core/trace.js';
 import type { DocumentInput, MetadataFilter, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
+import { LlmGenerator } from './models/llm-generator.js';
+import { OpenAiChatClient } from './models/openai-chat-client.js';
+import type { Reader } from './models/reader.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { QueryPlanner } from './query/query-planner.js';
 import { LexicalReranker } from './rerankers/lexical-reranker.js';
+import { LlmReranker } from './rerankers/llm-reranker.js';
 import type { Reranker } from './rerankers/reranker.js';
 import { Bm25Retriever } from './retrievers/bm25-retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
@@ -65,6 +69,8 @@ export class Rag {
   readonly cache: ResponseCache | null;
   /** The Redis connection shared by the cache and the rate limits; null without `redis.url`. */
   readonly redis: Redis | null;
+  /** The chat client when an `llm` section is configured. */
+  readonly llm: OpenAiChatClient | undefined;
 
   constructor(
     readonly config: Config,
@@ -75,10 +81,17 @@ export class Rag {
     this.retriever = new Bm25Retriever(this.store, config.retrieval.bm25);
     const memo = new TextMemo();
     const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
+    const readers = new Map<string, Reader>([['extractive', new ExtractiveReader(memo)]]);
+    this.llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
+    if (this.llm && config.llm) {
+      const { topLogprobs, temperature, maxTokens, rerank } = config.llm;
+      rerankers.set('llm', new LlmReranker(this.llm, rerank));
+      readers.set('llm', new LlmGenerator(this.llm, { topLogprobs, temperature, maxTokens }));
+    }
     this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
       retriever: this.retriever,
       rerankers,
-      reader: new ExtractiveReader(memo),
+      readers,
       memo,
     });
     const log = options.log ?? { debug: () => undefined, warn: () => undefined };

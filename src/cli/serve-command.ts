@@ -26,6 +26,12 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     const chunks = rag.warm();
     log.info({ chunks, ms: Math.round(performance.now() - started) }, 'index loaded');
     await app.listen({ host: config.server.host, port: config.server.port });
+    if (rag.llm) {
+      // Not fatal: the server may come up before its LLM server; pipelines that use it answer 503 until then.
+      const llm = await rag.llm.probe(5000);
+      if (llm.reachable) log.info({ url: rag.llm.url, model: rag.llm.model, modelListed: llm.modelListed }, 'LLM server reachable');
+      else log.warn({ url: rag.llm.url, reason: llm.reason }, 'LLM server not reachable; pipelines that use it answer 503 until it is');
+    }
   } catch (err) {
     await app.close();
     await rag.close();

@@ -9,13 +9,52 @@ export const PipelineConfigSchema = Type.Object(
     description: Type.Optional(Type.String()),
     /** Chunks fetched from the retriever before reranking. */
     retrieveK: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    reranker: Type.Union([Type.Literal('none'), Type.Literal('lexical')], { default: 'lexical' }),
+    /** "llm" needs the `llm` section. */
+    reranker: Type.Union([Type.Literal('none'), Type.Literal('lexical'), Type.Literal('llm')], { default: 'lexical' }),
     /** Chunks kept after reranking, before budgeted selection. */
     rerankK: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
     /** Token budget of the context handed to the reader. */
     contextTokens: Type.Integer({ minimum: 32, maximum: 32768, default: 1200 }),
     /** Normalised entropy above which the pipeline abstains rather than guess. */
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
+    /** Who answers from the passages: the model-free extractive reader, or the LLM (needs the `llm` section). */
+    generator: Type.Union([Type.Literal('extractive'), Type.Literal('llm')], { default: 'extractive' }),
+  },
+  Strict,
+);
+
+/** An OpenAI-compatible chat server (vLLM, llama.cpp server, Ollama, TGI, OpenAI) for generation and reranking. */
+export const LlmConfigSchema = Type.Object(
+  {
+    /** The OpenAI-style base URL, /v1 included for most servers: http://127.0.0.1:8000/v1. */
+    baseUrl: Type.String({ minLength: 1 }),
+    /** Sent as a bearer token; never logged. Leave out for local servers that need none. */
+    apiKey: Type.Optional(Type.String({ minLength: 1 })),
+    model: Type.String({ minLength: 1 }),
+    /** One attempt's limit: the whole reply, or for a stream the wait for its start and each pause within it. */
+    timeoutMs: Type.Integer({ minimum: 100, default: 60000 }),
+    /** Retries after a connection error, a timeout, 408, 429 or 5xx; never past the request's deadline. */
+    maxRetries: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+    /** First backoff, doubled each retry, with jitter. */
+    retryBaseMs: Type.Integer({ minimum: 1, default: 500 }),
+    /** Longest wait between attempts; a Retry-After asking for more fails the request instead. */
+    retryMaxMs: Type.Integer({ minimum: 1, default: 10000 }),
+    /** Requests in flight to the server at once; more wait their turn. */
+    concurrency: Type.Integer({ minimum: 1, maximum: 1024, default: 8 }),
+    /** 0: the most likely answer, reproducible. */
+    temperature: Type.Number({ minimum: 0, maximum: 2, default: 0 }),
+    maxTokens: Type.Integer({ minimum: 1, maximum: 131072, default: 512 }),
+    /** Alternatives per token the entropy is computed over (OpenAI allows up to 20; 1 would make it always 0). */
+    topLogprobs: Type.Integer({ minimum: 2, maximum: 20, default: 5 }),
+    rerank: Type.Object(
+      {
+        /** Chunks the LLM reranker ranks in one prompt; the rest follow in their order. */
+        window: Type.Integer({ minimum: 2, maximum: 100, default: 20 }),
+        /** Characters of each chunk shown to it. */
+        passageChars: Type.Integer({ minimum: 50, maximum: 20000, default: 800 }),
+      },
+      { ...Strict, default: {} },
+    ),
   },
   Strict,
 );
@@ -133,6 +172,8 @@ export const ConfigSchema = Type.Object(
       },
       Strict,
     ),
+    /** Optional: without it, pipelines that name "llm" are a configuration error. */
+    llm: Type.Optional(LlmConfigSchema),
     bootstrap: Type.Object(
       {
         /** When the index is empty at start-up, ingest these paths first (relative to the working directory). */
@@ -147,3 +188,4 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type PipelineConfig = Static<typeof PipelineConfigSchema>;
+export type LlmConfig = Static<typeof LlmConfigSchema>;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, PipelineConfigSchema, type Config } from './config-schema.js';
+import { ConfigSchema, PipelineConfigSchema, type Config, type PipelineConfig } from './config-schema.js';
 import { RagError } from './errors.js';
 
-export type { Config, PipelineConfig } from './config-schema.js';
+export type { Config, LlmConfig, PipelineConfig } from './config-schema.js';
 
 /** Prefix of environment overrides: RAG_SERVER__PORT=8080 sets server.port. */
 export const ENV_PREFIX = 'RAG_';
@@ -118,7 +118,9 @@ export function validateConfig(tree: unknown): Config {
   if (errors.length > 0) {
     const lines = errors.slice(0, 10).map((e) => {
       const setting = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-      return `  ${setting}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`;
+      // A secret is never echoed, even a mistyped one.
+      const shown = e.value !== undefined && typeof e.value !== 'object' && !/apiKey$/i.test(setting);
+      return `  ${setting}: ${e.message}${shown ? ` (got ${JSON.stringify(e.value)})` : ''}`;
     });
     throw new RagError('CONFIG', `invalid configuration:\n${lines.join('\n')}`);
   }
@@ -132,5 +134,35 @@ export function validateConfig(tree: unknown): Config {
       `invalid configuration:\n  defaultPipeline: names "${config.defaultPipeline}", which is not under pipelines (${Object.keys(config.pipelines).join(', ') || 'none defined'})`,
     );
   }
+  if (config.llm) checkBaseUrl(config.llm.baseUrl);
+  for (const [name, p] of Object.entries(config.pipelines)) {
+    const uses = llmSettingsOf(p);
+    if (uses.length > 0 && !config.llm) {
+      throw new RagError(
+        'CONFIG',
+        `invalid configuration:\n  pipelines.${name}.${uses[0] ?? ''}: "llm" needs an llm section (at least llm.baseUrl and llm.model)`,
+      );
+    }
+  }
   return config;
+}
+
+/** The settings of a pipeline that call for the LLM ("generator", "reranker"); empty when it needs none. */
+export function llmSettingsOf(pipeline: PipelineConfig): Array<'generator' | 'reranker'> {
+  const uses: Array<'generator' | 'reranker'> = [];
+  if (pipeline.generator === 'llm') uses.push('generator');
+  if (pipeline.reranker === 'llm') uses.push('reranker');
+  return uses;
+}
+
+function checkBaseUrl(baseUrl: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new RagError('CONFIG', `invalid configuration:\n  llm.baseUrl: must be an http(s) URL such as http://127.0.0.1:8000/v1 (got ${JSON.stringify(baseUrl)})`);
+  }
 }

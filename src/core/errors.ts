@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ABORTED'
   | 'DEADLINE_EXCEEDED'
   | 'UNAVAILABLE'
+  | 'UPSTREAM_ERROR'
   | 'INTERNAL';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -32,6 +33,8 @@ const STATUS: Record<ErrorCode, number> = {
   ABORTED: 499,
   DEADLINE_EXCEEDED: 504,
   UNAVAILABLE: 503,
+  /** A server we depend on answered, but with an error or a malformed reply that retrying will not fix. */
+  UPSTREAM_ERROR: 502,
   INTERNAL: 500,
 };
 

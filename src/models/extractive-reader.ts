@@ -1,8 +1,8 @@
 import { analyze, stem } from '../core/analyzer.js';
-import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
+import { Reader, type ReaderOutput } from './reader.js';
 
 export interface ExtractiveReaderOptions {
   /** Candidates kept in the distribution. */
@@ -34,19 +34,18 @@ const QUESTION_WORDS = new Set(
  * a candidate, and code-like text ranks lower. Scores become a probability
  * distribution (softmax), whose entropy says how sure the reader is.
  */
-export class ExtractiveReader {
+export class ExtractiveReader extends Reader {
   readonly name = 'extractive';
 
   constructor(
     private readonly memo: TextMemo,
     private readonly options: ExtractiveReaderOptions = { maxCandidates: 8, temperature: 0.08 },
-  ) {}
+  ) {
+    super();
+  }
 
-  async answer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderResult> {
-    return ctx.span('read.extractive', () => this.read(query, passages), (r) => ({
-      candidates: r.candidates.length,
-      entropy: Number(r.entropy.toFixed(4)),
-    }));
+  protected doAnswer(query: string, passages: readonly Passage[]): ReaderOutput {
+    return { result: this.read(query, passages) };
   }
 
   private read(query: string, passages: readonly Passage[]): ReaderResult {

@@ -1,7 +1,7 @@
 import type { PipelineConfig } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { TextMemo } from '../core/text-memo.js';
-import type { ExtractiveReader } from '../models/extractive-reader.js';
+import type { Reader } from '../models/reader.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { Pipeline } from './pipeline.js';
@@ -10,7 +10,8 @@ import { SequentialPipeline } from './sequential-pipeline.js';
 export interface PipelineComponents {
   retriever: Retriever;
   rerankers: ReadonlyMap<string, Reranker>;
-  reader: ExtractiveReader;
+  /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
+  readers: ReadonlyMap<string, Reader>;
   memo: TextMemo;
 }
 
@@ -43,10 +44,12 @@ export class PipelineRegistry {
 function build(name: string, config: PipelineConfig, components: PipelineComponents): Pipeline {
   const reranker = config.reranker === 'none' ? null : components.rerankers.get(config.reranker);
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
+  const reader = components.readers.get(config.generator);
+  if (reader === undefined) throw new RagError('CONFIG', `pipelines.${name}.generator: no generator "${config.generator}"`);
   return new SequentialPipeline(name, config, {
     retriever: components.retriever,
     reranker,
-    reader: components.reader,
+    reader,
     memo: components.memo,
   });
 }

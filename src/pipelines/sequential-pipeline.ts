@@ -3,7 +3,7 @@ import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import { estimateTokens } from '../core/tokens.js';
 import type { Citation, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
-import type { ExtractiveReader } from '../models/extractive-reader.js';
+import type { Reader } from '../models/reader.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import type { Retriever } from '../retrievers/retriever.js';
@@ -12,7 +12,7 @@ import { Pipeline, type PipelineRunOptions } from './pipeline.js';
 export interface SequentialPipelineDeps {
   retriever: Retriever;
   reranker: Reranker | null;
-  reader: ExtractiveReader;
+  reader: Reader;
   memo: TextMemo;
 }
 

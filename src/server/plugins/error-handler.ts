@@ -12,6 +12,7 @@ const REASON: Record<number, string> = {
   415: 'Unsupported Media Type',
   499: 'Client Closed Request',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };

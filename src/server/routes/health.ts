@@ -1,5 +1,18 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { llmSettingsOf } from '../../core/config.js';
+
+/** Short, so a readiness check answers within the one second orchestrators usually give it. */
+const LLM_PROBE_MS = 750;
+
+const LlmReadiness = Type.Object({
+  url: Type.String({ description: 'The models URL probed (GET {baseUrl}/models)' }),
+  model: Type.String(),
+  reachable: Type.Boolean(),
+  modelListed: Type.Optional(Type.Boolean({ description: 'The configured model is among those the server lists (a hint: some servers ignore the name)' })),
+  required: Type.Boolean({ description: 'The default pipeline needs the LLM, so readiness depends on it' }),
+  reason: Type.Optional(Type.String()),
+});
 
 const Readiness = Type.Object({
   ready: Type.Boolean(),
@@ -7,21 +20,38 @@ const Readiness = Type.Object({
   documents: Type.Optional(Type.Integer()),
   chunks: Type.Optional(Type.Integer()),
   version: Type.Optional(Type.Integer()),
+  llm: Type.Optional(LlmReadiness),
 });
 
-/** Liveness (the process answers) and readiness (the store answers and the index is loaded). */
+/**
+ * Liveness (the process answers) and readiness (the store answers and the index is loaded). With an LLM
+ * configured, readiness also reports whether its server answers; it makes the server unready only when the
+ * default pipeline needs the LLM. Otherwise the default (embedded) path still serves, and the pipelines that use
+ * the LLM answer 503 with the reason until it is back.
+ */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
     status: 'ok' as const,
   }));
 
   app.get('/readyz', { schema: { tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
+    const { rag } = app;
+    let llm: typeof LlmReadiness.static | undefined;
+    if (rag.llm) {
+      const status = await rag.llm.probe(LLM_PROBE_MS);
+      const fallback = rag.config.pipelines[rag.config.defaultPipeline];
+      llm = { url: status.url, model: rag.llm.model, reachable: status.reachable, required: fallback !== undefined && llmSettingsOf(fallback).length > 0 };
+      if (status.modelListed !== undefined) llm.modelListed = status.modelListed;
+      if (status.reason !== undefined) llm.reason = status.reason;
+    }
     try {
-      app.rag.store.ping();
-      const counts = app.rag.store.counts();
-      return { ready: true, ...counts, version: app.rag.store.version() };
+      rag.store.ping();
+      const counts = rag.store.counts();
+      const body = { ready: true, ...counts, version: rag.store.version(), ...(llm ? { llm } : {}) };
+      if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
+      return body;
     } catch (err) {
-      return reply.status(503).send({ ready: false, reason: `store unavailable: ${(err as Error).message}` });
+      return reply.status(503).send({ ready: false, reason: `store unavailable: ${(err as Error).message}`, ...(llm ? { llm } : {}) });
     }
   });
 };

@@ -59,6 +59,7 @@ describe('loadConfig defaults', () => {
       rerankK: 20,
       contextTokens: 1200,
       abstainAbove: 0.98,
+      generator: 'extractive',
     });
   });
 

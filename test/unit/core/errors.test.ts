@@ -17,6 +17,7 @@ describe('RagError', () => {
       ABORTED: 499,
       DEADLINE_EXCEEDED: 504,
       UNAVAILABLE: 503,
+      UPSTREAM_ERROR: 502,
       INTERNAL: 500,
     };
     for (const [code, status] of Object.entries(expected) as Array<[ErrorCode, number]>) {

@@ -1,0 +1,55 @@
+import type { Passage } from '../core/types.js';
+import type { ChatMessage } from './chat-types.js';
+import { withoutMarkers } from './citation-markers.js';
+
+/** The label of the final short answer the prompt asks for. */
+export const FINAL_ANSWER_LABEL = 'Answer:';
+
+const SYSTEM = [
+  'You answer questions using only the numbered passages you are given.',
+  'Support each statement with the numbers of the passages it comes from, in square brackets: [1], or [2][3].',
+  'If the passages do not contain the answer, say so; do not guess.',
+  `When the answer is short (a name, a number, a date, yes or no, a few words), first reason step by step, then end with one last line of the form "${FINAL_ANSWER_LABEL} <the short answer>".`,
+].join('\n');
+
+/** The chat messages that ask for a cited answer to `query` from `passages`, numbered from 1. */
+export function answerMessages(query: string, passages: readonly Passage[]): ChatMessage[] {
+  const numbered = passages.map((p, i) => {
+    const where = [p.title, ...(p.headingPath ?? [])].filter((s): s is string => Boolean(s && s.trim())).join(' > ');
+    return `[${i + 1}]${where ? ` ${where}` : ''}\n${p.text.trim()}`;
+  });
+  return [
+    { role: 'system', content: SYSTEM },
+    { role: 'user', content: `Passages:\n\n${numbered.join('\n\n')}\n\nQuestion: ${query}` },
+  ];
+}
+
+/** The answer in a generated text: the marked final answer when there is one, else the whole text. */
+export interface ParsedAnswer {
+  text: string;
+  /** Where the answer was written in the generated text: [start, end). */
+  start: number;
+  end: number;
+  /** True when the text ended with a marked final answer. */
+  final: boolean;
+}
+
+/** "Answer: X", "Final answer: X", "**Answer:** X", the last such line. */
+const FINAL = /^[ \t>*_#-]*(?:final[ \t]+)?answer[ \t]*[*_]*[ \t]*:[ \t]*[*_]*[ \t]*(.*?)[ \t]*$/dgim;
+const TRAILING_MARKERS = /(?:\s*\[[\d\s,–-]+\])+[\s.*_]*$/;
+
+export function parseAnswer(generated: string): ParsedAnswer {
+  let last: RegExpExecArray | undefined;
+  for (const m of generated.matchAll(FINAL)) if ((m[1] ?? '').replace(/[*_\s]/g, '').length > 0) last = m;
+  if (last && last[1] !== undefined) {
+    const raw = last[1];
+    const start = last.indices?.[1]?.[0] ?? 0;
+    // The answer's own words: markers, emphasis and a closing period after it are not part of it.
+    const core = raw.replace(TRAILING_MARKERS, '').replace(/[*_\s]+$/, '');
+    const text = withoutMarkers(core.replace(/^[*_]+/, '')).replace(/[*_]+$/, '');
+    if (text.length > 0) return { text, start, end: start + core.length, final: true };
+  }
+  const trimmed = generated.trim();
+  const start = generated.indexOf(trimmed);
+  return { text: trimmed, start, end: start + trimmed.length, final: false };
+}

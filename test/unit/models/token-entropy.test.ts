@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { TokenLogprob } from '../../../src/models/chat-types.js';
+import { tokenStats, tokensInRange } from '../../../src/models/token-entropy.js';
+
+const t = (token: string, p: number, top: number[]): TokenLogprob => ({ token, logprob: Math.log(p), top: top.map((q, i) => ({ token: `${token}${i}`, logprob: Math.log(q) })) });
+
+describe('tokenStats', () => {
+  it('renormalises each top-k and averages entropies; the sequence logprob is the sum', () => {
+    // Top-2 of 0.4 and 0.4 renormalises to uniform: ln 2, normalised 1. A single alternative: 0.
+    const s = tokenStats([t('a', 0.4, [0.4, 0.4]), t('b', 0.5, [0.5])]);
+    expect(s.tokens).toBe(2);
+    expect(s.meanEntropy).toBeCloseTo(Math.log(2) / 2, 10);
+    expect(s.meanNormalizedEntropy).toBeCloseTo(0.5, 10);
+    expect(s.sumLogprob).toBeCloseTo(Math.log(0.2), 10);
+    expect(s.meanLogprob).toBeCloseTo(Math.log(0.2) / 2, 10);
+  });
+  it('is all zeros for no tokens, and ignores alternatives with no finite logprob', () => {
+    expect(tokenStats([])).toEqual({ tokens: 0, meanEntropy: 0, meanNormalizedEntropy: 0, sumLogprob: 0, meanLogprob: 0 });
+    const s = tokenStats([{ token: 'a', logprob: 0, top: [{ token: 'a', logprob: 0 }, { token: 'b', logprob: Number.NEGATIVE_INFINITY }] }]);
+    expect(s.meanEntropy).toBe(0);
+  });
+});
+
+describe('tokensInRange', () => {
+  const tokens = [t('Ans', 1, []), t('wer: ', 1, []), t('New', 1, []), t(' York', 1, [])];
+  it('returns the tokens overlapping the range', () => {
+    const text = 'Answer: New York';
+    expect(tokensInRange(tokens, text, 8, 16).map((x) => x.token)).toEqual(['New', ' York']);
+    expect(tokensInRange(tokens, text, 7, 9).map((x) => x.token)).toEqual(['wer: ', 'New']);
+  });
+  it('returns every token when they do not spell the text', () => {
+    expect(tokensInRange(tokens, 'something else', 0, 3)).toHaveLength(4);
+  });
+});
