@@ -10,6 +10,7 @@ import { QueryPlanner } from './query/query-planner.js';
 import { LexicalReranker } from './rerankers/lexical-reranker.js';
 import type { Reranker } from './rerankers/reranker.js';
 import { Bm25Retriever } from './retrievers/bm25-retriever.js';
+import { IntentRetriever } from './retrievers/intent-retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { Ingestor } from './store/ingestor.js';
 import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
@@ -46,17 +47,22 @@ export class Rag {
   readonly store: SqliteStore;
   readonly ingestor: Ingestor;
   readonly retriever: Bm25Retriever;
-  readonly planner = new QueryPlanner();
+  readonly planner: QueryPlanner;
+  /** Retrieval driven by the plan: the whole query and each sub-query, fused. */
+  readonly intents: IntentRetriever;
   readonly pipelines: PipelineRegistry;
 
   constructor(readonly config: Config) {
     this.store = new SqliteStore(config.store.path);
     this.ingestor = new Ingestor(this.store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
-    this.retriever = new Bm25Retriever(this.store, config.retrieval.bm25);
+    this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
+    this.planner = new QueryPlanner(config.query, { vocabulary: () => this.retriever.vocabulary() });
+    this.intents = new IntentRetriever(this.retriever, { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
     const memo = new TextMemo();
     const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
     this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
       retriever: this.retriever,
+      intents: this.intents,
       rerankers,
       reader: new ExtractiveReader(memo),
       memo,
@@ -77,7 +83,7 @@ export class Rag {
   async retrieve(request: { query: string; k: number; filter?: MetadataFilter }, ctx: RunContext = new RunContext()): Promise<RetrieveResponse> {
     const plan = await this.plan(request.query, ctx);
     const options = request.filter ? { k: request.k, filter: request.filter } : { k: request.k };
-    const hits = await this.retriever.retrieve(plan.corrected, options, ctx);
+    const hits = await this.intents.retrieve(plan, options, ctx);
     return { plan, hits, trace: ctx.trace.toJSON() };
   }
 
@@ -105,7 +111,10 @@ export class Rag {
 
   /** Builds the in-memory index now so the first query is not the one that pays for it. */
   warm(): number {
-    return this.retriever.warm();
+    const chunks = this.retriever.warm();
+    // The spelling corrector's candidate index too, so the first misspelt query does not pay for it.
+    if (this.config.query.denoise) this.retriever.vocabulary().prepare();
+    return chunks;
   }
 
   close(): void {

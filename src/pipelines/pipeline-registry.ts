@@ -3,12 +3,15 @@ import { RagError } from '../core/errors.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { ExtractiveReader } from '../models/extractive-reader.js';
 import type { Reranker } from '../rerankers/reranker.js';
+import type { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { Pipeline } from './pipeline.js';
-import { SequentialPipeline } from './sequential-pipeline.js';
+import { SequentialPipeline, type SequentialPipelineDeps } from './sequential-pipeline.js';
 
 export interface PipelineComponents {
   retriever: Retriever;
+  /** Plan-driven retrieval over `retriever` (sub-queries fused); plain RRF over `retriever` when left out. */
+  intents?: IntentRetriever;
   rerankers: ReadonlyMap<string, Reranker>;
   reader: ExtractiveReader;
   memo: TextMemo;
@@ -43,10 +46,7 @@ export class PipelineRegistry {
 function build(name: string, config: PipelineConfig, components: PipelineComponents): Pipeline {
   const reranker = config.reranker === 'none' ? null : components.rerankers.get(config.reranker);
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
-  return new SequentialPipeline(name, config, {
-    retriever: components.retriever,
-    reranker,
-    reader: components.reader,
-    memo: components.memo,
-  });
+  const deps: SequentialPipelineDeps = { retriever: components.retriever, reranker, reader: components.reader, memo: components.memo };
+  if (components.intents) deps.intents = components.intents;
+  return new SequentialPipeline(name, config, deps);
 }
