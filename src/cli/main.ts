@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RagError } from '../core/errors.js';
+import { evaluateDenoising } from '../eval/denoise-eval.js';
 import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import { Rag } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
@@ -142,6 +143,22 @@ export function buildCli(): Command {
         console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
         console.log(`ingestion   ${report.ingest_docs_per_s} docs/s`);
       } else console.log(JSON.stringify(report));
+    });
+
+  configOptions(evalCmd.command('denoise').description('how often the corrected question equals a reference correction'))
+    .requiredOption('--questions <file>', 'JSONL with "question" and "corrected_question" (LiveRAG noisy questions)')
+    .requiredOption('--corpus <paths...>', 'documents whose index gives the vocabulary (files or folders)')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: CliConfigFlags & { questions: string; corpus: string[]; json?: boolean }) => {
+      const r = await evaluateDenoising(cliConfig(flags), flags.questions, flags.corpus);
+      if (flags.json) console.log(JSON.stringify(r));
+      else {
+        const pct = (n: number): string => `${n} (${((100 * n) / r.questions).toFixed(1)}%)`;
+        console.log(`questions             ${r.questions} (${r.reference_changed} changed by the reference)`);
+        console.log(`exact match           ${pct(r.exact_match)}`);
+        console.log(`match, case and punctuation ignored  ${pct(r.normalized_match)}`);
+        console.log(`corrected by us       ${r.corrected_questions} questions, ${r.corrections} words`);
+      }
     });
 
   program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());

@@ -12,6 +12,11 @@ const STARTS_QUESTION = new RegExp(`^(?:${WH}|${AUX}|what's|tell|explain|describ
 /** "and" (or "but", ";") that opens a second question: followed by a question word or an auxiliary verb. */
 const INTENT_JOIN = new RegExp(`\\s*(?:[,;]\\s*(?:and|but)\\s+(?:also\\s+)?|\\s+(?:and|but)\\s+(?:also\\s+)?)(?=(?:${WH})\\b)|\\s*[,;]?\\s+and\\s+also\\s+|\\s*;\\s+`, 'i');
 const RELATIVE = /^(?:who|which|that|whose|whom|where)$/i;
+const WH_OR_AUX_WORD = new RegExp(`^(?:${WH}|${AUX})$`, 'i');
+const NOT_A_NAME = new RegExp(`^(?:${WH}|${AUX}|both)$`, 'i');
+const FILLER = new RegExp(`^(?:${WH}|${AUX}|both|same|either|other)$`, 'i');
+const LEADING_WH = new RegExp(`^(?:${WH})\\s+`, 'i');
+const AUX_COORDINATION = new RegExp(`^(?:${AUX})\\s+(?:both\\s+)?(?:the\\s+)?(?<a>\\S+(?:\\s+\\S+){0,4}?)\\s+and\\s+(?:the\\s+)?(?<rest>.+)$`, 'iu');
 const PREPOSITIONS = new Set('of in on at for by with from about to into behind between during under over'.split(' '));
 const DETERMINERS = new Set('the a an this that these those its their his her our my'.split(' '));
 /** Words that end a lower-case entity in "are A and B both ...". */
@@ -105,7 +110,7 @@ function betweenTwo(text: string): string[] | null {
   );
   if (!m?.groups) return null;
   const { pre = '', a = '', b = '' } = m.groups;
-  return sides(a.replace(new RegExp(`^(?:${WH})\\s+`, 'i'), ''), b, contentTokens(pre));
+  return sides(a.replace(LEADING_WH, ''), b, contentTokens(pre));
 }
 
 /** "A vs B", "A versus B", and in questions "A compared to B"; each side needs two content words of its own. */
@@ -143,7 +148,7 @@ function coordinatedEntities(text: string): string[] | null {
       if (out) return out;
     }
   }
-  const m = new RegExp(`^(?:${AUX})\\s+(?:both\\s+)?(?:the\\s+)?(?<a>\\S+(?:\\s+\\S+){0,4}?)\\s+and\\s+(?:the\\s+)?(?<rest>.+)$`, 'iu').exec(text);
+  const m = AUX_COORDINATION.exec(text);
   if (!m?.groups) return null;
   const rest = (m.groups['rest'] ?? '').split(/\s+/);
   const cut = rest.findIndex((w, j) => j > 0 && (PREDICATE_START.has(w.toLowerCase()) || isStopWord(w.toLowerCase())));
@@ -203,8 +208,7 @@ function sides(a: string, b: string, aspect: string[]): string[] | null {
   const ca = contentWords(a);
   const cb = contentWords(b);
   if (ca.length === 0 || cb.length === 0 || ca.length > 8 || cb.length > 8) return null;
-  const filler = new RegExp(`^(?:${WH}|${AUX}|both|same|either|other)$`, 'i');
-  const tail = aspect.filter((w) => !filler.test(w));
+  const tail = aspect.filter((w) => !FILLER.test(w));
   return [a, b].map((side) => [side.trim(), ...tail].join(' '));
 }
 
@@ -235,7 +239,7 @@ function isCapitalised(token: string | undefined): boolean {
 function isNameToken(tokens: string[], i: number): boolean {
   const t = tokens[i];
   if (t === undefined || /[,?;:]$/.test(tokens[i - 1] ?? '')) return false;
-  if (isCapitalised(t) && !new RegExp(`^(?:${WH}|${AUX}|both)$`, 'i').test(t)) return true;
+  if (isCapitalised(t) && !NOT_A_NAME.test(t)) return true;
   const lower = t.toLowerCase();
   return lower !== 'and' && CONNECTORS.has(lower) && isCapitalised(tokens[i - 1]) && isCapitalised(tokens[i + 1]);
 }
@@ -248,12 +252,12 @@ function trimConnectors(name: string): string {
 function isAspectWord(token: string | undefined): boolean {
   if (token === undefined || /[,?;:]$/.test(token)) return false;
   const w = normalizeText(token);
-  return /^[\p{L}-]+$/u.test(w) && !isStopWord(w) && !PREPOSITIONS.has(w) && !DETERMINERS.has(w) && !isQueryWord(w) && !new RegExp(`^(?:${AUX})$`).test(w);
+  return /^[\p{L}-]+$/u.test(w) && !isStopWord(w) && !PREPOSITIONS.has(w) && !DETERMINERS.has(w) && !isQueryWord(w) && !WH_OR_AUX_WORD.test(w);
 }
 
 /** A word that can be part of a relative clause's head noun phrase. */
 function isHeadWord(token: string | undefined): boolean {
   if (token === undefined || /[,?;:]$/.test(token)) return false;
   const w = normalizeText(token);
-  return !isStopWord(w) && !PREPOSITIONS.has(w) && !DETERMINERS.has(w) && !isQueryWord(w) && !new RegExp(`^(?:${AUX})$`).test(w);
+  return !isStopWord(w) && !PREPOSITIONS.has(w) && !DETERMINERS.has(w) && !isQueryWord(w) && !WH_OR_AUX_WORD.test(w);
 }

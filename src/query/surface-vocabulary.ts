@@ -114,13 +114,14 @@ export class SurfaceVocabulary {
   private deleteIndex(): SymmetricDeleteIndex {
     if (this.deletes) return this.deletes;
     const index = new SymmetricDeleteIndex(this.maxDistance);
+    const entries: Array<[number, string]> = [];
     this.words.forEach((w, id) => {
       if ((this.df[id] as number) > 0 && CORRECTABLE.test(w)) {
-        index.add(id, w);
+        entries.push([id, w]);
         this.indexed[id] = 1;
       }
     });
-    index.merge();
+    index.addAll(entries);
     this.deletes = index;
     return index;
   }

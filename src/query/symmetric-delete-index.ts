@@ -25,6 +25,37 @@ export class SymmetricDeleteIndex {
     return this.hashes.length + this.pendingPairs;
   }
 
+  /** Indexes many words at once, straight into the sorted arrays (a build, rather than one word at a time). */
+  addAll(entries: Iterable<readonly [number, string]>): void {
+    let hashes = new Uint32Array(1 << 16);
+    let ids = new Int32Array(1 << 16);
+    let n = 0;
+    for (const [id, word] of entries) {
+      forEachDeleteHash(word, this.maxDistance, (h) => {
+        if (n === hashes.length) {
+          const h2 = new Uint32Array(n * 2);
+          h2.set(hashes);
+          hashes = h2;
+          const i2 = new Int32Array(n * 2);
+          i2.set(ids);
+          ids = i2;
+        }
+        hashes[n] = h;
+        ids[n] = id;
+        n++;
+      });
+    }
+    const allH = new Uint32Array(this.hashes.length + n);
+    const allI = new Int32Array(this.hashes.length + n);
+    allH.set(this.hashes);
+    allI.set(this.ids);
+    allH.set(hashes.subarray(0, n), this.hashes.length);
+    allI.set(ids.subarray(0, n), this.hashes.length);
+    radixSortPairs(allH, allI);
+    this.hashes = allH;
+    this.ids = allI;
+  }
+
   add(id: number, word: string): void {
     forEachDeleteHash(word, this.maxDistance, (h) => {
       const list = this.pending.get(h);
