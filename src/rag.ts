@@ -14,11 +14,13 @@ import { LlmGenerator } from './models/llm-generator.js';
 import { OpenAiChatClient } from './models/openai-chat-client.js';
 import type { Reader } from './models/reader.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
+import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
 import { QueryPlanner } from './query/query-planner.js';
 import { LexicalReranker } from './rerankers/lexical-reranker.js';
 import { LlmReranker } from './rerankers/llm-reranker.js';
 import type { Reranker } from './rerankers/reranker.js';
 import { Bm25Retriever } from './retrievers/bm25-retriever.js';
+import { IntentRetriever } from './retrievers/intent-retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { Ingestor } from './store/ingestor.js';
 import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
@@ -63,7 +65,9 @@ export class Rag {
   readonly store: SqliteStore;
   readonly ingestor: Ingestor;
   readonly retriever: Bm25Retriever;
-  readonly planner = new QueryPlanner();
+  readonly planner: QueryPlanner;
+  /** Retrieval driven by the plan: the whole query and each sub-query, fused. */
+  readonly intents: IntentRetriever;
   readonly pipelines: PipelineRegistry;
   /** Null when caching is off. */
   readonly cache: ResponseCache | null;
@@ -78,11 +82,20 @@ export class Rag {
   ) {
     this.store = new SqliteStore(config.store.path);
     this.ingestor = new Ingestor(this.store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
-    this.retriever = new Bm25Retriever(this.store, config.retrieval.bm25);
+    this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
+    this.llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
+    const llm = this.llm;
+    if (config.query.rewriter === 'llm' && !llm) {
+      throw new RagError('CONFIG', 'query.rewriter: "llm" needs an llm section (the server to ask)');
+    }
+    this.planner = new QueryPlanner(config.query, {
+      vocabulary: () => this.retriever.vocabulary(),
+      ...(config.query.rewriter === 'llm' && llm ? { rewriter: new LlmQueryRewriter((m, o, ctx) => llm.chat(m, o, ctx)) } : {}),
+    });
+    this.intents = new IntentRetriever(this.retriever, { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
     const memo = new TextMemo();
     const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
     const readers = new Map<string, Reader>([['extractive', new ExtractiveReader(memo)]]);
-    this.llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
     if (this.llm && config.llm) {
       const { topLogprobs, temperature, maxTokens, rerank } = config.llm;
       rerankers.set('llm', new LlmReranker(this.llm, rerank));
@@ -90,6 +103,7 @@ export class Rag {
     }
     this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
       retriever: this.retriever,
+      intents: this.intents,
       rerankers,
       readers,
       memo,
@@ -120,7 +134,7 @@ export class Rag {
     return this.cached('retrieve', request, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
       const options = request.filter ? { k: request.k, filter: request.filter } : { k: request.k };
-      const hits = await this.retriever.retrieve(plan.corrected, options, ctx);
+      const hits = await this.intents.retrieve(plan, options, ctx);
       return { plan, hits, trace: ctx.trace.toJSON() };
     });
   }
@@ -147,9 +161,31 @@ export class Rag {
     return total;
   }
 
+  /**
+   * Waits (up to `timeoutMs`) for the Redis connection, so the first requests are cached and counted; false when
+   * Redis did not answer in time, and the server then starts degraded (uncached, limits open) and reconnects.
+   */
+  async connect(timeoutMs = 2000): Promise<boolean> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        redis.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = (): void => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      redis.on('ready', onReady);
+    });
+  }
+
   /** Builds the in-memory index now so the first query is not the one that pays for it. */
   warm(): number {
-    return this.retriever.warm();
+    const chunks = this.retriever.warm();
+    // The spelling corrector's candidate index too, so the first misspelt query does not pay for it.
+    if (this.config.query.denoise) this.retriever.vocabulary().prepare();
+    return chunks;
   }
 
   /** Closes the store at once (synchronously, before the first await) and then the cache's connection. */

@@ -1,12 +1,42 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { RagError } from '../core/errors.js';
 import { answeredIds, jsonlAppender, readQuestions, runBatch } from '../eval/batch-runner.js';
+import { evaluateDenoising } from '../eval/denoise-eval.js';
 import { evaluateQa } from '../eval/qa-eval.js';
-import { evaluateRetrieval, type EvalProgress } from '../eval/retrieval-eval.js';
+import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import { Rag } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
+
+interface EvalRetrievalFlags extends CliConfigFlags {
+  dataset: string;
+  split: string;
+  noise?: number;
+  seed: number;
+  denoise?: boolean;
+  decompose?: boolean;
+  fusion?: string;
+  supportRecall?: number;
+  json?: boolean;
+}
+
+const rate = (value: string): number => {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('a rate between 0 and 1');
+  return n;
+};
+
+const integer = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number >= 0');
+  return n;
+};
+
+const onOff = (value: string): boolean => {
+  if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('on or off');
+  return value === 'on';
+};
 
 const configOptions = (cmd: Command): Command =>
   cmd
@@ -149,9 +179,22 @@ export function buildCli(): Command {
   configOptions(evalCmd.command('retrieval').description('nDCG@10, Recall@100, MRR@10 on a BEIR dataset'))
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/)')
     .option('--split <name>', 'qrels split', 'test')
+    .option('--noise <rate>', 'give this share of each query\'s words (of 4+ letters) one seeded typo', rate)
+    .option('--seed <n>', 'seed of the noise', integer, 1)
+    .option('--no-denoise', 'no spelling correction (query.denoise false)')
+    .option('--decompose <on|off>', 'split multi-intent questions into sub-queries (query.decompose)', onOff)
+    .option('--fusion <method>', 'fusion of sub-query results: rrf or entropy-rrf (query.fusion)')
+    .option('--support-recall <k>', 'also report the share of queries with all relevant documents in the top k', integer)
     .option('--json', 'print the report as one JSON object on the last line')
-    .action(async (flags: CliConfigFlags & { dataset: string; split: string; json?: boolean }) => {
-      const config = cliConfig(flags);
+    .action(async (flags: EvalRetrievalFlags) => {
+      const query: Record<string, unknown> = {};
+      if (flags.denoise === false) query['denoise'] = false;
+      if (flags.decompose !== undefined) query['decompose'] = flags.decompose;
+      if (flags.fusion !== undefined) query['fusion'] = flags.fusion;
+      const config = cliConfig(flags, Object.keys(query).length > 0 ? { query } : {});
+      const options: RetrievalEvalOptions = {};
+      if (flags.noise !== undefined) options.noise = { rate: flags.noise, seed: flags.seed };
+      if (flags.supportRecall !== undefined) options.supportRecallK = flags.supportRecall;
       let progress: Progress | null = null;
       let phase = '';
       const onProgress = (p: EvalProgress): void => {
@@ -162,16 +205,37 @@ export function buildCli(): Command {
         }
         progress?.update(p.done, p.total);
       };
-      const report = await evaluateRetrieval(config, flags.dataset, flags.split, onProgress);
+      const report = await evaluateRetrieval(config, flags.dataset, flags.split, onProgress, options);
       (progress as Progress | null)?.stop();
       if (!flags.json) {
         console.log(`dataset     ${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks)`);
         console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
         console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
         console.log(`MRR@10      ${report['mrr@10'].toFixed(4)}`);
+        if (report.support_recall) console.log(`Support@${report.support_recall.k}  ${report.support_recall.all_found.toFixed(4)} (all relevant documents in the top ${report.support_recall.k})`);
+        const q = report.query;
+        console.log(
+          `query       noise ${q.noise ? `${q.noise.rate} (seed ${q.noise.seed})` : 'none'}, denoise ${q.denoise ? 'on' : 'off'} (${q.corrections} corrections in ${q.corrected_queries} queries), decompose ${q.decompose ? 'on' : 'off'} (${q.decomposed_queries} queries split, ${q.fusion})`,
+        );
         console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
         console.log(`ingestion   ${report.ingest_docs_per_s} docs/s`);
       } else console.log(JSON.stringify(report));
+    });
+
+  configOptions(evalCmd.command('denoise').description('how often the corrected question equals a reference correction'))
+    .requiredOption('--questions <file>', 'JSONL with "question" and "corrected_question" (LiveRAG noisy questions)')
+    .requiredOption('--corpus <paths...>', 'documents whose index gives the vocabulary (files or folders)')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: CliConfigFlags & { questions: string; corpus: string[]; json?: boolean }) => {
+      const r = await evaluateDenoising(cliConfig(flags), flags.questions, flags.corpus);
+      if (flags.json) console.log(JSON.stringify(r));
+      else {
+        const pct = (n: number): string => `${n} (${((100 * n) / r.questions).toFixed(1)}%)`;
+        console.log(`questions             ${r.questions} (${r.reference_changed} changed by the reference)`);
+        console.log(`exact match           ${pct(r.exact_match)}`);
+        console.log(`match, case and punctuation ignored  ${pct(r.normalized_match)}`);
+        console.log(`corrected by us       ${r.corrected_questions} questions, ${r.corrections} words`);
+      }
     });
 
   program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());

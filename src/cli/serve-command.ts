@@ -22,6 +22,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         log.info({ paths, documents: r.documents, chunks: r.chunks }, 'index was empty: ingested bootstrap documents');
       } else log.warn({ paths: options.bootstrap ?? config.bootstrap.paths }, 'index is empty and no bootstrap path exists');
     }
+    if (!(await rag.connect())) log.warn('redis did not answer at start-up: serving uncached, rate limits open, reconnecting');
     const started = performance.now();
     const chunks = rag.warm();
     log.info({ chunks, ms: Math.round(performance.now() - started) }, 'index loaded');

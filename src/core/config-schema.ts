@@ -108,6 +108,25 @@ export const ConfigSchema = Type.Object(
       },
       Strict,
     ),
+    /** Query understanding (Omni-RAG): spelling correction, decomposition, and how sub-query results are fused. */
+    query: Type.Object(
+      {
+        /** Correct misspelt words against the index's own vocabulary. */
+        denoise: Type.Boolean({ default: true }),
+        /** Largest edit distance of a correction (words of four letters get at most one). */
+        maxEditDistance: Type.Integer({ minimum: 1, maximum: 2, default: 2 }),
+        /** Split multi-intent questions into sub-queries, each retrieved for. */
+        decompose: Type.Boolean({ default: true }),
+        maxSubQueries: Type.Integer({ minimum: 1, maximum: 8, default: 4 }),
+        /** "llm": one call to the configured LLM repairs and splits the query (the rules are the fallback). */
+        rewriter: Type.Union([Type.Literal('rules'), Type.Literal('llm')], { default: 'rules' }),
+        /** "rrf": reciprocal rank fusion; "entropy-rrf": each list weighted by how peaked its top scores are. */
+        fusion: Type.Union([Type.Literal('rrf'), Type.Literal('entropy-rrf')], { default: 'rrf' }),
+        /** Hits each sub-query adds to the fusion (the whole query adds all it retrieves): its best evidence only. */
+        subQueryDepth: Type.Integer({ minimum: 1, maximum: 1000, default: 2 }),
+      },
+      Strict,
+    ),
     limits: Type.Object(
       {
         maxQueryChars: Type.Integer({ minimum: 16, default: 4096 }),
@@ -189,3 +208,4 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type PipelineConfig = Static<typeof PipelineConfigSchema>;
 export type LlmConfig = Static<typeof LlmConfigSchema>;
+export type QueryConfig = Static<typeof ConfigSchema>['query'];

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, PipelineConfigSchema, type Config, type PipelineConfig } from './config-schema.js';
 import { RagError } from './errors.js';
 
-export type { Config, LlmConfig, PipelineConfig } from './config-schema.js';
+export type { Config, LlmConfig, PipelineConfig, QueryConfig } from './config-schema.js';
 
 /** Prefix of environment overrides: RAG_SERVER__PORT=8080 sets server.port. */
 export const ENV_PREFIX = 'RAG_';
@@ -92,6 +92,7 @@ export function validateConfig(tree: unknown): Config {
       store: {},
       chunking: {},
       retrieval: { bm25: {} },
+      query: {},
       limits: {},
       bootstrap: {},
       redis: {},

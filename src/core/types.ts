@@ -15,6 +15,8 @@ export interface ScoredChunk extends Chunk {
   score: number;
   /** Which retriever or reranker produced the score, e.g. "bm25". */
   source: string;
+  /** The queries (the whole corrected query, sub-queries) whose retrieval found the chunk. */
+  foundBy?: string[];
 }
 
 /** A node of a document's structure tree: the document, its sections and subsections, and their paragraphs. */
@@ -80,6 +82,8 @@ export interface Passage {
   text: string;
   score: number;
   tokens: number;
+  /** The queries (the whole corrected query, sub-queries) whose retrieval found the chunk. */
+  foundBy?: string[];
 }
 
 /** Where an answer came from: `n` is the 1-based [n] marker, pointing at a passage. */

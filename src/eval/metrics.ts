@@ -25,6 +25,17 @@ export function recallAt(ranked: readonly string[], rel: Judgements, k: number):
   return ranked.slice(0, k).filter((id) => (rel.get(id) ?? 0) > 0).length / relevant;
 }
 
+/**
+ * 1 when every relevant document is in the top k, else 0: supporting-document recall of multi-hop questions
+ * (HotpotQA's two gold paragraphs both retrieved). 0 for a query without relevant documents.
+ */
+export function allFoundAt(ranked: readonly string[], rel: Judgements, k: number): number {
+  const relevant = [...rel.entries()].filter(([, g]) => g > 0).map(([id]) => id);
+  if (relevant.length === 0) return 0;
+  const top = new Set(ranked.slice(0, k));
+  return relevant.every((id) => top.has(id)) ? 1 : 0;
+}
+
 /** Reciprocal rank of the first relevant document within the top k, 0 when none. */
 export function mrrAt(ranked: readonly string[], rel: Judgements, k: number): number {
   const i = ranked.slice(0, k).findIndex((id) => (rel.get(id) ?? 0) > 0);

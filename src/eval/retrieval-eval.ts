@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { RunContext } from '../core/run-context.js';
+import { QueryPlanner } from '../query/query-planner.js';
 import { Bm25Retriever } from '../retrievers/bm25-retriever.js';
+import { IntentRetriever } from '../retrievers/intent-retriever.js';
 import { readDocumentBatches } from '../store/document-sources.js';
 import { Ingestor } from '../store/ingestor.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { loadBeirDataset } from './beir-dataset.js';
-import { mean, mrrAt, ndcgAt, percentile, recallAt } from './metrics.js';
+import { allFoundAt, mean, mrrAt, ndcgAt, percentile, recallAt } from './metrics.js';
+import { QueryNoise } from './query-noise.js';
 
 export interface RetrievalEvalReport {
   dataset: string;
@@ -21,6 +24,27 @@ export interface RetrievalEvalReport {
   documents: number;
   chunks: number;
   ingest_docs_per_s: number;
+  /** How the queries were understood: the settings, and what the planner did. */
+  query: {
+    noise: { rate: number; seed: number } | null;
+    denoise: boolean;
+    decompose: boolean;
+    fusion: string;
+    /** Queries the planner changed a word of, and all words it changed. */
+    corrected_queries: number;
+    corrections: number;
+    /** Queries split into more than one sub-query. */
+    decomposed_queries: number;
+  };
+  /** Share of queries with every relevant document in the top k (supporting-document recall of multi-hop sets). */
+  support_recall?: { k: number; all_found: number };
+}
+
+export interface RetrievalEvalOptions {
+  /** Typing noise added to every query before planning. */
+  noise?: { rate: number; seed: number };
+  /** Also report the share of queries with all their relevant documents in the top k. */
+  supportRecallK?: number;
 }
 
 export interface EvalProgress {
@@ -34,14 +58,16 @@ const CHUNKS_PER_DOC = 3;
 
 /**
  * Indexes a BEIR corpus into a fresh temporary store with the configured defaults, runs every query that has a
- * judgement, and scores the document ranking (best chunk per document). A hit whose id is the query's own id
- * is ignored, as BEIR does.
+ * judgement through query understanding (`config.query`: correction, decomposition, fusion) and intent-aware
+ * retrieval, as the server does, and scores the document ranking (best chunk per document). A hit whose id is
+ * the query's own id is ignored, as BEIR does. With `noise`, each query first gets seeded typos.
  */
 export async function evaluateRetrieval(
   config: Config,
   datasetDir: string,
   split: string,
   onProgress: (p: EvalProgress) => void = () => undefined,
+  options: RetrievalEvalOptions = {},
 ): Promise<RetrievalEvalReport> {
   const dataset = loadBeirDataset(datasetDir, split);
   const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
@@ -57,19 +83,31 @@ export async function evaluateRetrieval(
     }
     const ingestSeconds = (performance.now() - started) / 1000;
 
-    const retriever = new Bm25Retriever(store, config.retrieval.bm25);
+    const retriever = new Bm25Retriever(store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
+    const planner = new QueryPlanner(config.query, { vocabulary: () => retriever.vocabulary() });
+    const intents = new IntentRetriever(retriever, { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
+    const noise = options.noise ? new QueryNoise(options.noise) : null;
     onProgress({ phase: 'index', done: 0 });
     onProgress({ phase: 'index', done: retriever.warm((done) => onProgress({ phase: 'index', done })) });
+    if (config.query.denoise) retriever.vocabulary().prepare();
     onProgress({ phase: 'query', done: 0, total: dataset.queries.length });
 
     const ndcg: number[] = [];
     const recall: number[] = [];
     const mrr: number[] = [];
+    const allFound: number[] = [];
     const latency: number[] = [];
+    const understood = { corrected_queries: 0, corrections: 0, decomposed_queries: 0 };
     for (const [i, query] of dataset.queries.entries()) {
+      const text = noise ? noise.apply(query.text, query.id).text : query.text;
       const t0 = performance.now();
-      const hits = await retriever.retrieve(query.text, { k: 100 * CHUNKS_PER_DOC }, new RunContext());
+      const ctx = new RunContext();
+      const plan = await planner.plan(text, ctx);
+      const hits = await intents.retrieve(plan, { k: 100 * CHUNKS_PER_DOC }, ctx);
       latency.push(performance.now() - t0);
+      if (plan.corrections.length > 0) understood.corrected_queries++;
+      understood.corrections += plan.corrections.length;
+      if (plan.subQueries.length > 1) understood.decomposed_queries++;
       const ranked: string[] = [];
       const seen = new Set<string>([query.id]);
       for (const hit of hits) {
@@ -81,12 +119,13 @@ export async function evaluateRetrieval(
       ndcg.push(ndcgAt(ranked, rel, 10));
       recall.push(recallAt(ranked, rel, 100));
       mrr.push(mrrAt(ranked, rel, 10));
+      if (options.supportRecallK !== undefined) allFound.push(allFoundAt(ranked, rel, options.supportRecallK));
       if ((i + 1) % 50 === 0 || i + 1 === dataset.queries.length) {
         onProgress({ phase: 'query', done: i + 1, total: dataset.queries.length });
       }
     }
     const round = (x: number, d = 4): number => Number(x.toFixed(d));
-    return {
+    const report: RetrievalEvalReport = {
       dataset: datasetDir,
       split,
       'ndcg@10': round(mean(ndcg)),
@@ -97,7 +136,16 @@ export async function evaluateRetrieval(
       documents,
       chunks: store.counts().chunks,
       ingest_docs_per_s: Math.round(documents / ingestSeconds),
+      query: {
+        noise: options.noise ?? null,
+        denoise: config.query.denoise,
+        decompose: config.query.decompose,
+        fusion: config.query.fusion,
+        ...understood,
+      },
     };
+    if (options.supportRecallK !== undefined) report.support_recall = { k: options.supportRecallK, all_found: round(mean(allFound)) };
+    return report;
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });

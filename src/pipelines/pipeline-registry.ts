@@ -3,12 +3,15 @@ import { RagError } from '../core/errors.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Reader } from '../models/reader.js';
 import type { Reranker } from '../rerankers/reranker.js';
+import type { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { Pipeline } from './pipeline.js';
-import { SequentialPipeline } from './sequential-pipeline.js';
+import { SequentialPipeline, type SequentialPipelineDeps } from './sequential-pipeline.js';
 
 export interface PipelineComponents {
   retriever: Retriever;
+  /** Plan-driven retrieval over `retriever` (sub-queries fused); plain RRF over `retriever` when left out. */
+  intents?: IntentRetriever;
   rerankers: ReadonlyMap<string, Reranker>;
   /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
   readers: ReadonlyMap<string, Reader>;
@@ -46,10 +49,7 @@ function build(name: string, config: PipelineConfig, components: PipelineCompone
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
   const reader = components.readers.get(config.generator);
   if (reader === undefined) throw new RagError('CONFIG', `pipelines.${name}.generator: no generator "${config.generator}"`);
-  return new SequentialPipeline(name, config, {
-    retriever: components.retriever,
-    reranker,
-    reader,
-    memo: components.memo,
-  });
+  const deps: SequentialPipelineDeps = { retriever: components.retriever, reranker, reader, memo: components.memo };
+  if (components.intents) deps.intents = components.intents;
+  return new SequentialPipeline(name, config, deps);
 }

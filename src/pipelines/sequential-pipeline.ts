@@ -6,11 +6,14 @@ import type { Citation, Passage, PipelineResult, QueryPlan, ScoredChunk } from '
 import type { Reader } from '../models/reader.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
 import type { Reranker } from '../rerankers/reranker.js';
+import { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import { Pipeline, type PipelineRunOptions } from './pipeline.js';
 
 export interface SequentialPipelineDeps {
   retriever: Retriever;
+  /** Retrieval for the plan's whole query and sub-queries, fused; plain RRF over `retriever` when left out. */
+  intents?: IntentRetriever;
   reranker: Reranker | null;
   reader: Reader;
   memo: TextMemo;
@@ -21,6 +24,7 @@ export const NO_ANSWER = 'I could not find an answer to that in the indexed docu
 /** The base pipeline: retrieve -> rerank (optional) -> budgeted context -> read -> answer with citations. */
 export class SequentialPipeline extends Pipeline {
   readonly kind = 'sequential';
+  private readonly intents: IntentRetriever;
 
   constructor(
     name: string,
@@ -28,12 +32,14 @@ export class SequentialPipeline extends Pipeline {
     private readonly deps: SequentialPipelineDeps,
   ) {
     super(name);
+    this.intents = deps.intents ?? new IntentRetriever(deps.retriever, { fusion: 'rrf', subQueryDepth: 2 });
   }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
-    const { retriever, reranker, reader } = this.deps;
+    const { reranker, reader } = this.deps;
     const retrieveOptions = options.filter ? { k: options.k ?? this.config.retrieveK, filter: options.filter } : { k: options.k ?? this.config.retrieveK };
-    const hits = await retriever.retrieve(plan.corrected, retrieveOptions, ctx);
+    // The plan's sub-queries drive retrieval; the reranker and reader still see the whole corrected query.
+    const hits = await this.intents.retrieve(plan, retrieveOptions, ctx);
     const ranked = reranker
       ? await reranker.rerank(plan.corrected, hits, { k: this.config.rerankK }, ctx)
       : hits.slice(0, this.config.rerankK);

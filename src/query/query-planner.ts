@@ -1,18 +1,81 @@
+import type { QueryConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { QueryPlan } from '../core/types.js';
+import type { QueryRewriter } from './llm-query-rewriter.js';
+import { QueryDecomposer } from './query-decomposer.js';
+import { SpellingCorrector, type CorrectionVocabulary } from './spelling-corrector.js';
+import { wordSubstitutions } from './word-alignment.js';
+
+export type QueryPlannerOptions = Pick<QueryConfig, 'denoise' | 'maxEditDistance' | 'decompose' | 'maxSubQueries'>;
+
+const DEFAULTS: QueryPlannerOptions = { denoise: true, maxEditDistance: 2, decompose: true, maxSubQueries: 4 };
+
+export interface QueryPlannerDeps {
+  /** The index's vocabulary, asked for on every plan (it follows ingestion); without it nothing is corrected. */
+  vocabulary?: () => CorrectionVocabulary;
+  /** With a model configured: one call gives the corrected text and the sub-queries; the rules are the fallback. */
+  rewriter?: QueryRewriter;
+}
 
 /**
- * Query understanding. This first stage normalises the text (Unicode NFKC, control characters out, whitespace
- * collapsed); spelling correction and decomposition extend the plan it returns.
+ * Query understanding (Omni-RAG): normalises the text (Unicode NFKC, control characters out, whitespace
+ * collapsed), corrects misspellings against the index's vocabulary, and decomposes multi-intent questions into
+ * sub-queries. With a rewriter (an LLM), its validated answer replaces the rule-based plan; when the answer is
+ * malformed or the call fails, the rule-based plan stands and the trace says so.
  */
 export class QueryPlanner {
-  async plan(query: string, ctx: RunContext): Promise<QueryPlan> {
-    return ctx.span('query.plan', () => this.doPlan(query), (p) => ({ subQueries: p.subQueries.length, corrections: p.corrections.length }));
+  private readonly options: QueryPlannerOptions;
+  private readonly decomposer: QueryDecomposer;
+
+  constructor(
+    options: Partial<QueryPlannerOptions> = {},
+    private readonly deps: QueryPlannerDeps = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    this.decomposer = new QueryDecomposer({ maxSubQueries: this.options.maxSubQueries });
   }
 
-  protected doPlan(query: string): QueryPlan {
-    const corrected = normalizeQuery(query);
-    return { original: query, corrected, corrections: [], subQueries: [corrected] };
+  async plan(query: string, ctx: RunContext): Promise<QueryPlan> {
+    const how: { rewriter: string; fallback?: string } = { rewriter: 'rules' };
+    return ctx.span('query.plan', () => this.doPlan(query, ctx, how), (p) => ({
+      subQueries: p.subQueries.length,
+      corrections: p.corrections.length,
+      ...how,
+    }));
+  }
+
+  /** The rule-based plan alone, synchronous (no model call). */
+  rulePlan(query: string): QueryPlan {
+    const normalized = normalizeQuery(query);
+    let corrected = normalized;
+    let corrections: QueryPlan['corrections'] = [];
+    const vocabulary = this.options.denoise ? this.deps.vocabulary?.() : undefined;
+    if (vocabulary) {
+      const result = new SpellingCorrector(vocabulary, { maxEditDistance: this.options.maxEditDistance }).correct(normalized);
+      corrected = result.text;
+      corrections = result.corrections;
+    }
+    const subQueries = this.options.decompose ? this.decomposer.decompose(corrected) : [corrected];
+    return { original: query, corrected, corrections, subQueries };
+  }
+
+  protected async doPlan(query: string, ctx: RunContext, how: { rewriter: string; fallback?: string }): Promise<QueryPlan> {
+    const rules = this.rulePlan(query);
+    const rewriter = this.deps.rewriter;
+    if (!rewriter || !/[\p{L}\p{N}]/u.test(rules.corrected)) return rules;
+    const outcome = await rewriter.rewrite(normalizeQuery(query), { maxSubQueries: this.options.maxSubQueries, ctx });
+    ctx.check('query.rewrite');
+    if (!outcome.ok) {
+      how.fallback = outcome.reason;
+      ctx.log.warn({ reason: outcome.reason, detail: outcome.detail }, 'query rewrite rejected; using the rule-based plan');
+      return rules;
+    }
+    how.rewriter = 'llm';
+    const normalized = normalizeQuery(query);
+    // The configuration still decides: no correction without denoise, no sub-queries without decompose.
+    const corrected = this.options.denoise ? outcome.rewrite.corrected : normalized;
+    const subQueries = this.options.decompose ? outcome.rewrite.subQueries : [corrected];
+    return { original: query, corrected, corrections: this.options.denoise ? wordSubstitutions(normalized, corrected) : [], subQueries };
   }
 }
 

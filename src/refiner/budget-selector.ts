@@ -20,6 +20,7 @@ export function selectWithinBudget(
     const passage: Passage = { chunkId: chunk.id, docId: chunk.docId, text: chunk.text, score: chunk.score, tokens };
     if (chunk.title !== undefined) passage.title = chunk.title;
     if (chunk.headingPath !== undefined) passage.headingPath = chunk.headingPath;
+    if (chunk.foundBy !== undefined) passage.foundBy = chunk.foundBy;
     out.push(passage);
   }
   const best = chunks[0];
@@ -41,5 +42,6 @@ function truncated(chunk: ScoredChunk, budgetTokens: number): Passage {
   const passage: Passage = { chunkId: chunk.id, docId: chunk.docId, text, score: chunk.score, tokens: estimateTokens(text) };
   if (chunk.title !== undefined) passage.title = chunk.title;
   if (chunk.headingPath !== undefined) passage.headingPath = chunk.headingPath;
+  if (chunk.foundBy !== undefined) passage.foundBy = chunk.foundBy;
   return passage;
 }

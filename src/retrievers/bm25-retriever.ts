@@ -1,6 +1,7 @@
-import { analyze } from '../core/analyzer.js';
+import { isStopWord, stem, words } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
+import { SurfaceVocabulary } from '../query/surface-vocabulary.js';
 import type { IndexableChunk, SqliteStore, StoreChange } from '../store/sqlite-store.js';
 import { Bm25Index, type Bm25Hit } from './bm25-index.js';
 import { ftsMatchExpression } from './fts-query.js';
@@ -11,10 +12,19 @@ export interface Bm25RetrieverOptions {
   k1: number;
   b: number;
   maxQueryTerms: number;
+  /** Also keep the surface vocabulary (for spelling correction) in the memory engine's index pass. */
+  vocabulary?: boolean;
 }
 
-/** The text a chunk is indexed under: its document title and heading path give it context. */
-const indexedTerms = (c: IndexableChunk): string[] => analyze(`${c.title}\n${c.headingPath.join('\n')}\n${c.text}`);
+/** The words of the text a chunk is indexed under: its document title and heading path give it context. */
+const indexedWords = (c: IndexableChunk): string[] => words(`${c.title}\n${c.headingPath.join('\n')}\n${c.text}`);
+
+/** Index terms from words, as `analyze` makes them (the words are computed once for terms and vocabulary). */
+const termsOf = (ws: readonly string[]): string[] => {
+  const out: string[] = [];
+  for (const w of ws) if (!isStopWord(w)) out.push(stem(w));
+  return out;
+};
 
 /**
  * BM25 over the embedded store. The "memory" engine keeps postings in RAM (built from the store at first use,
@@ -24,6 +34,8 @@ export class Bm25Retriever extends Retriever {
   readonly name = 'bm25';
   private index: Bm25Index | null = null;
   private seenDataVersion = -1;
+  private vocab: SurfaceVocabulary | null = null;
+  private vocabDataVersion = -1;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -44,6 +56,25 @@ export class Bm25Retriever extends Retriever {
     this.unsubscribe();
   }
 
+  /**
+   * The index's surface vocabulary (words as written, with chunk frequencies) for spelling correction. The memory
+   * engine fills it in the same pass that builds the postings; otherwise (fts5) it is read from the store on first
+   * use. Either way it then follows every committed batch.
+   */
+  vocabulary(): SurfaceVocabulary {
+    const dataVersion = this.store.dataVersion();
+    if (this.options.engine === 'memory') {
+      this.memoryIndex();
+      if (this.vocab) return this.vocab;
+    }
+    if (this.vocab && dataVersion === this.vocabDataVersion) return this.vocab;
+    const vocab = new SurfaceVocabulary();
+    for (const chunk of this.store.allChunks()) vocab.addChunk(indexedWords(chunk));
+    this.vocab = vocab;
+    this.vocabDataVersion = dataVersion;
+    return vocab;
+  }
+
   protected doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): ScoredChunk[] {
     ctx.check('retrieve');
     const allow = options.filter ? this.store.rowidsMatching(options.filter) : undefined;
@@ -56,7 +87,7 @@ export class Bm25Retriever extends Retriever {
   private searchMemory(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
     const options: { maxTerms: number; allow?: Set<number> } = { maxTerms: this.options.maxQueryTerms };
     if (allow) options.allow = allow;
-    return this.memoryIndex().search(analyze(query), k, options);
+    return this.memoryIndex().search(termsOf(words(query)), k, options);
   }
 
   private searchFts(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
@@ -70,19 +101,34 @@ export class Bm25Retriever extends Retriever {
     const dataVersion = this.store.dataVersion();
     if (this.index && dataVersion === this.seenDataVersion) return this.index;
     const index = new Bm25Index({ k1: this.options.k1, b: this.options.b });
+    const vocab = this.options.vocabulary ? new SurfaceVocabulary() : null;
     let done = 0;
     for (const chunk of this.store.allChunks()) {
-      index.add(chunk.rowid, indexedTerms(chunk));
+      const ws = indexedWords(chunk);
+      index.add(chunk.rowid, termsOf(ws));
+      vocab?.addChunk(ws);
       if (++done % 5000 === 0) onProgress?.(done);
     }
     this.index = index;
     this.seenDataVersion = dataVersion;
+    if (vocab) {
+      this.vocab = vocab;
+      this.vocabDataVersion = dataVersion;
+    }
     return index;
   }
 
   private apply(change: StoreChange): void {
-    if (!this.index) return;
-    for (const chunk of change.removed) this.index.remove(chunk.rowid, indexedTerms(chunk));
-    for (const chunk of change.added) this.index.add(chunk.rowid, indexedTerms(chunk));
+    if (!this.index && !this.vocab) return;
+    for (const chunk of change.removed) {
+      const ws = indexedWords(chunk);
+      this.index?.remove(chunk.rowid, termsOf(ws));
+      this.vocab?.removeChunk(ws);
+    }
+    for (const chunk of change.added) {
+      const ws = indexedWords(chunk);
+      this.index?.add(chunk.rowid, termsOf(ws));
+      this.vocab?.addChunk(ws);
+    }
   }
 }

@@ -37,6 +37,7 @@ export async function startHttpFixture(overrides: Tree = {}): Promise<HttpFixtur
   const rag = new Rag(httpTestConfig(overrides));
   const app = await buildApp(rag);
   await app.ready();
+  await rag.connect();
   let closed = false;
   return {
     app,

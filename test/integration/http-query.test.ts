@@ -163,7 +163,7 @@ describe.each(['memory', 'fts5'] as const)('POST /v1/query end to end (engine %s
     expect(res.hits).toHaveLength(2);
     expect(res.hits[0]?.score).toBeGreaterThanOrEqual(res.hits[1]?.score ?? Number.POSITIVE_INFINITY);
     expect(res.hits.every((h) => h.source === 'bm25')).toBe(true);
-    expect(res.trace.spans.map((s) => s.name)).toEqual(['cache.get', 'query.plan', 'retrieve.bm25']);
+    expect(res.trace.spans.map((s) => s.name)).toEqual(['cache.get', 'query.plan', 'retrieve.bm25', 'retrieve.intents']);
     expect(res.plan.original).toBe('documents stars pasta');
   });
 

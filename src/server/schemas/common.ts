@@ -46,7 +46,11 @@ const chunkFields = {
   text: Type.String(),
 };
 
-export const HitSchema = Type.Object({ ...chunkFields, score: Type.Number(), source: Type.String() });
+const foundByField = Type.Optional(
+  Type.Array(Type.String(), { description: 'The queries (the whole corrected query, sub-queries of the plan) that retrieved this chunk' }),
+);
+
+export const HitSchema = Type.Object({ ...chunkFields, score: Type.Number(), source: Type.String(), foundBy: foundByField });
 
 export const PassageSchema = Type.Object({
   chunkId: Type.String(),
@@ -56,6 +60,7 @@ export const PassageSchema = Type.Object({
   text: Type.String(),
   score: Type.Number(),
   tokens: Type.Integer(),
+  foundBy: foundByField,
 });
 
 export const CitationSchema = Type.Object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mean, mrrAt, ndcgAt, percentile, recallAt } from '../../../src/eval/metrics.js';
+import { allFoundAt, mean, mrrAt, ndcgAt, percentile, recallAt } from '../../../src/eval/metrics.js';
 
 // Graded judgements, as BEIR qrels: d2 is judged but not relevant; d9 is relevant but never retrieved.
 const rel = new Map([
@@ -70,5 +70,18 @@ describe('percentile and mean', () => {
     expect(percentile([7], 95)).toBe(7);
     expect(mean([])).toBe(0);
     expect(mean([1, 2, 6])).toBe(3);
+  });
+});
+
+describe('allFoundAt (supporting-document recall)', () => {
+  it('is 1 only when every relevant document is in the top k', () => {
+    const rel = new Map([
+      ['a', 1],
+      ['b', 1],
+      ['n', 0],
+    ]);
+    expect(allFoundAt(['a', 'x', 'b'], rel, 3)).toBe(1);
+    expect(allFoundAt(['a', 'x', 'b'], rel, 2)).toBe(0);
+    expect(allFoundAt(['x'], new Map(), 10)).toBe(0);
   });
 });

@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
+import { RagError } from '../core/errors.js';
+import { Rag } from '../rag.js';
+
+export interface DenoiseEvalReport {
+  questions: number;
+  /** Questions whose reference differs from the question (the reference system changed something). */
+  reference_changed: number;
+  /** Our corrected text equals the reference exactly. */
+  exact_match: number;
+  /** Equal after lower-casing and dropping punctuation (the reference also fixes case and punctuation). */
+  normalized_match: number;
+  /** Questions we changed, and the corrections we made. */
+  corrected_questions: number;
+  corrections: number;
+}
+
+const loose = (s: string): string => s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+/**
+ * How often the planner's corrected question equals a reference correction (LiveRAG noisy questions: rows
+ * `{question, corrected_question}`), with the vocabulary of an index built from `corpusPaths`. Information only:
+ * the reference is one LLM's rewrite, which also adds articles and fixes grammar.
+ */
+export async function evaluateDenoising(config: Config, questionsPath: string, corpusPaths: string[]): Promise<DenoiseEvalReport> {
+  const rows = readFileSync(questionsPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l, i) => {
+      const r = JSON.parse(l) as { question?: unknown; corrected_question?: unknown };
+      if (typeof r.question !== 'string' || typeof r.corrected_question !== 'string') {
+        throw new RagError('BAD_REQUEST', `${questionsPath}:${i + 1}: needs "question" and "corrected_question" strings`);
+      }
+      return { question: r.question, reference: r.corrected_question };
+    });
+  const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
+  const rag = new Rag({ ...config, store: { path: join(dir, 'eval.db') }, query: { ...config.query, decompose: false } });
+  try {
+    await rag.ingestPaths(corpusPaths, { batchSize: 1000 });
+    rag.warm();
+    const report: DenoiseEvalReport = { questions: rows.length, reference_changed: 0, exact_match: 0, normalized_match: 0, corrected_questions: 0, corrections: 0 };
+    for (const row of rows) {
+      const plan = rag.planner.rulePlan(row.question);
+      if (row.reference !== row.question) report.reference_changed++;
+      if (plan.corrected === row.reference) report.exact_match++;
+      if (loose(plan.corrected) === loose(row.reference)) report.normalized_match++;
+      if (plan.corrections.length > 0) report.corrected_questions++;
+      report.corrections += plan.corrections.length;
+    }
+    return report;
+  } finally {
+    rag.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,86 @@
+import { isStopWord, normalizeText } from '../core/analyzer.js';
+import type { Correction } from '../core/types.js';
+import type { NearWord } from './surface-vocabulary.js';
+import { isQueryWord } from './query-words.js';
+import { typoCost } from './typo-model.js';
+
+/** What the corrector needs of the index's vocabulary (SurfaceVocabulary provides it). */
+export interface CorrectionVocabulary {
+  /** Chunks in the index, for the frequency prior. */
+  readonly size: number;
+  knows(word: string): boolean;
+  near(word: string, maxDistance: number): NearWord[];
+}
+
+export interface SpellingCorrectorOptions {
+  /** Largest edit distance of a correction (0 turns correction off). */
+  maxEditDistance: number;
+}
+
+export interface CorrectionResult {
+  text: string;
+  corrections: Correction[];
+}
+
+/**
+ * Nats one unit of typo cost weighs against the frequency prior: a keyboard slip (0.5) against an arbitrary
+ * substitution (1) is worth a factor of e^2 ~ 7 in document frequency. Chosen on SciFact's train queries.
+ */
+const COST_WEIGHT = 4;
+
+const TOKEN = /[\p{L}\p{M}\p{N}]+/gu;
+const LATIN_WORD = /^\p{Script=Latin}+$/u;
+
+/**
+ * Spelling correction against the index's own vocabulary: a noisy-channel choice of the vocabulary word w that
+ * maximises log P(w) + log P(typed | w), with P(w) from w's document frequency and P(typed | w) from a typo model
+ * (keyboard neighbours, transpositions, doubled letters), among words within the edit-distance bound. A word the
+ * index knows is never changed, nor numbers, words of three letters or fewer, stop words, query words, or words
+ * in a script other than Latin. Every change is reported.
+ */
+export class SpellingCorrector {
+  constructor(
+    private readonly vocabulary: CorrectionVocabulary,
+    private readonly options: SpellingCorrectorOptions,
+  ) {}
+
+  correct(text: string): CorrectionResult {
+    const corrections: Correction[] = [];
+    if (this.options.maxEditDistance <= 0 || this.vocabulary.size === 0) return { text, corrections };
+    let out = '';
+    let last = 0;
+    for (const match of text.matchAll(TOKEN)) {
+      const token = match[0];
+      const fixed = this.correctWord(token);
+      if (fixed === null) continue;
+      const at = match.index;
+      out += text.slice(last, at) + fixed;
+      last = at + token.length;
+      corrections.push({ from: token, to: fixed });
+    }
+    return { text: corrections.length === 0 ? text : out + text.slice(last), corrections };
+  }
+
+  /** The correction of one token, or null to leave it as typed. */
+  correctWord(token: string): string | null {
+    if (token.length <= 3 || /\p{N}/u.test(token) || !LATIN_WORD.test(token)) return null;
+    const word = normalizeText(token);
+    if (word.length <= 3 || isStopWord(word) || isQueryWord(word) || this.vocabulary.knows(word)) return null;
+    // Short words have many neighbours: allow them one edit only.
+    const maxDistance = Math.min(this.options.maxEditDistance, word.length <= 4 ? 1 : 2);
+    let best: { word: string; score: number } | null = null;
+    for (const candidate of this.vocabulary.near(word, maxDistance)) {
+      const score = Math.log(candidate.df + 1) - COST_WEIGHT * typoCost(word, candidate.word);
+      if (!best || score > best.score || (score === best.score && candidate.word < best.word)) best = { word: candidate.word, score };
+    }
+    return best ? matchCase(token, best.word) : null;
+  }
+}
+
+/** The correction written in the typed word's case: "Wrold" -> "World", "NASAA" -> "NASA". */
+function matchCase(typed: string, word: string): string {
+  if (typed.length > 1 && typed === typed.toUpperCase()) return word.toUpperCase();
+  const first = typed[0] ?? '';
+  if (first !== first.toLowerCase()) return (word[0] ?? '').toUpperCase() + word.slice(1);
+  return word;
+}

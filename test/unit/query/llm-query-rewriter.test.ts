@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { words } from '../../../src/core/analyzer.js';
+import { RunContext } from '../../../src/core/run-context.js';
+import { Trace } from '../../../src/core/trace.js';
+import type { ChatMessage, ChatOptions, ChatResult } from '../../../src/models/chat-types.js';
+import { LlmQueryRewriter, parseRewrite } from '../../../src/query/llm-query-rewriter.js';
+import { QueryPlanner } from '../../../src/query/query-planner.js';
+import { SurfaceVocabulary } from '../../../src/query/surface-vocabulary.js';
+
+/** An in-memory model that answers every call with a fixed text and remembers what it was asked. */
+function fixedModel(text: string): { complete: (m: ChatMessage[], o: ChatOptions) => Promise<ChatResult>; calls: Array<{ messages: ChatMessage[]; options: ChatOptions }> } {
+  const calls: Array<{ messages: ChatMessage[]; options: ChatOptions }> = [];
+  return {
+    calls,
+    complete: async (messages, options) => {
+      calls.push({ messages, options });
+      return { text, toolCalls: [], finishReason: 'stop', model: 'fixed' };
+    },
+  };
+}
+
+const vocabulary = (): SurfaceVocabulary => {
+  const v = new SurfaceVocabulary();
+  v.addChunk(words('the world cup final between england and zimbabwe in 1992'));
+  return v;
+};
+
+describe('parseRewrite', () => {
+  it('accepts exactly {corrected, subQueries} and tidies whitespace', () => {
+    const r = parseRewrite('{"corrected": "World  Cup 1992", "subQueries": ["World Cup 1992", " England  Zimbabwe "]}', 'Wrold Cup 1992', 4);
+    expect(r).toEqual({ ok: true, rewrite: { corrected: 'World Cup 1992', subQueries: ['World Cup 1992', 'England Zimbabwe'] } });
+  });
+
+  it('tolerates one ```json fence around the object', () => {
+    expect(parseRewrite('```json\n{"corrected": "a query", "subQueries": ["a query"]}\n```', 'a qeury', 4).ok).toBe(true);
+  });
+
+  it.each([
+    ['not JSON', 'Sure! Here is the corrected query: world cup'],
+    ['an array', '["world cup"]'],
+    ['a missing field', '{"corrected": "world cup"}'],
+    ['an extra field', '{"corrected": "world cup", "subQueries": ["world cup"], "notes": "fixed"}'],
+    ['a wrong type', '{"corrected": "world cup", "subQueries": "world cup"}'],
+    ['no sub-queries', '{"corrected": "world cup", "subQueries": []}'],
+    ['an empty string', '{"corrected": "", "subQueries": ["world cup"]}'],
+    ['punctuation only', '{"corrected": "?!", "subQueries": ["world cup"]}'],
+    ['too many sub-queries', '{"corrected": "a b", "subQueries": ["a", "b", "c"]}'],
+    ['runaway length', `{"corrected": "${'x'.repeat(500)}", "subQueries": ["a"]}`],
+    ['text around the JSON', 'Answer: {"corrected": "world cup", "subQueries": ["world cup"]}'],
+  ])('rejects %s as malformed', (_what, text) => {
+    const r = parseRewrite(text, 'wrold cup', 2);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toBe('malformed');
+  });
+});
+
+describe('QueryPlanner with an LLM rewriter', () => {
+  it('uses a valid rewrite: corrected text, sub-queries, and corrections by word alignment; asks for JSON', async () => {
+    const model = fixedModel('{"corrected": "Who won the World Cup final in 1992?", "subQueries": ["World Cup final 1992 winner"]}');
+    const planner = new QueryPlanner({}, { vocabulary, rewriter: new LlmQueryRewriter(model.complete) });
+    const ctx = new RunContext({ trace: new Trace() });
+    const plan = await planner.plan('Who won the Wrold Cup finall in 1992?', ctx);
+    expect(plan.corrected).toBe('Who won the World Cup final in 1992?');
+    expect(plan.subQueries).toEqual(['World Cup final 1992 winner']);
+    expect(plan.corrections).toEqual([
+      { from: 'Wrold', to: 'World' },
+      { from: 'finall', to: 'final' },
+    ]);
+    expect(model.calls).toHaveLength(1);
+    expect(model.calls[0]?.options.json).toBe(true);
+    expect(JSON.stringify(model.calls[0]?.messages)).toContain('Wrold Cup');
+    expect(ctx.trace.spans.find((s) => s.name === 'query.plan')?.attrs).toMatchObject({ rewriter: 'llm' });
+  });
+
+  it('falls back to the rule-based plan on malformed output, with the reason in the trace', async () => {
+    const planner = new QueryPlanner({}, { vocabulary, rewriter: new LlmQueryRewriter(fixedModel('I think you mean "World Cup".').complete) });
+    const ctx = new RunContext();
+    const plan = await planner.plan('Wrold Cup 1992', ctx);
+    expect(plan.corrected).toBe('World Cup 1992');
+    expect(plan.corrections).toEqual([{ from: 'Wrold', to: 'World' }]);
+    expect(ctx.trace.spans.find((s) => s.name === 'query.plan')?.attrs).toMatchObject({ rewriter: 'rules', fallback: 'malformed' });
+  });
+
+  it('falls back when the call fails', async () => {
+    const failing = async (): Promise<ChatResult> => {
+      throw new Error('connection refused');
+    };
+    const ctx = new RunContext();
+    const plan = await new QueryPlanner({}, { vocabulary, rewriter: new LlmQueryRewriter(failing) }).plan('Wrold Cup', ctx);
+    expect(plan.corrected).toBe('World Cup');
+    expect(ctx.trace.spans[0]?.attrs).toMatchObject({ fallback: 'error' });
+  });
+
+  it('keeps configuration in charge: no sub-queries with decompose off, no corrections with denoise off', async () => {
+    const model = fixedModel('{"corrected": "World Cup final", "subQueries": ["World Cup", "final"]}');
+    const plan = await new QueryPlanner({ decompose: false, denoise: false }, { vocabulary, rewriter: new LlmQueryRewriter(model.complete) }).plan(
+      'Wrold Cup finall',
+      new RunContext(),
+    );
+    expect(plan).toEqual({ original: 'Wrold Cup finall', corrected: 'Wrold Cup finall', corrections: [], subQueries: ['Wrold Cup finall'] });
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { QueryDecomposer } from '../../../src/query/query-decomposer.js';
+
+const decompose = (q: string, maxSubQueries = 4): string[] => new QueryDecomposer({ maxSubQueries }).decompose(q);
+
+describe('QueryDecomposer', () => {
+  it('splits several questions in one text', () => {
+    expect(decompose('What is a quasar? Who discovered pulsars?')).toEqual(['What is a quasar?', 'Who discovered pulsars?']);
+  });
+
+  it('splits a second question joined by "and" plus a question word', () => {
+    expect(decompose('What aspects of lake productivity are measured and how is water visibility monitored?')).toEqual([
+      'What aspects of lake productivity are measured',
+      'how is water visibility monitored?',
+    ]);
+  });
+
+  it('splits "X and also Y"', () => {
+    expect(decompose('history of the Eiffel Tower and also ticket prices for the Louvre')).toEqual([
+      'history of the Eiffel Tower',
+      'ticket prices for the Louvre',
+    ]);
+  });
+
+  it('gives a sub-query that points back ("they") the words it points at', () => {
+    const subs = decompose('What are the characteristics of subglacial volcanoes, and how do they affect glacier movement?');
+    expect(subs).toHaveLength(2);
+    expect(subs[1]).toMatch(/^how do they affect glacier movement/);
+    expect(subs[1]).toContain('volcanoes');
+  });
+
+  it('uses a context sentence as the referent of a question', () => {
+    const subs = decompose('I heard Malaysia has a national flower. What is it and where can I see it in Kuala Lumpur?');
+    expect(subs).toHaveLength(2);
+    expect(subs[0]).toContain('flower');
+    expect(subs[1]).toContain('Kuala Lumpur');
+  });
+
+  it('splits "which is older, A or B" into one sub-query per side with the compared aspect', () => {
+    expect(decompose('Which is older, the Eiffel Tower or the Statue of Liberty?')).toEqual(['Eiffel Tower older', 'Statue of Liberty older']);
+    expect(decompose('Which band, Letters to Cleo or Screaming Trees, had more members?')).toEqual([
+      'Letters to Cleo band more members',
+      'Screaming Trees band more members',
+    ]);
+  });
+
+  it('splits a yes/no comparison of two named entities', () => {
+    expect(decompose('Were Scott Derrickson and Ed Wood of the same nationality?')).toEqual(['Scott Derrickson nationality', 'Ed Wood nationality']);
+    expect(decompose('are giuseppe verdi and ambroise thomas both opera composers')).toEqual([
+      'giuseppe verdi opera composers',
+      'ambroise thomas opera composers',
+    ]);
+  });
+
+  it('splits "differences between A and B" and "A vs B"', () => {
+    expect(decompose('what are the differences between real time display and real time recording?')).toEqual([
+      'real time display',
+      'real time recording',
+    ]);
+    expect(decompose('nuclear power plants vs wind turbine farms')).toEqual(['nuclear power plants', 'wind turbine farms']);
+  });
+
+  it('splits a multi-aspect question into one question per aspect', () => {
+    expect(decompose('What are the geographical origins and surgical advancements of ancient cranial surgery?')).toEqual([
+      'What are the geographical origins of ancient cranial surgery?',
+      'What are the surgical advancements of ancient cranial surgery?',
+    ]);
+  });
+
+  it('splits off a relative clause that describes a second entity', () => {
+    expect(decompose('Bordan Tkachuk was the CEO of a company that provides what sort of products?')).toEqual([
+      'Bordan Tkachuk was the CEO of a company',
+      'company provides what sort of products?',
+    ]);
+    // A clause with a single content word is not worth a retrieval of its own.
+    const q = '2014 S/S is the debut album of a South Korean boy group that was formed by who?';
+    expect(decompose(q)).toEqual([q]);
+  });
+
+  it('leaves plain questions, claims and keyword queries whole', () => {
+    for (const q of [
+      'How deep can fish survive in the ocean trenches?',
+      'What are the main collections housed in the Horniman Museum?',
+      'how do franciscan friars use skateboarding and basketball',
+      'Cells that lack the receptor show reduced growth and migration.',
+      'Transcription rates in S. cerevisiae range between 7 and 12 kb/min.',
+      'employer obligations nepal social security washington',
+    ]) {
+      expect(decompose(q), q).toEqual([q]);
+    }
+  });
+
+  it('keeps at most maxSubQueries', () => {
+    expect(decompose('What is A1 quasar? What is B2 pulsar? What is C3 magnetar?', 2)).toEqual(['What is A1 quasar?', 'What is B2 pulsar?']);
+  });
+
+  it('handles punctuation only, a very long query and other scripts without splitting', () => {
+    expect(decompose('?!?')).toEqual(['?!?']);
+    const long = Array.from({ length: 500 }, (_, i) => `word${i}`).join(' ');
+    expect(decompose(long)).toEqual([long]);
+    expect(decompose('東京タワーの高さは？')).toEqual(['東京タワーの高さは？']);
+  });
+});
