@@ -8,11 +8,12 @@ import { RedisCache } from './core/redis-cache.js';
 import { createRedis } from './core/redis-client.js';
 import { cacheKey, type ResponseCache } from './core/response-cache.js';
 import type { Span } from './core/trace.js';
-import type { DocumentInput, MetadataFilter, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
+import type { DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
 import { LlmGenerator } from './models/llm-generator.js';
 import { OpenAiChatClient } from './models/openai-chat-client.js';
 import type { Reader } from './models/reader.js';
+import type { PipelineRunOptions } from './pipelines/pipeline.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
 import { QueryPlanner } from './query/query-planner.js';
@@ -51,6 +52,18 @@ export interface RetrieveResponse {
   trace: TraceView;
   cached?: boolean;
 }
+
+/** Events of a streamed query, in the order they come. */
+export type QueryEvent =
+  | { event: 'plan'; data: QueryPlan }
+  | { event: 'sources'; data: { passages: Passage[] } }
+  | { event: 'token'; data: { text: string } }
+  | {
+      event: 'candidate';
+      data: { pipeline: string; answer: string; confidence: number; entropy: number; normalizedEntropy: number; abstained: boolean };
+    }
+  | { event: 'answer'; data: PipelineResult & { plan: QueryPlan } }
+  | { event: 'done'; data: { trace: TraceView } };
 
 export interface RagOptions {
   /** Where components report trouble (e.g. the cache losing Redis); silent by default. */
@@ -121,13 +134,31 @@ export class Rag {
     const pipeline = this.pipelines.get(request.pipeline);
     return this.cached('query', { ...request, pipeline: pipeline.name }, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
-    const options: { k?: number; filter?: MetadataFilter; contextTokens?: number } = {};
-    if (request.k !== undefined) options.k = request.k;
-    if (request.filter !== undefined) options.filter = request.filter;
-    if (request.contextTokens !== undefined) options.contextTokens = request.contextTokens;
-      const result = await pipeline.run(plan, options, ctx);
+      const result = await pipeline.run(plan, runOptions(request), ctx);
       return { ...result, plan, trace: ctx.trace.toJSON() };
     });
+  }
+
+  /**
+   * The query as a stream of events: the plan, the sources (before any answer text), the answer's text as it is
+   * written, the pipeline's candidate, the full answer, and the trace at the end. Not cached.
+   */
+  async *stream(request: QueryRequest, ctx: RunContext = new RunContext()): AsyncGenerator<QueryEvent, void, undefined> {
+    const pipeline = this.pipelines.get(request.pipeline);
+    const plan = await this.plan(request.query, ctx);
+    yield { event: 'plan', data: plan };
+    const run = pipeline.stream(plan, runOptions(request), ctx);
+    let next = await run.next();
+    while (!next.done) {
+      const e = next.value;
+      yield e.type === 'sources' ? { event: 'sources', data: { passages: e.passages } } : { event: 'token', data: { text: e.text } };
+      next = await run.next();
+    }
+    const result = next.value;
+    const { answer, confidence, entropy, normalizedEntropy, abstained } = result;
+    yield { event: 'candidate', data: { pipeline: result.pipeline, answer, confidence, entropy, normalizedEntropy, abstained } };
+    yield { event: 'answer', data: { ...result, plan } };
+    yield { event: 'done', data: { trace: ctx.trace.toJSON() } };
   }
 
   async retrieve(request: { query: string; k: number; filter?: MetadataFilter }, ctx: RunContext = new RunContext()): Promise<RetrieveResponse> {
@@ -224,4 +255,13 @@ export class Rag {
     }
     return plan;
   }
+}
+
+/** The per-request pipeline knobs of a query request. */
+function runOptions(request: QueryRequest): PipelineRunOptions {
+  const options: PipelineRunOptions = {};
+  if (request.k !== undefined) options.k = request.k;
+  if (request.filter !== undefined) options.filter = request.filter;
+  if (request.contextTokens !== undefined) options.contextTokens = request.contextTokens;
+  return options;
 }

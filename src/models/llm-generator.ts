@@ -32,6 +32,7 @@ export interface LlmGeneratorOptions {
  * The raw sequence log-probability of the whole output is in the span's attributes.
  */
 export class LlmGenerator extends Reader {
+  override readonly streams = true;
   readonly name = 'llm';
   protected override readonly stage = 'generate';
 

@@ -20,6 +20,8 @@ export type ReaderEvent = { type: 'token'; text: string } | { type: 'result'; re
 export abstract class Reader {
   abstract readonly name: string;
   protected readonly stage: 'read' | 'generate' = 'read';
+  /** True when `stream` yields text as it is written; otherwise the text arrives with the result. */
+  readonly streams: boolean = false;
 
   /** The name of the span the reader records. */
   get spanName(): string {

@@ -2,13 +2,14 @@ import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import { estimateTokens } from '../core/tokens.js';
-import type { Citation, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
+import { RagError } from '../core/errors.js';
+import type { Citation, Passage, PipelineResult, QueryPlan, ReaderResult, ScoredChunk } from '../core/types.js';
 import type { Reader } from '../models/reader.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
-import { Pipeline, type PipelineRunOptions } from './pipeline.js';
+import { Pipeline, type PipelineEvent, type PipelineRunOptions } from './pipeline.js';
 
 export interface SequentialPipelineDeps {
   retriever: Retriever;
@@ -36,7 +37,32 @@ export class SequentialPipeline extends Pipeline {
   }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
-    const { reranker, reader } = this.deps;
+    const passages = await this.context(plan, options, ctx);
+    return this.result(await this.deps.reader.answer(plan.corrected, passages, ctx), passages);
+  }
+
+  protected override async *doStream(
+    plan: QueryPlan,
+    options: PipelineRunOptions,
+    ctx: RunContext,
+  ): AsyncGenerator<PipelineEvent, PipelineResult, undefined> {
+    const passages = await this.context(plan, options, ctx);
+    yield { type: 'sources', passages };
+    let read: ReaderResult | undefined;
+    for await (const event of this.deps.reader.stream(plan.corrected, passages, ctx)) {
+      if (event.type === 'token') yield event;
+      else read = event.result;
+    }
+    if (!read) throw new RagError('INTERNAL', `reader ${this.deps.reader.name} ended its stream without a result`);
+    const result = this.result(read, passages);
+    // A reader that cannot stream wrote nothing yet: the answer is the text.
+    if (!this.deps.reader.streams && !result.abstained) yield { type: 'token', text: result.answer };
+    return result;
+  }
+
+  /** Retrieve (per sub-query, fused), rerank and select within the token budget: the passages to answer from. */
+  private async context(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {
+    const { reranker } = this.deps;
     const retrieveOptions = options.filter ? { k: options.k ?? this.config.retrieveK, filter: options.filter } : { k: options.k ?? this.config.retrieveK };
     // The plan's sub-queries drive retrieval; the reranker and reader still see the whole corrected query.
     const hits = await this.intents.retrieve(plan, retrieveOptions, ctx);
@@ -45,12 +71,14 @@ export class SequentialPipeline extends Pipeline {
       : hits.slice(0, this.config.rerankK);
     const budget = options.contextTokens ?? this.config.contextTokens;
     const countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
-    const passages = await ctx.span('select.budget', () => selectWithinBudget(ranked, budget, countTokens), (p) => ({
+    return ctx.span('select.budget', () => selectWithinBudget(ranked, budget, countTokens), (p) => ({
       passages: p.length,
       tokens: p.reduce((s, x) => s + x.tokens, 0),
       budget,
     }));
-    const read = await reader.answer(plan.corrected, passages, ctx);
+  }
+
+  private result(read: ReaderResult, passages: Passage[]): PipelineResult {
     const best = read.candidates[0];
     const abstained = best === undefined || read.normalizedEntropy > this.config.abstainAbove;
     return {

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '../schemas/common.js';
 import { QueryResponseSchema, queryBodySchema } from '../schemas/query.js';
+import { RagError, isRagError } from '../../core/errors.js';
 import { contextFor } from '../request-context.js';
+import { SseStream } from '../sse.js';
 
 /** POST /v1/query: the whole path, question to answer with citations, confidence and trace. */
 export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -12,14 +14,33 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['query'],
         summary: 'Answer a question from the indexed documents',
+        description:
+          'JSON by default. With `stream: true` (or `Accept: text/event-stream`) the answer comes as server-sent events: ' +
+          'plan, sources (before any answer text), token (new text only), candidate, answer, done; or error.',
         body: queryBodySchema(config.limits),
         response: { 200: QueryResponseSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
       },
     },
     async (request, reply) => {
-      const { timeoutMs, ...query } = request.body;
+      const { timeoutMs, stream, ...query } = request.body;
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs, timeoutMs);
-      return app.rag.query(query, ctx);
+      if (!(stream ?? request.headers.accept?.includes('text/event-stream'))) return app.rag.query(query, ctx);
+      // Mistakes the caller can fix are answered as JSON errors before the stream opens.
+      app.rag.pipelines.get(query.pipeline);
+      const sse = new SseStream(reply);
+      try {
+        for await (const e of app.rag.stream(query, ctx)) sse.send(e.event, e.data);
+      } catch (err) {
+        if (ctx.signal.aborted && !sse.open) request.log.info('client went away: stream stopped');
+        else {
+          const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
+          if (!isRagError(err)) request.log.error({ err }, 'stream failed');
+          sse.send('error', { statusCode: e.statusCode, code: e.code, message: e.message, requestId: request.id });
+        }
+      } finally {
+        sse.end();
+      }
+      return reply;
     },
   );
 };

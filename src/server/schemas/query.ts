@@ -10,6 +10,7 @@ export const queryBodySchema = (limits: { maxQueryChars: number; maxK: number })
       filter: Type.Optional(MetadataFilter),
       contextTokens: Type.Optional(Type.Integer({ minimum: 32, maximum: 32768, description: 'Token budget of the context' })),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, description: 'Deadline for this request' })),
+      stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events' })),
     },
     { additionalProperties: false },
   );

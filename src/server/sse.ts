@@ -1,0 +1,31 @@
+import type { FastifyReply } from 'fastify';
+
+/**
+ * A server-sent-events response: takes the socket over from Fastify, writes `event:`/`data:` frames, and tells
+ * whether the client is still there so the work behind the stream can stop.
+ */
+export class SseStream {
+  constructor(private readonly reply: FastifyReply) {
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Proxies such as nginx would otherwise buffer the stream.
+      'x-accel-buffering': 'no',
+      'x-request-id': reply.request.id,
+    });
+  }
+
+  get open(): boolean {
+    return !this.reply.raw.destroyed && !this.reply.raw.writableEnded;
+  }
+
+  send(event: string, data: unknown): void {
+    if (this.open) this.reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  end(): void {
+    if (this.open) this.reply.raw.end();
+  }
+}
