@@ -4,9 +4,13 @@ import { RunContext } from './core/run-context.js';
 import { TextMemo } from './core/text-memo.js';
 import type { Span } from './core/trace.js';
 import type { DocumentInput, MetadataFilter, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
+import { createEmbedder } from './models/create-embedder.js';
+import type { Embedder } from './models/embedder.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
+import type { ModelComponent, ModelStatus } from './models/model-status.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { QueryPlanner } from './query/query-planner.js';
+import { createReranker } from './rerankers/create-reranker.js';
 import { LexicalReranker } from './rerankers/lexical-reranker.js';
 import type { Reranker } from './rerankers/reranker.js';
 import { Bm25Retriever } from './retrievers/bm25-retriever.js';
@@ -48,6 +52,10 @@ export class Rag {
   readonly retriever: Bm25Retriever;
   readonly planner = new QueryPlanner();
   readonly pipelines: PipelineRegistry;
+  /** The configured embedding model (`embeddings`), for dense retrieval; null when none is configured. */
+  readonly embedder: (Embedder & ModelComponent) | null;
+  /** Everything with a model to load at start-up (`init()`). */
+  private readonly models: ModelComponent[] = [];
 
   constructor(readonly config: Config) {
     this.store = new SqliteStore(config.store.path);
@@ -55,12 +63,33 @@ export class Rag {
     this.retriever = new Bm25Retriever(this.store, config.retrieval.bm25);
     const memo = new TextMemo();
     const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
+    for (const [name, rc] of Object.entries(config.rerankers)) {
+      const reranker = createReranker(name, rc);
+      rerankers.set(name, reranker);
+      this.models.push(reranker);
+    }
+    this.embedder = config.embeddings ? createEmbedder(config.embeddings) : null;
+    if (this.embedder) this.models.push(this.embedder);
     this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
       retriever: this.retriever,
       rerankers,
       reader: new ExtractiveReader(memo),
       memo,
     });
+  }
+
+  /**
+   * Loads every configured model (and checks every model server) before the first request; a missing model folder
+   * or an unreachable server stops the start with a message naming the path or URL. Returns what runs where.
+   */
+  async init(): Promise<ModelStatus[]> {
+    await Promise.all(this.models.map((m) => m.load()));
+    return this.modelStatus();
+  }
+
+  /** The loaded models: role, source, the execution provider that runs each, and any provider fallen back from. */
+  modelStatus(): ModelStatus[] {
+    return this.models.map((m) => m.status());
   }
 
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
@@ -111,6 +140,8 @@ export class Rag {
   close(): void {
     this.retriever.close();
     this.store.close();
+    // Frees the ONNX sessions; nothing waits on it, as nothing can use them after close.
+    for (const m of this.models) void m.dispose().catch(() => undefined);
   }
 
   private async plan(query: string, ctx: RunContext): Promise<QueryPlan> {
