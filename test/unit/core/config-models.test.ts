@@ -71,6 +71,15 @@ describe('embeddings configuration', () => {
   });
 });
 
+describe('config/local-models.example.yaml', () => {
+  it('is a valid configuration with an embedder, a cross-encoder and a pipeline using it', () => {
+    const config = loadConfig({ files: [DEFAULT_YAML, resolve(import.meta.dirname, '../../../config/local-models.example.yaml')], env: {} });
+    expect(config.embeddings?.provider).toBe('local');
+    expect(config.rerankers['cross']?.kind).toBe('cross-encoder');
+    expect(config.pipelines['neural']?.reranker).toBe('cross');
+  });
+});
+
 describe('rerankers configuration', () => {
   it('defines named cross-encoder and http rerankers with their defaults, which a pipeline names', () => {
     const config = validateConfig({
