@@ -96,3 +96,6 @@ export function floatData(t: Tensor): Float32Array {
   if (data instanceof Float32Array) return data;
   throw new RagError('INTERNAL', `expected a float tensor, got ${t.type}`);
 }
+
+/** Milliseconds to the microsecond, as the trace keeps them. */
+export const roundMs = (ms: number): number => Math.round(ms * 1000) / 1000;

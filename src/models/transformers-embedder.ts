@@ -3,7 +3,7 @@ import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import { Embedder } from './embedder.js';
 import { encodeBatch } from './encoder-batch.js';
-import { floatData, loadLocalModel, outputTensor, type LocalModel, type LocalModelOptions } from './local-model.js';
+import { floatData, loadLocalModel, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from './local-model.js';
 import type { ModelComponent, ModelStatus } from './model-status.js';
 import { poolTokens, type Pooling } from './pooling.js';
 
@@ -23,7 +23,8 @@ const TOKEN_STATES = ['last_hidden_state', 'token_embeddings', 'logits'];
  * Embeddings from a local ONNX encoder through transformers.js (feature extraction): prefix, tokenize (truncated
  * to maxLength, special tokens kept), run in batches, pool (mean over real tokens, or [CLS]), L2-normalise.
  * Texts are batched by length so short ones do not pay for a long one's padding; each model call is a
- * `model.embeddings` span in the trace.
+ * `model.embeddings` span in the trace, whose `onnxMs` is the ONNX Runtime call alone (the rest of the span is
+ * tokenizing, padding and pooling).
  */
 export class TransformersEmbedder extends Embedder implements ModelComponent {
   readonly name = 'local';
@@ -84,6 +85,7 @@ export class TransformersEmbedder extends Embedder implements ModelComponent {
         batch: batch.length,
         tokens: r.tokens,
         seq: r.seqLength,
+        onnxMs: r.onnxMs,
       }));
       ids.forEach((textIndex, j) => {
         const v = r.vectors[j];
@@ -98,15 +100,17 @@ export class TransformersEmbedder extends Embedder implements ModelComponent {
     model: PreTrainedModel,
     maxLength: number,
     texts: string[],
-  ): Promise<{ vectors: Float32Array[]; tokens: number; seqLength: number }> {
+  ): Promise<{ vectors: Float32Array[]; tokens: number; seqLength: number; onnxMs: number }> {
     const batch = encodeBatch(tokenizer, texts, null, maxLength);
+    const started = performance.now();
     const outputs: unknown = await model(batch.inputs);
+    const onnxMs = roundMs(performance.now() - started);
     const states = outputTensor(outputs, TOKEN_STATES, `${this.role} (${this.options.modelPath})`);
     if (states.dims.length !== 3) {
       throw new RagError('CONFIG', `${this.role}: ${this.options.modelPath} gives ${states.dims.length}-d outputs, not token states [batch, seq, hidden]`);
     }
     const vectors = poolTokens(floatData(states), states.dims, batch.mask, this.options.pooling, this.options.normalize);
-    return { vectors, tokens: batch.tokens, seqLength: batch.seqLength };
+    return { vectors, tokens: batch.tokens, seqLength: batch.seqLength, onnxMs };
   }
 
   private model(): LocalModel {

@@ -3,7 +3,7 @@ import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { ScoredChunk } from '../core/types.js';
 import { encodeBatch } from '../models/encoder-batch.js';
-import { floatData, loadLocalModel, outputTensor, type LocalModel, type LocalModelOptions } from '../models/local-model.js';
+import { floatData, loadLocalModel, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from '../models/local-model.js';
 import type { ModelComponent, ModelStatus } from '../models/model-status.js';
 import { passageText } from './passage-text.js';
 import { Reranker } from './reranker.js';
@@ -18,8 +18,8 @@ export interface CrossEncoderOptions extends LocalModelOptions {
 /**
  * A cross-encoder reranker (BGE-reranker layout: a sequence-classification model with one logit per query–passage
  * pair) on a local ONNX model through transformers.js. All candidates of a request go through the model together,
- * in as few calls as `batchSize` allows, each call a `model.<name>` span in the trace; a chunk's score is the
- * model's logit for (query, passage).
+ * in as few calls as `batchSize` allows, each call a `model.<name>` span in the trace (its `onnxMs` is the ONNX
+ * Runtime call alone, the rest tokenizing and padding); a chunk's score is the model's logit for (query, passage).
  */
 export class CrossEncoderReranker extends Reranker implements ModelComponent {
   private loaded: LocalModel | null = null;
@@ -74,6 +74,7 @@ export class CrossEncoderReranker extends Reranker implements ModelComponent {
         pairs: passages.length,
         tokens: r.tokens,
         seq: r.seqLength,
+        onnxMs: r.onnxMs,
       }));
       scores.push(...r.scores);
     }
@@ -90,16 +91,19 @@ export class CrossEncoderReranker extends Reranker implements ModelComponent {
     maxLength: number,
     query: string,
     passages: string[],
-  ): Promise<{ scores: number[]; tokens: number; seqLength: number }> {
+  ): Promise<{ scores: number[]; tokens: number; seqLength: number; onnxMs: number }> {
     const batch = encodeBatch(tokenizer, passages.map(() => query), passages, maxLength);
-    const logits = outputTensor(await (model(batch.inputs) as Promise<unknown>), ['logits'], this.role);
+    const started = performance.now();
+    const outputs: unknown = await model(batch.inputs);
+    const onnxMs = roundMs(performance.now() - started);
+    const logits = outputTensor(outputs, ['logits'], this.role);
     const labels = logits.dims[1] ?? 1;
     if (logits.dims.length !== 2 || labels !== 1) {
       throw new RagError('CONFIG', `${this.role}: ${this.options.modelPath} gives logits [${logits.dims.join(', ')}]; a cross-encoder reranker needs one logit per pair`);
     }
     const data = floatData(logits);
     const scores = Array.from(data, (x) => (this.options.sigmoid ? 1 / (1 + Math.exp(-x)) : x));
-    return { scores, tokens: batch.tokens, seqLength: batch.seqLength };
+    return { scores, tokens: batch.tokens, seqLength: batch.seqLength, onnxMs };
   }
 
   private model(): LocalModel {

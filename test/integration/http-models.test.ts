@@ -46,6 +46,8 @@ describe('a pipeline with the cross-encoder reranker', () => {
     expect(model).toHaveLength(1);
     expect(model[0]?.attrs?.['pairs']).toBe(rerank?.attrs?.['in']);
     expect(model[0]?.ms).toBeGreaterThan(0);
+    expect(model[0]?.attrs?.['onnxMs']).toBeGreaterThan(0);
+    expect(model[0]?.attrs?.['onnxMs']).toBeLessThanOrEqual(model[0]?.ms ?? 0);
     expect(rerank?.ms).toBeGreaterThanOrEqual(model[0]?.ms ?? 0);
     // Passages come in the model's order.
     const scores = body.passages.map((p) => p.score);

@@ -148,6 +148,12 @@ describe('TransformersEmbedder on the tiny model', () => {
     expect(spans.filter((s) => s.name === 'model.embeddings').map((s) => s.attrs?.['batch'])).toEqual([2, 2, 1]);
     expect(spans.find((s) => s.name === 'embed.local')?.attrs).toEqual({ texts: TEXTS.length, kind: 'query' });
     for (const s of spans) expect(s.ms).toBeGreaterThanOrEqual(0);
+    // The ONNX Runtime call's own time is inside its span; the rest is tokenizing, padding and pooling.
+    for (const s of spans.filter((x) => x.name === 'model.embeddings')) {
+      expect(s.attrs?.['onnxMs']).toBeGreaterThan(0);
+      expect(s.attrs?.['onnxMs']).toBeLessThanOrEqual(s.ms);
+      expect(s.attrs?.['tokens']).toBeGreaterThan(0);
+    }
   });
 
   it('stops between batches when the request is aborted', async () => {
