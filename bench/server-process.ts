@@ -29,6 +29,7 @@ async function main(): Promise<void> {
 
   const rag = new Rag(config);
   const app = await buildApp(rag, { logger: false });
+  await rag.init();
   const started = performance.now();
   const chunks = rag.warm();
   const warmMs = performance.now() - started;

@@ -9,14 +9,18 @@ import { createRedis } from './core/redis-client.js';
 import { cacheKey, type ResponseCache } from './core/response-cache.js';
 import type { Span } from './core/trace.js';
 import type { DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
+import { createEmbedder } from './models/create-embedder.js';
+import type { Embedder } from './models/embedder.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
 import { LlmGenerator } from './models/llm-generator.js';
+import type { ModelComponent, ModelStatus } from './models/model-status.js';
 import { OpenAiChatClient } from './models/openai-chat-client.js';
 import type { Reader } from './models/reader.js';
 import type { PipelineRunOptions } from './pipelines/pipeline.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
 import { QueryPlanner } from './query/query-planner.js';
+import { createReranker } from './rerankers/create-reranker.js';
 import { LexicalReranker } from './rerankers/lexical-reranker.js';
 import { LlmReranker } from './rerankers/llm-reranker.js';
 import type { Reranker } from './rerankers/reranker.js';
@@ -88,6 +92,10 @@ export class Rag {
   readonly redis: Redis | null;
   /** The chat client when an `llm` section is configured. */
   readonly llm: OpenAiChatClient | undefined;
+  /** The configured embedding model (`embeddings`), for dense retrieval; null when none is configured. */
+  readonly embedder: (Embedder & ModelComponent) | null;
+  /** Everything with a model to load at start-up (`init()`). */
+  private readonly models: ModelComponent[] = [];
 
   constructor(
     readonly config: Config,
@@ -114,6 +122,13 @@ export class Rag {
       rerankers.set('llm', new LlmReranker(this.llm, rerank));
       readers.set('llm', new LlmGenerator(this.llm, { topLogprobs, temperature, maxTokens }));
     }
+    for (const [name, rc] of Object.entries(config.rerankers)) {
+      const reranker = createReranker(name, rc);
+      rerankers.set(name, reranker);
+      this.models.push(reranker);
+    }
+    this.embedder = config.embeddings ? createEmbedder(config.embeddings) : null;
+    if (this.embedder) this.models.push(this.embedder);
     this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
       retriever: this.retriever,
       intents: this.intents,
@@ -128,6 +143,20 @@ export class Rag {
       : this.redis
         ? new RedisCache(this.redis, log)
         : new MemoryCache(config.cache.maxEntries);
+  }
+
+  /**
+   * Loads every configured model (and checks every model server) before the first request; a missing model folder
+   * or an unreachable server stops the start with a message naming the path or URL. Returns what runs where.
+   */
+  async init(): Promise<ModelStatus[]> {
+    await Promise.all(this.models.map((m) => m.load()));
+    return this.modelStatus();
+  }
+
+  /** The loaded models: role, source, the execution provider that runs each, and any provider fallen back from. */
+  modelStatus(): ModelStatus[] {
+    return this.models.map((m) => m.status());
   }
 
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
@@ -223,6 +252,8 @@ export class Rag {
   async close(): Promise<void> {
     this.retriever.close();
     this.store.close();
+    // Frees the ONNX sessions; nothing waits on it, as nothing can use them after close.
+    for (const m of this.models) void m.dispose().catch(() => undefined);
     await this.cache?.close();
     this.redis?.disconnect();
   }

@@ -83,6 +83,7 @@ export function buildCli(): Command {
     .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; k?: string; json?: boolean }) => {
       const rag = new Rag(cliConfig(flags));
       try {
+        await rag.init();
         const request: { query: string; pipeline?: string; k?: number } = { query: question };
         if (flags.pipeline) request.pipeline = flags.pipeline;
         if (flags.k) request.k = Number(flags.k);

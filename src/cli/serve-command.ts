@@ -15,6 +15,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const app = await buildApp(rag, { loggerInstance: logger });
   const log = app.log;
   try {
+    // Models first: a missing model folder or server stops the start before any work is done.
+    for (const m of await rag.init()) {
+      log.info({ model: m }, `model loaded: ${m.role} from ${m.source}${m.provider ? ` on ${m.provider}` : ''}`);
+      for (const f of m.fallbacks ?? []) log.warn({ role: m.role, provider: f.provider, reason: f.reason }, `${m.role}: execution provider ${f.provider} unavailable, fell back to ${m.provider ?? 'the next'}`);
+    }
     if (config.bootstrap.ingestOnEmpty && rag.store.counts().documents === 0) {
       const paths = (options.bootstrap ?? config.bootstrap.paths).filter((p) => existsSync(p));
       if (paths.length > 0) {

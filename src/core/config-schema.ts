@@ -9,8 +9,8 @@ export const PipelineConfigSchema = Type.Object(
     description: Type.Optional(Type.String()),
     /** Chunks fetched from the retriever before reranking. */
     retrieveK: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    /** "llm" needs the `llm` section. */
-    reranker: Type.Union([Type.Literal('none'), Type.Literal('lexical'), Type.Literal('llm')], { default: 'lexical' }),
+    /** "none", "lexical" (model-free), "llm" (needs the `llm` section), or a reranker named under `rerankers`. */
+    reranker: Type.String({ minLength: 1, default: 'lexical' }),
     /** Chunks kept after reranking, before budgeted selection. */
     rerankK: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
     /** Token budget of the context handed to the reader. */
@@ -58,6 +58,114 @@ export const LlmConfigSchema = Type.Object(
   },
   Strict,
 );
+
+/** ONNX Runtime execution providers, tried in order; the first that loads the model runs it. */
+const ExecutionProviders = Type.Array(
+  Type.Union([Type.Literal('cuda'), Type.Literal('webgpu'), Type.Literal('dml'), Type.Literal('coreml'), Type.Literal('cpu')]),
+  { minItems: 1, default: ['cpu'] },
+);
+
+/** Which ONNX file of the folder runs: fp32 is onnx/model.onnx, q8 onnx/model_quantized.onnx, fp16 onnx/model_fp16.onnx... */
+const ModelDtype = Type.Union(
+  [
+    Type.Literal('fp32'),
+    Type.Literal('fp16'),
+    Type.Literal('q8'),
+    Type.Literal('int8'),
+    Type.Literal('uint8'),
+    Type.Literal('q4'),
+    Type.Literal('q4f16'),
+    Type.Literal('bnb4'),
+  ],
+  { default: 'fp32' },
+);
+
+/** Settings every local (ONNX, transformers.js) model shares. */
+const localModelFields = {
+  /** A local model folder: config.json, tokenizer files, onnx/model.onnx. */
+  modelPath: Type.String({ minLength: 1 }),
+  /** Off by default: a missing folder is an error, never a download. On, a modelPath that is no folder is a Hub model id. */
+  allowRemoteModels: Type.Boolean({ default: false }),
+  /** Tokens per text (or query–passage pair), special tokens included; longer inputs are truncated. */
+  maxLength: Type.Integer({ minimum: 8, maximum: 32768, default: 512 }),
+  executionProviders: ExecutionProviders,
+  dtype: ModelDtype,
+};
+
+/** Settings every HTTP model client shares. */
+const httpModelFields = {
+  apiKey: Type.Optional(Type.String({ minLength: 1 })),
+  timeoutMs: Type.Integer({ minimum: 100, default: 30000 }),
+  /** Requests in flight at once for one call. */
+  concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+};
+
+const embeddingFields = {
+  /** Prepended to queries and passages: e5 wants "query: " and "passage: ", BGE a query instruction. */
+  queryPrefix: Type.String({ default: '' }),
+  passagePrefix: Type.String({ default: '' }),
+  /** L2-normalise vectors, so a dot product is the cosine. */
+  normalize: Type.Boolean({ default: true }),
+  /** Texts per model call (local) or per request (http). */
+  batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+};
+
+export const LocalEmbeddingsSchema = Type.Object(
+  {
+    provider: Type.Literal('local'),
+    ...localModelFields,
+    ...embeddingFields,
+    /** "mean" over real tokens (e5, MiniLM), or the [CLS] state (BGE). */
+    pooling: Type.Union([Type.Literal('mean'), Type.Literal('cls')], { default: 'mean' }),
+  },
+  Strict,
+);
+
+export const HttpEmbeddingsSchema = Type.Object(
+  {
+    provider: Type.Literal('http'),
+    /** Base URL of an OpenAI-compatible API (POST {url}/embeddings): OpenAI, TEI, vLLM, Ollama, llama.cpp. */
+    url: Type.String({ minLength: 1 }),
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    ...httpModelFields,
+    ...embeddingFields,
+  },
+  Strict,
+);
+
+/** The embedding model; its variant is chosen by `provider`. */
+export const EmbeddingsConfigSchema = Type.Union([LocalEmbeddingsSchema, HttpEmbeddingsSchema]);
+export const EMBEDDINGS_VARIANTS = { local: LocalEmbeddingsSchema, http: HttpEmbeddingsSchema };
+
+export const CrossEncoderRerankerSchema = Type.Object(
+  {
+    kind: Type.Literal('cross-encoder'),
+    ...localModelFields,
+    /** Query–passage pairs per model call; one request's candidates go in as few calls as this allows. */
+    batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 64 }),
+    /** Report sigmoid(logit) in (0, 1) instead of the raw logit; the order is the same. */
+    sigmoid: Type.Boolean({ default: false }),
+  },
+  Strict,
+);
+
+export const HttpRerankerSchema = Type.Object(
+  {
+    kind: Type.Literal('http'),
+    /** Server base URL: TEI answers POST {url}/rerank, Cohere/Jina/vLLM-style servers POST {url}/v1/rerank. */
+    url: Type.String({ minLength: 1 }),
+    api: Type.Union([Type.Literal('tei'), Type.Literal('cohere')], { default: 'tei' }),
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    ...httpModelFields,
+    /** Passages per request (TEI's default client batch limit is 32). */
+    batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+  },
+  Strict,
+);
+
+/** A named reranker a pipeline refers to; its variant is chosen by `kind`. */
+export const RerankerConfigSchema = Type.Union([CrossEncoderRerankerSchema, HttpRerankerSchema]);
+export const RERANKER_VARIANTS = { 'cross-encoder': CrossEncoderRerankerSchema, http: HttpRerankerSchema };
 
 export const ConfigSchema = Type.Object(
   {
@@ -193,6 +301,9 @@ export const ConfigSchema = Type.Object(
     ),
     /** Optional: without it, pipelines that name "llm" are a configuration error. */
     llm: Type.Optional(LlmConfigSchema),
+    embeddings: Type.Optional(EmbeddingsConfigSchema),
+    /** Named rerankers (names of letters, digits, '_', '.', '-'; "none" and "lexical" are built in). */
+    rerankers: Type.Record(Type.String(), RerankerConfigSchema, { default: {} }),
     bootstrap: Type.Object(
       {
         /** When the index is empty at start-up, ingest these paths first (relative to the working directory). */
@@ -209,3 +320,9 @@ export type Config = Static<typeof ConfigSchema>;
 export type PipelineConfig = Static<typeof PipelineConfigSchema>;
 export type LlmConfig = Static<typeof LlmConfigSchema>;
 export type QueryConfig = Static<typeof ConfigSchema>['query'];
+export type EmbeddingsConfig = Static<typeof EmbeddingsConfigSchema>;
+export type LocalEmbeddingsConfig = Static<typeof LocalEmbeddingsSchema>;
+export type HttpEmbeddingsConfig = Static<typeof HttpEmbeddingsSchema>;
+export type RerankerConfig = Static<typeof RerankerConfigSchema>;
+export type CrossEncoderRerankerConfig = Static<typeof CrossEncoderRerankerSchema>;
+export type HttpRerankerConfig = Static<typeof HttpRerankerSchema>;

@@ -1,10 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, PipelineConfigSchema, type Config, type PipelineConfig } from './config-schema.js';
+import { ConfigSchema, EMBEDDINGS_VARIANTS, PipelineConfigSchema, RERANKER_VARIANTS, type Config, type PipelineConfig } from './config-schema.js';
+import { resolveVariant, type SettingIssue } from './config-variants.js';
 import { RagError } from './errors.js';
 
-export type { Config, LlmConfig, PipelineConfig, QueryConfig } from './config-schema.js';
+export type {
+  Config,
+  CrossEncoderRerankerConfig,
+  EmbeddingsConfig,
+  HttpEmbeddingsConfig,
+  HttpRerankerConfig,
+  LlmConfig,
+  LocalEmbeddingsConfig,
+  PipelineConfig,
+  QueryConfig,
+  RerankerConfig,
+} from './config-schema.js';
+
+/** Reranker names every configuration has without defining them ("llm" needs the llm section, checked below). */
+const BUILT_IN_RERANKERS = ['none', 'lexical', 'llm'];
 
 /** Prefix of environment overrides: RAG_SERVER__PORT=8080 sets server.port. */
 export const ENV_PREFIX = 'RAG_';
@@ -112,10 +127,33 @@ export function validateConfig(tree: unknown): Config {
       pipelines[name] = Value.Default(PipelineConfigSchema, p);
     }
   }
+  // Sections whose shape depends on a key are checked against their own variant (see resolveVariant).
+  const variantIssues: SettingIssue[] = [];
+  const variantPaths: string[] = [];
+  if (value['embeddings'] !== undefined) {
+    const r = resolveVariant('/embeddings', value['embeddings'], 'provider', EMBEDDINGS_VARIANTS);
+    value['embeddings'] = r.value;
+    variantIssues.push(...r.issues);
+    variantPaths.push('/embeddings');
+  }
+  const rerankers = value['rerankers'];
+  if (isTree(rerankers)) {
+    for (const [name, r] of Object.entries(rerankers)) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(name) || BUILT_IN_RERANKERS.includes(name)) {
+        throw new RagError(
+          'CONFIG',
+          `invalid configuration:\n  rerankers.${name}: a reranker name may hold only letters, digits, '_', '.' and '-', and may not be ${BUILT_IN_RERANKERS.map((b) => `"${b}"`).join(' or ')}`,
+        );
+      }
+      const resolved = resolveVariant(`/rerankers/${name}`, r, 'kind', RERANKER_VARIANTS);
+      rerankers[name] = resolved.value;
+      variantIssues.push(...resolved.issues);
+      variantPaths.push(`/rerankers/${name}`);
+    }
+  }
   // One message per setting: the first error TypeBox finds there is the most telling.
-  const errors = [...Value.Errors(ConfigSchema, value)].filter(
-    (e, i, all) => all.findIndex((o) => o.path === e.path) === i,
-  );
+  const generic = [...Value.Errors(ConfigSchema, value)].filter((e) => !variantPaths.some((p) => e.path === p || e.path.startsWith(`${p}/`)));
+  const errors = [...variantIssues, ...generic].filter((e, i, all) => all.findIndex((o) => o.path === e.path) === i);
   if (errors.length > 0) {
     const lines = errors.slice(0, 10).map((e) => {
       const setting = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
@@ -143,6 +181,10 @@ export function validateConfig(tree: unknown): Config {
         'CONFIG',
         `invalid configuration:\n  pipelines.${name}.${uses[0] ?? ''}: "llm" needs an llm section (at least llm.baseUrl and llm.model)`,
       );
+    }
+    if (!BUILT_IN_RERANKERS.includes(p.reranker) && !(p.reranker in config.rerankers)) {
+      const known = [...BUILT_IN_RERANKERS, ...Object.keys(config.rerankers)].join(', ');
+      throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.reranker: names "${p.reranker}", which is not a reranker (known: ${known})`);
     }
   }
   return config;

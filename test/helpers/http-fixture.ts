@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { DEFAULT_CONFIG_PATH } from '../../src/cli/cli-config.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import type { DocumentInput } from '../../src/core/types.js';
+import type { ModelStatus } from '../../src/models/model-status.js';
 import { Rag } from '../../src/rag.js';
 import { buildApp } from '../../src/server/app.js';
 
@@ -36,6 +37,13 @@ export interface HttpFixture {
 export async function startHttpFixture(overrides: Tree = {}): Promise<HttpFixture> {
   const rag = new Rag(httpTestConfig(overrides));
   const app = await buildApp(rag);
+  try {
+    await rag.init();
+  } catch (err) {
+    await app.close();
+    rag.close();
+    throw err;
+  }
   await app.ready();
   await rag.connect();
   let closed = false;
@@ -108,6 +116,7 @@ export interface Readiness {
   documents: number;
   chunks: number;
   version: number;
+  models: ModelStatus[];
 }
 
 export async function readiness(app: FastifyInstance): Promise<Readiness> {

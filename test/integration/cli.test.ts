@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../src/cli/main.js';
+import { tinyModels } from '../helpers/tiny-models.js';
 
 const run = promisify(execFile);
 
@@ -64,6 +65,23 @@ describe('rag CLI', () => {
     const response = JSON.parse(out[0] ?? '{}') as { answer: string; citations: Array<{ headingPath?: string[] }> };
     expect(response.answer).toContain('administrator rights');
     expect(response.citations[0]?.headingPath).toEqual(['Installing']);
+  });
+
+  it('loads the configured models before a query: a pipeline with the cross-encoder reranker runs, a missing folder stops it', async () => {
+    const store = join(dir, 'models.db');
+    await cli('ingest', join(dir, 'guide.md'), '--store', store);
+    const config = join(dir, 'models.yaml');
+    const yaml = (modelPath: string): string =>
+      `rerankers:\n  cross:\n    kind: cross-encoder\n    modelPath: ${JSON.stringify(modelPath)}\npipelines:\n  neural:\n    kind: sequential\n    reranker: cross\n`;
+    writeFileSync(config, yaml(tinyModels().crossEncoder));
+    const out = await cli('query', 'how do I install it?', '--store', store, '--config', config, '--pipeline', 'neural', '--json');
+    const response = JSON.parse(out[0] ?? '{}') as { pipeline: string; trace: { spans: Array<{ name: string }> } };
+    expect(response.pipeline).toBe('neural');
+    expect(response.trace.spans.map((s) => s.name)).toContain('model.cross');
+
+    const missing = join(dir, 'no-such-model');
+    writeFileSync(config, yaml(missing));
+    await expect(cli('query', 'how do I install it?', '--store', store, '--config', config, '--pipeline', 'neural')).rejects.toThrow(missing);
   });
 
   it('is installed as the `rag` bin', async () => {

@@ -39,7 +39,7 @@ describe('health, readiness, OpenAPI, not found, request ids', () => {
 
   it('GET /readyz -> 200 ready with counts and version, which follow ingestion', async () => {
     const empty = await readiness(fx.app);
-    expect(empty).toEqual({ ready: true, documents: 0, chunks: 0, version: 0 });
+    expect(empty).toEqual({ ready: true, documents: 0, chunks: 0, version: 0, models: [] });
     await ingestDocs(fx.app, [
       { id: 'r1', text: 'One paragraph.' },
       { id: 'r2', format: 'markdown', text: '# T\n\nIntro.\n\n## A\n\nSection a.\n\n## B\n\nSection b.' },

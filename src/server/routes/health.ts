@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { llmSettingsOf } from '../../core/config.js';
+import type { ModelStatus } from '../../models/model-status.js';
 
 /** Short, so a readiness check answers within the one second orchestrators usually give it. */
 const LLM_PROBE_MS = 750;
@@ -14,6 +15,22 @@ const LlmReadiness = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 
+const Provider = Type.String();
+
+const ModelStatusSchema = Type.Object({
+  role: Type.String(),
+  kind: Type.String(),
+  source: Type.String(),
+  model: Type.Optional(Type.String()),
+  provider: Type.Optional(Provider),
+  requestedProviders: Type.Optional(Type.Array(Provider)),
+  fallbacks: Type.Optional(Type.Array(Type.Object({ provider: Provider, reason: Type.String() }))),
+  dtype: Type.Optional(Type.String()),
+  dimensions: Type.Optional(Type.Integer()),
+  maxLength: Type.Optional(Type.Integer()),
+  loadMs: Type.Number(),
+});
+
 const Readiness = Type.Object({
   ready: Type.Boolean(),
   reason: Type.Optional(Type.String()),
@@ -21,11 +38,13 @@ const Readiness = Type.Object({
   chunks: Type.Optional(Type.Integer()),
   version: Type.Optional(Type.Integer()),
   llm: Type.Optional(LlmReadiness),
+  /** The configured models: where each runs (execution provider) and what it fell back from. */
+  models: Type.Optional(Type.Array(ModelStatusSchema)),
 });
 
 /**
- * Liveness (the process answers) and readiness (the store answers and the index is loaded). With an LLM
- * configured, readiness also reports whether its server answers; it makes the server unready only when the
+ * Liveness (the process answers) and readiness (the store answers, the index and the models are loaded). With an
+ * LLM configured, readiness also reports whether its server answers; it makes the server unready only when the
  * default pipeline needs the LLM. Otherwise the default (embedded) path still serves, and the pipelines that use
  * the LLM answer 503 with the reason until it is back.
  */
@@ -36,6 +55,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/readyz', { schema: { tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
     const { rag } = app;
+    let models: ModelStatus[];
+    try {
+      models = rag.modelStatus();
+    } catch (err) {
+      return reply.status(503).send({ ready: false, reason: `models not loaded: ${(err as Error).message}` });
+    }
     let llm: typeof LlmReadiness.static | undefined;
     if (rag.llm) {
       const status = await rag.llm.probe(LLM_PROBE_MS);
@@ -47,7 +72,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     try {
       rag.store.ping();
       const counts = rag.store.counts();
-      const body = { ready: true, ...counts, version: rag.store.version(), ...(llm ? { llm } : {}) };
+      const body = { ready: true, ...counts, version: rag.store.version(), models, ...(llm ? { llm } : {}) };
       if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
       return body;
     } catch (err) {

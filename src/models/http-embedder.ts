@@ -1,0 +1,108 @@
+import { RagError } from '../core/errors.js';
+import { postJson } from '../core/http-json.js';
+import { mapConcurrent } from '../core/map-concurrent.js';
+import { RunContext } from '../core/run-context.js';
+import { Embedder } from './embedder.js';
+import type { ModelComponent, ModelStatus } from './model-status.js';
+import { l2Normalize } from './pooling.js';
+
+export interface HttpEmbedderOptions {
+  /** Base URL of an OpenAI-compatible API, e.g. http://localhost:8080/v1; requests go to {url}/embeddings. */
+  url: string;
+  model?: string;
+  apiKey?: string;
+  timeoutMs: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Texts per request. */
+  batchSize: number;
+  queryPrefix: string;
+  passagePrefix: string;
+  normalize: boolean;
+}
+
+/**
+ * Embeddings from a server with OpenAI's `POST /v1/embeddings` (OpenAI, TEI, vLLM, Ollama, llama.cpp): texts in
+ * batches of `batchSize`, `concurrency` requests at a time, each a `model.embeddings` span. `load()` embeds one
+ * text, so a server that is down or misconfigured stops the start, and learns the vector length.
+ */
+export class HttpEmbedder extends Embedder implements ModelComponent {
+  readonly name = 'http';
+  private readonly endpoint: string;
+  private dims = 0;
+  private loadMs = -1;
+
+  constructor(
+    private readonly options: HttpEmbedderOptions,
+    private readonly role = 'embeddings',
+  ) {
+    super();
+    this.endpoint = `${options.url.replace(/\/+$/, '')}/embeddings`;
+  }
+
+  get dimensions(): number {
+    return this.dims;
+  }
+
+  async load(): Promise<void> {
+    if (this.loadMs >= 0) return;
+    const started = performance.now();
+    try {
+      const [vector] = await this.request(['warm-up'], new RunContext());
+      this.dims = vector?.length ?? 0;
+    } catch (err) {
+      throw new RagError('CONFIG', `${this.role}: the embeddings server is not usable: ${(err as Error).message}`, { url: this.endpoint }, { cause: err });
+    }
+    this.loadMs = Math.round(performance.now() - started);
+  }
+
+  status(): ModelStatus {
+    if (this.loadMs < 0) throw new RagError('UNAVAILABLE', `${this.role}: not loaded`);
+    const s: ModelStatus = { role: this.role, kind: 'http', source: this.endpoint, dimensions: this.dims, loadMs: this.loadMs };
+    if (this.options.model !== undefined) s.model = this.options.model;
+    return s;
+  }
+
+  async dispose(): Promise<void> {
+    // Nothing is held between requests.
+  }
+
+  protected async doEmbed(texts: string[], kind: 'query' | 'passage', ctx: RunContext): Promise<Float32Array[]> {
+    if (this.loadMs < 0) throw new RagError('UNAVAILABLE', `${this.role}: not loaded (Rag.init() checks the server at start-up)`);
+    const prefix = kind === 'query' ? this.options.queryPrefix : this.options.passagePrefix;
+    const batches: string[][] = [];
+    for (let i = 0; i < texts.length; i += this.options.batchSize) batches.push(texts.slice(i, i + this.options.batchSize).map((t) => prefix + t));
+    const results = await mapConcurrent(batches, this.options.concurrency, (batch) =>
+      ctx.span('model.embeddings', () => this.request(batch, ctx), () => ({ batch: batch.length })),
+    );
+    return results.flat();
+  }
+
+  private async request(input: string[], ctx: RunContext): Promise<Float32Array[]> {
+    const body: Record<string, unknown> = { input, encoding_format: 'float' };
+    if (this.options.model !== undefined) body['model'] = this.options.model;
+    const post = { what: 'embeddings server', timeoutMs: this.options.timeoutMs, ctx };
+    const answer = await postJson(this.endpoint, body, this.options.apiKey ? { ...post, apiKey: this.options.apiKey } : post);
+    return this.parse(answer, input.length);
+  }
+
+  /** `{data: [{index, embedding}]}`, one per input, in any order. */
+  private parse(answer: unknown, expected: number): Float32Array[] {
+    const bad = (why: string): RagError => new RagError('UNAVAILABLE', `embeddings server at ${this.endpoint} gave an unusable answer: ${why}`, { url: this.endpoint });
+    const data: unknown = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>)['data'] : undefined;
+    if (!Array.isArray(data)) throw bad('no "data" list');
+    if (data.length !== expected) throw bad(`${data.length} embeddings for ${expected} texts`);
+    const out = new Array<Float32Array>(expected);
+    data.forEach((item: unknown, position) => {
+      const row = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {};
+      const index = typeof row['index'] === 'number' ? row['index'] : position;
+      const embedding = row['embedding'];
+      if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every((x) => typeof x === 'number')) throw bad(`item ${position} has no numeric "embedding"`);
+      if (!Number.isInteger(index) || index < 0 || index >= expected || out[index] !== undefined) throw bad(`item ${position} has index ${String(index)}`);
+      if (this.dims > 0 && embedding.length !== this.dims) throw bad(`a vector of ${embedding.length} dimensions, the model gave ${this.dims} at start-up`);
+      const v = Float32Array.from(embedding as number[]);
+      out[index] = this.options.normalize ? l2Normalize(v) : v;
+    });
+    return out;
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  AutoModel,
+  AutoModelForSequenceClassification,
+  AutoTokenizer,
+  Tensor,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import { RagError } from '../core/errors.js';
+import { loadWithProviders, type ExecutionProvider, type ProviderFailure } from './execution-providers.js';
+import { resolveModelFolder, type ModelDtype } from './model-folder.js';
+
+export interface LocalModelOptions {
+  modelPath: string;
+  allowRemoteModels: boolean;
+  executionProviders: ExecutionProvider[];
+  dtype: ModelDtype;
+  maxLength: number;
+}
+
+/** Which head the ONNX graph has: token states (feature extraction) or a classifier (a cross-encoder). */
+export type ModelHead = 'encoder' | 'sequence-classification';
+
+export interface LocalModel {
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  /** The folder loaded (absolute), or the Hub id when remote models are allowed and it is no folder. */
+  source: string;
+  provider: ExecutionProvider;
+  failures: ProviderFailure[];
+  /** The configured maxLength, capped at what the tokenizer says the model takes. */
+  maxLength: number;
+  loadMs: number;
+}
+
+/**
+ * Loads a tokenizer and an ONNX model from a model folder through transformers.js, with the first configured
+ * execution provider that can both create the session and run `probe` on it (a provider whose kernels fail at
+ * run time falls back like one whose library is missing).
+ */
+export async function loadLocalModel(
+  role: string,
+  head: ModelHead,
+  options: LocalModelOptions,
+  probe: (loaded: { tokenizer: PreTrainedTokenizer; model: PreTrainedModel; maxLength: number }) => Promise<void>,
+): Promise<LocalModel> {
+  const started = performance.now();
+  const source = resolveModelFolder(role, options.modelPath, options.dtype, options.allowRemoteModels);
+  const pretrained = { local_files_only: !options.allowRemoteModels };
+  let tokenizer: PreTrainedTokenizer;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(source, pretrained);
+  } catch (err) {
+    throw new RagError('CONFIG', `${role}: cannot load the tokenizer of ${source}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const limit: unknown = tokenizer.model_max_length;
+  const maxLength = typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? Math.min(options.maxLength, limit) : options.maxLength;
+  const Auto = head === 'encoder' ? AutoModel : AutoModelForSequenceClassification;
+  const choice = await loadWithProviders(`${role} (${source})`, options.executionProviders, async (device) => {
+    const model = await Auto.from_pretrained(source, { ...pretrained, device, dtype: options.dtype });
+    try {
+      await probe({ tokenizer, model, maxLength });
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+    return model;
+  });
+  return {
+    tokenizer,
+    model: choice.value,
+    source,
+    provider: choice.provider,
+    failures: choice.failures,
+    maxLength,
+    loadMs: Math.round(performance.now() - started),
+  };
+}
+
+/** The first of `names` among a model's outputs (exports name the token states differently). */
+export function outputTensor(outputs: unknown, names: readonly string[], what: string): Tensor {
+  if (typeof outputs === 'object' && outputs !== null) {
+    for (const name of names) {
+      const t: unknown = (outputs as Record<string, unknown>)[name];
+      if (t instanceof Tensor) return t;
+    }
+  }
+  const found = typeof outputs === 'object' && outputs !== null ? Object.entries(outputs).filter(([, t]) => t instanceof Tensor) : [];
+  const gives = found.length > 0 ? ` (it gives ${found.map(([n]) => n).join(', ')})` : '';
+  throw new RagError('CONFIG', `${what}: the model has none of the outputs ${names.join(', ')}${gives}; is it the right kind of model?`);
+}
+
+/** A tensor's values as float32 (an fp16 model's outputs are converted). */
+export function floatData(t: Tensor): Float32Array {
+  const data: unknown = (t.type === 'float32' ? t : t.to('float32')).data;
+  if (data instanceof Float32Array) return data;
+  throw new RagError('INTERNAL', `expected a float tensor, got ${t.type}`);
+}
+
+/** Milliseconds to the microsecond, as the trace keeps them. */
+export const roundMs = (ms: number): number => Math.round(ms * 1000) / 1000;
