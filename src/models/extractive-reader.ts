@@ -58,8 +58,9 @@ export class ExtractiveReader extends Reader {
     );
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
     // answers "how do I ingest documents?" more likely than one that mentions ingestion in passing.
-    const sectionMatch = passages.map((p) => {
-      const heading = new Set(analyze(`${p.title ?? ''} ${(p.headingPath ?? []).join(' ')}`));
+    const headings = passages.map((p) => new Set(analyze(`${p.title ?? ''} ${(p.headingPath ?? []).join(' ')}`)));
+    const sectionMatch = passages.map((_p, i) => {
+      const heading = headings[i] ?? new Set<string>();
       return queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size;
     });
     if (queryTerms.size === 0 || sentences.length === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
@@ -81,7 +82,11 @@ export class ExtractiveReader extends Reader {
       const novel = terms.filter((t) => !queryTerms.has(t)).length;
       // Only repeats (or quotes) the question: it cannot be the answer.
       if (novel === 0 || (echo.length > 0 && terms.join(' ').includes(echo))) return;
-      const coverage = [...matched].reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
+      // A query term that names the passage's topic (in its title or headings) says little about which of the
+      // passage's sentences answers: it counts half, so "how tall is the Eiffel Tower" prefers the sentence with
+      // "tall" over one that only names the tower.
+      const topic = headings[sentence.passage - 1];
+      const coverage = [...matched].reduce((s, t) => s + (weight.get(t) ?? 0) * (topic?.has(t) ? 0.5 : 1), 0) / totalWeight;
       const rankPrior = 1 / Math.sqrt(sentence.passage);
       const density = matched.size / (matched.size + novel);
       const informative = Math.min(1, novel / 6);

@@ -11,6 +11,7 @@ import { rateLimits } from './plugins/rate-limits.js';
 import { openapi } from './plugins/openapi.js';
 import { strictJson } from './plugins/strict-json.js';
 import { batchRoutes } from './routes/batch.js';
+import { chatRoutes } from './routes/chat-completions.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { queryRoutes } from './routes/query.js';
@@ -75,5 +76,6 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
   await app.register(retrieveRoutes);
   await app.register(documentRoutes);
   await app.register(batchRoutes);
+  await app.register(chatRoutes);
   return app;
 }

@@ -25,6 +25,11 @@ export class SseStream {
     if (this.open) this.reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** A bare `data:` frame, as OpenAI's streams use (the string "[DONE]" is sent as is). */
+  data(payload: unknown): void {
+    if (this.open) this.reply.raw.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
+  }
+
   end(): void {
     if (this.open) this.reply.raw.end();
   }

@@ -16,6 +16,7 @@ export const openapi = fp(async (app: FastifyInstance, options: { ui: boolean })
       tags: [
         { name: 'query', description: 'Answers and retrieval' },
         { name: 'documents', description: 'Ingestion' },
+        { name: 'chat', description: 'OpenAI-compatible chat over the pipelines' },
         { name: 'ops', description: 'Health and readiness' },
       ],
     },

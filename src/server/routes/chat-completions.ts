@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { RagError, isRagError } from '../../core/errors.js';
+import { estimateTokens } from '../../core/tokens.js';
+import type { Citation } from '../../core/types.js';
+import { standaloneQuestion, type ConversationTurn } from '../../query/standalone-question.js';
+import { ChatCompletionSchema, ChatRequestSchema, ModelListSchema, type ChatRequest } from '../schemas/chat.js';
+import { ErrorResponse } from '../schemas/common.js';
+import { contextFor } from '../request-context.js';
+import { SseStream } from '../sse.js';
+
+const textOf = (content: ChatRequest['messages'][number]['content']): string =>
+  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => p.text).join('\n') : '';
+
+/** The answer with its [n] markers: an extractive answer has none of its own, so its citations are appended. */
+function withMarkers(answer: string, citations: Citation[]): string {
+  if (citations.length === 0 || /\[\d+\]/.test(answer)) return answer;
+  return `${answer} ${citations.map((c) => `[${c.n}]`).join('')}`;
+}
+
+/**
+ * OpenAI-compatible chat: any chat UI or OpenAI client talks to a pipeline as a "model". The conversation becomes
+ * a standalone question, the pipeline answers it, and the citations come back both as [n] markers in the text and
+ * as a `citations` field.
+ */
+export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app.rag;
+  const created = Math.floor(Date.now() / 1000);
+
+  app.get('/v1/models', { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema } } }, async () => ({
+    object: 'list' as const,
+    data: app.rag.pipelines.names().map((id) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform' })),
+  }));
+
+  app.post(
+    '/v1/chat/completions',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'OpenAI-compatible chat completion answered by a pipeline',
+        body: ChatRequestSchema,
+        response: { 200: ChatCompletionSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { model, messages, stream } = request.body;
+      const pipeline = app.rag.pipelines.get(model === 'default' ? undefined : model).name;
+      const turns: ConversationTurn[] = messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) }));
+      const question = standaloneQuestion(turns);
+      if (question.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
+      if (question.length > config.limits.maxQueryChars) {
+        throw new RagError('BAD_REQUEST', `messages: the question is longer than ${config.limits.maxQueryChars} characters`);
+      }
+      const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
+      const id = `chatcmpl-${randomUUID()}`;
+      const promptTokens = estimateTokens(turns.map((t) => t.content).join('\n'));
+
+      if (!stream) {
+        const r = await app.rag.query({ query: question, pipeline }, ctx);
+        const content = withMarkers(r.answer, r.citations);
+        const completionTokens = estimateTokens(content);
+        return {
+          id,
+          object: 'chat.completion' as const,
+          created: Math.floor(Date.now() / 1000),
+          model: pipeline,
+          choices: [{ index: 0, message: { role: 'assistant' as const, content }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+          citations: r.citations,
+          confidence: r.confidence,
+        };
+      }
+
+      const sse = new SseStream(reply);
+      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): void =>
+        sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: pipeline, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+      try {
+        chunk({ role: 'assistant', content: '' }, null);
+        let streamed = '';
+        for await (const e of app.rag.stream({ query: question, pipeline }, ctx)) {
+          if (e.event === 'token') {
+            streamed += e.data.text;
+            chunk({ content: e.data.text }, null);
+          } else if (e.event === 'answer') {
+            if (e.data.abstained) {
+              if (streamed.length === 0) chunk({ content: e.data.answer }, null);
+            } else {
+              // Markers the streamed text lacks come last, so the client's text matches the non-streaming answer.
+              const full = withMarkers(streamed, e.data.citations);
+              if (full.length > streamed.length) chunk({ content: full.slice(streamed.length) }, null);
+            }
+            chunk({}, 'stop', { citations: e.data.citations, confidence: e.data.confidence });
+          }
+        }
+        sse.data('[DONE]');
+      } catch (err) {
+        if (!(ctx.signal.aborted && !sse.open)) {
+          const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
+          sse.data({ error: { message: e.message, type: e.code, code: e.statusCode } });
+        }
+      } finally {
+        sse.end();
+      }
+      return reply;
+    },
+  );
+};

@@ -1,0 +1,53 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true });
+
+/** OpenAI's request shape. Unknown sampling fields are accepted and ignored, as OpenAI-compatible servers do. */
+export const ChatRequestSchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 128, description: 'A pipeline name (GET /v1/models lists them)' }),
+    messages: Type.Array(
+      Type.Object(
+        {
+          role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]),
+          content: Type.Union([Type.String(), Type.Array(TextPart), Type.Null()]),
+        },
+        { additionalProperties: true },
+      ),
+      { minItems: 1, maxItems: 200 },
+    ),
+    stream: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: true },
+);
+export type ChatRequest = Static<typeof ChatRequestSchema>;
+
+export const ChatCitationSchema = Type.Object({
+  n: Type.Integer(),
+  chunkId: Type.String(),
+  docId: Type.String(),
+  title: Type.Optional(Type.String()),
+  headingPath: Type.Optional(Type.Array(Type.String())),
+});
+
+export const ChatCompletionSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('chat.completion'),
+  created: Type.Integer(),
+  model: Type.String(),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }),
+      finish_reason: Type.String(),
+    }),
+  ),
+  usage: Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() }),
+  citations: Type.Array(ChatCitationSchema, { description: 'What the [n] markers in the content point at' }),
+  confidence: Type.Number(),
+});
+
+export const ModelListSchema = Type.Object({
+  object: Type.Literal('list'),
+  data: Type.Array(Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() })),
+});

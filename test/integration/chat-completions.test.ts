@@ -1,0 +1,83 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+
+const KEY = 'chat-test-key-0123456789';
+const DOCS = [
+  { id: 'tower', title: 'Eiffel Tower', text: 'The Eiffel Tower was designed by the engineering company of Gustave Eiffel. The tower is 330 metres tall.' },
+  { id: 'bridge', title: 'Golden Gate', text: 'The Golden Gate Bridge opened in 1937 and spans the strait at the entrance of San Francisco Bay.' },
+];
+
+interface WithCitations {
+  citations?: Array<{ n: number; docId: string }>;
+}
+
+describe('OpenAI-compatible chat, driven by the official openai client', () => {
+  let fx: HttpFixture;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    fx = await startHttpFixture({ auth: { apiKeys: [{ name: 'chat', key: KEY }] } });
+    await fx.rag.ingest(DOCS);
+    const base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
+    client = new OpenAI({ baseURL: `${base}/v1`, apiKey: KEY, maxRetries: 0 });
+  });
+  afterAll(() => fx.close());
+
+  it('lists the pipelines as models', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(expect.arrayContaining(['default', 'bm25-only']));
+  });
+
+  it('answers with [n] markers in the text and a citations field', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'default',
+      messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }],
+    });
+    const content = completion.choices[0]?.message.content ?? '';
+    expect(content).toMatch(/1937/);
+    expect(content).toMatch(/\[1\]/);
+    const citations = (completion as unknown as WithCitations).citations ?? [];
+    expect(citations[0]).toMatchObject({ n: 1, docId: 'bridge' });
+    expect(completion.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('turns the conversation into a standalone question', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'default',
+      messages: [
+        { role: 'user', content: 'Tell me about the Eiffel Tower.' },
+        { role: 'assistant', content: 'It is in Paris.' },
+        { role: 'user', content: 'How tall is it?' },
+      ],
+    });
+    expect(completion.choices[0]?.message.content).toMatch(/330 metres/);
+  });
+
+  it('streams deltas that add up to the same answer, citations on the last chunk', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'default',
+      stream: true,
+      messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }],
+    });
+    let text = '';
+    let finish: string | null | undefined;
+    let citations: WithCitations['citations'];
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      citations = (chunk as unknown as WithCitations).citations ?? citations;
+    }
+    expect(text).toMatch(/1937.*\[1\]/);
+    expect(finish).toBe('stop');
+    expect(citations?.[0]?.docId).toBe('bridge');
+  });
+
+  it('reports an unknown model and a wrong key as the OpenAI client expects', async () => {
+    await expect(client.chat.completions.create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'hi there' }] })).rejects.toMatchObject({
+      status: 400,
+    });
+    const stranger = new OpenAI({ baseURL: client.baseURL, apiKey: 'wrong-key-0123456789', maxRetries: 0 });
+    await expect(stranger.models.list()).rejects.toMatchObject({ status: 401 });
+  });
+});
