@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RagError } from '../core/errors.js';
 import { answeredIds, jsonlAppender, readQuestions, runBatch } from '../eval/batch-runner.js';
 import { evaluateDenoising } from '../eval/denoise-eval.js';
+import { qaReportHtml, retrievalReportHtml } from '../eval/html-report.js';
 import { evaluateQa } from '../eval/qa-eval.js';
 import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import { Rag } from '../rag.js';
@@ -18,6 +20,7 @@ interface EvalRetrievalFlags extends CliConfigFlags {
   decompose?: boolean;
   fusion?: string;
   supportRecall?: number;
+  report?: string;
   json?: boolean;
 }
 
@@ -151,8 +154,9 @@ export function buildCli(): Command {
     .option('--answers <file>', 'score this submission file (from `rag batch`) instead of answering')
     .option('--limit <n>', 'only the first n questions')
     .option('--concurrency <n>', 'questions in flight', '2')
+    .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--json', 'print the report as one JSON object on the last line')
-    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; answers?: string; limit?: string; concurrency: string; json?: boolean }) => {
+    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; answers?: string; limit?: string; concurrency: string; report?: string; json?: boolean }) => {
       const config = cliConfig(flags);
       const progress = flags.answers ? null : startProgress('answer', 0);
       const report = await evaluateQa(config, flags.dataset, {
@@ -163,6 +167,7 @@ export function buildCli(): Command {
         onProgress: (p) => progress?.update(p.done + p.failed, p.total),
       });
       progress?.stop();
+      if (flags.report) writeReport(flags.report, qaReportHtml(report));
       if (flags.json) {
         console.log(JSON.stringify(report));
         return;
@@ -186,6 +191,7 @@ export function buildCli(): Command {
     .option('--decompose <on|off>', 'split multi-intent questions into sub-queries (query.decompose)', onOff)
     .option('--fusion <method>', 'fusion of sub-query results: rrf or entropy-rrf (query.fusion)')
     .option('--support-recall <k>', 'also report the share of queries with all relevant documents in the top k', integer)
+    .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (flags: EvalRetrievalFlags) => {
       const query: Record<string, unknown> = {};
@@ -196,6 +202,7 @@ export function buildCli(): Command {
       const options: RetrievalEvalOptions = {};
       if (flags.noise !== undefined) options.noise = { rate: flags.noise, seed: flags.seed };
       if (flags.supportRecall !== undefined) options.supportRecallK = flags.supportRecall;
+      if (flags.report !== undefined) options.perQuery = true;
       let progress: Progress | null = null;
       let phase = '';
       const onProgress = (p: EvalProgress): void => {
@@ -208,6 +215,8 @@ export function buildCli(): Command {
       };
       const report = await evaluateRetrieval(config, flags.dataset, flags.split, onProgress, options);
       (progress as Progress | null)?.stop();
+      if (flags.report) writeReport(flags.report, retrievalReportHtml(report));
+      delete report.per_query;
       if (!flags.json) {
         console.log(`dataset     ${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks)`);
         console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
@@ -241,6 +250,12 @@ export function buildCli(): Command {
 
   program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());
   return program;
+}
+
+/** Writes an HTML report and says where (on stderr, so --json's last line stays the report). */
+function writeReport(path: string, html: string): void {
+  writeFileSync(path, html);
+  console.error(`report written to ${path} (${Buffer.byteLength(html)} bytes)`);
 }
 
 export async function main(argv: string[]): Promise<void> {

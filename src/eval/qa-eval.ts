@@ -45,6 +45,8 @@ export interface QaReport {
   };
   latency_ms: { p50: number; p95: number };
   failures: BatchFailure[];
+  /** Each answered question's scores, confidence and time, for reports. */
+  per_question: Array<{ id: string; f1: number; acc: number; confidence: number; time_ms: number }>;
 }
 
 /** Queries (`_id`, `text`, `metadata`) and reference answers (`answers.jsonl`) of a QA dataset folder. */
@@ -170,5 +172,12 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
     },
     latency_ms: { p50: round(percentile(latency, 50)), p95: round(percentile(latency, 95)) },
     failures,
+    per_question: scored.map((s) => ({
+      id: s.row.id,
+      f1: round(bestOver(s.gold, (g) => f1Score(s.answer, g))),
+      acc: bestOver(s.gold, (g) => subExactMatch(s.answer, g)),
+      confidence: s.row.confidence,
+      time_ms: s.row.time_ms,
+    })),
   };
 }

@@ -38,11 +38,15 @@ export interface RetrievalEvalReport {
   };
   /** Share of queries with every relevant document in the top k (supporting-document recall of multi-hop sets). */
   support_recall?: { k: number; all_found: number };
+  /** Each query's nDCG@10 and latency, for reports (`perQuery` option). */
+  per_query?: Array<{ id: string; ndcg: number; latency_ms: number }>;
 }
 
 export interface RetrievalEvalOptions {
   /** Typing noise added to every query before planning. */
   noise?: { rate: number; seed: number };
+  /** Keep each query's figures in the report (for the HTML report). */
+  perQuery?: boolean;
   /** Also report the share of queries with all their relevant documents in the top k. */
   supportRecallK?: number;
 }
@@ -145,6 +149,9 @@ export async function evaluateRetrieval(
       },
     };
     if (options.supportRecallK !== undefined) report.support_recall = { k: options.supportRecallK, all_found: round(mean(allFound)) };
+    if (options.perQuery) {
+      report.per_query = dataset.queries.map((q, i) => ({ id: q.id, ndcg: round(ndcg[i] ?? 0), latency_ms: round(latency[i] ?? 0, 3) }));
+    }
     return report;
   } finally {
     store.close();

@@ -1,0 +1,87 @@
+import type { QaReport } from './qa-eval.js';
+import type { RetrievalEvalReport } from './retrieval-eval.js';
+import { barChart, histogram, lineChart } from './svg-charts.js';
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function page(title: string, summary: Array<[string, string | number]>, sections: string[]): string {
+  const rows = summary.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`).join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:14px system-ui,sans-serif;margin:2rem auto;max-width:960px;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:1rem 0}th,td{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}
+section{margin:1.5rem 0}svg{max-width:100%;height:auto}</style></head>
+<body><h1>${esc(title)}</h1><p>Generated ${esc(new Date().toISOString())}.</p><table>${rows}</table>
+${sections.map((s) => `<section>${s}</section>`).join('\n')}</body></html>`;
+}
+
+/** A self-contained HTML report of a QA evaluation: scores, per-category charts, calibration and latency. */
+export function qaReportHtml(report: QaReport): string {
+  const s = report.scores;
+  const sections = [
+    barChart('Scores', [
+      { label: 'EM', value: s.em },
+      { label: 'F1', value: s.f1 },
+      { label: 'acc (sub-EM)', value: s.acc },
+      { label: 'reference word recall', value: s.word_recall },
+    ], { max: 1 }),
+    ...Object.entries(report.categories).map(([field, groups]) =>
+      barChart(
+        `F1 by ${field}`,
+        Object.entries(groups).map(([value, g]) => ({ label: value, value: g.f1, note: `${g.f1.toFixed(3)} (n=${g.count})` })),
+        { max: 1 },
+      ),
+    ),
+    barChart(
+      'Accuracy by confidence',
+      report.calibration.buckets.map((b) => ({ label: `${b.from.toFixed(1)}–${b.to.toFixed(1)}`, value: b.accuracy, note: `${b.accuracy.toFixed(2)} (n=${b.count})` })),
+      { max: 1 },
+    ),
+    lineChart('Risk–coverage: accuracy of the most confident answers', report.calibration.risk_coverage.map((p) => ({ x: p.coverage, y: p.accuracy })), {
+      x: 'share of answers kept (most confident first)',
+      y: 'accuracy',
+    }),
+    histogram('Latency per question', report.per_question.map((q) => q.time_ms)),
+  ];
+  return page(
+    `QA evaluation: ${report.dataset}`,
+    [
+      ['pipeline', report.pipeline],
+      ['questions', `${report.answered} answered of ${report.questions} (${report.failed} failed)`],
+      ['EM / F1 / acc', `${s.em} / ${s.f1} / ${s.acc}`],
+      ['most confident half, acc', report.calibration.top_half_accuracy],
+      ['latency', `p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`],
+    ],
+    sections,
+  );
+}
+
+/** A self-contained HTML report of a retrieval evaluation: metrics, the nDCG distribution and latency. */
+export function retrievalReportHtml(report: RetrievalEvalReport): string {
+  const perQuery = report.per_query ?? [];
+  const buckets = [0, 0.2, 0.4, 0.6, 0.8].map((from) => ({
+    label: `${from.toFixed(1)}–${(from + 0.2).toFixed(1)}`,
+    value: perQuery.filter((q) => q.ndcg >= from && (from >= 0.8 ? q.ndcg <= 1 : q.ndcg < from + 0.2)).length,
+  }));
+  return page(
+    `Retrieval evaluation: ${report.dataset}`,
+    [
+      ['split', report.split],
+      ['queries', report.queries],
+      ['nDCG@10', report['ndcg@10']],
+      ['Recall@100', report['recall@100']],
+      ['MRR@10', report['mrr@10']],
+      ['latency', `p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`],
+      ['documents / chunks', `${report.documents} / ${report.chunks}`],
+    ],
+    [
+      barChart('Metrics', [
+        { label: 'nDCG@10', value: report['ndcg@10'] },
+        { label: 'Recall@100', value: report['recall@100'] },
+        { label: 'MRR@10', value: report['mrr@10'] },
+      ], { max: 1 }),
+      barChart('Queries by nDCG@10', buckets.map((b) => ({ ...b, note: String(b.value) }))),
+      histogram('Latency per query', perQuery.map((q) => q.latency_ms)),
+    ],
+  );
+}

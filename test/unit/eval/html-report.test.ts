@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { qaReportHtml, retrievalReportHtml } from '../../../src/eval/html-report.js';
+import type { QaReport } from '../../../src/eval/qa-eval.js';
+
+const qa: QaReport = {
+  dataset: 'tiny',
+  pipeline: 'default',
+  questions: 3,
+  answered: 3,
+  failed: 0,
+  scores: { count: 3, em: 0.33, f1: 0.5, acc: 0.66, word_recall: 0.4 },
+  categories: { split: { easy: { count: 2, em: 0.5, f1: 0.7, acc: 1, word_recall: 0.5 }, 'hard <x>': { count: 1, em: 0, f1: 0.1, acc: 0, word_recall: 0.2 } } },
+  calibration: {
+    correctness: 'acc',
+    buckets: [{ from: 0.8, to: 1, count: 3, accuracy: 0.66, meanConfidence: 0.9 }],
+    risk_coverage: [
+      { coverage: 0.5, accuracy: 1 },
+      { coverage: 1, accuracy: 0.66 },
+    ],
+    top_half_accuracy: 1,
+  },
+  latency_ms: { p50: 3, p95: 9 },
+  failures: [],
+  per_question: [
+    { id: 'a', f1: 1, acc: 1, confidence: 0.9, time_ms: 2 },
+    { id: 'b', f1: 0.5, acc: 1, confidence: 0.8, time_ms: 3 },
+    { id: 'c', f1: 0, acc: 0, confidence: 0.95, time_ms: 9 },
+  ],
+};
+
+describe('HTML reports', () => {
+  it('draws the scores, one chart per category field, calibration and latency, self-contained', () => {
+    const html = qaReportHtml(qa);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html.match(/<svg /g)?.length).toBe(5);
+    expect(html).toContain('F1 by split');
+    // Labels are escaped, never markup.
+    expect(html).toContain('hard &lt;x&gt;');
+    expect(html).not.toMatch(/<script|src="http|href="http/);
+  });
+
+  it('reports a retrieval run with its nDCG distribution', () => {
+    const html = retrievalReportHtml({
+      dataset: 'tiny',
+      split: 'test',
+      'ndcg@10': 0.7,
+      'recall@100': 0.9,
+      'mrr@10': 0.65,
+      queries: 2,
+      latency_ms: { p50: 1, p95: 2 },
+      documents: 10,
+      chunks: 12,
+      ingest_docs_per_s: 1000,
+      query: { noise: null, denoise: true, decompose: true, fusion: 'rrf', corrected_queries: 0, corrections: 0, decomposed_queries: 0 },
+      per_query: [
+        { id: 'q1', ndcg: 1, latency_ms: 1 },
+        { id: 'q2', ndcg: 0.4, latency_ms: 2 },
+      ],
+    });
+    expect(html).toContain('Queries by nDCG@10');
+    expect(html).toMatch(/0\.8–1\.0<\/text><rect[^>]*width="[1-9]/);
+  });
+});
