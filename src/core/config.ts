@@ -37,11 +37,12 @@ type Tree = Record<string, unknown>;
 
 const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function merge(base: Tree, over: Tree): Tree {
+/** Deep merge of configuration trees: mappings merge key by key, anything else is replaced. */
+export function mergeConfigTrees(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const prev = out[key];
-    out[key] = isTree(prev) && isTree(value) ? merge(prev, value) : value;
+    out[key] = isTree(prev) && isTree(value) ? mergeConfigTrees(prev, value) : value;
   }
   return out;
 }
@@ -85,7 +86,7 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
     }
     let node: Tree = { [path[path.length - 1] ?? '']: value };
     for (let i = path.length - 2; i >= 0; i--) node = { [path[i] ?? '']: node };
-    out = merge(out, node);
+    out = mergeConfigTrees(out, node);
   }
   return out;
 }
@@ -93,15 +94,15 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
 /** Loads, merges and validates configuration; any invalid or unknown setting stops with its name. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   let tree: Tree = {};
-  for (const file of options.files ?? []) tree = merge(tree, readFile(file));
-  tree = merge(tree, Value.Convert(ConfigSchema, fromEnv(options.env ?? {})) as Tree);
-  if (options.overrides) tree = merge(tree, options.overrides);
+  for (const file of options.files ?? []) tree = mergeConfigTrees(tree, readFile(file));
+  tree = mergeConfigTrees(tree, Value.Convert(ConfigSchema, fromEnv(options.env ?? {})) as Tree);
+  if (options.overrides) tree = mergeConfigTrees(tree, options.overrides);
   return validateConfig(tree);
 }
 
 export function validateConfig(tree: unknown): Config {
   // Sections left out entirely still get their defaults.
-  const withSections = merge(
+  const withSections = mergeConfigTrees(
     {
       server: {},
       store: {},

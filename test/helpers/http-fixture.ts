@@ -1,7 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { DEFAULT_CONFIG_PATH } from '../../src/cli/cli-config.js';
-import { loadConfig, type Config } from '../../src/core/config.js';
+import { loadConfig, mergeConfigTrees, type Config } from '../../src/core/config.js';
 import type { DocumentInput } from '../../src/core/types.js';
 import type { ModelStatus } from '../../src/models/model-status.js';
 import { Rag } from '../../src/rag.js';
@@ -13,19 +13,10 @@ type Tree = Record<string, unknown>;
 
 const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function deepMerge(base: Tree, over: Tree): Tree {
-  const out: Tree = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    out[key] = isTree(prev) && isTree(value) ? deepMerge(prev, value) : value;
-  }
-  return out;
-}
-
 /** The packaged defaults, an in-memory store and a silent logger, then the test's own overrides. */
 export function httpTestConfig(overrides: Tree = {}): Config {
   const base: Tree = { store: { path: ':memory:' }, server: { logLevel: 'silent' } };
-  return loadConfig({ files: [DEFAULT_CONFIG_PATH], overrides: deepMerge(base, overrides) });
+  return loadConfig({ files: [DEFAULT_CONFIG_PATH], overrides: mergeConfigTrees(base, overrides) });
 }
 
 export interface HttpFixture {

@@ -1,13 +1,5 @@
-/** Deterministic PRNG (mulberry32): the same seed gives the same corpus on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's own seeded PRNG, so tests and the noise generator draw from one implementation.
+export { mulberry32 } from '../../src/eval/seeded-random.js';
 
 /** Integer in [0, n). */
 export const randInt = (rnd: () => number, n: number): number => Math.floor(rnd() * n);
