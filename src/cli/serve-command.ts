@@ -1,19 +1,24 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../core/config.js';
+import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
 import { buildApp } from '../server/app.js';
 
 export interface ServeOptions {
   /** Paths to ingest when the index is empty; overrides bootstrap.paths. */
   bootstrap?: string[];
+  /** The embedding model for dense and hybrid retrieval, when the configuration names one. */
+  embedder?: Embedder;
 }
 
 /** Starts the HTTP server; an empty index first gets the configured documents (by default this project's docs). */
 export async function serve(config: Config, options: ServeOptions = {}): Promise<void> {
-  const rag = new Rag(config);
+  const rag = new Rag(config, options.embedder ? { embedder: options.embedder } : {});
   const app = await buildApp(rag);
   const log = app.log;
   try {
+    // Loads the embedder and checks the store's vectors against it, so a wrong model fails the start, not a request.
+    await rag.open();
     if (config.bootstrap.ingestOnEmpty && rag.store.counts().documents === 0) {
       const paths = (options.bootstrap ?? config.bootstrap.paths).filter((p) => existsSync(p));
       if (paths.length > 0) {

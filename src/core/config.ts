@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, PipelineConfigSchema, type Config } from './config-schema.js';
 import { RagError } from './errors.js';
 
-export type { Config, PipelineConfig } from './config-schema.js';
+export type { Config, PipelineConfig, RetrieverName } from './config-schema.js';
 
 /** Prefix of environment overrides: RAG_SERVER__PORT=8080 sets server.port. */
 export const ENV_PREFIX = 'RAG_';
@@ -87,7 +87,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 export function validateConfig(tree: unknown): Config {
   // Sections left out entirely still get their defaults.
   const withSections = merge(
-    { server: {}, store: {}, chunking: {}, retrieval: { bm25: {} }, limits: {}, bootstrap: {} },
+    { server: {}, store: {}, chunking: {}, retrieval: { bm25: {}, dense: {}, hybrid: {} }, limits: {}, bootstrap: {} },
     isTree(tree) ? tree : {},
   );
   const value = Value.Default(ConfigSchema, structuredClone(withSections)) as Record<string, unknown>;
@@ -115,6 +115,10 @@ export function validateConfig(tree: unknown): Config {
   const config = value as Config;
   if (config.chunking.chunkOverlap >= config.chunking.chunkSize) {
     throw new RagError('CONFIG', 'invalid configuration:\n  chunking.chunkOverlap: must be smaller than chunking.chunkSize');
+  }
+  const { weights } = config.retrieval.hybrid;
+  if (weights.bm25 === 0 && weights.dense === 0) {
+    throw new RagError('CONFIG', 'invalid configuration:\n  retrieval.hybrid.weights: at least one of bm25 and dense must be above 0');
   }
   if (!(config.defaultPipeline in config.pipelines)) {
     throw new RagError(

@@ -1,18 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../core/config.js';
+import type { Config, RetrieverName } from '../core/config.js';
 import { RunContext } from '../core/run-context.js';
-import { Bm25Retriever } from '../retrievers/bm25-retriever.js';
-import { readDocumentBatches } from '../store/document-sources.js';
-import { Ingestor } from '../store/ingestor.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import type { Embedder } from '../models/embedder.js';
+import { Rag } from '../rag.js';
 import { loadBeirDataset } from './beir-dataset.js';
 import { mean, mrrAt, ndcgAt, percentile, recallAt } from './metrics.js';
 
 export interface RetrievalEvalReport {
   dataset: string;
   split: string;
+  retriever: RetrieverName;
   'ndcg@10': number;
   'recall@100': number;
   'mrr@10': number;
@@ -32,34 +31,43 @@ export interface EvalProgress {
 /** Chunks fetched per wanted document: a document's score is its best chunk's, so ask for some spare. */
 const CHUNKS_PER_DOC = 3;
 
+export interface RetrievalEvalOptions {
+  /** bm25 (default), dense or hybrid; dense and hybrid need `embedder`. */
+  retriever?: RetrieverName;
+  embedder?: Embedder;
+  onProgress?: (p: EvalProgress) => void;
+}
+
 /**
- * Indexes a BEIR corpus into a fresh temporary store with the configured defaults, runs every query that has a
- * judgement, and scores the document ranking (best chunk per document). A hit whose id is the query's own id
- * is ignored, as BEIR does.
+ * Indexes a BEIR corpus into a fresh temporary store with the configured defaults (with vectors when an embedder
+ * is given), runs every query that has a judgement through the chosen retriever, and scores the document ranking
+ * (best chunk per document). A hit whose id is the query's own id is ignored, as BEIR does.
  */
 export async function evaluateRetrieval(
   config: Config,
   datasetDir: string,
   split: string,
-  onProgress: (p: EvalProgress) => void = () => undefined,
+  options: RetrievalEvalOptions = {},
 ): Promise<RetrievalEvalReport> {
+  const onProgress = options.onProgress ?? (() => undefined);
+  const name = options.retriever ?? 'bm25';
   const dataset = loadBeirDataset(datasetDir, split);
   const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
-  const store = new SqliteStore(join(dir, 'eval.db'));
+  const rag = new Rag({ ...config, store: { path: join(dir, 'eval.db') } }, options.embedder ? { embedder: options.embedder } : {});
   try {
-    const ingestor = new Ingestor(store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
+    const retriever = rag.retrieverNamed(name);
     onProgress({ phase: 'ingest', done: 0 });
     const started = performance.now();
-    let documents = 0;
-    for await (const batch of readDocumentBatches([dataset.corpusPath], { batchSize: 1000 })) {
-      documents += (await ingestor.ingest(batch)).documents;
-      onProgress({ phase: 'ingest', done: documents });
-    }
+    const { documents } = await rag.ingestPaths([dataset.corpusPath], {
+      batchSize: 1000,
+      onProgress: (done) => onProgress({ phase: 'ingest', done }),
+    });
     const ingestSeconds = (performance.now() - started) / 1000;
 
-    const retriever = new Bm25Retriever(store, config.retrieval.bm25);
-    onProgress({ phase: 'index', done: 0 });
-    onProgress({ phase: 'index', done: retriever.warm((done) => onProgress({ phase: 'index', done })) });
+    if (name !== 'dense') {
+      onProgress({ phase: 'index', done: 0 });
+      onProgress({ phase: 'index', done: rag.retriever.warm((done) => onProgress({ phase: 'index', done })) });
+    }
     onProgress({ phase: 'query', done: 0, total: dataset.queries.length });
 
     const ndcg: number[] = [];
@@ -89,17 +97,18 @@ export async function evaluateRetrieval(
     return {
       dataset: datasetDir,
       split,
+      retriever: name,
       'ndcg@10': round(mean(ndcg)),
       'recall@100': round(mean(recall)),
       'mrr@10': round(mean(mrr)),
       queries: dataset.queries.length,
       latency_ms: { p50: round(percentile(latency, 50), 3), p95: round(percentile(latency, 95), 3) },
       documents,
-      chunks: store.counts().chunks,
+      chunks: rag.store.counts().chunks,
       ingest_docs_per_s: Math.round(documents / ingestSeconds),
     };
   } finally {
-    store.close();
+    rag.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

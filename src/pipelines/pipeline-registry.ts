@@ -1,4 +1,4 @@
-import type { PipelineConfig } from '../core/config.js';
+import type { PipelineConfig, RetrieverName } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { ExtractiveReader } from '../models/extractive-reader.js';
@@ -8,7 +8,8 @@ import type { Pipeline } from './pipeline.js';
 import { SequentialPipeline } from './sequential-pipeline.js';
 
 export interface PipelineComponents {
-  retriever: Retriever;
+  /** The retrievers available; dense and hybrid only when an embedder is configured. */
+  retrievers: ReadonlyMap<RetrieverName, Retriever>;
   rerankers: ReadonlyMap<string, Reranker>;
   reader: ExtractiveReader;
   memo: TextMemo;
@@ -43,8 +44,15 @@ export class PipelineRegistry {
 function build(name: string, config: PipelineConfig, components: PipelineComponents): Pipeline {
   const reranker = config.reranker === 'none' ? null : components.rerankers.get(config.reranker);
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
+  const retriever = components.retrievers.get(config.retriever);
+  if (retriever === undefined) {
+    throw new RagError(
+      'CONFIG',
+      `pipelines.${name}.retriever: "${config.retriever}" retrieval needs an embedding model, and no embedder is configured; configure one, or use retriever: bm25`,
+    );
+  }
   return new SequentialPipeline(name, config, {
-    retriever: components.retriever,
+    retriever,
     reranker,
     reader: components.reader,
     memo: components.memo,
