@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config } from './core/config.js';
+import type { Config, RetrieverName } from './core/config.js';
 import { RagError } from './core/errors.js';
 import { RunContext, type StageLogger } from './core/run-context.js';
 import { TextMemo } from './core/text-memo.js';
@@ -25,10 +25,42 @@ import { LexicalReranker } from './rerankers/lexical-reranker.js';
 import { LlmReranker } from './rerankers/llm-reranker.js';
 import type { Reranker } from './rerankers/reranker.js';
 import { Bm25Retriever } from './retrievers/bm25-retriever.js';
+import { DenseRetriever } from './retrievers/dense-retriever.js';
+import { HybridRetriever } from './retrievers/hybrid-retriever.js';
 import { IntentRetriever } from './retrievers/intent-retriever.js';
+import type { Retriever } from './retrievers/retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
+import { describeSpace, sameSpace, spaceMismatch, spaceOf } from './store/embedding-space.js';
 import { Ingestor } from './store/ingestor.js';
 import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
+import { backfillVectors, type BackfillResult } from './store/vector-backfill.js';
+
+export interface RagOptions {
+  /**
+   * The embedding model behind dense and hybrid retrieval, when the caller builds it (an application, tests);
+   * otherwise the `embeddings` settings build it. Rag loads it once (`open()`), stores a vector for every chunk it
+   * ingests, and offers the dense and hybrid retrievers. Without one, only BM25 is available.
+   */
+  embedder?: Embedder;
+  /** Where components report trouble (e.g. the cache losing Redis); silent by default. */
+  log?: StageLogger;
+}
+
+export interface RetrieveRequest {
+  query: string;
+  k: number;
+  filter?: MetadataFilter;
+  /** bm25 (the default), dense or hybrid. */
+  retriever?: RetrieverName;
+}
+
+export interface ReindexOptions {
+  /** Drop every vector first and recompute all (after changing the embedding model). */
+  rebuild?: boolean;
+  /** Chunks per write transaction (default retrieval.dense.reindexBatchSize). */
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
 
 export interface QueryRequest {
   query: string;
@@ -69,11 +101,6 @@ export type QueryEvent =
   | { event: 'answer'; data: PipelineResult & { plan: QueryPlan } }
   | { event: 'done'; data: { trace: TraceView } };
 
-export interface RagOptions {
-  /** Where components report trouble (e.g. the cache losing Redis); silent by default. */
-  log?: StageLogger;
-}
-
 /**
  * The library API and the composition root: one store, its retriever, the pipelines, and the operations the
  * HTTP server, the CLI and embedding applications share.
@@ -81,10 +108,13 @@ export interface RagOptions {
 export class Rag {
   readonly store: SqliteStore;
   readonly ingestor: Ingestor;
+  /** The BM25 retriever, always present. */
   readonly retriever: Bm25Retriever;
+  /** Every available retriever by name: bm25, and dense and hybrid when an embedder is configured. */
+  readonly retrievers: ReadonlyMap<RetrieverName, Retriever>;
   readonly planner: QueryPlanner;
-  /** Retrieval driven by the plan: the whole query and each sub-query, fused. */
-  readonly intents: IntentRetriever;
+  /** Plan-driven retrieval (the whole query and each sub-query, fused) over each retriever. */
+  private readonly intents: ReadonlyMap<RetrieverName, IntentRetriever>;
   readonly pipelines: PipelineRegistry;
   /** Null when caching is off. */
   readonly cache: ResponseCache | null;
@@ -92,18 +122,36 @@ export class Rag {
   readonly redis: Redis | null;
   /** The chat client when an `llm` section is configured. */
   readonly llm: OpenAiChatClient | undefined;
-  /** The configured embedding model (`embeddings`), for dense retrieval; null when none is configured. */
-  readonly embedder: (Embedder & ModelComponent) | null;
+  /** The embedding model behind dense and hybrid retrieval (`embeddings`, or given); undefined when none. */
+  readonly embedder: Embedder | undefined;
   /** Everything with a model to load at start-up (`init()`). */
   private readonly models: ModelComponent[] = [];
+  /** The embedder when the configuration built it: listed among the models, loaded by open(). */
+  private readonly embedderModel: ModelComponent | undefined;
+  private opening: Promise<void> | null = null;
+  private loading: Promise<void> | null = null;
 
   constructor(
     readonly config: Config,
     options: RagOptions = {},
   ) {
+    const fromConfig = !options.embedder && config.embeddings ? createEmbedder(config.embeddings) : undefined;
+    this.embedder = options.embedder ?? fromConfig;
+    this.embedderModel = fromConfig;
+    if (fromConfig) this.models.push(fromConfig);
     this.store = new SqliteStore(config.store.path);
-    this.ingestor = new Ingestor(this.store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
+    const ingestorOptions = { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars, embedBatchSize: config.retrieval.dense.embedBatchSize };
+    this.ingestor = new Ingestor(this.store, this.embedder ? { ...ingestorOptions, embedder: this.embedder } : ingestorOptions);
     this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
+    const retrievers = new Map<RetrieverName, Retriever>([['bm25', this.retriever]]);
+    if (this.embedder) {
+      const dense = new DenseRetriever(this.store, this.embedder);
+      retrievers.set('dense', dense);
+      retrievers.set('hybrid', new HybridRetriever(this.retriever, dense, config.retrieval.hybrid));
+    }
+    this.retrievers = retrievers;
+    const intentOptions = { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth };
+    this.intents = new Map([...retrievers].map(([name, r]) => [name, new IntentRetriever(r, intentOptions)]));
     this.llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
     const llm = this.llm;
     if (config.query.rewriter === 'llm' && !llm) {
@@ -113,7 +161,6 @@ export class Rag {
       vocabulary: () => this.retriever.vocabulary(),
       ...(config.query.rewriter === 'llm' && llm ? { rewriter: new LlmQueryRewriter((m, o, ctx) => llm.chat(m, o, ctx)) } : {}),
     });
-    this.intents = new IntentRetriever(this.retriever, { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
     const memo = new TextMemo();
     const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
     const readers = new Map<string, Reader>([['extractive', new ExtractiveReader(memo)]]);
@@ -127,15 +174,13 @@ export class Rag {
       rerankers.set(name, reranker);
       this.models.push(reranker);
     }
-    this.embedder = config.embeddings ? createEmbedder(config.embeddings) : null;
-    if (this.embedder) this.models.push(this.embedder);
-    this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
-      retriever: this.retriever,
-      intents: this.intents,
-      rerankers,
-      readers,
-      memo,
-    });
+    try {
+      this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, { intents: this.intents, rerankers, readers, memo });
+    } catch (err) {
+      this.retriever.close();
+      this.store.close();
+      throw err;
+    }
     const log = options.log ?? { debug: () => undefined, warn: () => undefined };
     this.redis = config.redis.url ? createRedis({ ...config.redis, url: config.redis.url }, log) : null;
     this.cache = !config.cache.enabled
@@ -146,12 +191,37 @@ export class Rag {
   }
 
   /**
-   * Loads every configured model (and checks every model server) before the first request; a missing model folder
-   * or an unreachable server stops the start with a message naming the path or URL. Returns what runs where.
+   * Loads every configured model (and checks every model server) before the first request, and checks the store's
+   * vectors against the embedder (`open()`); a missing model folder or an unreachable server stops the start with
+   * a message naming the path or URL. Returns what runs where.
    */
   async init(): Promise<ModelStatus[]> {
-    await Promise.all(this.models.map((m) => m.load()));
+    // The embedder loads once, through open(), which also checks the store's vectors against it.
+    const others = this.models.filter((m) => m !== this.embedderModel);
+    await Promise.all([...others.map((m) => m.load()), this.open()]);
     return this.modelStatus();
+  }
+
+  /**
+   * Loads the embedder and checks the store's vectors against it: vectors from another model or dimension, or
+   * chunks without a vector, are a CONFIG error that says how to fix it. Nothing to do without an embedder. Every
+   * operation that needs it calls it (once); call it at start-up to fail there rather than at the first request.
+   */
+  async open(): Promise<void> {
+    this.opening ??= this.checkVectors().catch((err: unknown) => {
+      this.opening = null;
+      throw err;
+    });
+    return this.opening;
+  }
+
+  /** A retriever by name; dense and hybrid exist only with an embedder. */
+  retrieverNamed(name: RetrieverName): Retriever {
+    const retriever = this.retrievers.get(name);
+    if (!retriever) {
+      throw new RagError('BAD_REQUEST', `retriever "${name}" needs an embedding model, and none is configured; available: ${[...this.retrievers.keys()].join(', ')}`);
+    }
+    return retriever;
   }
 
   /** The loaded models: role, source, the execution provider that runs each, and any provider fallen back from. */
@@ -161,6 +231,7 @@ export class Rag {
 
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
     const pipeline = this.pipelines.get(request.pipeline);
+    await this.open();
     return this.cached('query', { ...request, pipeline: pipeline.name }, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
       const result = await pipeline.run(plan, runOptions(request), ctx);
@@ -174,6 +245,7 @@ export class Rag {
    */
   async *stream(request: QueryRequest, ctx: RunContext = new RunContext()): AsyncGenerator<QueryEvent, void, undefined> {
     const pipeline = this.pipelines.get(request.pipeline);
+    await this.open();
     const plan = await this.plan(request.query, ctx);
     yield { event: 'plan', data: plan };
     const run = pipeline.stream(plan, runOptions(request), ctx);
@@ -190,16 +262,21 @@ export class Rag {
     yield { event: 'done', data: { trace: ctx.trace.toJSON() } };
   }
 
-  async retrieve(request: { query: string; k: number; filter?: MetadataFilter }, ctx: RunContext = new RunContext()): Promise<RetrieveResponse> {
+  async retrieve(request: RetrieveRequest, ctx: RunContext = new RunContext()): Promise<RetrieveResponse> {
+    const name = request.retriever ?? 'bm25';
+    const intents = this.intents.get(name);
+    if (!intents) this.retrieverNamed(name);
+    await this.open();
     return this.cached('retrieve', request, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
       const options = request.filter ? { k: request.k, filter: request.filter } : { k: request.k };
-      const hits = await this.intents.retrieve(plan, options, ctx);
+      const hits = await (intents as IntentRetriever).retrieve(plan, options, ctx);
       return { plan, hits, trace: ctx.trace.toJSON() };
     });
   }
 
   async ingest(documents: DocumentInput[], ctx?: RunContext): Promise<UpsertResult> {
+    await this.open();
     return this.ingestor.ingest(documents, ctx);
   }
 
@@ -209,6 +286,7 @@ export class Rag {
 
   /** Ingests files and folders in batches (each batch all or nothing), reporting documents done. */
   async ingestPaths(paths: string[], options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<UpsertResult> {
+    await this.open();
     const files = await listSourceFiles(paths);
     const total: UpsertResult = { documents: 0, chunks: 0, version: this.store.version() };
     for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500 })) {
@@ -238,6 +316,30 @@ export class Rag {
       const timer = setTimeout(() => done(false), timeoutMs);
       redis.on('ready', onReady);
     });
+  }
+
+  /**
+   * Computes the vectors that chunks lack (`rag reindex --vectors`), in batches that each commit; with `rebuild`,
+   * drops every vector first (after a change of embedding model). Needs an embedder.
+   */
+  async reindexVectors(options: ReindexOptions = {}, ctx?: RunContext): Promise<BackfillResult> {
+    const embedder = this.embedder;
+    if (!embedder) throw new RagError('CONFIG', 'computing vectors needs an embedding model, and no embedder is configured');
+    await this.loadEmbedder(embedder);
+    const backfill = {
+      batchSize: options.batchSize ?? this.config.retrieval.dense.reindexBatchSize,
+      embedBatchSize: this.config.retrieval.dense.embedBatchSize,
+      ...(options.rebuild ? { rebuild: true } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
+    this.opening = null;
+    return backfillVectors(this.store, embedder, backfill, ctx);
+  }
+
+  /** Drops every vector and the recorded embedding model: to stop using dense retrieval on this store. */
+  dropVectors(): void {
+    this.store.dropVectors();
+    this.opening = null;
   }
 
   /** Builds the in-memory index now so the first query is not the one that pays for it. */
@@ -277,6 +379,33 @@ export class Rag {
     const { trace: _trace, ...body } = result;
     void cache.set(key, JSON.stringify(body), this.config.cache.ttlSeconds);
     return result;
+  }
+
+  private async checkVectors(): Promise<void> {
+    const embedder = this.embedder;
+    if (!embedder) return;
+    await this.loadEmbedder(embedder);
+    const space = spaceOf(embedder);
+    const status = this.store.vectorStatus();
+    if (status.space !== null && !sameSpace(status.space, space)) throw spaceMismatch(this.store.path, status.space, space);
+    if (status.vectors < status.chunks) {
+      const missing = status.chunks - status.vectors;
+      throw new RagError(
+        'CONFIG',
+        `store ${this.store.path} has ${missing} of ${status.chunks} chunks without a vector for embedding model ${describeSpace(space)} ` +
+          '(ingested before the embedder was configured, or a backfill was interrupted); compute them with `rag reindex --vectors`',
+        { chunks: status.chunks, missing },
+      );
+    }
+  }
+
+  /** Loads the embedder once; a failed load is tried again next time (the model server may come up). */
+  private async loadEmbedder(embedder: Embedder): Promise<void> {
+    this.loading ??= embedder.load().catch((err: unknown) => {
+      this.loading = null;
+      throw err;
+    });
+    return this.loading;
   }
 
   private async plan(query: string, ctx: RunContext): Promise<QueryPlan> {

@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { RETRIEVER_NAMES, type Config, type RetrieverName } from '../core/config-schema.js';
 import { RagError } from '../core/errors.js';
 import { answeredIds, jsonlAppender, readQuestions, runBatch } from '../eval/batch-runner.js';
 import { evaluateDenoising } from '../eval/denoise-eval.js';
 import { qaReportHtml, retrievalReportHtml } from '../eval/html-report.js';
 import { evaluateQa } from '../eval/qa-eval.js';
 import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
+import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { startProgress, type Progress } from './progress.js';
@@ -20,6 +22,7 @@ interface EvalRetrievalFlags extends CliConfigFlags {
   decompose?: boolean;
   fusion?: string;
   supportRecall?: number;
+  retriever: RetrieverName;
   report?: string;
   json?: boolean;
 }
@@ -46,9 +49,39 @@ const configOptions = (cmd: Command): Command =>
     .option('-c, --config <file>', 'configuration file (YAML or JSON) over the defaults')
     .option('--store <path>', 'SQLite index file (store.path)');
 
-/** The `rag` command: serve, ingest, query, eval. */
-export function buildCli(): Command {
-  const program = new Command('rag').description('RAG platform: serve, ingest, query and evaluate').showHelpAfterError();
+/** What the CLI is built with beyond configuration. */
+export interface CliDeps {
+  /**
+   * Builds the embedder the configuration asks for (undefined when it asks for none). Every command that opens
+   * the index uses it, so ingestion stores vectors and dense pipelines can run.
+   */
+  createEmbedder?: (config: Config) => Embedder | undefined | Promise<Embedder | undefined>;
+}
+
+/** The embedder for a configuration, or none. */
+async function embedderFor(config: Config, deps: CliDeps): Promise<Embedder | undefined> {
+  return deps.createEmbedder ? deps.createEmbedder(config) : undefined;
+}
+
+/**
+ * A Rag with its models loaded and the store's vectors checked, as the server would have it; `reindex` skips
+ * that check, since vectors the store lacks or holds from another model are what it is there to fix.
+ */
+async function openRag(config: Config, deps: CliDeps, options: { check: boolean } = { check: true }): Promise<Rag> {
+  const embedder = await embedderFor(config, deps);
+  const rag = new Rag(config, embedder ? { embedder } : {});
+  try {
+    if (options.check) await rag.init();
+  } catch (err) {
+    await rag.close();
+    throw err;
+  }
+  return rag;
+}
+
+/** The `rag` command: serve, ingest, query, reindex, eval. */
+export function buildCli(deps: CliDeps = {}): Command {
+  const program = new Command('rag').description('RAG platform: serve, ingest, query, reindex and evaluate').showHelpAfterError();
 
   configOptions(program.command('serve').description('start the HTTP server'))
     .option('-p, --port <port>', 'port (server.port)')
@@ -57,14 +90,19 @@ export function buildCli(): Command {
     .option('--no-bootstrap', 'start with an empty index rather than ingest the bootstrap documents')
     .action(async (flags: CliConfigFlags & { bootstrap?: string[] | false }) => {
       const extra = flags.bootstrap === false ? { bootstrap: { ingestOnEmpty: false } } : {};
-      await serve(cliConfig(flags, extra), Array.isArray(flags.bootstrap) ? { bootstrap: flags.bootstrap } : {});
+      const config = cliConfig(flags, extra);
+      const embedder = await embedderFor(config, deps);
+      await serve(config, {
+        ...(Array.isArray(flags.bootstrap) ? { bootstrap: flags.bootstrap } : {}),
+        ...(embedder ? { embedder } : {}),
+      });
     });
 
   configOptions(program.command('ingest').description('ingest files or folders (Markdown, HTML, text, JSONL)'))
     .argument('<paths...>', 'files or folders')
     .option('--batch-size <n>', 'documents per transaction', '500')
     .action(async (paths: string[], flags: CliConfigFlags & { batchSize: string }) => {
-      const rag = new Rag(cliConfig(flags));
+      const rag = await openRag(cliConfig(flags), deps);
       const progress = startProgress('ingest');
       try {
         const started = performance.now();
@@ -84,9 +122,8 @@ export function buildCli(): Command {
     .option('-k <n>', 'chunks to retrieve')
     .option('--json', 'print the whole response as JSON')
     .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; k?: string; json?: boolean }) => {
-      const rag = new Rag(cliConfig(flags));
+      const rag = await openRag(cliConfig(flags), deps);
       try {
-        await rag.init();
         const request: { query: string; pipeline?: string; k?: number } = { query: question };
         if (flags.pipeline) request.pipeline = flags.pipeline;
         if (flags.k) request.k = Number(flags.k);
@@ -147,6 +184,47 @@ export function buildCli(): Command {
       }
     });
 
+  configOptions(program.command('reindex').description('compute the chunk vectors an index lacks, or drop them'))
+    .option('--vectors', 'compute a vector for every chunk that has none, with the configured embedder')
+    .option('--rebuild', 'with --vectors: drop every vector first and recompute all (after changing the embedding model)')
+    .option('--drop-vectors', 'remove every vector and the recorded embedding model (to stop using dense retrieval)')
+    .option('--batch-size <n>', 'chunks per transaction (retrieval.dense.reindexBatchSize)')
+    .action(async (flags: CliConfigFlags & { vectors?: boolean; rebuild?: boolean; dropVectors?: boolean; batchSize?: string }) => {
+      if (flags.vectors === flags.dropVectors) throw new RagError('BAD_REQUEST', 'reindex: give exactly one of --vectors and --drop-vectors');
+      if (flags.rebuild && !flags.vectors) throw new RagError('BAD_REQUEST', 'reindex: --rebuild goes with --vectors');
+      const config = cliConfig(flags);
+      const rag = await openRag(config, deps, { check: false });
+      // Started by the first progress report, so a command that fails at once prints no bar.
+      let progress: Progress | null = null;
+      try {
+        if (flags.dropVectors) {
+          const { vectors } = rag.store.vectorStatus();
+          rag.dropVectors();
+          console.log(`dropped ${vectors} vectors from ${rag.store.path}`);
+          return;
+        }
+        const started = performance.now();
+        const r = await rag.reindexVectors({
+          ...(flags.rebuild ? { rebuild: true } : {}),
+          ...(flags.batchSize !== undefined ? { batchSize: positiveInt(flags.batchSize, '--batch-size') } : {}),
+          onProgress: (done, total) => {
+            progress ??= startProgress('vectors', total);
+            progress.update(done, total);
+          },
+        });
+        (progress as Progress | null)?.stop();
+        const seconds = (performance.now() - started) / 1000;
+        const status = rag.store.vectorStatus();
+        console.log(
+          `computed ${r.written} vectors with "${r.space.model}" (${r.space.dimensions} dimensions) in ${seconds.toFixed(1)} s; ` +
+            `${status.vectors} of ${status.chunks} chunks have a vector; index version ${rag.store.version()}`,
+        );
+      } finally {
+        (progress as Progress | null)?.stop();
+        rag.close();
+      }
+    });
+
   const evalCmd = program.command('eval').description('measure quality on a dataset');
   configOptions(evalCmd.command('qa').description('EM, F1, acc and calibration on a QA dataset'))
     .requiredOption('--dataset <dir>', 'folder with queries.jsonl, answers.jsonl and corpus.jsonl')
@@ -191,6 +269,7 @@ export function buildCli(): Command {
     .option('--decompose <on|off>', 'split multi-intent questions into sub-queries (query.decompose)', onOff)
     .option('--fusion <method>', 'fusion of sub-query results: rrf or entropy-rrf (query.fusion)')
     .option('--support-recall <k>', 'also report the share of queries with all relevant documents in the top k', integer)
+    .addOption(new Option('--retriever <name>', 'retriever to evaluate; dense and hybrid need an embedder').choices(RETRIEVER_NAMES).default('bm25'))
     .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (flags: EvalRetrievalFlags) => {
@@ -199,7 +278,9 @@ export function buildCli(): Command {
       if (flags.decompose !== undefined) query['decompose'] = flags.decompose;
       if (flags.fusion !== undefined) query['fusion'] = flags.fusion;
       const config = cliConfig(flags, Object.keys(query).length > 0 ? { query } : {});
-      const options: RetrievalEvalOptions = {};
+      const embedder = await embedderFor(config, deps);
+      const options: RetrievalEvalOptions = { retriever: flags.retriever };
+      if (embedder) options.embedder = embedder;
       if (flags.noise !== undefined) options.noise = { rate: flags.noise, seed: flags.seed };
       if (flags.supportRecall !== undefined) options.supportRecallK = flags.supportRecall;
       if (flags.report !== undefined) options.perQuery = true;
@@ -218,6 +299,7 @@ export function buildCli(): Command {
       if (flags.report) writeReport(flags.report, retrievalReportHtml(report));
       delete report.per_query;
       if (!flags.json) {
+        console.log(`retriever   ${report.retriever}`);
         console.log(`dataset     ${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks)`);
         console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
         console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
@@ -258,8 +340,14 @@ function writeReport(path: string, html: string): void {
   console.error(`report written to ${path} (${Buffer.byteLength(html)} bytes)`);
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = buildCli();
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new RagError('BAD_REQUEST', `${flag} must be a positive integer (got "${value}")`);
+  return n;
+}
+
+export async function main(argv: string[], deps: CliDeps = {}): Promise<void> {
+  const program = buildCli(deps);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,21 +1,25 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../core/config.js';
+import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
 import { buildApp, createLogger } from '../server/app.js';
 
 export interface ServeOptions {
   /** Paths to ingest when the index is empty; overrides bootstrap.paths. */
   bootstrap?: string[];
+  /** The embedding model for dense and hybrid retrieval, when the configuration names one. */
+  embedder?: Embedder;
 }
 
 /** Starts the HTTP server; an empty index first gets the configured documents (by default this project's docs). */
 export async function serve(config: Config, options: ServeOptions = {}): Promise<void> {
   const logger = createLogger(config.server.logLevel);
-  const rag = new Rag(config, { log: logger });
+  const rag = new Rag(config, { log: logger, ...(options.embedder ? { embedder: options.embedder } : {}) });
   const app = await buildApp(rag, { loggerInstance: logger });
   const log = app.log;
   try {
-    // Models first: a missing model folder or server stops the start before any work is done.
+    // Models first, and the store's vectors checked against the embedder: a missing model folder or server, or a
+    // store embedded with another model, stops the start before any work is done.
     for (const m of await rag.init()) {
       log.info({ model: m }, `model loaded: ${m.role} from ${m.source}${m.provider ? ` on ${m.provider}` : ''}`);
       for (const f of m.fallbacks ?? []) log.warn({ role: m.role, provider: f.provider, reason: f.reason }, `${m.role}: execution provider ${f.provider} unavailable, fell back to ${m.provider ?? 'the next'}`);

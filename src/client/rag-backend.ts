@@ -1,11 +1,6 @@
-import type { MetadataFilter } from '../core/types.js';
-import type { QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
+import type { QueryRequest, QueryResponse, RetrieveRequest, RetrieveResponse } from '../rag.js';
 
-export interface RetrieveRequest {
-  query: string;
-  k: number;
-  filter?: MetadataFilter;
-}
+export type { RetrieveRequest } from '../rag.js';
 
 /**
  * What an integration needs of the platform, in process (a `Rag` fits as it is) or over HTTP (`HttpRagClient`),

@@ -3,10 +3,17 @@ import { Type, type Static } from '@sinclair/typebox';
 /** Every setting the server knows; unknown keys are rejected so a typo never goes unnoticed. */
 const Strict = { additionalProperties: false } as const;
 
+/** The retrievers a pipeline or a /v1/retrieve request can name; dense and hybrid need an embedder. */
+export const RETRIEVER_NAMES = ['bm25', 'dense', 'hybrid'] as const;
+export const RetrieverNameSchema = Type.Union([Type.Literal('bm25'), Type.Literal('dense'), Type.Literal('hybrid')]);
+export type RetrieverName = Static<typeof RetrieverNameSchema>;
+
 export const PipelineConfigSchema = Type.Object(
   {
     kind: Type.Literal('sequential'),
     description: Type.Optional(Type.String()),
+    /** Which retriever the pipeline uses: lexical (bm25), vectors (dense), or both fused (hybrid). */
+    retriever: Type.Union([Type.Literal('bm25'), Type.Literal('dense'), Type.Literal('hybrid')], { default: 'bm25' }),
     /** Chunks fetched from the retriever before reranking. */
     retrieveK: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     /** "none", "lexical" (model-free), "llm" (needs the `llm` section), or a reranker named under `rerankers`. */
@@ -210,6 +217,37 @@ export const ConfigSchema = Type.Object(
             b: Type.Number({ minimum: 0, maximum: 1, default: 0.4 }),
             /** Longer queries keep their highest-weighted terms only, so a pasted paragraph stays fast. */
             maxQueryTerms: Type.Integer({ minimum: 1, maximum: 1024, default: 64 }),
+          },
+          Strict,
+        ),
+        /** Dense retrieval over chunk vectors; the vectors come from the configured embedder. */
+        dense: Type.Object(
+          {
+            /** Chunks per embedder call, at ingestion and in `rag reindex --vectors`. */
+            embedBatchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+            /** Chunks per write transaction of `rag reindex --vectors`: an interrupted backfill resumes from there. */
+            reindexBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 512 }),
+          },
+          Strict,
+        ),
+        /** BM25 and dense fused on chunk ids. */
+        hybrid: Type.Object(
+          {
+            /** "rrf": weighted reciprocal rank fusion; "normalized": min-max normalised scores, weighted sum. */
+            fusion: Type.Union([Type.Literal('rrf'), Type.Literal('normalized')], { default: 'rrf' }),
+            /** RRF's rank constant: 60 as in Cormack et al.; larger flattens the advantage of the top ranks. */
+            rrfK: Type.Integer({ minimum: 1, maximum: 10000, default: 60 }),
+            weights: Type.Object(
+              {
+                bm25: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
+                dense: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
+              },
+              { ...Strict, default: { bm25: 1, dense: 1 } },
+            ),
+            /** Scale the weights per query by entropy: a retriever whose top scores are peaked counts more. */
+            entropyWeights: Type.Boolean({ default: false }),
+            /** Candidates each retriever contributes before fusion (at least the k asked for). */
+            depth: Type.Integer({ minimum: 1, maximum: 4096, default: 100 }),
           },
           Strict,
         ),

@@ -16,6 +16,7 @@ export type {
   PipelineConfig,
   QueryConfig,
   RerankerConfig,
+  RetrieverName,
 } from './config-schema.js';
 
 /** Reranker names every configuration has without defining them ("llm" needs the llm section, checked below). */
@@ -107,7 +108,7 @@ export function validateConfig(tree: unknown): Config {
       server: {},
       store: {},
       chunking: {},
-      retrieval: { bm25: {} },
+      retrieval: { bm25: {}, dense: {}, hybrid: {} },
       query: {},
       limits: {},
       bootstrap: {},
@@ -167,6 +168,10 @@ export function validateConfig(tree: unknown): Config {
   const config = value as Config;
   if (config.chunking.chunkOverlap >= config.chunking.chunkSize) {
     throw new RagError('CONFIG', 'invalid configuration:\n  chunking.chunkOverlap: must be smaller than chunking.chunkSize');
+  }
+  const { weights } = config.retrieval.hybrid;
+  if (weights.bm25 === 0 && weights.dense === 0) {
+    throw new RagError('CONFIG', 'invalid configuration:\n  retrieval.hybrid.weights: at least one of bm25 and dense must be above 0');
   }
   if (!(config.defaultPipeline in config.pipelines)) {
     throw new RagError(

@@ -1,14 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../core/config.js';
+import type { Config, RetrieverName } from '../core/config.js';
 import { RunContext } from '../core/run-context.js';
-import { QueryPlanner } from '../query/query-planner.js';
-import { Bm25Retriever } from '../retrievers/bm25-retriever.js';
+import type { Embedder } from '../models/embedder.js';
+import { Rag } from '../rag.js';
 import { IntentRetriever } from '../retrievers/intent-retriever.js';
-import { readDocumentBatches } from '../store/document-sources.js';
-import { Ingestor } from '../store/ingestor.js';
-import { SqliteStore } from '../store/sqlite-store.js';
 import { loadBeirDataset } from './beir-dataset.js';
 import { allFoundAt, mean, mrrAt, ndcgAt, percentile, recallAt } from './metrics.js';
 import { QueryNoise } from './query-noise.js';
@@ -16,6 +13,7 @@ import { QueryNoise } from './query-noise.js';
 export interface RetrievalEvalReport {
   dataset: string;
   split: string;
+  retriever: RetrieverName;
   'ndcg@10': number;
   'recall@100': number;
   'mrr@10': number;
@@ -43,6 +41,10 @@ export interface RetrievalEvalReport {
 }
 
 export interface RetrievalEvalOptions {
+  /** bm25 (default), dense or hybrid; dense and hybrid need an embedder (`embeddings`, or `embedder`). */
+  retriever?: RetrieverName;
+  /** An embedder built by the caller instead of from `embeddings`. */
+  embedder?: Embedder;
   /** Typing noise added to every query before planning. */
   noise?: { rate: number; seed: number };
   /** Keep each query's figures in the report (for the HTML report). */
@@ -61,9 +63,9 @@ export interface EvalProgress {
 const CHUNKS_PER_DOC = 3;
 
 /**
- * Indexes a BEIR corpus into a fresh temporary store with the configured defaults, runs every query that has a
- * judgement through query understanding (`config.query`: correction, decomposition, fusion) and intent-aware
- * retrieval, as the server does, and scores the document ranking (best chunk per document). A hit whose id is
+ * Indexes a BEIR corpus into a fresh temporary store with the configured defaults (with vectors when an embedder
+ * is configured), runs every query that has a judgement through query understanding (`config.query`: correction, decomposition, fusion) and intent-aware
+ * retrieval over the chosen retriever, as the server does, and scores the document ranking (best chunk per document). A hit whose id is
  * the query's own id is ignored, as BEIR does. With `noise`, each query first gets seeded typos.
  */
 export async function evaluateRetrieval(
@@ -74,26 +76,28 @@ export async function evaluateRetrieval(
   options: RetrievalEvalOptions = {},
 ): Promise<RetrievalEvalReport> {
   const dataset = loadBeirDataset(datasetDir, split);
+  const name = options.retriever ?? 'bm25';
   const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
-  const store = new SqliteStore(join(dir, 'eval.db'));
+  const rag = new Rag(
+    { ...config, store: { path: join(dir, 'eval.db') }, cache: { ...config.cache, enabled: false } },
+    options.embedder ? { embedder: options.embedder } : {},
+  );
   try {
-    const ingestor = new Ingestor(store, { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars });
+    const intents = new IntentRetriever(rag.retrieverNamed(name), { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
+    await rag.init();
     onProgress({ phase: 'ingest', done: 0 });
     const started = performance.now();
-    let documents = 0;
-    for await (const batch of readDocumentBatches([dataset.corpusPath], { batchSize: 1000 })) {
-      documents += (await ingestor.ingest(batch)).documents;
-      onProgress({ phase: 'ingest', done: documents });
-    }
+    const { documents } = await rag.ingestPaths([dataset.corpusPath], {
+      batchSize: 1000,
+      onProgress: (done) => onProgress({ phase: 'ingest', done }),
+    });
     const ingestSeconds = (performance.now() - started) / 1000;
 
-    const retriever = new Bm25Retriever(store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
-    const planner = new QueryPlanner(config.query, { vocabulary: () => retriever.vocabulary() });
-    const intents = new IntentRetriever(retriever, { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
+    const planner = rag.planner;
     const noise = options.noise ? new QueryNoise(options.noise) : null;
     onProgress({ phase: 'index', done: 0 });
-    onProgress({ phase: 'index', done: retriever.warm((done) => onProgress({ phase: 'index', done })) });
-    if (config.query.denoise) retriever.vocabulary().prepare();
+    onProgress({ phase: 'index', done: rag.retriever.warm((done) => onProgress({ phase: 'index', done })) });
+    if (config.query.denoise) rag.retriever.vocabulary().prepare();
     onProgress({ phase: 'query', done: 0, total: dataset.queries.length });
 
     const ndcg: number[] = [];
@@ -132,13 +136,14 @@ export async function evaluateRetrieval(
     const report: RetrievalEvalReport = {
       dataset: datasetDir,
       split,
+      retriever: name,
       'ndcg@10': round(mean(ndcg)),
       'recall@100': round(mean(recall)),
       'mrr@10': round(mean(mrr)),
       queries: dataset.queries.length,
       latency_ms: { p50: round(percentile(latency, 50), 3), p95: round(percentile(latency, 95), 3) },
       documents,
-      chunks: store.counts().chunks,
+      chunks: rag.store.counts().chunks,
       ingest_docs_per_s: Math.round(documents / ingestSeconds),
       query: {
         noise: options.noise ?? null,
@@ -154,7 +159,7 @@ export async function evaluateRetrieval(
     }
     return report;
   } finally {
-    store.close();
+    await rag.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

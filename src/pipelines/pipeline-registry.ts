@@ -1,4 +1,4 @@
-import type { PipelineConfig } from '../core/config.js';
+import type { PipelineConfig, RetrieverName } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Reader } from '../models/reader.js';
@@ -9,9 +9,8 @@ import type { Pipeline } from './pipeline.js';
 import { SequentialPipeline, type SequentialPipelineDeps } from './sequential-pipeline.js';
 
 export interface PipelineComponents {
-  retriever: Retriever;
-  /** Plan-driven retrieval over `retriever` (sub-queries fused); plain RRF over `retriever` when left out. */
-  intents?: IntentRetriever;
+  /** Plan-driven retrieval (sub-queries fused) over each available retriever; dense and hybrid only with an embedder. */
+  intents: ReadonlyMap<RetrieverName, IntentRetriever>;
   rerankers: ReadonlyMap<string, Reranker>;
   /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
   readers: ReadonlyMap<string, Reader>;
@@ -49,7 +48,12 @@ function build(name: string, config: PipelineConfig, components: PipelineCompone
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
   const reader = components.readers.get(config.generator);
   if (reader === undefined) throw new RagError('CONFIG', `pipelines.${name}.generator: no generator "${config.generator}"`);
-  const deps: SequentialPipelineDeps = { retriever: components.retriever, reranker, reader, memo: components.memo };
-  if (components.intents) deps.intents = components.intents;
-  return new SequentialPipeline(name, config, deps);
+  const intents = components.intents.get(config.retriever);
+  if (intents === undefined) {
+    throw new RagError(
+      'CONFIG',
+      `pipelines.${name}.retriever: "${config.retriever}" retrieval needs an embedding model, and no embedder is configured; configure one, or use retriever: bm25`,
+    );
+  }
+  return new SequentialPipeline(name, config, { retriever: intents.retriever, intents, reranker, reader, memo: components.memo });
 }

@@ -1,22 +1,31 @@
 import { RagError } from '../core/errors.js';
-import type { RunContext } from '../core/run-context.js';
+import { RunContext } from '../core/run-context.js';
 import type { DocumentFormat, DocumentInput, StructureNode } from '../core/types.js';
+import type { Embedder } from '../models/embedder.js';
 import { Chunker, type ChunkerOptions } from './chunker.js';
+import { spaceOf, type EmbeddingSpace } from './embedding-space.js';
 import { parseHtml } from './parse-html.js';
 import { parseMarkdown } from './parse-markdown.js';
 import { parsePlainText } from './parse-plain-text.js';
+import { passageText } from './passage-text.js';
+import { passageVectors } from './passage-vectors.js';
 import type { PreparedDocument, SqliteStore, UpsertResult } from './sqlite-store.js';
 
 export interface IngestorOptions extends ChunkerOptions {
   maxDocumentChars: number;
+  /** When set, every chunk is embedded at ingestion and its vector stored with it. The embedder must be loaded. */
+  embedder?: Embedder;
+  /** Chunks per embedder call (default 32): bounds the memory of one call and lets an abort stop between calls. */
+  embedBatchSize?: number;
 }
 
 const MAX_ID_CHARS = 512;
 const FORMATS: readonly DocumentFormat[] = ['text', 'markdown', 'html'];
 
 /**
- * Turns raw documents into stored ones: validate, structure (headings -> tree), chunk, then write the whole batch
- * in one transaction. Everything that can fail happens before the write, so a bad document stores nothing.
+ * Turns raw documents into stored ones: validate, structure (headings -> tree), chunk, embed (with an embedder),
+ * then write the whole batch in one transaction. Everything that can fail happens before the write, so a bad
+ * document or a failing embedder stores nothing.
  */
 export class Ingestor {
   private readonly chunker: Chunker;
@@ -32,9 +41,32 @@ export class Ingestor {
     const prepared = ctx
       ? await ctx.span('ingest.prepare', () => this.prepare(inputs, ctx), (p) => ({ documents: p.length }))
       : await this.prepare(inputs);
+    const { embedder } = this.options;
+    let space: EmbeddingSpace | undefined;
+    if (embedder) {
+      // The embedder needs a context for its spans and abort checks even when the caller brought none.
+      const embedCtx = ctx ?? new RunContext();
+      space = spaceOf(embedder);
+      await embedCtx.span('ingest.embed', () => this.embed(prepared, embedder, embedCtx), (n) => ({ chunks: n, model: embedder.name }));
+    }
     return ctx
-      ? ctx.span('ingest.write', () => this.store.upsert(prepared), (r) => ({ chunks: r.chunks }))
-      : this.store.upsert(prepared);
+      ? ctx.span('ingest.write', () => this.store.upsert(prepared, space), (r) => ({ chunks: r.chunks }))
+      : this.store.upsert(prepared, space);
+  }
+
+  /**
+   * Embeds every chunk of the batch (title, heading path and text, as passages) and attaches the vectors to their
+   * documents; returns the number of chunks. A failure names the embedder and says that nothing was stored.
+   */
+  private async embed(docs: PreparedDocument[], embedder: Embedder, ctx: RunContext): Promise<number> {
+    const texts = docs.flatMap((doc) => doc.chunks.map((c) => passageText({ title: doc.title, headingPath: c.headingPath, text: c.text })));
+    const vectors = await passageVectors(embedder, texts, this.options.embedBatchSize ?? 32, ctx);
+    let next = 0;
+    for (const doc of docs) {
+      doc.vectors = vectors.slice(next, next + doc.chunks.length);
+      next += doc.chunks.length;
+    }
+    return texts.length;
   }
 
   async prepare(inputs: DocumentInput[], ctx?: RunContext): Promise<PreparedDocument[]> {
@@ -89,3 +121,4 @@ export function structureOf(text: string, format: DocumentFormat, title: string)
       return parsePlainText(text, title);
   }
 }
+

@@ -1,8 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { RagError } from '../core/errors.js';
 import type { Chunk, DocumentFormat, Metadata, MetadataFilter, StoredDocument, StructureNode } from '../core/types.js';
 import type { ChunkText } from './chunker.js';
+import { ChunkVectors, loadSqliteVec, type NearestHit } from './chunk-vectors.js';
+import { describeSpace, sameSpace, spaceMismatch, type EmbeddingSpace } from './embedding-space.js';
+import { filterSql } from './filter-sql.js';
 
 /** A document ready to store: structured and chunked, nothing left that can fail but the write itself. */
 export interface PreparedDocument {
@@ -12,6 +16,8 @@ export interface PreparedDocument {
   meta: Metadata;
   structure: StructureNode;
   chunks: ChunkText[];
+  /** One vector per chunk, in chunk order, when an embedder is configured. */
+  vectors?: Float32Array[];
 }
 
 /** What an index over the store needs of a chunk. */
@@ -32,6 +38,16 @@ export interface UpsertResult {
   chunks: number;
   version: number;
 }
+
+/** Where a store's vectors stand: their space (null when none were ever stored), and how many chunks have one. */
+export interface VectorStatus {
+  space: EmbeddingSpace | null;
+  chunks: number;
+  vectors: number;
+}
+
+const META_MODEL = 'embedding.model';
+const META_DIMENSIONS = 'embedding.dimensions';
 
 interface ChunkRow {
   rowid: number;
@@ -81,13 +97,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 `;
 
 /**
- * The embedded store: documents, chunks and structure trees in one SQLite file (WAL), with an FTS5 index.
- * Every batch is one transaction, so a batch is stored whole or not at all.
+ * The embedded store: documents, chunks and structure trees in one SQLite file (WAL), with an FTS5 index and,
+ * when an embedder is configured, chunk vectors (sqlite-vec). Every batch is one transaction, vectors included,
+ * so a batch is stored whole or not at all.
  */
 export class SqliteStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly vectors: ChunkVectors;
   private readonly stmt;
 
   constructor(path: string) {
@@ -98,7 +116,9 @@ export class SqliteStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    loadSqliteVec(this.db);
     this.db.exec(SCHEMA);
+    this.vectors = new ChunkVectors(this.db);
     this.stmt = {
       docSeq: this.db.prepare<[string], { seq: number }>('SELECT seq FROM documents WHERE id = ?'),
       docById: this.db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE id = ?'),
@@ -135,21 +155,32 @@ export class SqliteStore {
       setMeta: this.db.prepare<[string, string]>(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),
+      chunksAfter: this.db.prepare<[number, number], ChunkRow>(
+        `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
+         FROM chunks c JOIN documents d ON d.seq = c.doc_seq WHERE c.rowid > ? ORDER BY c.rowid LIMIT ?`,
+      ),
+      chunkExists: this.db.prepare<[number], { one: number }>('SELECT 1 AS one FROM chunks WHERE rowid = ?'),
+      deleteMeta: this.db.prepare<[string]>('DELETE FROM meta WHERE key = ?'),
       ftsSearch: this.db.prepare<[string, number, number], { rowid: number; score: number }>(
         'SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ? OFFSET ?',
       ),
     };
   }
 
-  /** Inserts or replaces documents by id, all in one transaction; listeners hear of it after the commit. */
-  upsert(documents: PreparedDocument[]): UpsertResult {
+  /**
+   * Inserts or replaces documents by id, all in one transaction; listeners hear of it after the commit. `space`
+   * names the embedding model of the documents' vectors: once a store holds vectors, every batch must bring
+   * vectors of that same space, so dense retrieval never silently misses a chunk.
+   */
+  upsert(documents: PreparedDocument[], space?: EmbeddingSpace): UpsertResult {
     const change: StoreChange = { added: [], removed: [] };
     const now = new Date().toISOString();
     let chunkCount = 0;
     const run = this.db.transaction((docs: PreparedDocument[]) => {
+      const withVectors = this.checkVectorsOf(docs, space);
       for (const doc of docs) {
         const existing = this.stmt.docSeq.get(doc.id);
-        if (existing) change.removed.push(...this.removeDocument(existing.seq));
+        if (existing) change.removed.push(...this.removeDocument(existing.seq, withVectors));
         const info = this.stmt.insertDoc.run(
           doc.id,
           doc.title,
@@ -164,6 +195,8 @@ export class SqliteStore {
           const heading = JSON.stringify(chunk.headingPath);
           const rowid = Number(this.stmt.insertChunk.run(`${doc.id}#${ord}`, seq, ord, heading, chunk.text).lastInsertRowid);
           this.stmt.insertFts.run(rowid, doc.title, chunk.headingPath.join(' '), chunk.text);
+          const vector = doc.vectors?.[ord];
+          if (withVectors && vector) this.vectors.insert(rowid, vector);
           change.added.push({ rowid, title: doc.title, headingPath: chunk.headingPath, text: chunk.text });
         });
         chunkCount += doc.chunks.length;
@@ -181,7 +214,7 @@ export class SqliteStore {
     const found = this.db.transaction(() => {
       const existing = this.stmt.docSeq.get(id);
       if (!existing) return false;
-      change.removed.push(...this.removeDocument(existing.seq));
+      change.removed.push(...this.removeDocument(existing.seq, this.vectors.exists()));
       this.bumpVersion();
       return true;
     }).immediate();
@@ -218,21 +251,80 @@ export class SqliteStore {
 
   /** Rowids of the chunks whose document matches every key of the filter (`docId`, or a metadata key). */
   rowidsMatching(filter: MetadataFilter): Set<number> {
-    const clauses: string[] = [];
-    const params: Array<string | number> = [];
-    for (const [key, value] of Object.entries(filter)) {
-      if (key === 'docId') {
-        clauses.push('d.id = ?');
-        params.push(String(value));
-      } else {
-        clauses.push(`json_extract(d.meta, ?) = ?`);
-        // SQLite's JSON path quotes a key with backslash escapes.
-        params.push(`$."${key.replace(/[\\"]/g, (c) => `\\${c}`)}"`, typeof value === 'boolean' ? Number(value) : value);
-      }
-    }
-    const sql = `SELECT c.rowid AS rowid FROM chunks c JOIN documents d ON d.seq = c.doc_seq${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''}`;
-    const rows = this.db.prepare<Array<string | number>, { rowid: number }>(sql).all(...params);
+    const { sql, params } = filterSql(filter);
+    const rows = this.db
+      .prepare<Array<string | number>, { rowid: number }>(`SELECT c.rowid AS rowid FROM chunks c JOIN documents d ON d.seq = c.doc_seq WHERE ${sql}`)
+      .all(...params);
     return new Set(rows.map((r) => r.rowid));
+  }
+
+  /** The embedding space of the stored vectors; null when the store has never held any. */
+  embeddingSpace(): EmbeddingSpace | null {
+    const model = this.stmt.getMeta.get(META_MODEL)?.value;
+    const dimensions = this.stmt.getMeta.get(META_DIMENSIONS)?.value;
+    return model === undefined || dimensions === undefined ? null : { model, dimensions: Number(dimensions) };
+  }
+
+  vectorStatus(): VectorStatus {
+    return { space: this.embeddingSpace(), chunks: this.counts().chunks, vectors: this.vectors.exists() ? this.vectors.count() : 0 };
+  }
+
+  /**
+   * Exact k-NN over the chunk vectors by cosine similarity, best first; with a filter, among the chunks it admits
+   * (the same condition BM25 filters by). Nothing when the store holds no vectors.
+   */
+  nearestChunks(vector: Float32Array, k: number, filter?: MetadataFilter): NearestHit[] {
+    const space = this.embeddingSpace();
+    if (space === null || !this.vectors.exists() || k <= 0) return [];
+    if (vector.length !== space.dimensions) {
+      throw new RagError('CONFIG', `a query vector of ${vector.length} dimensions cannot search store ${this.path}, whose vectors are ${describeSpace(space)}`);
+    }
+    return this.vectors.nearest(vector, k, filter ? filterSql(filter) : undefined);
+  }
+
+  /** Rowids of the chunks that have a vector (one scan), for finding those that lack one. */
+  vectorRowids(): Set<number> {
+    return this.vectors.exists() ? this.vectors.rowids() : new Set();
+  }
+
+  /** Up to `limit` chunks with a rowid above `after`, in rowid order: pages through the store. */
+  chunksAfter(after: number, limit: number): IndexableChunk[] {
+    return this.stmt.chunksAfter.all(after, limit).map((row) => ({
+      rowid: row.rowid,
+      title: row.title,
+      headingPath: JSON.parse(row.heading_path) as string[],
+      text: row.text,
+    }));
+  }
+
+  /**
+   * Adds vectors to existing chunks in one transaction (the backfill of `rag reindex --vectors`), recording the
+   * space when the store has none. Chunks deleted meanwhile, or that got a vector meanwhile, are skipped; returns
+   * the number written.
+   */
+  addVectors(entries: ReadonlyArray<{ rowid: number; vector: Float32Array }>, space: EmbeddingSpace): number {
+    return this.db.transaction(() => {
+      this.adoptSpace(space);
+      let written = 0;
+      for (const { rowid, vector } of entries) {
+        checkLength(vector, space, `chunk ${rowid}`);
+        if (this.stmt.chunkExists.get(rowid) === undefined || this.vectors.has(rowid)) continue;
+        this.vectors.insert(rowid, vector);
+        written++;
+      }
+      if (written > 0) this.bumpVersion();
+      return written;
+    }).immediate();
+  }
+
+  /** Removes every vector and the recorded space: for a model change (`rag reindex --vectors --rebuild`) or to stop using dense retrieval. */
+  dropVectors(): void {
+    this.db.transaction(() => {
+      this.vectors.drop();
+      this.stmt.deleteMeta.run(META_MODEL);
+      this.stmt.deleteMeta.run(META_DIMENSIONS);
+      this.bumpVersion();
+    }).immediate();
   }
 
   /**
@@ -279,13 +371,61 @@ export class SqliteStore {
     if (this.db.open) this.db.close();
   }
 
-  private removeDocument(seq: number): IndexableChunk[] {
+  private removeDocument(seq: number, withVectors: boolean): IndexableChunk[] {
     const removed = this.stmt.chunksOfDoc.all(seq).map((row) => {
       this.stmt.deleteFts.run(row.rowid);
+      if (withVectors) this.vectors.delete(row.rowid);
       return { rowid: row.rowid, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text };
     });
     this.stmt.deleteDoc.run(seq);
     return removed;
+  }
+
+  /**
+   * Inside an upsert's transaction: whether this batch stores vectors, after checking they fit the store. A store
+   * that holds vectors takes only batches with vectors of its own space; the first vectors record the space, and
+   * only into a store with no chunks yet (older chunks would lack vectors: `rag reindex --vectors` fills them).
+   */
+  private checkVectorsOf(docs: PreparedDocument[], space: EmbeddingSpace | undefined): boolean {
+    const recorded = this.embeddingSpace();
+    if (space === undefined) {
+      if (recorded !== null && docs.length > 0) {
+        throw new RagError(
+          'CONFIG',
+          `store ${this.path} holds vectors from embedding model ${describeSpace(recorded)}: documents must be ingested with that embedder configured, ` +
+            'or dense retrieval would miss them (to stop using vectors, drop them with `rag reindex --drop-vectors`)',
+        );
+      }
+      return false;
+    }
+    for (const doc of docs) {
+      if (doc.vectors?.length !== doc.chunks.length) {
+        throw new RagError('INTERNAL', `document "${doc.id}" has ${doc.vectors?.length ?? 0} vectors for ${doc.chunks.length} chunks`);
+      }
+      for (const vector of doc.vectors) checkLength(vector, space, `document "${doc.id}"`);
+    }
+    if (recorded === null) {
+      const { chunks } = this.counts();
+      if (chunks > 0) {
+        throw new RagError(
+          'CONFIG',
+          `store ${this.path} has ${chunks} chunks without vectors: compute them with \`rag reindex --vectors\` before ingesting with an embedder`,
+        );
+      }
+    }
+    this.adoptSpace(space);
+    return true;
+  }
+
+  /** Records the space and creates the vector table when the store has none; refuses another space. */
+  private adoptSpace(space: EmbeddingSpace): void {
+    const recorded = this.embeddingSpace();
+    if (recorded !== null && !sameSpace(recorded, space)) throw spaceMismatch(this.path, recorded, space);
+    if (recorded === null) {
+      this.vectors.create(space.dimensions);
+      this.stmt.setMeta.run(META_MODEL, space.model);
+      this.stmt.setMeta.run(META_DIMENSIONS, String(space.dimensions));
+    }
   }
 
   private bumpVersion(): number {
@@ -296,6 +436,12 @@ export class SqliteStore {
 
   private emit(change: StoreChange): void {
     for (const listener of this.listeners) listener(change);
+  }
+}
+
+function checkLength(vector: Float32Array, space: EmbeddingSpace, what: string): void {
+  if (vector.length !== space.dimensions) {
+    throw new RagError('INTERNAL', `${what}: a vector of ${vector.length} dimensions, but the space ${describeSpace(space)} has ${space.dimensions}`);
   }
 }
 

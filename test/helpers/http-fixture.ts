@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG_PATH } from '../../src/cli/cli-config.js';
 import { loadConfig, mergeConfigTrees, type Config } from '../../src/core/config.js';
 import type { DocumentInput } from '../../src/core/types.js';
 import type { ModelStatus } from '../../src/models/model-status.js';
-import { Rag } from '../../src/rag.js';
+import { Rag, type RagOptions } from '../../src/rag.js';
 import { buildApp } from '../../src/server/app.js';
 
 /** Fixture for the HTTP integration tests: a Rag over a throw-away store and the Fastify app over it. */
@@ -25,8 +25,9 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
-export async function startHttpFixture(overrides: Tree = {}): Promise<HttpFixture> {
-  const rag = new Rag(httpTestConfig(overrides));
+/** `options` brings what configuration cannot, such as an embedder. */
+export async function startHttpFixture(overrides: Tree = {}, options: RagOptions = {}): Promise<HttpFixture> {
+  const rag = new Rag(httpTestConfig(overrides), options);
   const app = await buildApp(rag);
   try {
     await rag.init();

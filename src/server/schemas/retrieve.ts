@@ -7,6 +7,11 @@ export const retrieveBodySchema = (limits: { maxQueryChars: number; maxK: number
       query: queryField(limits.maxQueryChars),
       k: Type.Optional(kField(limits.maxK, 'Chunks to return (default 10)')),
       filter: Type.Optional(MetadataFilter),
+      retriever: Type.Optional(
+        Type.Union([Type.Literal('bm25'), Type.Literal('dense'), Type.Literal('hybrid')], {
+          description: 'bm25 (default), dense (vectors; needs an embedder) or hybrid (both, fused)',
+        }),
+      ),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
     },
     { additionalProperties: false },

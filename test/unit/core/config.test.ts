@@ -54,6 +54,7 @@ describe('loadConfig defaults', () => {
     expect(config.chunking.chunkSize).toBe(1200);
     expect(config.pipelines['default']).toEqual({
       kind: 'sequential',
+      retriever: 'bm25',
       retrieveK: 50,
       reranker: 'lexical',
       rerankK: 20,
@@ -252,5 +253,37 @@ describe('invalid configuration', () => {
     );
     expect(err.code).toBe('CONFIG');
     expect(err.message).toContain('my pipeline');
+  });
+});
+
+describe('dense and hybrid settings', () => {
+  it('have documented defaults, and every pipeline defaults to bm25', () => {
+    const config = loadConfig({ files: [DEFAULT_YAML], env: {} });
+    expect(config.retrieval.dense).toEqual({ embedBatchSize: 32, reindexBatchSize: 512 });
+    expect(config.retrieval.hybrid).toEqual({ fusion: 'rrf', rrfK: 60, weights: { bm25: 1, dense: 1 }, entropyWeights: false, depth: 100 });
+    const minimal = loadConfig({ files: [writeConfig(MINIMAL)], env: {} });
+    expect(minimal.retrieval.hybrid.weights).toEqual({ bm25: 1, dense: 1 });
+    expect(minimal.pipelines['default']?.retriever).toBe('bm25');
+  });
+
+  it('take a weight, a fusion method and a pipeline retriever from a file or the environment', () => {
+    const config = loadConfig({
+      files: [DEFAULT_YAML, writeConfig('retrieval:\n  hybrid:\n    fusion: normalized\n    weights: { dense: 2 }\npipelines:\n  default:\n    kind: sequential\n    retriever: hybrid\n')],
+      env: { RAG_RETRIEVAL__HYBRID__DEPTH: '40' },
+    });
+    expect(config.retrieval.hybrid).toMatchObject({ fusion: 'normalized', weights: { bm25: 1, dense: 2 }, depth: 40 });
+    expect(config.pipelines['default']?.retriever).toBe('hybrid');
+  });
+
+  it('reject an unknown fusion method, an unknown retriever and two zero weights, naming the setting', () => {
+    const fusion = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_RETRIEVAL__HYBRID__FUSION: 'max' } }));
+    expect(fusion.message).toContain('retrieval.hybrid.fusion');
+    const retriever = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_PIPELINES__DEFAULT__RETRIEVER: 'splade' } }));
+    expect(retriever.message).toContain('pipelines.default.retriever');
+    const zero = ragErrorOf(() =>
+      loadConfig({ files: [DEFAULT_YAML], env: { RAG_RETRIEVAL__HYBRID__WEIGHTS__BM25: '0', RAG_RETRIEVAL__HYBRID__WEIGHTS__DENSE: '0' } }),
+    );
+    expect(zero.code).toBe('CONFIG');
+    expect(zero.message).toContain('retrieval.hybrid.weights');
   });
 });

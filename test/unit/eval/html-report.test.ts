@@ -43,6 +43,7 @@ describe('HTML reports', () => {
     const html = retrievalReportHtml({
       dataset: 'tiny',
       split: 'test',
+      retriever: 'bm25',
       'ndcg@10': 0.7,
       'recall@100': 0.9,
       'mrr@10': 0.65,

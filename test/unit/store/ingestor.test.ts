@@ -5,6 +5,7 @@ import { Ingestor, structureOf } from '../../../src/store/ingestor.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { sectionsOf } from '../../../src/store/structure.js';
 import { ragErrorOfAsync } from '../../helpers/errors.js';
+import { FailingEmbedder, HashingEmbedder } from '../../helpers/hashing-embedder.js';
 
 const MAX_CHARS = 2000;
 let store: SqliteStore;
@@ -184,5 +185,78 @@ describe('Ingestor structuring and storage', () => {
     expect(structureOf('# H\n\nx', 'markdown', 'fb').title).toBe('H');
     expect(structureOf('# H\n\nx', 'text', 'fb').title).toBe('fb');
     expect(structureOf('<h1>H</h1>', 'html', 'fb').title).toBe('H');
+  });
+});
+
+describe('Ingestor with an embedder', () => {
+  const withEmbedder = (embedder: HashingEmbedder, embedBatchSize = 32): Ingestor =>
+    new Ingestor(store, { chunkSize: 300, chunkOverlap: 30, maxDocumentChars: MAX_CHARS, embedder, embedBatchSize });
+
+  const guide = '# Guide\n\n## Setup\n\nRun the installer.\n\n## Removal\n\nDelete the folder.';
+
+  it('embeds title, heading path and text of every chunk as passages, and stores the vectors with the chunks', async () => {
+    const embedder = new HashingEmbedder({ dimensions: 64 });
+    await withEmbedder(embedder).ingest([{ id: 'guide', format: 'markdown', text: guide }, good('note')]);
+    expect(embedder.calls.map((c) => c.kind)).toEqual(['passage']);
+    expect(embedder.calls[0]?.texts).toEqual(['Guide\nSetup\nRun the installer.', 'Guide\nRemoval\nDelete the folder.', 'note\ntext of note about gardening']);
+    expect(store.vectorStatus()).toEqual({ space: { model: embedder.name, dimensions: 64 }, chunks: 3, vectors: 3 });
+    // The stored vector of a chunk is the embedder's vector of its passage text.
+    const [hit] = store.nearestChunks(embedder.vectorOf('Guide\nRemoval\nDelete the folder.'), 1);
+    expect(store.chunksByRowid([hit?.rowid ?? -1])[0]?.headingPath).toEqual(['Removal']);
+    expect(hit?.similarity).toBeCloseTo(1, 5);
+  });
+
+  it('calls the embedder in batches of embedBatchSize and records the embed spans', async () => {
+    const embedder = new HashingEmbedder({ dimensions: 32 });
+    const ctx = new RunContext();
+    await withEmbedder(embedder, 2).ingest([good('a'), good('b'), good('c'), good('d'), good('e')], ctx);
+    expect(embedder.calls.map((c) => c.texts.length)).toEqual([2, 2, 1]);
+    const names = ctx.trace.spans.map((s) => s.name);
+    expect(names.filter((n) => n === `embed.${embedder.name}`)).toHaveLength(3);
+    expect(names.filter((n) => n.startsWith('ingest.'))).toEqual(['ingest.prepare', 'ingest.embed', 'ingest.write']);
+    expect(ctx.trace.spans.find((s) => s.name === 'ingest.embed')?.attrs).toEqual({ chunks: 5, model: embedder.name });
+  });
+
+  it('stores nothing of a batch when the embedder fails part way, and says why', async () => {
+    const embedder = new FailingEmbedder(3, { dimensions: 32, name: 'flaky-model' });
+    const ingestor = withEmbedder(embedder, 2);
+    await ingestor.ingest([good('first'), good('second')]);
+    const before = { counts: store.counts(), version: store.version(), vectors: store.vectorStatus().vectors };
+    const batch = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => good(id));
+    const err = await ragErrorOfAsync(() => ingestor.ingest(batch));
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(err.statusCode).toBe(503);
+    expect(err.message).toContain('embedder "flaky-model" failed on chunks 5-6 of 6');
+    expect(err.message).toContain('connection refused');
+    expect(err.message).toContain('nothing of this batch was stored');
+    expect(store.counts()).toEqual(before.counts);
+    expect(store.version()).toBe(before.version);
+    expect(store.vectorStatus().vectors).toBe(before.vectors);
+    for (const doc of batch) expect(store.getDocument(doc.id)).toBeUndefined();
+  });
+
+  it('refuses vectors of the wrong length or without direction, storing nothing', async () => {
+    class Broken extends HashingEmbedder {
+      constructor(private readonly mode: 'short' | 'zero') {
+        super({ dimensions: 16, name: `broken-${mode}` });
+      }
+      protected override async doEmbed(texts: string[]): Promise<Float32Array[]> {
+        return texts.map(() => new Float32Array(this.mode === 'short' ? 15 : 16));
+      }
+    }
+    const short = await ragErrorOfAsync(() => withEmbedder(new Broken('short')).ingest([good('a')]));
+    expect(short.message).toContain('15 dimensions instead of 16');
+    const zero = await ragErrorOfAsync(() => withEmbedder(new Broken('zero')).ingest([good('a')]));
+    expect(zero.message).toContain('a zero or non-finite vector');
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+  });
+
+  it('refuses to ingest with another model than the one that made the stored vectors', async () => {
+    await withEmbedder(new HashingEmbedder({ dimensions: 32 })).ingest([good('a')]);
+    const err = await ragErrorOfAsync(() => withEmbedder(new HashingEmbedder({ dimensions: 64 })).ingest([good('b')]));
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toContain('(32 dimensions)');
+    expect(err.message).toContain('(64 dimensions)');
+    expect(store.getDocument('b')).toBeUndefined();
   });
 });

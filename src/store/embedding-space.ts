@@ -1,0 +1,35 @@
+import { RagError } from '../core/errors.js';
+import type { Embedder } from '../models/embedder.js';
+
+/**
+ * The vector space a store's chunk vectors live in: the embedding model that made them and their length. Vectors
+ * of two models are not comparable, so a store holds one space, recorded in its meta table.
+ */
+export interface EmbeddingSpace {
+  model: string;
+  dimensions: number;
+}
+
+/** The space of a loaded embedder; its `name` identifies the model. */
+export function spaceOf(embedder: Embedder): EmbeddingSpace {
+  const { name, dimensions } = embedder;
+  if (!Number.isInteger(dimensions) || dimensions <= 0) {
+    throw new RagError('CONFIG', `embedder "${name}" reports ${String(dimensions)} dimensions: load it before use (Embedder.load())`);
+  }
+  return { model: name, dimensions };
+}
+
+export const sameSpace = (a: EmbeddingSpace, b: EmbeddingSpace): boolean => a.model === b.model && a.dimensions === b.dimensions;
+
+export const describeSpace = (s: EmbeddingSpace): string => `"${s.model}" (${s.dimensions} dimensions)`;
+
+/** The start-up error for a store whose vectors came from another model or dimension: names both, says how to fix. */
+export function spaceMismatch(storePath: string, stored: EmbeddingSpace, configured: EmbeddingSpace): RagError {
+  return new RagError(
+    'CONFIG',
+    `store ${storePath} holds vectors from embedding model ${describeSpace(stored)}, but the configured embedder is ${describeSpace(configured)}; ` +
+      'vectors of different models cannot be compared. Recompute them with `rag reindex --vectors --rebuild`, ' +
+      'or configure the original model, or point store.path at a new index',
+    { stored: { ...stored }, configured: { ...configured } },
+  );
+}

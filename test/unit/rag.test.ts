@@ -1,0 +1,161 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RunContext } from '../../src/core/run-context.js';
+import type { DocumentInput } from '../../src/core/types.js';
+import { Rag, type RagOptions } from '../../src/rag.js';
+import { ragErrorOf, ragErrorOfAsync } from '../helpers/errors.js';
+import { HashingEmbedder } from '../helpers/hashing-embedder.js';
+import { httpTestConfig } from '../helpers/http-fixture.js';
+import { makeTempDir } from '../helpers/tmp.js';
+
+/** Rag's wiring of an embedder: which retrievers exist, start-up checks of the store's vectors, reindexing. */
+
+const DOCS: DocumentInput[] = [
+  { id: 'volcano', title: 'Volcanoes', text: 'Lava flows from the crater when the volcano erupts.' },
+  { id: 'glacier', title: 'Glaciers', text: 'Glacier ice moves slowly down the valley and carves it.' },
+  { id: 'reef', title: 'Coral reefs', text: 'Warm water bleaches the coral of the reef.' },
+];
+
+let tmp: { dir: string; cleanup: () => void };
+const open: Rag[] = [];
+beforeAll(() => {
+  tmp = makeTempDir('rag-wiring-');
+});
+afterEach(() => {
+  while (open.length > 0) open.pop()?.close();
+});
+afterAll(() => tmp.cleanup());
+
+let fileNo = 0;
+function make(overrides: Record<string, unknown> = {}, options: RagOptions = {}): Rag {
+  const rag = new Rag(httpTestConfig(overrides), options);
+  open.push(rag);
+  return rag;
+}
+const filePath = (): string => join(tmp.dir, `rag-${++fileNo}.db`);
+
+describe('Rag retrievers', () => {
+  it('offers bm25 only without an embedder, and bm25, dense and hybrid with one', () => {
+    expect([...make().retrievers.keys()]).toEqual(['bm25']);
+    expect([...make({}, { embedder: new HashingEmbedder() }).retrievers.keys()]).toEqual(['bm25', 'dense', 'hybrid']);
+  });
+
+  it('refuses a pipeline that asks for dense or hybrid retrieval without an embedder, naming the pipeline', () => {
+    for (const retriever of ['dense', 'hybrid']) {
+      const err = ragErrorOf(() => make({ pipelines: { semantic: { kind: 'sequential', retriever } }, defaultPipeline: 'semantic' }));
+      expect(err.code).toBe('CONFIG');
+      expect(err.message).toContain('pipelines.semantic.retriever');
+      expect(err.message).toContain(`"${retriever}"`);
+      expect(err.message).toContain('no embedder is configured');
+    }
+  });
+
+  it('answers a retrieve request for dense without an embedder with BAD_REQUEST', async () => {
+    const rag = make();
+    await rag.ingest(DOCS);
+    const err = await ragErrorOfAsync(() => rag.retrieve({ query: 'lava', k: 3, retriever: 'dense' }));
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).toContain('retriever "dense" needs an embedding model');
+  });
+
+  it('runs a pipeline on the hybrid retriever, both sub-retrievers in its trace', async () => {
+    const rag = make({ pipelines: { default: { kind: 'sequential', retriever: 'hybrid' } } }, { embedder: new HashingEmbedder() });
+    await rag.ingest(DOCS);
+    const r = await rag.query({ query: 'what happens when a volcano erupts?' });
+    expect(r.citations[0]?.docId).toBe('volcano');
+    const names = r.trace.spans.map((s) => s.name);
+    for (const name of ['retrieve.bm25', 'retrieve.dense', 'fuse.rrf', 'retrieve.hybrid', 'pipeline.default']) expect(names).toContain(name);
+  });
+
+  it('loads the embedder once, however many operations need it', async () => {
+    const embedder = new HashingEmbedder();
+    const rag = make({}, { embedder });
+    await rag.open();
+    await rag.ingest(DOCS);
+    await rag.retrieve({ query: 'coral', k: 2, retriever: 'dense' });
+    await rag.open();
+    expect(embedder.loads).toBe(1);
+  });
+});
+
+describe('Rag start-up checks of the stored vectors', () => {
+  it('fails to open a file store whose vectors came from another model, naming both and how to rebuild', async () => {
+    const path = filePath();
+    const first = make({ store: { path } }, { embedder: new HashingEmbedder({ dimensions: 64, name: 'model-a' }) });
+    await first.ingest(DOCS);
+    first.close();
+    for (const other of [new HashingEmbedder({ dimensions: 64, name: 'model-b' }), new HashingEmbedder({ dimensions: 32, name: 'model-a' })]) {
+      const rag = make({ store: { path } }, { embedder: other });
+      const err = await ragErrorOfAsync(() => rag.open());
+      expect(err.code).toBe('CONFIG');
+      expect(err.message).toContain(`store ${path}`);
+      expect(err.message).toContain('"model-a" (64 dimensions)');
+      expect(err.message).toContain(`"${other.name}" (${other.dimensions} dimensions)`);
+      expect(err.message).toContain('rag reindex --vectors --rebuild');
+      // Every operation that needs the vectors fails the same way.
+      expect((await ragErrorOfAsync(() => rag.ingest(DOCS))).message).toBe(err.message);
+    }
+  });
+
+  it('fails to open a store whose chunks lack vectors, until `reindexVectors` computes them', async () => {
+    const path = filePath();
+    const plain = make({ store: { path } });
+    await plain.ingest(DOCS);
+    plain.close();
+
+    const embedder = new HashingEmbedder({ name: 'late-model' });
+    const rag = make({ store: { path } }, { embedder });
+    const err = await ragErrorOfAsync(() => rag.open());
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toContain('3 of 3 chunks without a vector');
+    expect(err.message).toContain('rag reindex --vectors');
+
+    const progress: number[] = [];
+    const r = await rag.reindexVectors({ batchSize: 2, onProgress: (done) => progress.push(done) });
+    expect(r.written).toBe(3);
+    expect(progress).toEqual([0, 2, 3]);
+    await rag.open();
+    const hits = (await rag.retrieve({ query: 'glacier ice in the valley', k: 1, retriever: 'dense' })).hits;
+    expect(hits[0]).toMatchObject({ docId: 'glacier', source: 'dense' });
+  });
+
+  it('rebuilds vectors for a new model, and drops them to go back to BM25 only', async () => {
+    const path = filePath();
+    const first = make({ store: { path } }, { embedder: new HashingEmbedder({ name: 'old' }) });
+    await first.ingest(DOCS);
+    first.close();
+
+    const rag = make({ store: { path } }, { embedder: new HashingEmbedder({ name: 'new', dimensions: 96 }) });
+    expect((await ragErrorOfAsync(() => rag.reindexVectors())).message).toContain('--rebuild');
+    expect((await rag.reindexVectors({ rebuild: true })).written).toBe(3);
+    await rag.open();
+    expect(rag.store.embeddingSpace()).toEqual({ model: 'new', dimensions: 96 });
+    rag.close();
+
+    const plain = make({ store: { path } });
+    expect((await ragErrorOfAsync(() => plain.ingest([{ id: 'x', text: 'no vector' }]))).message).toContain('rag reindex --drop-vectors');
+    plain.dropVectors();
+    await plain.ingest([{ id: 'x', text: 'no vector' }]);
+    expect(plain.store.vectorStatus()).toEqual({ space: null, chunks: 4, vectors: 0 });
+  });
+
+  it('needs an embedder to compute vectors', async () => {
+    const err = await ragErrorOfAsync(() => make().reindexVectors());
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toContain('no embedder is configured');
+  });
+
+  it('tries a failed embedder load again on the next operation', async () => {
+    class Flaky extends HashingEmbedder {
+      override async load(): Promise<void> {
+        await super.load();
+        if (this.loads === 1) throw new Error('model server not up yet');
+      }
+    }
+    const embedder = new Flaky();
+    const rag = make({}, { embedder });
+    await expect(rag.open()).rejects.toThrow('model server not up yet');
+    await rag.ingest(DOCS, new RunContext());
+    expect(embedder.loads).toBe(2);
+  });
+});
