@@ -1,6 +1,7 @@
 import type { QaReport } from './qa-eval.js';
 import type { RetrievalEvalReport } from './retrieval-eval.js';
-import { barChart, histogram, lineChart } from './svg-charts.js';
+// Shared with the playground page, which loads the same module in the browser.
+import { barChart, histogram, lineChart } from '../../public/svg-charts.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -14,6 +14,7 @@ import { batchRoutes } from './routes/batch.js';
 import { chatRoutes } from './routes/chat-completions.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
+import { playgroundRoutes } from './routes/playground.js';
 import { queryRoutes } from './routes/query.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 
@@ -77,5 +78,6 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
   await app.register(documentRoutes);
   await app.register(batchRoutes);
   await app.register(chatRoutes);
+  await app.register(playgroundRoutes);
   return app;
 }

@@ -29,7 +29,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/models', { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema } } }, async () => ({
     object: 'list' as const,
-    data: app.rag.pipelines.names().map((id) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform' })),
+    data: app.rag.pipelines.names().map((id) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform', kind: 'pipeline' as const })),
   }));
 
   app.post(

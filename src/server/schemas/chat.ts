@@ -49,5 +49,13 @@ export const ChatCompletionSchema = Type.Object({
 
 export const ModelListSchema = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() })),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      object: Type.Literal('model'),
+      created: Type.Integer(),
+      owned_by: Type.String(),
+      kind: Type.Union([Type.Literal('pipeline'), Type.Literal('ensemble')], { description: 'Send its name as `pipeline` or `ensemble`' }),
+    }),
+  ),
 });
