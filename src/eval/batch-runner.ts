@@ -21,6 +21,8 @@ export interface SubmissionRow {
   abstained: boolean;
   pipeline: string;
   time_ms: number;
+  /** Each stage's start and duration (ms), as the request's trace recorded them. */
+  stages: Array<{ name: string; at: number; ms: number }>;
 }
 
 export interface BatchFailure {
@@ -133,6 +135,7 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
           abstained: r.abstained,
           pipeline: r.pipeline,
           time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+          stages: r.trace.spans.map(({ name, at, ms }) => ({ name, at, ms })),
         });
         progress.done++;
       } catch (err) {

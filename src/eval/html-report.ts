@@ -1,7 +1,7 @@
 import type { QaReport } from './qa-eval.js';
 import type { RetrievalEvalReport } from './retrieval-eval.js';
 // Shared with the playground page, which loads the same module in the browser.
-import { barChart, histogram, lineChart } from '../../public/svg-charts.js';
+import { barChart, histogram, lineChart, waterfall } from '../../public/svg-charts.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -43,6 +43,8 @@ export function qaReportHtml(report: QaReport): string {
       y: 'accuracy',
     }),
     histogram('Latency per question', report.per_question.map((q) => q.time_ms)),
+    // The playground's trace chart, over the mean of every question's stages.
+    waterfall('Mean time per stage (ms from the request start)', report.stages),
   ];
   return page(
     `QA evaluation: ${report.dataset}`,

@@ -45,6 +45,8 @@ export interface QaReport {
   };
   latency_ms: { p50: number; p95: number };
   failures: BatchFailure[];
+  /** Mean start and duration of each stage over the answered questions (a typical request's waterfall). */
+  stages: Array<{ name: string; at: number; ms: number }>;
   /** Each answered question's scores, confidence and time, for reports. */
   per_question: Array<{ id: string; f1: number; acc: number; confidence: number; time_ms: number }>;
 }
@@ -172,6 +174,7 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
     },
     latency_ms: { p50: round(percentile(latency, 50)), p95: round(percentile(latency, 95)) },
     failures,
+    stages: meanStages(scored.map((s) => s.row.stages ?? [])),
     per_question: scored.map((s) => ({
       id: s.row.id,
       f1: round(bestOver(s.gold, (g) => f1Score(s.answer, g))),
@@ -180,4 +183,19 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
       time_ms: s.row.time_ms,
     })),
   };
+}
+
+/** The mean start and duration of each stage name over many traces (stages a request lacks are left out of its mean). */
+function meanStages(traces: Array<Array<{ name: string; at: number; ms: number }>>): Array<{ name: string; at: number; ms: number }> {
+  const sums = new Map<string, { at: number; ms: number; n: number }>();
+  for (const trace of traces) {
+    for (const s of trace) {
+      const sum = sums.get(s.name) ?? { at: 0, ms: 0, n: 0 };
+      sum.at += s.at;
+      sum.ms += s.ms;
+      sum.n++;
+      sums.set(s.name, sum);
+    }
+  }
+  return [...sums].map(([name, s]) => ({ name, at: round(s.at / s.n), ms: round(s.ms / s.n) }));
 }

@@ -21,6 +21,10 @@ const qa: QaReport = {
   },
   latency_ms: { p50: 3, p95: 9 },
   failures: [],
+  stages: [
+    { name: 'query.plan', at: 0.1, ms: 0.2 },
+    { name: 'retrieve.bm25', at: 0.4, ms: 1.1 },
+  ],
   per_question: [
     { id: 'a', f1: 1, acc: 1, confidence: 0.9, time_ms: 2 },
     { id: 'b', f1: 0.5, acc: 1, confidence: 0.8, time_ms: 3 },
@@ -32,7 +36,8 @@ describe('HTML reports', () => {
   it('draws the scores, one chart per category field, calibration and latency, self-contained', () => {
     const html = qaReportHtml(qa);
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect(html.match(/<svg /g)?.length).toBe(5);
+    expect(html.match(/<svg /g)?.length).toBe(6);
+    expect(html).toContain('Mean time per stage');
     expect(html).toContain('F1 by split');
     // Labels are escaped, never markup.
     expect(html).toContain('hard &lt;x&gt;');
