@@ -5,7 +5,9 @@ import { RagError } from '../core/errors.js';
 import { answeredIds, jsonlAppender, readQuestions, runBatch } from '../eval/batch-runner.js';
 import { evaluateDenoising } from '../eval/denoise-eval.js';
 import { qaReportHtml, retrievalReportHtml } from '../eval/html-report.js';
+import { LlmJudge } from '../eval/llm-judge.js';
 import { evaluateQa } from '../eval/qa-eval.js';
+import { OpenAiChatClient } from '../models/openai-chat-client.js';
 import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
@@ -233,15 +235,19 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('--limit <n>', 'only the first n questions')
     .option('--concurrency <n>', 'questions in flight', '2')
     .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
+    .option('--judge', "grade every answer with LiveRAG's correctness and faithfulness rubric, by the configured LLM")
     .option('--json', 'print the report as one JSON object on the last line')
-    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; answers?: string; limit?: string; concurrency: string; report?: string; json?: boolean }) => {
+    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; answers?: string; limit?: string; concurrency: string; report?: string; judge?: boolean; json?: boolean }) => {
       const config = cliConfig(flags);
+      if (flags.judge && !config.llm) throw new RagError('CONFIG', '--judge needs an llm section (the judge model)');
+      const judge = flags.judge && config.llm ? new LlmJudge(new OpenAiChatClient(config.llm)) : undefined;
       const progress = flags.answers ? null : startProgress('answer', 0);
       const report = await evaluateQa(config, flags.dataset, {
         concurrency: Number(flags.concurrency),
         ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
         ...(flags.answers ? { answersFile: flags.answers } : {}),
         ...(flags.limit ? { limit: Number(flags.limit) } : {}),
+        ...(judge ? { judge } : {}),
         onProgress: (p) => progress?.update(p.done + p.failed, p.total),
       });
       progress?.stop();
@@ -254,6 +260,9 @@ export function buildCli(deps: CliDeps = {}): Command {
       console.log(`dataset     ${report.dataset} (${report.answered} of ${report.questions} answered, ${report.failed} failed; pipeline ${report.pipeline})`);
       console.log(`EM ${s.em.toFixed(4)}   F1 ${s.f1.toFixed(4)}   acc ${s.acc.toFixed(4)}   word recall ${s.word_recall.toFixed(4)}`);
       console.log(`calibration (acc by confidence): ${report.calibration.buckets.map((b) => `${b.from.toFixed(1)}-${b.to.toFixed(1)}: ${b.accuracy.toFixed(2)} (n=${b.count})`).join(', ')}`);
+      if (report.judge) {
+        console.log(`LLM judge   correctness ${report.judge.correctness} (-1..2), faithfulness ${report.judge.faithfulness} (-1..1); ${report.judge.judged} judged, ${report.judge.failed} failed`);
+      }
       console.log(`most confident half: acc ${report.calibration.top_half_accuracy.toFixed(4)} against ${s.acc.toFixed(4)} for all`);
       for (const [field, groups] of Object.entries(report.categories)) {
         console.log(`${field}: ${Object.entries(groups).map(([v, g]) => `${v} F1 ${g.f1.toFixed(3)} recall ${g.word_recall.toFixed(3)} (n=${g.count})`).join('; ')}`);

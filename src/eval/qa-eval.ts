@@ -7,6 +7,7 @@ import { Rag } from '../rag.js';
 import { runBatch, type BatchFailure, type BatchProgress, type SubmissionRow } from './batch-runner.js';
 import { confidenceBuckets, riskCoverage, type Bucket } from './calibration.js';
 import { mean, percentile } from './metrics.js';
+import type { Judgement, LlmJudge } from './llm-judge.js';
 import { bestOver, exactMatch, f1Score, subExactMatch, wordRecall } from './qa-metrics.js';
 
 interface QaItem {
@@ -45,6 +46,8 @@ export interface QaReport {
   };
   latency_ms: { p50: number; p95: number };
   failures: BatchFailure[];
+  /** LiveRAG's LLM-judged correctness (-1..2) and faithfulness (-1..1), when a judge was asked for. */
+  judge?: { correctness: number; faithfulness: number; judged: number; failed: number };
   /** Mean start and duration of each stage over the answered questions (a typical request's waterfall). */
   stages: Array<{ name: string; at: number; ms: number }>;
   /** Each answered question's scores, confidence and time, for reports. */
@@ -95,6 +98,8 @@ export interface QaEvalOptions {
   limit?: number;
   concurrency?: number;
   onProgress?: (p: BatchProgress) => void;
+  /** Grade every answer with LiveRAG's rubric through this judge (an LLM). */
+  judge?: LlmJudge;
 }
 
 /**
@@ -158,6 +163,30 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
   }));
   const half = [...calibrationItems].sort((a, b) => b.confidence - a.confidence).slice(0, Math.max(1, Math.floor(calibrationItems.length / 2)));
   const latency = scored.map((s) => s.row.time_ms);
+  let judge: QaReport['judge'];
+  if (options.judge) {
+    const grades: Array<Judgement | null> = [];
+    const judgeWith = options.judge;
+    let next = 0;
+    // A few at a time: the judge's server has its own concurrency cap too.
+    await Promise.all(
+      Array.from({ length: Math.max(1, options.concurrency ?? 2) }, async () => {
+        while (next < scored.length) {
+          const s = scored[next++] as (typeof scored)[number];
+          grades.push(
+            await judgeWith.judge({ question: s.item.question, answer: s.answer, reference: s.gold[0] ?? '', passages: s.row.passages.map((p) => p.passage) }),
+          );
+        }
+      }),
+    );
+    const ok = grades.filter((g): g is Judgement => g !== null);
+    judge = {
+      correctness: round(mean(ok.map((g) => g.correctness))),
+      faithfulness: round(mean(ok.map((g) => g.faithfulness))),
+      judged: ok.length,
+      failed: grades.length - ok.length,
+    };
+  }
   return {
     dataset: dir,
     pipeline,
@@ -174,6 +203,7 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
     },
     latency_ms: { p50: round(percentile(latency, 50)), p95: round(percentile(latency, 95)) },
     failures,
+    ...(judge ? { judge } : {}),
     stages: meanStages(scored.map((s) => s.row.stages ?? [])),
     per_question: scored.map((s) => ({
       id: s.row.id,
