@@ -18,6 +18,8 @@ import { OpenAiChatClient } from './models/openai-chat-client.js';
 import type { Reader } from './models/reader.js';
 import type { PipelineRunOptions } from './pipelines/pipeline.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
+import { EnsembleRegistry } from './ensemble/ensemble-registry.js';
+import type { EnsembleMember, EnsembleResult } from './ensemble/pipeline-ensemble.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
 import { QueryPlanner } from './query/query-planner.js';
 import { createReranker } from './rerankers/create-reranker.js';
@@ -33,6 +35,8 @@ import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
 export interface QueryRequest {
   query: string;
   pipeline?: string;
+  /** A configured ensemble instead of one pipeline (not with `pipeline`). */
+  ensemble?: string;
   k?: number;
   filter?: MetadataFilter;
   contextTokens?: number;
@@ -43,7 +47,7 @@ export interface TraceView {
   spans: Span[];
 }
 
-export interface QueryResponse extends PipelineResult {
+export interface QueryResponse extends PipelineResult, Partial<Omit<EnsembleResult, keyof PipelineResult>> {
   plan: QueryPlan;
   trace: TraceView;
   /** True when the response came from the cache (same request, same index version). */
@@ -64,7 +68,7 @@ export type QueryEvent =
   | { event: 'token'; data: { text: string } }
   | {
       event: 'candidate';
-      data: { pipeline: string; answer: string; confidence: number; entropy: number; normalizedEntropy: number; abstained: boolean };
+      data: { pipeline: string; answer: string; confidence: number; entropy: number; normalizedEntropy: number; abstained: boolean; weight?: number };
     }
   | { event: 'answer'; data: PipelineResult & { plan: QueryPlan } }
   | { event: 'done'; data: { trace: TraceView } };
@@ -86,6 +90,7 @@ export class Rag {
   /** Retrieval driven by the plan: the whole query and each sub-query, fused. */
   readonly intents: IntentRetriever;
   readonly pipelines: PipelineRegistry;
+  readonly ensembles: EnsembleRegistry;
   /** Null when caching is off. */
   readonly cache: ResponseCache | null;
   /** The Redis connection shared by the cache and the rate limits; null without `redis.url`. */
@@ -136,6 +141,7 @@ export class Rag {
       readers,
       memo,
     });
+    this.ensembles = new EnsembleRegistry(config.ensembles, this.pipelines);
     const log = options.log ?? { debug: () => undefined, warn: () => undefined };
     this.redis = config.redis.url ? createRedis({ ...config.redis, url: config.redis.url }, log) : null;
     this.cache = !config.cache.enabled
@@ -160,6 +166,14 @@ export class Rag {
   }
 
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
+    if (request.ensemble !== undefined) {
+      const ensemble = this.ensemble(request);
+      return this.cached('query', request, ctx, async () => {
+        const plan = await this.plan(request.query, ctx);
+        const result = await ensemble.run(plan, runOptions(request), ctx);
+        return { ...result, plan, trace: ctx.trace.toJSON() };
+      });
+    }
     const pipeline = this.pipelines.get(request.pipeline);
     return this.cached('query', { ...request, pipeline: pipeline.name }, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
@@ -173,6 +187,10 @@ export class Rag {
    * written, the pipeline's candidate, the full answer, and the trace at the end. Not cached.
    */
   async *stream(request: QueryRequest, ctx: RunContext = new RunContext()): AsyncGenerator<QueryEvent, void, undefined> {
+    if (request.ensemble !== undefined) {
+      yield* this.streamEnsemble(request, ctx);
+      return;
+    }
     const pipeline = this.pipelines.get(request.pipeline);
     const plan = await this.plan(request.query, ctx);
     yield { event: 'plan', data: plan };
@@ -186,6 +204,31 @@ export class Rag {
     const result = next.value;
     const { answer, confidence, entropy, normalizedEntropy, abstained } = result;
     yield { event: 'candidate', data: { pipeline: result.pipeline, answer, confidence, entropy, normalizedEntropy, abstained } };
+    yield { event: 'answer', data: { ...result, plan } };
+    yield { event: 'done', data: { trace: ctx.trace.toJSON() } };
+  }
+
+  /** The ensemble a request names; naming a pipeline as well is a mistake the caller must fix. */
+  ensemble(request: QueryRequest): ReturnType<EnsembleRegistry['get']> {
+    if (request.pipeline !== undefined && request.ensemble !== undefined) {
+      throw new RagError('BAD_REQUEST', 'give "pipeline" or "ensemble", not both');
+    }
+    return this.ensembles.get(request.ensemble ?? '');
+  }
+
+  /** An ensemble's stream: the plan, one candidate per member as it is counted, then the combined answer. */
+  private async *streamEnsemble(request: QueryRequest, ctx: RunContext): AsyncGenerator<QueryEvent, void, undefined> {
+    const ensemble = this.ensemble(request);
+    const plan = await this.plan(request.query, ctx);
+    yield { event: 'plan', data: plan };
+    const heard: EnsembleMember[] = [];
+    const result = await ensemble.run(plan, runOptions(request), ctx, (m) => heard.push(m));
+    yield { event: 'sources', data: { passages: result.passages } };
+    for (const m of heard) {
+      const { pipeline, answer, confidence, entropy, normalizedEntropy, abstained, weight } = m;
+      yield { event: 'candidate', data: { pipeline, answer, confidence, entropy, normalizedEntropy, abstained, weight } };
+    }
+    if (!result.abstained) yield { event: 'token', data: { text: result.answer } };
     yield { event: 'answer', data: { ...result, plan } };
     yield { event: 'done', data: { trace: ctx.trace.toJSON() } };
   }

@@ -21,6 +21,10 @@ export interface SubmissionRow {
   abstained: boolean;
   pipeline: string;
   time_ms: number;
+  /** An ensemble's members: each one's answer, confidence and weight (for per-member scores). */
+  members?: Array<{ pipeline: string; answer: string; confidence: number; weight: number }>;
+  /** Members the ensemble dropped (failed or timed out). */
+  dropped?: string[];
 }
 
 export interface BatchFailure {
@@ -99,6 +103,8 @@ export function finalPrompt(question: string, passages: readonly Passage[]): str
 
 export interface BatchOptions {
   pipeline?: string;
+  /** Answer with this ensemble instead of a pipeline. */
+  ensemble?: string;
   concurrency: number;
   /** Per-question deadline. */
   timeoutMs: number;
@@ -121,7 +127,11 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
       const started = performance.now();
       try {
         const ctxOptions = options.signal ? { timeoutMs: options.timeoutMs, signal: options.signal } : { timeoutMs: options.timeoutMs };
-        const request = options.pipeline ? { query: q.question, pipeline: options.pipeline } : { query: q.question };
+        const request = options.ensemble
+          ? { query: q.question, ensemble: options.ensemble }
+          : options.pipeline
+            ? { query: q.question, pipeline: options.pipeline }
+            : { query: q.question };
         const r = await rag.query(request, new RunContext(ctxOptions));
         options.onRow({
           id: q.id,
@@ -133,6 +143,10 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
           abstained: r.abstained,
           pipeline: r.pipeline,
           time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+          ...(r.members
+            ? { members: r.members.map((m) => ({ pipeline: m.pipeline, answer: m.answer, confidence: m.confidence, weight: m.weight })) }
+            : {}),
+          ...(r.dropped && r.dropped.length > 0 ? { dropped: r.dropped.map((d) => d.pipeline) } : {}),
         });
         progress.done++;
       } catch (err) {

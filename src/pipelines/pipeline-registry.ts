@@ -6,7 +6,11 @@ import type { Reranker } from '../rerankers/reranker.js';
 import type { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { Pipeline } from './pipeline.js';
-import { SequentialPipeline, type SequentialPipelineDeps } from './sequential-pipeline.js';
+import { BranchingPipeline } from './branching-pipeline.js';
+import { IterativePipeline } from './iterative-pipeline.js';
+import { LoopPipeline } from './loop-pipeline.js';
+import type { PipelineDeps } from './pipeline-stages.js';
+import { SequentialPipeline } from './sequential-pipeline.js';
 
 export interface PipelineComponents {
   retriever: Retriever;
@@ -16,6 +20,8 @@ export interface PipelineComponents {
   /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
   readers: ReadonlyMap<string, Reader>;
   memo: TextMemo;
+  /** Builds an agentic pipeline (it needs the LLM); absent without one. */
+  agent?: (name: string, config: PipelineConfig, deps: PipelineDeps) => Pipeline;
 }
 
 /** Pipelines by name, built from configuration; a request names one or gets the default. */
@@ -49,7 +55,20 @@ function build(name: string, config: PipelineConfig, components: PipelineCompone
   if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
   const reader = components.readers.get(config.generator);
   if (reader === undefined) throw new RagError('CONFIG', `pipelines.${name}.generator: no generator "${config.generator}"`);
-  const deps: SequentialPipelineDeps = { retriever: components.retriever, reranker, reader, memo: components.memo };
+  const deps: PipelineDeps = { retriever: components.retriever, reranker, reader, memo: components.memo };
   if (components.intents) deps.intents = components.intents;
-  return new SequentialPipeline(name, config, deps);
+  switch (config.kind) {
+    case 'sequential':
+      return new SequentialPipeline(name, config, deps);
+    case 'iterative':
+      return new IterativePipeline(name, config, deps);
+    case 'loop':
+      return new LoopPipeline(name, config, deps);
+    case 'branching':
+      return new BranchingPipeline(name, config, deps);
+    case 'agentic': {
+      if (!components.agent) throw new RagError('CONFIG', `pipelines.${name}.kind: "agentic" needs an llm section (the model that plans with tools)`);
+      return components.agent(name, config, deps);
+    }
+  }
 }
