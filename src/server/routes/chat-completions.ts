@@ -29,7 +29,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/models', { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema } } }, async () => ({
     object: 'list' as const,
-    data: app.rag.pipelines.names().map((id) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform' })),
+    // Ensembles are listed too, so a client can see them; chat answers with pipelines.
+    data: [...app.rag.pipelines.names(), ...app.rag.ensembles.names()].map((id) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform' })),
   }));
 
   app.post(
