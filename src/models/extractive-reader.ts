@@ -156,6 +156,7 @@ export class ExtractiveReader extends Reader {
     // Softer than the sentence distribution: a span's kind and position may outweigh a small lead in sentence score.
     const sentenceProbs = softmax(best.map((s) => s.score), this.options.spanTemperature ?? 0.12);
     const bySpan = new Map<string, Scored>();
+    const fits = new Map<string, number>();
     best.forEach((sentence, i) => {
       const q = sentenceProbs[i] ?? 0;
       const positions = queryTermPositions(sentence.text, queryTerms);
@@ -170,6 +171,7 @@ export class ExtractiveReader extends Reader {
         const weight = q * fit * fit * (0.3 + 0.7 * near) * (1 - 0.8 * repeated);
         const key = normalizeAnswer(span.text);
         if (key.length === 0) continue;
+        fits.set(key, Math.max(fits.get(key) ?? 0, fit));
         const seen = bySpan.get(key);
         if (seen) {
           seen.score += weight;
@@ -179,7 +181,9 @@ export class ExtractiveReader extends Reader {
     });
     const top = [...bySpan.values()].sort((a, b) => b.score - a.score).slice(0, this.options.maxCandidates);
     const total = top.reduce((s, c) => s + c.score, 0);
-    if (top.length === 0 || total <= 0) return undefined;
+    // No span of the kind asked for ("what colour" wants a word the span finder does not propose): a sentence
+    // holding the answer beats a span that does not.
+    if (top.length === 0 || total <= 0 || (fits.get(top[0]?.key ?? '') ?? 0) < 0.6) return undefined;
     const probs = top.map((c) => c.score / total);
     const candidates: Candidate[] = top.map((c, i) => ({
       text: c.text,
