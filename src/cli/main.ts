@@ -231,13 +231,15 @@ export function buildCli(deps: CliDeps = {}): Command {
   configOptions(evalCmd.command('qa').description('EM, F1, acc and calibration on a QA dataset'))
     .requiredOption('--dataset <dir>', 'folder with queries.jsonl, answers.jsonl and corpus.jsonl')
     .option('--pipeline <name>', 'pipeline to answer with')
+    .option('--ensemble <name>', 'ensemble to answer with (scores each member too)')
     .option('--answers <file>', 'score this submission file (from `rag batch`) instead of answering')
     .option('--limit <n>', 'only the first n questions')
     .option('--concurrency <n>', 'questions in flight', '2')
     .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--judge', "grade every answer with LiveRAG's correctness and faithfulness rubric, by the configured LLM")
     .option('--json', 'print the report as one JSON object on the last line')
-    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; answers?: string; limit?: string; concurrency: string; report?: string; judge?: boolean; json?: boolean }) => {
+    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; ensemble?: string; answers?: string; limit?: string; concurrency: string; report?: string; judge?: boolean; json?: boolean }) => {
+      if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
       const config = cliConfig(flags);
       if (flags.judge && !config.llm) throw new RagError('CONFIG', '--judge needs an llm section (the judge model)');
       const judge = flags.judge && config.llm ? new LlmJudge(new OpenAiChatClient(config.llm)) : undefined;
@@ -245,6 +247,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       const report = await evaluateQa(config, flags.dataset, {
         concurrency: Number(flags.concurrency),
         ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
+        ...(flags.ensemble ? { ensemble: flags.ensemble } : {}),
         ...(flags.answers ? { answersFile: flags.answers } : {}),
         ...(flags.limit ? { limit: Number(flags.limit) } : {}),
         ...(judge ? { judge } : {}),
@@ -266,6 +269,13 @@ export function buildCli(deps: CliDeps = {}): Command {
       console.log(`most confident half: acc ${report.calibration.top_half_accuracy.toFixed(4)} against ${s.acc.toFixed(4)} for all`);
       for (const [field, groups] of Object.entries(report.categories)) {
         console.log(`${field}: ${Object.entries(groups).map(([v, g]) => `${v} F1 ${g.f1.toFixed(3)} recall ${g.word_recall.toFixed(3)} (n=${g.count})`).join('; ')}`);
+      }
+      if (report.members) {
+        console.log(`${'member'.padEnd(24)} EM      F1      acc     top-half acc`);
+        for (const [name, m] of Object.entries(report.members)) {
+          console.log(`${name.padEnd(24)} ${m.em.toFixed(4)}  ${m.f1.toFixed(4)}  ${m.acc.toFixed(4)}  ${m.top_half_accuracy.toFixed(4)}`);
+        }
+        console.log(`${`ensemble ${report.pipeline}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${report.calibration.top_half_accuracy.toFixed(4)}`);
       }
       console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
     });

@@ -10,10 +10,19 @@ export type RetrieverName = Static<typeof RetrieverNameSchema>;
 
 export const PipelineConfigSchema = Type.Object(
   {
-    kind: Type.Literal('sequential'),
+    /** sequential; branching, iterative and loop (adaptive): see DESIGN, "Pipelines". (agentic is not built yet.) */
+    kind: Type.Union([Type.Literal('sequential'), Type.Literal('branching'), Type.Literal('iterative'), Type.Literal('loop')]),
     description: Type.Optional(Type.String()),
     /** Which retriever the pipeline uses: lexical (bm25), vectors (dense), or both fused (hybrid). */
     retriever: Type.Union([Type.Literal('bm25'), Type.Literal('dense'), Type.Literal('hybrid')], { default: 'bm25' }),
+    /** iterative: rounds (default 3); loop: the most rounds (default 3). */
+    rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    /** loop: normalised entropy under which the answer is taken and no more rounds run (default 0.5). */
+    stopBelow: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** branching: one branch per sub-query (the whole query too), or per retrieved document (default "subquery"). */
+    branchBy: Type.Optional(Type.Union([Type.Literal('subquery'), Type.Literal('documents')])),
+    /** branching: the most branches (default 4). */
+    maxBranches: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
     /** Chunks fetched from the retriever before reranking. */
     retrieveK: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     /** "none", "lexical" (model-free), "llm" (needs the `llm` section), or a reranker named under `rerankers`. */
@@ -25,7 +34,25 @@ export const PipelineConfigSchema = Type.Object(
     /** Normalised entropy above which the pipeline abstains rather than guess. */
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
     /** Who answers from the passages: the model-free extractive reader, or the LLM (needs the `llm` section). */
-    generator: Type.Union([Type.Literal('extractive'), Type.Literal('llm')], { default: 'extractive' }),
+    generator: Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('llm')], { default: 'extractive' }),
+  },
+  Strict,
+);
+
+/** An ensemble of pipelines, combined by entropy-weighted voting or by an LLM reading every member's answer. */
+export const EnsembleConfigSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    /** Pipelines (by name) that answer the question concurrently. */
+    members: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 16 }),
+    /** "vote": clusters of candidate answers weighted by exp(-beta * entropy). (Generative aggregation is not built yet.) */
+    mode: Type.Literal('vote', { default: 'vote' }),
+    /** How strongly a member's (normalised) entropy lowers its weight; 0 weighs all members alike. */
+    beta: Type.Number({ minimum: 0, maximum: 100, default: 2 }),
+    /** The ensemble's normalised entropy above which it abstains ("not enough evidence"). */
+    abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.97 }),
+    /** A member slower than this is dropped (with a note); the request's deadline applies anyway. */
+    memberTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   Strict,
 );
@@ -289,6 +316,8 @@ export const ConfigSchema = Type.Object(
     pipelines: Type.Record(Type.String(), PipelineConfigSchema, {
       default: { default: { kind: 'sequential' } },
     }),
+    /** Named ensembles of pipelines (names may not repeat a pipeline's); a request picks one with `ensemble`. */
+    ensembles: Type.Record(Type.String(), EnsembleConfigSchema, { default: {} }),
     /** Shared by the cache and the rate limits; without a URL both stay in process. */
     redis: Type.Object(
       {
@@ -356,6 +385,7 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type PipelineConfig = Static<typeof PipelineConfigSchema>;
+export type EnsembleConfig = Static<typeof EnsembleConfigSchema>;
 export type LlmConfig = Static<typeof LlmConfigSchema>;
 export type QueryConfig = Static<typeof ConfigSchema>['query'];
 export type EmbeddingsConfig = Static<typeof EmbeddingsConfigSchema>;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, EMBEDDINGS_VARIANTS, PipelineConfigSchema, RERANKER_VARIANTS, type Config, type PipelineConfig } from './config-schema.js';
+import { ConfigSchema, EMBEDDINGS_VARIANTS, EnsembleConfigSchema, PipelineConfigSchema, RERANKER_VARIANTS, type Config, type PipelineConfig } from './config-schema.js';
 import { resolveVariant, type SettingIssue } from './config-variants.js';
 import { RagError } from './errors.js';
 
@@ -9,6 +9,7 @@ export type {
   Config,
   CrossEncoderRerankerConfig,
   EmbeddingsConfig,
+  EnsembleConfig,
   HttpEmbeddingsConfig,
   HttpRerankerConfig,
   LlmConfig,
@@ -129,6 +130,15 @@ export function validateConfig(tree: unknown): Config {
       pipelines[name] = Value.Default(PipelineConfigSchema, p);
     }
   }
+  const ensembles = value['ensembles'];
+  if (isTree(ensembles)) {
+    for (const [name, e] of Object.entries(ensembles)) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}: an ensemble name may hold only letters, digits, '_', '.' and '-'`);
+      }
+      ensembles[name] = Value.Default(EnsembleConfigSchema, e);
+    }
+  }
   // Sections whose shape depends on a key are checked against their own variant (see resolveVariant).
   const variantIssues: SettingIssue[] = [];
   const variantPaths: string[] = [];
@@ -191,6 +201,13 @@ export function validateConfig(tree: unknown): Config {
     if (!BUILT_IN_RERANKERS.includes(p.reranker) && !(p.reranker in config.rerankers)) {
       const known = [...BUILT_IN_RERANKERS, ...Object.keys(config.rerankers)].join(', ');
       throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.reranker: names "${p.reranker}", which is not a reranker (known: ${known})`);
+    }
+  }
+  for (const [name, e] of Object.entries(config.ensembles)) {
+    if (name in config.pipelines) throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}: a pipeline has that name already`);
+    const unknown = e.members.find((m) => !(m in config.pipelines));
+    if (unknown !== undefined) {
+      throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.members: names "${unknown}", which is not under pipelines (${Object.keys(config.pipelines).join(', ')})`);
     }
   }
   return config;

@@ -1,4 +1,5 @@
 import { RagError } from './errors.js';
+import { RequestMemo } from './request-memo.js';
 import { Trace, type Span } from './trace.js';
 
 /** The subset of a logger the stages use; Fastify's pino logger and console both fit. */
@@ -15,6 +16,8 @@ export interface RunContextOptions {
   timeoutMs?: number;
   log?: StageLogger;
   trace?: Trace;
+  /** Work shared within the request (retrieval, reranking); a child context passes its parent's on. */
+  memo?: RequestMemo;
 }
 
 /**
@@ -27,6 +30,7 @@ export class RunContext {
   readonly deadline: number;
   readonly trace: Trace;
   readonly log: StageLogger;
+  readonly memo: RequestMemo;
 
   constructor(options: RunContextOptions = {}) {
     const signals: AbortSignal[] = [];
@@ -36,6 +40,19 @@ export class RunContext {
     this.deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Number.POSITIVE_INFINITY;
     this.trace = options.trace ?? new Trace();
     this.log = options.log ?? silentLogger;
+    this.memo = options.memo ?? new RequestMemo();
+  }
+
+  /**
+   * A context for part of the request (an ensemble member) with a deadline of its own, never later than this
+   * one's: same trace, logger and memo; aborting this one aborts it.
+   */
+  child(timeoutMs?: number): RunContext {
+    const remaining = this.remainingMs();
+    const limit = Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, remaining);
+    const options: RunContextOptions = { signal: this.signal, trace: this.trace, log: this.log, memo: this.memo };
+    if (Number.isFinite(limit)) options.timeoutMs = Math.max(0, limit);
+    return new RunContext(options);
   }
 
   /** Milliseconds left before the deadline (Infinity when there is none). */

@@ -23,6 +23,10 @@ export interface SubmissionRow {
   time_ms: number;
   /** Each stage's start and duration (ms), as the request's trace recorded them. */
   stages: Array<{ name: string; at: number; ms: number }>;
+  /** An ensemble's members: each one's answer, confidence and weight (for per-member scores). */
+  members?: Array<{ pipeline: string; answer: string; confidence: number; weight: number }>;
+  /** Members the ensemble dropped (failed or timed out). */
+  dropped?: string[];
 }
 
 export interface BatchFailure {
@@ -101,6 +105,8 @@ export function finalPrompt(question: string, passages: readonly Passage[]): str
 
 export interface BatchOptions {
   pipeline?: string;
+  /** Answer with this ensemble instead of a pipeline. */
+  ensemble?: string;
   concurrency: number;
   /** Per-question deadline. */
   timeoutMs: number;
@@ -123,7 +129,11 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
       const started = performance.now();
       try {
         const ctxOptions = options.signal ? { timeoutMs: options.timeoutMs, signal: options.signal } : { timeoutMs: options.timeoutMs };
-        const request = options.pipeline ? { query: q.question, pipeline: options.pipeline } : { query: q.question };
+        const request = options.ensemble
+          ? { query: q.question, ensemble: options.ensemble }
+          : options.pipeline
+            ? { query: q.question, pipeline: options.pipeline }
+            : { query: q.question };
         const r = await rag.query(request, new RunContext(ctxOptions));
         options.onRow({
           id: q.id,
@@ -136,6 +146,10 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
           pipeline: r.pipeline,
           time_ms: Math.round((performance.now() - started) * 1000) / 1000,
           stages: r.trace.spans.map(({ name, at, ms }) => ({ name, at, ms })),
+          ...(r.members
+            ? { members: r.members.map((m) => ({ pipeline: m.pipeline, answer: m.answer, confidence: m.confidence, weight: m.weight })) }
+            : {}),
+          ...(r.dropped && r.dropped.length > 0 ? { dropped: r.dropped.map((d) => d.pipeline) } : {}),
         });
         progress.done++;
       } catch (err) {

@@ -45,6 +45,8 @@ export interface QaReport {
     top_half_accuracy: number;
   };
   latency_ms: { p50: number; p95: number };
+  /** For an ensemble: each member's scores and calibration over the same questions (its own answer and confidence). */
+  members?: Record<string, QaScores & { top_half_accuracy: number }>;
   failures: BatchFailure[];
   /** LiveRAG's LLM-judged correctness (-1..2) and faithfulness (-1..1), when a judge was asked for. */
   judge?: { correctness: number; faithfulness: number; judged: number; failed: number };
@@ -91,8 +93,15 @@ function scoreRows(rows: Array<{ answer: string; gold: string[] }>): QaScores {
 
 const round = (x: number): number => Number(x.toFixed(4));
 
+/** The most confident half of the answers (at least one). */
+function topHalf<T extends { confidence: number }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => b.confidence - a.confidence).slice(0, Math.max(1, Math.floor(items.length / 2)));
+}
+
 export interface QaEvalOptions {
   pipeline?: string;
+  /** Answer with this ensemble: its scores and each member's. */
+  ensemble?: string;
   /** Score this submission file instead of answering the questions. */
   answersFile?: string;
   limit?: number;
@@ -111,7 +120,7 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
   const items = options.limit ? all.slice(0, options.limit) : all;
   const rows: SubmissionRow[] = [];
   const failures: BatchFailure[] = [];
-  let pipeline = options.pipeline ?? config.defaultPipeline;
+  let pipeline = options.ensemble ?? options.pipeline ?? config.defaultPipeline;
   if (options.answersFile) {
     const wanted = new Set(items.map((i) => i.id));
     for (const line of readFileSync(options.answersFile, 'utf8').split('\n')) {
@@ -132,6 +141,7 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
         onRow: (r: SubmissionRow) => rows.push(r),
         onFailure: (f: BatchFailure) => failures.push(f),
         ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+        ...(options.ensemble ? { ensemble: options.ensemble } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       };
       await runBatch(rag, items.map((i) => ({ id: i.id, question: i.question })), batchOptions);
@@ -161,7 +171,18 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
     confidence: s.row.confidence,
     correct: bestOver(s.gold, (g) => subExactMatch(s.answer, g)),
   }));
-  const half = [...calibrationItems].sort((a, b) => b.confidence - a.confidence).slice(0, Math.max(1, Math.floor(calibrationItems.length / 2)));
+  const half = topHalf(calibrationItems);
+  const memberNames = [...new Set(scored.flatMap((s) => (s.row.members ?? []).map((m) => m.pipeline)))];
+  const members = Object.fromEntries(
+    memberNames.map((name) => {
+      const answered = scored.flatMap((s) => {
+        const m = s.row.members?.find((x) => x.pipeline === name);
+        return m ? [{ answer: m.answer, gold: s.gold, confidence: m.confidence }] : [];
+      });
+      const items = answered.map((a) => ({ confidence: a.confidence, correct: bestOver(a.gold, (g) => subExactMatch(a.answer, g)) }));
+      return [name, { ...scoreRows(answered), top_half_accuracy: round(mean(topHalf(items).map((h) => h.correct))) }];
+    }),
+  );
   const latency = scored.map((s) => s.row.time_ms);
   let judge: QaReport['judge'];
   if (options.judge) {
@@ -202,6 +223,7 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
       top_half_accuracy: round(mean(half.map((h) => h.correct))),
     },
     latency_ms: { p50: round(percentile(latency, 50)), p95: round(percentile(latency, 95)) },
+    ...(memberNames.length > 0 ? { members } : {}),
     failures,
     ...(judge ? { judge } : {}),
     stages: meanStages(scored.map((s) => s.row.stages ?? [])),

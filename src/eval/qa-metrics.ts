@@ -1,20 +1,7 @@
 /** Answer metrics with SQuAD's normalisation (lower case, no punctuation, no articles, single spaces). */
+import { answerTokens as tokens, normalizeAnswer, tokenF1 } from '../core/answer-text.js';
 
-export function normalizeAnswer(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
-    .replace(/\b(a|an|the)\b/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-const tokens = (text: string): string[] => {
-  const n = normalizeAnswer(text);
-  return n.length === 0 ? [] : n.split(' ');
-};
+export { normalizeAnswer };
 
 export function exactMatch(prediction: string, gold: string): number {
   return normalizeAnswer(prediction) === normalizeAnswer(gold) ? 1 : 0;
@@ -22,23 +9,7 @@ export function exactMatch(prediction: string, gold: string): number {
 
 /** Token-overlap F1 (SQuAD). */
 export function f1Score(prediction: string, gold: string): number {
-  const p = tokens(prediction);
-  const g = tokens(gold);
-  if (p.length === 0 || g.length === 0) return p.length === g.length ? 1 : 0;
-  const counts = new Map<string, number>();
-  for (const t of g) counts.set(t, (counts.get(t) ?? 0) + 1);
-  let common = 0;
-  for (const t of p) {
-    const c = counts.get(t) ?? 0;
-    if (c > 0) {
-      common++;
-      counts.set(t, c - 1);
-    }
-  }
-  if (common === 0) return 0;
-  const precision = common / p.length;
-  const recall = common / g.length;
-  return (2 * precision * recall) / (precision + recall);
+  return tokenF1(prediction, gold);
 }
 
 /** "acc" (sub-EM): the normalised gold answer occurs within the normalised prediction. */

@@ -1,7 +1,10 @@
 import { analyze, stem } from '../core/analyzer.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
+import { normalizeAnswer } from '../core/answer-text.js';
+import { answerSpans } from './answer-spans.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
+import { answerTypeOf, isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
 export interface ExtractiveReaderOptions {
@@ -9,6 +12,22 @@ export interface ExtractiveReaderOptions {
   maxCandidates: number;
   /** Softmax temperature over candidate scores in [0, 1]: lower is more decisive. */
   temperature: number;
+  /**
+   * "auto": short spans (names, dates, numbers) for factoid questions and sentences otherwise; "sentences":
+   * always whole sentences.
+   */
+  spans?: 'auto' | 'sentences';
+  /** Best sentences whose spans are proposed for a factoid question. */
+  spanSentences?: number;
+  /** Softmax temperature over those sentences' scores, weighting their spans. */
+  spanTemperature?: number;
+}
+
+/** A sentence with its score and where it came from, before spans are taken out of it. */
+interface ScoredSentence {
+  text: string;
+  score: number;
+  passage: number;
 }
 
 interface Scored {
@@ -39,7 +58,7 @@ export class ExtractiveReader extends Reader {
 
   constructor(
     private readonly memo: TextMemo,
-    private readonly options: ExtractiveReaderOptions = { maxCandidates: 8, temperature: 0.08 },
+    private readonly options: ExtractiveReaderOptions = { maxCandidates: 8, temperature: 0.08, spans: 'sentences', spanSentences: 5 },
   ) {
     super();
   }
@@ -75,6 +94,7 @@ export class ExtractiveReader extends Reader {
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
     const byKey = new Map<string, Scored>();
+    const scoredSentences: ScoredSentence[] = [];
     sentences.forEach((sentence, i) => {
       const terms = analysed[i] ?? [];
       const matched = new Set(terms.filter((t) => queryTerms.has(t)));
@@ -97,6 +117,7 @@ export class ExtractiveReader extends Reader {
         0.1 * density +
         0.05 * informative -
         codePenalty(sentence.text);
+      scoredSentences.push({ text: sentence.text, score, passage: sentence.passage });
       const key = sentence.text.toLowerCase().replace(/\s+/g, ' ');
       const seen = byKey.get(key);
       if (seen) {
@@ -105,6 +126,11 @@ export class ExtractiveReader extends Reader {
       } else byKey.set(key, { text: sentence.text, key, score, citations: new Set([sentence.passage]) });
     });
 
+    const type = answerTypeOf(query);
+    if ((this.options.spans ?? 'auto') === 'auto' && isFactoid(type)) {
+      const spans = this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
+      if (spans) return spans;
+    }
     const top = [...byKey.values()].sort((a, b) => b.score - a.score).slice(0, this.options.maxCandidates);
     const probs = softmax(
       top.map((c) => c.score),
@@ -117,7 +143,76 @@ export class ExtractiveReader extends Reader {
     }));
     return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
   }
+
+  /**
+   * Factoid answers as short spans: the best sentences' names, dates, numbers and titles, each weighted by its
+   * sentence's probability, how well its kind fits the question ("when" wants a date), and how near it stands to
+   * the question's terms; a span that only repeats the question is no candidate, one that partly repeats it
+   * counts less. The same span found in several sentences adds up, so corroborated answers win. The weights
+   * become the candidate distribution.
+   */
+  private spanResult(type: AnswerType, asked: ReadonlySet<string>, queryTerms: ReadonlySet<string>, sentences: ScoredSentence[]): ReaderResult | undefined {
+    const best = [...sentences].sort((a, b) => b.score - a.score).slice(0, this.options.spanSentences ?? 10);
+    // Softer than the sentence distribution: a span's kind and position may outweigh a small lead in sentence score.
+    const sentenceProbs = softmax(best.map((s) => s.score), this.options.spanTemperature ?? 0.12);
+    const bySpan = new Map<string, Scored>();
+    const fits = new Map<string, number>();
+    best.forEach((sentence, i) => {
+      const q = sentenceProbs[i] ?? 0;
+      const positions = queryTermPositions(sentence.text, queryTerms);
+      for (const span of answerSpans(sentence.text)) {
+        const terms = analyze(span.text);
+        if (terms.length === 0) continue;
+        const repeated = terms.filter((t) => asked.has(t)).length / terms.length;
+        if (repeated === 1) continue;
+        const distance = positions.length === 0 ? 20 : Math.min(...positions.map((p) => wordGap(sentence.text, p, span.start, span.end)));
+        const near = 1 / (1 + distance / NEAR_WORDS);
+        const fit = typeFit(type, span);
+        const weight = q * fit * fit * (0.3 + 0.7 * near) * (1 - 0.8 * repeated);
+        const key = normalizeAnswer(span.text);
+        if (key.length === 0) continue;
+        fits.set(key, Math.max(fits.get(key) ?? 0, fit));
+        const seen = bySpan.get(key);
+        if (seen) {
+          seen.score += weight;
+          seen.citations.add(sentence.passage);
+        } else bySpan.set(key, { text: span.text, key, score: weight, citations: new Set([sentence.passage]) });
+      }
+    });
+    const top = [...bySpan.values()].sort((a, b) => b.score - a.score).slice(0, this.options.maxCandidates);
+    const total = top.reduce((s, c) => s + c.score, 0);
+    // No span of the kind asked for ("what colour" wants a word the span finder does not propose): a sentence
+    // holding the answer beats a span that does not.
+    if (top.length === 0 || total <= 0 || (fits.get(top[0]?.key ?? '') ?? 0) < 0.6) return undefined;
+    const probs = top.map((c) => c.score / total);
+    const candidates: Candidate[] = top.map((c, i) => ({
+      text: c.text,
+      prob: Number((probs[i] ?? 0).toFixed(6)),
+      citations: [...c.citations].sort((a, b) => a - b),
+    }));
+    return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+  }
 }
+
+/** Character offsets of the words of a sentence that are query terms. */
+function queryTermPositions(sentence: string, queryTerms: ReadonlySet<string>): number[] {
+  const out: number[] = [];
+  for (const m of sentence.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const t = analyze(m[0])[0];
+    if (t !== undefined && queryTerms.has(t)) out.push(m.index);
+  }
+  return out;
+}
+
+/** Words between a position and a span (0 when inside it). */
+function wordGap(sentence: string, at: number, start: number, end: number): number {
+  if (at >= start && at < end) return 0;
+  const between = at < start ? sentence.slice(at, start) : sentence.slice(end, at);
+  return Math.max(0, (between.match(/[\p{L}\p{N}]+/gu)?.length ?? 1) - 1);
+}
+
+/** Proximity in words at which a span's closeness to the question's terms halves its score. */
+const NEAR_WORDS = 4;
 
 function analysedSentences(text: string): Array<{ text: string; terms: string[] }> {
   return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence) }));

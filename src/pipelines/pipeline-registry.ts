@@ -6,7 +6,11 @@ import type { Reranker } from '../rerankers/reranker.js';
 import type { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { Pipeline } from './pipeline.js';
-import { SequentialPipeline, type SequentialPipelineDeps } from './sequential-pipeline.js';
+import { BranchingPipeline } from './branching-pipeline.js';
+import { IterativePipeline } from './iterative-pipeline.js';
+import { LoopPipeline } from './loop-pipeline.js';
+import type { PipelineDeps } from './pipeline-stages.js';
+import { SequentialPipeline } from './sequential-pipeline.js';
 
 export interface PipelineComponents {
   /** Plan-driven retrieval (sub-queries fused) over each available retriever; dense and hybrid only with an embedder. */
@@ -55,5 +59,15 @@ function build(name: string, config: PipelineConfig, components: PipelineCompone
       `pipelines.${name}.retriever: "${config.retriever}" retrieval needs an embedding model, and no embedder is configured; configure one, or use retriever: bm25`,
     );
   }
-  return new SequentialPipeline(name, config, { retriever: intents.retriever, intents, reranker, reader, memo: components.memo });
+  const deps: PipelineDeps = { retriever: intents.retriever, intents, reranker, reader, memo: components.memo };
+  switch (config.kind) {
+    case 'sequential':
+      return new SequentialPipeline(name, config, deps);
+    case 'iterative':
+      return new IterativePipeline(name, config, deps);
+    case 'loop':
+      return new LoopPipeline(name, config, deps);
+    case 'branching':
+      return new BranchingPipeline(name, config, deps);
+  }
 }

@@ -29,7 +29,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/models', { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema } } }, async () => ({
     object: 'list' as const,
-    data: app.rag.pipelines.names().map((id) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform', kind: 'pipeline' as const })),
+    // Ensembles are listed too, with their kind, so a client knows to send `ensemble`; chat answers with pipelines.
+    data: [
+      ...app.rag.pipelines.names().map((id) => ({ id, kind: 'pipeline' as const })),
+      ...app.rag.ensembles.names().map((id) => ({ id, kind: 'ensemble' as const })),
+    ].map(({ id, kind }) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform', kind })),
   }));
 
   app.post(

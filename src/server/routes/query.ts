@@ -26,7 +26,8 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs, timeoutMs);
       if (!(stream ?? request.headers.accept?.includes('text/event-stream'))) return app.rag.query(query, ctx);
       // Mistakes the caller can fix are answered as JSON errors before the stream opens.
-      app.rag.pipelines.get(query.pipeline);
+      if (query.ensemble !== undefined) app.rag.ensemble(query);
+      else app.rag.pipelines.get(query.pipeline);
       const sse = new SseStream(reply);
       try {
         for await (const e of app.rag.stream(query, ctx)) sse.send(e.event, e.data);

@@ -6,6 +6,7 @@ export const queryBodySchema = (limits: { maxQueryChars: number; maxK: number })
     {
       query: queryField(limits.maxQueryChars),
       pipeline: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A configured pipeline; the default when left out' })),
+      ensemble: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A configured ensemble instead of a pipeline (not both)' })),
       k: Type.Optional(kField(limits.maxK, 'Chunks to retrieve (overrides the pipeline setting)')),
       filter: Type.Optional(MetadataFilter),
       contextTokens: Type.Optional(Type.Integer({ minimum: 32, maximum: 32768, description: 'Token budget of the context' })),
@@ -16,6 +17,14 @@ export const queryBodySchema = (limits: { maxQueryChars: number; maxK: number })
   );
 };
 export type QueryBody = Static<ReturnType<typeof queryBodySchema>>;
+
+/** Answers that mean the same, with their share of the members' weighted probability. */
+const ClusterSchema = Type.Object({
+  answer: Type.String(),
+  prob: Type.Number(),
+  members: Type.Array(Type.String()),
+  citations: Type.Record(Type.String(), Type.Array(Type.Integer())),
+});
 
 export const QueryResponseSchema = Type.Object({
   answer: Type.String(),
@@ -30,4 +39,24 @@ export const QueryResponseSchema = Type.Object({
   passages: Type.Array(PassageSchema),
   trace: TraceSchema,
   cached: Type.Optional(Type.Boolean({ description: 'Served from the cache (same request, same index version)' })),
+  ensemble: Type.Optional(Type.String({ description: 'The ensemble that answered, when one was asked for' })),
+  mode: Type.Optional(Type.String()),
+  members: Type.Optional(
+    Type.Array(
+      Type.Object({
+        pipeline: Type.String(),
+        weight: Type.Number({ description: 'exp(-beta * normalised entropy), normalised over the members' }),
+        answer: Type.String(),
+        confidence: Type.Number(),
+        entropy: Type.Number(),
+        normalizedEntropy: Type.Number(),
+        abstained: Type.Boolean(),
+        candidates: Type.Array(CandidateSchema),
+        ms: Type.Number(),
+      }),
+    ),
+  ),
+  winner: Type.Optional(Type.Union([ClusterSchema, Type.Null()])),
+  distribution: Type.Optional(Type.Array(ClusterSchema)),
+  dropped: Type.Optional(Type.Array(Type.Object({ pipeline: Type.String(), code: Type.String(), note: Type.String() }))),
 });

@@ -1,0 +1,76 @@
+import { normalizeAnswer, tokenF1 } from '../core/answer-text.js';
+import type { Candidate } from '../core/types.js';
+import { normalizedEntropy } from '../models/entropy.js';
+
+/** One voter's distribution over answers: an ensemble member, or a branch of a branching pipeline. */
+export interface Voter {
+  name: string;
+  weight: number;
+  candidates: readonly Candidate[];
+}
+
+/** Answers that mean the same, with the weighted probability mass the voters gave them. */
+export interface AnswerCluster {
+  /** The member text with the most mass: the cluster's answer. */
+  answer: string;
+  /** Share of all the voters' weighted mass (the clusters' scores sum to 1). */
+  prob: number;
+  /** Voters that gave it mass, most first. */
+  members: string[];
+  /** Passage citations per voter, of the text chosen as the answer. */
+  citations: Record<string, number[]>;
+}
+
+export interface Vote {
+  clusters: AnswerCluster[];
+  /** Normalised entropy of the cluster distribution: the combined uncertainty. */
+  normalizedEntropy: number;
+}
+
+/** Two answers are the same when their normalised text is, or their token F1 is at least this. */
+export const SAME_ANSWER_F1 = 0.8;
+
+interface Building {
+  key: string;
+  mass: number;
+  texts: Map<string, { text: string; mass: number }>;
+  byVoter: Map<string, number>;
+  citations: Record<string, number[]>;
+}
+
+/**
+ * Clusters every voter's candidates (same normalised text, or token F1 >= 0.8 with the cluster's first answer)
+ * and scores each cluster by the weighted sum of its members' probabilities, sum_i w_i * p_i(cluster); the
+ * scores are renormalised over the clusters (an LLM's one candidate need not carry all its mass).
+ */
+export function vote(voters: readonly Voter[]): Vote {
+  const clusters: Building[] = [];
+  for (const voter of voters) {
+    for (const c of voter.candidates) {
+      const key = normalizeAnswer(c.text);
+      if (key.length === 0) continue;
+      const mass = voter.weight * c.prob;
+      let cluster = clusters.find((k) => k.key === key) ?? clusters.find((k) => tokenF1(k.key, key) >= SAME_ANSWER_F1);
+      if (!cluster) {
+        cluster = { key, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
+        clusters.push(cluster);
+      }
+      cluster.mass += mass;
+      const text = cluster.texts.get(key) ?? { text: c.text, mass: 0 };
+      text.mass += mass;
+      cluster.texts.set(key, text);
+      cluster.byVoter.set(voter.name, (cluster.byVoter.get(voter.name) ?? 0) + mass);
+      cluster.citations[voter.name] ??= c.citations;
+    }
+  }
+  const total = clusters.reduce((s, c) => s + c.mass, 0);
+  const scored: AnswerCluster[] = clusters
+    .map((c) => ({
+      answer: [...c.texts.values()].sort((a, b) => b.mass - a.mass)[0]?.text ?? c.key,
+      prob: total > 0 ? c.mass / total : 0,
+      members: [...c.byVoter].sort((a, b) => b[1] - a[1]).map(([name]) => name),
+      citations: c.citations,
+    }))
+    .sort((a, b) => b.prob - a.prob);
+  return { clusters: scored, normalizedEntropy: normalizedEntropy(scored.map((c) => c.prob)) };
+}

@@ -1,0 +1,132 @@
+import type { EnsembleConfig } from '../core/config.js';
+import { RagError, isRagError } from '../core/errors.js';
+import type { RunContext } from '../core/run-context.js';
+import type { Candidate, PipelineResult, QueryPlan } from '../core/types.js';
+import type { Pipeline, PipelineRunOptions } from '../pipelines/pipeline.js';
+import { citationsOf } from '../pipelines/pipeline-result.js';
+import { NO_ANSWER } from '../pipelines/pipeline-result.js';
+import { entropy } from '../models/entropy.js';
+import { vote, type AnswerCluster } from './answer-clusters.js';
+import { entropyWeights } from './entropy-weights.js';
+
+/** What one member answered and how much it counted. */
+export interface EnsembleMember {
+  pipeline: string;
+  weight: number;
+  answer: string;
+  confidence: number;
+  entropy: number;
+  normalizedEntropy: number;
+  abstained: boolean;
+  candidates: Candidate[];
+  ms: number;
+}
+
+/** A member left out of the vote: it failed or ran out of time. */
+export interface DroppedMember {
+  pipeline: string;
+  code: string;
+  note: string;
+}
+
+export interface EnsembleResult extends PipelineResult {
+  ensemble: string;
+  mode: 'vote';
+  members: EnsembleMember[];
+  /** The best cluster of answers: the answer, its share of the weighted mass and the members behind it. */
+  winner: AnswerCluster | null;
+  /** Every cluster, best first. */
+  distribution: AnswerCluster[];
+  dropped: DroppedMember[];
+}
+
+/** Called as each member finishes, for streaming one `candidate` event per member. */
+export type MemberListener = (member: EnsembleMember) => void;
+
+/**
+ * An entropy-weighted ensemble of pipelines (DESIGN, "Ensemble"). Members run concurrently under the request's
+ * deadline (and `memberTimeoutMs` each), sharing retrieval and reranking through the request's memo; a member
+ * that fails or times out is dropped with a note, and only when every member is dropped does the request fail.
+ */
+export class PipelineEnsemble {
+  constructor(
+    readonly name: string,
+    private readonly config: EnsembleConfig,
+    private readonly members: readonly Pipeline[],
+  ) {}
+
+  get memberNames(): string[] {
+    return this.members.map((m) => m.name);
+  }
+
+  async run(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext, onMember?: MemberListener): Promise<EnsembleResult> {
+    return ctx.span(`ensemble.${this.name}`, () => this.doRun(plan, options, ctx, onMember), (r) => ({
+      members: r.members.length,
+      dropped: r.dropped.length,
+      abstained: r.abstained,
+      memoHits: ctx.memo.hits,
+    }));
+  }
+
+  protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext, onMember?: MemberListener): Promise<EnsembleResult> {
+    const settled = await Promise.all(
+      this.members.map(async (pipeline) => {
+        const started = performance.now();
+        try {
+          const result = await pipeline.run(plan, options, ctx.child(this.config.memberTimeoutMs));
+          return { pipeline, result, ms: performance.now() - started };
+        } catch (err) {
+          return { pipeline, error: err, ms: performance.now() - started };
+        }
+      }),
+    );
+    // The whole request was aborted or ran out of time: that is the request's failure, not a member's.
+    ctx.check(`ensemble.${this.name}`);
+    const ok: Array<{ result: PipelineResult; ms: number }> = [];
+    const dropped: DroppedMember[] = [];
+    for (const s of settled) {
+      if ('result' in s && s.result) ok.push({ result: s.result, ms: s.ms });
+      else {
+        const err = 'error' in s ? s.error : undefined;
+        const code = isRagError(err) ? err.code : 'INTERNAL';
+        dropped.push({ pipeline: s.pipeline.name, code, note: `${code === 'DEADLINE_EXCEEDED' ? 'timed out' : 'failed'}: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+    if (ok.length === 0) {
+      throw new RagError('UNAVAILABLE', `every member of ensemble "${this.name}" failed: ${dropped.map((d) => `${d.pipeline} (${d.note})`).join('; ')}`, { dropped });
+    }
+    // A member that abstained by its own threshold still votes with its candidates: the ensemble's own entropy decides.
+    const weights = entropyWeights(ok.map((o) => o.result.normalizedEntropy), this.config.beta);
+    const members: EnsembleMember[] = ok.map(({ result, ms }, i) => ({
+      pipeline: result.pipeline,
+      weight: Number((weights[i] ?? 0).toFixed(6)),
+      answer: result.answer,
+      confidence: result.confidence,
+      entropy: result.entropy,
+      normalizedEntropy: result.normalizedEntropy,
+      abstained: result.abstained,
+      candidates: result.candidates,
+      ms: Math.round(ms * 1000) / 1000,
+    }));
+    for (const m of members) onMember?.(m);
+    const ballots = ok.map(({ result }, i) => ({ name: result.pipeline, weight: weights[i] ?? 0, candidates: result.candidates }));
+    const tally = await ctx.span('ensemble.vote', () => vote(ballots), (v) => ({ clusters: v.clusters.length, normalizedEntropy: Number(v.normalizedEntropy.toFixed(4)) }));
+    const winner = tally.clusters[0] ?? null;
+    const base = { ensemble: this.name, mode: this.config.mode, members, winner, distribution: tally.clusters.slice(0, 10), dropped, pipeline: this.name };
+    // The winning cluster's answer, with the passages of the member that gave it the most mass.
+    const source = ok.find((o) => o.result.pipeline === winner?.members[0])?.result ?? ok[0]?.result;
+    const passages = source?.passages ?? [];
+    const abstained = winner === null || tally.normalizedEntropy > this.config.abstainAbove;
+    return {
+      ...base,
+      answer: abstained || winner === null ? NO_ANSWER : winner.answer,
+      confidence: winner?.prob ?? 0,
+      candidates: tally.clusters.slice(0, 8).map((c) => ({ text: c.answer, prob: Number(c.prob.toFixed(6)), citations: c.citations[c.members[0] ?? ''] ?? [] })),
+      entropy: entropy(tally.clusters.map((c) => c.prob)),
+      normalizedEntropy: tally.normalizedEntropy,
+      passages,
+      citations: abstained || winner === null ? [] : citationsOf(winner.citations[source?.pipeline ?? ''] ?? [], passages),
+      abstained,
+    };
+  }
+}

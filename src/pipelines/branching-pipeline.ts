@@ -1,0 +1,94 @@
+import type { PipelineConfig } from '../core/config.js';
+import type { RunContext } from '../core/run-context.js';
+import type { Candidate, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
+import { vote, type Voter } from '../ensemble/answer-clusters.js';
+import { entropyWeights } from '../ensemble/entropy-weights.js';
+import { entropy } from '../models/entropy.js';
+import { Pipeline, type PipelineRunOptions } from './pipeline.js';
+import { pipelineResult } from './pipeline-result.js';
+import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
+
+interface Branch {
+  name: string;
+  passages: Passage[];
+  prior: number;
+}
+
+/**
+ * Parallel branches, each answering from its own passages, combined inside the pipeline (REPLUG/SuRe-like):
+ * one branch per sub-query (and the whole query) when the plan has sub-queries, else one per retrieved document
+ * (`branchBy: documents` always does that). A branch's vote is its rank prior times exp(-H) of its answer
+ * distribution; candidates are clustered across branches like an ensemble's.
+ */
+export class BranchingPipeline extends Pipeline {
+  readonly kind = 'branching';
+  private readonly stages: PipelineStages;
+
+  constructor(
+    name: string,
+    private readonly config: PipelineConfig,
+    deps: PipelineDeps,
+  ) {
+    super(name);
+    this.stages = new PipelineStages(config, deps);
+  }
+
+  protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
+    const branches = await this.branches(plan, options, ctx);
+    const reads = await Promise.all(branches.map((b) => this.stages.reader.answer(plan.corrected, b.passages, ctx)));
+    const passages = union(branches.map((b) => b.passages));
+    const weights = entropyWeights(reads.map((r) => r.normalizedEntropy), 1).map((w, i) => w * (branches[i]?.prior ?? 0));
+    const voters: Voter[] = branches.map((b, i) => ({
+      name: b.name,
+      weight: weights[i] ?? 0,
+      candidates: (reads[i]?.candidates ?? []).map((c) => renumber(c, b.passages, passages)),
+    }));
+    const combined = vote(voters);
+    const candidates: Candidate[] = combined.clusters.slice(0, 8).map((c) => ({
+      text: c.answer,
+      prob: Number(c.prob.toFixed(6)),
+      citations: c.citations[c.members[0] ?? ''] ?? [],
+    }));
+    const probs = combined.clusters.map((c) => c.prob);
+    const read = { candidates, entropy: entropy(probs), normalizedEntropy: combined.normalizedEntropy };
+    return ctx.span('branches.combine', () => pipelineResult(this.name, this.config, read, passages), () => ({ branches: branches.length, clusters: combined.clusters.length }));
+  }
+
+  private async branches(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<Branch[]> {
+    const max = this.config.maxBranches ?? 4;
+    const queries = [...new Set([plan.corrected, ...plan.subQueries])].slice(0, max);
+    if ((this.config.branchBy ?? 'subquery') === 'subquery' && queries.length > 1) {
+      return Promise.all(
+        queries.map(async (q, i) => ({
+          name: `q${i}`,
+          passages: await this.stages.context(i === 0 ? plan : PipelineStages.followUp(plan, q), options, ctx),
+          prior: 1,
+        })),
+      );
+    }
+    const ranked = await this.stages.ranked(plan, options, ctx);
+    const byDoc = new Map<string, ScoredChunk[]>();
+    for (const c of ranked) byDoc.set(c.docId, [...(byDoc.get(c.docId) ?? []), c]);
+    const groups = [...byDoc.values()].slice(0, max);
+    return Promise.all(
+      groups.map(async (chunks, i) => ({ name: `d${i}`, passages: await this.stages.select(chunks, options, ctx), prior: 1 / Math.sqrt(i + 1) })),
+    );
+  }
+}
+
+function union(lists: readonly Passage[][]): Passage[] {
+  const seen = new Set<string>();
+  const out: Passage[] = [];
+  for (const list of lists) for (const p of list) if (!seen.has(p.chunkId)) (seen.add(p.chunkId), out.push(p));
+  return out;
+}
+
+/** A branch's [n] citations as numbers of the combined passage list. */
+function renumber(c: Candidate, own: readonly Passage[], all: readonly Passage[]): Candidate {
+  const citations = c.citations.flatMap((n) => {
+    const id = own[n - 1]?.chunkId;
+    const at = all.findIndex((p) => p.chunkId === id);
+    return at >= 0 ? [at + 1] : [];
+  });
+  return { ...c, citations };
+}

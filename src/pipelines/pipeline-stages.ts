@@ -1,0 +1,73 @@
+import type { PipelineConfig } from '../core/config.js';
+import type { RunContext } from '../core/run-context.js';
+import type { TextMemo } from '../core/text-memo.js';
+import { estimateTokens } from '../core/tokens.js';
+import type { Passage, QueryPlan, ScoredChunk } from '../core/types.js';
+import type { Reader } from '../models/reader.js';
+import { selectWithinBudget } from '../refiner/budget-selector.js';
+import type { Reranker } from '../rerankers/reranker.js';
+import { IntentRetriever } from '../retrievers/intent-retriever.js';
+import type { Retriever } from '../retrievers/retriever.js';
+import type { PipelineRunOptions } from './pipeline.js';
+
+export interface PipelineDeps {
+  retriever: Retriever;
+  /** Retrieval for the plan's whole query and sub-queries, fused; plain RRF over `retriever` when left out. */
+  intents?: IntentRetriever;
+  reranker: Reranker | null;
+  reader: Reader;
+  memo: TextMemo;
+}
+
+/**
+ * The stages every pipeline kind is made of: retrieve (per sub-query, fused), rerank, select within the token
+ * budget. Retrieval and reranking go through the request's memo, so ensemble members and branches asking the
+ * same question with the same options share one computation.
+ */
+export class PipelineStages {
+  readonly intents: IntentRetriever;
+
+  constructor(
+    readonly config: PipelineConfig,
+    readonly deps: PipelineDeps,
+  ) {
+    this.intents = deps.intents ?? new IntentRetriever(deps.retriever, { fusion: 'rrf', subQueryDepth: 2 });
+  }
+
+  get reader(): Reader {
+    return this.deps.reader;
+  }
+
+  /** Retrieved and reranked chunks for the plan, best first (shared within the request). */
+  async ranked(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<ScoredChunk[]> {
+    const { reranker } = this.deps;
+    const retrieveOptions = options.filter ? { k: options.k ?? this.config.retrieveK, filter: options.filter } : { k: options.k ?? this.config.retrieveK };
+    const planKey = JSON.stringify([plan.corrected, plan.subQueries, retrieveOptions]);
+    const hits = await ctx.memo.get(`retrieve\u0000${planKey}`, () => this.intents.retrieve(plan, retrieveOptions, ctx));
+    if (!reranker) return hits.slice(0, this.config.rerankK);
+    // The reranker and reader see the whole corrected query; the plan's sub-queries only drive retrieval.
+    const rerankKey = `rerank\u0000${reranker.name}\u0000${plan.corrected}\u0000${this.config.rerankK}\u0000${planKey}`;
+    return ctx.memo.get(rerankKey, () => reranker.rerank(plan.corrected, hits, { k: this.config.rerankK }, ctx));
+  }
+
+  /** Chunks chosen within the token budget, as passages. */
+  select(ranked: readonly ScoredChunk[], options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {
+    const budget = options.contextTokens ?? this.config.contextTokens;
+    const countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
+    return ctx.span('select.budget', () => selectWithinBudget(ranked, budget, countTokens), (p) => ({
+      passages: p.length,
+      tokens: p.reduce((s, x) => s + x.tokens, 0),
+      budget,
+    }));
+  }
+
+  /** Retrieve, rerank and select: the passages to answer from. */
+  async context(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {
+    return this.select(await this.ranked(plan, options, ctx), options, ctx);
+  }
+
+  /** A plan for another query of the same request (a follow-up round, a branch): no sub-queries of its own. */
+  static followUp(plan: QueryPlan, query: string): QueryPlan {
+    return { original: plan.original, corrected: query, corrections: plan.corrections, subQueries: [] };
+  }
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { vote } from '../../../src/ensemble/answer-clusters.js';
+import { entropyWeights } from '../../../src/ensemble/entropy-weights.js';
+
+const c = (text: string, prob: number, citations: number[] = [1]) => ({ text, prob, citations });
+
+describe('entropyWeights', () => {
+  it('weighs a sure member over an unsure one, exp(-beta*H) normalised', () => {
+    const w = entropyWeights([0.1, 0.9], 2);
+    expect(w[0]! + w[1]!).toBeCloseTo(1, 10);
+    expect(w[0]! / w[1]!).toBeCloseTo(Math.exp(2 * 0.8), 6);
+    expect(entropyWeights([0.3, 0.9], 0)).toEqual([0.5, 0.5]);
+  });
+});
+
+describe('vote', () => {
+  it('clusters the same normalised answer and near-identical ones (token F1 >= 0.8), summing weighted mass', () => {
+    const v = vote([
+      { name: 'a', weight: 0.5, candidates: [c('The Beatles', 0.6), c('Elvis', 0.4)] },
+      { name: 'b', weight: 0.3, candidates: [c('beatles', 0.9), c('Queen', 0.1)] },
+      { name: 'c', weight: 0.2, candidates: [c('Elvis Presley', 1)] },
+    ]);
+    const top = v.clusters[0]!;
+    expect(top.answer).toBe('The Beatles');
+    expect(top.members).toEqual(['a', 'b']);
+    expect(top.prob).toBeCloseTo(0.5 * 0.6 + 0.3 * 0.9, 6);
+    // "Elvis" and "Elvis Presley" have token F1 0.67: not the same answer.
+    expect(v.clusters.map((k) => k.answer)).toContain('Elvis Presley');
+    expect(v.clusters.reduce((s, k) => s + k.prob, 0)).toBeCloseTo(1, 6);
+    expect(v.normalizedEntropy).toBeGreaterThan(0);
+    expect(v.normalizedEntropy).toBeLessThan(1);
+  });
+
+  it('has zero entropy when every member agrees, and none when there are no candidates', () => {
+    const v = vote([
+      { name: 'a', weight: 0.5, candidates: [c('42', 1)] },
+      { name: 'b', weight: 0.5, candidates: [c('42.', 0.7)] },
+    ]);
+    expect(v.clusters).toHaveLength(1);
+    expect(v.normalizedEntropy).toBe(0);
+    expect(vote([{ name: 'a', weight: 1, candidates: [] }]).clusters).toEqual([]);
+  });
+});

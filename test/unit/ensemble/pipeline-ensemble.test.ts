@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../../src/core/config.js';
+import { RagError } from '../../../src/core/errors.js';
+import { RunContext } from '../../../src/core/run-context.js';
+import type { PipelineResult, QueryPlan } from '../../../src/core/types.js';
+import { PipelineEnsemble } from '../../../src/ensemble/pipeline-ensemble.js';
+import { Pipeline } from '../../../src/pipelines/pipeline.js';
+
+const plan: QueryPlan = { original: 'who?', corrected: 'who?', corrections: [], subQueries: [] };
+
+/** A pipeline that answers (or fails) after a delay, sharing a memoised "retrieval" through the request's memo. */
+class FakePipeline extends Pipeline {
+  readonly kind = 'fake';
+  constructor(
+    name: string,
+    private readonly answer: { text: string; prob: number; entropy: number } | Error,
+    private readonly delayMs = 0,
+    private readonly counter?: { retrievals: number },
+  ) {
+    super(name);
+  }
+  protected async doRun(_plan: QueryPlan, _o: object, ctx: RunContext): Promise<PipelineResult> {
+    await ctx.memo.get('retrieve\u0000who', async () => {
+      if (this.counter) this.counter.retrievals++;
+      await new Promise((r) => setTimeout(r, 20));
+      return [];
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(resolve, this.delayMs);
+      ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(new RagError('DEADLINE_EXCEEDED', 'deadline exceeded'))), { once: true });
+    });
+    if (this.answer instanceof Error) throw this.answer;
+    const { text, prob, entropy } = this.answer;
+    return {
+      pipeline: this.name,
+      answer: text,
+      confidence: prob,
+      candidates: [{ text, prob, citations: [] }, { text: 'other', prob: 1 - prob, citations: [] }],
+      entropy,
+      normalizedEntropy: entropy,
+      passages: [],
+      citations: [],
+      abstained: false,
+    };
+  }
+}
+
+const config = (over: object = {}) => validateConfig({ ensembles: { e: { members: ['default'], ...over } } }).ensembles['e']!;
+
+describe('PipelineEnsemble', () => {
+  it('weighs members by exp(-beta*H), picks the best cluster, and shares retrieval within the request', async () => {
+    const counter = { retrievals: 0 };
+    const e = new PipelineEnsemble('e', config({ beta: 2 }), [
+      new FakePipeline('a', { text: 'Paris', prob: 0.9, entropy: 0.2 }, 5, counter),
+      new FakePipeline('b', { text: 'paris', prob: 0.6, entropy: 0.6 }, 5, counter),
+      new FakePipeline('c', { text: 'Lyon', prob: 0.5, entropy: 0.9 }, 5, counter),
+    ]);
+    const ctx = new RunContext();
+    const r = await e.run(plan, {}, ctx);
+    expect(r.answer).toBe('Paris');
+    expect(r.winner?.members).toEqual(['a', 'b']);
+    expect(r.members.map((m) => m.pipeline)).toEqual(['a', 'b', 'c']);
+    expect(r.members[0]!.weight).toBeGreaterThan(r.members[2]!.weight);
+    expect(r.members.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 5);
+    expect(r.confidence).toBeCloseTo(r.distribution[0]!.prob, 10);
+    expect(counter.retrievals).toBe(1);
+    expect(ctx.memo.hits).toBe(2);
+    expect(ctx.trace.toJSON().spans.map((s) => s.name)).toContain('ensemble.e');
+  });
+
+  it('drops a failing member and one past memberTimeoutMs with notes, and answers from the rest', async () => {
+    const e = new PipelineEnsemble('e', config({ memberTimeoutMs: 60 }), [
+      new FakePipeline('ok', { text: 'Paris', prob: 0.9, entropy: 0.1 }),
+      new FakePipeline('broken', new RagError('UPSTREAM_ERROR', 'the LLM said no')),
+      new FakePipeline('slow', { text: 'Lyon', prob: 0.9, entropy: 0.1 }, 5000),
+    ]);
+    const started = Date.now();
+    const r = await e.run(plan, {}, new RunContext());
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r.answer).toBe('Paris');
+    expect(r.dropped).toEqual([
+      { pipeline: 'broken', code: 'UPSTREAM_ERROR', note: 'failed: the LLM said no' },
+      expect.objectContaining({ pipeline: 'slow', code: 'DEADLINE_EXCEEDED', note: expect.stringMatching(/^timed out/) }),
+    ]);
+  });
+
+  it('abstains when its own normalised entropy is above abstainAbove, and fails only when every member fails', async () => {
+    const split = new PipelineEnsemble('e', config({ abstainAbove: 0.5 }), [
+      new FakePipeline('a', { text: 'Paris', prob: 0.5, entropy: 1 }),
+      new FakePipeline('b', { text: 'Lyon', prob: 0.5, entropy: 1 }),
+    ]);
+    const r = await split.run(plan, {}, new RunContext());
+    expect(r.abstained).toBe(true);
+    expect(r.normalizedEntropy).toBeGreaterThan(0.5);
+    const dead = new PipelineEnsemble('e', config(), [new FakePipeline('x', new Error('boom'))]);
+    await expect(dead.run(plan, {}, new RunContext())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('runs members concurrently: the wall time is near the slowest member, not the sum', async () => {
+    const e = new PipelineEnsemble(
+      'e',
+      config(),
+      ['a', 'b', 'c', 'd'].map((n) => new FakePipeline(n, { text: 'x', prob: 0.9, entropy: 0.1 }, 100)),
+    );
+    const started = performance.now();
+    await e.run(plan, {}, new RunContext());
+    expect(performance.now() - started).toBeLessThan(300);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { TextMemo } from '../../../src/core/text-memo.js';
+import type { Passage } from '../../../src/core/types.js';
+import { answerSpans } from '../../../src/models/answer-spans.js';
+import { ExtractiveReader } from '../../../src/models/extractive-reader.js';
+import { answerTypeOf } from '../../../src/models/question-type.js';
+
+const passage = (text: string, title?: string): Passage => ({ chunkId: text.slice(0, 12), docId: 'd', text, score: 1, tokens: 40, ...(title ? { title } : {}) });
+
+describe('answerTypeOf', () => {
+  it('reads the expected answer type off the question form', () => {
+    expect(answerTypeOf('Who founded YG Entertainment?')).toBe('person');
+    expect(answerTypeOf('When was the album released?')).toBe('date');
+    expect(answerTypeOf('How many people live in Oslo?')).toBe('number');
+    expect(answerTypeOf('Where is the company headquartered?')).toBe('place');
+    expect(answerTypeOf('Which band recorded Help?')).toBe('entity');
+    expect(answerTypeOf('How do I ingest documents?')).toBe('description');
+    expect(answerTypeOf('Are both bands from England?')).toBe('yesno');
+  });
+});
+
+describe('answerSpans', () => {
+  it('finds names, dates, year ranges, numbers and quoted titles', () => {
+    const spans = answerSpans('Sir Alex Ferguson managed Manchester United from 1986 to 2013 and won 38 trophies, including "The Double" on May 26, 1999.');
+    const texts = spans.map((s) => `${s.kind}:${s.text}`);
+    expect(texts).toEqual(
+      expect.arrayContaining(['name:Sir Alex Ferguson', 'name:Manchester United', 'date:from 1986 to 2013', 'number:38', 'title:The Double', 'date:May 26, 1999']),
+    );
+    expect(texts.some((t) => t === 'name:May')).toBe(false);
+  });
+});
+
+describe('ExtractiveReader on factoid questions', () => {
+  const reader = new ExtractiveReader(new TextMemo(), { maxCandidates: 8, temperature: 0.08, spans: 'auto', spanSentences: 5 });
+
+  it('answers with a short span of the asked type near the question terms, never one that repeats the question', () => {
+    const r = reader['doAnswer']('When was the Eiffel Tower completed?', [
+      passage('The Eiffel Tower is a wrought-iron tower in Paris. The Eiffel Tower was completed in March 1889 by Gustave Eiffel.', 'Eiffel Tower'),
+      passage('Paris is the capital of France, with about 2 million inhabitants.', 'Paris'),
+    ]);
+    expect(r.result.candidates[0]?.text).toBe('March 1889');
+    expect(r.result.candidates.map((c) => c.text)).not.toContain('Eiffel Tower');
+    const probs = r.result.candidates.map((c) => c.prob);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(r.result.normalizedEntropy).toBeGreaterThanOrEqual(0);
+    expect(r.result.normalizedEntropy).toBeLessThan(1);
+  });
+
+  it('gives a corroborated span more mass than one found once', () => {
+    const r = reader['doAnswer']('Who founded the label that signed Winner?', [
+      passage('Winner is a boy group formed by YG Entertainment in 2013.'),
+      passage('YG Entertainment was founded by Yang Hyun-suk in 1996. Yang Hyun-suk was a member of Seo Taiji and Boys.'),
+    ]);
+    expect(r.result.candidates[0]?.text).toMatch(/Yang Hyun-suk|YG Entertainment/);
+  });
+
+  it('keeps whole sentences for questions that want a description', () => {
+    const r = reader['doAnswer']('How do I ingest documents?', [passage('To ingest documents, POST them as a JSON batch to /v1/documents.')]);
+    expect(r.result.candidates[0]?.text).toBe('To ingest documents, POST them as a JSON batch to /v1/documents.');
+  });
+});
