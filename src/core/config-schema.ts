@@ -19,6 +19,32 @@ export const PipelineConfigSchema = Type.Object(
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
     /** Who answers from the passages: the model-free extractive reader, or the LLM (needs the `llm` section). */
     generator: Type.Union([Type.Literal('extractive'), Type.Literal('llm')], { default: 'extractive' }),
+    /**
+     * How the context is cut to contextTokens: "budget" takes reranked chunks whole; "hierarchical" refines the
+     * whole documents of the top chunks (LongRefiner, the `refiner` section).
+     */
+    refiner: Type.Union([Type.Literal('budget'), Type.Literal('hierarchical')], { default: 'hierarchical' }),
+  },
+  Strict,
+);
+
+/** The hierarchical refiner (LongRefiner): how documents are structured, queries analysed and nodes scored. */
+export const RefinerConfigSchema = Type.Object(
+  {
+    /** Scores paragraphs: "lexical" (model-free) or a reranker named under `rerankers` (a cross-encoder). */
+    scorer: Type.String({ minLength: 1, default: 'lexical' }),
+    /** A local folder with tokenizer.json: budgets in that tokenizer's tokens; the calibrated estimate without. */
+    tokenizerPath: Type.Optional(Type.String({ minLength: 1 })),
+    /** Alpha (global vs local need): "auto" asks the LLM (label log-probabilities) when one is configured. */
+    queryAnalysis: Type.Union([Type.Literal('auto'), Type.Literal('rules'), Type.Literal('llm')], { default: 'auto' }),
+    /** Helpful sections from the outline: "auto" asks the LLM when one is configured, else titles are matched. */
+    globalSelection: Type.Union([Type.Literal('auto'), Type.Literal('titles'), Type.Literal('llm')], { default: 'auto' }),
+    /** Structure at ingestion: "rules" (headings, topic shifts) or "llm" (LongRefiner's tree format; a call per document). */
+    structure: Type.Union([Type.Literal('rules'), Type.Literal('llm')], { default: 'rules' }),
+    /** Documents of the top chunks that are refined. */
+    maxDocuments: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
+    /** Paragraphs longer than this are scored and selected in runs of whole sentences. */
+    maxUnitWords: Type.Integer({ minimum: 10, maximum: 5000, default: 100 }),
   },
   Strict,
 );
@@ -304,6 +330,7 @@ export const ConfigSchema = Type.Object(
     embeddings: Type.Optional(EmbeddingsConfigSchema),
     /** Named rerankers (names of letters, digits, '_', '.', '-'; "none" and "lexical" are built in). */
     rerankers: Type.Record(Type.String(), RerankerConfigSchema, { default: {} }),
+    refiner: Type.Object(RefinerConfigSchema.properties, { ...Strict, default: {} }),
     bootstrap: Type.Object(
       {
         /** When the index is empty at start-up, ingest these paths first (relative to the working directory). */
@@ -326,3 +353,4 @@ export type HttpEmbeddingsConfig = Static<typeof HttpEmbeddingsSchema>;
 export type RerankerConfig = Static<typeof RerankerConfigSchema>;
 export type CrossEncoderRerankerConfig = Static<typeof CrossEncoderRerankerSchema>;
 export type HttpRerankerConfig = Static<typeof HttpRerankerSchema>;
+export type RefinerConfig = Static<typeof RefinerConfigSchema>;
