@@ -20,6 +20,8 @@ import type { PipelineRunOptions } from './pipelines/pipeline.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
 import { QueryPlanner } from './query/query-planner.js';
+import { buildRefiner } from './refiner/create-refiner.js';
+import { estimateTokenCounter } from './refiner/token-counter.js';
 import { createReranker } from './rerankers/create-reranker.js';
 import { LexicalReranker } from './rerankers/lexical-reranker.js';
 import { LlmReranker } from './rerankers/llm-reranker.js';
@@ -135,6 +137,12 @@ export class Rag {
       rerankers,
       readers,
       memo,
+      refiner: {
+        // Budgets in the calibrated estimate here; refiner.tokenizerPath is used by `rag eval refine` and the bench.
+        refiner: buildRefiner(config.refiner, { rerankers, memo, ...(llm ? { chat: (m, o, ctx) => llm.chat(m, o, ctx) } : {}) }, estimateTokenCounter),
+        document: (id) => this.store.getDocument(id),
+        maxDocuments: config.refiner.maxDocuments,
+      },
     });
     const log = options.log ?? { debug: () => undefined, warn: () => undefined };
     this.redis = config.redis.url ? createRedis({ ...config.redis, url: config.redis.url }, log) : null;

@@ -23,7 +23,7 @@ export const PipelineConfigSchema = Type.Object(
      * How the context is cut to contextTokens: "budget" takes reranked chunks whole; "hierarchical" refines the
      * whole documents of the top chunks (LongRefiner, the `refiner` section).
      */
-    refiner: Type.Union([Type.Literal('budget'), Type.Literal('hierarchical')], { default: 'hierarchical' }),
+    refiner: Type.Union([Type.Literal('budget'), Type.Literal('hierarchical')], { default: 'budget' }),
   },
   Strict,
 );
@@ -44,7 +44,7 @@ export const RefinerConfigSchema = Type.Object(
     /** Documents of the top chunks that are refined. */
     maxDocuments: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
     /** Paragraphs longer than this are scored and selected in runs of whole sentences. */
-    maxUnitWords: Type.Integer({ minimum: 10, maximum: 5000, default: 100 }),
+    maxUnitWords: Type.Integer({ minimum: 10, maximum: 5000, default: 40 }),
   },
   Strict,
 );

@@ -258,7 +258,9 @@ async function loadQuestions(kind: RefineDatasetKind, dir: string, config: Confi
         const d = store.getDocument(id);
         return d ? [{ docId: d.id, title: d.title, structure: d.structure }] : [];
       });
-      questions.push({ id: q._id, text: q.text, answers: answers.get(q._id) ?? [], support: [], documents, chunks: hits });
+      // Both sides read the same documents: the baseline is their retrieved chunks in BM25 order.
+      const kept = new Set(docIds);
+      questions.push({ id: q._id, text: q.text, answers: answers.get(q._id) ?? [], support: [], documents, chunks: hits.filter((h) => kept.has(h.docId)) });
     }
     return { questions };
   } finally {

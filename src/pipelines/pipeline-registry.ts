@@ -6,6 +6,8 @@ import type { Reranker } from '../rerankers/reranker.js';
 import type { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { Pipeline } from './pipeline.js';
+import type { StoredDocument } from '../core/types.js';
+import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import { SequentialPipeline, type SequentialPipelineDeps } from './sequential-pipeline.js';
 
 export interface PipelineComponents {
@@ -16,6 +18,8 @@ export interface PipelineComponents {
   /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
   readers: ReadonlyMap<string, Reader>;
   memo: TextMemo;
+  /** For pipelines with `refiner: hierarchical`. */
+  refiner?: { refiner: HierarchicalRefiner; document: (id: string) => StoredDocument | undefined; maxDocuments: number };
 }
 
 /** Pipelines by name, built from configuration; a request names one or gets the default. */
@@ -51,5 +55,9 @@ function build(name: string, config: PipelineConfig, components: PipelineCompone
   if (reader === undefined) throw new RagError('CONFIG', `pipelines.${name}.generator: no generator "${config.generator}"`);
   const deps: SequentialPipelineDeps = { retriever: components.retriever, reranker, reader, memo: components.memo };
   if (components.intents) deps.intents = components.intents;
+  if (config.refiner === 'hierarchical') {
+    if (!components.refiner) throw new RagError('CONFIG', `pipelines.${name}.refiner: no hierarchical refiner is configured`);
+    deps.refiner = components.refiner;
+  }
   return new SequentialPipeline(name, config, deps);
 }

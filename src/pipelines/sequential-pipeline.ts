@@ -3,9 +3,10 @@ import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import { estimateTokens } from '../core/tokens.js';
 import { RagError } from '../core/errors.js';
-import type { Citation, Passage, PipelineResult, QueryPlan, ReaderResult, ScoredChunk } from '../core/types.js';
+import type { Citation, Passage, PipelineResult, QueryPlan, ReaderResult, ScoredChunk, StoredDocument } from '../core/types.js';
 import type { Reader } from '../models/reader.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
+import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
@@ -18,6 +19,8 @@ export interface SequentialPipelineDeps {
   reranker: Reranker | null;
   reader: Reader;
   memo: TextMemo;
+  /** With `refiner: hierarchical`: the refiner, and where the documents' stored structure trees are read. */
+  refiner?: { refiner: HierarchicalRefiner; document: (id: string) => StoredDocument | undefined; maxDocuments: number };
 }
 
 export const NO_ANSWER = 'I could not find an answer to that in the indexed documents.';
@@ -70,12 +73,31 @@ export class SequentialPipeline extends Pipeline {
       ? await reranker.rerank(plan.corrected, hits, { k: this.config.rerankK }, ctx)
       : hits.slice(0, this.config.rerankK);
     const budget = options.contextTokens ?? this.config.contextTokens;
+    const refined = this.config.refiner === 'hierarchical' ? await this.refine(plan.corrected, ranked, budget, ctx) : null;
+    if (refined) return refined;
     const countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
     return ctx.span('select.budget', () => selectWithinBudget(ranked, budget, countTokens), (p) => ({
       passages: p.length,
       tokens: p.reduce((s, x) => s + x.tokens, 0),
       budget,
     }));
+  }
+
+  /**
+   * The documents of the top chunks (in the order of their best chunk), refined as wholes under the budget from
+   * their stored structure; null (cut chunks instead) when no refiner is wired or none of them is stored.
+   */
+  private async refine(query: string, ranked: ScoredChunk[], budget: number, ctx: RunContext): Promise<Passage[] | null> {
+    const wired = this.deps.refiner;
+    if (!wired) return null;
+    const ids = [...new Set(ranked.map((c) => c.docId))].slice(0, wired.maxDocuments);
+    const documents = ids.flatMap((id) => {
+      const d = wired.document(id);
+      return d ? [{ docId: d.id, title: d.title, structure: d.structure }] : [];
+    });
+    if (documents.length === 0) return null;
+    const r = await wired.refiner.refine(query, documents, budget, ctx);
+    return r.passages.length > 0 ? r.passages : null;
   }
 
   private result(read: ReaderResult, passages: Passage[]): PipelineResult {

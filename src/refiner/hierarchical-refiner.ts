@@ -43,7 +43,7 @@ export class HierarchicalRefiner {
 
   constructor(
     private readonly deps: HierarchicalRefinerDeps,
-    private readonly options: HierarchicalRefinerOptions = { maxUnitWords: 100 },
+    private readonly options: HierarchicalRefinerOptions = { maxUnitWords: 40 },
   ) {}
 
   /** Tokens of a text by the refiner's counter (so a baseline can be cut to the same budget). */

@@ -62,8 +62,8 @@ function alphaFromText(text: string): number | null {
 
 /** "Global", " global", "G" (a tokenizer may split the word: its first piece counts). */
 function labelOf(token: string): 'global' | 'local' | null {
-  const t = token.trim().toLowerCase().replace(/^["'*]+/, '');
-  if (t.length === 0) return null;
+  const t = token.trim().toLowerCase().replace(/^["'*]+/, '').replace(/[."'*:]+$/, '');
+  if (!/^[a-z]+$/.test(t)) return null;
   if ('global'.startsWith(t) || t.startsWith('global')) return 'global';
   if ('local'.startsWith(t) || t.startsWith('local')) return 'local';
   return null;
