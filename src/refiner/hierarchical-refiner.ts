@@ -5,7 +5,7 @@ import type { Reranker } from '../rerankers/reranker.js';
 import type { GlobalSelector } from './global-selector.js';
 import { nodeId, scoreLeaves } from './node-scorer.js';
 import type { QueryAnalyzer } from './query-analyzer.js';
-import { buildForest, type RefineDocument, type RefineForest } from './refine-tree.js';
+import { buildForest, splitUnits, type RefineDocument, type RefineForest } from './refine-tree.js';
 import type { TokenCounter } from './token-counter.js';
 import { selectNodes } from './tree-budget.js';
 
@@ -65,7 +65,8 @@ export class HierarchicalRefiner {
   }
 
   protected async doRefine(query: string, documents: readonly RefineDocument[], budget: number, ctx: RunContext): Promise<RefineResult> {
-    const forest = buildForest(documents, this.options.maxUnitWords);
+    const { maxUnitWords } = this.options;
+    const forest = buildForest(documents, maxUnitWords, (key, text) => this.deps.memo.get(`refine.units.${maxUnitWords}`, key, text, (t) => splitUnits(t, maxUnitWords)));
     if (forest.leaves.length === 0) return { passages: [], alpha: 0.5, tokensIn: 0, tokensOut: 0 };
     // The LLM calls (analysis, selection) overlap the scoring.
     const [alpha, selected, local] = await Promise.all([

@@ -38,7 +38,12 @@ export interface RefineForest {
  * sentences (its units) so a budget can take part of it; the paragraph stays their parent. Empty sections and
  * documents stay as nodes without leaves, and are never emitted.
  */
-export function buildForest(documents: readonly RefineDocument[], maxUnitWords: number): RefineForest {
+export function buildForest(
+  documents: readonly RefineDocument[],
+  maxUnitWords: number,
+  /** Cuts a paragraph into units; a caller may memoise it by the paragraph's key (document id and path). */
+  split: (key: string, text: string) => string[] = (_key, text) => splitUnits(text, maxUnitWords),
+): RefineForest {
   const nodes: RefineNode[] = [];
   const leaves: number[] = [];
   documents.forEach((document, doc) => {
@@ -50,7 +55,7 @@ export function buildForest(documents: readonly RefineDocument[], maxUnitWords: 
       if (parent !== null) nodes[parent]?.children.push(index);
       if (node.kind === 'paragraph') {
         const text = node.text ?? '';
-        const units = splitUnits(text, maxUnitWords);
+        const units = split(`${document.docId}#${path}`, text);
         if (units.length <= 1) {
           if (text.trim().length > 0) {
             own.text = text;

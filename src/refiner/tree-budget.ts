@@ -18,10 +18,18 @@ export function selectNodes(forest: RefineForest, scores: ReadonlyMap<number, nu
     for (let p = forest.nodes[i]?.parent ?? null; p !== null; p = forest.nodes[p]?.parent ?? null) out.push(p);
     return out;
   };
+  const chains = new Map<number, number[]>();
+  const chain = (i: number): number[] => {
+    let c = chains.get(i);
+    if (!c) chains.set(i, (c = ancestors(i)));
+    return c;
+  };
+  const minCost = Math.min(...candidates.map((i) => tokens.get(i) ?? 0));
   for (const node of candidates) {
-    if (used >= budget) break;
-    if (ancestors(node).some((a) => chosen.has(a))) continue;
-    const covered = [...chosen].filter((c) => ancestors(c).includes(node));
+    // Nothing left could fit: stop rather than walk the rest.
+    if (used + minCost > budget) break;
+    if (chain(node).some((a) => chosen.has(a))) continue;
+    const covered = [...chosen].filter((c) => chain(c).includes(node));
     const cost = (tokens.get(node) ?? 0) - covered.reduce((s, c) => s + (tokens.get(c) ?? 0), 0);
     if (used + cost > budget) continue;
     for (const c of covered) chosen.delete(c);
