@@ -22,6 +22,8 @@ import { EnsembleRegistry } from './ensemble/ensemble-registry.js';
 import type { EnsembleMember, EnsembleResult } from './ensemble/pipeline-ensemble.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
 import { QueryPlanner } from './query/query-planner.js';
+import { buildRefiner } from './refiner/create-refiner.js';
+import { estimateTokenCounter } from './refiner/token-counter.js';
 import { createReranker } from './rerankers/create-reranker.js';
 import { LexicalReranker } from './rerankers/lexical-reranker.js';
 import { LlmReranker } from './rerankers/llm-reranker.js';
@@ -185,7 +187,18 @@ export class Rag {
       this.models.push(reranker);
     }
     try {
-      this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, { intents: this.intents, rerankers, readers, memo });
+      this.pipelines = new PipelineRegistry(config.pipelines, config.defaultPipeline, {
+        intents: this.intents,
+        rerankers,
+        readers,
+        memo,
+        refiner: {
+          // Budgets in the calibrated estimate here; refiner.tokenizerPath is used by `rag eval refine` and the bench.
+          refiner: buildRefiner(config.refiner, { rerankers, memo, ...(llm ? { chat: (m, o, ctx) => llm.chat(m, o, ctx) } : {}) }, estimateTokenCounter),
+          document: (id) => this.store.getDocument(id),
+          maxDocuments: config.refiner.maxDocuments,
+        },
+      });
     } catch (err) {
       this.retriever.close();
       this.store.close();

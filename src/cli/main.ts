@@ -8,6 +8,7 @@ import { qaReportHtml, retrievalReportHtml } from '../eval/html-report.js';
 import { LlmJudge } from '../eval/llm-judge.js';
 import { evaluateQa } from '../eval/qa-eval.js';
 import { OpenAiChatClient } from '../models/openai-chat-client.js';
+import { evaluateRefiner } from '../eval/refine-eval.js';
 import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
@@ -331,6 +332,37 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
         console.log(`ingestion   ${report.ingest_docs_per_s} docs/s`);
       } else console.log(JSON.stringify(report));
+    });
+
+  configOptions(evalCmd.command('refine').description('hierarchical refinement against BM25-ranked chunks cut to the same token budget'))
+    .requiredOption('--dataset <dir>', 'HotpotQA-style (distractor_contexts.jsonl), LiveRAG-style (corpus, answers, distractors_*.jsonl.gz) or wiki-docs (docs.json) folder')
+    .requiredOption('--budget <n[,n...]>', 'token budgets', (v: string) => v.split(',').map((x) => integer(x.trim())))
+    .option('--answer <text...>', 'gold answers, for sets whose files carry none (docs.json)')
+    .option('--scorer <name>', 'paragraph scorer: lexical or a reranker under rerankers (refiner.scorer)')
+    .option('--limit <n>', 'only the first n questions', integer)
+    .option('--json', 'print the report as one JSON object')
+    .action(async (flags: CliConfigFlags & { dataset: string; budget: number[]; answer?: string[]; scorer?: string; limit?: number; json?: boolean }) => {
+      const config = cliConfig(flags, flags.scorer ? { refiner: { scorer: flags.scorer } } : {});
+      const r = await evaluateRefiner(config, flags.dataset, {
+        budgets: flags.budget,
+        ...(flags.answer ? { answers: flags.answer } : {}),
+        ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+      });
+      if (flags.json) {
+        console.log(JSON.stringify(r));
+        return;
+      }
+      const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+      console.log(`dataset     ${r.dataset} (${r.kind}, ${r.questions} questions; scorer ${r.scorer}, tokens ${r.tokenizer})`);
+      if (r.structure) console.log(`structure   ${r.structure.multi_section} of ${r.structure.documents} documents have more than one section`);
+      for (const b of r.budgets) {
+        const line = (name: string, s: typeof b.refiner): string =>
+          `  ${name.padEnd(9)} ${s.answer_recall !== undefined ? `answer recall ${pct(s.answer_recall)}  ` : ''}${s.support_recall !== undefined ? `support recall ${pct(s.support_recall)}  ` : ''}${s.answer_word_recall !== undefined ? `answer-word recall ${pct(s.answer_word_recall)}  ` : ''}tokens ${s.tokens}`;
+        console.log(`budget ${b.budget}`);
+        console.log(line('refiner', b.refiner));
+        console.log(line('baseline', b.baseline));
+      }
+      console.log(`refiner     p50 ${r.refine_ms.p50} ms, p95 ${r.refine_ms.p95} ms per question; mean alpha ${r.mean_alpha}; mean ${r.mean_tokens_in} tokens in`);
     });
 
   configOptions(evalCmd.command('denoise').description('how often the corrected question equals a reference correction'))

@@ -35,11 +35,16 @@ export const PipelineConfigSchema = Type.Object(
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
     /** Who answers from the passages: the model-free extractive reader, or the LLM (needs the `llm` section). */
     generator: Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('llm')], { default: 'extractive' }),
+    /**
+     * How the context is cut to contextTokens: "budget" takes reranked chunks whole; "hierarchical" refines the
+     * whole documents of the top chunks (LongRefiner, the `refiner` section).
+     */
+    refiner: Type.Union([Type.Literal('budget'), Type.Literal('hierarchical')], { default: 'budget' }),
   },
   Strict,
 );
 
-/** An ensemble of pipelines, combined by entropy-weighted voting or by an LLM reading every member's answer. */
+/** An ensemble of pipelines, combined by entropy-weighted voting. */
 export const EnsembleConfigSchema = Type.Object(
   {
     description: Type.Optional(Type.String()),
@@ -53,6 +58,25 @@ export const EnsembleConfigSchema = Type.Object(
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.97 }),
     /** A member slower than this is dropped (with a note); the request's deadline applies anyway. */
     memberTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  Strict,
+);
+
+/** The hierarchical refiner (LongRefiner): how documents are structured, queries analysed and nodes scored. */
+export const RefinerConfigSchema = Type.Object(
+  {
+    /** Scores paragraphs: "lexical" (model-free) or a reranker named under `rerankers` (a cross-encoder). */
+    scorer: Type.String({ minLength: 1, default: 'lexical' }),
+    /** A local folder with tokenizer.json: budgets in that tokenizer's tokens; the calibrated estimate without. */
+    tokenizerPath: Type.Optional(Type.String({ minLength: 1 })),
+    /** Alpha (global vs local need): "auto" asks the LLM (label log-probabilities) when one is configured. */
+    queryAnalysis: Type.Union([Type.Literal('auto'), Type.Literal('rules'), Type.Literal('llm')], { default: 'auto' }),
+    /** Helpful sections from the outline: "auto" asks the LLM when one is configured, else titles are matched. */
+    globalSelection: Type.Union([Type.Literal('auto'), Type.Literal('titles'), Type.Literal('llm')], { default: 'auto' }),
+    /** Documents of the top chunks that are refined. */
+    maxDocuments: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
+    /** Paragraphs longer than this are scored and selected in runs of whole sentences. */
+    maxUnitWords: Type.Integer({ minimum: 10, maximum: 5000, default: 40 }),
   },
   Strict,
 );
@@ -371,6 +395,7 @@ export const ConfigSchema = Type.Object(
     embeddings: Type.Optional(EmbeddingsConfigSchema),
     /** Named rerankers (names of letters, digits, '_', '.', '-'; "none" and "lexical" are built in). */
     rerankers: Type.Record(Type.String(), RerankerConfigSchema, { default: {} }),
+    refiner: Type.Object(RefinerConfigSchema.properties, { ...Strict, default: {} }),
     bootstrap: Type.Object(
       {
         /** When the index is empty at start-up, ingest these paths first (relative to the working directory). */
@@ -394,3 +419,4 @@ export type HttpEmbeddingsConfig = Static<typeof HttpEmbeddingsSchema>;
 export type RerankerConfig = Static<typeof RerankerConfigSchema>;
 export type CrossEncoderRerankerConfig = Static<typeof CrossEncoderRerankerSchema>;
 export type HttpRerankerConfig = Static<typeof HttpRerankerSchema>;
+export type RefinerConfig = Static<typeof RefinerConfigSchema>;

@@ -71,7 +71,7 @@ export class BranchingPipeline extends Pipeline {
     for (const c of ranked) byDoc.set(c.docId, [...(byDoc.get(c.docId) ?? []), c]);
     const groups = [...byDoc.values()].slice(0, max);
     return Promise.all(
-      groups.map(async (chunks, i) => ({ name: `d${i}`, passages: await this.stages.select(chunks, options, ctx), prior: 1 / Math.sqrt(i + 1) })),
+      groups.map(async (chunks, i) => ({ name: `d${i}`, passages: await this.stages.select(plan.corrected, chunks, options, ctx), prior: 1 / Math.sqrt(i + 1) })),
     );
   }
 }

@@ -5,6 +5,8 @@ import type { Reader } from '../models/reader.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import type { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
+import type { StoredDocument } from '../core/types.js';
+import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { Pipeline } from './pipeline.js';
 import { BranchingPipeline } from './branching-pipeline.js';
 import { IterativePipeline } from './iterative-pipeline.js';
@@ -19,6 +21,8 @@ export interface PipelineComponents {
   /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
   readers: ReadonlyMap<string, Reader>;
   memo: TextMemo;
+  /** For pipelines with `refiner: hierarchical`. */
+  refiner?: { refiner: HierarchicalRefiner; document: (id: string) => StoredDocument | undefined; maxDocuments: number };
 }
 
 /** Pipelines by name, built from configuration; a request names one or gets the default. */
@@ -60,6 +64,10 @@ function build(name: string, config: PipelineConfig, components: PipelineCompone
     );
   }
   const deps: PipelineDeps = { retriever: intents.retriever, intents, reranker, reader, memo: components.memo };
+  if (config.refiner === 'hierarchical') {
+    if (!components.refiner) throw new RagError('CONFIG', `pipelines.${name}.refiner: no hierarchical refiner is configured`);
+    deps.refiner = components.refiner;
+  }
   switch (config.kind) {
     case 'sequential':
       return new SequentialPipeline(name, config, deps);

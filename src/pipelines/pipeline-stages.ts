@@ -2,9 +2,10 @@ import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import { estimateTokens } from '../core/tokens.js';
-import type { Passage, QueryPlan, ScoredChunk } from '../core/types.js';
+import type { Passage, QueryPlan, ScoredChunk, StoredDocument } from '../core/types.js';
 import type { Reader } from '../models/reader.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
+import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import { IntentRetriever } from '../retrievers/intent-retriever.js';
 import type { Retriever } from '../retrievers/retriever.js';
@@ -17,6 +18,8 @@ export interface PipelineDeps {
   reranker: Reranker | null;
   reader: Reader;
   memo: TextMemo;
+  /** With `refiner: hierarchical`: the refiner, and where the documents' stored structure trees are read. */
+  refiner?: { refiner: HierarchicalRefiner; document: (id: string) => StoredDocument | undefined; maxDocuments: number };
 }
 
 /**
@@ -50,9 +53,15 @@ export class PipelineStages {
     return ctx.memo.get(rerankKey, () => reranker.rerank(plan.corrected, hits, { k: this.config.rerankK }, ctx));
   }
 
-  /** Chunks chosen within the token budget, as passages. */
-  select(ranked: readonly ScoredChunk[], options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {
+  /**
+   * The context within the token budget: with the hierarchical refiner, the whole documents of the top chunks
+   * refined from their stored structure (LongRefiner); otherwise, or when none of them is stored, chunks taken
+   * whole in rank order.
+   */
+  async select(query: string, ranked: readonly ScoredChunk[], options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {
     const budget = options.contextTokens ?? this.config.contextTokens;
+    const refined = this.config.refiner === 'hierarchical' ? await this.refine(query, ranked, budget, ctx) : null;
+    if (refined) return refined;
     const countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
     return ctx.span('select.budget', () => selectWithinBudget(ranked, budget, countTokens), (p) => ({
       passages: p.length,
@@ -63,7 +72,21 @@ export class PipelineStages {
 
   /** Retrieve, rerank and select: the passages to answer from. */
   async context(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {
-    return this.select(await this.ranked(plan, options, ctx), options, ctx);
+    return this.select(plan.corrected, await this.ranked(plan, options, ctx), options, ctx);
+  }
+
+  /** The documents of the top chunks (in the order of their best chunk), refined as wholes; null when none is stored. */
+  private async refine(query: string, ranked: readonly ScoredChunk[], budget: number, ctx: RunContext): Promise<Passage[] | null> {
+    const wired = this.deps.refiner;
+    if (!wired) return null;
+    const ids = [...new Set(ranked.map((c) => c.docId))].slice(0, wired.maxDocuments);
+    const documents = ids.flatMap((id) => {
+      const d = wired.document(id);
+      return d ? [{ docId: d.id, title: d.title, structure: d.structure }] : [];
+    });
+    if (documents.length === 0) return null;
+    const r = await wired.refiner.refine(query, documents, budget, ctx);
+    return r.passages.length > 0 ? r.passages : null;
   }
 
   /** A plan for another query of the same request (a follow-up round, a branch): no sub-queries of its own. */

@@ -61,6 +61,7 @@ describe('loadConfig defaults', () => {
       contextTokens: 1200,
       abstainAbove: 0.98,
       generator: 'extractive',
+      refiner: 'budget',
     });
   });
 

@@ -1,0 +1,62 @@
+/**
+ * Refiner latency: 8 pre-structured long documents (the LongRefiner wiki fixture's longest, structured once as at
+ * ingestion) refined per query under a budget, with the lexical scorer and, given a cross-encoder folder, with it.
+ *   npx tsx bench/refiner.ts <docs.json> [--cross-encoder <model folder>] [--budget 1024] [--runs 50]
+ */
+import { readFileSync } from 'node:fs';
+import { RunContext } from '../src/core/run-context.js';
+import { TextMemo } from '../src/core/text-memo.js';
+import { percentile } from '../src/eval/metrics.js';
+import { HierarchicalRefiner } from '../src/refiner/hierarchical-refiner.js';
+import { QueryFormClassifier } from '../src/refiner/query-form-classifier.js';
+import type { RefineDocument } from '../src/refiner/refine-tree.js';
+import { TitleMatchSelector } from '../src/refiner/title-match-selector.js';
+import { estimateTokenCounter } from '../src/refiner/token-counter.js';
+import { CrossEncoderReranker } from '../src/rerankers/cross-encoder-reranker.js';
+import { LexicalReranker } from '../src/rerankers/lexical-reranker.js';
+import type { Reranker } from '../src/rerankers/reranker.js';
+import { parsePlainText } from '../src/store/parse-plain-text.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const path = args[0];
+if (!path) throw new Error('usage: bench/refiner.ts <docs.json> [--cross-encoder <folder>] [--budget n] [--runs n]');
+const budget = Number(flag('--budget') ?? 1024);
+const runs = Number(flag('--runs') ?? 50);
+const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Array<{ id: string | number; title: string; contents: string }>>;
+const rows = Object.values(data).flat().sort((a, b) => b.contents.length - a.contents.length).slice(0, 8);
+const docs: RefineDocument[] = rows.map((r) => ({ docId: String(r.id), title: r.title, structure: parsePlainText(r.contents, r.title) }));
+const queries = [
+  'who got the first nobel prize in physics',
+  'summarize the controversies around the nobel prize',
+  'what did einstein receive the nobel prize for',
+  'how did quantum theory develop',
+  'when was the planck constant fixed',
+];
+
+async function bench(name: string, scorer: Reranker, memo: TextMemo): Promise<void> {
+  const refiner = new HierarchicalRefiner({ scorer, analyzer: new QueryFormClassifier(), selector: new TitleMatchSelector(), tokens: estimateTokenCounter, memo }, { maxUnitWords: 40 });
+  for (const q of queries) await refiner.refine(q, docs, budget, new RunContext()); // warm the memo, as a serving process is
+  const times: number[] = [];
+  let tokensIn = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = await refiner.refine(queries[i % queries.length] ?? '', docs, budget, new RunContext());
+    times.push(performance.now() - t0);
+    tokensIn = r.tokensIn;
+  }
+  console.log(`${name.padEnd(14)} p50 ${percentile(times, 50).toFixed(2)} ms  p95 ${percentile(times, 95).toFixed(2)} ms  (${docs.length} documents, ${tokensIn} tokens in, budget ${budget}, ${runs} runs)`);
+}
+
+const memo = new TextMemo(200_000);
+await bench('lexical', new LexicalReranker(memo), memo);
+const ce = flag('--cross-encoder');
+if (ce) {
+  const reranker = new CrossEncoderReranker('bench-ce', { modelPath: ce, allowRemoteModels: false, maxLength: 256, executionProviders: ['cpu'], dtype: 'fp32', batchSize: 4096, sigmoid: false });
+  await reranker.load();
+  await bench('cross-encoder', reranker, memo);
+  await reranker.dispose();
+}

@@ -1,0 +1,41 @@
+import type { RefinerConfig } from '../core/config-schema.js';
+import { RagError } from '../core/errors.js';
+import type { TextMemo } from '../core/text-memo.js';
+import type { Reranker } from '../rerankers/reranker.js';
+import type { GlobalSelector } from './global-selector.js';
+import { HierarchicalRefiner } from './hierarchical-refiner.js';
+import { LlmQueryAnalyzer, type ChatFn } from './llm-query-analyzer.js';
+import { LlmSectionSelector } from './llm-section-selector.js';
+import type { QueryAnalyzer } from './query-analyzer.js';
+import { QueryFormClassifier } from './query-form-classifier.js';
+import { TitleMatchSelector } from './title-match-selector.js';
+import { estimateTokenCounter, type TokenCounter } from './token-counter.js';
+import { loadTokenizerCounter } from './tokenizer-token-counter.js';
+
+export interface RefinerComponents {
+  /** Rerankers by name ("lexical" among them); the refiner's scorer is one of them. */
+  rerankers: ReadonlyMap<string, Reranker>;
+  memo: TextMemo;
+  /** The configured LLM, when there is one. */
+  chat?: ChatFn;
+}
+
+/** The hierarchical refiner the `refiner` section describes; loads its tokenizer when one is configured. */
+export async function createRefiner(config: RefinerConfig, components: RefinerComponents): Promise<HierarchicalRefiner> {
+  const tokens: TokenCounter = config.tokenizerPath ? await loadTokenizerCounter(config.tokenizerPath) : estimateTokenCounter;
+  return buildRefiner(config, components, tokens);
+}
+
+/** As `createRefiner`, with the token counter given (synchronous: for the composition root). */
+export function buildRefiner(config: RefinerConfig, components: RefinerComponents, tokens: TokenCounter): HierarchicalRefiner {
+  const scorer = components.rerankers.get(config.scorer);
+  if (!scorer) throw new RagError('CONFIG', `refiner.scorer: no reranker "${config.scorer}" (lexical, or one named under rerankers)`);
+  const { chat } = components;
+  const wantsLlm = (setting: string): boolean => setting === 'llm' || (setting === 'auto' && chat !== undefined);
+  if ((config.queryAnalysis === 'llm' || config.globalSelection === 'llm') && !chat) {
+    throw new RagError('CONFIG', 'refiner: "llm" query analysis or global selection needs an llm section');
+  }
+  const analyzer: QueryAnalyzer = wantsLlm(config.queryAnalysis) && chat ? new LlmQueryAnalyzer(chat) : new QueryFormClassifier();
+  const selector: GlobalSelector = wantsLlm(config.globalSelection) && chat ? new LlmSectionSelector(chat) : new TitleMatchSelector();
+  return new HierarchicalRefiner({ scorer, analyzer, selector, tokens, memo: components.memo }, { maxUnitWords: config.maxUnitWords });
+}

@@ -1,0 +1,197 @@
+import type { RunContext } from '../core/run-context.js';
+import type { TextMemo } from '../core/text-memo.js';
+import type { Passage } from '../core/types.js';
+import type { Reranker } from '../rerankers/reranker.js';
+import type { GlobalSelector } from './global-selector.js';
+import { nodeId, scoreLeaves } from './node-scorer.js';
+import type { QueryAnalyzer } from './query-analyzer.js';
+import { buildForest, splitUnits, type RefineDocument, type RefineForest } from './refine-tree.js';
+import type { TokenCounter } from './token-counter.js';
+import { selectNodes } from './tree-budget.js';
+
+export interface HierarchicalRefinerDeps {
+  /** Scores paragraphs against the query: lexical by default, a cross-encoder when configured. */
+  scorer: Reranker;
+  analyzer: QueryAnalyzer;
+  selector: GlobalSelector;
+  tokens: TokenCounter;
+  memo: TextMemo;
+}
+
+export interface HierarchicalRefinerOptions {
+  /** Paragraphs longer than this many words are scored and selected in runs of sentences. */
+  maxUnitWords: number;
+}
+
+export interface RefineResult {
+  passages: Passage[];
+  alpha: number;
+  /** Tokens of all the documents' text, and of the refined context. */
+  tokensIn: number;
+  tokensOut: number;
+}
+
+/**
+ * LongRefiner's hierarchical refinement of whole documents under a token budget: dual-level query analysis
+ * (alpha), local scores of every paragraph by the scorer (parents the mean of their children, all nodes min-max
+ * normalised together), global selection of documents and sections from their outline (a selected node gains
+ * alpha, each of its children alpha / (children + 1)), then budgeted selection by score, emitted in document
+ * order with each passage's document title and heading path. A passage's chunkId names its document and node path.
+ */
+export class HierarchicalRefiner {
+  readonly name = 'hierarchical';
+
+  constructor(
+    private readonly deps: HierarchicalRefinerDeps,
+    private readonly options: HierarchicalRefinerOptions = { maxUnitWords: 40 },
+  ) {}
+
+  /** Tokens of a text by the refiner's counter (so a baseline can be cut to the same budget). */
+  countTokens(text: string): number {
+    return this.deps.tokens.count(text);
+  }
+
+  async refine(query: string, documents: readonly RefineDocument[], budget: number, ctx: RunContext): Promise<RefineResult> {
+    return ctx.span('refine.hierarchical', () => this.doRefine(query, documents, budget, ctx), (r) => ({
+      documents: documents.length,
+      passages: r.passages.length,
+      alpha: r.alpha,
+      budget,
+      tokensIn: r.tokensIn,
+      tokensOut: r.tokensOut,
+      compression: r.tokensOut > 0 ? Math.round((r.tokensIn / r.tokensOut) * 100) / 100 : 0,
+      tokenizer: this.deps.tokens.name,
+    }));
+  }
+
+  protected async doRefine(query: string, documents: readonly RefineDocument[], budget: number, ctx: RunContext): Promise<RefineResult> {
+    const { maxUnitWords } = this.options;
+    const forest = buildForest(documents, maxUnitWords, (key, text) => this.deps.memo.get(`refine.units.${maxUnitWords}`, key, text, (t) => splitUnits(t, maxUnitWords)));
+    if (forest.leaves.length === 0) return { passages: [], alpha: 0.5, tokensIn: 0, tokensOut: 0 };
+    // The LLM calls (analysis, selection) overlap the scoring.
+    const [alpha, selected, local] = await Promise.all([
+      this.deps.analyzer.analyze(query, ctx),
+      this.deps.selector.select(query, forest, ctx),
+      scoreLeaves(query, forest, this.deps.scorer, this.deps.memo, ctx),
+    ]);
+    const tokens = this.tokenCounts(forest);
+    const scores = combine(forest, local, selected, alpha);
+    const chosen = selectNodes(forest, scores, tokens, budget);
+    const passages =
+      chosen.length > 0
+        ? chosen.sort((a, b) => order(forest, a) - order(forest, b)).map((i) => this.passage(forest, i, scores.get(i) ?? 0, tokens.get(i) ?? 0))
+        : this.truncatedBest(forest, local, budget);
+    const tokensIn = forest.leaves.reduce((s, l) => s + (tokens.get(l) ?? 0), 0);
+    return { passages, alpha, tokensIn, tokensOut: passages.reduce((s, p) => s + p.tokens, 0) };
+  }
+
+  /** Tokens of every node: its leaves' counts (memoised per leaf text) summed. */
+  private tokenCounts(forest: RefineForest): Map<number, number> {
+    const out = new Map<number, number>();
+    const count = this.deps.tokens.count;
+    const visit = (i: number): number => {
+      const node = forest.nodes[i];
+      if (!node) return 0;
+      const n =
+        node.children.length === 0
+          ? node.text.length > 0
+            ? this.deps.memo.get(`refine.tokens.${this.deps.tokens.name}`, nodeId(forest.documents[node.doc]?.docId ?? '', node.path), node.text, count)
+            : 0
+          : node.children.reduce((s, c) => s + visit(c), 0);
+      out.set(i, n);
+      return n;
+    };
+    forest.nodes.forEach((n) => {
+      if (n.parent === null) visit(n.index);
+    });
+    return out;
+  }
+
+  private passage(forest: RefineForest, index: number, score: number, tokens: number): Passage {
+    const node = forest.nodes[index];
+    const doc = forest.documents[node?.doc ?? 0];
+    const p: Passage = {
+      chunkId: nodeId(doc?.docId ?? '', node?.path ?? ''),
+      docId: doc?.docId ?? '',
+      text: textOf(forest, index),
+      score,
+      tokens,
+    };
+    if (doc?.title) p.title = doc.title;
+    if (node && node.headingPath.length > 0) p.headingPath = node.headingPath;
+    return p;
+  }
+
+  /** Not even the smallest part fits: the best leaf, cut to the budget at a word boundary. */
+  private truncatedBest(forest: RefineForest, local: Map<number, number>, budget: number): Passage[] {
+    const best = [...local.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+    if (!best) return [];
+    const words = (forest.nodes[best[0]]?.text ?? '').split(/\s+/).filter(Boolean);
+    let lo = 0;
+    let hi = words.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (this.deps.tokens.count(words.slice(0, mid).join(' ')) <= budget) lo = mid;
+      else hi = mid - 1;
+    }
+    if (lo === 0) return [];
+    const p = this.passage(forest, best[0], best[1], 0);
+    p.text = words.slice(0, lo).join(' ');
+    p.tokens = this.deps.tokens.count(p.text);
+    return [p];
+  }
+}
+
+/**
+ * Final node scores: leaves' local scores, parents the mean of their children, all min-max normalised together;
+ * then each globally selected node gains alpha and each of its children alpha / (children + 1).
+ */
+export function combine(forest: RefineForest, local: ReadonlyMap<number, number>, selected: ReadonlySet<number>, alpha: number): Map<number, number> {
+  const raw = new Map<number, number>();
+  const visit = (i: number): number | undefined => {
+    const node = forest.nodes[i];
+    if (!node) return undefined;
+    if (node.children.length === 0) {
+      const s = local.get(i);
+      if (s !== undefined) raw.set(i, s);
+      return s;
+    }
+    const child = node.children.map(visit).filter((s): s is number => s !== undefined);
+    if (child.length === 0) return undefined;
+    const mean = child.reduce((a, b) => a + b, 0) / child.length;
+    raw.set(i, mean);
+    return mean;
+  };
+  forest.nodes.forEach((n) => {
+    if (n.parent === null) visit(n.index);
+  });
+  const values = [...raw.values()];
+  const min = Math.min(...values);
+  const span = Math.max(...values) - min || 1;
+  const out = new Map<number, number>();
+  for (const [i, s] of raw) out.set(i, (s - min) / span);
+  for (const i of selected) {
+    const node = forest.nodes[i];
+    if (!node || !out.has(i)) continue;
+    out.set(i, (out.get(i) ?? 0) + alpha);
+    const share = alpha / (node.children.length + 1);
+    for (const c of node.children) if (out.has(c)) out.set(c, (out.get(c) ?? 0) + share);
+  }
+  return out;
+}
+
+const order = (forest: RefineForest, i: number): number => {
+  const n = forest.nodes[i];
+  return (n?.doc ?? 0) * 1e9 + (n?.order ?? 0);
+};
+
+/** A node's text: a paragraph's units joined as the sentences they were, other nodes' parts by blank lines. */
+function textOf(forest: RefineForest, index: number): string {
+  const node = forest.nodes[index];
+  if (!node) return '';
+  if (node.children.length === 0) return node.text;
+  return node.children
+    .map((c) => textOf(forest, c))
+    .filter((t) => t.length > 0)
+    .join(node.kind === 'paragraph' ? ' ' : '\n\n');
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/core/run-context.js';
+import { TextMemo } from '../../../src/core/text-memo.js';
+import type { StructureNode } from '../../../src/core/types.js';
+import { HierarchicalRefiner } from '../../../src/refiner/hierarchical-refiner.js';
+import { QueryFormClassifier } from '../../../src/refiner/query-form-classifier.js';
+import { TitleMatchSelector } from '../../../src/refiner/title-match-selector.js';
+import { estimateTokenCounter } from '../../../src/refiner/token-counter.js';
+import { LexicalReranker } from '../../../src/rerankers/lexical-reranker.js';
+import { parsePlainText } from '../../../src/store/parse-plain-text.js';
+
+const memo = new TextMemo();
+const refiner = new HierarchicalRefiner(
+  { scorer: new LexicalReranker(memo), analyzer: new QueryFormClassifier(), selector: new TitleMatchSelector(), tokens: estimateTokenCounter, memo },
+  { maxUnitWords: 40 },
+);
+const para = (text: string): StructureNode => ({ kind: 'paragraph', text, level: 1, children: [] });
+const section = (title: string, ...children: StructureNode[]): StructureNode => ({ kind: 'section', title, level: 1, children });
+const doc = (title: string, ...children: StructureNode[]): StructureNode => ({ kind: 'document', title, level: 0, children });
+
+describe('HierarchicalRefiner', () => {
+  it('keeps the relevant paragraph within the budget, with title, heading path and a node chunk id', async () => {
+    const structure = doc(
+      'Physics prizes',
+      section('Early years', para('The prize was founded by the will of Alfred Nobel in 1895.')),
+      section('First laureate', para('The first Nobel Prize in Physics went to Wilhelm Röntgen for discovering X-rays.')),
+      section('Later', para('Later laureates included many theoretical physicists from Europe and America.')),
+    );
+    const ctx = new RunContext();
+    const r = await refiner.refine('who got the first nobel prize in physics', [{ docId: 'd1', title: 'Physics prizes', structure }], 30, ctx);
+    expect(r.passages.map((p) => p.text).join(' ')).toContain('Röntgen');
+    const p = r.passages.find((x) => x.text.includes('Röntgen'));
+    expect(p?.chunkId).toMatch(/^d1#\d/);
+    expect(p?.title).toBe('Physics prizes');
+    expect(p?.headingPath).toEqual(['First laureate']);
+    expect(r.tokensOut).toBeLessThanOrEqual(30);
+    expect(r.tokensIn).toBeGreaterThan(r.tokensOut);
+    const span = ctx.trace.spans.find((s) => s.name === 'refine.hierarchical');
+    expect(span?.attrs?.['tokensIn']).toBe(r.tokensIn);
+    expect(span?.attrs?.['tokensOut']).toBe(r.tokensOut);
+  });
+
+  it('emits in document order and lets a chosen parent replace its chosen children', async () => {
+    const structure = doc('D', section('Cats', para('Cats purr and cats sleep.'), para('Cats hunt mice at night, cats do.')), section('Dogs', para('Dogs bark.')));
+    const r = await refiner.refine('cats', [{ docId: 'd', title: 'D', structure }], 1000, new RunContext());
+    // Everything fits: one passage per top-level part at most, never a paragraph alongside its own section.
+    const ids = r.passages.map((p) => p.chunkId);
+    for (const a of ids) for (const b of ids) if (a !== b) expect(b.startsWith(`${a}.`)).toBe(false);
+    const order = r.passages.map((p) => p.text.indexOf('Cats') >= 0 ? 0 : 1);
+    expect(order).toEqual([...order].sort());
+  });
+
+  it('handles a document with no structure, an empty one, and a budget smaller than any paragraph', async () => {
+    const flat = doc('Flat', para('A single long paragraph about rivers and lakes and the water cycle that feeds them.'));
+    const empty = doc('Empty');
+    const r = await refiner.refine('water cycle', [{ docId: 'e', title: 'Empty', structure: empty }, { docId: 'f', title: 'Flat', structure: flat }], 3, new RunContext());
+    expect(r.passages).toHaveLength(1);
+    expect(r.passages[0]?.tokens).toBeLessThanOrEqual(3);
+    expect(r.passages[0]?.docId).toBe('f');
+    const none = await refiner.refine('anything', [{ docId: 'e', title: 'Empty', structure: empty }], 100, new RunContext());
+    expect(none.passages).toEqual([]);
+    const noQuery = await refiner.refine('', [{ docId: 'f', title: 'Flat', structure: flat }], 100, new RunContext());
+    expect(noQuery.passages.length).toBeGreaterThan(0);
+  });
+
+  it('refines a 5 MB document', async () => {
+    const sentences = Array.from({ length: 60_000 }, (_, i) => `Sentence ${i} talks about topic ${i % 97} and more words here.`);
+    sentences[31_337] = 'The secret ingredient of the recipe is saffron.';
+    const text = sentences.join(' ');
+    expect(text.length).toBeGreaterThan(3_000_000);
+    const structure = parsePlainText(`${text} ${text.slice(0, 2_000_000)}`, 'Big');
+    const r = await refiner.refine('what is the secret ingredient of the recipe', [{ docId: 'big', title: 'Big', structure }], 200, new RunContext());
+    expect(r.tokensOut).toBeLessThanOrEqual(200);
+    expect(r.passages.map((p) => p.text).join(' ')).toContain('saffron');
+  }, 60_000);
+});
