@@ -1,5 +1,5 @@
 /** The library API: embed the platform in an application without the HTTP server. */
-export { Rag, type QueryRequest, type QueryResponse, type RetrieveResponse } from './rag.js';
+export { Rag, type IngestResult, type QueryRequest, type QueryResponse, type RagOptions, type RetrieveResponse } from './rag.js';
 export { loadConfig, validateConfig, type Config, type PipelineConfig } from './core/config.js';
 export { RagError, type ErrorCode } from './core/errors.js';
 export { RunContext, type RunContextOptions } from './core/run-context.js';
@@ -7,6 +7,12 @@ export { Trace, type Span } from './core/trace.js';
 export type * from './core/types.js';
 export { Retriever } from './retrievers/retriever.js';
 export { Bm25Retriever } from './retrievers/bm25-retriever.js';
+export { OpenSearchBm25Retriever } from './retrievers/opensearch-bm25-retriever.js';
+export { OpenSearchKnnRetriever } from './retrievers/opensearch-knn-retriever.js';
+export { HybridRetriever, type HybridFusion, type HybridMember } from './retrievers/hybrid-retriever.js';
+export { FallbackRetriever } from './retrievers/fallback-retriever.js';
+export { OpenSearchStore, type WriteFailure, type WriteResult } from './store/opensearch-store.js';
+export { launchOpenSearch, OpenSearchNode, type OpenSearchLaunchOptions } from './store/opensearch-launcher.js';
 export { Reranker } from './rerankers/reranker.js';
 export { LexicalReranker } from './rerankers/lexical-reranker.js';
 export { Pipeline, type PipelineRunOptions } from './pipelines/pipeline.js';

@@ -3,6 +3,8 @@ import { RagError } from '../core/errors.js';
 import { evaluateRetrieval, type EvalProgress } from '../eval/retrieval-eval.js';
 import { Rag } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
+import { withLaunchedOpenSearch } from './launched-opensearch.js';
+import { registerOpenSearchCommands } from './opensearch-command.js';
 import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
 
@@ -37,6 +39,8 @@ export function buildCli(): Command {
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
         console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}`);
+        for (const f of r.failed ?? []) console.log(`  not stored: ${f.id} (${f.status}): ${f.reason}`);
+        if (r.failed?.length) process.exitCode = 1;
       } finally {
         progress.stop();
         rag.close();
@@ -73,8 +77,15 @@ export function buildCli(): Command {
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/)')
     .option('--split <name>', 'qrels split', 'test')
     .option('--json', 'print the report as one JSON object on the last line')
-    .action(async (flags: CliConfigFlags & { dataset: string; split: string; json?: boolean }) => {
-      const config = cliConfig(flags);
+    .addOption(new Option('--backend <backend>', 'index to evaluate (retrieval.backend)').choices(['embedded', 'opensearch']))
+    .option('--opensearch-url <url>', 'OpenSearch node to evaluate against (opensearch.nodes)')
+    .option('--opensearch-launch', 'start a local OpenSearch node for the evaluation (implies --backend opensearch)')
+    .action(async (flags: CliConfigFlags & { dataset: string; split: string; json?: boolean; backend?: string; opensearchUrl?: string; opensearchLaunch?: boolean }) => {
+      const backend = flags.opensearchLaunch || flags.opensearchUrl ? 'opensearch' : flags.backend;
+      const config = cliConfig(flags, {
+        ...(backend ? { retrieval: { backend } } : {}),
+        ...(flags.opensearchUrl ? { opensearch: { nodes: [flags.opensearchUrl] } } : {}),
+      });
       let progress: Progress | null = null;
       let phase = '';
       const onProgress = (p: EvalProgress): void => {
@@ -85,10 +96,12 @@ export function buildCli(): Command {
         }
         progress?.update(p.done, p.total);
       };
-      const report = await evaluateRetrieval(config, flags.dataset, flags.split, onProgress);
+      const evaluate = (c: typeof config) => evaluateRetrieval(c, flags.dataset, flags.split, onProgress);
+      const report = flags.opensearchLaunch ? await withLaunchedOpenSearch(config, evaluate) : await evaluate(config);
       (progress as Progress | null)?.stop();
       if (!flags.json) {
         console.log(`dataset     ${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks)`);
+        console.log(`backend     ${report.backend}`);
         console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
         console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
         console.log(`MRR@10      ${report['mrr@10'].toFixed(4)}`);
@@ -96,6 +109,8 @@ export function buildCli(): Command {
         console.log(`ingestion   ${report.ingest_docs_per_s} docs/s`);
       } else console.log(JSON.stringify(report));
     });
+
+  registerOpenSearchCommands(program, configOptions);
 
   program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());
   return program;
