@@ -82,10 +82,10 @@ export function indexBody(layout: IndexLayout): { settings: Record<string, unkno
   };
 }
 
-/** The composable index template that gives every index of the collection (<alias>-*) its settings and mappings. */
+/** The composable index template that gives every index of the collection (<alias>.v<time>) its settings and mappings. */
 export function indexTemplate(alias: string, layout: IndexLayout): Record<string, unknown> {
   return {
-    index_patterns: [`${alias}-*`],
+    index_patterns: [`${alias}.v*`],
     priority: 100,
     template: indexBody(layout),
     _meta: { managedBy: 'rag-platform' },
