@@ -67,6 +67,8 @@ export const OpenSearchConfigSchema = Type.Object(
       },
       { ...Strict, default: {} },
     ),
+    /** BM25: weight of an extra title match; 0 ranks as the embedded BM25 does (see OpenSearchBm25Retriever). */
+    titleBoost: Type.Number({ minimum: 0, maximum: 100, default: 0 }),
     /** Which retriever queries use: BM25, k-NN over embeddings, or both fused (k-NN and hybrid need an embedder). */
     mode: Type.Union([Type.Literal('bm25'), Type.Literal('knn'), Type.Literal('hybrid')], { default: 'bm25' }),
     knn: Type.Object(

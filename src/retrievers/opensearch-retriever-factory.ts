@@ -14,7 +14,7 @@ import type { Retriever } from './retriever.js';
  */
 export function buildOpenSearchRetriever(config: Config, store: OpenSearchStore, fallback: Retriever | null): Retriever {
   const os = config.opensearch;
-  const bm25 = (): Retriever => new OpenSearchBm25Retriever(store, { maxQueryTerms: config.retrieval.bm25.maxQueryTerms });
+  const bm25 = (): Retriever => new OpenSearchBm25Retriever(store, { maxQueryTerms: config.retrieval.bm25.maxQueryTerms, titleBoost: os.titleBoost });
   const knn = (): Retriever => new OpenSearchKnnRetriever(store, requireEmbedder(store.embedder, os.mode), os.knn);
   let retriever: Retriever;
   switch (os.mode) {

@@ -16,10 +16,14 @@ export const VECTOR_FIELD = 'embedding';
 /** The analyzer of title, headings and text. */
 export const TEXT_ANALYZER = 'rag_english';
 
+/** Title, headings and text in one field: what BM25 ranks on, one bag of words per chunk as in the embedded index. */
+export const CONTENT_FIELD = 'content';
+
 /**
  * Index settings and mappings: one document per chunk. Text fields use Lucene's English analysis (possessives,
- * stop words, Porter stemming) with ASCII folding, as the embedded store's analyser does ("Café" = "cafe");
- * metadata strings are keywords, so filters match exactly; the embedding is an HNSW knn_vector.
+ * stop words, Porter stemming) with ASCII folding, as the embedded store's analyser does ("Café" = "cafe"), and
+ * are copied into one `content` field; metadata strings are keywords, so filters match exactly; the embedding is
+ * an HNSW knn_vector.
  */
 export function indexBody(layout: IndexLayout): { settings: Record<string, unknown>; mappings: Record<string, unknown> } {
   const settings: Record<string, unknown> = {
@@ -48,10 +52,11 @@ export function indexBody(layout: IndexLayout): { settings: Record<string, unkno
     ord: { type: 'integer' },
     /** The document's number of chunks, on every chunk: a replacement with fewer chunks deletes the rest. */
     chunkCount: { type: 'integer', index: false },
-    title: { type: 'text', analyzer: TEXT_ANALYZER },
-    headings: { type: 'text', analyzer: TEXT_ANALYZER },
+    title: { type: 'text', analyzer: TEXT_ANALYZER, copy_to: CONTENT_FIELD },
+    headings: { type: 'text', analyzer: TEXT_ANALYZER, copy_to: CONTENT_FIELD },
     headingPath: { type: 'keyword', index: false, doc_values: false },
-    text: { type: 'text', analyzer: TEXT_ANALYZER },
+    text: { type: 'text', analyzer: TEXT_ANALYZER, copy_to: CONTENT_FIELD },
+    [CONTENT_FIELD]: { type: 'text', analyzer: TEXT_ANALYZER },
     meta: { type: 'object', dynamic: true },
   };
   if (layout.vector) {

@@ -29,22 +29,27 @@ describe('filterClauses', () => {
 });
 
 describe('OpenSearchBm25Retriever.request', () => {
-  const retriever = new OpenSearchBm25Retriever(store, { maxQueryTerms: 8 });
+  const retriever = new OpenSearchBm25Retriever(store, { maxQueryTerms: 8, titleBoost: 0 });
 
-  it('is one multi_match over title, headings and text, with filters in filter context', () => {
-    expect(retriever.request('glacier ice', { k: 7 })).toEqual({
-      size: 7,
-      query: { multi_match: { query: 'glacier ice', fields: ['title', 'headings', 'text'], type: 'best_fields', tie_breaker: 0.5 } },
-    });
+  it('is one match on the field holding title, headings and text, with filters in filter context', () => {
+    expect(retriever.request('glacier ice', { k: 7 })).toEqual({ size: 7, query: { match: { content: 'glacier ice' } } });
     const filtered = retriever.request('glacier', { k: 3, filter: { lang: 'en' } }) as { query: { bool: { must: unknown[]; filter: unknown[] } } };
     expect(filtered.query.bool.filter).toEqual([{ term: { 'meta.lang': 'en' } }]);
-    expect(filtered.query.bool.must).toHaveLength(1);
+    expect(filtered.query.bool.must).toEqual([{ match: { content: 'glacier' } }]);
+  });
+
+  it('adds a title match when asked to', () => {
+    const boosted = new OpenSearchBm25Retriever(store, { maxQueryTerms: 8, titleBoost: 0.5 });
+    expect(boosted.request('glacier', { k: 1 })).toEqual({
+      size: 1,
+      query: { multi_match: { query: 'glacier', fields: ['content', 'title^0.5'], type: 'most_fields' } },
+    });
   });
 
   it('keeps the first distinct content words of a long query', () => {
     const long = 'the glacier and the ice of the glacier melt fast in the warm summer sun over many long years of change';
-    const request = retriever.request(long, { k: 5 }) as { query: { multi_match: { query: string } } };
-    expect(request.query.multi_match.query).toBe('glacier ice melt fast warm summer sun over');
+    const request = retriever.request(long, { k: 5 }) as { query: { match: { content: string } } };
+    expect(request.query.match.content).toBe('glacier ice melt fast warm summer sun over');
   });
 });
 

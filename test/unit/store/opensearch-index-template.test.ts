@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexBody, indexTemplate, TEXT_ANALYZER, VECTOR_FIELD } from '../../../src/store/opensearch-index-template.js';
+import { CONTENT_FIELD, indexBody, indexTemplate, TEXT_ANALYZER, VECTOR_FIELD } from '../../../src/store/opensearch-index-template.js';
 
 const layout = { shards: 2, replicas: 1, refreshInterval: '5s', bm25: { k1: 0.9, b: 0.4 } };
 const vector = { dimensions: 384, engine: 'lucene' as const, spaceType: 'cosinesimil' as const, m: 16, efConstruction: 128, efSearch: 100 };
@@ -14,7 +14,8 @@ describe('indexBody', () => {
     const analyzer = ((index['analysis'] as Record<string, Record<string, unknown>>)['analyzer'] ?? {})[TEXT_ANALYZER] as { filter: string[] };
     expect(analyzer.filter).toEqual(['rag_english_possessive', 'lowercase', 'asciifolding', 'rag_english_stop', 'rag_english_stemmer']);
     const properties = mappings['properties'] as Record<string, { type: string; analyzer?: string }>;
-    for (const field of ['title', 'headings', 'text']) expect(properties[field]).toEqual({ type: 'text', analyzer: TEXT_ANALYZER });
+    for (const field of ['title', 'headings', 'text']) expect(properties[field]).toEqual({ type: 'text', analyzer: TEXT_ANALYZER, copy_to: CONTENT_FIELD });
+    expect(properties[CONTENT_FIELD]).toEqual({ type: 'text', analyzer: TEXT_ANALYZER });
     expect(properties['docId']?.type).toBe('keyword');
     expect(properties[VECTOR_FIELD]).toBeUndefined();
     expect(index['knn']).toBeUndefined();
