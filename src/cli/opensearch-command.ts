@@ -1,12 +1,24 @@
 import type { Command } from 'commander';
 import { Rag } from '../rag.js';
-import { launchOpenSearch } from '../store/opensearch-launcher.js';
+import { RagError } from '../core/errors.js';
+import { resolveOpenSearchDistribution } from '../store/opensearch-distribution.js';
+import { launchOpenSearch, launchProblem } from '../store/opensearch-launcher.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { startProgress } from './progress.js';
 
-/** `rag opensearch start` (a local node for development) and `rag opensearch rebuild` (from the store). */
+/** `rag opensearch resolve|start` (a local node for tests and development) and `rag opensearch rebuild` (from the store). */
 export function registerOpenSearchCommands(program: Command, configOptions: (cmd: Command) => Command): void {
   const group = program.command('opensearch').description('the OpenSearch backend: a local node, rebuilds');
+
+  group
+    .command('resolve')
+    .description('resolve the local node\'s artifacts from Maven (cached in ~/.m2) and lay them out, without starting it')
+    .action(async () => {
+      const problem = launchProblem();
+      if (problem) throw new RagError('CONFIG', `cannot launch OpenSearch here: ${problem}`);
+      const distribution = await resolveOpenSearchDistribution({ log: (line) => process.stderr.write(`${line}\n`) });
+      console.log(`OpenSearch ${distribution.version} with k-NN ${distribution.knnVersion}: ${distribution.dir}`);
+    });
 
   group
     .command('start')

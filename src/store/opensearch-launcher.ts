@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, copyFileSync, createWriteStream, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { chownSync, copyFileSync, createWriteStream, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { RagError } from '../core/errors.js';
 import { distributionProblem, resolveOpenSearchDistribution, type OpenSearchDistribution } from './opensearch-distribution.js';
 
@@ -75,6 +75,10 @@ export class OpenSearchNode {
   ) {
     this.port = options.port;
     sweepStaleHomes();
+    if (runningAsRoot()) {
+      assertReachableByOthers(tmpdir());
+      if (options.dataDir) assertReachableByOthers(dirname(resolve(options.dataDir)));
+    }
     this.home = mkdtempSync(join(tmpdir(), `${HOME_PREFIX}${process.pid}-`));
     this.dataDir = options.dataDir ?? join(this.home, 'data');
     this.layOutHome();
@@ -287,6 +291,16 @@ function sweepStaleHomes(): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), entry), { recursive: true, force: true });
     }
+  }
+}
+
+/** The unprivileged user must be able to pass through every folder above the node's home. */
+function assertReachableByOthers(dir: string): void {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new RagError('CONFIG', `OpenSearch runs as an unprivileged user (uid ${UNPRIVILEGED.uid}) when started as root, and cannot reach ${d}: set TMPDIR to a folder it can pass through (chmod o+x)`);
+    }
+    if (dirname(d) === d) return;
   }
 }
 
