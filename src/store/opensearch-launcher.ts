@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, copyFileSync, createWriteStream, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { chownSync, copyFileSync, createWriteStream, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -297,7 +297,7 @@ function sweepStaleHomes(): void {
 /** The unprivileged user must be able to pass through every folder above the node's home. */
 function assertReachableByOthers(dir: string): void {
   for (let d = resolve(dir); ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) {
       throw new RagError('CONFIG', `OpenSearch runs as an unprivileged user (uid ${UNPRIVILEGED.uid}) when started as root, and cannot reach ${d}: set TMPDIR to a folder it can pass through (chmod o+x)`);
     }
     if (dirname(d) === d) return;
