@@ -157,6 +157,8 @@ export class Rag {
       }
       return null;
     } catch (err) {
+      // Unreachable is a state the server recovers from; a collection that does not fit (CONFIG) is not.
+      if (err instanceof RagError && err.code !== 'UNAVAILABLE') throw err;
       return err instanceof Error ? err.message : String(err);
     }
   }
