@@ -180,6 +180,8 @@ export class Rag {
 
   /** Builds the in-memory index now so the first query is not the one that pays for it. */
   warm(): number {
+    // OpenSearch answers the queries: the embedded postings are needed only as its fallback.
+    if (this.search && this.config.opensearch.fallback === 'none') return 0;
     return this.retriever.warm();
   }
 
