@@ -83,6 +83,11 @@ export class OpenSearchStore {
   private ready: Promise<{ created: boolean; index: string }> | null = null;
   /** The index a running rebuild fills: writes meanwhile go to it too, so the switch loses nothing. */
   private rebuilding: string | null = null;
+  /**
+   * What was written (or deleted: null) during the running rebuild, newest version per id: replayed on the new
+   * index after the copy, in case the copy overwrote one of them with the version it had read earlier.
+   */
+  private rebuildLog = new Map<string, PreparedDocument | null>();
 
   constructor(
     readonly client: Client,
@@ -146,6 +151,7 @@ export class OpenSearchStore {
         if (!failed.has(doc.id)) {
           result.documents++;
           result.chunks += doc.chunks.length;
+          if (this.rebuilding) this.rebuildLog.set(doc.id, doc);
         }
       }
       result.failed.push(...failed.values());
@@ -157,15 +163,10 @@ export class OpenSearchStore {
   async delete(docId: string, options: { refresh?: boolean | 'wait_for' } = {}): Promise<boolean> {
     await this.ensureCollection();
     const refresh = options.refresh ?? this.options.refresh;
-    let found = false;
-    for (const target of [this.alias, ...(this.rebuilding ? [this.rebuilding] : [])]) {
-      const count = (await this.previousChunkCounts(target, [docId])).get(docId);
-      if (count === undefined) continue;
-      if (target === this.alias) found = true;
-      const operations: BulkOperation[] = Array.from({ length: count }, (_x, ord) => ({ action: 'delete', id: openSearchId(chunkId(docId, ord)) }));
-      const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, target === this.alias ? refresh : false));
-      const error = outcomes.find((o) => o.error !== undefined && o.status !== 404);
-      if (error) throw new RagError('UNAVAILABLE', `OpenSearch could not delete document "${docId}": ${error.error ?? ''}`, { backend: 'opensearch' });
+    const found = await this.deleteFrom(this.alias, docId, refresh);
+    if (this.rebuilding) {
+      await this.deleteFrom(this.rebuilding, docId, false);
+      this.rebuildLog.set(docId, null);
     }
     return found;
   }
@@ -173,7 +174,8 @@ export class OpenSearchStore {
   /**
    * Rebuilds the collection into a fresh index from `batches` (e.g. every document of the embedded store), then
    * points the alias at it in one atomic step and deletes the old indices: searches never see a partial index.
-   * Writes made meanwhile through this store go to both indices.
+   * Writes and deletes made meanwhile through this store go to both indices, and are applied to the new one
+   * again after the copy. `documents` and `chunks` count what was copied from `batches`.
    */
   async rebuild(
     batches: AsyncIterable<PreparedDocument[]> | Iterable<PreparedDocument[]>,
@@ -183,21 +185,33 @@ export class OpenSearchStore {
     await this.ensureCollection();
     const index = await this.createIndex(false);
     this.rebuilding = index;
+    this.rebuildLog = new Map();
     const total: WriteResult = { documents: 0, chunks: 0, failed: [] };
-    try {
-      await this.call(`settings of ${index}`, () => this.client.indices.putSettings({ index, body: { index: { refresh_interval: '-1' } } }));
-      for await (const batch of batches) {
-        const sources = await this.sourcesOf(batch, new RunContext());
-        const failures = await this.writeGroup(index, batch, sources, false);
+    /** Writes documents into the new index; those of the source are counted in the result. */
+    const copy = async (documents: readonly PreparedDocument[], counted: boolean): Promise<void> => {
+      for (const group of groupByChunks(documents, this.options.bulk.batchSize)) {
+        const failures = await this.writeGroup(index, group, await this.sourcesOf(group, new RunContext()), false);
+        total.failed.push(...failures);
+        if (!counted) continue;
         const failedIds = new Set(failures.map((f) => f.id));
-        for (const doc of batch) {
+        for (const doc of group) {
           if (failedIds.has(doc.id)) continue;
           total.documents++;
           total.chunks += doc.chunks.length;
         }
-        total.failed.push(...failures);
+      }
+    };
+    try {
+      await this.call(`settings of ${index}`, () => this.client.indices.putSettings({ index, body: { index: { refresh_interval: '-1' } } }));
+      for await (const batch of batches) {
+        await copy(batch, true);
         options.onProgress?.(total.documents);
       }
+      // Writes made during the copy, again: the copy may have read a document before it was rewritten.
+      const replay = [...this.rebuildLog];
+      this.rebuildLog = new Map();
+      await copy(replay.flatMap(([, doc]) => (doc ? [doc] : [])), false);
+      for (const [id, doc] of replay) if (doc === null) await this.deleteFrom(index, id, false);
       await this.call(`settings of ${index}`, () =>
         this.client.indices.putSettings({ index, body: { index: { refresh_interval: this.options.layout.refreshInterval } } }),
       );
@@ -220,6 +234,7 @@ export class OpenSearchStore {
     } catch (err) {
       if (this.rebuilding === index) {
         this.rebuilding = null;
+        this.rebuildLog = new Map();
         await this.client.indices.delete({ index }).catch(() => undefined);
       }
       throw toRagError(err, `rebuild of ${this.alias}`);
@@ -427,6 +442,17 @@ export class OpenSearchStore {
       }
     }
     return [...failures.values()];
+  }
+
+  /** Deletes one document's chunks from one index; false when it has none there. */
+  private async deleteFrom(target: string, docId: string, refresh: boolean | 'wait_for'): Promise<boolean> {
+    const count = (await this.previousChunkCounts(target, [docId])).get(docId);
+    if (count === undefined) return false;
+    const operations: BulkOperation[] = Array.from({ length: count }, (_x, ord) => ({ action: 'delete', id: openSearchId(chunkId(docId, ord)) }));
+    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, refresh));
+    const error = outcomes.find((o) => o.error !== undefined && o.status !== 404);
+    if (error) throw new RagError('UNAVAILABLE', `OpenSearch could not delete document "${docId}" from ${target}: ${error.error ?? ''}`, { backend: 'opensearch' });
+    return true;
   }
 
   /** Each document's chunk count as stored now, read in real time from its first chunk (no refresh needed). */

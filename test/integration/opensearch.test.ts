@@ -270,8 +270,15 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
       async function* batches(): AsyncGenerator<PreparedDocument[]> {
         for (let i = 0; i < docs.length; i += 1000) {
           yield docs.slice(i, i + 1000);
-          // A write in the middle of the rebuild: it must be in the index the alias ends up on.
-          if (i === 0) expect((await store.write(await ingestor().prepare([{ id: 'mid-rebuild', text: 'Written during the rebuild about narwhals.' }]))).documents).toBe(1);
+          if (i > 0) continue;
+          // Writes in the middle of the rebuild, after the source's later pages were read: a new document, a new
+          // version of one the copy has yet to write (its old version), and a deletion of another.
+          const fresh = await ingestor().prepare([
+            { id: 'mid-rebuild', text: 'Written during the rebuild about narwhals.' },
+            { id: 'd1500', text: 'Rewritten during the rebuild about walruses.' },
+          ]);
+          expect((await store.write(fresh)).documents).toBe(2);
+          expect(await store.delete('d2500')).toBe(true);
         }
       }
       const rebuilt = await store.rebuild(batches());
@@ -285,7 +292,14 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
       expect(Object.keys((await store.client.indices.getAlias({ name: 'it-main' })).body)).toEqual([rebuilt.index]);
       expect((await store.client.indices.exists({ index: oldIndex })).body).toBe(false);
       expect((await bm25.retrieve('narwhals', { k: 3 }, new RunContext())).map((h) => h.docId)).toEqual(['mid-rebuild']);
-      expect(await store.counts()).toEqual({ documents: docs.length + 1, chunks: docs.reduce((n, d) => n + d.chunks.length, 0) + 1 });
+      const d1500 = await bm25.retrieve('walruses rewritten', { k: 50, filter: { docId: 'd1500' } }, new RunContext());
+      expect(d1500.map((h) => h.text)).toEqual(['Rewritten during the rebuild about walruses.']);
+      expect(await bm25.retrieve(corpus.documents[2500]!.title ?? 'x', { k: 5, filter: { docId: 'd2500' } }, new RunContext())).toEqual([]);
+      const chunksOf = (id: string): number => prepared.find((d) => d.id === id)!.chunks.length;
+      expect(await store.counts()).toEqual({
+        documents: docs.length,
+        chunks: docs.reduce((n, d) => n + d.chunks.length, 0) + 1 - chunksOf('d1500') + 1 - chunksOf('d2500'),
+      });
     }, 180_000);
   });
 
