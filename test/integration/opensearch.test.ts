@@ -334,12 +334,19 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
       expect((await retrieveHits(fx.app, 'quolls', { filter: { lang: 'en' } })).map((h) => h.docId)).toEqual([]);
       const answer = okBody<{ answer: string; citations: Array<{ docId: string }> }>(await postJson(fx.app, '/v1/query', { query: 'where do quolls hunt?' }));
       expect(answer.citations[0]?.docId).toBe('note');
-      const ready = okBody<{ ready: boolean; documents: number; opensearch: { documents: number; chunks: number } }>(await fx.app.inject({ method: 'GET', url: '/readyz' }));
+      const ready = okBody<{ ready: boolean; documents: number; opensearch: { index: string; documents: number; chunks: number } }>(await fx.app.inject({ method: 'GET', url: '/readyz' }));
       expect(ready).toMatchObject({ ready: true, documents: 2, opensearch: { documents: 2 } });
 
       expect((await fx.app.inject({ method: 'DELETE', url: '/v1/documents/note' })).statusCode).toBe(200);
       expect(await retrieveHits(fx.app, 'quolls')).toEqual([]);
       expectError(await fx.app.inject({ method: 'DELETE', url: '/v1/documents/note' }), 404, 'NOT_FOUND');
+
+      // Rebuilt from the store of record into a new index, and switched to.
+      const before = ready.opensearch;
+      const rebuilt = await fx.rag.rebuildSearchIndex();
+      expect(rebuilt).toMatchObject({ documents: 1, failed: [] });
+      expect(rebuilt.index).not.toBe(before.index);
+      expect((await retrieveHits(fx.app, 'how do I run the installer?'))[0]?.docId).toBe('guide');
     });
 
     it('answers a partly refused batch with the documents it stored and the ones it did not', async () => {
