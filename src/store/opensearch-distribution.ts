@@ -86,7 +86,9 @@ export function artifactName(jar: string): string {
 export function distributionProblem(options: ResolveOptions = {}): string | null {
   if (existsSync(join(layoutDir(), 'layout.json'))) return null;
   const mvn = spawnSync(options.maven ?? 'mvn', ['-v'], { encoding: 'utf8' });
-  if (mvn.error || mvn.status !== 0) return `Maven ("${options.maven ?? 'mvn'}") is not available to resolve OpenSearch: ${mvn.error?.message ?? mvn.stderr}`;
+  if (mvn.error || mvn.status !== 0) {
+    return `Maven ("${options.maven ?? 'mvn'}") is not available to resolve OpenSearch: ${mvn.error?.message ?? (mvn.stderr.trim() || `exit code ${String(mvn.status)}`)}`;
+  }
   return null;
 }
 

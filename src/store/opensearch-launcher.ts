@@ -30,7 +30,9 @@ const STOP_GRACE_MS = 30_000;
 /** Why a node cannot be launched on this machine (no Java 11+, no Maven and nothing cached), or null. */
 export function launchProblem(options: Pick<OpenSearchLaunchOptions, 'java' | 'maven'> = {}): string | null {
   const java = spawnSync(options.java ?? 'java', ['-version'], { encoding: 'utf8' });
-  if (java.error || java.status !== 0) return `Java ("${options.java ?? 'java'}") is not available: ${java.error?.message ?? java.stderr}`;
+  if (java.error || java.status !== 0) {
+    return `Java ("${options.java ?? 'java'}") is not available: ${java.error?.message ?? (java.stderr.trim() || `exit code ${String(java.status)}`)}`;
+  }
   const major = Number(/version "(\d+)/.exec(java.stderr)?.[1] ?? 0);
   if (major < 11) return `OpenSearch needs Java 11 or newer; "${options.java ?? 'java'}" is ${java.stderr.split('\n')[0] ?? 'unknown'}`;
   return distributionProblem(options.maven === undefined ? {} : { maven: options.maven });
