@@ -1,5 +1,5 @@
 /** The library API: embed the platform in an application without the HTTP server. */
-export { Rag, type QueryRequest, type QueryResponse, type RagOptions, type ReindexOptions, type RetrieveRequest, type RetrieveResponse } from './rag.js';
+export { Rag, type IngestResult, type QueryRequest, type QueryResponse, type RagOptions, type ReindexOptions, type RetrieveRequest, type RetrieveResponse } from './rag.js';
 export { loadConfig, validateConfig, type Config, type PipelineConfig, type RetrieverName } from './core/config.js';
 export { RagError, type ErrorCode } from './core/errors.js';
 export { RunContext, type RunContextOptions } from './core/run-context.js';
@@ -11,6 +11,12 @@ export { DenseRetriever } from './retrievers/dense-retriever.js';
 export { HybridRetriever, type HybridRetrieverOptions } from './retrievers/hybrid-retriever.js';
 export { entropyWeights, normalizedScoreFusion, reciprocalRankFusion, type RankedList } from './retrievers/fusion.js';
 export { Embedder } from './models/embedder.js';
+export { OpenSearchBm25Retriever } from './retrievers/opensearch-bm25-retriever.js';
+export { OpenSearchKnnRetriever } from './retrievers/opensearch-knn-retriever.js';
+export { FusedRetriever, type FusionMethod, type FusedMember } from './retrievers/fused-retriever.js';
+export { FallbackRetriever } from './retrievers/fallback-retriever.js';
+export { OpenSearchStore, type WriteFailure, type WriteResult } from './store/opensearch-store.js';
+export { launchOpenSearch, OpenSearchNode, type OpenSearchLaunchOptions } from './store/opensearch-launcher.js';
 export { Reranker } from './rerankers/reranker.js';
 export { LexicalReranker } from './rerankers/lexical-reranker.js';
 export { Pipeline, type PipelineRunOptions } from './pipelines/pipeline.js';

@@ -32,10 +32,12 @@ import { Bm25Retriever } from './retrievers/bm25-retriever.js';
 import { DenseRetriever } from './retrievers/dense-retriever.js';
 import { HybridRetriever } from './retrievers/hybrid-retriever.js';
 import { IntentRetriever } from './retrievers/intent-retriever.js';
+import { buildOpenSearchRetriever } from './retrievers/opensearch-retriever-factory.js';
 import type { Retriever } from './retrievers/retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { describeSpace, sameSpace, spaceMismatch, spaceOf } from './store/embedding-space.js';
 import { Ingestor } from './store/ingestor.js';
+import { OpenSearchStore, type WriteFailure } from './store/opensearch-store.js';
 import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
 import { backfillVectors, type BackfillResult } from './store/vector-backfill.js';
 
@@ -74,6 +76,16 @@ export interface QueryRequest {
   k?: number;
   filter?: MetadataFilter;
   contextTokens?: number;
+}
+
+export interface RagOptions {
+  /** Embeds chunks and queries for k-NN retrieval (opensearch.mode "knn" or "hybrid"). */
+  embedder?: Embedder;
+}
+
+/** An ingestion's outcome; `failed` lists documents the search backend refused (the others are stored). */
+export interface IngestResult extends UpsertResult {
+  failed?: WriteFailure[];
 }
 
 export interface TraceView {
@@ -121,6 +133,13 @@ export class Rag {
   readonly planner: QueryPlanner;
   /** Plan-driven retrieval (the whole query and each sub-query, fused) over each retriever. */
   private readonly intents: ReadonlyMap<RetrieverName, IntentRetriever>;
+  /**
+   * The OpenSearch collection when retrieval.backend is "opensearch". The SQLite store stays the record of
+   * documents (structure trees, GET /v1/documents, rebuilds, the fallback); OpenSearch is searched.
+   */
+  readonly search: OpenSearchStore | null;
+  /** The retriever "bm25" queries use: the embedded BM25, or OpenSearch's (with its fallback). */
+  readonly queryRetriever: Retriever;
   readonly pipelines: PipelineRegistry;
   readonly ensembles: EnsembleRegistry;
   /** Null when caching is off. */
@@ -150,8 +169,11 @@ export class Rag {
     const ingestorOptions = { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars, embedBatchSize: config.retrieval.dense.embedBatchSize };
     this.ingestor = new Ingestor(this.store, this.embedder ? { ...ingestorOptions, embedder: this.embedder } : ingestorOptions);
     this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
-    const retrievers = new Map<RetrieverName, Retriever>([['bm25', this.retriever]]);
-    if (this.embedder) {
+    this.search = config.retrieval.backend === 'opensearch' ? OpenSearchStore.fromConfig(config, { embedder: this.embedder ?? null }) : null;
+    // With OpenSearch, "bm25" queries go to the cluster (with its fallback); its k-NN and hybrid are opensearch.* settings.
+    this.queryRetriever = this.search ? buildOpenSearchRetriever(config, this.search, this.retriever) : this.retriever;
+    const retrievers = new Map<RetrieverName, Retriever>([['bm25', this.queryRetriever]]);
+    if (this.embedder && !this.search) {
       const dense = new DenseRetriever(this.store, this.embedder);
       retrievers.set('dense', dense);
       retrievers.set('hybrid', new HybridRetriever(this.retriever, dense, config.retrieval.hybrid));
@@ -336,25 +358,74 @@ export class Rag {
     });
   }
 
-  async ingest(documents: DocumentInput[], ctx?: RunContext): Promise<UpsertResult> {
+  async ingest(documents: DocumentInput[], ctx?: RunContext): Promise<IngestResult> {
     await this.open();
-    return this.ingestor.ingest(documents, ctx);
+    if (!this.search) return this.ingestor.ingest(documents, ctx);
+    const run = ctx ?? new RunContext();
+    const prepared = await run.span('ingest.prepare', () => this.ingestor.prepare(documents, run), (p) => ({ documents: p.length }));
+    // OpenSearch first: a document it refuses is not stored at all, so the two never disagree about what exists.
+    const search = this.search;
+    const written = await run.span('ingest.opensearch', () => search.write(prepared, { ctx: run }), (w) => ({ chunks: w.chunks, failed: w.failed.length }));
+    const failed = new Set(written.failed.map((f) => f.id));
+    const stored = prepared.filter((d) => !failed.has(d.id));
+    const result = await run.span('ingest.write', () => (stored.length > 0 ? this.store.upsert(stored) : { documents: 0, chunks: 0, version: this.store.version() }), (r) => ({
+      chunks: r.chunks,
+    }));
+    return written.failed.length > 0 ? { ...result, failed: written.failed } : result;
   }
 
+  /** Deletes from the embedded store only; `deleteDocument` covers every backend. */
   delete(id: string): boolean {
     return this.store.delete(id);
   }
 
+  /** Deletes a document wherever it is indexed (OpenSearch first); false when there was no such document. */
+  async deleteDocument(id: string): Promise<boolean> {
+    const inSearch = this.search ? await this.search.delete(id) : false;
+    return this.store.delete(id) || inSearch;
+  }
+
+  /**
+   * Rebuilds the OpenSearch collection from the store into a fresh index and switches the alias to it: after a
+   * mapping or analyser change, a new embedder, or a lost cluster.
+   */
+  async rebuildSearchIndex(onProgress?: (documents: number) => void): Promise<{ index: string; documents: number; chunks: number; failed: WriteFailure[] }> {
+    if (!this.search) throw new RagError('CONFIG', 'retrieval.backend is not "opensearch": there is no search index to rebuild');
+    return this.search.rebuild(this.store.preparedDocuments(), onProgress ? { onProgress } : {});
+  }
+
+  /**
+   * Connects to OpenSearch and sets the collection up; a collection created just now is filled from the store.
+   * Returns why OpenSearch is unavailable (the server still starts, and /readyz says so), or null.
+   */
+  async connectSearch(log?: (message: string) => void): Promise<string | null> {
+    if (!this.search) return null;
+    try {
+      const { created, index } = await this.search.ensureCollection();
+      if (created && this.store.counts().documents > 0) {
+        log?.(`new OpenSearch index ${index}: indexing the store's ${this.store.counts().documents} documents`);
+        for (const batch of this.store.preparedDocuments()) await this.search.write(batch, { refresh: false });
+        await this.search.refresh();
+      }
+      return null;
+    } catch (err) {
+      // Unreachable is a state the server recovers from; a collection that does not fit (CONFIG) is not.
+      if (err instanceof RagError && err.code !== 'UNAVAILABLE') throw err;
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
   /** Ingests files and folders in batches (each batch all or nothing), reporting documents done. */
-  async ingestPaths(paths: string[], options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<UpsertResult> {
+  async ingestPaths(paths: string[], options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<IngestResult> {
     await this.open();
     const files = await listSourceFiles(paths);
-    const total: UpsertResult = { documents: 0, chunks: 0, version: this.store.version() };
+    const total: IngestResult = { documents: 0, chunks: 0, version: this.store.version() };
     for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500 })) {
-      const r = await this.ingestor.ingest(batch);
+      const r = await this.ingest(batch);
       total.documents += r.documents;
       total.chunks += r.chunks;
       total.version = r.version;
+      if (r.failed) total.failed = [...(total.failed ?? []), ...r.failed];
       options.onProgress?.(total.documents);
     }
     return total;
@@ -415,6 +486,7 @@ export class Rag {
   async close(): Promise<void> {
     this.retriever.close();
     this.store.close();
+    void this.search?.close();
     // Frees the ONNX sessions; nothing waits on it, as nothing can use them after close.
     for (const m of this.models) void m.dispose().catch(() => undefined);
     await this.cache?.close();

@@ -13,6 +13,8 @@ import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from 
 import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
+import { withLaunchedOpenSearch } from './launched-opensearch.js';
+import { registerOpenSearchCommands } from './opensearch-command.js';
 import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
 
@@ -113,6 +115,8 @@ export function buildCli(deps: CliDeps = {}): Command {
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
         console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}`);
+        for (const f of r.failed ?? []) console.log(`  not stored: ${f.id} (${f.status}): ${f.reason}`);
+        if (r.failed?.length) process.exitCode = 1;
       } finally {
         progress.stop();
         await rag.close();
@@ -292,12 +296,20 @@ export function buildCli(deps: CliDeps = {}): Command {
     .addOption(new Option('--retriever <name>', 'retriever to evaluate; dense and hybrid need an embedder').choices(RETRIEVER_NAMES).default('bm25'))
     .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--json', 'print the report as one JSON object on the last line')
-    .action(async (flags: EvalRetrievalFlags) => {
+    .addOption(new Option('--backend <backend>', 'index to evaluate (retrieval.backend)').choices(['embedded', 'opensearch']))
+    .option('--opensearch-url <url>', 'OpenSearch node to evaluate against (opensearch.nodes)')
+    .option('--opensearch-launch', 'start a local OpenSearch node for the evaluation (implies --backend opensearch)')
+    .action(async (flags: EvalRetrievalFlags & { backend?: string; opensearchUrl?: string; opensearchLaunch?: boolean }) => {
+      const backend = flags.opensearchLaunch || flags.opensearchUrl ? 'opensearch' : flags.backend;
       const query: Record<string, unknown> = {};
       if (flags.denoise === false) query['denoise'] = false;
       if (flags.decompose !== undefined) query['decompose'] = flags.decompose;
       if (flags.fusion !== undefined) query['fusion'] = flags.fusion;
-      const config = cliConfig(flags, Object.keys(query).length > 0 ? { query } : {});
+      const config = cliConfig(flags, {
+        ...(Object.keys(query).length > 0 ? { query } : {}),
+        ...(backend ? { retrieval: { backend } } : {}),
+        ...(flags.opensearchUrl ? { opensearch: { nodes: [flags.opensearchUrl] } } : {}),
+      });
       const embedder = await embedderFor(config, deps);
       const options: RetrievalEvalOptions = { retriever: flags.retriever };
       if (embedder) options.embedder = embedder;
@@ -314,13 +326,15 @@ export function buildCli(deps: CliDeps = {}): Command {
         }
         progress?.update(p.done, p.total);
       };
-      const report = await evaluateRetrieval(config, flags.dataset, flags.split, onProgress, options);
+      const evaluate = (c: typeof config): ReturnType<typeof evaluateRetrieval> => evaluateRetrieval(c, flags.dataset, flags.split, onProgress, options);
+      const report = flags.opensearchLaunch ? await withLaunchedOpenSearch(config, evaluate) : await evaluate(config);
       (progress as Progress | null)?.stop();
       if (flags.report) writeReport(flags.report, retrievalReportHtml(report));
       delete report.per_query;
       if (!flags.json) {
         console.log(`retriever   ${report.retriever}`);
         console.log(`dataset     ${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks)`);
+        console.log(`backend     ${report.backend}`);
         console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
         console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
         console.log(`MRR@10      ${report['mrr@10'].toFixed(4)}`);
@@ -380,6 +394,8 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`corrected by us       ${r.corrected_questions} questions, ${r.corrections} words`);
       }
     });
+
+  registerOpenSearchCommands(program, configOptions);
 
   program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());
   return program;

@@ -24,11 +24,14 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       log.info({ model: m }, `model loaded: ${m.role} from ${m.source}${m.provider ? ` on ${m.provider}` : ''}`);
       for (const f of m.fallbacks ?? []) log.warn({ role: m.role, provider: f.provider, reason: f.reason }, `${m.role}: execution provider ${f.provider} unavailable, fell back to ${m.provider ?? 'the next'}`);
     }
-    if (config.bootstrap.ingestOnEmpty && rag.store.counts().documents === 0) {
+    // OpenSearch down at start-up does not stop the server: /readyz answers 503 with the reason until it is back.
+    const searchProblem = await rag.connectSearch((message) => log.info(message));
+    if (searchProblem) log.warn({ reason: searchProblem }, 'OpenSearch is unavailable; /readyz reports it and every request tries again');
+    if (config.bootstrap.ingestOnEmpty && rag.store.counts().documents === 0 && !searchProblem) {
       const paths = (options.bootstrap ?? config.bootstrap.paths).filter((p) => existsSync(p));
       if (paths.length > 0) {
         const r = await rag.ingestPaths(paths);
-        log.info({ paths, documents: r.documents, chunks: r.chunks }, 'index was empty: ingested bootstrap documents');
+        log.info({ paths, documents: r.documents, chunks: r.chunks, failed: r.failed?.length ?? 0 }, 'index was empty: ingested bootstrap documents');
       } else log.warn({ paths: options.bootstrap ?? config.bootstrap.paths }, 'index is empty and no bootstrap path exists');
     }
     if (!(await rag.connect())) log.warn('redis did not answer at start-up: serving uncached, rate limits open, reconnecting');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, RetrieverName } from '../core/config.js';
+import { RagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
@@ -13,6 +14,8 @@ import { QueryNoise } from './query-noise.js';
 export interface RetrievalEvalReport {
   dataset: string;
   split: string;
+  /** Where the chunks were searched: the embedded store, or a temporary OpenSearch collection. */
+  backend: 'embedded' | 'opensearch';
   retriever: RetrieverName;
   'ndcg@10': number;
   'recall@100': number;
@@ -78,19 +81,33 @@ export async function evaluateRetrieval(
   const dataset = loadBeirDataset(datasetDir, split);
   const name = options.retriever ?? 'bm25';
   const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
-  const rag = new Rag(
-    { ...config, store: { path: join(dir, 'eval.db') }, cache: { ...config.cache, enabled: false } },
-    options.embedder ? { embedder: options.embedder } : {},
-  );
+  const backend = config.retrieval.backend;
+  // With OpenSearch: a collection of its own, thrown away after, and no fallback (OpenSearch alone is measured).
+  const evalConfig: Config = {
+    ...config,
+    store: { path: join(dir, 'eval.db') },
+    cache: { ...config.cache, enabled: false },
+    opensearch: { ...config.opensearch, index: `rag-eval-${process.pid}-${Date.now()}`, fallback: 'none' },
+  };
+  const rag = new Rag(evalConfig, options.embedder ? { embedder: options.embedder } : {});
   try {
+    if (rag.search) {
+      const reason = await rag.connectSearch();
+      if (reason) throw new RagError('UNAVAILABLE', `OpenSearch unavailable for the evaluation: ${reason}`);
+    }
     const intents = new IntentRetriever(rag.retrieverNamed(name), { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
     await rag.init();
     onProgress({ phase: 'ingest', done: 0 });
     const started = performance.now();
-    const { documents } = await rag.ingestPaths([dataset.corpusPath], {
+    const { documents, failed } = await rag.ingestPaths([dataset.corpusPath], {
       batchSize: 1000,
       onProgress: (done) => onProgress({ phase: 'ingest', done }),
     });
+    const first = failed?.[0];
+    // Scores over an incomplete index would mislead: stop and say why.
+    if (first) throw new RagError('UNAVAILABLE', `OpenSearch refused ${failed?.length ?? 0} documents, e.g. "${first.id}": ${first.reason}`);
+    // Searchable now, not within the refresh interval.
+    await rag.search?.refresh();
     const ingestSeconds = (performance.now() - started) / 1000;
 
     const planner = rag.planner;
@@ -136,6 +153,7 @@ export async function evaluateRetrieval(
     const report: RetrievalEvalReport = {
       dataset: datasetDir,
       split,
+      backend,
       retriever: name,
       'ndcg@10': round(mean(ndcg)),
       'recall@100': round(mean(recall)),
@@ -159,6 +177,7 @@ export async function evaluateRetrieval(
     }
     return report;
   } finally {
+    await rag.search?.drop().catch(() => undefined);
     await rag.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,13 +31,16 @@ export class Ingestor {
   private readonly chunker: Chunker;
 
   constructor(
-    private readonly store: SqliteStore,
+    /** null for an ingestor that only prepares documents, for a store of another kind (OpenSearch). */
+    private readonly store: SqliteStore | null,
     private readonly options: IngestorOptions,
   ) {
     this.chunker = new Chunker(options);
   }
 
   async ingest(inputs: DocumentInput[], ctx?: RunContext): Promise<UpsertResult> {
+    const store = this.store;
+    if (!store) throw new RagError('INTERNAL', 'this ingestor prepares documents only: it has no store to write to');
     const prepared = ctx
       ? await ctx.span('ingest.prepare', () => this.prepare(inputs, ctx), (p) => ({ documents: p.length }))
       : await this.prepare(inputs);
@@ -50,8 +53,8 @@ export class Ingestor {
       await embedCtx.span('ingest.embed', () => this.embed(prepared, embedder, embedCtx), (n) => ({ chunks: n, model: embedder.name }));
     }
     return ctx
-      ? ctx.span('ingest.write', () => this.store.upsert(prepared, space), (r) => ({ chunks: r.chunks }))
-      : this.store.upsert(prepared, space);
+      ? ctx.span('ingest.write', () => store.upsert(prepared, space), (r) => ({ chunks: r.chunks }))
+      : store.upsert(prepared, space);
   }
 
   /**

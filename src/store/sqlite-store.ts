@@ -343,6 +343,27 @@ export class SqliteStore {
     return out;
   }
 
+  /**
+   * Every document with its chunks, a page at a time, as ingestion prepared them: what another index (OpenSearch)
+   * is rebuilt from. Pages are read by document order, so writes between pages do no harm.
+   */
+  *preparedDocuments(pageSize = 500): Generator<PreparedDocument[]> {
+    const page = this.db.prepare<[number, number], DocumentRow>('SELECT * FROM documents WHERE seq > ? ORDER BY seq LIMIT ?');
+    for (let after = 0; ; ) {
+      const rows = page.all(after, pageSize);
+      if (rows.length === 0) return;
+      yield rows.map((row) => ({
+        id: row.id,
+        title: row.title,
+        format: row.format,
+        meta: JSON.parse(row.meta) as Metadata,
+        structure: JSON.parse(row.structure) as StructureNode,
+        chunks: this.stmt.chunksOfDoc.all(row.seq).map((c) => ({ text: c.text, headingPath: JSON.parse(c.heading_path) as string[] })),
+      }));
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
   counts(): { documents: number; chunks: number } {
     return this.stmt.counts.get() ?? { documents: 0, chunks: 0 };
   }

@@ -42,7 +42,9 @@ export class HashingEmbedder extends Embedder {
     let norm = 0;
     for (const x of v) norm += x * x;
     norm = Math.sqrt(norm);
-    if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = (v[i] ?? 0) / norm;
+    // An empty text still gets a unit vector, so cosine similarity stays defined (OpenSearch's k-NN needs it).
+    if (norm === 0) v[0] = 1;
+    else for (let i = 0; i < v.length; i++) v[i] = (v[i] ?? 0) / norm;
     return v;
   }
 }

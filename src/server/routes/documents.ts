@@ -58,7 +58,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { id } = request.params;
-      if (!app.rag.delete(id)) throw new RagError('NOT_FOUND', `no document with id "${id}"`);
+      if (!(await app.rag.deleteDocument(id))) throw new RagError('NOT_FOUND', `no document with id "${id}"`);
       return { deleted: true, id, version: app.rag.store.version() };
     },
   );

@@ -40,13 +40,15 @@ const Readiness = Type.Object({
   llm: Type.Optional(LlmReadiness),
   /** The configured models: where each runs (execution provider) and what it fell back from. */
   models: Type.Optional(Type.Array(ModelStatusSchema)),
+  opensearch: Type.Optional(Type.Object({ index: Type.String(), documents: Type.Integer(), chunks: Type.Integer() })),
 });
 
 /**
  * Liveness (the process answers) and readiness (the store answers, the index and the models are loaded). With an
  * LLM configured, readiness also reports whether its server answers; it makes the server unready only when the
- * default pipeline needs the LLM. Otherwise the default (embedded) path still serves, and the pipelines that use
- * the LLM answer 503 with the reason until it is back.
+ * default pipeline needs the LLM. With retrieval.backend "opensearch", the cluster must answer and the collection
+ * exist: down is 503 with the reason or, with a fallback configured, ready but degraded (the reason says so).
+ * Checked on every call, so it recovers with the cluster.
  */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
@@ -69,14 +71,21 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (status.modelListed !== undefined) llm.modelListed = status.modelListed;
       if (status.reason !== undefined) llm.reason = status.reason;
     }
+    let counts: { documents: number; chunks: number };
     try {
       rag.store.ping();
-      const counts = rag.store.counts();
-      const body = { ready: true, ...counts, version: rag.store.version(), models, ...(llm ? { llm } : {}) };
-      if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
-      return body;
+      counts = rag.store.counts();
     } catch (err) {
       return reply.status(503).send({ ready: false, reason: `store unavailable: ${(err as Error).message}`, ...(llm ? { llm } : {}) });
     }
+    const body = { ready: true, ...counts, version: rag.store.version(), models, ...(llm ? { llm } : {}) };
+    if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
+    if (!rag.search) return body;
+    const search = await rag.search.readiness();
+    if (search.ready) return { ...body, opensearch: { index: search.index ?? '', documents: search.documents ?? 0, chunks: search.chunks ?? 0 } };
+    if (rag.config.opensearch.fallback !== 'none') {
+      return { ...body, reason: `degraded: ${search.reason ?? 'OpenSearch unavailable'}; queries are answered by the embedded BM25` };
+    }
+    return reply.status(503).send({ ...body, ready: false, reason: search.reason ?? 'OpenSearch unavailable' });
   });
 };

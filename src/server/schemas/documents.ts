@@ -26,6 +26,17 @@ export const IngestResponseSchema = Type.Object({
   documents: Type.Integer({ description: 'Documents stored (inserted or replaced)' }),
   chunks: Type.Integer(),
   version: Type.Integer({ description: 'Index version after this batch' }),
+  failed: Type.Optional(
+    Type.Array(
+      Type.Object({
+        id: Type.String(),
+        status: Type.Integer({ description: 'The search backend\'s status for the document, e.g. 400 for a mapping conflict' }),
+        reason: Type.String(),
+        partial: Type.Boolean({ description: 'Part of a replacement was written: send the document again' }),
+      }),
+      { description: 'With retrieval.backend "opensearch": documents the cluster refused; they were not stored, the others were' },
+    ),
+  ),
   trace: Type.Object({ totalMs: Type.Number(), spans: Type.Array(Type.Unknown()) }),
 });
 

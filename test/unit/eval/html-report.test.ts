@@ -48,6 +48,7 @@ describe('HTML reports', () => {
     const html = retrievalReportHtml({
       dataset: 'tiny',
       split: 'test',
+      backend: 'embedded',
       retriever: 'bm25',
       'ndcg@10': 0.7,
       'recall@100': 0.9,
