@@ -1,12 +1,12 @@
-import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Candidate, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
 import { vote, type Voter } from '../ensemble/answer-clusters.js';
 import { entropyWeights } from '../ensemble/entropy-weights.js';
 import { entropy } from '../models/entropy.js';
-import { Pipeline, type PipelineRunOptions } from './pipeline.js';
+import type { PipelineRunOptions } from './pipeline.js';
 import { pipelineResult } from './pipeline-result.js';
-import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
+import { PipelineStages } from './pipeline-stages.js';
+import { StagedPipeline } from './staged-pipeline.js';
 
 interface Branch {
   name: string;
@@ -20,18 +20,8 @@ interface Branch {
  * (`branchBy: documents` always does that). A branch's vote is its rank prior times exp(-H) of its answer
  * distribution; candidates are clustered across branches like an ensemble's.
  */
-export class BranchingPipeline extends Pipeline {
+export class BranchingPipeline extends StagedPipeline {
   readonly kind = 'branching';
-  private readonly stages: PipelineStages;
-
-  constructor(
-    name: string,
-    private readonly config: PipelineConfig,
-    deps: PipelineDeps,
-  ) {
-    super(name);
-    this.stages = new PipelineStages(config, deps);
-  }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
     const branches = await this.branches(plan, options, ctx);

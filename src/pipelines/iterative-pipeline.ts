@@ -1,9 +1,9 @@
-import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { PipelineResult, QueryPlan } from '../core/types.js';
-import { Pipeline, type PipelineRunOptions } from './pipeline.js';
+import type { PipelineRunOptions } from './pipeline.js';
 import { pipelineResult } from './pipeline-result.js';
-import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
+import { PipelineStages } from './pipeline-stages.js';
+import { StagedPipeline } from './staged-pipeline.js';
 
 /**
  * Iter-RetGen: a fixed number of rounds (default 3); each round after the first retrieves with the question plus
@@ -11,18 +11,8 @@ import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
  * answers the question again from the new passages. The last round's answer stands, unless it abstained and an
  * earlier one did not.
  */
-export class IterativePipeline extends Pipeline {
+export class IterativePipeline extends StagedPipeline {
   readonly kind = 'iterative';
-  private readonly stages: PipelineStages;
-
-  constructor(
-    name: string,
-    private readonly config: PipelineConfig,
-    deps: PipelineDeps,
-  ) {
-    super(name);
-    this.stages = new PipelineStages(config, deps);
-  }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
     const rounds = this.config.rounds ?? 3;

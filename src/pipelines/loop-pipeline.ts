@@ -1,9 +1,9 @@
-import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Passage, PipelineResult, QueryPlan } from '../core/types.js';
-import { Pipeline, type PipelineRunOptions } from './pipeline.js';
+import type { PipelineRunOptions } from './pipeline.js';
 import { pipelineResult } from './pipeline-result.js';
-import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
+import { PipelineStages } from './pipeline-stages.js';
+import { StagedPipeline } from './staged-pipeline.js';
 
 /**
  * The adaptive loop (IRCoT/FLARE-like): answer; while the answer's normalised entropy is above `stopBelow` and
@@ -11,18 +11,8 @@ import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
  * and the title of the best new passage not seen before: the bridge entity of a multi-hop question), retrieve
  * more, and answer again from the new evidence first, then the old, within the token budget.
  */
-export class LoopPipeline extends Pipeline {
+export class LoopPipeline extends StagedPipeline {
   readonly kind = 'loop';
-  private readonly stages: PipelineStages;
-
-  constructor(
-    name: string,
-    private readonly config: PipelineConfig,
-    deps: PipelineDeps,
-  ) {
-    super(name);
-    this.stages = new PipelineStages(config, deps);
-  }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
     const rounds = this.config.rounds ?? 3;

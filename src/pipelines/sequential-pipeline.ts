@@ -1,27 +1,16 @@
-import type { PipelineConfig } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { PipelineResult, QueryPlan, ReaderResult } from '../core/types.js';
-import { Pipeline, type PipelineEvent, type PipelineRunOptions } from './pipeline.js';
+import type { PipelineEvent, PipelineRunOptions } from './pipeline.js';
 import { pipelineResult } from './pipeline-result.js';
-import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
+import { StagedPipeline } from './staged-pipeline.js';
 
 export { NO_ANSWER } from './pipeline-result.js';
-export type SequentialPipelineDeps = PipelineDeps;
+export type { PipelineDeps as SequentialPipelineDeps } from './pipeline-stages.js';
 
 /** The base pipeline: retrieve -> rerank (optional) -> budgeted context -> read -> answer with citations. */
-export class SequentialPipeline extends Pipeline {
+export class SequentialPipeline extends StagedPipeline {
   readonly kind = 'sequential';
-  private readonly stages: PipelineStages;
-
-  constructor(
-    name: string,
-    private readonly config: PipelineConfig,
-    deps: PipelineDeps,
-  ) {
-    super(name);
-    this.stages = new PipelineStages(config, deps);
-  }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
     const passages = await this.stages.context(plan, options, ctx);
