@@ -95,16 +95,19 @@ function addMember(member) {
 
 function showMembers(answer, candidates) {
   const members = answer.members ?? candidates.map((c) => ({ ...c, weight: c.weight ?? 1 }));
-  const winner = answer.winner ?? answer.pipeline;
+  // An ensemble names its winning cluster and the members that voted for it; a single pipeline wins alone.
+  const winners = new Set(answer.winner?.members ?? [answer.pipeline]);
   const tbody = $('members').querySelector('tbody');
   tbody.innerHTML = '';
   for (const m of members) addMember(m);
-  for (const row of tbody.children) if (row.dataset.pipeline === winner) row.className = 'winner';
-  $('members-chart').innerHTML = barChart(
-    'Member weights (the winning answer highlighted)',
-    members.map((m) => ({ label: m.pipeline, value: Number(m.weight ?? 1), note: `w ${Number(m.weight ?? 1).toFixed(2)}, H ${Number(m.entropy ?? 0).toFixed(2)}`, highlight: m.pipeline === winner })),
-    { max: 1 },
-  );
+  for (const row of tbody.children) if (winners.has(row.dataset.pipeline)) row.className = 'winner';
+  const clusters = (answer.distribution ?? []).map((c) => `<li>${esc(c.answer)}: ${Number(c.prob).toFixed(3)} (${c.members.map(esc).join(', ')})</li>`).join('');
+  $('members-chart').innerHTML =
+    barChart(
+      'Member weights (the winning cluster highlighted)',
+      members.map((m) => ({ label: m.pipeline, value: Number(m.weight ?? 1), note: `w ${Number(m.weight ?? 1).toFixed(2)}, H ${Number(m.entropy ?? 0).toFixed(2)}`, highlight: winners.has(m.pipeline) })),
+      { max: 1 },
+    ) + (clusters ? `<p>Answer clusters, by share of the weighted vote:</p><ol id="clusters">${clusters}</ol>` : '');
 }
 
 async function ask(request) {

@@ -24,7 +24,10 @@ describe.skipIf(!available)('the playground page in headless Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    fx = await startHttpFixture();
+    fx = await startHttpFixture({
+      pipelines: { sequential: { kind: 'sequential', abstainAbove: 1 }, iterative: { kind: 'iterative', rounds: 2, abstainAbove: 1 } },
+      ensembles: { both: { members: ['sequential', 'iterative'], abstainAbove: 1 } },
+    });
     base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -70,6 +73,13 @@ describe.skipIf(!available)('the playground page in headless Chromium', () => {
     expect(await page.$$eval('#answer a[href^="#source-"]', (links) => links.length)).toBeGreaterThan(0);
     expect(await page.$$eval('#members tbody tr', (rows) => rows.length)).toBeGreaterThan(0);
     expect(await page.$eval('#members-chart svg', (svg) => svg.getAttribute('aria-label'))).toMatch(/Member weights/);
+
+    // An ensemble: every member's answer, entropy and weight, and the winning cluster.
+    await page.selectOption('#target', 'ensemble:both');
+    await page.click('#ask-button');
+    await expect.poll(() => page.$$eval('#members tbody tr', (rows) => rows.length), { timeout: 15_000 }).toBe(2);
+    await page.waitForSelector('#clusters li');
+    expect(await page.$$eval('#members tbody tr.winner', (rows) => rows.length)).toBeGreaterThan(0);
     const stages = await page.$$eval('#waterfall svg text', (texts) => texts.map((t) => t.textContent ?? ''));
     expect(stages).toEqual(expect.arrayContaining(['retrieve.bm25', 'read.extractive']));
     expect(errors).toEqual([]);
