@@ -102,18 +102,21 @@ export class ExtractiveReader extends Reader {
       const novel = terms.filter((t) => !queryTerms.has(t)).length;
       // Only repeats (or quotes) the question: it cannot be the answer.
       if (novel === 0 || (echo.length > 0 && terms.join(' ').includes(echo))) return;
-      // A query term that names the passage's topic (in its title or headings) says little about which of the
-      // passage's sentences answers: it counts half, so "how tall is the Eiffel Tower" prefers the sentence with
-      // "tall" over one that only names the tower.
-      const topic = headings[sentence.passage - 1];
-      const coverage = [...matched].reduce((s, t) => s + (weight.get(t) ?? 0) * (topic?.has(t) ? 0.5 : 1), 0) / totalWeight;
+      // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
+      // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
+      // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
+      const topic = headings[sentence.passage - 1] ?? new Set<string>();
+      const coverage = [...matched].reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
+      const inContext = [...queryTerms].filter((t) => matched.has(t) || topic.has(t));
+      const contextCoverage = inContext.reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
       const rankPrior = 1 / Math.sqrt(sentence.passage);
       const density = matched.size / (matched.size + novel);
       const informative = Math.min(1, novel / 6);
       const score =
-        0.55 * coverage +
+        0.35 * coverage +
+        0.3 * contextCoverage +
         0.15 * rankPrior +
-        0.15 * (sectionMatch[sentence.passage - 1] ?? 0) +
+        0.05 * (sectionMatch[sentence.passage - 1] ?? 0) +
         0.1 * density +
         0.05 * informative -
         codePenalty(sentence.text);

@@ -21,7 +21,8 @@ function blockText(token: Token): string {
     case 'code':
       return (token as Tokens.Code).text;
     case 'list':
-      return (token as Tokens.List).items.map((i) => `- ${plain(i.text)}`).join('\n');
+      // One line per item: an item's own soft line breaks are layout, as in a paragraph.
+      return (token as Tokens.List).items.map((i) => `- ${plain(i.text).replace(/[ \t]*\n[ \t]*/g, ' ')}`).join('\n');
     case 'table': {
       const t = token as Tokens.Table;
       const row = (cells: Tokens.TableCell[]): string => cells.map((c) => plain(c.text)).join(' | ');
