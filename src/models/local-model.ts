@@ -9,6 +9,7 @@ import {
 import { RagError } from '../core/errors.js';
 import { loadWithProviders, type ExecutionProvider, type ProviderFailure } from './execution-providers.js';
 import { resolveModelFolder, type ModelDtype } from './model-folder.js';
+import type { ModelStatus } from './model-status.js';
 
 export interface LocalModelOptions {
   modelPath: string;
@@ -31,6 +32,22 @@ export interface LocalModel {
   /** The configured maxLength, capped at what the tokenizer says the model takes. */
   maxLength: number;
   loadMs: number;
+}
+
+/** What a loaded local model reports (the start-up log, /readyz): where it runs and what it fell back from. */
+export function localModelStatus(role: string, m: LocalModel, options: Pick<LocalModelOptions, 'executionProviders' | 'dtype'>): ModelStatus {
+  const s: ModelStatus = {
+    role,
+    kind: 'local',
+    source: m.source,
+    provider: m.provider,
+    requestedProviders: [...options.executionProviders],
+    dtype: options.dtype,
+    maxLength: m.maxLength,
+    loadMs: m.loadMs,
+  };
+  if (m.failures.length > 0) s.fallbacks = m.failures;
+  return s;
 }
 
 /**

@@ -3,7 +3,7 @@ import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import { Embedder } from './embedder.js';
 import { encodeBatch } from './encoder-batch.js';
-import { floatData, loadLocalModel, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from './local-model.js';
+import { floatData, loadLocalModel, localModelStatus, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from './local-model.js';
 import type { ModelComponent, ModelStatus } from './model-status.js';
 import { poolTokens, type Pooling } from './pooling.js';
 
@@ -51,20 +51,7 @@ export class TransformersEmbedder extends Embedder implements ModelComponent {
   }
 
   status(): ModelStatus {
-    const m = this.model();
-    const s: ModelStatus = {
-      role: this.role,
-      kind: 'local',
-      source: m.source,
-      provider: m.provider,
-      requestedProviders: [...this.options.executionProviders],
-      dtype: this.options.dtype,
-      dimensions: this.dims,
-      maxLength: m.maxLength,
-      loadMs: m.loadMs,
-    };
-    if (m.failures.length > 0) s.fallbacks = m.failures;
-    return s;
+    return { ...localModelStatus(this.role, this.model(), this.options), dimensions: this.dims };
   }
 
   async dispose(): Promise<void> {

@@ -3,7 +3,7 @@ import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { ScoredChunk } from '../core/types.js';
 import { encodeBatch } from '../models/encoder-batch.js';
-import { floatData, loadLocalModel, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from '../models/local-model.js';
+import { floatData, loadLocalModel, localModelStatus, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from '../models/local-model.js';
 import type { ModelComponent, ModelStatus } from '../models/model-status.js';
 import { passageText } from './passage-text.js';
 import { Reranker } from './reranker.js';
@@ -43,19 +43,7 @@ export class CrossEncoderReranker extends Reranker implements ModelComponent {
   }
 
   status(): ModelStatus {
-    const m = this.model();
-    const s: ModelStatus = {
-      role: this.role,
-      kind: 'local',
-      source: m.source,
-      provider: m.provider,
-      requestedProviders: [...this.options.executionProviders],
-      dtype: this.options.dtype,
-      maxLength: m.maxLength,
-      loadMs: m.loadMs,
-    };
-    if (m.failures.length > 0) s.fallbacks = m.failures;
-    return s;
+    return localModelStatus(this.role, this.model(), this.options);
   }
 
   async dispose(): Promise<void> {
