@@ -197,6 +197,8 @@ export class Rag {
     const readers = new Map<string, Reader>([
       ['extractive', new ExtractiveReader(memo)],
       ['extractive-spans', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'auto', spanSentences: 5 })],
+      // Factoid spans, but for "who/which/where" the linked passages' titles (multi-hop bridge entities) first.
+      ['extractive-linked', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'linked', spanSentences: 5 })],
     ]);
     if (this.llm && config.llm) {
       const { topLogprobs, temperature, maxTokens, rerank } = config.llm;

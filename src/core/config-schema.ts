@@ -33,8 +33,12 @@ export const PipelineConfigSchema = Type.Object(
     contextTokens: Type.Integer({ minimum: 32, maximum: 32768, default: 1200 }),
     /** Normalised entropy above which the pipeline abstains rather than guess. */
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
-    /** Who answers from the passages: the model-free extractive reader, or the LLM (needs the `llm` section). */
-    generator: Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('llm')], { default: 'extractive' }),
+    /**
+     * Who answers from the passages: the model-free extractive reader (sentences; `extractive-spans`: short answers
+     * and options for factoid questions; `extractive-linked`: also the linked passages' titles, for multi-hop
+     * questions), or the LLM (needs the `llm` section).
+     */
+    generator: Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('extractive-linked'), Type.Literal('llm')], { default: 'extractive' }),
     /**
      * How the context is cut to contextTokens: "budget" takes reranked chunks whole; "hierarchical" refines the
      * whole documents of the top chunks (LongRefiner, the `refiner` section).

@@ -53,7 +53,7 @@ export interface QaReport {
   /** Mean start and duration of each stage over the answered questions (a typical request's waterfall). */
   stages: Array<{ name: string; at: number; ms: number }>;
   /** Each answered question's scores, confidence and time, for reports. */
-  per_question: Array<{ id: string; f1: number; acc: number; confidence: number; time_ms: number }>;
+  per_question: Array<{ id: string; answer: string; gold: string[]; f1: number; acc: number; confidence: number; time_ms: number; members?: Array<{ pipeline: string; answer: string; confidence: number }> }>;
 }
 
 /** Queries (`_id`, `text`, `metadata`) and reference answers (`answers.jsonl`) of a QA dataset folder. */
@@ -229,10 +229,13 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
     stages: meanStages(scored.map((s) => s.row.stages ?? [])),
     per_question: scored.map((s) => ({
       id: s.row.id,
+      answer: s.answer,
+      gold: s.gold,
       f1: round(bestOver(s.gold, (g) => f1Score(s.answer, g))),
       acc: bestOver(s.gold, (g) => subExactMatch(s.answer, g)),
       confidence: s.row.confidence,
       time_ms: s.row.time_ms,
+      ...(s.row.members ? { members: s.row.members.map((m) => ({ pipeline: m.pipeline, answer: m.answer, confidence: m.confidence })) } : {}),
     })),
   };
 }

@@ -4,6 +4,9 @@ import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import { answerSpans } from './answer-spans.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
+import { readOptions } from './option-reader.js';
+import { sentencesOf } from './sentences.js';
+import { questionOptions } from './question-options.js';
 import { answerTypeOf, isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
@@ -16,7 +19,7 @@ export interface ExtractiveReaderOptions {
    * "auto": short spans (names, dates, numbers) for factoid questions and sentences otherwise; "sentences":
    * always whole sentences.
    */
-  spans?: 'auto' | 'sentences';
+  spans?: 'auto' | 'sentences' | 'linked';
   /** Best sentences whose spans are proposed for a factoid question. */
   spanSentences?: number;
   /** Softmax temperature over those sentences' scores, weighting their spans. */
@@ -36,8 +39,6 @@ interface Scored {
   score: number;
   citations: Set<number>;
 }
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 /** The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. */
 const QUESTION_WORDS = new Set(
@@ -68,6 +69,12 @@ export class ExtractiveReader extends Reader {
   }
 
   private read(query: string, passages: readonly Passage[]): ReaderResult {
+    // A choice between named options, or yes/no: the answer is one of them, not a span to find.
+    if ((this.options.spans ?? 'auto') !== 'sentences') {
+      const form = questionOptions(query);
+      const read = form && passages.length > 0 ? readOptions(form, passages) : undefined;
+      if (read && read.candidates.length > 0) return read;
+    }
     const asked = analyze(query);
     const content = asked.filter((t) => !QUESTION_WORDS.has(t));
     const queryTerms = new Set(content.length > 0 ? content : asked);
@@ -130,9 +137,12 @@ export class ExtractiveReader extends Reader {
     });
 
     const type = answerTypeOf(query);
-    if ((this.options.spans ?? 'auto') === 'auto' && isFactoid(type)) {
+    if ((this.options.spans ?? 'auto') !== 'sentences' && isFactoid(type)) {
       const spans = this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
-      if (spans) return spans;
+      // Linked mode weighs the bridge entities (linked passages' titles) equally with the spans.
+      const linked = this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity') ? linkedEntities(passages, queryTerms, weight, new Set(asked)) : undefined;
+      const read = linked ?? spans;
+      if (read) return read;
     }
     const top = [...byKey.values()].sort((a, b) => b.score - a.score).slice(0, this.options.maxCandidates);
     const probs = softmax(
@@ -197,6 +207,65 @@ export class ExtractiveReader extends Reader {
   }
 }
 
+/**
+ * Multi-hop questions often ask for the entity a passage about the question's subject links to (the bridge):
+ * the candidates are the titles of passages that are not the question's own subjects, scored by how well their
+ * own text matches the question and how well the passages that mention them do.
+ */
+function linkedEntities(passages: readonly Passage[], queryTerms: ReadonlySet<string>, weight: ReadonlyMap<string, number>, asked: ReadonlySet<string>): ReaderResult | undefined {
+  const total = [...weight.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return undefined;
+  const terms = passages.map((p) => new Set(analyze(p.text)));
+  const relevance = terms.map((t) => [...queryTerms].reduce((s, q) => s + (t.has(q) ? (weight.get(q) ?? 0) : 0), 0) / total);
+  const lowered = passages.map((p) => normalizeAnswer(p.text));
+  const byTitle = new Map<string, Scored>();
+  passages.forEach((p, i) => {
+    const title = (p.title ?? '').replace(/\s*\(.*\)\s*$/, '').trim();
+    const key = normalizeAnswer(title);
+    if (key.length === 0 || !/^[\p{Lu}\p{N}"“]/u.test(title)) return;
+    const own = analyze(title);
+    if (own.length === 0 || own.filter((t) => asked.has(t)).length / own.length >= 0.5) return;
+    let link = 0;
+    const citations = new Set([i + 1]);
+    lowered.forEach((text, j) => {
+      if (j !== i && ` ${text} `.includes(` ${key} `)) {
+        link = Math.max(link, relevance[j] ?? 0);
+        citations.add(j + 1);
+      }
+    });
+    if (link === 0) return;
+    const score = 0.5 * (relevance[i] ?? 0) + 0.5 * link + 0.1 / Math.sqrt(i + 1);
+    const seen = byTitle.get(key);
+    if (!seen || seen.score < score) byTitle.set(key, { text: title, key, score, citations });
+  });
+  const top = [...byTitle.values()].sort((a, b) => b.score - a.score).slice(0, 8);
+  if (top.length === 0) return undefined;
+  const probs = softmax(top.map((c) => c.score), 0.1);
+  const candidates: Candidate[] = top.map((c, i) => ({ text: c.text, prob: Number((probs[i] ?? 0).toFixed(6)), citations: [...c.citations].sort((a, b) => a - b) }));
+  return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+}
+
+/** The even mixture of several candidate distributions, candidates with the same normalised text merged. */
+function mixture(results: readonly ReaderResult[], max: number): ReaderResult {
+  const byKey = new Map<string, Candidate>();
+  for (const r of results) {
+    for (const c of r.candidates) {
+      const key = normalizeAnswer(c.text);
+      const seen = byKey.get(key);
+      const prob = c.prob / results.length;
+      if (seen) {
+        seen.prob += prob;
+        seen.citations = [...new Set([...seen.citations, ...c.citations])].sort((a, b) => a - b);
+      } else byKey.set(key, { text: c.text, prob, citations: c.citations });
+    }
+  }
+  const top = [...byKey.values()].sort((a, b) => b.prob - a.prob).slice(0, max);
+  const total = top.reduce((s, c) => s + c.prob, 0);
+  const candidates = top.map((c) => ({ ...c, prob: Number((c.prob / total).toFixed(6)) }));
+  const probs = candidates.map((c) => c.prob);
+  return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+}
+
 /** Character offsets of the words of a sentence that are query terms. */
 function queryTermPositions(sentence: string, queryTerms: ReadonlySet<string>): number[] {
   const out: number[] = [];
@@ -221,13 +290,6 @@ function analysedSentences(text: string): Array<{ text: string; terms: string[] 
   return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence) }));
 }
 
-/** Sentences of a passage; line breaks end a sentence too (list items, table rows and code lines stand alone). */
-function sentencesOf(text: string): string[] {
-  return text
-    .split(/\n+/)
-    .flatMap((line) => [...segmenter.segment(line)].map((s) => s.segment.trim()))
-    .filter((s) => /[\p{L}\p{N}]/u.test(s));
-}
 
 /** Prose has a few percent punctuation; code and markup far more. They make poor answers, so they rank lower. */
 function codePenalty(text: string): number {

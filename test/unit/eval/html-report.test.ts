@@ -26,9 +26,9 @@ const qa: QaReport = {
     { name: 'retrieve.bm25', at: 0.4, ms: 1.1 },
   ],
   per_question: [
-    { id: 'a', f1: 1, acc: 1, confidence: 0.9, time_ms: 2 },
-    { id: 'b', f1: 0.5, acc: 1, confidence: 0.8, time_ms: 3 },
-    { id: 'c', f1: 0, acc: 0, confidence: 0.95, time_ms: 9 },
+    { id: 'a', answer: 'Paris', gold: ['Paris'], f1: 1, acc: 1, confidence: 0.9, time_ms: 2 },
+    { id: 'b', answer: 'the Seine river', gold: ['Seine'], f1: 0.5, acc: 1, confidence: 0.8, time_ms: 3 },
+    { id: 'c', answer: 'Lyon', gold: ['Marseille'], f1: 0, acc: 0, confidence: 0.95, time_ms: 9 },
   ],
 };
 

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/core/run-context.js';
+import { TextMemo } from '../../../src/core/text-memo.js';
+import type { Passage } from '../../../src/core/types.js';
+import { ExtractiveReader } from '../../../src/models/extractive-reader.js';
+import { readOptions } from '../../../src/models/option-reader.js';
+import { questionOptions } from '../../../src/models/question-options.js';
+
+let n = 0;
+const p = (title: string, text: string): Passage => ({ chunkId: `c${++n}`, docId: `d${n}`, title, text, score: 1, tokens: 50 });
+
+const read = (question: string, passages: Passage[]) => {
+  const form = questionOptions(question);
+  if (!form) throw new Error(`not an options question: ${question}`);
+  return readOptions(form, passages);
+};
+
+const DOYLE = p('Arthur Conan Doyle', 'Sir Arthur Ignatius Conan Doyle (22 May 1859 – 7 July 1930) was a British writer best known for his detective fiction.');
+const LIVELY = p('Penelope Lively', 'Penelope Margaret Lively (born 17 March 1933) is a British writer of fiction for both children and adults.');
+
+describe('readOptions', () => {
+  it('compares dates: "born first" picks the earlier year, and names the option in full as its passage does', () => {
+    const r = read('Who was born first, Arthur Conan Doyle or Penelope Lively?', [LIVELY, DOYLE]);
+    expect(r.candidates[0]).toMatchObject({ text: 'Sir Arthur Ignatius Conan Doyle', citations: [2] });
+    expect(r.candidates[0]!.prob).toBeGreaterThan(0.8);
+    expect(read('Which writer was born later, Arthur Conan Doyle or Penelope Lively?', [LIVELY, DOYLE]).candidates[0]?.text).toBe('Penelope Margaret Lively');
+  });
+
+  it('compares quantities near the asked words: "more species"', () => {
+    const r = read('Which genus has more species, Xanthoceras or Ehretia?', [
+      p('Xanthoceras', 'Xanthoceras is a genus of flowering plants. It contains 2 species native to China.'),
+      p('Ehretia', 'Ehretia is a genus of flowering plants in the borage family. It contains about 66 species.'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('Ehretia');
+  });
+
+  it('without a comparison, picks the option whose text holds what is asked', () => {
+    const r = read('Which band is from England, Fireflight or Dirty Pretty Things?', [
+      p('Fireflight', 'Fireflight is a Christian rock band from Eustis, Florida.'),
+      p('Dirty Pretty Things', 'Dirty Pretty Things were a rock band formed in London, England in 2005.'),
+    ]);
+    expect(r.candidates.map((c) => c.text)).toEqual(['Dirty Pretty Things', 'Fireflight']);
+  });
+
+  it('with no evidence about the options, splits evenly: the entropy says it does not know', () => {
+    const r = read('Who was born first, Emma Bull or Virginia Woolf?', [p('Pasta', 'Pasta is boiled in salted water.')]);
+    expect(r.candidates.map((c) => c.prob)).toEqual([0.5, 0.5]);
+    expect(r.normalizedEntropy).toBeCloseTo(1, 6);
+  });
+
+  it('answers yes when every subject\'s text holds what is asked, no when one lacks it', () => {
+    const verdi = p('Giuseppe Verdi', 'Giuseppe Fortunino Francesco Verdi was an Italian opera composer.');
+    const thomas = p('Ambroise Thomas', 'Charles Louis Ambroise Thomas was a French composer, best known for his operas.');
+    const yes = read('Are Giuseppe Verdi and Ambroise Thomas both opera composers?', [verdi, thomas]);
+    expect(yes.candidates[0]).toMatchObject({ text: 'yes', citations: [1, 2] });
+    const no = read('Are Giuseppe Verdi and Ambroise Thomas both opera composers?', [verdi, p('Ambroise Thomas', 'Ambroise Thomas was a French politician.')]);
+    expect(no.candidates[0]?.text).toBe('no');
+  });
+
+  it('"the same ...": yes when the subjects\' leads describe them alike', () => {
+    const same = read('Were Scott Derrickson and Ed Wood of the same nationality?', [
+      p('Scott Derrickson', 'Scott Derrickson (born July 16, 1966) is an American director, screenwriter and producer.'),
+      p('Ed Wood', 'Edward Davis Wood Jr. (October 10, 1924 – December 10, 1978) was an American filmmaker, actor and writer.'),
+    ]);
+    expect(same.candidates[0]?.text).toBe('yes');
+    const differ = read('Were Scott Derrickson and Jean Renoir of the same nationality?', [
+      p('Scott Derrickson', 'Scott Derrickson is an American director.'),
+      p('Jean Renoir', 'Jean Renoir was a French film director, screenwriter and actor.'),
+    ]);
+    expect(differ.candidates[0]?.text).toBe('no');
+  });
+
+  it('"what do A and B share?": a phrase both leads hold', () => {
+    const r = read('What occupation is shared by both Marge Piercy and Richard Aldington?', [
+      p('Marge Piercy', 'Marge Piercy (born March 31, 1936) is an American progressive activist and poet. Her work includes novels.'),
+      p('Richard Aldington', 'Richard Aldington, born Edward Godfree Aldington, was an English writer and poet.'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('poet');
+  });
+});
+
+describe('ExtractiveReader in factoid modes', () => {
+  it('extractive spans answer an options question with an option, never a sentence', async () => {
+    const reader = new ExtractiveReader(new TextMemo(), { maxCandidates: 8, temperature: 0.08, spans: 'auto', spanSentences: 5 });
+    const r = await reader.answer('Who was born first, Arthur Conan Doyle or Penelope Lively?', [LIVELY, DOYLE], new RunContext());
+    expect(r.candidates.map((c) => c.text)).toEqual(['Sir Arthur Ignatius Conan Doyle', 'Penelope Margaret Lively']);
+  });
+
+  it('the sentence reader leaves options questions to sentences', async () => {
+    const reader = new ExtractiveReader(new TextMemo());
+    const r = await reader.answer('Who was born first, Arthur Conan Doyle or Penelope Lively?', [LIVELY, DOYLE], new RunContext());
+    expect(r.candidates[0]?.text).toMatch(/\.$/);
+  });
+
+  it('linked mode proposes the title of the passage the question\'s subject links to (the bridge entity)', async () => {
+    const passages = [
+      p('2014 S/S', '2014 S/S is the debut album of South Korean boy group Winner. It was released by YG Entertainment in August 2014.'),
+      p('YG Entertainment', 'YG Entertainment is a South Korean entertainment company founded in 1996 by Yang Hyun-suk. It formed the boy group Winner.'),
+      p('Shinee', 'Shinee is a South Korean boy group formed by SM Entertainment in 2008.'),
+    ];
+    const question = '2014 S/S is the debut album of a South Korean boy group that was formed by who?';
+    const linked = new ExtractiveReader(new TextMemo(), { maxCandidates: 8, temperature: 0.08, spans: 'linked', spanSentences: 5 });
+    const r = await linked.answer(question, passages, new RunContext());
+    expect(r.candidates[0]).toMatchObject({ text: 'YG Entertainment' });
+    expect(r.candidates[0]?.citations).toEqual([1, 2]);
+    // Shinee is linked from no passage: not a bridge.
+    expect(r.candidates.map((c) => c.text)).not.toContain('Shinee');
+  });
+});
