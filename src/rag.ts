@@ -216,6 +216,7 @@ export class Rag {
         rerankers,
         readers,
         memo,
+        ...(this.llm && config.llm ? { agent: { chat: this.llm, topLogprobs: config.llm.topLogprobs, temperature: config.llm.temperature, maxTokens: config.llm.maxTokens } } : {}),
         refiner: {
           // Budgets in the calibrated estimate here; refiner.tokenizerPath is used by `rag eval refine` and the bench.
           refiner: buildRefiner(config.refiner, { rerankers, memo, ...(llm ? { chat: (m, o, ctx) => llm.chat(m, o, ctx) } : {}) }, estimateTokenCounter),

@@ -10,8 +10,8 @@ export type RetrieverName = Static<typeof RetrieverNameSchema>;
 
 export const PipelineConfigSchema = Type.Object(
   {
-    /** sequential; branching, iterative and loop (adaptive): see DESIGN, "Pipelines". (agentic is not built yet.) */
-    kind: Type.Union([Type.Literal('sequential'), Type.Literal('branching'), Type.Literal('iterative'), Type.Literal('loop')]),
+    /** sequential; branching, iterative, loop (adaptive) and agentic (an LLM with tools, needs `llm`): see DESIGN, "Pipelines". */
+    kind: Type.Union([Type.Literal('sequential'), Type.Literal('branching'), Type.Literal('iterative'), Type.Literal('loop'), Type.Literal('agentic')]),
     description: Type.Optional(Type.String()),
     /** Which retriever the pipeline uses: lexical (bm25), vectors (dense), or both fused (hybrid). */
     retriever: Type.Union([Type.Literal('bm25'), Type.Literal('dense'), Type.Literal('hybrid')], { default: 'bm25' }),
@@ -23,6 +23,14 @@ export const PipelineConfigSchema = Type.Object(
     branchBy: Type.Optional(Type.Union([Type.Literal('subquery'), Type.Literal('documents')])),
     /** branching: the most branches (default 4). */
     maxBranches: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+    /** agentic: LLM calls (plan, tool calls, answer) at most before it answers from what it found (default 6). */
+    maxSteps: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    /** agentic: malformed tool calls in a row after which it stops asking the LLM (default 3). */
+    maxMalformed: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+    /** agentic: passages one `search` shows the LLM (default 5). */
+    searchK: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    /** agentic: token budget of what one `read` of a document returns (default 600). */
+    readTokens: Type.Optional(Type.Integer({ minimum: 32, maximum: 32768 })),
     /** Chunks fetched from the retriever before reranking. */
     retrieveK: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     /** "none", "lexical" (model-free), "llm" (needs the `llm` section), or a reranker named under `rerankers`. */
@@ -36,7 +44,8 @@ export const PipelineConfigSchema = Type.Object(
     /**
      * Who answers from the passages: the model-free extractive reader (sentences; `extractive-spans`: short answers
      * and options for factoid questions; `extractive-linked`: also the linked passages' titles, for multi-hop
-     * questions), or the LLM (needs the `llm` section).
+     * questions), or the LLM (needs the `llm` section). For agentic, who answers from the evidence found when the
+     * LLM stops without calling `answer`.
      */
     generator: Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('extractive-linked'), Type.Literal('llm')], { default: 'extractive' }),
     /**

@@ -192,6 +192,12 @@ export function validateConfig(tree: unknown): Config {
   if (config.llm) checkBaseUrl(config.llm.baseUrl);
   for (const [name, p] of Object.entries(config.pipelines)) {
     const uses = llmSettingsOf(p);
+    if (uses[0] === 'kind' && !config.llm) {
+      throw new RagError(
+        'CONFIG',
+        `invalid configuration:\n  pipelines.${name}.kind: "agentic" needs an LLM, which plans with tool calls: add an llm section (at least llm.baseUrl and llm.model)`,
+      );
+    }
     if (uses.length > 0 && !config.llm) {
       throw new RagError(
         'CONFIG',
@@ -213,9 +219,10 @@ export function validateConfig(tree: unknown): Config {
   return config;
 }
 
-/** The settings of a pipeline that call for the LLM ("generator", "reranker"); empty when it needs none. */
-export function llmSettingsOf(pipeline: PipelineConfig): Array<'generator' | 'reranker'> {
-  const uses: Array<'generator' | 'reranker'> = [];
+/** The settings of a pipeline that call for the LLM ("kind" agentic, "generator", "reranker"); empty when it needs none. */
+export function llmSettingsOf(pipeline: PipelineConfig): Array<'kind' | 'generator' | 'reranker'> {
+  const uses: Array<'kind' | 'generator' | 'reranker'> = [];
+  if (pipeline.kind === 'agentic') uses.push('kind');
   if (pipeline.generator === 'llm') uses.push('generator');
   if (pipeline.reranker === 'llm') uses.push('reranker');
   return uses;

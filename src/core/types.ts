@@ -122,4 +122,43 @@ export interface PipelineResult {
   citations: Citation[];
   /** True when nothing relevant was found and the answer says so rather than guess. */
   abstained: boolean;
+  /** The agentic pipeline's account of its tool loop. */
+  agent?: AgentReport;
+}
+
+/** One tool call of the agentic pipeline, as the LLM made it. */
+export interface AgentStep {
+  /** The LLM call (1-based) that made it. */
+  step: number;
+  /** The tool named, as the LLM wrote it (possibly one that does not exist). */
+  tool: string;
+  /** The parsed arguments, or the raw text when it was not a JSON object. */
+  args: Record<string, unknown> | string;
+  ms: number;
+  ok: boolean;
+  /** Why the call was refused (told to the LLM as the tool's reply). */
+  error?: string;
+  /** Passages the call added to the evidence. */
+  passages?: number;
+}
+
+/**
+ * How the agentic pipeline's loop ended: "answered" (the LLM called answer, or replied in plain text),
+ * "step-limit" (maxSteps LLM calls without an answer) or "malformed-calls" (maxMalformed bad calls in a row); in
+ * the last two the answer comes from the pipeline's generator over the evidence gathered.
+ */
+export interface AgentReport {
+  stopReason: 'answered' | 'step-limit' | 'malformed-calls';
+  steps: AgentStep[];
+  /** LLM calls made. */
+  llmCalls: number;
+  /** Tool calls refused as malformed (bad JSON, unknown tool, invalid arguments, unknown ids), in all. */
+  malformedCalls: number;
+  /**
+   * Where the entropy comes from: the log-probabilities of the answer's own tokens, the fallback reader's
+   * candidate distribution, or "unknown" (no log-probabilities for the answer: reported as the most uncertain).
+   */
+  entropySource: 'answer-tokens' | 'reader' | 'unknown';
+  /** The reader that answered instead of the LLM's answer tool, when the loop stopped without one. */
+  fallback?: string;
 }

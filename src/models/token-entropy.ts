@@ -49,3 +49,17 @@ export function tokensInRange(tokens: readonly TokenLogprob[], text: string, sta
   }
   return out;
 }
+
+/**
+ * The tokens that wrote `text` somewhere in a generation (its last occurrence): for an answer given inside a tool
+ * call, whose tokens spell the call's JSON, where the text appears JSON-escaped. Undefined when the tokens do not
+ * contain it (servers such as OpenAI give no log-probabilities for tool calls).
+ */
+export function tokensWriting(tokens: readonly TokenLogprob[], text: string): TokenLogprob[] | undefined {
+  const spelled = tokens.map((t) => t.token).join('');
+  for (const form of [JSON.stringify(text).slice(1, -1), text]) {
+    const at = form.length > 0 ? spelled.lastIndexOf(form) : -1;
+    if (at >= 0) return tokensInRange(tokens, spelled, at, at + form.length);
+  }
+  return undefined;
+}

@@ -8,6 +8,7 @@ import type { Retriever } from '../retrievers/retriever.js';
 import type { StoredDocument } from '../core/types.js';
 import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { Pipeline } from './pipeline.js';
+import { AgenticPipeline, type AgentModel } from './agentic-pipeline.js';
 import { BranchingPipeline } from './branching-pipeline.js';
 import { IterativePipeline } from './iterative-pipeline.js';
 import { LoopPipeline } from './loop-pipeline.js';
@@ -23,6 +24,8 @@ export interface PipelineComponents {
   memo: TextMemo;
   /** For pipelines with `refiner: hierarchical`. */
   refiner?: { refiner: HierarchicalRefiner; document: (id: string) => StoredDocument | undefined; maxDocuments: number };
+  /** The LLM agentic pipelines plan with; without one, an agentic pipeline is a configuration error. */
+  agent?: AgentModel;
 }
 
 /** Pipelines by name, built from configuration; a request names one or gets the default. */
@@ -77,5 +80,8 @@ function build(name: string, config: PipelineConfig, components: PipelineCompone
       return new LoopPipeline(name, config, deps);
     case 'branching':
       return new BranchingPipeline(name, config, deps);
+    case 'agentic':
+      if (!components.agent) throw new RagError('CONFIG', `pipelines.${name}.kind: "agentic" needs an LLM, which plans with tool calls: add an llm section`);
+      return new AgenticPipeline(name, config, deps, components.agent);
   }
 }

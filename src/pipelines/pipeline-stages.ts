@@ -62,13 +62,20 @@ export class PipelineStages {
     const budget = options.contextTokens ?? this.config.contextTokens;
     const refined = this.config.refiner === 'hierarchical' ? await this.refine(query, ranked, budget, ctx) : null;
     if (refined) return refined;
-    const countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
-    return ctx.span('select.budget', () => selectWithinBudget(ranked, budget, countTokens), (p) => ({
+    return ctx.span('select.budget', () => selectWithinBudget(ranked, budget, this.countTokens), (p) => ({
       passages: p.length,
       tokens: p.reduce((s, x) => s + x.tokens, 0),
       budget,
     }));
   }
+
+  /** Chunks as passages, every one whole (no budget): what a search shows. */
+  whole(chunks: readonly ScoredChunk[]): Passage[] {
+    return selectWithinBudget(chunks, Number.POSITIVE_INFINITY, this.countTokens);
+  }
+
+  /** A chunk's tokens, counted once per chunk text. */
+  private readonly countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
 
   /** Retrieve, rerank and select: the passages to answer from. */
   async context(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {

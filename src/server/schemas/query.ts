@@ -26,6 +26,30 @@ const ClusterSchema = Type.Object({
   citations: Type.Record(Type.String(), Type.Array(Type.Integer())),
 });
 
+/** The agentic pipeline's tool loop: how it ended, and every tool call it made. */
+const AgentSchema = Type.Object({
+  stopReason: Type.Union([Type.Literal('answered'), Type.Literal('step-limit'), Type.Literal('malformed-calls')], {
+    description: 'answered: the LLM gave its answer; otherwise the loop was stopped and `fallback` answered from the evidence',
+  }),
+  steps: Type.Array(
+    Type.Object({
+      step: Type.Integer({ description: 'The LLM call that made it' }),
+      tool: Type.String(),
+      args: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.String()], { description: 'The arguments, or their raw text when not a JSON object' }),
+      ms: Type.Number(),
+      ok: Type.Boolean(),
+      error: Type.Optional(Type.String({ description: 'Why the call was refused (what the LLM was told)' })),
+      passages: Type.Optional(Type.Integer({ description: 'Passages it added to the evidence' })),
+    }),
+  ),
+  llmCalls: Type.Integer(),
+  malformedCalls: Type.Integer(),
+  entropySource: Type.Union([Type.Literal('answer-tokens'), Type.Literal('reader'), Type.Literal('unknown')], {
+    description: "answer-tokens: the answer's token log-probabilities; reader: the fallback reader's; unknown: none (reported as the most uncertain)",
+  }),
+  fallback: Type.Optional(Type.String({ description: 'The reader that answered when the loop stopped without an answer' })),
+});
+
 export const QueryResponseSchema = Type.Object({
   answer: Type.String(),
   confidence: Type.Number({ description: 'Probability of the answer under the pipeline distribution' }),
@@ -37,6 +61,7 @@ export const QueryResponseSchema = Type.Object({
   normalizedEntropy: Type.Number(),
   citations: Type.Array(CitationSchema),
   passages: Type.Array(PassageSchema),
+  agent: Type.Optional(AgentSchema),
   trace: TraceSchema,
   cached: Type.Optional(Type.Boolean({ description: 'Served from the cache (same request, same index version)' })),
   ensemble: Type.Optional(Type.String({ description: 'The ensemble that answered, when one was asked for' })),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenLogprob } from '../../../src/models/chat-types.js';
-import { tokenStats, tokensInRange } from '../../../src/models/token-entropy.js';
+import { tokenStats, tokensInRange, tokensWriting } from '../../../src/models/token-entropy.js';
 
 const t = (token: string, p: number, top: number[]): TokenLogprob => ({ token, logprob: Math.log(p), top: top.map((q, i) => ({ token: `${token}${i}`, logprob: Math.log(q) })) });
 
@@ -30,5 +30,19 @@ describe('tokensInRange', () => {
   });
   it('returns every token when they do not spell the text', () => {
     expect(tokensInRange(tokens, 'something else', 0, 3)).toHaveLength(4);
+  });
+});
+
+describe('tokensWriting', () => {
+  const spell = (...pieces: string[]): TokenLogprob[] => pieces.map((p) => t(p, 0.9, [0.9]));
+  it('finds the tokens that wrote a text inside a tool call, JSON-escaped there', () => {
+    const tokens = spell('{"answer":"', 'He said ', '\\"', 'hi', '\\"', '","citations":[]}');
+    expect(tokensWriting(tokens, 'He said "hi"')?.map((x) => x.token)).toEqual(['He said ', '\\"', 'hi', '\\"']);
+  });
+  it('takes the last occurrence, and is undefined when the tokens never wrote the text', () => {
+    const tokens = spell('Paris', ' is it: ', '{"answer":"', 'Paris', '"}');
+    expect(tokensWriting(tokens, 'Paris')).toEqual([tokens[3]]);
+    expect(tokensWriting(spell('I will answer now.'), 'Paris')).toBeUndefined();
+    expect(tokensWriting(tokens, '')).toBeUndefined();
   });
 });
