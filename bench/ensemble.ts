@@ -1,38 +1,97 @@
 /**
  * Ensemble wall time against its members': each question is answered by every member alone and by the ensemble
- * (members concurrently, sharing retrieval), on fresh request contexts. Prints the mean per-question times.
- *   npx tsx bench/ensemble.ts <qa-dataset-dir> [config.yaml] [ensemble] [questions]
+ * (members concurrently, sharing retrieval, reranking and identical reads), on fresh request contexts. Prints the
+ * mean per-question times and the ratio of the ensemble's to its slowest member's.
+ *
+ *   npx tsx bench/ensemble.ts --dataset <qa-dataset-dir> [--config config/ensemble.example.yaml] [--ensemble all]
+ *   npx tsx bench/ensemble.ts --dataset <qa-dataset-dir> --llm-ms 150
+ *
+ * With `--llm-ms`, the members are LLM pipelines of every kind (sequential, iterative, loop, branching) answering
+ * through an OpenAI-compatible server on 127.0.0.1 that takes that long per completion (the test suite's scripted
+ * server: it returns one short answer with log-probabilities), so the figure is the ensemble's overhead when the
+ * members wait on a model, as they do in production. Without it, the extractive members are CPU-bound on one
+ * event loop and the ensemble's time is the sum of the work its members do not share.
  */
 import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../src/core/config.js';
 import { RunContext } from '../src/core/run-context.js';
 import { Rag } from '../src/rag.js';
+import { OpenAiTestServer } from '../test/helpers/openai-test-server.js';
 
-const [dir = '../shared/datasets/hotpotqa-distractor', configPath = 'config/ensemble.example.yaml', name = 'all', limit = '100'] = process.argv.slice(2);
-const config = loadConfig({ files: [configPath], overrides: { store: { path: ':memory:' }, cache: { enabled: false }, bootstrap: { ingestOnEmpty: false } } });
-const rag = new Rag(config);
-await rag.ingestPaths([`${dir}/corpus.jsonl`]);
-rag.warm();
-const questions = readFileSync(`${dir}/queries.jsonl`, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .slice(0, Number(limit))
-  .map((l) => (JSON.parse(l) as { text: string }).text);
-const members = rag.ensembles.get(name).memberNames;
-const time = async (request: { query: string; pipeline?: string; ensemble?: string }): Promise<number> => {
-  const started = performance.now();
-  await rag.query(request, new RunContext());
-  return performance.now() - started;
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number >= 0');
+  return n;
 };
-// One pass first so no timing pays for JIT warm-up.
-for (const q of questions.slice(0, 10)) await time({ query: q, ensemble: name });
-const totals = new Map<string, number>();
-for (const q of questions) {
-  for (const m of members) totals.set(m, (totals.get(m) ?? 0) + (await time({ query: q, pipeline: m })));
-  totals.set(`ensemble ${name}`, (totals.get(`ensemble ${name}`) ?? 0) + (await time({ query: q, ensemble: name })));
+const options = new Command()
+  .requiredOption('--dataset <dir>', 'a QA dataset folder (corpus.jsonl, queries.jsonl)')
+  .option('--config <file>', 'pipelines and ensembles (extractive mode)', 'config/ensemble.example.yaml')
+  .option('--ensemble <name>', 'the ensemble to time (extractive mode)', 'all')
+  .option('--questions <n>', 'questions timed', positive, 100)
+  .option('--llm-ms <ms>', 'time LLM members instead, against a local server taking this long per completion', positive)
+  .parse()
+  .opts<{ dataset: string; config: string; ensemble: string; questions: number; llmMs?: number }>();
+
+const base = { store: { path: ':memory:' }, cache: { enabled: false }, bootstrap: { ingestOnEmpty: false } };
+let server: OpenAiTestServer | undefined;
+let config;
+let name = options.ensemble;
+if (options.llmMs !== undefined) {
+  const delayMs = options.llmMs;
+  server = await OpenAiTestServer.start({
+    reply: () => ({ delayMs, tokens: [{ token: 'An', logprob: -0.1 }, { token: ' answer', logprob: -0.3 }, { token: '.', logprob: -0.05 }] }),
+  });
+  const llm = { generator: 'llm', abstainAbove: 1 } as const;
+  name = 'llm-all';
+  config = loadConfig({
+    files: ['config/default.yaml'],
+    overrides: {
+      ...base,
+      llm: { baseUrl: server.baseUrl, model: 'test-model', concurrency: 64 },
+      pipelines: {
+        default: { kind: 'sequential' },
+        'llm-sequential': { kind: 'sequential', ...llm },
+        'llm-iterative': { kind: 'iterative', rounds: 3, ...llm },
+        'llm-loop': { kind: 'loop', rounds: 3, stopBelow: 0, ...llm },
+        'llm-branching': { kind: 'branching', branchBy: 'documents', maxBranches: 4, ...llm },
+      },
+      ensembles: { [name]: { members: ['llm-sequential', 'llm-iterative', 'llm-loop', 'llm-branching'], beta: 2, abstainAbove: 1 } },
+    },
+  });
+} else {
+  config = loadConfig({ files: ['config/default.yaml', options.config], overrides: base });
 }
-const mean = (k: string): number => (totals.get(k) ?? 0) / questions.length;
-const slowest = Math.max(...members.map(mean));
-for (const k of totals.keys()) console.log(`${k.padEnd(24)} ${mean(k).toFixed(2)} ms/question`);
-console.log(`ensemble / slowest member: ${(mean(`ensemble ${name}`) / slowest).toFixed(2)} (members ${members.length}, ${questions.length} questions)`);
-await rag.close();
+const rag = new Rag(config);
+try {
+  await rag.ingestPaths([`${options.dataset}/corpus.jsonl`]);
+  rag.warm();
+  const questions = readFileSync(`${options.dataset}/queries.jsonl`, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(0, options.questions)
+    .map((l) => (JSON.parse(l) as { text: string }).text);
+  const members = rag.ensembles.get(name).memberNames;
+  const time = async (request: { query: string; pipeline?: string; ensemble?: string }): Promise<number> => {
+    const started = performance.now();
+    await rag.query(request, new RunContext());
+    return performance.now() - started;
+  };
+  // One pass first so no timing pays for JIT warm-up.
+  for (const q of questions.slice(0, 10)) await time({ query: q, ensemble: name });
+  const totals = new Map<string, number>();
+  let done = 0;
+  for (const q of questions) {
+    for (const m of members) totals.set(m, (totals.get(m) ?? 0) + (await time({ query: q, pipeline: m })));
+    totals.set(`ensemble ${name}`, (totals.get(`ensemble ${name}`) ?? 0) + (await time({ query: q, ensemble: name })));
+    if (++done % 20 === 0) process.stderr.write(`${done}/${questions.length} questions\n`);
+  }
+  const mean = (k: string): number => (totals.get(k) ?? 0) / questions.length;
+  const slowest = Math.max(...members.map(mean));
+  for (const k of totals.keys()) console.log(`${k.padEnd(24)} ${mean(k).toFixed(2)} ms/question`);
+  const mode = options.llmMs !== undefined ? `LLM members, ${options.llmMs} ms per completion` : 'extractive members, one event loop';
+  console.log(`ensemble / slowest member: ${(mean(`ensemble ${name}`) / slowest).toFixed(2)} (${mode}; members ${members.length}, ${questions.length} questions)`);
+} finally {
+  await rag.close();
+  await server?.close();
+}

@@ -126,7 +126,7 @@ export class ExtractiveReader extends Reader {
         0.05 * (sectionMatch[sentence.passage - 1] ?? 0) +
         0.1 * density +
         0.05 * informative -
-        codePenalty(sentence.text);
+        sentence.penalty;
       scoredSentences.push({ text: sentence.text, score, passage: sentence.passage });
       const key = sentence.text.toLowerCase().replace(/\s+/g, ' ');
       const seen = byKey.get(key);
@@ -140,7 +140,10 @@ export class ExtractiveReader extends Reader {
     if ((this.options.spans ?? 'auto') !== 'sentences' && isFactoid(type)) {
       const spans = this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
       // Linked mode weighs the bridge entities (linked passages' titles) equally with the spans.
-      const linked = this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity') ? linkedEntities(passages, queryTerms, weight, new Set(asked)) : undefined;
+      const linked =
+        this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')
+          ? linkedEntities(this.memo, passages, queryTerms, weight, new Set(asked))
+          : undefined;
       const read = linked ?? spans;
       if (read) return read;
     }
@@ -212,12 +215,12 @@ export class ExtractiveReader extends Reader {
  * the candidates are the titles of passages that are not the question's own subjects, scored by how well their
  * own text matches the question and how well the passages that mention them do.
  */
-function linkedEntities(passages: readonly Passage[], queryTerms: ReadonlySet<string>, weight: ReadonlyMap<string, number>, asked: ReadonlySet<string>): ReaderResult | undefined {
+function linkedEntities(memo: TextMemo, passages: readonly Passage[], queryTerms: ReadonlySet<string>, weight: ReadonlyMap<string, number>, asked: ReadonlySet<string>): ReaderResult | undefined {
   const total = [...weight.values()].reduce((a, b) => a + b, 0);
   if (total === 0) return undefined;
-  const terms = passages.map((p) => new Set(analyze(p.text)));
+  const terms = passages.map((p) => memo.get('term-set', p.chunkId, p.text, (t) => new Set(analyze(t))));
   const relevance = terms.map((t) => [...queryTerms].reduce((s, q) => s + (t.has(q) ? (weight.get(q) ?? 0) : 0), 0) / total);
-  const lowered = passages.map((p) => normalizeAnswer(p.text));
+  const lowered = passages.map((p) => memo.get('normalized', p.chunkId, p.text, (t) => ` ${normalizeAnswer(t)} `));
   const byTitle = new Map<string, Scored>();
   passages.forEach((p, i) => {
     const title = (p.title ?? '').replace(/\s*\(.*\)\s*$/, '').trim();
@@ -228,7 +231,7 @@ function linkedEntities(passages: readonly Passage[], queryTerms: ReadonlySet<st
     let link = 0;
     const citations = new Set([i + 1]);
     lowered.forEach((text, j) => {
-      if (j !== i && ` ${text} `.includes(` ${key} `)) {
+      if (j !== i && text.includes(` ${key} `)) {
         link = Math.max(link, relevance[j] ?? 0);
         citations.add(j + 1);
       }
@@ -286,8 +289,8 @@ function wordGap(sentence: string, at: number, start: number, end: number): numb
 /** Proximity in words at which a span's closeness to the question's terms halves its score. */
 const NEAR_WORDS = 4;
 
-function analysedSentences(text: string): Array<{ text: string; terms: string[] }> {
-  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence) }));
+function analysedSentences(text: string): Array<{ text: string; terms: string[]; penalty: number }> {
+  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence), penalty: codePenalty(sentence) }));
 }
 
 

@@ -225,7 +225,7 @@ export class AgenticPipeline extends StagedPipeline {
       async () => {
         const budget = options.contextTokens ?? this.config.contextTokens;
         const passages = evidence.size > 0 ? withinBudget(evidence.all(), budget) : await this.stages.context(plan, options, ctx);
-        const read = await this.stages.reader.answer(plan.corrected, passages, ctx);
+        const read = await this.stages.read(plan.corrected, passages, ctx);
         return { ...pipelineResult(this.name, this.config, read, passages), agent: { ...agent, fallback: this.stages.reader.name } };
       },
       (r) => ({ reason: agent.stopReason, reader: this.stages.reader.name, passages: r.passages.length, evidence: evidence.size }),

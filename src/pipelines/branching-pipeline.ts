@@ -25,7 +25,7 @@ export class BranchingPipeline extends StagedPipeline {
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
     const branches = await this.branches(plan, options, ctx);
-    const reads = await Promise.all(branches.map((b) => this.stages.reader.answer(plan.corrected, b.passages, ctx)));
+    const reads = await Promise.all(branches.map((b) => this.stages.read(plan.corrected, b.passages, ctx)));
     const passages = union(branches.map((b) => b.passages));
     const weights = entropyWeights(reads.map((r) => r.normalizedEntropy), 1).map((w, i) => w * (branches[i]?.prior ?? 0));
     const voters: Voter[] = branches.map((b, i) => ({

@@ -22,7 +22,7 @@ export class IterativePipeline extends StagedPipeline {
       const query = result === undefined || result.candidates.length === 0 ? plan.corrected : `${plan.corrected} ${result.candidates[0]?.text ?? ''}`;
       const roundPlan = round === 1 ? plan : PipelineStages.followUp(plan, query);
       const passages = await ctx.span(`round.${round}`, () => this.stages.context(roundPlan, options, ctx), (p) => ({ passages: p.length }));
-      const read = await this.stages.reader.answer(plan.corrected, passages, ctx);
+      const read = await this.stages.read(plan.corrected, passages, ctx);
       result = pipelineResult(this.name, this.config, read, passages);
       if (!result.abstained) answered = result;
     }

@@ -19,7 +19,7 @@ export class LoopPipeline extends StagedPipeline {
     const stopBelow = this.config.stopBelow ?? 0.5;
     const budget = options.contextTokens ?? this.config.contextTokens;
     let evidence = await this.stages.context(plan, options, ctx);
-    let result = pipelineResult(this.name, this.config, await this.stages.reader.answer(plan.corrected, evidence, ctx), evidence);
+    let result = pipelineResult(this.name, this.config, await this.stages.read(plan.corrected, evidence, ctx), evidence);
     const seenTitles = new Set<string>();
     for (let round = 2; round <= rounds && result.normalizedEntropy > stopBelow; round++) {
       const query = nextQuery(plan.corrected, result, evidence, seenTitles);
@@ -28,7 +28,7 @@ export class LoopPipeline extends StagedPipeline {
         passages: p.length,
       }));
       evidence = merge(fresh, evidence, budget);
-      result = pipelineResult(this.name, this.config, await this.stages.reader.answer(plan.corrected, evidence, ctx), evidence);
+      result = pipelineResult(this.name, this.config, await this.stages.read(plan.corrected, evidence, ctx), evidence);
     }
     return result;
   }

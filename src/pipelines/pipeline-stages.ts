@@ -2,7 +2,7 @@ import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import { estimateTokens } from '../core/tokens.js';
-import type { Passage, QueryPlan, ScoredChunk, StoredDocument } from '../core/types.js';
+import type { Passage, QueryPlan, ReaderResult, ScoredChunk, StoredDocument } from '../core/types.js';
 import type { Reader } from '../models/reader.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
 import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
@@ -76,6 +76,15 @@ export class PipelineStages {
 
   /** A chunk's tokens, counted once per chunk text. */
   private readonly countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
+
+  /**
+   * The reader's answer to the question from these passages, shared within the request: ensemble members and
+   * rounds that end up with the same passages (every pipeline's first round, mostly) read them once.
+   */
+  async read(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderResult> {
+    const key = `read\u0000${this.config.generator}\u0000${query}\u0000${passages.map((p) => `${p.chunkId}:${p.text.length}`).join(',')}`;
+    return ctx.memo.get(key, () => this.deps.reader.answer(query, passages, ctx));
+  }
 
   /** Retrieve, rerank and select: the passages to answer from. */
   async context(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<Passage[]> {

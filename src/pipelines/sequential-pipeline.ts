@@ -14,7 +14,7 @@ export class SequentialPipeline extends StagedPipeline {
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
     const passages = await this.stages.context(plan, options, ctx);
-    return pipelineResult(this.name, this.config, await this.stages.reader.answer(plan.corrected, passages, ctx), passages);
+    return pipelineResult(this.name, this.config, await this.stages.read(plan.corrected, passages, ctx), passages);
   }
 
   protected override async *doStream(
