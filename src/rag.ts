@@ -36,9 +36,11 @@ import { buildOpenSearchRetriever } from './retrievers/opensearch-retriever-fact
 import type { Retriever } from './retrievers/retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { describeSpace, sameSpace, spaceMismatch, spaceOf } from './store/embedding-space.js';
-import { Ingestor } from './store/ingestor.js';
+import { Ingestor, type IngestorOptions } from './store/ingestor.js';
+import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
 import { OpenSearchStore, type WriteFailure } from './store/opensearch-store.js';
 import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
+import { addStructureReports, structureReport, type StructureReport } from './store/structure-report.js';
 import { backfillVectors, type BackfillResult } from './store/vector-backfill.js';
 
 export interface RagOptions {
@@ -83,9 +85,13 @@ export interface RagOptions {
   embedder?: Embedder;
 }
 
-/** An ingestion's outcome; `failed` lists documents the search backend refused (the others are stored). */
+/**
+ * An ingestion's outcome; `failed` lists documents the search backend refused (the others are stored);
+ * `structure` says which structurer built the trees when `refiner.structure` is "llm".
+ */
 export interface IngestResult extends UpsertResult {
   failed?: WriteFailure[];
+  structure?: StructureReport;
 }
 
 export interface TraceView {
@@ -165,9 +171,16 @@ export class Rag {
     this.embedder = options.embedder ?? fromConfig;
     this.embedderModel = fromConfig;
     if (fromConfig) this.models.push(fromConfig);
+    this.llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
+    const llm = this.llm;
+    if (config.refiner.structure === 'llm' && !llm) {
+      throw new RagError('CONFIG', 'refiner.structure: "llm" needs an llm section (at least llm.baseUrl and llm.model)');
+    }
     this.store = new SqliteStore(config.store.path);
-    const ingestorOptions = { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars, embedBatchSize: config.retrieval.dense.embedBatchSize };
-    this.ingestor = new Ingestor(this.store, this.embedder ? { ...ingestorOptions, embedder: this.embedder } : ingestorOptions);
+    const ingestorOptions: IngestorOptions = { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars, embedBatchSize: config.retrieval.dense.embedBatchSize };
+    if (this.embedder) ingestorOptions.embedder = this.embedder;
+    if (config.refiner.structure === 'llm' && llm) ingestorOptions.structurer = new LlmTreeStructurer((m, o, ctx) => llm.chat(m, o, ctx), config.refiner.llmStructure);
+    this.ingestor = new Ingestor(this.store, ingestorOptions);
     this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
     this.search = config.retrieval.backend === 'opensearch' ? OpenSearchStore.fromConfig(config, { embedder: this.embedder ?? null }) : null;
     // With OpenSearch, "bm25" queries go to the cluster (with its fallback); its k-NN and hybrid are opensearch.* settings.
@@ -181,8 +194,6 @@ export class Rag {
     this.retrievers = retrievers;
     const intentOptions = { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth };
     this.intents = new Map([...retrievers].map(([name, r]) => [name, new IntentRetriever(r, intentOptions)]));
-    this.llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
-    const llm = this.llm;
     if (config.query.rewriter === 'llm' && !llm) {
       throw new RagError('CONFIG', 'query.rewriter: "llm" needs an llm section (the server to ask)');
     }
@@ -374,7 +385,8 @@ export class Rag {
     const result = await run.span('ingest.write', () => (stored.length > 0 ? this.store.upsert(stored) : { documents: 0, chunks: 0, version: this.store.version() }), (r) => ({
       chunks: r.chunks,
     }));
-    return written.failed.length > 0 ? { ...result, failed: written.failed } : result;
+    const structure = structureReport(prepared);
+    return { ...result, ...(written.failed.length > 0 ? { failed: written.failed } : {}), ...(structure ? { structure } : {}) };
   }
 
   /** Deletes from the embedded store only; `deleteDocument` covers every backend. */
@@ -429,6 +441,8 @@ export class Rag {
       total.chunks += r.chunks;
       total.version = r.version;
       if (r.failed) total.failed = [...(total.failed ?? []), ...r.failed];
+      const structure = addStructureReports(total.structure, r.structure);
+      if (structure) total.structure = structure;
       options.onProgress?.(total.documents);
     }
     return total;

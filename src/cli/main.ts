@@ -116,6 +116,11 @@ export function buildCli(deps: CliDeps = {}): Command {
         const seconds = (performance.now() - started) / 1000;
         console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}`);
         for (const f of r.failed ?? []) console.log(`  not stored: ${f.id} (${f.status}): ${f.reason}`);
+        if (r.structure) {
+          const s = r.structure;
+          console.log(`structured by the LLM: ${s.llm}; by the rules: ${s.rules} (${s.fallbacks} fell back)`);
+          for (const f of s.fallbackDocuments) console.log(`  rules for ${f.id}: ${f.reason}`);
+        }
         if (r.failed?.length) process.exitCode = 1;
       } finally {
         progress.stop();

@@ -90,6 +90,26 @@ export const RefinerConfigSchema = Type.Object(
     maxDocuments: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
     /** Paragraphs longer than this are scored and selected in runs of whole sentences. */
     maxUnitWords: Type.Integer({ minimum: 10, maximum: 5000, default: 40 }),
+    /**
+     * How documents are structured at ingestion: "rules" (markup headings; for plain text heading-like lines and
+     * topic shifts) or "llm" (LongRefiner's tree format from the `llm` section's model; the rules as fallback).
+     */
+    structure: Type.Union([Type.Literal('rules'), Type.Literal('llm')], { default: 'rules' }),
+    llmStructure: Type.Object(
+      {
+        /** Characters of a document shown to the model in one call; longer documents go in windows, merged. */
+        windowChars: Type.Integer({ minimum: 500, maximum: 2000000, default: 16000 }),
+        /** A document needing more windows keeps its rule-based structure (bounds the calls per document). */
+        maxWindows: Type.Integer({ minimum: 1, maximum: 10000, default: 64 }),
+        /** Structuring calls in flight at once for one ingestion batch (the llm section's cap applies too). */
+        concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
+        /** Most tokens of one reply: about 25 per paragraph of the window, plus the tags. */
+        maxTokens: Type.Integer({ minimum: 64, maximum: 131072, default: 4096 }),
+        /** Least share of the reply's abbreviated paragraphs that must be found in the text, else the rules. */
+        minMatched: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
+      },
+      { ...Strict, default: {} },
+    ),
   },
   Strict,
 );

@@ -190,6 +190,9 @@ export function validateConfig(tree: unknown): Config {
     );
   }
   if (config.llm) checkBaseUrl(config.llm.baseUrl);
+  if (config.refiner.structure === 'llm' && !config.llm) {
+    throw new RagError('CONFIG', 'invalid configuration:\n  refiner.structure: "llm" needs an llm section (at least llm.baseUrl and llm.model)');
+  }
   for (const [name, p] of Object.entries(config.pipelines)) {
     const uses = llmSettingsOf(p);
     if (uses[0] === 'kind' && !config.llm) {

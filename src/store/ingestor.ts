@@ -4,11 +4,13 @@ import type { DocumentFormat, DocumentInput, StructureNode } from '../core/types
 import type { Embedder } from '../models/embedder.js';
 import { Chunker, type ChunkerOptions } from './chunker.js';
 import { spaceOf, type EmbeddingSpace } from './embedding-space.js';
+import type { LlmTreeStructurer } from './llm-tree-structurer.js';
 import { parseHtml } from './parse-html.js';
 import { parseMarkdown } from './parse-markdown.js';
-import { parsePlainText } from './parse-plain-text.js';
+import { parsePlainText, type PlainTextOptions } from './parse-plain-text.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
+import { structureReport, type StructureReport, type StructuredBy } from './structure-report.js';
 import type { PreparedDocument, SqliteStore, UpsertResult } from './sqlite-store.js';
 
 export interface IngestorOptions extends ChunkerOptions {
@@ -17,6 +19,23 @@ export interface IngestorOptions extends ChunkerOptions {
   embedder?: Embedder;
   /** Chunks per embedder call (default 32): bounds the memory of one call and lets an abort stop between calls. */
   embedBatchSize?: number;
+  /** When set (`refiner.structure: llm`), documents are structured by the LLM, the rules being the fallback. */
+  structurer?: LlmTreeStructurer;
+}
+
+/** An ingestion's outcome; `structure` says which structurer built the trees, when an LLM is configured for it. */
+export interface IngestOutcome extends UpsertResult {
+  structure?: StructureReport;
+}
+
+/** A document that passed validation, before structuring. */
+interface AcceptedInput {
+  input: DocumentInput;
+  format: DocumentFormat;
+  /** The title the client gave, if any. */
+  title: string | undefined;
+  /** The title the rules fall back on: the id's last part. */
+  fallbackTitle: string;
 }
 
 const MAX_ID_CHARS = 512;
@@ -38,7 +57,7 @@ export class Ingestor {
     this.chunker = new Chunker(options);
   }
 
-  async ingest(inputs: DocumentInput[], ctx?: RunContext): Promise<UpsertResult> {
+  async ingest(inputs: DocumentInput[], ctx?: RunContext): Promise<IngestOutcome> {
     const store = this.store;
     if (!store) throw new RagError('INTERNAL', 'this ingestor prepares documents only: it has no store to write to');
     const prepared = ctx
@@ -52,9 +71,11 @@ export class Ingestor {
       space = spaceOf(embedder);
       await embedCtx.span('ingest.embed', () => this.embed(prepared, embedder, embedCtx), (n) => ({ chunks: n, model: embedder.name }));
     }
-    return ctx
-      ? ctx.span('ingest.write', () => store.upsert(prepared, space), (r) => ({ chunks: r.chunks }))
+    const written = ctx
+      ? await ctx.span('ingest.write', () => store.upsert(prepared, space), (r) => ({ chunks: r.chunks }))
       : store.upsert(prepared, space);
+    const structure = structureReport(prepared);
+    return structure ? { ...written, structure } : written;
   }
 
   /**
@@ -74,7 +95,7 @@ export class Ingestor {
 
   async prepare(inputs: DocumentInput[], ctx?: RunContext): Promise<PreparedDocument[]> {
     const seen = new Set<string>();
-    const out: PreparedDocument[] = [];
+    const accepted: AcceptedInput[] = [];
     for (const [index, input] of inputs.entries()) {
       if (index % 256 === 0) ctx?.check('ingest');
       const reason = this.invalidReason(input, seen);
@@ -85,17 +106,42 @@ export class Ingestor {
         });
       }
       seen.add(input.id);
-      const format: DocumentFormat = input.format ?? 'text';
-      const title = input.title?.trim();
       // A title the client gives wins; otherwise the document's own (first H1, <title>), else its id's last part.
-      const structure = structureOf(input.text, format, title || input.id.split('/').pop() || input.id);
+      accepted.push({ input, format: input.format ?? 'text', title: input.title?.trim() || undefined, fallbackTitle: input.id.split('/').pop() || input.id });
+    }
+    const structured = await this.structure(accepted, ctx);
+    const out: PreparedDocument[] = [];
+    for (const [i, { input, format, title }] of accepted.entries()) {
+      const { structure, structuredBy } = structured[i] as { structure: StructureNode; structuredBy?: StructuredBy };
       if (title) structure.title = title;
       const chunks = await this.chunker.chunk(structure);
       // A title-only document is still findable by its title.
       if (chunks.length === 0) chunks.push({ text: structure.title ?? input.id, headingPath: [] });
-      out.push({ id: input.id, title: structure.title ?? input.id, format, meta: input.meta ?? {}, structure, chunks });
+      const doc: PreparedDocument = { id: input.id, title: structure.title ?? input.id, format, meta: input.meta ?? {}, structure, chunks };
+      if (structuredBy) doc.structuredBy = structuredBy;
+      out.push(doc);
     }
     return out;
+  }
+
+  /**
+   * The documents' trees: by the rules, or with a structurer by the LLM over the rule-based tree without its
+   * made-up topic sections, and by the rules again for each document the LLM's tree could not be used for.
+   */
+  private async structure(docs: readonly AcceptedInput[], ctx?: RunContext): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy }>> {
+    const rules = (d: AcceptedInput): StructureNode => structureOf(d.input.text, d.format, d.title ?? d.fallbackTitle);
+    const { structurer } = this.options;
+    if (!structurer) return docs.map((d) => ({ structure: rules(d) }));
+    const tasks = docs.map((d) => {
+      const source = structureOf(d.input.text, d.format, d.title ?? d.fallbackTitle, { topicSections: false });
+      return { id: d.input.id, title: d.title ?? source.title ?? d.fallbackTitle, source };
+    });
+    const outcomes = await structurer.structure(tasks, ctx ?? new RunContext());
+    return outcomes.map((o, i) => {
+      const d = docs[i] as AcceptedInput;
+      if (o.by === 'llm') return { structure: o.tree, structuredBy: { by: 'llm' } };
+      return { structure: rules(d), structuredBy: { by: 'rules', reason: o.reason, fallback: o.fallback } };
+    });
   }
 
   private invalidReason(input: DocumentInput, seen: Set<string>): string | null {
@@ -114,14 +160,15 @@ export class Ingestor {
   }
 }
 
-export function structureOf(text: string, format: DocumentFormat, title: string): StructureNode {
+/** The rule-based structure of a document: its markup's headings, or for plain text its heading lines and topics. */
+export function structureOf(text: string, format: DocumentFormat, title: string, options: PlainTextOptions = {}): StructureNode {
   switch (format) {
     case 'markdown':
       return parseMarkdown(text, title);
     case 'html':
       return parseHtml(text, title);
     case 'text':
-      return parsePlainText(text, title);
+      return parsePlainText(text, title, options);
   }
 }
 

@@ -7,6 +7,14 @@ type Block = { kind: 'heading'; title: string; level: number } | { kind: 'paragr
 /** A long text without headings is split by topic shifts once it has this many words. */
 const SEGMENT_MIN_WORDS = 400;
 
+export interface PlainTextOptions {
+  /**
+   * Divide a long text without headings at its topic shifts (default true). Off when another structurer (the
+   * LLM) decides the sections: it is shown the text itself, not labels made up from it.
+   */
+  topicSections?: boolean;
+}
+
 /**
  * Plain text to a structure tree. Paragraphs are separated by blank lines (or, in a long unbroken block such as a
  * Wikipedia dump's, by a double space after a sentence); a short line standing alone, without closing
@@ -14,7 +22,7 @@ const SEGMENT_MIN_WORDS = 400;
  * text with no such heading is divided into sections at its topic shifts (TextTiling over paragraphs), each
  * labelled by its characteristic words.
  */
-export function parsePlainText(text: string, title: string): StructureNode {
+export function parsePlainText(text: string, title: string, options: PlainTextOptions = {}): StructureNode {
   const blocks = blocksOf(text.replace(/\r\n?/g, '\n'), title);
   const builder = new StructureBuilder(title);
   if (blocks.some((b) => b.kind === 'heading')) {
@@ -26,7 +34,7 @@ export function parsePlainText(text: string, title: string): StructureNode {
   }
   const paragraphs = blocks.flatMap((b) => (b.kind === 'paragraph' && b.text.trim().length > 0 ? [b.text] : []));
   const words = paragraphs.reduce((n, p) => n + p.split(/\s+/).length, 0);
-  const starts = words >= SEGMENT_MIN_WORDS ? topicBoundaries(paragraphs) : [];
+  const starts = words >= SEGMENT_MIN_WORDS && options.topicSections !== false ? topicBoundaries(paragraphs) : [];
   if (starts.length === 0) {
     for (const p of paragraphs) builder.paragraph(p);
     return builder.root;

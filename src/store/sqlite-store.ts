@@ -7,6 +7,7 @@ import type { ChunkText } from './chunker.js';
 import { ChunkVectors, loadSqliteVec, type NearestHit } from './chunk-vectors.js';
 import { describeSpace, sameSpace, spaceMismatch, type EmbeddingSpace } from './embedding-space.js';
 import { filterSql } from './filter-sql.js';
+import type { StructuredBy } from './structure-report.js';
 
 /** A document ready to store: structured and chunked, nothing left that can fail but the write itself. */
 export interface PreparedDocument {
@@ -18,6 +19,8 @@ export interface PreparedDocument {
   chunks: ChunkText[];
   /** One vector per chunk, in chunk order, when an embedder is configured. */
   vectors?: Float32Array[];
+  /** Which structurer built the tree, when an LLM structures documents (reported by the ingestion, not stored). */
+  structuredBy?: StructuredBy;
 }
 
 /** What an index over the store needs of a chunk. */

@@ -37,6 +37,18 @@ export const IngestResponseSchema = Type.Object({
       { description: 'With retrieval.backend "opensearch": documents the cluster refused; they were not stored, the others were' },
     ),
   ),
+  structure: Type.Optional(
+    Type.Object(
+      {
+        structurer: Type.Literal('llm'),
+        llm: Type.Integer({ description: 'Documents structured by the LLM (LongRefiner tree format)' }),
+        rules: Type.Integer({ description: 'Documents structured by the rules: too short to organise, or fallen back' }),
+        fallbacks: Type.Integer({ description: 'Documents whose LLM tree could not be used; they have the rule-based tree' }),
+        fallbackDocuments: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }), { description: 'The first 100 of those, with the reason' }),
+      },
+      { description: 'With refiner.structure "llm": which structurer built the documents\' trees' },
+    ),
+  ),
   trace: Type.Object({ totalMs: Type.Number(), spans: Type.Array(Type.Unknown()) }),
 });
 
