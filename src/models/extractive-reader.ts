@@ -248,27 +248,6 @@ function linkedEntities(memo: TextMemo, passages: readonly Passage[], queryTerms
   return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
 }
 
-/** The even mixture of several candidate distributions, candidates with the same normalised text merged. */
-function mixture(results: readonly ReaderResult[], max: number): ReaderResult {
-  const byKey = new Map<string, Candidate>();
-  for (const r of results) {
-    for (const c of r.candidates) {
-      const key = normalizeAnswer(c.text);
-      const seen = byKey.get(key);
-      const prob = c.prob / results.length;
-      if (seen) {
-        seen.prob += prob;
-        seen.citations = [...new Set([...seen.citations, ...c.citations])].sort((a, b) => a - b);
-      } else byKey.set(key, { text: c.text, prob, citations: c.citations });
-    }
-  }
-  const top = [...byKey.values()].sort((a, b) => b.prob - a.prob).slice(0, max);
-  const total = top.reduce((s, c) => s + c.prob, 0);
-  const candidates = top.map((c) => ({ ...c, prob: Number((c.prob / total).toFixed(6)) }));
-  const probs = candidates.map((c) => c.prob);
-  return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
-}
-
 /** Character offsets of the words of a sentence that are query terms. */
 function queryTermPositions(sentence: string, queryTerms: ReadonlySet<string>): number[] {
   const out: number[] = [];
