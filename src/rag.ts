@@ -176,7 +176,7 @@ export class Rag {
     if (this.embedder && !this.search) {
       const dense = new DenseRetriever(this.store, this.embedder);
       retrievers.set('dense', dense);
-      retrievers.set('hybrid', new HybridRetriever(this.retriever, dense, config.retrieval.hybrid));
+      retrievers.set('hybrid', new HybridRetriever([this.retriever, dense], config.retrieval.hybrid));
     }
     this.retrievers = retrievers;
     const intentOptions = { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth };

@@ -1,8 +1,7 @@
 import type { RunContext } from '../core/run-context.js';
 import type { Candidate, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
-import { vote, type Voter } from '../ensemble/answer-clusters.js';
+import { vote, voteAsReaderResult, type Voter } from '../ensemble/answer-clusters.js';
 import { entropyWeights } from '../ensemble/entropy-weights.js';
-import { entropy } from '../models/entropy.js';
 import type { PipelineRunOptions } from './pipeline.js';
 import { pipelineResult } from './pipeline-result.js';
 import { PipelineStages } from './pipeline-stages.js';
@@ -34,13 +33,7 @@ export class BranchingPipeline extends StagedPipeline {
       candidates: (reads[i]?.candidates ?? []).map((c) => renumber(c, b.passages, passages)),
     }));
     const combined = vote(voters);
-    const candidates: Candidate[] = combined.clusters.slice(0, 8).map((c) => ({
-      text: c.answer,
-      prob: Number(c.prob.toFixed(6)),
-      citations: c.citations[c.members[0] ?? ''] ?? [],
-    }));
-    const probs = combined.clusters.map((c) => c.prob);
-    const read = { candidates, entropy: entropy(probs), normalizedEntropy: combined.normalizedEntropy };
+    const read = voteAsReaderResult(combined);
     return ctx.span('branches.combine', () => pipelineResult(this.name, this.config, read, passages), () => ({ branches: branches.length, clusters: combined.clusters.length }));
   }
 

@@ -36,7 +36,7 @@ async function setup() {
     store.close();
   });
   const dense = new DenseRetriever(store, embedder);
-  return { store, bm25, dense, embedder, hybrid: (o: Partial<HybridRetrieverOptions> = {}) => new HybridRetriever(bm25, dense, { ...BASE, ...o }) };
+  return { store, bm25, dense, embedder, hybrid: (o: Partial<HybridRetrieverOptions> = {}) => new HybridRetriever([bm25, dense], { ...BASE, ...o }) };
 }
 
 const QUERY = 'tomatoes in the garden and river canals';
