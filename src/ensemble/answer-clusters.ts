@@ -30,6 +30,12 @@ export interface Vote {
 /** Two answers are the same when their normalised text is, or their token F1 is at least this. */
 export const SAME_ANSWER_F1 = 0.8;
 
+/** Whether two answers fall in one cluster by that rule. */
+export function sameAnswer(a: string, b: string): boolean {
+  const [x, y] = [normalizeAnswer(a), normalizeAnswer(b)];
+  return x.length > 0 && (x === y || tokenF1(x, y) >= SAME_ANSWER_F1);
+}
+
 interface Building {
   key: string;
   mass: number;
