@@ -177,7 +177,11 @@ export class Rag {
     if (this.embedder && !this.search) {
       const dense = new DenseRetriever(this.store, this.embedder);
       retrievers.set('dense', dense);
-      retrievers.set('hybrid', new HybridRetriever([this.retriever, dense], config.retrieval.hybrid));
+      const members = [
+        { name: 'bm25', retriever: this.retriever },
+        { name: 'dense', retriever: dense },
+      ];
+      retrievers.set('hybrid', new HybridRetriever(members, config.retrieval.hybrid));
     }
     this.retrievers = retrievers;
     const intentOptions = { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth };

@@ -16,8 +16,9 @@ export class GeneratorEnsemble extends Reader {
   readonly name: string;
   protected override readonly stage = 'generate';
 
+  /** `members` by the names the configuration gives them (two readers may share a class and its name). */
   constructor(
-    private readonly members: readonly Reader[],
+    private readonly members: ReadonlyArray<{ name: string; reader: Reader }>,
     private readonly beta: number,
   ) {
     super();
@@ -25,7 +26,7 @@ export class GeneratorEnsemble extends Reader {
   }
 
   protected async doAnswer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderOutput> {
-    const settled = await Promise.allSettled(this.members.map((m) => m.answer(query, passages, ctx)));
+    const settled = await Promise.allSettled(this.members.map((m) => m.reader.answer(query, passages, ctx)));
     // The request itself was aborted or ran out of time: that is its failure, not a member's.
     ctx.check(this.spanName);
     const answered: Array<{ name: string; result: ReaderResult }> = [];

@@ -15,8 +15,9 @@ export type RerankerEnsembleOptions = Pick<RerankerEnsembleConfig, 'aggregation'
 export class RerankerEnsemble extends Reranker {
   readonly name: string;
 
+  /** `members` by the names the configuration gives them, which `weights` uses. */
   constructor(
-    private readonly members: readonly Reranker[],
+    private readonly members: ReadonlyArray<{ name: string; reranker: Reranker }>,
     private readonly options: RerankerEnsembleOptions,
   ) {
     super();
@@ -25,7 +26,7 @@ export class RerankerEnsemble extends Reranker {
 
   protected async doRerank(query: string, chunks: ScoredChunk[], options: { k: number }, ctx: RunContext): Promise<ScoredChunk[]> {
     if (chunks.length === 0) return [];
-    const rankings = await Promise.all(this.members.map((m) => m.rerank(query, chunks, { k: chunks.length }, ctx)));
+    const rankings = await Promise.all(this.members.map((m) => m.reranker.rerank(query, chunks, { k: chunks.length }, ctx)));
     const lists: RankedList[] = this.members.map((m, i) => ({ hits: rankings[i] ?? [], weight: this.options.weights[m.name] ?? 1, name: m.name }));
     const { aggregation } = this.options;
     return ctx.span(

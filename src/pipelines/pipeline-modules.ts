@@ -53,11 +53,13 @@ export class PipelineModules {
       return intents;
     };
     if (!ensemble) return named(config.retriever as RetrieverName);
-    const members = ensemble.members.map(named);
+    const members = ensemble.members.map((m) => ({ name: m, intents: named(m) }));
     const { fusion, rrfK, weights, entropyWeights, depth } = ensemble;
     return this.once(['retrievers', ensemble], () => {
-      const fused = new HybridRetriever(members.map((m) => m.retriever), { fusion, rrfK, weights, entropyWeights, depth }, ensemble.members.join('+'));
-      return (members[0] as IntentRetriever).over(fused);
+      const retrievers = members.map((m) => ({ name: m.name, retriever: m.intents.retriever }));
+      const fused = new HybridRetriever(retrievers, { fusion, rrfK, weights, entropyWeights, depth }, ensemble.members.join('+'));
+      // Sub-queries are retrieved and fused as for any retriever: the members' intent settings are the same.
+      return (members[0]?.intents as IntentRetriever).over(fused);
     });
   }
 
@@ -65,7 +67,7 @@ export class PipelineModules {
     const ensemble = rerankerEnsembleOf(config);
     const named = lookup(this.components.rerankers, 'reranker', `pipelines.${name}.${config.rerankers ? 'rerankers.members' : 'reranker'}`);
     if (!ensemble) return config.reranker === 'none' ? null : named(config.reranker as string);
-    const members = ensemble.members.map(named);
+    const members = ensemble.members.map((m) => ({ name: m, reranker: named(m) }));
     return this.once(['rerankers', ensemble], () => new RerankerEnsemble(members, ensemble));
   }
 
@@ -73,7 +75,7 @@ export class PipelineModules {
     const ensemble = generatorEnsembleOf(config);
     const named = lookup(this.components.readers, 'generator', `pipelines.${name}.${config.generators ? 'generators.members' : 'generator'}`);
     if (!ensemble) return named(config.generator as string);
-    const members = ensemble.members.map(named);
+    const members = ensemble.members.map((m) => ({ name: m, reader: named(m) }));
     return this.once(['generators', ensemble], () => new GeneratorEnsemble(members, ensemble.beta));
   }
 

@@ -24,21 +24,23 @@ export interface HybridRetrieverOptions {
 export class HybridRetriever extends Retriever {
   private readonly startOrder: readonly Retriever[];
 
+  /** `members` by the names `weights` and the fusion span use: "bm25", "dense" (whatever backend serves them). */
   constructor(
-    private readonly members: readonly Retriever[],
+    private readonly members: ReadonlyArray<{ name: string; retriever: Retriever }>,
     private readonly options: HybridRetrieverOptions,
     readonly name = 'hybrid',
   ) {
     super();
     // Members that work on the calling thread (in-memory BM25) start last: an embedding call or a search request
     // started before them proceeds while they run; the other way round it would start only after they finished.
-    this.startOrder = [...members.filter((m) => !m.synchronous), ...members.filter((m) => m.synchronous)];
+    const retrievers = members.map((m) => m.retriever);
+    this.startOrder = [...retrievers.filter((r) => !r.synchronous), ...retrievers.filter((r) => r.synchronous)];
   }
 
   protected async doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
     const sub: RetrieveOptions = { ...options, k: Math.max(options.k, this.options.depth) };
     const started = new Map(this.startOrder.map((m) => [m, m.retrieve(query, sub, ctx)]));
-    const hits = await Promise.all(this.members.map((m) => started.get(m) as Promise<ScoredChunk[]>));
+    const hits = await Promise.all(this.members.map((m) => started.get(m.retriever) as Promise<ScoredChunk[]>));
     const fused = await ctx.span(`fuse.${this.options.fusion}`, () => this.fuse(hits, options.k), (r) => ({
       hits: r.hits.length,
       ...Object.fromEntries(this.members.map((m, i) => [`${m.name}Weight`, round(r.weights[i] ?? 0)])),

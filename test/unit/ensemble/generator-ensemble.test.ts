@@ -30,6 +30,9 @@ class FixedReader extends Reader {
   }
 }
 
+/** Members under their readers' names. */
+const named = (...readers: Reader[]) => readers.map((reader) => ({ name: reader.name, reader }));
+
 const llm = (): FixedReader => new FixedReader('llm', { candidates: [{ text: 'March 1889', prob: 0.9, citations: [1] }], normalizedEntropy: 0.1 });
 const spans = (): FixedReader =>
   new FixedReader('extractive-spans', {
@@ -43,7 +46,7 @@ const spans = (): FixedReader =>
 describe('GeneratorEnsemble', () => {
   it('gives every member the same passages and clusters their answers, weighted by exp(-beta * H)', async () => {
     const [a, b] = [llm(), spans()];
-    const ensemble = new GeneratorEnsemble([a, b], 2);
+    const ensemble = new GeneratorEnsemble(named(a, b), 2);
     const ctx = new RunContext();
     const r = await ensemble.answer('When was the Eiffel Tower completed?', PASSAGES, ctx);
     expect(a.seen).toEqual([PASSAGES]);
@@ -68,25 +71,25 @@ describe('GeneratorEnsemble', () => {
   it('with beta 0 weighs members alike, so the more probable answer of the less certain member can win', async () => {
     const unsure = new FixedReader('extractive', { candidates: [{ text: 'the World Fair', prob: 1, citations: [2] }], normalizedEntropy: 0.9 });
     const sure = new FixedReader('llm', { candidates: [{ text: '1889', prob: 0.6, citations: [1] }], normalizedEntropy: 0.1 });
-    expect((await new GeneratorEnsemble([sure, unsure], 0).answer('q', PASSAGES, new RunContext())).candidates[0]?.text).toBe('the World Fair');
-    expect((await new GeneratorEnsemble([sure, unsure], 5).answer('q', PASSAGES, new RunContext())).candidates[0]?.text).toBe('1889');
+    expect((await new GeneratorEnsemble(named(sure, unsure), 0).answer('q', PASSAGES, new RunContext())).candidates[0]?.text).toBe('the World Fair');
+    expect((await new GeneratorEnsemble(named(sure, unsure), 5).answer('q', PASSAGES, new RunContext())).candidates[0]?.text).toBe('1889');
   });
 
   it('drops a failing member with a note in its span and answers from the others', async () => {
     const broken = new FixedReader('llm', new RagError('UNAVAILABLE', 'LLM server down'));
     const ctx = new RunContext();
-    const r = await new GeneratorEnsemble([broken, spans()], 2).answer('q', PASSAGES, ctx);
+    const r = await new GeneratorEnsemble(named(broken, spans()), 2).answer('q', PASSAGES, ctx);
     expect(r.candidates[0]?.text).toBe('march 1889');
     expect(ctx.trace.spans.find((s) => s.name === 'generate.llm+extractive-spans')?.attrs?.['dropped']).toBe('llm (UNAVAILABLE: LLM server down)');
   });
 
   it('fails with the first member error when every member fails, and with the deadline when the request runs out', async () => {
     const down = (name: string): FixedReader => new FixedReader(name, new RagError('UNAVAILABLE', `${name} down`));
-    const err = await ragErrorOfAsync(() => new GeneratorEnsemble([down('llm'), down('extractive')], 2).answer('q', PASSAGES, new RunContext()));
+    const err = await ragErrorOfAsync(() => new GeneratorEnsemble(named(down('llm'), down('extractive')), 2).answer('q', PASSAGES, new RunContext()));
     expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toBe('llm down');
     const slow = new FixedReader('llm', { candidates: [{ text: '1889', prob: 1, citations: [] }], normalizedEntropy: 0 }, 80);
-    const late = await ragErrorOfAsync(() => new GeneratorEnsemble([slow, spans()], 2).answer('q', PASSAGES, new RunContext({ timeoutMs: 30 })));
+    const late = await ragErrorOfAsync(() => new GeneratorEnsemble(named(slow, spans()), 2).answer('q', PASSAGES, new RunContext({ timeoutMs: 30 })));
     expect(late.code).toBe('DEADLINE_EXCEEDED');
   });
 });

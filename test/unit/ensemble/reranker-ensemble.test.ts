@@ -26,13 +26,16 @@ class OrderReranker extends Reranker {
   }
 }
 
+/** Members under their rerankers' names. */
+const named = (...rerankers: Reranker[]) => rerankers.map((reranker) => ({ name: reranker.name, reranker }));
+
 describe('RerankerEnsemble', () => {
   const lexical = (): OrderReranker => new OrderReranker('lexical', ['a', 'b', 'c', 'd', 'e']);
   const cross = (): OrderReranker => new OrderReranker('cross', ['e', 'c', 'a', 'b', 'd']);
 
   it('has every member rank all the candidates and aggregates by weighted reciprocal rank, cut to k', async () => {
     const [l, c] = [lexical(), cross()];
-    const ensemble = new RerankerEnsemble([l, c], { aggregation: 'rrf', rrfK: 60, weights: {} });
+    const ensemble = new RerankerEnsemble(named(l, c), { aggregation: 'rrf', rrfK: 60, weights: {} });
     const ctx = new RunContext();
     const out = await ensemble.rerank('q', CHUNKS, { k: 3 }, ctx);
     expect(l.asked).toEqual([5]);
@@ -47,9 +50,9 @@ describe('RerankerEnsemble', () => {
   });
 
   it('lets a member weigh more, and aggregates by Borda count', async () => {
-    const heavy = new RerankerEnsemble([lexical(), cross()], { aggregation: 'rrf', rrfK: 60, weights: { cross: 3 } });
+    const heavy = new RerankerEnsemble(named(lexical(), cross()), { aggregation: 'rrf', rrfK: 60, weights: { cross: 3 } });
     expect((await heavy.rerank('q', CHUNKS, { k: 1 }, new RunContext()))[0]?.id).toBe('e');
-    const borda = new RerankerEnsemble([lexical(), cross()], { aggregation: 'borda', rrfK: 60, weights: {} });
+    const borda = new RerankerEnsemble(named(lexical(), cross()), { aggregation: 'borda', rrfK: 60, weights: {} });
     const out = await borda.rerank('q', CHUNKS, { k: 5 }, new RunContext());
     // a: 5/5 + 3/5; c: 3/5 + 4/5; e: 1/5 + 5/5; b: 4/5 + 2/5; d: 2/5 + 1/5.
     expect(out.map((h) => h.id)).toEqual(['a', 'c', 'b', 'e', 'd']);
@@ -58,13 +61,13 @@ describe('RerankerEnsemble', () => {
 
   it('fails when a member fails, with the member\'s error', async () => {
     const broken = new OrderReranker('llm', new RagError('UNAVAILABLE', 'LLM server down'));
-    const err = await ragErrorOfAsync(() => new RerankerEnsemble([lexical(), broken], { aggregation: 'rrf', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 3 }, new RunContext()));
+    const err = await ragErrorOfAsync(() => new RerankerEnsemble(named(lexical(), broken), { aggregation: 'rrf', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 3 }, new RunContext()));
     expect(err.code).toBe('UNAVAILABLE');
   });
 
   it('returns nothing for no candidates without asking the members', async () => {
     const l = lexical();
-    expect(await new RerankerEnsemble([l, cross()], { aggregation: 'borda', rrfK: 60, weights: {} }).rerank('q', [], { k: 3 }, new RunContext())).toEqual([]);
+    expect(await new RerankerEnsemble(named(l, cross()), { aggregation: 'borda', rrfK: 60, weights: {} }).rerank('q', [], { k: 3 }, new RunContext())).toEqual([]);
     expect(l.asked).toEqual([]);
   });
 });
