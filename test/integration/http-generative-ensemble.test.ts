@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DocumentInput } from '../../src/core/types.js';
 import { vote } from '../../src/ensemble/answer-clusters.js';
 import { entropyWeights } from '../../src/ensemble/entropy-weights.js';
 import type { QueryResponse } from '../../src/rag.js';
+import { EIFFEL_CORPUS } from '../helpers/eiffel-corpus.js';
 import { ragErrorOfAsync } from '../helpers/errors.js';
 import { ingestDocs, okBody, postJson, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
-import { OpenAiTestServer, type RecordedRequest, type ScriptedReply, type ScriptedToken } from '../helpers/openai-test-server.js';
+import { OpenAiTestServer, scriptedToken, type RecordedRequest, type ScriptedReply } from '../helpers/openai-test-server.js';
 
 /**
  * POST /v1/query with a generative ensemble: extractive members answer and vote, then the LLM (the OpenAI-compatible
@@ -14,19 +14,11 @@ import { OpenAiTestServer, type RecordedRequest, type ScriptedReply, type Script
  * answer, flagged.
  */
 
-const CORPUS: DocumentInput[] = [
-  { id: 'tower', title: 'Eiffel Tower', text: 'The Eiffel Tower is a wrought-iron lattice tower in Paris. It was completed in March 1889 and designed by the company of Gustave Eiffel.' },
-  { id: 'eiffel', title: 'Gustave Eiffel', text: 'Gustave Eiffel was a French civil engineer born in Dijon in 1832. His company built the Eiffel Tower for the 1889 World Fair.' },
-  { id: 'paris', title: 'Paris', text: 'Paris is the capital of France. The city hosted the World Fair of 1889.' },
-];
+const CORPUS = EIFFEL_CORPUS;
 
 const QUESTION = 'When was the Eiffel Tower completed?';
 
-const tok = (token: string, p: number, top: number[] = [p]): ScriptedToken => ({
-  token,
-  logprob: Math.log(p),
-  top: top.map((q, i) => ({ token: i === 0 ? token : `${token}~${i}`, logprob: Math.log(q) })),
-});
+const tok = scriptedToken;
 
 /** The aggregation prompt: the user message, and the number of the passage holding `text`. */
 function promptOf(request: RecordedRequest): string {

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentInput } from '../../src/core/types.js';
 import type { QueryResponse } from '../../src/rag.js';
 import { reciprocalRankFusion } from '../../src/retrievers/fusion.js';
+import { EIFFEL_CORPUS } from '../helpers/eiffel-corpus.js';
 import { ragErrorOfAsync } from '../helpers/errors.js';
 import { HashingEmbedder } from '../helpers/hashing-embedder.js';
 import { ingestDocs, okBody, postJson, retrieveHits, startHttpFixture, type HitView, type HttpFixture } from '../helpers/http-fixture.js';
-import { OpenAiTestServer, type RecordedRequest, type ScriptedReply, type ScriptedToken } from '../helpers/openai-test-server.js';
+import { OpenAiTestServer, scriptedToken, type RecordedRequest, type ScriptedReply } from '../helpers/openai-test-server.js';
 
 /**
  * Module-level ensembles configured inside pipelines, through POST /v1/query: retrievers fused per query (BM25 and
@@ -14,19 +15,13 @@ import { OpenAiTestServer, type RecordedRequest, type ScriptedReply, type Script
  */
 
 const CORPUS: DocumentInput[] = [
-  { id: 'tower', title: 'Eiffel Tower', text: 'The Eiffel Tower is a wrought-iron lattice tower in Paris. It was completed in March 1889 and designed by the company of Gustave Eiffel.' },
-  { id: 'eiffel', title: 'Gustave Eiffel', text: 'Gustave Eiffel was a French civil engineer born in Dijon in 1832. His company built the Eiffel Tower for the 1889 World Fair.' },
-  { id: 'paris', title: 'Paris', text: 'Paris is the capital of France. The city hosted the World Fair of 1889.' },
+  ...EIFFEL_CORPUS,
   { id: 'statue', title: 'Statue of Liberty', text: 'The Statue of Liberty in New York was dedicated in 1886; Gustave Eiffel built its iron frame.' },
 ];
 
 const QUESTION = 'When was the Eiffel Tower completed?';
 
-const tok = (token: string, p: number, top: number[] = [p]): ScriptedToken => ({
-  token,
-  logprob: Math.log(p),
-  top: top.map((q, i) => ({ token: i === 0 ? token : `${token}~${i}`, logprob: Math.log(q) })),
-});
+const tok = scriptedToken;
 
 /** The LLM ranks the Statue of Liberty passage first (JSON mode), and otherwise answers "March 1889", citing [1]. */
 function llmReply(request: RecordedRequest): ScriptedReply {
