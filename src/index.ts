@@ -9,7 +9,7 @@ export { Retriever } from './retrievers/retriever.js';
 export { Bm25Retriever } from './retrievers/bm25-retriever.js';
 export { DenseRetriever } from './retrievers/dense-retriever.js';
 export { HybridRetriever, type HybridRetrieverOptions } from './retrievers/hybrid-retriever.js';
-export { entropyWeights, normalizedScoreFusion, reciprocalRankFusion, type RankedList } from './retrievers/fusion.js';
+export { bordaFusion, entropyWeights, normalizedScoreFusion, reciprocalRankFusion, type RankedList } from './retrievers/fusion.js';
 export { Embedder } from './models/embedder.js';
 export { OpenSearchBm25Retriever } from './retrievers/opensearch-bm25-retriever.js';
 export { OpenSearchKnnRetriever } from './retrievers/opensearch-knn-retriever.js';
@@ -19,6 +19,8 @@ export { OpenSearchStore, type WriteFailure, type WriteResult } from './store/op
 export { launchOpenSearch, OpenSearchNode, type OpenSearchLaunchOptions } from './store/opensearch-launcher.js';
 export { Reranker } from './rerankers/reranker.js';
 export { LexicalReranker } from './rerankers/lexical-reranker.js';
+export { RerankerEnsemble, type RerankerEnsembleOptions } from './ensemble/reranker-ensemble.js';
+export { GeneratorEnsemble } from './ensemble/generator-ensemble.js';
 export { Pipeline, type PipelineRunOptions } from './pipelines/pipeline.js';
 export { SequentialPipeline } from './pipelines/sequential-pipeline.js';
 export { ExtractiveReader } from './models/extractive-reader.js';

@@ -19,7 +19,8 @@ import type { Reader } from './models/reader.js';
 import type { PipelineRunOptions } from './pipelines/pipeline.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { EnsembleRegistry } from './ensemble/ensemble-registry.js';
-import type { EnsembleMember, EnsembleResult } from './ensemble/pipeline-ensemble.js';
+import type { GenerativeEnsembleResult } from './ensemble/generative-ensemble.js';
+import type { EnsembleMember } from './ensemble/pipeline-ensemble.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
 import { QueryPlanner } from './query/query-planner.js';
 import { buildRefiner } from './refiner/create-refiner.js';
@@ -99,7 +100,7 @@ export interface TraceView {
   spans: Span[];
 }
 
-export interface QueryResponse extends PipelineResult, Partial<Omit<EnsembleResult, keyof PipelineResult>> {
+export interface QueryResponse extends PipelineResult, Partial<Omit<GenerativeEnsembleResult, keyof PipelineResult>> {
   plan: QueryPlan;
   trace: TraceView;
   /** True when the response came from the cache (same request, same index version). */
@@ -189,7 +190,11 @@ export class Rag {
     if (this.embedder && !this.search) {
       const dense = new DenseRetriever(this.store, this.embedder);
       retrievers.set('dense', dense);
-      retrievers.set('hybrid', new HybridRetriever(this.retriever, dense, config.retrieval.hybrid));
+      const members = [
+        { name: 'bm25', retriever: this.retriever },
+        { name: 'dense', retriever: dense },
+      ];
+      retrievers.set('hybrid', new HybridRetriever(members, config.retrieval.hybrid));
     }
     this.retrievers = retrievers;
     const intentOptions = { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth };
@@ -240,7 +245,8 @@ export class Rag {
       this.store.close();
       throw err;
     }
-    this.ensembles = new EnsembleRegistry(config.ensembles, this.pipelines);
+    const aggregator = this.llm && config.llm ? { chat: this.llm, options: { topLogprobs: config.llm.topLogprobs, temperature: config.llm.temperature, maxTokens: config.llm.maxTokens } } : undefined;
+    this.ensembles = new EnsembleRegistry(config.ensembles, this.pipelines, aggregator);
     const log = options.log ?? { debug: () => undefined, warn: () => undefined };
     this.redis = config.redis.url ? createRedis({ ...config.redis, url: config.redis.url }, log) : null;
     this.cache = !config.cache.enabled
@@ -292,11 +298,19 @@ export class Rag {
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
     if (request.ensemble !== undefined) {
       const ensemble = this.ensemble(request);
-      return this.cached('query', request, ctx, async () => {
-        const plan = await this.plan(request.query, ctx);
-        const result = await ensemble.run(plan, runOptions(request), ctx);
-        return { ...result, plan, trace: ctx.trace.toJSON() };
-      });
+      // An answer from the vote because the aggregating LLM failed is not kept: the next ask may reach the LLM.
+      const keep = (r: QueryResponse): boolean => r.aggregation?.fallback !== true;
+      return this.cached(
+        'query',
+        request,
+        ctx,
+        async () => {
+          const plan = await this.plan(request.query, ctx);
+          const result = await ensemble.run(plan, runOptions(request), ctx);
+          return { ...result, plan, trace: ctx.trace.toJSON() };
+        },
+        keep,
+      );
     }
     const pipeline = this.pipelines.get(request.pipeline);
     await this.open();
@@ -512,13 +526,15 @@ export class Rag {
 
   /**
    * Serves a response from the cache when the same request was answered at the same index version; otherwise
-   * computes it and stores it without its trace. A hit still answers with this request's own trace.
+   * computes it and stores it without its trace, unless `keep` says not to. A hit still answers with this
+   * request's own trace.
    */
   private async cached<T extends { trace: TraceView; cached?: boolean }>(
     operation: string,
     request: object,
     ctx: RunContext,
     compute: () => Promise<T>,
+    keep: (result: T) => boolean = () => true,
   ): Promise<T> {
     const cache = this.cache;
     if (!cache) return compute();
@@ -526,6 +542,7 @@ export class Rag {
     const hit = await ctx.span('cache.get', () => cache.get(key), (v) => ({ hit: v !== undefined, backend: cache.kind }));
     if (hit !== undefined) return { ...(JSON.parse(hit) as T), cached: true, trace: ctx.trace.toJSON() };
     const result = await compute();
+    if (!keep(result)) return result;
     const { trace: _trace, ...body } = result;
     void cache.set(key, JSON.stringify(body), this.config.cache.ttlSeconds);
     return result;

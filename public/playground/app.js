@@ -102,12 +102,19 @@ function showMembers(answer, candidates) {
   for (const m of members) addMember(m);
   for (const row of tbody.children) if (winners.has(row.dataset.pipeline)) row.className = 'winner';
   const clusters = (answer.distribution ?? []).map((c) => `<li>${esc(c.answer)}: ${Number(c.prob).toFixed(3)} (${c.members.map(esc).join(', ')})</li>`).join('');
+  // A generative ensemble: whether the LLM wrote the answer (and how sure it and the members were), or why not.
+  const agg = answer.aggregation;
+  const how = !agg
+    ? ''
+    : agg.fallback
+      ? `<p id="aggregation">The LLM did not write the answer (${esc(agg.note ?? '')}): the vote's answer stands.</p>`
+      : `<p id="aggregation">Written by the LLM from ${agg.passages} of the members' passages: weight ${Number(agg.weight).toFixed(2)}, H ${Number(agg.normalizedEntropy).toFixed(2)}, members' support ${Number(agg.memberSupport).toFixed(2)}.</p>`;
   $('members-chart').innerHTML =
     barChart(
       'Member weights (the winning cluster highlighted)',
       members.map((m) => ({ label: m.pipeline, value: Number(m.weight ?? 1), note: `w ${Number(m.weight ?? 1).toFixed(2)}, H ${Number(m.entropy ?? 0).toFixed(2)}`, highlight: winners.has(m.pipeline) })),
       { max: 1 },
-    ) + (clusters ? `<p>Answer clusters, by share of the weighted vote:</p><ol id="clusters">${clusters}</ol>` : '');
+    ) + how + (clusters ? `<p>Answer clusters, by share of the weighted vote:</p><ol id="clusters">${clusters}</ol>` : '');
 }
 
 async function ask(request) {

@@ -8,13 +8,63 @@ export const RETRIEVER_NAMES = ['bm25', 'dense', 'hybrid'] as const;
 export const RetrieverNameSchema = Type.Union([Type.Literal('bm25'), Type.Literal('dense'), Type.Literal('hybrid')]);
 export type RetrieverName = Static<typeof RetrieverNameSchema>;
 
+/** Who answers from the passages: the model-free extractive reader (sentences or factoid spans), or the LLM. */
+export const GeneratorNameSchema = Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('extractive-linked'), Type.Literal('llm')]);
+export type GeneratorName = Static<typeof GeneratorNameSchema>;
+
+/** A pipeline's ensemble of retrievers: each retrieves for every query, and the lists are fused on chunk ids. */
+export const RetrieverEnsembleSchema = Type.Object(
+  {
+    members: Type.Array(RetrieverNameSchema, { minItems: 2, maxItems: 3 }),
+    /** "rrf": weighted reciprocal rank fusion; "normalized": min-max normalised scores, weighted sum. */
+    fusion: Type.Union([Type.Literal('rrf'), Type.Literal('normalized')], { default: 'rrf' }),
+    rrfK: Type.Integer({ minimum: 1, maximum: 10000, default: 60 }),
+    /** How much each member's list counts, by member name; 1 for a member left out. */
+    weights: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 100 }), { default: {} }),
+    /** Scale the weights per query by how peaked each list's top scores are. */
+    entropyWeights: Type.Boolean({ default: false }),
+    /** Candidates each member contributes before fusion (at least the k asked for). */
+    depth: Type.Integer({ minimum: 1, maximum: 4096, default: 100 }),
+  },
+  Strict,
+);
+
+/** A pipeline's ensemble of rerankers: each ranks the same candidates, and the rankings are aggregated. */
+export const RerankerEnsembleSchema = Type.Object(
+  {
+    /** Rerankers by name: "lexical", "llm", or one under `rerankers`. */
+    members: Type.Array(Type.String({ minLength: 1 }), { minItems: 2, maxItems: 8 }),
+    /** "rrf": weighted reciprocal rank (Cormack et al.); "borda": weighted Borda count, (n - rank) / n points. */
+    aggregation: Type.Union([Type.Literal('rrf'), Type.Literal('borda')], { default: 'rrf' }),
+    rrfK: Type.Integer({ minimum: 1, maximum: 10000, default: 60 }),
+    /** How much each member's ranking counts, by member name; 1 for a member left out. */
+    weights: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 100 }), { default: {} }),
+  },
+  Strict,
+);
+
+/** A pipeline's ensemble of generators: each answers from the same passages; answers are clustered and weighted. */
+export const GeneratorEnsembleSchema = Type.Object(
+  {
+    members: Type.Array(GeneratorNameSchema, { minItems: 2, maxItems: 3 }),
+    /** Weights exp(-beta * normalised entropy) of each member's answer, as in the pipeline ensemble. */
+    beta: Type.Number({ minimum: 0, maximum: 100, default: 2 }),
+  },
+  Strict,
+);
+
 export const PipelineConfigSchema = Type.Object(
   {
     /** sequential; branching, iterative, loop (adaptive) and agentic (an LLM with tools, needs `llm`): see DESIGN, "Pipelines". */
     kind: Type.Union([Type.Literal('sequential'), Type.Literal('branching'), Type.Literal('iterative'), Type.Literal('loop'), Type.Literal('agentic')]),
     description: Type.Optional(Type.String()),
-    /** Which retriever the pipeline uses: lexical (bm25), vectors (dense), or both fused (hybrid). */
-    retriever: Type.Union([Type.Literal('bm25'), Type.Literal('dense'), Type.Literal('hybrid')], { default: 'bm25' }),
+    /**
+     * Which retriever the pipeline uses: lexical (bm25), vectors (dense), or both fused (hybrid); a list of them is
+     * an ensemble fused by RRF (`retrievers` for the fusion's settings).
+     */
+    retriever: Type.Union([RetrieverNameSchema, Type.Array(RetrieverNameSchema, { minItems: 2, maxItems: 3 })], { default: 'bm25' }),
+    /** An ensemble of retrievers with its fusion settings (instead of `retriever`). */
+    retrievers: Type.Optional(RetrieverEnsembleSchema),
     /** iterative: rounds (default 3); loop: the most rounds (default 3). */
     rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
     /** loop: normalised entropy under which the answer is taken and no more rounds run (default 0.5). */
@@ -33,8 +83,13 @@ export const PipelineConfigSchema = Type.Object(
     readTokens: Type.Optional(Type.Integer({ minimum: 32, maximum: 32768 })),
     /** Chunks fetched from the retriever before reranking. */
     retrieveK: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    /** "none", "lexical" (model-free), "llm" (needs the `llm` section), or a reranker named under `rerankers`. */
-    reranker: Type.String({ minLength: 1, default: 'lexical' }),
+    /**
+     * "none", "lexical" (model-free), "llm" (needs the `llm` section), or a reranker named under `rerankers`; a list
+     * of them is an ensemble aggregated by reciprocal rank (`rerankers` for its settings).
+     */
+    reranker: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 2, maxItems: 8 })], { default: 'lexical' }),
+    /** An ensemble of rerankers with its aggregation settings (instead of `reranker`). */
+    rerankers: Type.Optional(RerankerEnsembleSchema),
     /** Chunks kept after reranking, before budgeted selection. */
     rerankK: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
     /** Token budget of the context handed to the reader. */
@@ -44,10 +99,13 @@ export const PipelineConfigSchema = Type.Object(
     /**
      * Who answers from the passages: the model-free extractive reader (sentences; `extractive-spans`: short answers
      * and options for factoid questions; `extractive-linked`: also the linked passages' titles, for multi-hop
-     * questions), or the LLM (needs the `llm` section). For agentic, who answers from the evidence found when the
+     * questions), or the LLM (needs the `llm` section); a list of them is an ensemble whose answers are clustered and
+     * weighted by entropy (`generators` for its settings). For agentic, who answers from the evidence found when the
      * LLM stops without calling `answer`.
      */
-    generator: Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('extractive-linked'), Type.Literal('llm')], { default: 'extractive' }),
+    generator: Type.Union([GeneratorNameSchema, Type.Array(GeneratorNameSchema, { minItems: 2, maxItems: 3 })], { default: 'extractive' }),
+    /** An ensemble of generators with its settings (instead of `generator`). */
+    generators: Type.Optional(GeneratorEnsembleSchema),
     /**
      * How the context is cut to contextTokens: "budget" takes reranked chunks whole; "hierarchical" refines the
      * whole documents of the top chunks (LongRefiner, the `refiner` section).
@@ -57,14 +115,31 @@ export const PipelineConfigSchema = Type.Object(
   Strict,
 );
 
-/** An ensemble of pipelines, combined by entropy-weighted voting. */
+/** An ensemble of pipelines, combined by entropy-weighted voting or by an LLM that reads them all. */
 export const EnsembleConfigSchema = Type.Object(
   {
     description: Type.Optional(Type.String()),
     /** Pipelines (by name) that answer the question concurrently. */
     members: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 16 }),
-    /** "vote": clusters of candidate answers weighted by exp(-beta * entropy). (Generative aggregation is not built yet.) */
-    mode: Type.Literal('vote', { default: 'vote' }),
+    /**
+     * "vote": clusters of candidate answers weighted by exp(-beta * entropy). "generative": after the vote, the LLM
+     * (the `llm` section) reads every member's passages, answer and weight and writes the answer.
+     */
+    mode: Type.Union([Type.Literal('vote'), Type.Literal('generative')], { default: 'vote' }),
+    /** mode "generative": what the aggregating LLM is given, and how long it may take. */
+    aggregation: Type.Object(
+      {
+        /** Token budget of the members' passages, deduplicated, shown to the LLM. */
+        contextTokens: Type.Integer({ minimum: 64, maximum: 65536, default: 2000 }),
+        /** Passages taken from each member, its best first. */
+        passagesPerMember: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+        /** The aggregation's own limit (the request's deadline applies anyway); past it the vote's answer stands. */
+        timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+        /** Longest reply (default: llm.maxTokens). */
+        maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 131072 })),
+      },
+      { ...Strict, default: {} },
+    ),
     /** How strongly a member's (normalised) entropy lowers its weight; 0 weighs all members alike. */
     beta: Type.Number({ minimum: 0, maximum: 100, default: 2 }),
     /** The ensemble's normalised entropy above which it abstains ("not enough evidence"). */
@@ -530,6 +605,9 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type PipelineConfig = Static<typeof PipelineConfigSchema>;
 export type EnsembleConfig = Static<typeof EnsembleConfigSchema>;
+export type RetrieverEnsembleConfig = Static<typeof RetrieverEnsembleSchema>;
+export type RerankerEnsembleConfig = Static<typeof RerankerEnsembleSchema>;
+export type GeneratorEnsembleConfig = Static<typeof GeneratorEnsembleSchema>;
 export type LlmConfig = Static<typeof LlmConfigSchema>;
 export type QueryConfig = Static<typeof ConfigSchema>['query'];
 export type EmbeddingsConfig = Static<typeof EmbeddingsConfigSchema>;

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, EMBEDDINGS_VARIANTS, EnsembleConfigSchema, PipelineConfigSchema, RERANKER_VARIANTS, type Config, type PipelineConfig } from './config-schema.js';
 import { resolveVariant, type SettingIssue } from './config-variants.js';
+import { generatorNamesOf, moduleEnsembleProblems, rerankerNamesOf } from './module-ensembles.js';
 import { RagError } from './errors.js';
 
 export type {
@@ -10,6 +11,8 @@ export type {
   CrossEncoderRerankerConfig,
   EmbeddingsConfig,
   EnsembleConfig,
+  GeneratorEnsembleConfig,
+  GeneratorName,
   HttpEmbeddingsConfig,
   HttpRerankerConfig,
   LlmConfig,
@@ -17,6 +20,8 @@ export type {
   PipelineConfig,
   QueryConfig,
   RerankerConfig,
+  RerankerEnsembleConfig,
+  RetrieverEnsembleConfig,
   RetrieverName,
 } from './config-schema.js';
 
@@ -122,11 +127,15 @@ export function validateConfig(tree: unknown): Config {
   const value = Value.Default(ConfigSchema, structuredClone(withSections)) as Record<string, unknown>;
   // TypeBox does not descend into records when applying defaults: give each pipeline its own.
   const pipelines = value['pipelines'];
+  // Each pipeline as written, before its defaults: some settings exclude others only when given.
+  const given = new Map<string, Record<string, unknown>>();
   if (isTree(pipelines)) {
     for (const [name, p] of Object.entries(pipelines)) {
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
         throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}: a pipeline name may hold only letters, digits, '_', '.' and '-'`);
       }
+      // A copy: defaults are filled in place.
+      given.set(name, isTree(p) ? { ...p } : {});
       pipelines[name] = Value.Default(PipelineConfigSchema, p);
     }
   }
@@ -194,6 +203,8 @@ export function validateConfig(tree: unknown): Config {
     throw new RagError('CONFIG', 'invalid configuration:\n  refiner.structure: "llm" needs an llm section (at least llm.baseUrl and llm.model)');
   }
   for (const [name, p] of Object.entries(config.pipelines)) {
+    const problem = moduleEnsembleProblems(given.get(name) ?? {}, p)[0];
+    if (problem !== undefined) throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.${problem}`);
     const uses = llmSettingsOf(p);
     if (uses[0] === 'kind' && !config.llm) {
       throw new RagError(
@@ -207,13 +218,18 @@ export function validateConfig(tree: unknown): Config {
         `invalid configuration:\n  pipelines.${name}.${uses[0] ?? ''}: "llm" needs an llm section (at least llm.baseUrl and llm.model)`,
       );
     }
-    if (!BUILT_IN_RERANKERS.includes(p.reranker) && !(p.reranker in config.rerankers)) {
+    const unknown = rerankerNamesOf(p).find((r) => !BUILT_IN_RERANKERS.includes(r) && !(r in config.rerankers));
+    if (unknown !== undefined) {
       const known = [...BUILT_IN_RERANKERS, ...Object.keys(config.rerankers)].join(', ');
-      throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.reranker: names "${p.reranker}", which is not a reranker (known: ${known})`);
+      const setting = p.rerankers ? 'rerankers.members' : 'reranker';
+      throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.${setting}: names "${unknown}", which is not a reranker (known: ${known})`);
     }
   }
   for (const [name, e] of Object.entries(config.ensembles)) {
     if (name in config.pipelines) throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}: a pipeline has that name already`);
+    if (e.mode === 'generative' && !config.llm) {
+      throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.mode: "generative" needs an llm section (the LLM that writes the answer from the members')`);
+    }
     const unknown = e.members.find((m) => !(m in config.pipelines));
     if (unknown !== undefined) {
       throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.members: names "${unknown}", which is not under pipelines (${Object.keys(config.pipelines).join(', ')})`);
@@ -222,12 +238,12 @@ export function validateConfig(tree: unknown): Config {
   return config;
 }
 
-/** The settings of a pipeline that call for the LLM ("kind" agentic, "generator", "reranker"); empty when it needs none. */
-export function llmSettingsOf(pipeline: PipelineConfig): Array<'kind' | 'generator' | 'reranker'> {
-  const uses: Array<'kind' | 'generator' | 'reranker'> = [];
+/** The settings of a pipeline that call for the LLM ("kind" agentic, "generator", "rerankers.members"...); empty when it needs none. */
+export function llmSettingsOf(pipeline: PipelineConfig): string[] {
+  const uses: string[] = [];
   if (pipeline.kind === 'agentic') uses.push('kind');
-  if (pipeline.generator === 'llm') uses.push('generator');
-  if (pipeline.reranker === 'llm') uses.push('reranker');
+  if (generatorNamesOf(pipeline).includes('llm')) uses.push(pipeline.generators ? 'generators.members' : 'generator');
+  if (rerankerNamesOf(pipeline).includes('llm')) uses.push(pipeline.rerankers ? 'rerankers.members' : 'reranker');
   return uses;
 }
 

@@ -1,6 +1,6 @@
 import { normalizeAnswer, tokenF1 } from '../core/answer-text.js';
-import type { Candidate } from '../core/types.js';
-import { normalizedEntropy } from '../models/entropy.js';
+import type { Candidate, ReaderResult } from '../core/types.js';
+import { entropy, normalizedEntropy } from '../models/entropy.js';
 
 /** One voter's distribution over answers: an ensemble member, or a branch of a branching pipeline. */
 export interface Voter {
@@ -29,6 +29,12 @@ export interface Vote {
 
 /** Two answers are the same when their normalised text is, or their token F1 is at least this. */
 export const SAME_ANSWER_F1 = 0.8;
+
+/** Whether two answers fall in one cluster by that rule. */
+export function sameAnswer(a: string, b: string): boolean {
+  const [x, y] = [normalizeAnswer(a), normalizeAnswer(b)];
+  return x.length > 0 && (x === y || tokenF1(x, y) >= SAME_ANSWER_F1);
+}
 
 interface Building {
   key: string;
@@ -73,4 +79,16 @@ export function vote(voters: readonly Voter[]): Vote {
     }))
     .sort((a, b) => b.prob - a.prob);
   return { clusters: scored, normalizedEntropy: normalizedEntropy(scored.map((c) => c.prob)) };
+}
+
+/**
+ * A vote as one reader's result: the best clusters as candidates, each cited as the voter that gave it the most
+ * mass cited it, and the entropy of the cluster distribution.
+ */
+export function voteAsReaderResult(v: Vote, maxCandidates = 8): ReaderResult {
+  return {
+    candidates: v.clusters.slice(0, maxCandidates).map((c) => ({ text: c.answer, prob: Number(c.prob.toFixed(6)), citations: c.citations[c.members[0] ?? ''] ?? [] })),
+    entropy: entropy(v.clusters.map((c) => c.prob)),
+    normalizedEntropy: v.normalizedEntropy,
+  };
 }

@@ -1,16 +1,23 @@
 import type { EnsembleConfig } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { PipelineRegistry } from '../pipelines/pipeline-registry.js';
+import { GenerativeEnsemble, type AggregatorLlm } from './generative-ensemble.js';
 import { PipelineEnsemble } from './pipeline-ensemble.js';
 
-/** Ensembles by name, built from configuration over the configured pipelines. */
+/** Ensembles by name, built from configuration over the configured pipelines; `mode` picks the combination. */
 export class EnsembleRegistry {
   private readonly ensembles = new Map<string, PipelineEnsemble>();
 
-  constructor(configs: Record<string, EnsembleConfig>, pipelines: PipelineRegistry) {
+  /** `aggregator`: the LLM of generative ensembles (the `llm` section); without one, such an ensemble is a CONFIG error. */
+  constructor(configs: Record<string, EnsembleConfig>, pipelines: PipelineRegistry, aggregator?: AggregatorLlm) {
     for (const [name, config] of Object.entries(configs)) {
       const members = config.members.map((m) => pipelines.get(m));
-      this.ensembles.set(name, new PipelineEnsemble(name, config, members));
+      if (config.mode === 'vote') {
+        this.ensembles.set(name, new PipelineEnsemble(name, config, members));
+        continue;
+      }
+      if (!aggregator) throw new RagError('CONFIG', `ensembles.${name}.mode: "generative" needs an llm section (the LLM that writes the answer)`);
+      this.ensembles.set(name, new GenerativeEnsemble(name, config, members, aggregator));
     }
   }
 

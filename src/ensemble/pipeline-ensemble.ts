@@ -31,7 +31,8 @@ export interface DroppedMember {
 
 export interface EnsembleResult extends PipelineResult {
   ensemble: string;
-  mode: 'vote';
+  /** Which mode wrote the answer: "vote", or "generative" (which falls back to the vote's answer when its LLM fails). */
+  mode: EnsembleConfig['mode'];
   members: EnsembleMember[];
   /** The best cluster of answers: the answer, its share of the weighted mass and the members behind it. */
   winner: AnswerCluster | null;
@@ -40,8 +41,8 @@ export interface EnsembleResult extends PipelineResult {
   dropped: DroppedMember[];
 }
 
-/** Called as each member finishes, for streaming one `candidate` event per member. */
-export type MemberListener = (member: EnsembleMember) => void;
+/** Called for each member counted, with its whole result: for streaming one `candidate` event per member. */
+export type MemberListener = (member: EnsembleMember, result: PipelineResult) => void;
 
 /**
  * An entropy-weighted ensemble of pipelines (DESIGN, "Ensemble"). Members run concurrently under the request's
@@ -108,7 +109,7 @@ export class PipelineEnsemble {
       candidates: result.candidates,
       ms: Math.round(ms * 1000) / 1000,
     }));
-    for (const m of members) onMember?.(m);
+    members.forEach((m, i) => onMember?.(m, ok[i]?.result as PipelineResult));
     const ballots = ok.map(({ result }, i) => ({ name: result.pipeline, weight: weights[i] ?? 0, candidates: result.candidates }));
     const tally = await ctx.span('ensemble.vote', () => vote(ballots), (v) => ({ clusters: v.clusters.length, normalizedEntropy: Number(v.normalizedEntropy.toFixed(4)) }));
     const winner = tally.clusters[0] ?? null;

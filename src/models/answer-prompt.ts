@@ -5,23 +5,31 @@ import { withoutMarkers } from './citation-markers.js';
 /** The label of the final short answer the prompt asks for. */
 export const FINAL_ANSWER_LABEL = 'Answer:';
 
-const SYSTEM = [
-  'You answer questions using only the numbered passages you are given.',
+/** How every answer the platform asks an LLM for is written: cited, honest about missing evidence, marked. */
+export const ANSWER_RULES = [
   'Support each statement with the numbers of the passages it comes from, in square brackets: [1], or [2][3].',
   'If the passages do not contain the answer, say so; do not guess.',
   `When the answer is short (a name, a number, a date, yes or no, a few words), first reason step by step, then end with one last line of the form "${FINAL_ANSWER_LABEL} <the short answer>".`,
-].join('\n');
+];
+
+const SYSTEM = ['You answer questions using only the numbered passages you are given.', ...ANSWER_RULES].join('\n');
 
 /** The chat messages that ask for a cited answer to `query` from `passages`, numbered from 1. */
 export function answerMessages(query: string, passages: readonly Passage[]): ChatMessage[] {
-  const numbered = passages.map((p, i) => {
-    const where = [p.title, ...(p.headingPath ?? [])].filter((s): s is string => Boolean(s && s.trim())).join(' > ');
-    return `[${i + 1}]${where ? ` ${where}` : ''}\n${p.text.trim()}`;
-  });
   return [
     { role: 'system', content: SYSTEM },
-    { role: 'user', content: `Passages:\n\n${numbered.join('\n\n')}\n\nQuestion: ${query}` },
+    { role: 'user', content: `Passages:\n\n${numberedPassages(passages)}\n\nQuestion: ${query}` },
   ];
+}
+
+/** Passages as a prompt shows them: "[n] title > headings", then the text; numbered from 1, as citations count. */
+export function numberedPassages(passages: readonly Passage[]): string {
+  return passages
+    .map((p, i) => {
+      const where = [p.title, ...(p.headingPath ?? [])].filter((s): s is string => Boolean(s && s.trim())).join(' > ');
+      return `[${i + 1}]${where ? ` ${where}` : ''}\n${p.text.trim()}`;
+    })
+    .join('\n\n');
 }
 
 /** The answer in a generated text: the marked final answer when there is one, else the whole text. */

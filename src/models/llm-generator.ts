@@ -46,7 +46,7 @@ export class LlmGenerator extends Reader {
   protected async doAnswer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderOutput> {
     if (passages.length === 0) return nothingToRead();
     const result = await this.chat.chat(answerMessages(query, passages), this.chatOptions(), ctx);
-    return this.read(result, passages.length);
+    return readGeneratedAnswer(result, passages.length);
   }
 
   protected override async *doStream(
@@ -58,7 +58,7 @@ export class LlmGenerator extends Reader {
     const stream = this.chat.stream(answerMessages(query, passages), this.chatOptions(), ctx);
     for (;;) {
       const next = await stream.next();
-      if (next.done) return this.read(next.value, passages.length);
+      if (next.done) return readGeneratedAnswer(next.value, passages.length);
       if (next.value.text.length > 0) yield { type: 'token', text: next.value.text };
     }
   }
@@ -69,32 +69,37 @@ export class LlmGenerator extends Reader {
     if (this.options.maxTokens !== undefined) options.maxTokens = this.options.maxTokens;
     return options;
   }
+}
 
-  private read(r: ChatResult, passageCount: number): ReaderOutput {
-    const attrs: NonNullable<Span['attrs']> = { model: r.model, finishReason: r.finishReason };
-    if (r.usage) {
-      attrs['promptTokens'] = r.usage.promptTokens;
-      attrs['completionTokens'] = r.usage.completionTokens;
-    }
-    if (r.tokens === undefined || (r.tokens.length === 0 && r.text.trim().length > 0)) {
-      throw new RagError(
-        'UPSTREAM_ERROR',
-        `the LLM (model "${r.model}") sent no log-probabilities, which the generator needs for its confidence and entropy; use a server that returns them for logprobs: true (vLLM, llama.cpp server, TGI, OpenAI)`,
-      );
-    }
-    const answer = parseAnswer(r.text);
-    if (answer.text.length === 0) return { result: { candidates: [], entropy: 0, normalizedEntropy: 0 }, attrs };
-    const stats = tokenStats(tokensInRange(r.tokens, r.text, answer.start, answer.end));
-    const candidate: Candidate = {
-      text: answer.text,
-      prob: Number(Math.exp(stats.meanLogprob).toFixed(6)),
-      citations: citationsIn(r.text, passageCount),
-    };
-    attrs['finalAnswer'] = answer.final;
-    attrs['answerTokens'] = stats.tokens;
-    attrs['sequenceLogprob'] = Number(tokenStats(r.tokens).sumLogprob.toFixed(4));
-    return { result: { candidates: [candidate], entropy: stats.meanEntropy, normalizedEntropy: stats.meanNormalizedEntropy }, attrs };
+/**
+ * A chat model's reply to a prompt for a cited answer (`answerMessages`, or the generative ensemble's), read as
+ * the generator reads it: the marked final answer, its [n] citations, and its probability and entropy from the
+ * log-probabilities of the answer's own tokens. A reply without log-probabilities is an UPSTREAM_ERROR.
+ */
+export function readGeneratedAnswer(r: ChatResult, passageCount: number): ReaderOutput {
+  const attrs: NonNullable<Span['attrs']> = { model: r.model, finishReason: r.finishReason };
+  if (r.usage) {
+    attrs['promptTokens'] = r.usage.promptTokens;
+    attrs['completionTokens'] = r.usage.completionTokens;
   }
+  if (r.tokens === undefined || (r.tokens.length === 0 && r.text.trim().length > 0)) {
+    throw new RagError(
+      'UPSTREAM_ERROR',
+      `the LLM (model "${r.model}") sent no log-probabilities, which the generator needs for its confidence and entropy; use a server that returns them for logprobs: true (vLLM, llama.cpp server, TGI, OpenAI)`,
+    );
+  }
+  const answer = parseAnswer(r.text);
+  if (answer.text.length === 0) return { result: { candidates: [], entropy: 0, normalizedEntropy: 0 }, attrs };
+  const stats = tokenStats(tokensInRange(r.tokens, r.text, answer.start, answer.end));
+  const candidate: Candidate = {
+    text: answer.text,
+    prob: Number(Math.exp(stats.meanLogprob).toFixed(6)),
+    citations: citationsIn(r.text, passageCount),
+  };
+  attrs['finalAnswer'] = answer.final;
+  attrs['answerTokens'] = stats.tokens;
+  attrs['sequenceLogprob'] = Number(tokenStats(r.tokens).sumLogprob.toFixed(4));
+  return { result: { candidates: [candidate], entropy: stats.meanEntropy, normalizedEntropy: stats.meanNormalizedEntropy }, attrs };
 }
 
 /** No passages, nothing to cite: no call to the model, no candidate; the pipeline abstains. */

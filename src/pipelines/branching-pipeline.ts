@@ -1,10 +1,9 @@
 import type { RunContext } from '../core/run-context.js';
-import type { Candidate, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
-import { vote, type Voter } from '../ensemble/answer-clusters.js';
+import type { Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
+import { vote, voteAsReaderResult, type Voter } from '../ensemble/answer-clusters.js';
 import { entropyWeights } from '../ensemble/entropy-weights.js';
-import { entropy } from '../models/entropy.js';
 import type { PipelineRunOptions } from './pipeline.js';
-import { pipelineResult } from './pipeline-result.js';
+import { pipelineResult, renumberCitations } from './pipeline-result.js';
 import { PipelineStages } from './pipeline-stages.js';
 import { StagedPipeline } from './staged-pipeline.js';
 
@@ -31,16 +30,10 @@ export class BranchingPipeline extends StagedPipeline {
     const voters: Voter[] = branches.map((b, i) => ({
       name: b.name,
       weight: weights[i] ?? 0,
-      candidates: (reads[i]?.candidates ?? []).map((c) => renumber(c, b.passages, passages)),
+      candidates: (reads[i]?.candidates ?? []).map((c) => renumberCitations(c, b.passages, passages)),
     }));
     const combined = vote(voters);
-    const candidates: Candidate[] = combined.clusters.slice(0, 8).map((c) => ({
-      text: c.answer,
-      prob: Number(c.prob.toFixed(6)),
-      citations: c.citations[c.members[0] ?? ''] ?? [],
-    }));
-    const probs = combined.clusters.map((c) => c.prob);
-    const read = { candidates, entropy: entropy(probs), normalizedEntropy: combined.normalizedEntropy };
+    const read = voteAsReaderResult(combined);
     return ctx.span('branches.combine', () => pipelineResult(this.name, this.config, read, passages), () => ({ branches: branches.length, clusters: combined.clusters.length }));
   }
 
@@ -71,14 +64,4 @@ function union(lists: readonly Passage[][]): Passage[] {
   const out: Passage[] = [];
   for (const list of lists) for (const p of list) if (!seen.has(p.chunkId)) (seen.add(p.chunkId), out.push(p));
   return out;
-}
-
-/** A branch's [n] citations as numbers of the combined passage list. */
-function renumber(c: Candidate, own: readonly Passage[], all: readonly Passage[]): Candidate {
-  const citations = c.citations.flatMap((n) => {
-    const id = own[n - 1]?.chunkId;
-    const at = all.findIndex((p) => p.chunkId === id);
-    return at >= 0 ? [at + 1] : [];
-  });
-  return { ...c, citations };
 }

@@ -1,10 +1,6 @@
-import type { PipelineConfig, RetrieverName } from '../core/config.js';
+import type { PipelineConfig } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { TextMemo } from '../core/text-memo.js';
-import type { Reader } from '../models/reader.js';
-import type { Reranker } from '../rerankers/reranker.js';
-import type { IntentRetriever } from '../retrievers/intent-retriever.js';
-import type { Retriever } from '../retrievers/retriever.js';
 import type { StoredDocument } from '../core/types.js';
 import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { Pipeline } from './pipeline.js';
@@ -12,15 +8,11 @@ import { AgenticPipeline, type AgentModel } from './agentic-pipeline.js';
 import { BranchingPipeline } from './branching-pipeline.js';
 import { IterativePipeline } from './iterative-pipeline.js';
 import { LoopPipeline } from './loop-pipeline.js';
+import { PipelineModules, type ComponentSet } from './pipeline-modules.js';
 import type { PipelineDeps } from './pipeline-stages.js';
 import { SequentialPipeline } from './sequential-pipeline.js';
 
-export interface PipelineComponents {
-  /** Plan-driven retrieval (sub-queries fused) over each available retriever; dense and hybrid only with an embedder. */
-  intents: ReadonlyMap<RetrieverName, IntentRetriever>;
-  rerankers: ReadonlyMap<string, Reranker>;
-  /** Readers by the name a pipeline's `generator` setting uses: "extractive", "llm". */
-  readers: ReadonlyMap<string, Reader>;
+export interface PipelineComponents extends ComponentSet {
   memo: TextMemo;
   /** For pipelines with `refiner: hierarchical`. */
   refiner?: { refiner: HierarchicalRefiner; document: (id: string) => StoredDocument | undefined; maxDocuments: number };
@@ -37,7 +29,8 @@ export class PipelineRegistry {
     readonly defaultName: string,
     components: PipelineComponents,
   ) {
-    for (const [name, config] of Object.entries(configs)) this.pipelines.set(name, build(name, config, components));
+    const modules = new PipelineModules(components);
+    for (const [name, config] of Object.entries(configs)) this.pipelines.set(name, build(name, config, components, modules));
   }
 
   get(name?: string): Pipeline {
@@ -54,18 +47,8 @@ export class PipelineRegistry {
   }
 }
 
-function build(name: string, config: PipelineConfig, components: PipelineComponents): Pipeline {
-  const reranker = config.reranker === 'none' ? null : components.rerankers.get(config.reranker);
-  if (reranker === undefined) throw new RagError('CONFIG', `pipelines.${name}.reranker: no reranker "${config.reranker}"`);
-  const reader = components.readers.get(config.generator);
-  if (reader === undefined) throw new RagError('CONFIG', `pipelines.${name}.generator: no generator "${config.generator}"`);
-  const intents = components.intents.get(config.retriever);
-  if (intents === undefined) {
-    throw new RagError(
-      'CONFIG',
-      `pipelines.${name}.retriever: "${config.retriever}" retrieval needs an embedding model, and no embedder is configured; configure one, or use retriever: bm25`,
-    );
-  }
+function build(name: string, config: PipelineConfig, components: PipelineComponents, modules: PipelineModules): Pipeline {
+  const { intents, reranker, reader } = modules.of(name, config);
   const deps: PipelineDeps = { retriever: intents.retriever, intents, reranker, reader, memo: components.memo };
   if (config.refiner === 'hierarchical') {
     if (!components.refiner) throw new RagError('CONFIG', `pipelines.${name}.refiner: no hierarchical refiner is configured`);

@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../core/config.js';
-import type { Citation, Passage, PipelineResult, ReaderResult } from '../core/types.js';
+import type { Candidate, Citation, Passage, PipelineResult, ReaderResult } from '../core/types.js';
 
 export const NO_ANSWER = 'I could not find an answer to that in the indexed documents.';
 
@@ -29,4 +29,14 @@ export function citationsOf(numbers: number[], passages: readonly Passage[]): Ci
     if (p.headingPath !== undefined) citation.headingPath = p.headingPath;
     return [citation];
   });
+}
+
+/** A candidate's [n] citations of its own passages as numbers of another list holding them (by chunk id); lost ones dropped. */
+export function renumberCitations(c: Candidate, own: readonly Passage[], all: readonly Passage[]): Candidate {
+  const citations = c.citations.flatMap((n) => {
+    const id = own[n - 1]?.chunkId;
+    const at = all.findIndex((p) => p.chunkId === id);
+    return at >= 0 ? [at + 1] : [];
+  });
+  return { ...c, citations };
 }

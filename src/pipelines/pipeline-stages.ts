@@ -45,11 +45,12 @@ export class PipelineStages {
   async ranked(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<ScoredChunk[]> {
     const { reranker } = this.deps;
     const retrieveOptions = options.filter ? { k: options.k ?? this.config.retrieveK, filter: options.filter } : { k: options.k ?? this.config.retrieveK };
-    const planKey = JSON.stringify([plan.corrected, plan.subQueries, retrieveOptions]);
+    // The retriever is part of the key: ensemble members with different retrievers must not share hits.
+    const planKey = JSON.stringify([instanceKey(this.intents.retriever), plan.corrected, plan.subQueries, retrieveOptions]);
     const hits = await ctx.memo.get(`retrieve\u0000${planKey}`, () => this.intents.retrieve(plan, retrieveOptions, ctx));
     if (!reranker) return hits.slice(0, this.config.rerankK);
     // The reranker and reader see the whole corrected query; the plan's sub-queries only drive retrieval.
-    const rerankKey = `rerank\u0000${reranker.name}\u0000${plan.corrected}\u0000${this.config.rerankK}\u0000${planKey}`;
+    const rerankKey = `rerank\u0000${instanceKey(reranker)}\u0000${plan.corrected}\u0000${this.config.rerankK}\u0000${planKey}`;
     return ctx.memo.get(rerankKey, () => reranker.rerank(plan.corrected, hits, { k: this.config.rerankK }, ctx));
   }
 
@@ -82,7 +83,7 @@ export class PipelineStages {
    * rounds that end up with the same passages (every pipeline's first round, mostly) read them once.
    */
   async read(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderResult> {
-    const key = `read\u0000${this.config.generator}\u0000${query}\u0000${passages.map((p) => `${p.chunkId}:${p.text.length}`).join(',')}`;
+    const key = `read\u0000${instanceKey(this.deps.reader)}\u0000${query}\u0000${passages.map((p) => `${p.chunkId}:${p.text.length}`).join(',')}`;
     return ctx.memo.get(key, () => this.deps.reader.answer(query, passages, ctx));
   }
 
@@ -109,4 +110,20 @@ export class PipelineStages {
   static followUp(plan: QueryPlan, query: string): QueryPlan {
     return { original: plan.original, corrected: query, corrections: plan.corrections, subQueries: [] };
   }
+}
+
+let instances = 0;
+const instanceIds = new WeakMap<object, string>();
+
+/**
+ * A retriever's, reranker's or reader's identity for the request memo: its name and a number per instance, since two
+ * pipelines may configure fusions of the same members that differ in their weights or method.
+ */
+function instanceKey(component: { name: string }): string {
+  let id = instanceIds.get(component);
+  if (id === undefined) {
+    id = `${component.name}#${++instances}`;
+    instanceIds.set(component, id);
+  }
+  return id;
 }

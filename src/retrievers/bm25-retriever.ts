@@ -32,6 +32,7 @@ const termsOf = (ws: readonly string[]): string[] => {
  */
 export class Bm25Retriever extends Retriever {
   readonly name = 'bm25';
+  override readonly synchronous = true;
   private index: Bm25Index | null = null;
   private seenDataVersion = -1;
   private vocab: SurfaceVocabulary | null = null;

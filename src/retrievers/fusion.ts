@@ -29,6 +29,19 @@ export function normalizedScoreFusion(lists: readonly RankedList[], options: { l
 }
 
 /**
+ * Borda count: in a list ranking n candidates, rank r (from 0) earns (n - r) / n points, so every list gives its
+ * first 1 and a candidate it left out 0; points are weighted and summed. Unlike RRF, a list's last places still
+ * separate candidates: suited to rerankers that each order the same, short candidate list. `candidates` is n
+ * (default: each list's own length).
+ */
+export function bordaFusion(lists: readonly RankedList[], options: { candidates?: number; limit?: number } = {}): ScoredChunk[] {
+  return fuse(lists, options.limit, (_hit, rank, listIndex) => {
+    const n = Math.max(options.candidates ?? 0, lists[listIndex]?.hits.length ?? 0);
+    return (n - rank) / n;
+  });
+}
+
+/**
  * Entropy weights for lists: a list whose top-k scores are peaked (low entropy of their softmax) is confident
  * about its best hits and counts more; a flat list counts less. Returns weights summing to the number of lists.
  */

@@ -8,8 +8,8 @@ export interface HybridRetrieverOptions {
   fusion: 'rrf' | 'normalized';
   /** RRF's k (60 in Cormack et al.). */
   rrfK: number;
-  /** How much each list counts. */
-  weights: { bm25: number; dense: number };
+  /** How much each member's list counts, by the member's name (1 for a member left out). */
+  weights: Readonly<Record<string, number>>;
   /** Scale the weights per query by each list's entropy weight (a peaked score list counts more). */
   entropyWeights: boolean;
   /** Candidates each retriever contributes before fusion (at least the k asked for). */
@@ -17,38 +17,39 @@ export interface HybridRetrieverOptions {
 }
 
 /**
- * Lexical and dense retrieval fused on chunk ids. Both retrievers run with the same filter to `depth` candidates
- * each; their spans appear in the trace next to this one's and the fusion step's.
+ * Several retrievers fused on chunk ids: lexical and dense (the "hybrid" retriever), or any module-level ensemble
+ * of retrievers a pipeline configures. Every member runs with the same filter to `depth` candidates; their spans
+ * appear in the trace next to this one's and the fusion step's.
  */
 export class HybridRetriever extends Retriever {
-  readonly name = 'hybrid';
+  private readonly startOrder: readonly Retriever[];
 
+  /** `members` by the names `weights` and the fusion span use: "bm25", "dense" (whatever backend serves them). */
   constructor(
-    private readonly lexical: Retriever,
-    private readonly dense: Retriever,
+    private readonly members: ReadonlyArray<{ name: string; retriever: Retriever }>,
     private readonly options: HybridRetrieverOptions,
+    readonly name = 'hybrid',
   ) {
     super();
+    // Members that work on the calling thread (in-memory BM25) start last: an embedding call or a search request
+    // started before them proceeds while they run; the other way round it would start only after they finished.
+    const retrievers = members.map((m) => m.retriever);
+    this.startOrder = [...retrievers.filter((r) => !r.synchronous), ...retrievers.filter((r) => r.synchronous)];
   }
 
   protected async doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
     const sub: RetrieveOptions = { ...options, k: Math.max(options.k, this.options.depth) };
-    // Dense first: its query embedding (a model run or an HTTP call) proceeds while BM25, which is synchronous
-    // CPU work, runs; the other way round the embedding would start only after BM25 finished.
-    const [dense, lexical] = await Promise.all([this.dense.retrieve(query, sub, ctx), this.lexical.retrieve(query, sub, ctx)]);
-    const fused = await ctx.span(`fuse.${this.options.fusion}`, () => this.fuse(lexical, dense, options.k), (r) => ({
+    const started = new Map(this.startOrder.map((m) => [m, m.retrieve(query, sub, ctx)]));
+    const hits = await Promise.all(this.members.map((m) => started.get(m.retriever) as Promise<ScoredChunk[]>));
+    const fused = await ctx.span(`fuse.${this.options.fusion}`, () => this.fuse(hits, options.k), (r) => ({
       hits: r.hits.length,
-      bm25Weight: round(r.weights[0] ?? 0),
-      denseWeight: round(r.weights[1] ?? 0),
+      ...Object.fromEntries(this.members.map((m, i) => [`${m.name}Weight`, round(r.weights[i] ?? 0)])),
     }));
     return fused.hits;
   }
 
-  private fuse(lexical: ScoredChunk[], dense: ScoredChunk[], k: number): { hits: ScoredChunk[]; weights: number[] } {
-    const lists: RankedList[] = [
-      { hits: lexical, weight: this.options.weights.bm25, name: 'bm25' },
-      { hits: dense, weight: this.options.weights.dense, name: 'dense' },
-    ];
+  private fuse(hits: readonly ScoredChunk[][], k: number): { hits: ScoredChunk[]; weights: number[] } {
+    const lists: RankedList[] = this.members.map((m, i) => ({ hits: hits[i] ?? [], weight: this.options.weights[m.name] ?? 1, name: m.name }));
     if (this.options.entropyWeights) {
       const scale = entropyWeights(lists);
       lists.forEach((list, i) => {

@@ -29,6 +29,11 @@ export class IntentRetriever {
     private readonly options: IntentRetrieverOptions,
   ) {}
 
+  /** The same intent-aware retrieval over another retriever (a pipeline's own ensemble of retrievers). */
+  over(retriever: Retriever): IntentRetriever {
+    return new IntentRetriever(retriever, this.options);
+  }
+
   async retrieve(plan: QueryPlan, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
     return ctx.span('retrieve.intents', () => this.doRetrieve(plan, options, ctx), (hits) => ({
       queries: queriesOf(plan).length,

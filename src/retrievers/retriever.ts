@@ -7,6 +7,11 @@ import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
  */
 export abstract class Retriever {
   abstract readonly name: string;
+  /**
+   * True when `retrieve` does its work on the calling thread before it returns (in-memory BM25), so a fusion of
+   * several retrievers starts the others first and their I/O overlaps it.
+   */
+  readonly synchronous: boolean = false;
 
   async retrieve(query: string, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
     return ctx.span(`retrieve.${this.name}`, () => this.doRetrieve(query, options, ctx), (hits) => ({

@@ -456,3 +456,8 @@ function waitUnlessClosed(res: ServerResponse, ms: number): Promise<void> {
     res.once('close', finish);
   });
 }
+
+/** A scripted token that is `p` likely, with alternatives of the probabilities `top` (the token itself first). */
+export function scriptedToken(token: string, p: number, top: number[] = [p]): ScriptedToken {
+  return { token, logprob: Math.log(p), top: top.map((q, i) => ({ token: i === 0 ? token : `${token}~${i}`, logprob: Math.log(q) })) };
+}

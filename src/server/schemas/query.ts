@@ -65,7 +65,26 @@ export const QueryResponseSchema = Type.Object({
   trace: TraceSchema,
   cached: Type.Optional(Type.Boolean({ description: 'Served from the cache (same request, same index version)' })),
   ensemble: Type.Optional(Type.String({ description: 'The ensemble that answered, when one was asked for' })),
-  mode: Type.Optional(Type.String()),
+  mode: Type.Optional(
+    Type.Union([Type.Literal('vote'), Type.Literal('generative')], {
+      description: 'Which mode wrote the answer: "vote", or "generative" (an LLM read every member\'s passages and answer); a generative ensemble whose LLM failed says "vote"',
+    }),
+  ),
+  aggregation: Type.Optional(
+    Type.Object(
+      {
+        fallback: Type.Boolean({ description: 'The LLM failed, timed out or wrote nothing: the answer is the vote\'s' }),
+        note: Type.Optional(Type.String({ description: 'Why it fell back' })),
+        passages: Type.Integer({ description: 'Passages the LLM read: the members\', each chunk once, within the budget' }),
+        answer: Type.Optional(Type.String({ description: 'The LLM\'s answer' })),
+        confidence: Type.Optional(Type.Number({ description: 'exp(mean log-probability) of the LLM\'s answer tokens' })),
+        normalizedEntropy: Type.Optional(Type.Number({ description: 'Mean normalised top-k entropy of the LLM\'s answer tokens' })),
+        weight: Type.Optional(Type.Number({ description: 'The LLM\'s weight as one more voter, exp(-beta * H) normalised with the members\'' })),
+        memberSupport: Type.Optional(Type.Number({ description: 'The members\' share of the vote for the LLM\'s answer' })),
+      },
+      { description: 'Generative ensembles: how the answer was written' },
+    ),
+  ),
   members: Type.Optional(
     Type.Array(
       Type.Object({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoredChunk } from '../../../src/core/types.js';
-import { entropyWeights, normalizedScoreFusion, reciprocalRankFusion } from '../../../src/retrievers/fusion.js';
+import { bordaFusion, entropyWeights, normalizedScoreFusion, reciprocalRankFusion } from '../../../src/retrievers/fusion.js';
 
 const hit = (id: string, score: number, source = 'x', text = `text of ${id}`): ScoredChunk => ({ id, docId: id.split('#')[0] ?? id, text, score, source });
 const list = (source: string, ...pairs: Array<[string, number]>): ScoredChunk[] => pairs.map(([id, s]) => hit(id, s, source));
@@ -100,5 +100,37 @@ describe('entropyWeights', () => {
     const head = list('x', ['a', 10], ['b', 0], ['c', 0]);
     const longTail = [...head, ...list('x', ['d', 9], ['e', 9], ['f', 9])];
     expect(entropyWeights([{ hits: head }, { hits: longTail }], 3)).toEqual([1, 1]);
+  });
+});
+
+describe('bordaFusion', () => {
+  const first = list('lexical', ['a', 3], ['b', 2], ['c', 1], ['d', 0]);
+  const second = list('cross', ['c', 9], ['a', 8], ['d', 7], ['b', 6]);
+
+  it('gives rank r of n candidates (n - r) / n points, weighted and summed, best first', () => {
+    const fused = bordaFusion([{ hits: first }, { hits: second, weight: 2 }]);
+    // a: 4/4 + 2 * 3/4 = 2.5; b: 3/4 + 2 * 1/4 = 1.25; c: 2/4 + 2 * 4/4 = 2.5; d: 1/4 + 2 * 2/4 = 1.25 (ties by id).
+    expect(fused.map((h) => [h.id, h.score])).toEqual([
+      ['a', 2.5],
+      ['c', 2.5],
+      ['b', 1.25],
+      ['d', 1.25],
+    ]);
+  });
+
+  it('counts a candidate a list left out as 0 points, with n the number of candidates, and takes a limit', () => {
+    const short = list('llm', ['d', 1]);
+    const fused = bordaFusion([{ hits: first }, { hits: short }], { candidates: 4, limit: 2 });
+    // a: 1; d: 1/4 + 4/4 = 1.25: the short list's first place is worth as much as a full list's.
+    expect(fused.map((h) => h.id)).toEqual(['d', 'a']);
+    expect(fused[0]?.score).toBeCloseTo(1.25, 12);
+  });
+
+  it('separates the last places where reciprocal rank hardly does', () => {
+    const rrf = reciprocalRankFusion([{ hits: first }, { hits: second }]);
+    const borda = bordaFusion([{ hits: first }, { hits: second }]);
+    const spread = (hits: ScoredChunk[]): number => (hits[0]?.score ?? 0) / (hits.at(-1)?.score ?? 1);
+    expect(spread(borda)).toBeGreaterThan(1.5);
+    expect(spread(rrf)).toBeLessThan(1.05);
   });
 });

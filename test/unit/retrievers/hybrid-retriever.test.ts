@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunContext } from '../../../src/core/run-context.js';
-import type { DocumentInput, ScoredChunk } from '../../../src/core/types.js';
+import type { DocumentInput, RetrieveOptions, ScoredChunk } from '../../../src/core/types.js';
 import { Bm25Retriever } from '../../../src/retrievers/bm25-retriever.js';
 import { DenseRetriever } from '../../../src/retrievers/dense-retriever.js';
 import { entropyWeights, normalizedScoreFusion, reciprocalRankFusion } from '../../../src/retrievers/fusion.js';
 import { HybridRetriever, type HybridRetrieverOptions } from '../../../src/retrievers/hybrid-retriever.js';
+import { Retriever } from '../../../src/retrievers/retriever.js';
 import { Ingestor } from '../../../src/store/ingestor.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { HashingEmbedder } from '../../helpers/hashing-embedder.js';
@@ -36,7 +37,11 @@ async function setup() {
     store.close();
   });
   const dense = new DenseRetriever(store, embedder);
-  return { store, bm25, dense, embedder, hybrid: (o: Partial<HybridRetrieverOptions> = {}) => new HybridRetriever(bm25, dense, { ...BASE, ...o }) };
+  const members = [
+    { name: 'bm25', retriever: bm25 },
+    { name: 'dense', retriever: dense },
+  ];
+  return { store, bm25, dense, embedder, hybrid: (o: Partial<HybridRetrieverOptions> = {}) => new HybridRetriever(members, { ...BASE, ...o }) };
 }
 
 const QUERY = 'tomatoes in the garden and river canals';
@@ -128,5 +133,39 @@ describe('HybridRetriever', () => {
     const hits = await hybrid().retrieve(QUERY, { k: 30, filter: { group: 'odd' } }, new RunContext());
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.every((h) => ['t1', 't3'].includes(h.docId.split('-')[0] ?? ''))).toBe(true);
+  });
+
+  it('fuses any number of members under its own name, starting the ones that work on the calling thread last', async () => {
+    const { bm25, dense } = await setup();
+    const started: string[] = [];
+    /** Notes when each member's retrieval starts; the BM25 one works synchronously, as the in-memory engine does. */
+    const noting = (name: string, inner: Retriever, synchronous: boolean): Retriever =>
+      new (class extends Retriever {
+        readonly name = name;
+        override readonly synchronous = synchronous;
+        protected doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
+          started.push(name);
+          return inner.retrieve(query, options, ctx);
+        }
+      })();
+    const three = new HybridRetriever(
+      [
+        { name: 'bm25', retriever: noting('lexical', bm25, true) },
+        { name: 'dense', retriever: noting('vectors', dense, false) },
+        { name: 'again', retriever: noting('again', dense, false) },
+      ],
+      { ...BASE, weights: { bm25: 2 } },
+      'bm25+dense+again',
+    );
+    const ctx = new RunContext();
+    const hits = await three.retrieve(QUERY, { k: 5 }, ctx);
+    expect(started).toEqual(['vectors', 'again', 'lexical']);
+    const lexical = await bm25.retrieve(QUERY, { k: 20 }, new RunContext());
+    const vectors = await dense.retrieve(QUERY, { k: 20 }, new RunContext());
+    const expected = reciprocalRankFusion([{ hits: lexical, weight: 2 }, { hits: vectors }, { hits: vectors }], { k: 60, limit: 5 });
+    expect(strip(hits)).toEqual(strip(expected));
+    expect(hits.every((h) => h.source === 'bm25+dense+again')).toBe(true);
+    expect(ctx.trace.spans.find((s) => s.name === 'fuse.rrf')?.attrs).toEqual({ hits: 5, bm25Weight: 2, denseWeight: 1, againWeight: 1 });
+    expect(ctx.trace.spans.at(-1)?.name).toBe('retrieve.bm25+dense+again');
   });
 });

@@ -1,0 +1,53 @@
+import { isRagError } from '../core/errors.js';
+import type { RunContext } from '../core/run-context.js';
+import type { Passage, ReaderResult } from '../core/types.js';
+import { Reader, type ReaderOutput } from '../models/reader.js';
+import { vote, voteAsReaderResult } from './answer-clusters.js';
+import { entropyWeights } from './entropy-weights.js';
+
+/**
+ * A module-level ensemble of generators (DESIGN, "Ensemble"): every member answers from the same passages,
+ * concurrently, and the answers are combined as the pipeline ensemble combines its members': weights
+ * exp(-beta * normalised entropy), candidates clustered (same normalised text, or token F1 >= 0.8), clusters
+ * scored by the weighted mass of their members. The passages are the same, so every member's [n] means the same
+ * passage. A member that fails is dropped, with a note in the span; only when all fail does the answer fail.
+ */
+export class GeneratorEnsemble extends Reader {
+  readonly name: string;
+  protected override readonly stage = 'generate';
+
+  /** `members` by the names the configuration gives them (two readers may share a class and its name). */
+  constructor(
+    private readonly members: ReadonlyArray<{ name: string; reader: Reader }>,
+    private readonly beta: number,
+  ) {
+    super();
+    this.name = members.map((m) => m.name).join('+');
+  }
+
+  protected async doAnswer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderOutput> {
+    const settled = await Promise.allSettled(this.members.map((m) => m.reader.answer(query, passages, ctx)));
+    // The request itself was aborted or ran out of time: that is its failure, not a member's.
+    ctx.check(this.spanName);
+    const answered: Array<{ name: string; result: ReaderResult }> = [];
+    const dropped: string[] = [];
+    let firstError: unknown;
+    settled.forEach((s, i) => {
+      const name = this.members[i]?.name ?? String(i);
+      if (s.status === 'fulfilled') answered.push({ name, result: s.value });
+      else {
+        firstError ??= s.reason;
+        dropped.push(`${name} (${isRagError(s.reason) ? s.reason.code : 'INTERNAL'}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)})`);
+      }
+    });
+    if (answered.length === 0) throw firstError;
+    const weights = entropyWeights(answered.map((a) => a.result.normalizedEntropy), this.beta);
+    const tally = vote(answered.map((a, i) => ({ name: a.name, weight: weights[i] ?? 0, candidates: a.result.candidates })));
+    const attrs: Record<string, string | number> = {
+      ...Object.fromEntries(answered.map((a, i) => [`${a.name}Weight`, Math.round((weights[i] ?? 0) * 1e4) / 1e4])),
+      clusters: tally.clusters.length,
+    };
+    if (dropped.length > 0) attrs['dropped'] = dropped.join('; ');
+    return { result: voteAsReaderResult(tally), attrs };
+  }
+}
