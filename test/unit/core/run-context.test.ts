@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { RunContext } from '../../../src/core/run-context.js';
 import { Trace } from '../../../src/core/trace.js';
 import { ragErrorOf, ragErrorOfAsync } from '../../helpers/errors.js';
+
+/** V8's full collection, without starting the test process with --expose-gc. */
+setFlagsFromString('--expose_gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 describe('RunContext.span', () => {
   it('records the stage name, its time and attributes of the result', async () => {
@@ -101,6 +107,19 @@ describe('RunContext.check', () => {
     await sleep(40);
     expect(ctx.signal.aborted).toBe(true);
     expect(ragErrorOf(() => ctx.check()).code).toBe('DEADLINE_EXCEEDED');
+  });
+
+  it('aborts its signal at the deadline even when a garbage collection ran in between', async () => {
+    // AbortSignal.any and the timer of AbortSignal.timeout hold the timeout signal weakly: unless the context holds
+    // it, a collection drops it and a call waiting on the signal (an LLM that hangs) is never cut.
+    const ctx = new RunContext({ timeoutMs: 40 });
+    const child = ctx.child(30);
+    // WeakRef targets survive the job that made them: collect from a later one.
+    await sleep(1);
+    collectGarbage();
+    await sleep(100);
+    expect(child.signal.aborted).toBe(true);
+    expect(ctx.signal.aborted).toBe(true);
   });
 
   it('throws ABORTED when an external AbortController aborts', () => {
