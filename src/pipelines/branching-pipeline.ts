@@ -1,5 +1,5 @@
 import type { RunContext } from '../core/run-context.js';
-import type { Candidate, Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
+import type { Candidate, Passage, PipelineResult, QueryPlan, ReaderResult, ScoredChunk } from '../core/types.js';
 import { vote, type Voter } from '../ensemble/answer-clusters.js';
 import { entropyWeights } from '../ensemble/entropy-weights.js';
 import { entropy } from '../models/entropy.js';
@@ -40,7 +40,10 @@ export class BranchingPipeline extends StagedPipeline {
       citations: c.citations[c.members[0] ?? ''] ?? [],
     }));
     const probs = combined.clusters.map((c) => c.prob);
-    const read = { candidates, entropy: entropy(probs), normalizedEntropy: combined.normalizedEntropy };
+    const read: ReaderResult = { candidates, entropy: entropy(probs), normalizedEntropy: combined.normalizedEntropy };
+    // One branch answered by a stand-in is enough for the answer to say so.
+    const degraded = reads.find((r) => r.degraded)?.degraded;
+    if (degraded) read.degraded = degraded;
     return ctx.span('branches.combine', () => pipelineResult(this.name, this.config, read, passages), () => ({ branches: branches.length, clusters: combined.clusters.length }));
   }
 

@@ -71,6 +71,16 @@ export const CitationSchema = Type.Object({
   headingPath: Type.Optional(Type.Array(Type.String())),
 });
 
+export const DegradedSchema = Type.Object(
+  {
+    stage: Type.String({ description: 'The stage that gave up, e.g. "generate"' }),
+    reason: Type.String({ description: 'Short and stable: "llm timeout", "llm unavailable"' }),
+    fallback: Type.String({ description: 'Who answered instead, e.g. "extractive"' }),
+    message: Type.String(),
+  },
+  { description: 'Present when a stage fell back to a stand-in: the answer is still grounded, but not the configured one' },
+);
+
 export const CandidateSchema = Type.Object({
   text: Type.String(),
   prob: Type.Number(),
