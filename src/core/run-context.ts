@@ -82,6 +82,31 @@ export class RunContext {
     }
   }
 
+  /**
+   * Waits for work this request shares with others (a connection being set up) only as long as the request
+   * lasts: when it is aborted or its deadline passes, this rejects as `check` would, and the work goes on for
+   * whoever else waits on it.
+   */
+  async within<T>(work: Promise<T>, stage: string): Promise<T> {
+    this.check(stage);
+    let onAbort = (): void => undefined;
+    const ended = new Promise<never>((_resolve, reject) => {
+      onAbort = () => {
+        try {
+          this.check(stage);
+        } catch (err) {
+          reject(err);
+        }
+      };
+    });
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([work, ended]);
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Runs one stage: checks the signal first, times it, and records a span even when it throws. */
   async span<T>(name: string, fn: () => Promise<T> | T, attrs?: (result: T) => Span['attrs']): Promise<T> {
     this.check(name);

@@ -134,3 +134,26 @@ describe('RunContext.check', () => {
     expect(err.message).toContain('rerank');
   });
 });
+
+describe('RunContext.within', () => {
+  it('gives the shared work\'s result when it comes first', async () => {
+    expect(await new RunContext({ timeoutMs: 1000 }).within(sleep(10).then(() => 'set up'), 'setup')).toBe('set up');
+  });
+
+  it('stops waiting at the deadline or an abort, and leaves the work running for others', async () => {
+    let done = false;
+    const work = sleep(200).then(() => {
+      done = true;
+      return 'set up';
+    });
+    const late = await ragErrorOfAsync(() => new RunContext({ timeoutMs: 30 }).within(work, 'search'));
+    expect(late.code).toBe('DEADLINE_EXCEEDED');
+    expect(late.message).toContain('search');
+    const controller = new AbortController();
+    const gone = new RunContext({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    expect((await ragErrorOfAsync(() => gone.within(work, 'search'))).code).toBe('ABORTED');
+    expect(done).toBe(false);
+    expect(await work).toBe('set up');
+  });
+});
