@@ -425,6 +425,8 @@ export const ConfigSchema = Type.Object(
         maxBatchDocuments: Type.Integer({ minimum: 1, default: 10000 }),
         /** Questions in one POST /v1/batch job. */
         maxBatchQuestions: Type.Integer({ minimum: 1, default: 1000 }),
+        /** POST /v1/batch jobs running at once; one more is answered 429 until one finishes. */
+        maxRunningBatchJobs: Type.Integer({ minimum: 1, default: 8 }),
         maxDocumentChars: Type.Integer({ minimum: 1, default: 5_000_000 }),
       },
       Strict,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import type { Rag } from '../rag.js';
 import type { RunContext } from '../core/run-context.js';
 import { auth } from './plugins/auth.js';
@@ -42,9 +42,29 @@ export interface BuildAppOptions {
 /** What a client's x-request-id may be for the server to keep it. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The server's pino logger: JSON lines at the configured level, credentials redacted. */
-export function createLogger(level: string): FastifyBaseLogger {
-  return pino({ level, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] });
+/**
+ * Where a secret could sit in a logged object: request headers (Fastify's own request lines leave them out;
+ * this covers code that logs them), and the `apiKey` and `password` of a logged settings section. Top-level
+ * `apiKey` stays: on request lines it is the key's name, never the key.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  '*.apiKey',
+  '*.*.apiKey',
+  'password',
+  '*.password',
+  '*.*.password',
+];
+
+/** The server's pino logger: JSON lines at the configured level (to stdout, or `destination`), secrets redacted. */
+export function createLogger(level: string, destination?: DestinationStream): FastifyBaseLogger {
+  const options = { level, redact: REDACTED_PATHS };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The HTTP server over a Rag instance: one plugin per concern, the Rag decorated on the instance. */

@@ -93,5 +93,8 @@ function validationMessage(err: FastifyError): string {
     return `${path ? `${path}: ` : ''}unknown field "${String(extra['additionalProperty'])}"`;
   }
   if (first.keyword === 'required') return `${path ? `${path}.` : ''}${String(extra['missingProperty'])}: is required`;
+  // A key of a record (metadata, a filter) out of bounds: name the key, not only the record.
+  const key = (first as { propertyName?: unknown }).propertyName;
+  if (typeof key === 'string') return `${path || 'body'}: key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)} ${first.message ?? 'is invalid'}`;
   return `${path || err.validationContext || 'body'}: ${first.message ?? 'is invalid'}`;
 }

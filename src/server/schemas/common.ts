@@ -17,9 +17,13 @@ export type ErrorResponse = Static<typeof ErrorResponse>;
 
 export const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
+/** A record's key bounds: TypeBox's Record does not carry its key schema's bounds into the JSON schema. */
+export const metadataKeys = { propertyNames: { minLength: 1, maxLength: 128 } };
+
 export const MetadataFilter = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Scalar, {
   description: 'Exact match on document metadata keys, or "docId"; all keys must match',
   maxProperties: 32,
+  ...metadataKeys,
 });
 
 export const SpanSchema = Type.Object({
