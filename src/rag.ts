@@ -12,6 +12,7 @@ import type { DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan,
 import { createEmbedder } from './models/create-embedder.js';
 import type { Embedder } from './models/embedder.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
+import { FallbackReader } from './models/fallback-reader.js';
 import { LlmGenerator } from './models/llm-generator.js';
 import type { ModelComponent, ModelStatus } from './models/model-status.js';
 import { OpenAiChatClient } from './models/openai-chat-client.js';
@@ -210,16 +211,19 @@ export class Rag {
     const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
     // Sentences by default; short factoid spans (names, dates, numbers) as an opt-in generator, since they help
     // factoid sets but hurt long-form ones (measured: hotpotqa F1 up, liverag-datamorgana F1 down).
+    const extractive = new ExtractiveReader(memo);
     const readers = new Map<string, Reader>([
-      ['extractive', new ExtractiveReader(memo)],
+      ['extractive', extractive],
       ['extractive-spans', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'auto', spanSentences: 5 })],
       // Factoid spans, but for "who/which/where" the linked passages' titles (multi-hop bridge entities) first.
       ['extractive-linked', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'linked', spanSentences: 5 })],
     ]);
     if (this.llm && config.llm) {
-      const { topLogprobs, temperature, maxTokens, rerank } = config.llm;
+      const { topLogprobs, temperature, maxTokens, rerank, fallback, fallbackReserveMs } = config.llm;
       rerankers.set('llm', new LlmReranker(this.llm, rerank));
-      readers.set('llm', new LlmGenerator(this.llm, { topLogprobs, temperature, maxTokens }));
+      const generator = new LlmGenerator(this.llm, { topLogprobs, temperature, maxTokens });
+      // A hung or absent LLM costs the answer its prose, not the request: the extractive reader stands in.
+      readers.set('llm', fallback === 'extractive' ? new FallbackReader(generator, extractive, { reserveMs: fallbackReserveMs }) : generator);
     }
     for (const [name, rc] of Object.entries(config.rerankers)) {
       const reranker = createReranker(name, rc);
@@ -542,6 +546,8 @@ export class Rag {
     const hit = await ctx.span('cache.get', () => cache.get(key), (v) => ({ hit: v !== undefined, backend: cache.kind }));
     if (hit !== undefined) return { ...(JSON.parse(hit) as T), cached: true, trace: ctx.trace.toJSON() };
     const result = await compute();
+    // A stand-in's answer must not outlive the outage it covered for.
+    if ('degraded' in result && result.degraded !== undefined) return result;
     if (!keep(result)) return result;
     const { trace: _trace, ...body } = result;
     void cache.set(key, JSON.stringify(body), this.config.cache.ttlSeconds);

@@ -212,6 +212,14 @@ export const LlmConfigSchema = Type.Object(
     maxTokens: Type.Integer({ minimum: 1, maximum: 131072, default: 512 }),
     /** Alternatives per token the entropy is computed over (OpenAI allows up to 20; 1 would make it always 0). */
     topLogprobs: Type.Integer({ minimum: 2, maximum: 20, default: 5 }),
+    /**
+     * When the LLM generator cannot answer before the request's deadline (a hung or slow server) or at all
+     * (unreachable, failing after its retries): "extractive" answers from the same passages with the extractive
+     * reader, flagged `degraded`; "none" fails the request (504 or 503).
+     */
+    fallback: Type.Union([Type.Literal('extractive'), Type.Literal('none')], { default: 'extractive' }),
+    /** Milliseconds of the request's deadline kept for that fallback: the LLM is given up on this long before it. */
+    fallbackReserveMs: Type.Integer({ minimum: 0, maximum: 60000, default: 200 }),
     rerank: Type.Object(
       {
         /** Chunks the LLM reranker ranks in one prompt; the rest follow in their order. */
@@ -525,6 +533,8 @@ export const ConfigSchema = Type.Object(
         maxBatchDocuments: Type.Integer({ minimum: 1, default: 10000 }),
         /** Questions in one POST /v1/batch job. */
         maxBatchQuestions: Type.Integer({ minimum: 1, default: 1000 }),
+        /** POST /v1/batch jobs running at once; one more is answered 429 until one finishes. */
+        maxRunningBatchJobs: Type.Integer({ minimum: 1, default: 8 }),
         maxDocumentChars: Type.Integer({ minimum: 1, default: 5_000_000 }),
       },
       Strict,

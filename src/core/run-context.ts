@@ -31,11 +31,19 @@ export class RunContext {
   readonly trace: Trace;
   readonly log: StageLogger;
   readonly memo: RequestMemo;
+  /**
+   * What `signal` combines, held for as long as the context lives: AbortSignal.any holds its sources weakly, and
+   * the timer of AbortSignal.timeout holds its signal weakly too, so without this a garbage collection between
+   * now and the deadline drops the timeout signal and the deadline never aborts anything (measured: a hung LLM
+   * call ran on seconds past it).
+   */
+  private readonly sources: readonly AbortSignal[];
 
   constructor(options: RunContextOptions = {}) {
     const signals: AbortSignal[] = [];
     if (options.signal) signals.push(options.signal);
     if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
+    this.sources = signals;
     this.signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
     this.deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Number.POSITIVE_INFINITY;
     this.trace = options.trace ?? new Trace();
@@ -71,6 +79,31 @@ export class RunContext {
         throw new RagError('DEADLINE_EXCEEDED', `deadline exceeded${stage ? ` during ${stage}` : ''}`);
       }
       throw new RagError('ABORTED', `request aborted${stage ? ` during ${stage}` : ''}`);
+    }
+  }
+
+  /**
+   * Waits for work this request shares with others (a connection being set up) only as long as the request
+   * lasts: when it is aborted or its deadline passes, this rejects as `check` would, and the work goes on for
+   * whoever else waits on it.
+   */
+  async within<T>(work: Promise<T>, stage: string): Promise<T> {
+    this.check(stage);
+    let onAbort = (): void => undefined;
+    const ended = new Promise<never>((_resolve, reject) => {
+      onAbort = () => {
+        try {
+          this.check(stage);
+        } catch (err) {
+          reject(err);
+        }
+      };
+    });
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([work, ended]);
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
     }
   }
 

@@ -108,6 +108,20 @@ export interface ReaderResult {
   entropy: number;
   /** Entropy divided by its maximum, log(number of candidates): 0 certain, 1 uniform. */
   normalizedEntropy: number;
+  /** Set when the configured reader could not answer and a stand-in did. */
+  degraded?: Degradation;
+}
+
+/** A stage that could not do its work (in time, or at all) and handed it to a stand-in: the answer says so. */
+export interface Degradation {
+  /** The stage that gave up, e.g. "generate". */
+  stage: string;
+  /** Short and stable, for clients and dashboards: "llm timeout", "llm unavailable". */
+  reason: string;
+  /** Who answered instead, e.g. "extractive". */
+  fallback: string;
+  /** What happened, for people. */
+  message: string;
 }
 
 export interface PipelineResult {
@@ -122,6 +136,8 @@ export interface PipelineResult {
   citations: Citation[];
   /** True when nothing relevant was found and the answer says so rather than guess. */
   abstained: boolean;
+  /** Set when a stage fell back to a stand-in (the LLM did not answer in time: the extractive reader did). */
+  degraded?: Degradation;
   /** The agentic pipeline's account of its tool loop. */
   agent?: AgentReport;
 }

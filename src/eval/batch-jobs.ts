@@ -54,6 +54,11 @@ export class BatchJobs {
     return job;
   }
 
+  /** Jobs still running. */
+  get running(): number {
+    return this.controllers.size;
+  }
+
   get(id: string): BatchJob | undefined {
     return this.jobs.get(id);
   }

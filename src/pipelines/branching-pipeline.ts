@@ -34,6 +34,9 @@ export class BranchingPipeline extends StagedPipeline {
     }));
     const combined = vote(voters);
     const read = voteAsReaderResult(combined);
+    // One branch answered by a stand-in is enough for the answer to say so.
+    const degraded = reads.find((r) => r.degraded)?.degraded;
+    if (degraded) read.degraded = degraded;
     return ctx.span('branches.combine', () => pipelineResult(this.name, this.config, read, passages), () => ({ branches: branches.length, clusters: combined.clusters.length }));
   }
 

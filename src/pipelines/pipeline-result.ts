@@ -7,7 +7,7 @@ export const NO_ANSWER = 'I could not find an answer to that in the indexed docu
 export function pipelineResult(name: string, config: PipelineConfig, read: ReaderResult, passages: Passage[]): PipelineResult {
   const best = read.candidates[0];
   const abstained = best === undefined || read.normalizedEntropy > config.abstainAbove;
-  return {
+  const result: PipelineResult = {
     pipeline: name,
     answer: abstained ? NO_ANSWER : best.text,
     confidence: best?.prob ?? 0,
@@ -18,6 +18,8 @@ export function pipelineResult(name: string, config: PipelineConfig, read: Reade
     citations: abstained ? [] : citationsOf(best.citations, passages),
     abstained,
   };
+  if (read.degraded) result.degraded = read.degraded;
+  return result;
 }
 
 export function citationsOf(numbers: number[], passages: readonly Passage[]): Citation[] {

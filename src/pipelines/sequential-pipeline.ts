@@ -32,8 +32,8 @@ export class SequentialPipeline extends StagedPipeline {
     }
     if (!read) throw new RagError('INTERNAL', `reader ${reader.name} ended its stream without a result`);
     const result = pipelineResult(this.name, this.config, read, passages);
-    // A reader that cannot stream wrote nothing yet: the answer is the text.
-    if (!reader.streams && !result.abstained) yield { type: 'token', text: result.answer };
+    // A reader that cannot stream (or a streaming one that fell back to one) wrote nothing yet: the answer is the text.
+    if ((!reader.streams || read.degraded) && !result.abstained) yield { type: 'token', text: result.answer };
     return result;
   }
 }

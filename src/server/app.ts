@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { pino } from 'pino';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import { pino, type DestinationStream } from 'pino';
 import type { Rag } from '../rag.js';
 import type { RunContext } from '../core/run-context.js';
 import { auth } from './plugins/auth.js';
-import { errorHandler } from './plugins/error-handler.js';
+import { errorHandler, frameworkError } from './plugins/error-handler.js';
 import { metrics } from './plugins/metrics.js';
 import { rateLimits } from './plugins/rate-limits.js';
 import { openapi } from './plugins/openapi.js';
@@ -35,11 +35,36 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A logger shared with the Rag (see createLogger). */
   loggerInstance?: FastifyBaseLogger;
+  /** Hears of every route as it is added, plugins' included (the fuzz test walks them all). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
-/** The server's pino logger: JSON lines at the configured level, credentials redacted. */
-export function createLogger(level: string): FastifyBaseLogger {
-  return pino({ level, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] });
+/** What a client's x-request-id may be for the server to keep it. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Where a secret could sit in a logged object: request headers (Fastify's own request lines leave them out;
+ * this covers code that logs them), and the `apiKey` and `password` of a logged settings section. Top-level
+ * `apiKey` stays: on request lines it is the key's name, never the key.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  '*.apiKey',
+  '*.*.apiKey',
+  'password',
+  '*.password',
+  '*.*.password',
+];
+
+/** The server's pino logger: JSON lines at the configured level (to stdout, or `destination`), secrets redacted. */
+export function createLogger(level: string, destination?: DestinationStream): FastifyBaseLogger {
+  const options = { level, redact: REDACTED_PATHS };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The HTTP server over a Rag instance: one plugin per concern, the Rag decorated on the instance. */
@@ -50,12 +75,21 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
       ? { logger: options.logger }
       : { loggerInstance: options.loggerInstance ?? createLogger(server.logLevel) }),
     bodyLimit: server.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A client's own x-request-id is kept when it looks like an id; anything else (10 kB, markup, paths) would be
+    // echoed into every log line and response, so it gets a fresh one instead.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const asked = req.headers['x-request-id'];
+      return typeof asked === 'string' && CLIENT_REQUEST_ID.test(asked) ? asked : randomUUID();
+    },
+    frameworkErrors: frameworkError,
+    // Document ids may be 512 characters, each up to 12 once UTF-8 and percent-encoded in the path.
+    routerOptions: { maxParamLength: 512 * 12 },
     // Bad input must be rejected, not repaired: no silent coercion, no silent dropping of unknown fields.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.decorate('rag', rag);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -243,13 +243,18 @@ export class OpenSearchStore {
 
   /** Runs a search request against the collection and returns its hits as chunks, best first. */
   async search(body: Record<string, unknown>, ctx: RunContext, source: string): Promise<ScoredChunk[]> {
-    await this.ensureCollection();
-    ctx.check(source);
+    // The set-up has timeouts of its own (retried): a hung cluster must not hold a request past its deadline.
+    await ctx.within(this.ensureCollection(), source);
     const request = this.client.search(
       { index: this.alias, body: { ...body, _source: HIT_FIELDS, track_total_hits: false } },
       { requestTimeout: this.timeoutFor(ctx) },
     );
-    const abort = (): void => request.abort();
+    // A block, not an expression: abort() returns the request, a thenable, and an EventTarget listener that
+    // returns a thenable has its rejection rethrown as an uncaught exception, which ended the whole process when
+    // a request's deadline passed during a search.
+    const abort = (): void => {
+      request.abort();
+    };
     ctx.signal.addEventListener('abort', abort, { once: true });
     try {
       const response = await request;

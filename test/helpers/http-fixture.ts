@@ -5,7 +5,7 @@ import { loadConfig, mergeConfigTrees, type Config } from '../../src/core/config
 import type { DocumentInput } from '../../src/core/types.js';
 import type { ModelStatus } from '../../src/models/model-status.js';
 import { Rag, type RagOptions } from '../../src/rag.js';
-import { buildApp } from '../../src/server/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/server/app.js';
 
 /** Fixture for the HTTP integration tests: a Rag over a throw-away store and the Fastify app over it. */
 
@@ -25,10 +25,10 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
-/** `options` brings what configuration cannot, such as an embedder. */
-export async function startHttpFixture(overrides: Tree = {}, options: RagOptions = {}): Promise<HttpFixture> {
+/** `options` brings what configuration cannot, such as an embedder; `build` goes to buildApp. */
+export async function startHttpFixture(overrides: Tree = {}, options: RagOptions = {}, build: BuildAppOptions = {}): Promise<HttpFixture> {
   const rag = new Rag(httpTestConfig(overrides), options);
-  const app = await buildApp(rag);
+  const app = await buildApp(rag, build);
   try {
     await rag.init();
   } catch (err) {

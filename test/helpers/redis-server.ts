@@ -35,7 +35,8 @@ async function ping(port: number): Promise<boolean> {
     socket.setTimeout(500);
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      // A server with a password answers NOAUTH: it is up all the same.
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
     });
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('error', () => resolve(false));
@@ -50,23 +51,27 @@ export class RedisTestServer {
   private child: ChildProcess | null = null;
   private readonly dir = mkdtempSync(join(tmpdir(), 'rag-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly password?: string,
+  ) {}
 
-  static async start(): Promise<RedisTestServer> {
-    const server = new RedisTestServer(await freePort());
+  /** With `password`, clients must authenticate (requirepass), and `url` carries it. */
+  static async start(password?: string): Promise<RedisTestServer> {
+    const server = new RedisTestServer(await freePort(), password);
     await server.resume();
     return server;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.password !== undefined ? `:${encodeURIComponent(this.password)}@` : ''}127.0.0.1:${this.port}`;
   }
 
   /** Starts (again) on the same port. */
   async resume(): Promise<void> {
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...(this.password !== undefined ? ['--requirepass', this.password] : [])],
       { stdio: 'ignore' },
     );
     const deadline = Date.now() + 10_000;

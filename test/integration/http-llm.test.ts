@@ -77,7 +77,8 @@ describe('POST /v1/query with an LLM generator and reranker (OpenAI-compatible t
     fx = await startHttpFixture({
       // Each test scripts the LLM anew for the same question: a cached answer would hide the script.
       cache: { enabled: false },
-      llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 3, maxRetries: 1, retryBaseMs: 10, timeoutMs: 3000 },
+      // No extractive stand-in: these tests are about the errors the LLM's failures become (llm-fallback.test.ts has it).
+      llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 3, maxRetries: 1, retryBaseMs: 10, timeoutMs: 3000, fallback: 'none' },
       pipelines: {
         llm: { kind: 'sequential', generator: 'llm' },
         'llm-rerank': { kind: 'sequential', reranker: 'llm', generator: 'llm', rerankK: 5 },

@@ -1,23 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { OpenAiTestServer, type ScriptedToken } from '../helpers/openai-test-server.js';
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Parses a whole server-sent-events body into its events. */
-function parseSse(body: string): SseEvent[] {
-  return body
-    .split('\n\n')
-    .filter((frame) => frame.trim().length > 0)
-    .map((frame) => {
-      const event = /^event: (.*)$/m.exec(frame)?.[1] ?? '';
-      const data = /^data: (.*)$/m.exec(frame)?.[1] ?? '{}';
-      return { event, data: JSON.parse(data) as Record<string, unknown> };
-    });
-}
+import { parseSse } from '../helpers/sse.js';
 
 const tok = (token: string): ScriptedToken => ({ token, logprob: Math.log(0.9), top: [{ token, logprob: Math.log(0.9) }, { token: `${token}~`, logprob: Math.log(0.1) }] });
 
@@ -31,7 +15,8 @@ describe('POST /v1/query as server-sent events', () => {
   beforeAll(async () => {
     llm = await OpenAiTestServer.start();
     fx = await startHttpFixture({
-      llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0, timeoutMs: 5000 },
+      // No extractive stand-in, so a failing LLM shows as the stream's error event (llm-fallback.test.ts has the stand-in).
+      llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0, timeoutMs: 5000, fallback: 'none' },
       pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
     });
     await fx.rag.ingest(DOCS);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isRagError } from '../../core/errors.js';
 import type { ErrorResponse } from '../schemas/common.js';
@@ -9,6 +9,7 @@ const REASON: Record<number, string> = {
   429: 'Too Many Requests',
   404: 'Not Found',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   499: 'Client Closed Request',
   500: 'Internal Server Error',
@@ -54,22 +55,33 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     }
     if (statusCode >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code, message }, 'request rejected');
-    const body: ErrorResponse = { statusCode, code, error: REASON[statusCode] ?? 'Error', message, requestId: request.id };
-    if (details) body.details = details;
-    return reply.status(statusCode).send(body);
+    return reply.status(statusCode).send(errorBody(statusCode, code, message, request.id, details));
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const body: ErrorResponse = {
-      statusCode: 404,
-      code: 'NOT_FOUND',
-      error: 'Not Found',
-      message: `no route ${request.method} ${request.url.split('?')[0]}`,
-      requestId: request.id,
-    };
-    return reply.status(404).send(body);
-  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.id)),
+  );
 });
+
+/** The one error shape, for the handlers above and for Fastify's framework errors (see app.ts). */
+export function errorBody(statusCode: number, code: string, message: string, requestId: string, details?: Record<string, unknown>): ErrorResponse {
+  const body: ErrorResponse = { statusCode, code, error: REASON[statusCode] ?? 'Error', message, requestId };
+  if (details) body.details = details;
+  return body;
+}
+
+/**
+ * Fastify's errors from before routing (a path it cannot decode, a parameter over maxParamLength): it answers
+ * them outside the error handler and the hooks, so they are answered here, in the same shape, with the request id.
+ */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const statusCode = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+  request.log.info({ code: err.code, message: err.message }, 'request rejected');
+  return reply
+    .status(statusCode)
+    .header('x-request-id', request.id)
+    .send(errorBody(statusCode, 'BAD_REQUEST', `the URL is not valid: ${err.message}`, request.id));
+}
 
 /** "body/k must be <= 1000" -> "k: must be <= 1000"; names the field a client got wrong. */
 function validationMessage(err: FastifyError): string {
@@ -81,5 +93,8 @@ function validationMessage(err: FastifyError): string {
     return `${path ? `${path}: ` : ''}unknown field "${String(extra['additionalProperty'])}"`;
   }
   if (first.keyword === 'required') return `${path ? `${path}.` : ''}${String(extra['missingProperty'])}: is required`;
+  // A key of a record (metadata, a filter) out of bounds: name the key, not only the record.
+  const key = (first as { propertyName?: unknown }).propertyName;
+  if (typeof key === 'string') return `${path || 'body'}: key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)} ${first.message ?? 'is invalid'}`;
   return `${path || err.validationContext || 'body'}: ${first.message ?? 'is invalid'}`;
 }

@@ -30,6 +30,14 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       // An unknown pipeline is the caller's mistake: say so now, not in every row.
       app.rag.pipelines.get(request.body.pipeline);
+      // Each job runs in the background for as long as its questions take: without a cap, a client could queue
+      // unbounded work with cheap requests.
+      if (jobs.running >= config.limits.maxRunningBatchJobs) {
+        throw new RagError(
+          'RATE_LIMITED',
+          `${jobs.running} batch jobs are running, the most limits.maxRunningBatchJobs allows; start this one when one of them is done`,
+        );
+      }
       const job = jobs.start(request.body.questions, request.body.pipeline);
       return reply.status(202).send(view(job));
     },

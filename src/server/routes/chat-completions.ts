@@ -72,6 +72,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
           usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
           citations: r.citations,
           confidence: r.confidence,
+          ...(r.degraded ? { degraded: r.degraded } : {}),
         };
       }
 
@@ -93,7 +94,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
               const full = withMarkers(streamed, e.data.citations);
               if (full.length > streamed.length) chunk({ content: full.slice(streamed.length) }, null);
             }
-            chunk({}, 'stop', { citations: e.data.citations, confidence: e.data.confidence });
+            chunk({}, 'stop', { citations: e.data.citations, confidence: e.data.confidence, ...(e.data.degraded ? { degraded: e.data.degraded } : {}) });
           }
         }
         sse.data('[DONE]');

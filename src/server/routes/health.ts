@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { llmSettingsOf } from '../../core/config.js';
+import { redactUrl } from '../../core/redis-client.js';
 import type { ModelStatus } from '../../models/model-status.js';
 
 /** Short, so a readiness check answers within the one second orchestrators usually give it. */
@@ -13,6 +14,12 @@ const LlmReadiness = Type.Object({
   modelListed: Type.Optional(Type.Boolean({ description: 'The configured model is among those the server lists (a hint: some servers ignore the name)' })),
   required: Type.Boolean({ description: 'The default pipeline needs the LLM, so readiness depends on it' }),
   reason: Type.Optional(Type.String()),
+});
+
+const RedisReadiness = Type.Object({
+  url: Type.String({ description: 'Without its password' }),
+  connected: Type.Boolean(),
+  status: Type.String({ description: "The client's connection state: ready, connecting, reconnecting..." }),
 });
 
 const Provider = Type.String();
@@ -38,6 +45,8 @@ const Readiness = Type.Object({
   chunks: Type.Optional(Type.Integer()),
   version: Type.Optional(Type.Integer()),
   llm: Type.Optional(LlmReadiness),
+  /** With redis.url: whether the cache and the rate limits have it; without it they degrade (ready, with a reason). */
+  redis: Type.Optional(RedisReadiness),
   /** The configured models: where each runs (execution provider) and what it fell back from. */
   models: Type.Optional(Type.Array(ModelStatusSchema)),
   opensearch: Type.Optional(Type.Object({ index: Type.String(), documents: Type.Integer(), chunks: Type.Integer() })),
@@ -48,7 +57,8 @@ const Readiness = Type.Object({
  * LLM configured, readiness also reports whether its server answers; it makes the server unready only when the
  * default pipeline needs the LLM. With retrieval.backend "opensearch", the cluster must answer and the collection
  * exist: down is 503 with the reason or, with a fallback configured, ready but degraded (the reason says so).
- * Checked on every call, so it recovers with the cluster.
+ * With Redis configured, a lost connection leaves the server ready (cache and rate limits degrade, they do not
+ * fail requests) and the reason says so. Checked on every call, so it recovers with the cluster and with Redis.
  */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
@@ -78,13 +88,19 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (err) {
       return reply.status(503).send({ ready: false, reason: `store unavailable: ${(err as Error).message}`, ...(llm ? { llm } : {}) });
     }
-    const body = { ready: true, ...counts, version: rag.store.version(), models, ...(llm ? { llm } : {}) };
+    const redis = rag.redis && rag.config.redis.url ? { url: redactUrl(rag.config.redis.url), connected: rag.redis.status === 'ready', status: rag.redis.status } : undefined;
+    const body = { ready: true, ...counts, version: rag.store.version(), models, ...(llm ? { llm } : {}), ...(redis ? { redis } : {}) };
     if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
-    if (!rag.search) return body;
+    // Ready but degraded: what still answers, and how it answers differently.
+    const degraded: string[] = [];
+    if (redis && !redis.connected) degraded.push(`Redis at ${redis.url} is ${redis.status}; answering uncached, rate limits open`);
+    const withReason = <T extends object>(b: T): T & { reason?: string } => (degraded.length > 0 ? { ...b, reason: `degraded: ${degraded.join('; ')}` } : b);
+    if (!rag.search) return withReason(body);
     const search = await rag.search.readiness();
-    if (search.ready) return { ...body, opensearch: { index: search.index ?? '', documents: search.documents ?? 0, chunks: search.chunks ?? 0 } };
+    if (search.ready) return withReason({ ...body, opensearch: { index: search.index ?? '', documents: search.documents ?? 0, chunks: search.chunks ?? 0 } });
     if (rag.config.opensearch.fallback !== 'none') {
-      return { ...body, reason: `degraded: ${search.reason ?? 'OpenSearch unavailable'}; queries are answered by the embedded BM25` };
+      degraded.unshift(`${search.reason ?? 'OpenSearch unavailable'}; queries are answered by the embedded BM25`);
+      return withReason(body);
     }
     return reply.status(503).send({ ...body, ready: false, reason: search.reason ?? 'OpenSearch unavailable' });
   });

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { DegradedSchema } from './common.js';
 
 const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true });
 
@@ -45,6 +46,7 @@ export const ChatCompletionSchema = Type.Object({
   usage: Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() }),
   citations: Type.Array(ChatCitationSchema, { description: 'What the [n] markers in the content point at' }),
   confidence: Type.Number(),
+  degraded: Type.Optional(DegradedSchema),
 });
 
 export const ModelListSchema = Type.Object({

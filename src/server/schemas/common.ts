@@ -17,9 +17,13 @@ export type ErrorResponse = Static<typeof ErrorResponse>;
 
 export const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
+/** A record's key bounds: TypeBox's Record does not carry its key schema's bounds into the JSON schema. */
+export const metadataKeys = { propertyNames: { minLength: 1, maxLength: 128 } };
+
 export const MetadataFilter = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Scalar, {
   description: 'Exact match on document metadata keys, or "docId"; all keys must match',
   maxProperties: 32,
+  ...metadataKeys,
 });
 
 export const SpanSchema = Type.Object({
@@ -70,6 +74,16 @@ export const CitationSchema = Type.Object({
   title: Type.Optional(Type.String()),
   headingPath: Type.Optional(Type.Array(Type.String())),
 });
+
+export const DegradedSchema = Type.Object(
+  {
+    stage: Type.String({ description: 'The stage that gave up, e.g. "generate"' }),
+    reason: Type.String({ description: 'Short and stable: "llm timeout", "llm unavailable"' }),
+    fallback: Type.String({ description: 'Who answered instead, e.g. "extractive"' }),
+    message: Type.String(),
+  },
+  { description: 'Present when a stage fell back to a stand-in: the answer is still grounded, but not the configured one' },
+);
 
 export const CandidateSchema = Type.Object({
   text: Type.String(),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Scalar } from './common.js';
+import { Scalar, metadataKeys } from './common.js';
 
 export const documentsBodySchema = (limits: { maxBatchDocuments: number; maxDocumentChars: number }) =>
   Type.Object(
@@ -11,7 +11,7 @@ export const documentsBodySchema = (limits: { maxBatchDocuments: number; maxDocu
             title: Type.Optional(Type.String({ maxLength: 2048 })),
             text: Type.String({ maxLength: limits.maxDocumentChars }),
             format: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('markdown'), Type.Literal('html')])),
-            meta: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.Union([Scalar, Type.Null()]))),
+            meta: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.Union([Scalar, Type.Null()]), metadataKeys)),
           },
           { additionalProperties: false },
         ),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CandidateSchema, CitationSchema, MetadataFilter, PassageSchema, PlanSchema, TraceSchema, kField, queryField } from './common.js';
+import { CandidateSchema, CitationSchema, DegradedSchema, MetadataFilter, PassageSchema, PlanSchema, TraceSchema, kField, queryField } from './common.js';
 
 export const queryBodySchema = (limits: { maxQueryChars: number; maxK: number }) => {
   return Type.Object(
@@ -64,6 +64,7 @@ export const QueryResponseSchema = Type.Object({
   agent: Type.Optional(AgentSchema),
   trace: TraceSchema,
   cached: Type.Optional(Type.Boolean({ description: 'Served from the cache (same request, same index version)' })),
+  degraded: Type.Optional(DegradedSchema),
   ensemble: Type.Optional(Type.String({ description: 'The ensemble that answered, when one was asked for' })),
   mode: Type.Optional(
     Type.Union([Type.Literal('vote'), Type.Literal('generative')], {

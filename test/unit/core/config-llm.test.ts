@@ -27,6 +27,8 @@ describe('the llm section', () => {
       temperature: 0,
       maxTokens: 512,
       topLogprobs: 5,
+      fallback: 'extractive',
+      fallbackReserveMs: 200,
       rerank: { window: 20, passageChars: 800 },
     });
     expect(config.pipelines['default']?.generator).toBe('llm');

@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { RunContext } from '../../../src/core/run-context.js';
 import { Trace } from '../../../src/core/trace.js';
 import { ragErrorOf, ragErrorOfAsync } from '../../helpers/errors.js';
+
+/** V8's full collection, without starting the test process with --expose-gc. */
+setFlagsFromString('--expose_gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 describe('RunContext.span', () => {
   it('records the stage name, its time and attributes of the result', async () => {
@@ -103,6 +109,19 @@ describe('RunContext.check', () => {
     expect(ragErrorOf(() => ctx.check()).code).toBe('DEADLINE_EXCEEDED');
   });
 
+  it('aborts its signal at the deadline even when a garbage collection ran in between', async () => {
+    // AbortSignal.any and the timer of AbortSignal.timeout hold the timeout signal weakly: unless the context holds
+    // it, a collection drops it and a call waiting on the signal (an LLM that hangs) is never cut.
+    const ctx = new RunContext({ timeoutMs: 40 });
+    const child = ctx.child(30);
+    // WeakRef targets survive the job that made them: collect from a later one.
+    await sleep(1);
+    collectGarbage();
+    await sleep(100);
+    expect(child.signal.aborted).toBe(true);
+    expect(ctx.signal.aborted).toBe(true);
+  });
+
   it('throws ABORTED when an external AbortController aborts', () => {
     const controller = new AbortController();
     const ctx = new RunContext({ signal: controller.signal, timeoutMs: 60_000 });
@@ -113,5 +132,28 @@ describe('RunContext.check', () => {
     expect(err.code).toBe('ABORTED');
     expect(err.statusCode).toBe(499);
     expect(err.message).toContain('rerank');
+  });
+});
+
+describe('RunContext.within', () => {
+  it('gives the shared work\'s result when it comes first', async () => {
+    expect(await new RunContext({ timeoutMs: 1000 }).within(sleep(10).then(() => 'set up'), 'setup')).toBe('set up');
+  });
+
+  it('stops waiting at the deadline or an abort, and leaves the work running for others', async () => {
+    let done = false;
+    const work = sleep(200).then(() => {
+      done = true;
+      return 'set up';
+    });
+    const late = await ragErrorOfAsync(() => new RunContext({ timeoutMs: 30 }).within(work, 'search'));
+    expect(late.code).toBe('DEADLINE_EXCEEDED');
+    expect(late.message).toContain('search');
+    const controller = new AbortController();
+    const gone = new RunContext({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    expect((await ragErrorOfAsync(() => gone.within(work, 'search'))).code).toBe('ABORTED');
+    expect(done).toBe(false);
+    expect(await work).toBe('set up');
   });
 });

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueryResponse } from '../../src/rag.js';
+import { ingestDocs, okBody, postJson, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { OpenAiTestServer, type ScriptedReply } from '../helpers/openai-test-server.js';
+import { parseSse } from '../helpers/sse.js';
+
+/**
+ * An LLM server that accepts requests and never answers: with the default `llm.fallback: extractive`, the answer
+ * still arrives within the request's deadline, read by the extractive reader from the same passages, and says so
+ * in `degraded`. The LLM's unavailability degrades the same way, and degraded answers are never cached.
+ */
+
+const DEADLINE_MS = 1000;
+/** What the response may take beyond its deadline: event-loop and HTTP overhead on a loaded 2-core CI machine. */
+const SLACK_MS = 300;
+
+const DOCS = [
+  { id: 'kiln', title: 'Kilns', text: 'A pottery kiln fires clay at about 1200 degrees Celsius to harden it.' },
+  { id: 'glaze', title: 'Glazes', text: 'Glazes are glassy coatings that melt onto pottery during a second firing.' },
+];
+const QUESTION = 'how hot does a pottery kiln fire clay?';
+
+/** Accepts, reads the request, and holds the connection for ten minutes without a byte of answer. */
+const hang = (): ScriptedReply => ({ text: 'never sent', delayMs: 600_000 });
+
+interface Span {
+  name: string;
+  ms: number;
+  attrs?: Record<string, unknown>;
+}
+
+describe('an LLM server that hangs, with the extractive fallback (the default)', () => {
+  let llm: OpenAiTestServer;
+  let fx: HttpFixture;
+  let base: string;
+  let extractiveAnswer: string;
+
+  beforeAll(async () => {
+    llm = await OpenAiTestServer.start({ reply: hang });
+    fx = await startHttpFixture({
+      server: { requestTimeoutMs: DEADLINE_MS },
+      llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0 },
+      pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
+    });
+    await ingestDocs(fx.app, DOCS);
+    base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
+    // The default pipeline differs from "llm" only in its generator: the same passages, read extractively.
+    extractiveAnswer = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: QUESTION })).answer;
+  });
+  afterAll(async () => {
+    await fx.close();
+    await llm.close();
+  });
+
+  it('answers within the server deadline from the extractive reader, flagged degraded, and lets the LLM go', async () => {
+    llm.reset();
+    const started = performance.now();
+    const res = await fetch(`${base}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUESTION, pipeline: 'llm' }) });
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as QueryResponse;
+    expect(elapsed).toBeLessThan(DEADLINE_MS + SLACK_MS);
+    // The LLM had most of the deadline: it was not skipped.
+    expect(elapsed).toBeGreaterThan(DEADLINE_MS - 400);
+    expect(llm.chatRequests()).toHaveLength(1);
+
+    expect(body.pipeline).toBe('llm');
+    expect(body.degraded).toEqual({ stage: 'generate', reason: 'llm timeout', fallback: 'extractive', message: expect.stringContaining("request's deadline") });
+    expect(body.answer).toBe(extractiveAnswer);
+    expect(body.answer).toMatch(/1200 degrees/);
+    expect(body.citations[0]?.docId).toBe('kiln');
+    const spans = body.trace.spans as Span[];
+    expect(spans.find((s) => s.name === 'generate.llm')?.attrs?.['error']).toMatch(/deadline exceeded/);
+    expect(spans.find((s) => s.name === 'generate.fallback')?.attrs).toMatchObject({ from: 'llm', to: 'extractive', reason: 'llm timeout' });
+    // The hung request was cut, not left holding a connection (and an LLM concurrency slot).
+    await expect.poll(() => llm.inFlight, { timeout: 2000, interval: 50 }).toBe(0);
+  });
+
+  it('keeps a shorter deadline the client asks for', async () => {
+    const started = performance.now();
+    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: `${QUESTION} (short)`, pipeline: 'llm', timeoutMs: 500 }));
+    expect(performance.now() - started).toBeLessThan(500 + SLACK_MS);
+    expect(body.degraded?.reason).toBe('llm timeout');
+    expect(body.answer).toMatch(/1200 degrees/);
+  });
+
+  it('streams: sources, the extractive answer as text, and the degraded flag on the answer, within the deadline', async () => {
+    const started = performance.now();
+    const res = await fetch(`${base}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUESTION, pipeline: 'llm', stream: true }) });
+    const events = parseSse(await res.text());
+    expect(performance.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+    expect(events.map((e) => e.event)).toEqual(['plan', 'sources', 'token', 'candidate', 'answer', 'done']);
+    expect(events[2]?.data['text']).toBe(extractiveAnswer);
+    const answer = events.find((e) => e.event === 'answer')?.data;
+    expect(answer?.['answer']).toBe(extractiveAnswer);
+    expect(answer?.['degraded']).toMatchObject({ stage: 'generate', reason: 'llm timeout', fallback: 'extractive' });
+  });
+
+  it('says so through the OpenAI-compatible chat route too', async () => {
+    const res = await postJson(fx.app, '/v1/chat/completions', { model: 'llm', messages: [{ role: 'user', content: QUESTION }] });
+    const body = okBody<{ choices: Array<{ message: { content: string } }>; degraded?: { reason: string } }>(res);
+    expect(body.choices[0]?.message.content).toContain('1200 degrees');
+    expect(body.degraded?.reason).toBe('llm timeout');
+  });
+
+  it('never caches a degraded answer: once the LLM answers again, so does the pipeline', async () => {
+    const question = `${QUESTION} (cache)`;
+    expect(okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: question, pipeline: 'llm' })).degraded).toBeDefined();
+    llm.setReply(() => ({ text: 'About 1200 degrees Celsius [1].' }));
+    try {
+      const recovered = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: question, pipeline: 'llm' }));
+      expect(recovered.cached).toBeUndefined();
+      expect(recovered.degraded).toBeUndefined();
+      expect(recovered.answer).toBe('About 1200 degrees Celsius [1].');
+    } finally {
+      llm.setReply(hang);
+    }
+  });
+
+  it('degrades the same way when the LLM server is gone, with the reason "llm unavailable"', async () => {
+    await llm.close();
+    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: `${QUESTION} (down)`, pipeline: 'llm' }));
+    expect(body.degraded).toMatchObject({ stage: 'generate', reason: 'llm unavailable', fallback: 'extractive', message: expect.stringMatching(/^LLM server at .* (is unreachable|dropped the connection)/) });
+    expect(body.answer).toMatch(/1200 degrees/);
+  });
+});
