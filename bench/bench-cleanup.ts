@@ -17,13 +17,9 @@ export class BenchCleanup {
   private interrupted = false;
 
   /** Stops everything on Ctrl-C or SIGTERM and exits with 130. */
-  install(): void {
+  private install(): void {
     process.on('SIGINT', (s) => this.onSignal(s));
     process.on('SIGTERM', (s) => this.onSignal(s));
-  }
-
-  get isInterrupted(): boolean {
-    return this.interrupted;
   }
 
   /** A fresh temporary folder `$TMPDIR/rag-bench-<pid>-*`, removed by `removeTemp`; stale ones of dead runs go first. */
@@ -64,6 +60,21 @@ export class BenchCleanup {
     this.closeRag();
     await this.stopServer(serverGraceMs);
     this.removeTemp();
+  }
+
+  /** Runs a benchmark's `main` (which returns the exit code) with the handlers installed, cleaning up after it. */
+  run(main: () => Promise<number>): void {
+    this.install();
+    main()
+      .then(async (code) => {
+        await this.finish();
+        process.exitCode = code;
+      })
+      .catch(async (err: unknown) => {
+        process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        await this.finish();
+        process.exitCode = 1;
+      });
   }
 
   private onSignal(signal: NodeJS.Signals): void {

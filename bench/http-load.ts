@@ -133,3 +133,19 @@ export async function diagnoseFailures(base: string, endpoint: Endpoint, queries
   }
   return failures;
 }
+
+/**
+ * Prints the failed requests of a run after its figures: on stdout with the table, and on stderr as well when
+ * stdout is not a terminal, so it is seen even when stdout goes to a file or a JSON parser.
+ */
+export function printFailureBanner(failures: readonly string[]): void {
+  if (failures.length === 0) return;
+  const banner = [
+    '!'.repeat(96),
+    '!!! FAILED REQUESTS: the figures above include failed requests and are not valid (exit code 1).',
+    ...failures.map((f) => `!!! ${f}`),
+    '!'.repeat(96),
+  ];
+  process.stdout.write(`\n${banner.join('\n')}\n`);
+  if (!process.stdout.isTTY) process.stderr.write(`${banner.join('\n')}\n`);
+}

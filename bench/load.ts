@@ -20,7 +20,7 @@ import { loadBeirDataset, type BeirQuery } from '../src/eval/beir-dataset.js';
 import { BenchCleanup } from './bench-cleanup.js';
 import { buildBenchStore, type IngestFigures } from './bench-ingest.js';
 import { nonNegativeNumber, positiveInt, positiveNumber } from './cli-numbers.js';
-import { bodiesFor, diagnoseFailures, ENDPOINT_PATH, figuresOf, newSink, runAutocannon, smokeTest, statusCodes, type Endpoint, type LoadFigures } from './http-load.js';
+import { bodiesFor, diagnoseFailures, ENDPOINT_PATH, figuresOf, newSink, printFailureBanner, runAutocannon, smokeTest, statusCodes, type Endpoint, type LoadFigures } from './http-load.js';
 import { MemorySampler, readProcessMemory, type MemoryReading } from './process-memory.js';
 import { rssGrowth, type RssGrowth } from './rss-growth.js';
 import { ServerChild } from './server-child.js';
@@ -232,7 +232,6 @@ function printReport(datasetName: string, queries: number, ing: IngestFigures, o
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv);
-  cleanup.install();
   const datasetDir = resolve(options.dataset);
   const dataset = loadBeirDataset(datasetDir, options.split);
   if (dataset.queries.length === 0) throw new Error(`no ${options.split} queries in ${datasetDir}`);
@@ -270,24 +269,11 @@ async function main(): Promise<number> {
   const tooMuchGrowth = soak !== null && soak.rss.growth_pct >= options.maxGrowth;
   out();
   out(`verdict: ${failures.length === 0 ? 'no failed requests' : 'FAILED REQUESTS'}; ${soak ? `RSS growth ${fmt(soak.rss.growth_pct, 2)}% ${tooMuchGrowth ? '>=' : '<'} ${options.maxGrowth}%` : 'no soak'}`);
-  if (failures.length > 0) {
-    const banner = ['!'.repeat(96), '!!! FAILED REQUESTS: the figures above include failed requests and are not valid (exit code 1).', ...failures.map((f) => `!!! ${f}`), '!'.repeat(96)];
-    for (const line of banner) out(line);
-    if (!process.stdout.isTTY) for (const line of banner) note(line);
-  }
+  printFailureBanner(failures);
   if (options.json) {
     out(JSON.stringify({ dataset: datasetName, endpoint: ENDPOINT_PATH[options.endpoint], ingest: store.ingest, load, soak, machine: { cpus: os.availableParallelism(), node: process.version } }));
   }
   return failures.length > 0 || tooMuchGrowth ? 1 : 0;
 }
 
-main()
-  .then(async (code) => {
-    await cleanup.finish();
-    process.exitCode = code;
-  })
-  .catch(async (err: unknown) => {
-    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    await cleanup.finish();
-    process.exitCode = 1;
-  });
+cleanup.run(main);

@@ -16,7 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadBeirDataset, type BeirQuery } from '../src/eval/beir-dataset.js';
 import { BenchCleanup } from './bench-cleanup.js';
 import { buildBenchStore, type IngestFigures } from './bench-ingest.js';
-import { bodiesFor, diagnoseFailures, ENDPOINT_PATH, figuresOf, newSink, runAutocannon, smokeTest, statusCodes, type Endpoint, type LoadFigures } from './http-load.js';
+import { bodiesFor, diagnoseFailures, ENDPOINT_PATH, figuresOf, newSink, printFailureBanner, runAutocannon, smokeTest, statusCodes, type Endpoint, type LoadFigures } from './http-load.js';
 import { nonNegativeNumber, positiveInt } from './cli-numbers.js';
 import { ServerChild } from './server-child.js';
 
@@ -251,7 +251,6 @@ function printSpans(summaries: SpanSummary[]): void {
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv);
-  cleanup.install();
 
   const datasetDir = resolve(options.dataset);
   const dataset = loadBeirDataset(datasetDir, options.split);
@@ -303,18 +302,7 @@ async function main(): Promise<number> {
   printTable(datasetName, ing.docs, dataset.queries.length, ing, indexBuildMs, indexedChunks, server.warmMs, runs);
   if (spanSummaries.length > 0) printSpans(spanSummaries);
 
-  if (failures.length > 0) {
-    // On stdout with the table, and on stderr so it is seen even when stdout goes to a file or a JSON parser.
-    const banner = [
-      '!'.repeat(96),
-      '!!! FAILED REQUESTS: the figures above include failed requests and are not valid (exit code 1).',
-      ...failures.map((f) => `!!! ${f}`),
-      '!'.repeat(96),
-    ];
-    out();
-    for (const line of banner) out(line);
-    if (!process.stdout.isTTY) for (const line of banner) note(line);
-  }
+  printFailureBanner(failures);
   if (options.serverCpuProf) note(`server CPU profile written under ${resolve(options.serverCpuProf)}`);
 
   if (options.json) {
@@ -330,13 +318,4 @@ async function main(): Promise<number> {
   return failures.length > 0 ? 1 : 0;
 }
 
-main()
-  .then(async (code) => {
-    await cleanup.finish();
-    process.exitCode = code;
-  })
-  .catch(async (err: unknown) => {
-    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    await cleanup.finish();
-    process.exitCode = 1;
-  });
+cleanup.run(main);
