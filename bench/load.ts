@@ -208,8 +208,9 @@ async function soakPhase(base: string, server: ServerChild, bodies: Buffer[], ra
 function printReport(datasetName: string, queries: number, ing: IngestFigures, options: Options, load: LoadPhase, soak: SoakPhase | null): void {
   const path = ENDPOINT_PATH[options.endpoint];
   out();
-  out(`Load and soak of ${path}, embedded default: ${datasetName} (${fmt(ing.docs)} documents, ${fmt(ing.chunks)} chunks, ${queries} queries in rotation)`);
-  out(`node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${fmt(os.totalmem() / 2 ** 30, 0)} GiB; server in a child process, response cache off`);
+  out(`### Load and soak of ${path}, embedded default: ${datasetName} (${fmt(ing.docs)} documents, ${fmt(ing.chunks)} chunks, ${queries} queries in rotation)`);
+  out();
+  out(`node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${fmt(os.totalmem() / 2 ** 30, 0)} GiB; load average ${fmt(os.loadavg()[0] ?? 0, 2)} at the end of the run; server in a child process, response cache off`);
   out();
   out('| run | connections | seconds | QPS | p50 ms | p99 ms | requests | errors | non-2xx | peak RSS MiB |');
   out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -228,6 +229,7 @@ function printReport(datasetName: string, queries: number, ing: IngestFigures, o
     out(`soak rate: ${options.soakRate !== undefined ? 'given (--soak-rate)' : `${options.soakFraction} x the load's ${fmt(load.qps, 1)} QPS`}; RSS read every ${options.sampleSeconds} s on a fresh server after ${options.warmup} s of warm-up at the same rate.`);
     out(`soak start/end: medians of the first and last ${soak.rss.window} readings (RSS is a sawtooth between major GCs); growth = (end - start) / start.`);
   }
+
 }
 
 async function main(): Promise<number> {
@@ -268,8 +270,10 @@ async function main(): Promise<number> {
   printReport(datasetName, queries.length, store.ingest, options, load, soak);
   const tooMuchGrowth = soak !== null && soak.rss.growth_pct >= options.maxGrowth;
   out();
-  out(`verdict: ${failures.length === 0 ? 'no failed requests' : 'FAILED REQUESTS'}; ${soak ? `RSS growth ${fmt(soak.rss.growth_pct, 2)}% ${tooMuchGrowth ? '>=' : '<'} ${options.maxGrowth}%` : 'no soak'}`);
+  out(`Verdict: ${failures.length === 0 ? 'no failed requests' : 'FAILED REQUESTS'}; ${soak ? `soak RSS growth ${fmt(soak.rss.growth_pct, 2)}% ${tooMuchGrowth ? '>=' : '<'} ${options.maxGrowth}% (${tooMuchGrowth ? 'FAILED' : 'met'})` : 'no soak'}.`);
   printFailureBanner(failures);
+  out();
+  out(`Reproduce: \`npx tsx bench/load.ts ${process.argv.slice(2).join(' ')}\``);
   if (options.json) {
     out(JSON.stringify({ dataset: datasetName, endpoint: ENDPOINT_PATH[options.endpoint], ingest: store.ingest, load, soak, machine: { cpus: os.availableParallelism(), node: process.version } }));
   }
