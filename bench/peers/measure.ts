@@ -6,8 +6,10 @@ import type { PeerSystem } from './peer-system.js';
 export interface ProtocolOptions {
   /** Chunks asked of every system per query (documents are ranked by their best chunk). */
   k: number;
-  /** Queries run first, unmeasured (JIT, caches, connections). */
+  /** Unmeasured queries first (JIT, caches, connections): at least this many, in order, wrapping around... */
   warmupQueries: number;
+  /** ...and for at least this long (a JVM behind HTTP needs hundreds of queries to warm up, not ten). */
+  warmupSeconds: number;
   /** Sequential passes over the query set are repeated until at least this long has passed (at least one pass). */
   minSeconds: number;
   /** Clients of the closed-loop level; 1 runs the sequential level only. */
@@ -54,7 +56,7 @@ function level(concurrency: number, latencies: readonly number[], seconds: numbe
 
 /**
  * The protocol every system goes through, in this process, one system at a time:
- *  1. warm-up: the first `warmupQueries` queries, unmeasured;
+ *  1. warm-up, unmeasured: at least `warmupQueries` queries and `warmupSeconds`;
  *  2. sequential: every query once, one at a time, timed (`performance.now()` around `search`) and scored
  *     (nDCG@10 of the document ranking, trec_eval's definition); passes are repeated until `minSeconds` have
  *     passed, and QPS and latencies are over all of them;
@@ -63,7 +65,10 @@ function level(concurrency: number, latencies: readonly number[], seconds: numbe
  * A query that throws is an error: it scores 0 and its time is not counted.
  */
 export async function measure(system: PeerSystem, queries: readonly BeirQuery[], qrels: ReadonlyMap<string, ReadonlyMap<string, number>>, o: ProtocolOptions): Promise<Measured> {
-  for (const q of queries.slice(0, o.warmupQueries)) await system.search(q.text, o.k).catch(() => undefined);
+  const warmStart = performance.now();
+  for (let i = 0; i < o.warmupQueries || (performance.now() - warmStart) / 1000 < o.warmupSeconds; i++) {
+    await system.search(queries[i % queries.length]!.text, o.k).catch(() => undefined);
+  }
 
   const ndcg: number[] = [];
   let errors = 0;

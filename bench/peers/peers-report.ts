@@ -9,7 +9,7 @@ export interface PeersReport {
   documents: number;
   chunks: number;
   k: number;
-  protocol: { warmupQueries: number; minSeconds: number; concurrency: number };
+  protocol: { warmupQueries: number; warmupSeconds: number; minSeconds: number; concurrency: number };
   /** The hybrid rows' embedder, or null when there are none. */
   hybrid: string | null;
   /** Where OpenSearch ran, or null when (b) was left out. */
@@ -101,7 +101,7 @@ export function printPeersReport(r: PeersReport): void {
     out();
   }
   out(
-    `Protocol, the same for every row, in one Node process, one system at a time: ${r.protocol.warmupQueries} warm-up queries; then every query once, one at a time, ` +
+    `Protocol, the same for every row, in one Node process, one system at a time: a warm-up of at least ${r.protocol.warmupQueries} queries and ${r.protocol.warmupSeconds} s; then every query once, one at a time, ` +
       `repeated until ${r.protocol.minSeconds} s have passed (QPS, p50, p99 over all passes; nDCG@10 from the first)` +
       (conc ? `; then ${conc} clients in a closed loop over at least one pass and ${r.protocol.minSeconds} s` : '') +
       `. Each system is asked for the top ${r.k} chunks; documents are ranked by their best chunk (src/eval/document-ranking.ts) and scored with src/eval/metrics.ts. ` +

@@ -24,7 +24,7 @@ import type { Embedder } from '../../src/models/embedder.js';
 import type { Rag } from '../../src/rag.js';
 import { launchOpenSearch, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
 import { HashingEmbedder } from '../../test/helpers/hashing-embedder.js';
-import { positiveInt, positiveNumber } from '../cli-numbers.js';
+import { nonNegativeNumber, positiveInt, positiveNumber } from '../cli-numbers.js';
 import { measure, type Measured, type ProtocolOptions } from './measure.js';
 import { peerChunks } from './peer-corpus.js';
 import type { PeerSystem } from './peer-system.js';
@@ -55,6 +55,7 @@ interface Options {
   embedder: 'hashing' | 'config' | 'none';
   k: number;
   warmupQueries: number;
+  warmupSeconds: number;
   minSeconds: number;
   concurrency: number;
   maxQueries?: number;
@@ -91,7 +92,8 @@ function parseArgs(argv: string[]): Options {
         .default('hashing'),
     )
     .option('--k <n>', 'chunks asked of every system per query', positiveInt('--k'), 10 * CHUNKS_PER_DOC)
-    .option('--warmup-queries <n>', 'queries run unmeasured first, per system', positiveInt('--warmup-queries'), 10)
+    .option('--warmup-queries <n>', 'unmeasured queries first, per system: at least this many...', positiveInt('--warmup-queries'), 10)
+    .option('--warmup-seconds <s>', '...and for at least this long', nonNegativeNumber('--warmup-seconds'), 5)
     .option('--min-seconds <s>', 'sequential passes repeat until this long has passed; the concurrent level runs at least this long', positiveNumber('--min-seconds'), 10)
     .option('--concurrency <n>', 'clients of the closed-loop level (1: sequential only)', positiveInt('--concurrency'), 8)
     .option('--max-queries <n>', 'only the first n queries (a smoke run; nDCG is then not comparable with published figures)', positiveInt('--max-queries'))
@@ -130,7 +132,7 @@ async function main(): Promise<number> {
   const dataset = loadBeirDataset(datasetDir, options.split);
   const queries = options.maxQueries ? dataset.queries.slice(0, options.maxQueries) : dataset.queries;
   if (queries.length === 0) throw new Error(`no ${options.split} queries in ${datasetDir}`);
-  const protocol: ProtocolOptions = { k: options.k, warmupQueries: options.warmupQueries, minSeconds: options.minSeconds, concurrency: options.concurrency, progress: note };
+  const protocol: ProtocolOptions = { k: options.k, warmupQueries: options.warmupQueries, warmupSeconds: options.warmupSeconds, minSeconds: options.minSeconds, concurrency: options.concurrency, progress: note };
 
   const tmp = mkdtempSync(join(os.tmpdir(), `rag-peers-${process.pid}-`));
   const closers: Array<() => Promise<void>> = [];
@@ -223,7 +225,7 @@ async function main(): Promise<number> {
       documents: ragA.store.counts().documents,
       chunks: chunks.length,
       k: options.k,
-      protocol: { warmupQueries: options.warmupQueries, minSeconds: options.minSeconds, concurrency: options.concurrency },
+      protocol: { warmupQueries: options.warmupQueries, warmupSeconds: options.warmupSeconds, minSeconds: options.minSeconds, concurrency: options.concurrency },
       hybrid: hybrid ? hybrid.what : null,
       opensearch: openSearchWhere,
       systems: systems.map((s, i) => ({ ...results[i]!, what: s.what })),

@@ -33,7 +33,7 @@ function fakeSystem(calls: string[]): PeerSystem {
 describe('the peers protocol', () => {
   it('scores the document ranking of the first pass with nDCG@10 and counts a throwing query as an error scoring 0', async () => {
     const calls: string[] = [];
-    const m = await measure(fakeSystem(calls), queries, qrels, { k: 30, warmupQueries: 2, minSeconds: 0.05, concurrency: 1 });
+    const m = await measure(fakeSystem(calls), queries, qrels, { k: 30, warmupQueries: 2, warmupSeconds: 0, minSeconds: 0.05, concurrency: 1 });
     // q1: d1 at rank 1 once the query's own id and the repeat are dropped -> 1; q2: d2 at rank 2 -> 1/log2(3); q3: 0.
     expect(m.ndcg10).toBeCloseTo((1 + 1 / Math.log2(3) + 0) / 3, 4);
     expect(m.errors).toBe(1);
@@ -60,7 +60,7 @@ describe('the peers protocol', () => {
         return ['d1'];
       },
     };
-    const m = await measure(system, queries, qrels, { k: 30, warmupQueries: 0, minSeconds: 0.01, concurrency: 4 });
+    const m = await measure(system, queries, qrels, { k: 30, warmupQueries: 0, warmupSeconds: 0, minSeconds: 0.01, concurrency: 4 });
     expect(most).toBe(4);
     expect(m.concurrent?.concurrency).toBe(4);
     expect(m.concurrent!.queries).toBeGreaterThanOrEqual(queries.length);
