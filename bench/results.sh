@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=${1:?usage: bench/results.sh <BEIR dataset folder, e.g. ../shared/datasets/scifact>}
 out=${RESULTS_FILE:-bench/RESULTS.md}
-[ -d bench/peers/node_modules ] || npm --prefix bench/peers install
+[ -d bench/peers/node_modules ] || npm --prefix bench/peers ci
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -168,7 +168,7 @@ async function main(): Promise<number> {
       config: configA,
       corpusPath: dataset.corpusPath,
       label: '(a) this project',
-      engine: `the embedded in-memory BM25 (retrieval.bm25.engine ${configA.retrieval.bm25.engine})`,
+      engine: `the embedded BM25 (retrieval.bm25.engine: ${configA.retrieval.bm25.engine})`,
       ...(hybrid ? { hybrid } : {}),
     });
     const ragA: Rag = a.rag;
