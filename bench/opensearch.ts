@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../src/cli/cli-config.js';
 import { loadConfig, type Config } from '../src/core/config.js';
 import { RunContext } from '../src/core/run-context.js';
@@ -25,6 +25,7 @@ import { Ingestor } from '../src/store/ingestor.js';
 import { launchOpenSearch, type OpenSearchNode } from '../src/store/opensearch-launcher.js';
 import { OpenSearchStore } from '../src/store/opensearch-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
+import { positiveNumber } from './cli-numbers.js';
 
 interface Options {
   dataset: string;
@@ -54,22 +55,16 @@ interface BackendFigures {
   loads: Load[];
 }
 
-const positive = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0`);
-  return n;
-};
-
 function parseArgs(argv: string[]): Options {
   return new Command()
     .name('bench-opensearch')
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv)')
     .option('--split <name>', 'qrels split whose queries are sent', 'test')
-    .option('--concurrency <n>', 'concurrent clients of the second load level', positive('--concurrency'), 8)
-    .option('--duration <s>', 'seconds of measured load per level and backend', positive('--duration'), 10)
-    .option('--warmup <s>', 'seconds of unmeasured load first', positive('--warmup'), 2)
+    .option('--concurrency <n>', 'concurrent clients of the second load level', positiveNumber('--concurrency'), 8)
+    .option('--duration <s>', 'seconds of measured load per level and backend', positiveNumber('--duration'), 10)
+    .option('--warmup <s>', 'seconds of unmeasured load first', positiveNumber('--warmup'), 2)
     .option('--opensearch-url <url>', 'an OpenSearch node to use instead of starting one')
-    .option('--heap-mb <n>', 'heap of the node this benchmark starts', positive('--heap-mb'), 512)
+    .option('--heap-mb <n>', 'heap of the node this benchmark starts', positiveNumber('--heap-mb'), 512)
     .option('--json', 'print a JSON summary as the last line', false)
     .parse(argv)
     .opts<Options>();

@@ -8,6 +8,7 @@ import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
 import { IntentRetriever } from '../retrievers/intent-retriever.js';
 import { loadBeirDataset } from './beir-dataset.js';
+import { CHUNKS_PER_DOC, documentRanking } from './document-ranking.js';
 import { allFoundAt, mean, mrrAt, ndcgAt, percentile, recallAt } from './metrics.js';
 import { QueryNoise } from './query-noise.js';
 
@@ -61,9 +62,6 @@ export interface EvalProgress {
   done: number;
   total?: number;
 }
-
-/** Chunks fetched per wanted document: a document's score is its best chunk's, so ask for some spare. */
-const CHUNKS_PER_DOC = 3;
 
 /**
  * Indexes a BEIR corpus into a fresh temporary store with the configured defaults (with vectors when an embedder
@@ -133,13 +131,7 @@ export async function evaluateRetrieval(
       if (plan.corrections.length > 0) understood.corrected_queries++;
       understood.corrections += plan.corrections.length;
       if (plan.subQueries.length > 1) understood.decomposed_queries++;
-      const ranked: string[] = [];
-      const seen = new Set<string>([query.id]);
-      for (const hit of hits) {
-        if (seen.has(hit.docId)) continue;
-        seen.add(hit.docId);
-        ranked.push(hit.docId);
-      }
+      const ranked = documentRanking(hits.map((h) => h.docId), query.id);
       const rel = dataset.qrels.get(query.id) ?? new Map<string, number>();
       ndcg.push(ndcgAt(ranked, rel, 10));
       recall.push(recallAt(ranked, rel, 100));
