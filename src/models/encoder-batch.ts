@@ -1,4 +1,5 @@
-import { Tensor, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
+import { loadedTransformers } from './transformers-module.js';
 import { truncateEncoding, type Encoding } from './truncate-encoding.js';
 
 export interface EncodedBatch {
@@ -54,6 +55,7 @@ export function encodeBatch(tokenizer: PreTrainedTokenizer, texts: string[], pai
     mask.push(rowMask);
   });
   const dims = [batch, seqLength];
+  const { Tensor } = loadedTransformers();
   const inputs: Record<string, Tensor> = {
     input_ids: new Tensor('int64', ids, dims),
     attention_mask: new Tensor('int64', attention, dims),

@@ -1,15 +1,9 @@
-import {
-  AutoModel,
-  AutoModelForSequenceClassification,
-  AutoTokenizer,
-  Tensor,
-  type PreTrainedModel,
-  type PreTrainedTokenizer,
-} from '@huggingface/transformers';
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { RagError } from '../core/errors.js';
 import { loadWithProviders, type ExecutionProvider, type ProviderFailure } from './execution-providers.js';
 import { resolveModelFolder, type ModelDtype } from './model-folder.js';
 import type { ModelStatus } from './model-status.js';
+import { loadedTransformers, transformers } from './transformers-module.js';
 
 export interface LocalModelOptions {
   modelPath: string;
@@ -66,12 +60,14 @@ export async function loadLocalModel(
   const pretrained = { local_files_only: !options.allowRemoteModels };
   let tokenizer: PreTrainedTokenizer;
   try {
+    const { AutoTokenizer } = await transformers();
     tokenizer = await AutoTokenizer.from_pretrained(source, pretrained);
   } catch (err) {
     throw new RagError('CONFIG', `${role}: cannot load the tokenizer of ${source}: ${(err as Error).message}`, undefined, { cause: err });
   }
   const limit: unknown = tokenizer.model_max_length;
   const maxLength = typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? Math.min(options.maxLength, limit) : options.maxLength;
+  const { AutoModel, AutoModelForSequenceClassification } = await transformers();
   const Auto = head === 'encoder' ? AutoModel : AutoModelForSequenceClassification;
   const choice = await loadWithProviders(`${role} (${source})`, options.executionProviders, async (device) => {
     const model = await Auto.from_pretrained(source, { ...pretrained, device, dtype: options.dtype });
@@ -96,6 +92,7 @@ export async function loadLocalModel(
 
 /** The first of `names` among a model's outputs (exports name the token states differently). */
 export function outputTensor(outputs: unknown, names: readonly string[], what: string): Tensor {
+  const { Tensor } = loadedTransformers();
   if (typeof outputs === 'object' && outputs !== null) {
     for (const name of names) {
       const t: unknown = (outputs as Record<string, unknown>)[name];

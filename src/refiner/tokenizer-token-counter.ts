@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AutoTokenizer } from '@huggingface/transformers';
 import { RagError } from '../core/errors.js';
+import { transformers } from '../models/transformers-module.js';
 import type { TokenCounter } from './token-counter.js';
 
 /**
@@ -13,6 +13,7 @@ export async function loadTokenizerCounter(folder: string): Promise<TokenCounter
   const path = resolve(folder);
   if (!existsSync(join(path, 'tokenizer.json'))) throw new RagError('CONFIG', `refiner.tokenizerPath: ${path} has no tokenizer.json`);
   try {
+    const { AutoTokenizer } = await transformers();
     const tokenizer = await AutoTokenizer.from_pretrained(path, { local_files_only: true });
     return {
       name: `tokenizer:${folder}`,
