@@ -24,7 +24,7 @@ npx tsx bench/peers/run.ts --dataset "$dataset" ${PEERS_ARGS:-} > "$tmp/peers.md
 {
   echo '# Benchmark results'
   echo
-  echo "Written by \`bench/results.sh $dataset\`$([ -n "${LOAD_ARGS:-}${PEERS_ARGS:-}" ] && echo " with LOAD_ARGS=\"${LOAD_ARGS:-}\" PEERS_ARGS=\"${PEERS_ARGS:-}\"") on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with local changes)')."
+  echo "Written by \`bench/results.sh $dataset\`$([ -n "${LOAD_ARGS:-}${PEERS_ARGS:-}" ] && echo " with LOAD_ARGS=\"${LOAD_ARGS:-}\" PEERS_ARGS=\"${PEERS_ARGS:-}\"") on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ":(exclude)$out" || echo ' (with local changes)')."
   [ -n "${RESULTS_NOTE:-}" ] && { echo; echo "$RESULTS_NOTE"; }
   echo
   echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr), node $(node --version); what each figure means: bench/README.md."
