@@ -22,8 +22,12 @@ export function selectNodes(
   budget: number,
   redundancy?: Redundancy,
 ): number[] {
+  // A node larger than the whole budget never fits, even replacing descendants already taken (they are within it).
   const candidates = [...scores.entries()]
-    .filter(([i]) => (tokens.get(i) ?? 0) > 0)
+    .filter(([i]) => {
+      const n = tokens.get(i) ?? 0;
+      return n > 0 && n <= budget;
+    })
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .map(([i]) => i);
   const chosen = new Set<number>();
@@ -40,58 +44,116 @@ export function selectNodes(
   };
   let minCost = Number.POSITIVE_INFINITY;
   for (const i of candidates) minCost = Math.min(minCost, tokens.get(i) ?? 0);
-  /** Takes a node if it fits (and is not inside one taken); true when taken. */
-  const take = (node: number): boolean => {
-    if (chain(node).some((a) => chosen.has(a))) return false;
-    const covered = [...chosen].filter((c) => chain(c).includes(node));
+  /** The nodes taken that a node would replace, when it fits (and is not inside one taken); else null. */
+  const fit = (node: number): number[] | null => {
+    if (chain(node).some((a) => chosen.has(a))) return null;
+    // Only a parent can replace nodes taken before (its descendants).
+    const covered = (forest.nodes[node]?.children.length ?? 0) > 0 ? [...chosen].filter((c) => chain(c).includes(node)) : [];
     const cost = (tokens.get(node) ?? 0) - covered.reduce((s, c) => s + (tokens.get(c) ?? 0), 0);
-    if (used + cost > budget) return false;
-    for (const c of covered) chosen.delete(c);
+    return used + cost > budget ? null : covered;
+  };
+  const take = (node: number, covered: readonly number[]): void => {
+    for (const c of covered) {
+      chosen.delete(c);
+      used -= tokens.get(c) ?? 0;
+    }
     chosen.add(node);
-    used += cost;
-    return true;
+    used += tokens.get(node) ?? 0;
   };
   if (!redundancy || redundancy.weight <= 0) {
     for (const node of candidates) {
       // Nothing left could fit: stop rather than walk the rest.
       if (used + minCost > budget) break;
-      take(node);
+      const covered = fit(node);
+      if (covered) take(node, covered);
     }
     return [...chosen];
   }
-  // Lazy MMR: a node's penalty only grows as nodes are taken, so its score bounds its worth; each round walks the
-  // candidates in score order, bringing penalties up to date, until no later score can beat the best worth found.
+  // Lazy MMR: a node's penalty only grows as nodes are taken, so a worth computed earlier bounds its worth now.
+  // Candidates wait in a heap by (worth, score order); the top is brought up to date and, if still on top, is the
+  // best; else it goes back. Few nodes are brought up to date per round, however many candidates there are.
   const taken: number[] = [];
   const penalty = new Float64Array(candidates.length);
   const seen = new Int32Array(candidates.length);
-  const done = new Uint8Array(candidates.length);
-  let first = 0;
-  while (used + minCost <= budget) {
-    while (first < candidates.length && done[first]) first++;
-    if (first >= candidates.length) break;
-    let best = -1;
-    let bestWorth = Number.NEGATIVE_INFINITY;
-    for (let k = first; k < candidates.length; k++) {
-      if (done[k]) continue;
+  const worth = Float64Array.from(candidates, (i) => scores.get(i) ?? 0);
+  const heap = new CandidateHeap(worth, candidates.length);
+  // What does not fit now never will (taking more only uses more), so it is dropped before any comparison.
+  while (used + minCost <= budget && heap.size > 0) {
+    const k = heap.top();
+    const covered = fit(candidates[k] as number);
+    if (!covered) {
+      heap.pop();
+      continue;
+    }
+    if ((seen[k] ?? 0) < taken.length) {
       const node = candidates[k] as number;
-      const score = scores.get(node) ?? 0;
-      if (score <= bestWorth) break;
+      let p = penalty[k] ?? 0;
       for (let h = seen[k] ?? 0; h < taken.length; h++) {
         const other = taken[h] as number;
-        if (chain(other).includes(node)) continue;
-        penalty[k] = Math.max(penalty[k] ?? 0, redundancy.similarity(node, other));
+        if (!chain(other).includes(node)) p = Math.max(p, redundancy.similarity(node, other));
       }
+      penalty[k] = p;
       seen[k] = taken.length;
-      const worth = score - redundancy.weight * (penalty[k] ?? 0);
-      if (worth > bestWorth) {
-        bestWorth = worth;
-        best = k;
-      }
+      worth[k] = (scores.get(node) ?? 0) - redundancy.weight * p;
+      heap.lowerTop();
+      continue;
     }
-    if (best < 0) break;
-    done[best] = 1;
-    const node = candidates[best] as number;
-    if (take(node)) taken.push(node);
+    heap.pop();
+    take(candidates[k] as number, covered);
+    taken.push(candidates[k] as number);
   }
   return [...chosen];
+}
+
+/**
+ * A max-heap of candidate positions by worth, ties to the earlier position (the higher score), over a worth array
+ * the caller lowers in place for the top (then calls `lowerTop`).
+ */
+class CandidateHeap {
+  private readonly items: Int32Array;
+  size: number;
+
+  constructor(
+    private readonly worth: Float64Array,
+    n: number,
+  ) {
+    // Positions are in score order and worth starts as the score: already a heap.
+    this.items = Int32Array.from({ length: n }, (_, i) => i);
+    this.size = n;
+  }
+
+  top(): number {
+    return this.items[0] as number;
+  }
+
+  pop(): void {
+    this.size--;
+    this.items[0] = this.items[this.size] as number;
+    this.down(0);
+  }
+
+  lowerTop(): void {
+    this.down(0);
+  }
+
+  private before(a: number, b: number): boolean {
+    const wa = this.worth[a] as number;
+    const wb = this.worth[b] as number;
+    return wa > wb || (wa === wb && a < b);
+  }
+
+  private down(i: number): void {
+    const items = this.items;
+    const item = items[i] as number;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) break;
+      const r = l + 1;
+      const c = r < this.size && this.before(items[r] as number, items[l] as number) ? r : l;
+      if (!this.before(items[c] as number, item)) break;
+      items[i] = items[c] as number;
+      i = c;
+    }
+    items[i] = item;
+  }
 }
