@@ -39,7 +39,7 @@ export function buildRefiner(config: RefinerConfig, components: RefinerComponent
     throw new RagError('CONFIG', 'refiner: "llm" query analysis or global selection needs an llm section');
   }
   const analyzer: QueryAnalyzer = wantsLlm(config.queryAnalysis) && chat ? new LlmQueryAnalyzer(chat) : new QueryFormClassifier();
-  const selector: GlobalSelector = wantsLlm(config.globalSelection) && chat ? new LlmSectionSelector(chat) : new TitleMatchSelector();
+  const selector: GlobalSelector = wantsLlm(config.globalSelection) && chat ? new LlmSectionSelector(chat) : new TitleMatchSelector({ memo: components.memo });
   const deps = { scorer, analyzer, selector, tokens, memo: components.memo, ...(components.terms ? { terms: components.terms } : {}) };
   return new HierarchicalRefiner(deps, { maxUnitWords: config.maxUnitWords });
 }

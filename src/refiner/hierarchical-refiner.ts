@@ -4,7 +4,7 @@ import type { Passage } from '../core/types.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import { contextScores, type ContextWeights } from './context-scores.js';
 import type { GlobalSelector } from './global-selector.js';
-import { nodeId, scoreLeaves } from './node-scorer.js';
+import { scoreLeaves } from './node-scorer.js';
 import { nodeSimilarity } from './node-similarity.js';
 import type { QueryAnalyzer } from './query-analyzer.js';
 import { buildForest, splitUnits, type RefineDocument, type RefineForest } from './refine-tree.js';
@@ -125,7 +125,7 @@ export class HierarchicalRefiner {
       const n =
         node.children.length === 0
           ? node.text.length > 0
-            ? this.deps.memo.get(`refine.tokens.${this.deps.tokens.name}`, nodeId(forest.documents[node.doc]?.docId ?? '', node.path), node.text, count)
+            ? this.deps.memo.get(`refine.tokens.${this.deps.tokens.name}`, node.id, node.text, count)
             : 0
           : node.children.reduce((s, c) => s + visit(c), 0);
       out.set(i, n);
@@ -141,7 +141,7 @@ export class HierarchicalRefiner {
     const node = forest.nodes[index];
     const doc = forest.documents[node?.doc ?? 0];
     const p: Passage = {
-      chunkId: nodeId(doc?.docId ?? '', node?.path ?? ''),
+      chunkId: node?.id ?? '',
       docId: doc?.docId ?? '',
       text: textOf(forest, index),
       score,

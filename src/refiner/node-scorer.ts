@@ -15,9 +15,6 @@ const B = 0.4;
  */
 const DOCUMENT_B = 0.75;
 
-/** The id a refined node goes by: its document and its path in the tree ("doc-7#2.0.1"). */
-export const nodeId = (docId: string, path: string): string => `${docId}#${path.length > 0 ? path : 'doc'}`;
-
 /** What the scoring step knows of a request's text against the query. */
 export interface LeafEvidence {
   /** The scorer's score of every leaf, by node index. */
@@ -51,7 +48,7 @@ export async function scoreLeaves(
   const chunks: ScoredChunk[] = leaves.map((i) => {
     const node = forest.nodes[i];
     const doc = forest.documents[node?.doc ?? 0];
-    const chunk: ScoredChunk = { id: nodeId(doc?.docId ?? '', node?.path ?? ''), docId: doc?.docId ?? '', text: node?.text ?? '', score: 0, source: 'bm25' };
+    const chunk: ScoredChunk = { id: node?.id ?? '', docId: doc?.docId ?? '', text: node?.text ?? '', score: 0, source: 'bm25' };
     if (doc?.title) chunk.title = doc.title;
     if (node && node.headingPath.length > 0) chunk.headingPath = node.headingPath;
     return chunk;
@@ -71,11 +68,23 @@ function bm25Scores(query: string, forest: RefineForest, chunks: ScoredChunk[], 
   const documents = forest.documents.map(() => 0);
   if (terms.length === 0) return documents;
   const titles = forest.documents.map((d) => memo.get('refine.title', d.docId, d.title, termFrequencies));
+  // Leaves of one section share its heading path (the same array): analysed once per request, memoised across.
+  const headings = new Map<readonly string[], Analysed>();
+  const headingOf = (i: number): Analysed => {
+    const node = forest.nodes[i];
+    if (!node || node.headingPath.length === 0) return EMPTY;
+    let a = headings.get(node.headingPath);
+    if (!a) {
+      const text = node.headingPath.join('\n');
+      a = memo.get('refine.heading', `${forest.documents[node.doc]?.docId ?? ''}\u0000${text}`, text, termFrequencies);
+      headings.set(node.headingPath, a);
+    }
+    return a;
+  };
   const leaves = forest.leaves.map((i, k) => {
     const node = forest.nodes[i];
     const text = memo.get('refine.tf', chunks[k]?.id ?? '', node?.text ?? '', termFrequencies);
-    const heading = node && node.headingPath.length > 0 ? memo.get('refine.heading', headingKey(forest, i), node.headingPath.join('\n'), termFrequencies) : EMPTY;
-    return { doc: node?.doc ?? 0, text, heading };
+    return { doc: node?.doc ?? 0, text, heading: headingOf(i) };
   });
   const lengthOf = (l: (typeof leaves)[number]): number => l.text.length + l.heading.length + (titles[l.doc]?.length ?? 0);
   const avg = leaves.reduce((s, l) => s + lengthOf(l), 0) / leaves.length || 1;
@@ -115,16 +124,10 @@ function bm25Scores(query: string, forest: RefineForest, chunks: ScoredChunk[], 
 
 const EMPTY: Analysed = { tf: new Map(), length: 0 };
 
-/** Leaves under one section share its heading path: memoised per document and path. */
-function headingKey(forest: RefineForest, leaf: number): string {
-  const node = forest.nodes[leaf];
-  return `${forest.documents[node?.doc ?? 0]?.docId ?? ''}\u0000${node?.headingPath.join('\u0000') ?? ''}`;
-}
-
 /** A leaf's own text as analysed terms with their counts (memoised per leaf, shared with the scoring). */
 export function leafTerms(forest: RefineForest, leaf: number, memo: TextMemo): ReadonlyMap<string, number> {
   const node = forest.nodes[leaf];
-  return memo.get('refine.tf', nodeId(forest.documents[node?.doc ?? 0]?.docId ?? '', node?.path ?? ''), node?.text ?? '', termFrequencies).tf;
+  return memo.get('refine.tf', node?.id ?? '', node?.text ?? '', termFrequencies).tf;
 }
 
 function termFrequencies(text: string): Analysed {
