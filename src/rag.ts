@@ -239,7 +239,12 @@ export class Rag {
         ...(this.llm && config.llm ? { agent: { chat: this.llm, topLogprobs: config.llm.topLogprobs, temperature: config.llm.temperature, maxTokens: config.llm.maxTokens } } : {}),
         refiner: {
           // Budgets in the calibrated estimate here; refiner.tokenizerPath is used by `rag eval refine` and the bench.
-          refiner: buildRefiner(config.refiner, { rerankers, memo, ...(llm ? { chat: (m, o, ctx) => llm.chat(m, o, ctx) } : {}) }, estimateTokenCounter),
+          // Term weights from the embedded index; with OpenSearch its postings are not built, so none (request-local).
+          refiner: buildRefiner(
+            config.refiner,
+            { rerankers, memo, ...(llm ? { chat: (m, o, ctx) => llm.chat(m, o, ctx) } : {}), ...(this.search ? {} : { terms: () => this.retriever.termStatistics() }) },
+            estimateTokenCounter,
+          ),
           document: (id) => this.store.getDocument(id),
           maxDocuments: config.refiner.maxDocuments,
         },

@@ -12,6 +12,7 @@ import { selectWithinBudget } from '../refiner/budget-selector.js';
 import { createRefiner } from '../refiner/create-refiner.js';
 import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { RefineDocument } from '../refiner/refine-tree.js';
+import type { TermStatistics } from '../refiner/term-statistics.js';
 import { createReranker } from '../rerankers/create-reranker.js';
 import { LexicalReranker } from '../rerankers/lexical-reranker.js';
 import type { Reranker } from '../rerankers/reranker.js';
@@ -92,11 +93,16 @@ export async function evaluateRefiner(config: Config, dir: string, options: Refi
     await r.load();
     rerankers.set(config.refiner.scorer, r);
   }
-  const refiner = await createRefiner(config.refiner, { rerankers, memo });
+  // Both sides weigh terms alike: LiveRAG's baseline ranks with the corpus index's statistics, so the refiner gets
+  // them too (known once the corpus is loaded); HotpotQA's and the wiki fixture's rank among the question's own
+  // documents, and so does the refiner (no statistics: its request's).
+  let stats: TermStatistics | undefined;
+  const refiner = await createRefiner(config.refiner, { rerankers, memo, terms: () => stats });
   const tokenizer = refinerTokenizer(refiner);
   const work = mkdtempSync(join(tmpdir(), 'rag-refine-eval-'));
   try {
     const loaded = await loadQuestions(kind, dir, config, work, options);
+    stats = loaded.stats;
     const questions = options.limit !== undefined ? loaded.questions.slice(0, options.limit) : loaded.questions;
     const times: number[] = [];
     const alphas: number[] = [];
@@ -186,6 +192,8 @@ const readJsonl = (path: string): unknown[] =>
 
 interface Loaded {
   questions: Question[];
+  /** Term statistics of the corpus the baseline's ranking used, when it used one. */
+  stats?: TermStatistics;
   structure?: { documents: number; multi_section: number };
 }
 
@@ -246,8 +254,10 @@ async function loadQuestions(kind: RefineDatasetKind, dir: string, config: Confi
         await ingestor.ingest(rows.slice(i, i + 500).map((l, j) => documentFromRow(JSON.parse(l) as unknown, `${file}:${i + j + 1}`)));
       }
     }
-    const retriever = new Bm25Retriever(store, { ...config.retrieval.bm25, vocabulary: false });
+    // The memory engine: its index gives the refiner the corpus's term statistics.
+    const retriever = new Bm25Retriever(store, { ...config.retrieval.bm25, engine: 'memory', vocabulary: false });
     retriever.warm();
+    const stats = retriever.termStatistics();
     const answers = answerMap(join(dir, 'answers.jsonl'));
     const top = options.topDocuments ?? config.refiner.maxDocuments;
     const questions: Question[] = [];
@@ -262,7 +272,7 @@ async function loadQuestions(kind: RefineDatasetKind, dir: string, config: Confi
       const kept = new Set(docIds);
       questions.push({ id: q._id, text: q.text, answers: answers.get(q._id) ?? [], support: [], documents, chunks: hits.filter((h) => kept.has(h.docId)) });
     }
-    return { questions };
+    return stats ? { questions, stats } : { questions };
   } finally {
     store.close();
   }

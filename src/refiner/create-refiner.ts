@@ -9,6 +9,7 @@ import { LlmSectionSelector } from './llm-section-selector.js';
 import type { QueryAnalyzer } from './query-analyzer.js';
 import { QueryFormClassifier } from './query-form-classifier.js';
 import { TitleMatchSelector } from './title-match-selector.js';
+import type { TermStatistics } from './term-statistics.js';
 import { estimateTokenCounter, type TokenCounter } from './token-counter.js';
 import { loadTokenizerCounter } from './tokenizer-token-counter.js';
 
@@ -18,6 +19,8 @@ export interface RefinerComponents {
   memo: TextMemo;
   /** The configured LLM, when there is one. */
   chat?: ChatFn;
+  /** Term statistics of the index the refined documents come from, when it has them. */
+  terms?: () => TermStatistics | undefined;
 }
 
 /** The hierarchical refiner the `refiner` section describes; loads its tokenizer when one is configured. */
@@ -36,6 +39,7 @@ export function buildRefiner(config: RefinerConfig, components: RefinerComponent
     throw new RagError('CONFIG', 'refiner: "llm" query analysis or global selection needs an llm section');
   }
   const analyzer: QueryAnalyzer = wantsLlm(config.queryAnalysis) && chat ? new LlmQueryAnalyzer(chat) : new QueryFormClassifier();
-  const selector: GlobalSelector = wantsLlm(config.globalSelection) && chat ? new LlmSectionSelector(chat) : new TitleMatchSelector();
-  return new HierarchicalRefiner({ scorer, analyzer, selector, tokens, memo: components.memo }, { maxUnitWords: config.maxUnitWords });
+  const selector: GlobalSelector = wantsLlm(config.globalSelection) && chat ? new LlmSectionSelector(chat) : new TitleMatchSelector({ memo: components.memo });
+  const deps = { scorer, analyzer, selector, tokens, memo: components.memo, ...(components.terms ? { terms: components.terms } : {}) };
+  return new HierarchicalRefiner(deps, { maxUnitWords: config.maxUnitWords });
 }

@@ -1,9 +1,11 @@
 import type { RunContext } from '../core/run-context.js';
-import { leavesUnder, type RefineForest } from './refine-tree.js';
+import type { RefineForest } from './refine-tree.js';
 
 /** What the global step sees of a document or section: its title path and the start of its first paragraph. */
 export interface OutlineEntry {
   node: number;
+  /** The node's id (document and path), stable across requests. */
+  id: string;
   /** Document title, then section titles. */
   titles: string[];
   abstract: string;
@@ -31,11 +33,28 @@ export function outlineOf(forest: RefineForest): OutlineEntry[] {
   const out: OutlineEntry[] = [];
   for (const node of forest.nodes) {
     if (node.kind !== 'document' && node.kind !== 'section') continue;
-    const first = leavesUnder(forest, node.index)[0];
+    const first = firstLeaf(forest, node.index);
     if (first === undefined) continue;
-    const title = forest.documents[node.doc]?.title ?? '';
+    const doc = forest.documents[node.doc];
     const text = forest.nodes[first]?.text ?? '';
-    out.push({ node: node.index, titles: [title, ...node.headingPath], abstract: text.split(/\s+/).slice(0, ABSTRACT_WORDS).join(' ') });
+    out.push({
+      node: node.index,
+      id: node.id,
+      titles: [doc?.title ?? '', ...node.headingPath],
+      abstract: text.split(/\s+/, ABSTRACT_WORDS).join(' '),
+    });
   }
   return out;
+}
+
+/** The first leaf with text under a node, in document order. */
+function firstLeaf(forest: RefineForest, index: number): number | undefined {
+  const node = forest.nodes[index];
+  if (!node) return undefined;
+  if (node.children.length === 0) return node.text.length > 0 ? index : undefined;
+  for (const c of node.children) {
+    const leaf = firstLeaf(forest, c);
+    if (leaf !== undefined) return leaf;
+  }
+  return undefined;
 }

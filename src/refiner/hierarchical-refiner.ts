@@ -2,10 +2,13 @@ import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Passage } from '../core/types.js';
 import type { Reranker } from '../rerankers/reranker.js';
+import { contextScores, type ContextWeights } from './context-scores.js';
 import type { GlobalSelector } from './global-selector.js';
-import { nodeId, scoreLeaves } from './node-scorer.js';
+import { scoreLeaves } from './node-scorer.js';
+import { nodeSimilarity } from './node-similarity.js';
 import type { QueryAnalyzer } from './query-analyzer.js';
 import { buildForest, splitUnits, type RefineDocument, type RefineForest } from './refine-tree.js';
+import type { TermStatistics } from './term-statistics.js';
 import type { TokenCounter } from './token-counter.js';
 import { selectNodes } from './tree-budget.js';
 
@@ -16,12 +19,30 @@ export interface HierarchicalRefinerDeps {
   selector: GlobalSelector;
   tokens: TokenCounter;
   memo: TextMemo;
+  /**
+   * Term statistics of the corpus the documents come from (the BM25 index), read per request since the index
+   * changes; without them (or when it returns undefined) query terms are weighted by rarity among the request.
+   */
+  terms?: () => TermStatistics | undefined;
 }
 
 export interface HierarchicalRefinerOptions {
   /** Paragraphs longer than this many words are scored and selected in runs of sentences. */
   maxUnitWords: number;
+  /** How much a leaf's neighbours and its document weigh in its score. */
+  context?: ContextWeights;
+  /** MMR penalty for a node's likeness to those already taken (0: by score alone). */
+  redundancy?: number;
 }
+
+/**
+ * A leaf's neighbourhood is the plain mean of it and its adjacent leaves; its document gives up to half its score
+ * (alpha / 2). Round values, not a best point: the figures around them are in the README's refinement section.
+ */
+export const DEFAULT_CONTEXT: ContextWeights = { neighbours: 1, document: 0.5 };
+
+/** Half a point of score per unit of likeness: the middle of the range measured flat (0.2 to 0.7). */
+export const DEFAULT_REDUNDANCY = 0.5;
 
 export interface RefineResult {
   passages: Passage[];
@@ -29,14 +50,18 @@ export interface RefineResult {
   /** Tokens of all the documents' text, and of the refined context. */
   tokensIn: number;
   tokensOut: number;
+  /** Where the query terms' weights came from: the corpus's statistics, or the request's own paragraphs. */
+  termWeights: 'corpus' | 'request';
 }
 
 /**
  * LongRefiner's hierarchical refinement of whole documents under a token budget: dual-level query analysis
- * (alpha), local scores of every paragraph by the scorer (parents the mean of their children, all nodes min-max
- * normalised together), global selection of documents and sections from their outline (a selected node gains
- * alpha, each of its children alpha / (children + 1)), then budgeted selection by score, emitted in document
- * order with each passage's document title and heading path. A passage's chunkId names its document and node path.
+ * (alpha), local scores of every paragraph by the scorer, read in their context (neighbouring paragraphs, and the
+ * document's relevance as far as alpha makes the need global), parents the mean of their children, all nodes
+ * min-max normalised together; global selection of documents and sections from their outline (a selected node
+ * gains alpha, each of its children alpha / (children + 1)); then budgeted selection by score less redundancy
+ * with what is already taken (MMR), emitted in document order with each passage's document title and heading
+ * path. A passage's chunkId names its document and node path.
  */
 export class HierarchicalRefiner {
   readonly name = 'hierarchical';
@@ -61,28 +86,33 @@ export class HierarchicalRefiner {
       tokensOut: r.tokensOut,
       compression: r.tokensOut > 0 ? Math.round((r.tokensIn / r.tokensOut) * 100) / 100 : 0,
       tokenizer: this.deps.tokens.name,
+      termWeights: r.termWeights,
     }));
   }
 
   protected async doRefine(query: string, documents: readonly RefineDocument[], budget: number, ctx: RunContext): Promise<RefineResult> {
     const { maxUnitWords } = this.options;
     const forest = buildForest(documents, maxUnitWords, (key, text) => this.deps.memo.get(`refine.units.${maxUnitWords}`, key, text, (t) => splitUnits(t, maxUnitWords)));
-    if (forest.leaves.length === 0) return { passages: [], alpha: 0.5, tokensIn: 0, tokensOut: 0 };
+    const stats = this.deps.terms?.();
+    const termWeights = stats && stats.size > 0 ? 'corpus' : 'request';
+    if (forest.leaves.length === 0) return { passages: [], alpha: 0.5, tokensIn: 0, tokensOut: 0, termWeights };
     // The LLM calls (analysis, selection) overlap the scoring.
-    const [alpha, selected, local] = await Promise.all([
+    const [alpha, selected, evidence] = await Promise.all([
       this.deps.analyzer.analyze(query, ctx),
       this.deps.selector.select(query, forest, ctx),
-      scoreLeaves(query, forest, this.deps.scorer, this.deps.memo, ctx),
+      scoreLeaves(query, forest, this.deps.scorer, this.deps.memo, ctx, stats),
     ]);
+    const local = contextScores(forest, evidence.leaves, evidence.documents, this.options.context ?? DEFAULT_CONTEXT, alpha);
     const tokens = this.tokenCounts(forest);
     const scores = combine(forest, local, selected, alpha);
-    const chosen = selectNodes(forest, scores, tokens, budget);
+    const weight = this.options.redundancy ?? DEFAULT_REDUNDANCY;
+    const chosen = selectNodes(forest, scores, tokens, budget, weight > 0 ? { weight, similarity: nodeSimilarity(forest, this.deps.memo, stats) } : undefined);
     const passages =
       chosen.length > 0
         ? chosen.sort((a, b) => order(forest, a) - order(forest, b)).map((i) => this.passage(forest, i, scores.get(i) ?? 0, tokens.get(i) ?? 0))
         : this.truncatedBest(forest, local, budget);
     const tokensIn = forest.leaves.reduce((s, l) => s + (tokens.get(l) ?? 0), 0);
-    return { passages, alpha, tokensIn, tokensOut: passages.reduce((s, p) => s + p.tokens, 0) };
+    return { passages, alpha, tokensIn, tokensOut: passages.reduce((s, p) => s + p.tokens, 0), termWeights };
   }
 
   /** Tokens of every node: its leaves' counts (memoised per leaf text) summed. */
@@ -95,7 +125,7 @@ export class HierarchicalRefiner {
       const n =
         node.children.length === 0
           ? node.text.length > 0
-            ? this.deps.memo.get(`refine.tokens.${this.deps.tokens.name}`, nodeId(forest.documents[node.doc]?.docId ?? '', node.path), node.text, count)
+            ? this.deps.memo.get(`refine.tokens.${this.deps.tokens.name}`, node.id, node.text, count)
             : 0
           : node.children.reduce((s, c) => s + visit(c), 0);
       out.set(i, n);
@@ -111,7 +141,7 @@ export class HierarchicalRefiner {
     const node = forest.nodes[index];
     const doc = forest.documents[node?.doc ?? 0];
     const p: Passage = {
-      chunkId: nodeId(doc?.docId ?? '', node?.path ?? ''),
+      chunkId: node?.id ?? '',
       docId: doc?.docId ?? '',
       text: textOf(forest, index),
       score,

@@ -1,5 +1,8 @@
 import type { StructureNode } from '../core/types.js';
 
+/** The id a refined node goes by: its document and its path in the tree ("doc-7#2.0.1"). */
+export const nodeId = (docId: string, path: string): string => `${docId}#${path.length > 0 ? path : 'doc'}`;
+
 /** A document handed to the refiner: its id, title and stored structure tree. */
 export interface RefineDocument {
   docId: string;
@@ -13,6 +16,8 @@ export interface RefineDocument {
  */
 export interface RefineNode {
   index: number;
+  /** Its document and path ("doc-7#2.0.1"): what a passage of it is cited by, and what caches key it by. */
+  id: string;
   doc: number;
   kind: 'document' | 'section' | 'paragraph' | 'unit';
   path: string;
@@ -50,12 +55,12 @@ export function buildForest(
     let order = 0;
     const add = (node: StructureNode, kind: RefineNode['kind'], path: string, parent: number | null, headingPath: string[]): number => {
       const index = nodes.length;
-      const own: RefineNode = { index, doc, kind, path, parent, children: [], headingPath, text: '', order: order++ };
+      const own: RefineNode = { index, id: nodeId(document.docId, path), doc, kind, path, parent, children: [], headingPath, text: '', order: order++ };
       nodes.push(own);
       if (parent !== null) nodes[parent]?.children.push(index);
       if (node.kind === 'paragraph') {
         const text = node.text ?? '';
-        const units = split(`${document.docId}#${path}`, text);
+        const units = split(own.id, text);
         if (units.length <= 1) {
           if (text.trim().length > 0) {
             own.text = text;
@@ -64,7 +69,8 @@ export function buildForest(
         } else {
           units.forEach((unit, i) => {
             const u = nodes.length;
-            nodes.push({ index: u, doc, kind: 'unit', path: `${path}.${i}`, parent: index, children: [], headingPath, text: unit, order: order++ });
+            const unitPath = `${path}.${i}`;
+            nodes.push({ index: u, id: nodeId(document.docId, unitPath), doc, kind: 'unit', path: unitPath, parent: index, children: [], headingPath, text: unit, order: order++ });
             own.children.push(u);
             leaves.push(u);
           });
@@ -81,14 +87,6 @@ export function buildForest(
     add(document.structure, 'document', '', null, []);
   });
   return { documents: [...documents], nodes, leaves };
-}
-
-/** Leaves under a node, in document order. */
-export function leavesUnder(forest: RefineForest, index: number): number[] {
-  const node = forest.nodes[index];
-  if (!node) return [];
-  if (node.children.length === 0) return node.text.length > 0 ? [index] : [];
-  return node.children.flatMap((c) => leavesUnder(forest, c));
 }
 
 /** Runs of whole sentences of about `maxWords` words; a text no longer than that is one unit. */

@@ -1,4 +1,5 @@
 import { analyze } from '../core/analyzer.js';
+import { TextMemo } from '../core/text-memo.js';
 import { GlobalSelector, type OutlineEntry } from './global-selector.js';
 
 /**
@@ -9,23 +10,34 @@ import { GlobalSelector, type OutlineEntry } from './global-selector.js';
 export class TitleMatchSelector extends GlobalSelector {
   readonly name = 'titles';
 
+  private readonly minMatch: number;
+  private readonly relative: number;
+  private readonly memo: TextMemo;
+
   constructor(
-    /** Least share of the query's weight an entry must cover. */
-    private readonly minMatch = 0.3,
-    /** Least share of the best entry's match. */
-    private readonly relative = 0.7,
+    options: {
+      /** Least share of the query's weight an entry must cover. */
+      minMatch?: number;
+      /** Least share of the best entry's match. */
+      relative?: number;
+      /** Remembers each entry's analysed title and abstract: they do not change with the query. */
+      memo?: TextMemo;
+    } = {},
   ) {
     super();
+    this.minMatch = options.minMatch ?? 0.3;
+    this.relative = options.relative ?? 0.7;
+    this.memo = options.memo ?? new TextMemo(20_000);
   }
 
   protected doSelect(query: string, outline: OutlineEntry[]): Set<number> {
     const terms = [...new Set(analyze(query))];
     if (terms.length === 0 || outline.length === 0) return new Set();
-    const entries = outline.map((e) => ({
-      node: e.node,
-      title: new Set(analyze(e.titles[e.titles.length - 1] ?? '')),
-      abstract: new Set(analyze(e.abstract)),
-    }));
+    const entries = outline.map((e) => {
+      const title = e.titles[e.titles.length - 1] ?? '';
+      const analysed = this.memo.get('refine.outline', e.id, `${title}\n${e.abstract}`, () => ({ title: new Set(analyze(title)), abstract: new Set(analyze(e.abstract)) }));
+      return { node: e.node, ...analysed };
+    });
     const weight = new Map(terms.map((t) => {
       const df = entries.reduce((n, e) => n + (e.title.has(t) || e.abstract.has(t) ? 1 : 0), 0);
       return [t, Math.log(1 + (entries.length + 1) / (df + 0.5))] as const;

@@ -28,7 +28,12 @@ export class LexicalReranker extends Reranker {
   protected doRerank(query: string, chunks: ScoredChunk[], options: { k: number }): ScoredChunk[] {
     const queryTerms = [...new Set(analyze(query))];
     if (queryTerms.length === 0 || chunks.length === 0) return chunks.slice(0, options.k);
-    const docs = chunks.map((c) => this.memo.get('rerank', c.id, `${c.title ?? ''}\n${(c.headingPath ?? []).join('\n')}\n${c.text}`, analyseChunk));
+    // Keyed by the chunk with its (short) title and heading path, checked against its text: no long string is
+    // built per chunk per query.
+    const docs = chunks.map((c) => {
+      const heading = (c.headingPath ?? []).join('\n');
+      return this.memo.get('rerank', `${c.id}\u0000${c.title ?? ''}\u0000${heading}`, c.text, (text) => analyseChunk(`${c.title ?? ''}\n${heading}\n${text}`));
+    });
 
     // Rarity among the candidates: a term every candidate has does not discriminate between them.
     const weight = new Map<string, number>();

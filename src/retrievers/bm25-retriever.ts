@@ -2,6 +2,7 @@ import { isStopWord, stem, words } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
 import { SurfaceVocabulary } from '../query/surface-vocabulary.js';
+import type { TermStatistics } from '../refiner/term-statistics.js';
 import type { IndexableChunk, SqliteStore, StoreChange } from '../store/sqlite-store.js';
 import { Bm25Index, type Bm25Hit } from './bm25-index.js';
 import { ftsMatchExpression } from './fts-query.js';
@@ -74,6 +75,14 @@ export class Bm25Retriever extends Retriever {
     this.vocab = vocab;
     this.vocabDataVersion = dataVersion;
     return vocab;
+  }
+
+  /**
+   * Corpus-wide term statistics (chunks, and chunks per term) of the in-memory index, built on first use as for a
+   * query; undefined for the fts5 engine, whose index does not keep them in the analyser's terms.
+   */
+  termStatistics(): TermStatistics | undefined {
+    return this.options.engine === 'memory' ? this.memoryIndex() : undefined;
   }
 
   protected doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): ScoredChunk[] {

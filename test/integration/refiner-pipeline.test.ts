@@ -23,7 +23,8 @@ describe('sequential pipeline with refiner: hierarchical', () => {
     expect(museum?.docId).toBe('guide');
     expect(museum?.chunkId).toMatch(/^guide#/);
     expect(museum?.headingPath).toEqual(['Museum']);
-    expect(r.trace.spans.some((s) => s.name === 'refine.hierarchical')).toBe(true);
+    // Query terms are weighted by the embedded index's statistics.
+    expect(r.trace.spans.find((s) => s.name === 'refine.hierarchical')?.attrs?.['termWeights']).toBe('corpus');
     for (const c of r.citations) expect(typeof c.chunkId).toBe('string');
   });
 });

@@ -10,10 +10,8 @@ import { LexicalReranker } from '../../../src/rerankers/lexical-reranker.js';
 import { parsePlainText } from '../../../src/store/parse-plain-text.js';
 
 const memo = new TextMemo();
-const refiner = new HierarchicalRefiner(
-  { scorer: new LexicalReranker(memo), analyzer: new QueryFormClassifier(), selector: new TitleMatchSelector(), tokens: estimateTokenCounter, memo },
-  { maxUnitWords: 40 },
-);
+const deps = { scorer: new LexicalReranker(memo), analyzer: new QueryFormClassifier(), selector: new TitleMatchSelector(), tokens: estimateTokenCounter, memo };
+const refiner = new HierarchicalRefiner(deps, { maxUnitWords: 40 });
 const para = (text: string): StructureNode => ({ kind: 'paragraph', text, level: 1, children: [] });
 const section = (title: string, ...children: StructureNode[]): StructureNode => ({ kind: 'section', title, level: 1, children });
 const doc = (title: string, ...children: StructureNode[]): StructureNode => ({ kind: 'document', title, level: 0, children });
@@ -48,6 +46,29 @@ describe('HierarchicalRefiner', () => {
     for (const a of ids) for (const b of ids) if (a !== b) expect(b.startsWith(`${a}.`)).toBe(false);
     const order = r.passages.map((p) => p.text.indexOf('Cats') >= 0 ? 0 : 1);
     expect(order).toEqual([...order].sort());
+  });
+
+  it('weighs query terms by the corpus statistics it is given, and says so in the trace', async () => {
+    const structure = doc(
+      'Meatballs',
+      section('Recipe', para('Kofte are grilled meatballs of minced lamb and onion.')),
+      section('Storage', para('Leftovers carry risks when kept warm for hours.')),
+      section('Serving', para('Kofte go well with rice.')),
+    );
+    const documents = [{ docId: 'm', title: 'Meatballs', structure }];
+    const plain = new RunContext();
+    const local = await refiner.refine('kofte risks', documents, 14, plain);
+    // Among these paragraphs "kofte" is the commoner term, so the one with "risks" wins.
+    expect(local.termWeights).toBe('request');
+    expect(plain.trace.spans.find((s) => s.name === 'refine.hierarchical')?.attrs?.['termWeights']).toBe('request');
+    const corpus = { size: 100_000, docFreq: (t: string) => ({ kofte: 5, risk: 20_000 })[t] ?? 0 };
+    const weighted = new HierarchicalRefiner({ ...deps, terms: () => corpus }, { maxUnitWords: 40 });
+    const ctx = new RunContext();
+    const r = await weighted.refine('kofte risks', documents, 14, ctx);
+    expect(r.termWeights).toBe('corpus');
+    expect(r.passages.map((p) => p.text).join(' ')).toContain('Kofte');
+    expect(local.passages.map((p) => p.text).join(' ')).toContain('risks');
+    expect(ctx.trace.spans.find((s) => s.name === 'refine.hierarchical')?.attrs?.['termWeights']).toBe('corpus');
   });
 
   it('handles a document with no structure, an empty one, and a budget smaller than any paragraph', async () => {

@@ -183,3 +183,23 @@ describe('Bm25Retriever engines agree', () => {
     expect(hits[0]?.score).toBeCloseTo(expected, 12);
   });
 });
+
+describe('Bm25Retriever term statistics', () => {
+  it('gives the memory index\'s chunk counts per analysed term, following ingestion', async () => {
+    const { ingestor, retriever } = setup('memory');
+    await ingestor.ingest(CORPUS);
+    const stats = retriever.termStatistics();
+    expect(stats?.size).toBe(CORPUS.length);
+    // "Tomatoes" in the cooking and gardening texts, analysed (stemmed) as the refiner analyses its query.
+    expect(stats?.docFreq('tomato')).toBe(2);
+    expect(stats?.docFreq('submarine')).toBe(0);
+    await ingestor.ingest([{ id: 'salad', title: 'Salad', text: 'Slice the tomatoes thinly.' }]);
+    expect(retriever.termStatistics()?.docFreq('tomato')).toBe(3);
+  });
+
+  it('has none with the fts5 engine', async () => {
+    const { ingestor, retriever } = setup('fts5');
+    await ingestor.ingest(CORPUS);
+    expect(retriever.termStatistics()).toBeUndefined();
+  });
+});
