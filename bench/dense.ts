@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { MetadataFilter } from '../src/core/types.js';
 import { percentile } from '../src/eval/metrics.js';
+import { mulberry32 } from '../src/eval/seeded-random.js';
 import type { EmbeddingSpace } from '../src/store/embedding-space.js';
 import { SqliteStore, type PreparedDocument } from '../src/store/sqlite-store.js';
 
@@ -74,17 +75,6 @@ const note = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** mulberry32: the same vectors on every run. */
-function rng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussianVector(rnd: () => number, dims: number): Float32Array {
   const v = new Float32Array(dims);
@@ -146,7 +136,7 @@ function bruteForce(vectors: Float32Array[], query: Float32Array, k: number): nu
 }
 
 function benchSize(n: number, options: Options, dir: string): SizeReport {
-  const rnd = rng(n);
+  const rnd = mulberry32(n);
   const space: EmbeddingSpace = { model: 'bench/random', dimensions: options.dims };
   note(`${n} vectors: generating`);
   const vectors = Array.from({ length: n }, () => gaussianVector(rnd, options.dims));
