@@ -220,7 +220,8 @@ export class Rag {
     ]);
     if (this.llm && config.llm) {
       const { topLogprobs, temperature, maxTokens, rerank, fallback, fallbackReserveMs } = config.llm;
-      rerankers.set('llm', new LlmReranker(this.llm, rerank));
+      // A hung or absent LLM keeps the retrieval order (flagged) rather than spend the request's deadline.
+      rerankers.set('llm', new LlmReranker(this.llm, fallback === 'extractive' ? { ...rerank, fallback: { reserveMs: fallbackReserveMs } } : rerank));
       const generator = new LlmGenerator(this.llm, { topLogprobs, temperature, maxTokens });
       // A hung or absent LLM costs the answer its prose, not the request: the extractive reader stands in.
       readers.set('llm', fallback === 'extractive' ? new FallbackReader(generator, extractive, { reserveMs: fallbackReserveMs }) : generator);

@@ -1,6 +1,7 @@
 import { RagError } from './errors.js';
 import { RequestMemo } from './request-memo.js';
 import { Trace, type Span } from './trace.js';
+import type { Degradation } from './types.js';
 
 /** The subset of a logger the stages use; Fastify's pino logger and console both fit. */
 export interface StageLogger {
@@ -18,6 +19,8 @@ export interface RunContextOptions {
   trace?: Trace;
   /** Work shared within the request (retrieval, reranking); a child context passes its parent's on. */
   memo?: RequestMemo;
+  /** Stages of the request that fell back to a stand-in; a child context passes its parent's on. */
+  degradations?: Degradation[];
 }
 
 /**
@@ -31,6 +34,8 @@ export class RunContext {
   readonly trace: Trace;
   readonly log: StageLogger;
   readonly memo: RequestMemo;
+  /** Stages of the request that fell back to a stand-in (a reranker that kept the retrieval order): the answer says so. */
+  readonly degradations: Degradation[];
   /**
    * What `signal` combines, held for as long as the context lives: AbortSignal.any holds its sources weakly, and
    * the timer of AbortSignal.timeout holds its signal weakly too, so without this a garbage collection between
@@ -49,6 +54,7 @@ export class RunContext {
     this.trace = options.trace ?? new Trace();
     this.log = options.log ?? silentLogger;
     this.memo = options.memo ?? new RequestMemo();
+    this.degradations = options.degradations ?? [];
   }
 
   /**
@@ -58,7 +64,7 @@ export class RunContext {
   child(timeoutMs?: number): RunContext {
     const remaining = this.remainingMs();
     const limit = Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, remaining);
-    const options: RunContextOptions = { signal: this.signal, trace: this.trace, log: this.log, memo: this.memo };
+    const options: RunContextOptions = { signal: this.signal, trace: this.trace, log: this.log, memo: this.memo, degradations: this.degradations };
     if (Number.isFinite(limit)) options.timeoutMs = Math.max(0, limit);
     return new RunContext(options);
   }

@@ -19,7 +19,7 @@ export abstract class Pipeline {
   constructor(readonly name: string) {}
 
   async run(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
-    return ctx.span(`pipeline.${this.name}`, () => this.doRun(plan, options, ctx), (r) => ({
+    return ctx.span(`pipeline.${this.name}`, async () => withDegradation(await this.doRun(plan, options, ctx), ctx), (r) => ({
       passages: r.passages.length,
       abstained: r.abstained,
     }));
@@ -33,7 +33,7 @@ export abstract class Pipeline {
     ctx.check(`pipeline.${this.name}`);
     const start = ctx.trace.now();
     try {
-      const result = yield* this.doStream(plan, options, ctx);
+      const result = withDegradation(yield* this.doStream(plan, options, ctx), ctx);
       ctx.trace.record(`pipeline.${this.name}`, start, { passages: result.passages.length, abstained: result.abstained });
       return result;
     } catch (err) {
@@ -51,4 +51,10 @@ export abstract class Pipeline {
     if (!result.abstained) yield { type: 'token', text: result.answer };
     return result;
   }
+}
+
+/** A result that does not say it degraded, though a stage before its reader fell back (the reranker), says so now. */
+function withDegradation(result: PipelineResult, ctx: RunContext): PipelineResult {
+  const first = ctx.degradations[0];
+  return result.degraded || first === undefined ? result : { ...result, degraded: first };
 }

@@ -1,5 +1,6 @@
+import { isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
-import type { ScoredChunk } from '../core/types.js';
+import type { Degradation, ScoredChunk } from '../core/types.js';
 import type { ChatModel } from '../models/chat-model.js';
 import type { ChatMessage } from '../models/chat-types.js';
 import { Reranker } from './reranker.js';
@@ -9,6 +10,12 @@ export interface LlmRerankerOptions {
   window: number;
   /** Characters of each passage shown to the LLM. */
   passageChars: number;
+  /**
+   * With `llm.fallback: extractive`: the LLM is given up on `reserveMs` before the request's deadline, and when it
+   * does not answer by then (a hung server) or is unavailable, the retrieval order stands and the answer is
+   * flagged `degraded`; without it, those are the request's errors.
+   */
+  fallback?: { reserveMs: number };
 }
 
 const SYSTEM = [
@@ -21,8 +28,9 @@ const SYSTEM = [
  * Listwise LLM reranking (RankGPT-style): the LLM sees the query and the numbered passages at once and returns
  * their order as JSON. The ranking is validated (integers naming passages, none twice); passages it leaves out
  * follow in their input order. A reply that is not a valid ranking keeps the input order, and says so: a
- * `rerank.llm.ranking` span with `fallback: true` and the problem, and a warning in the log. A server that is
- * down is an error, not a fallback.
+ * `rerank.llm.ranking` span with `fallback: true` and the problem, and a warning in the log. A server that hangs
+ * or is down keeps the input order too when `fallback` is set (the answer says so in `degraded`), else it is the
+ * request's error.
  */
 export class LlmReranker extends Reranker {
   readonly name = 'llm';
@@ -37,7 +45,22 @@ export class LlmReranker extends Reranker {
   protected async doRerank(query: string, chunks: ScoredChunk[], options: { k: number }, ctx: RunContext): Promise<ScoredChunk[]> {
     if (chunks.length <= 1) return chunks.slice(0, options.k);
     const head = chunks.slice(0, this.options.window);
-    const reply = await this.chat.chat(rankingMessages(query, head, this.options.passageChars), { temperature: 0, json: true, maxTokens: 32 + 6 * head.length }, ctx);
+    const messages = rankingMessages(query, head, this.options.passageChars);
+    const settings = { temperature: 0, json: true, maxTokens: 32 + 6 * head.length };
+    const fallback = this.options.fallback;
+    const left = ctx.remainingMs();
+    const budget = fallback && Number.isFinite(left) ? Math.max(0, left - fallback.reserveMs) : undefined;
+    let reply;
+    try {
+      reply = await this.chat.chat(messages, settings, fallback ? ctx.child(budget) : ctx);
+    } catch (err) {
+      const degraded = fallback ? degradationOf(err, ctx, budget, fallback.reserveMs) : null;
+      if (!degraded) throw err;
+      ctx.degradations.push(degraded);
+      ctx.log.warn({ ...degraded }, `${degraded.reason}: the LLM reranker kept the retrieval order`);
+      ctx.trace.record('rerank.llm.ranking', ctx.trace.now(), { fallback: true, warning: degraded.message });
+      return chunks.slice(0, options.k);
+    }
     const start = ctx.trace.now();
     const parsed = parseRanking(reply.text, head.length);
     if (!parsed.ok) {
@@ -53,6 +76,19 @@ export class LlmReranker extends Reranker {
     // Scores follow the new order (1 for the first, falling evenly): the LLM gives an order, not relevance grades.
     return reordered.slice(0, options.k).map((c, i) => ({ ...c, score: (reordered.length - i) / reordered.length, source: this.name }));
   }
+}
+
+/** Why the retrieval order may stand in for the LLM's ranking, or null when the error must reach the caller. */
+function degradationOf(err: unknown, ctx: RunContext, budget: number | undefined, reserveMs: number): Degradation | null {
+  // The request itself aborted or out of time: that is the request's error, not the reranker's.
+  if (!isRagError(err) || ctx.signal.aborted || ctx.remainingMs() <= 0) return null;
+  const fallback = 'retrieval order';
+  if (err.code === 'DEADLINE_EXCEEDED') {
+    const message = `the LLM reranker did not answer within the request's deadline (${budget ?? 0} ms left for it, ${reserveMs} ms kept for the rest)`;
+    return { stage: 'rerank', reason: 'llm timeout', fallback, message };
+  }
+  if (err.code === 'UNAVAILABLE') return { stage: 'rerank', reason: 'llm unavailable', fallback, message: err.message };
+  return null;
 }
 
 export function rankingMessages(query: string, chunks: readonly ScoredChunk[], passageChars: number): ChatMessage[] {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryResponse } from '../../src/rag.js';
 import { ingestDocs, okBody, postJson, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { DEADLINE_MS, hang, POTTERY_DOCS, POTTERY_QUESTION, SLACK_MS, type TraceSpan } from '../helpers/hung-llm.js';
 import { OpenAiTestServer, type ScriptedReply } from '../helpers/openai-test-server.js';
 import { parseSse } from '../helpers/sse.js';
 
@@ -9,25 +10,6 @@ import { parseSse } from '../helpers/sse.js';
  * still arrives within the request's deadline, read by the extractive reader from the same passages, and says so
  * in `degraded`. The LLM's unavailability degrades the same way, and degraded answers are never cached.
  */
-
-const DEADLINE_MS = 1000;
-/** What the response may take beyond its deadline: event-loop and HTTP overhead on a loaded 2-core CI machine. */
-const SLACK_MS = 300;
-
-const DOCS = [
-  { id: 'kiln', title: 'Kilns', text: 'A pottery kiln fires clay at about 1200 degrees Celsius to harden it.' },
-  { id: 'glaze', title: 'Glazes', text: 'Glazes are glassy coatings that melt onto pottery during a second firing.' },
-];
-const QUESTION = 'how hot does a pottery kiln fire clay?';
-
-/** Accepts, reads the request, and holds the connection for ten minutes without a byte of answer. */
-const hang = (): ScriptedReply => ({ text: 'never sent', delayMs: 600_000 });
-
-interface Span {
-  name: string;
-  ms: number;
-  attrs?: Record<string, unknown>;
-}
 
 describe('an LLM server that hangs, with the extractive fallback (the default)', () => {
   let llm: OpenAiTestServer;
@@ -42,10 +24,10 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
       llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0 },
       pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
     });
-    await ingestDocs(fx.app, DOCS);
+    await ingestDocs(fx.app, POTTERY_DOCS);
     base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
     // The default pipeline differs from "llm" only in its generator: the same passages, read extractively.
-    extractiveAnswer = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: QUESTION })).answer;
+    extractiveAnswer = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: POTTERY_QUESTION })).answer;
   });
   afterAll(async () => {
     await fx.close();
@@ -55,7 +37,7 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
   it('answers within the server deadline from the extractive reader, flagged degraded, and lets the LLM go', async () => {
     llm.reset();
     const started = performance.now();
-    const res = await fetch(`${base}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUESTION, pipeline: 'llm' }) });
+    const res = await fetch(`${base}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: POTTERY_QUESTION, pipeline: 'llm' }) });
     const elapsed = performance.now() - started;
     expect(res.status).toBe(200);
     const body = (await res.json()) as QueryResponse;
@@ -69,7 +51,7 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
     expect(body.answer).toBe(extractiveAnswer);
     expect(body.answer).toMatch(/1200 degrees/);
     expect(body.citations[0]?.docId).toBe('kiln');
-    const spans = body.trace.spans as Span[];
+    const spans = body.trace.spans as TraceSpan[];
     expect(spans.find((s) => s.name === 'generate.llm')?.attrs?.['error']).toMatch(/deadline exceeded/);
     expect(spans.find((s) => s.name === 'generate.fallback')?.attrs).toMatchObject({ from: 'llm', to: 'extractive', reason: 'llm timeout' });
     // The hung request was cut, not left holding a connection (and an LLM concurrency slot).
@@ -78,7 +60,7 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
 
   it('keeps a shorter deadline the client asks for', async () => {
     const started = performance.now();
-    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: `${QUESTION} (short)`, pipeline: 'llm', timeoutMs: 500 }));
+    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: `${POTTERY_QUESTION} (short)`, pipeline: 'llm', timeoutMs: 500 }));
     expect(performance.now() - started).toBeLessThan(500 + SLACK_MS);
     expect(body.degraded?.reason).toBe('llm timeout');
     expect(body.answer).toMatch(/1200 degrees/);
@@ -86,7 +68,7 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
 
   it('streams: sources, the extractive answer as text, and the degraded flag on the answer, within the deadline', async () => {
     const started = performance.now();
-    const res = await fetch(`${base}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUESTION, pipeline: 'llm', stream: true }) });
+    const res = await fetch(`${base}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: POTTERY_QUESTION, pipeline: 'llm', stream: true }) });
     const events = parseSse(await res.text());
     expect(performance.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
     expect(events.map((e) => e.event)).toEqual(['plan', 'sources', 'token', 'candidate', 'answer', 'done']);
@@ -97,14 +79,14 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
   });
 
   it('says so through the OpenAI-compatible chat route too', async () => {
-    const res = await postJson(fx.app, '/v1/chat/completions', { model: 'llm', messages: [{ role: 'user', content: QUESTION }] });
+    const res = await postJson(fx.app, '/v1/chat/completions', { model: 'llm', messages: [{ role: 'user', content: POTTERY_QUESTION }] });
     const body = okBody<{ choices: Array<{ message: { content: string } }>; degraded?: { reason: string } }>(res);
     expect(body.choices[0]?.message.content).toContain('1200 degrees');
     expect(body.degraded?.reason).toBe('llm timeout');
   });
 
   it('never caches a degraded answer: once the LLM answers again, so does the pipeline', async () => {
-    const question = `${QUESTION} (cache)`;
+    const question = `${POTTERY_QUESTION} (cache)`;
     expect(okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: question, pipeline: 'llm' })).degraded).toBeDefined();
     llm.setReply(() => ({ text: 'About 1200 degrees Celsius [1].' }));
     try {
@@ -119,7 +101,7 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
 
   it('degrades the same way when the LLM server is gone, with the reason "llm unavailable"', async () => {
     await llm.close();
-    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: `${QUESTION} (down)`, pipeline: 'llm' }));
+    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: `${POTTERY_QUESTION} (down)`, pipeline: 'llm' }));
     expect(body.degraded).toMatchObject({ stage: 'generate', reason: 'llm unavailable', fallback: 'extractive', message: expect.stringMatching(/^LLM server at .* (is unreachable|dropped the connection)/) });
     expect(body.answer).toMatch(/1200 degrees/);
   });
