@@ -13,29 +13,25 @@
  * event loop and the ensemble's time is the sum of the work its members do not share.
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../src/core/config.js';
+import { Command } from 'commander';
+import { loadConfig, type Config } from '../src/core/config.js';
 import { RunContext } from '../src/core/run-context.js';
 import { Rag } from '../src/rag.js';
 import { OpenAiTestServer } from '../test/helpers/openai-test-server.js';
+import { nonNegativeNumber, positiveInt } from './cli-numbers.js';
 
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number >= 0');
-  return n;
-};
 const options = new Command()
   .requiredOption('--dataset <dir>', 'a QA dataset folder (corpus.jsonl, queries.jsonl)')
   .option('--config <file>', 'pipelines and ensembles (extractive mode)', 'config/ensemble.example.yaml')
   .option('--ensemble <name>', 'the ensemble to time (extractive mode)', 'all')
-  .option('--questions <n>', 'questions timed', positive, 100)
-  .option('--llm-ms <ms>', 'time LLM members instead, against a local server taking this long per completion', positive)
+  .option('--questions <n>', 'questions timed', positiveInt('--questions'), 100)
+  .option('--llm-ms <ms>', 'time LLM members instead, against a local server taking this long per completion', nonNegativeNumber('--llm-ms'))
   .parse()
   .opts<{ dataset: string; config: string; ensemble: string; questions: number; llmMs?: number }>();
 
 const base = { store: { path: ':memory:' }, cache: { enabled: false }, bootstrap: { ingestOnEmpty: false } };
 let server: OpenAiTestServer | undefined;
-let config;
+let config: Config;
 let name = options.ensemble;
 if (options.llmMs !== undefined) {
   const delayMs = options.llmMs;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config, RetrieverName } from './core/config.js';
+import type { Config, LlmConfig, RetrieverName } from './core/config.js';
 import { RagError } from './core/errors.js';
 import { RunContext, type StageLogger } from './core/run-context.js';
 import { TextMemo } from './core/text-memo.js';
@@ -219,10 +219,10 @@ export class Rag {
       ['extractive-linked', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'linked', spanSentences: 5 })],
     ]);
     if (this.llm && config.llm) {
-      const { topLogprobs, temperature, maxTokens, rerank, fallback, fallbackReserveMs } = config.llm;
+      const { rerank, fallback, fallbackReserveMs } = config.llm;
       // A hung or absent LLM keeps the retrieval order (flagged) rather than spend the request's deadline.
       rerankers.set('llm', new LlmReranker(this.llm, fallback === 'extractive' ? { ...rerank, fallback: { reserveMs: fallbackReserveMs } } : rerank));
-      const generator = new LlmGenerator(this.llm, { topLogprobs, temperature, maxTokens });
+      const generator = new LlmGenerator(this.llm, generation(config.llm));
       // A hung or absent LLM costs the answer its prose, not the request: the extractive reader stands in.
       readers.set('llm', fallback === 'extractive' ? new FallbackReader(generator, extractive, { reserveMs: fallbackReserveMs }) : generator);
     }
@@ -237,7 +237,7 @@ export class Rag {
         rerankers,
         readers,
         memo,
-        ...(this.llm && config.llm ? { agent: { chat: this.llm, topLogprobs: config.llm.topLogprobs, temperature: config.llm.temperature, maxTokens: config.llm.maxTokens } } : {}),
+        ...(this.llm && config.llm ? { agent: { chat: this.llm, ...generation(config.llm) } } : {}),
         refiner: {
           // Budgets in the calibrated estimate here; refiner.tokenizerPath is used by `rag eval refine` and the bench.
           // Term weights from the embedded index; with OpenSearch its postings are not built, so none (request-local).
@@ -255,7 +255,7 @@ export class Rag {
       this.store.close();
       throw err;
     }
-    const aggregator = this.llm && config.llm ? { chat: this.llm, options: { topLogprobs: config.llm.topLogprobs, temperature: config.llm.temperature, maxTokens: config.llm.maxTokens } } : undefined;
+    const aggregator = this.llm && config.llm ? { chat: this.llm, options: generation(config.llm) } : undefined;
     this.ensembles = new EnsembleRegistry(config.ensembles, this.pipelines, aggregator);
     const log = options.log ?? { debug: () => undefined, warn: () => undefined };
     this.redis = config.redis.url ? createRedis({ ...config.redis, url: config.redis.url }, log) : null;
@@ -308,19 +308,11 @@ export class Rag {
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
     if (request.ensemble !== undefined) {
       const ensemble = this.ensemble(request);
-      // An answer from the vote because the aggregating LLM failed is not kept: the next ask may reach the LLM.
-      const keep = (r: QueryResponse): boolean => r.aggregation?.fallback !== true;
-      return this.cached(
-        'query',
-        request,
-        ctx,
-        async () => {
-          const plan = await this.plan(request.query, ctx);
-          const result = await ensemble.run(plan, runOptions(request), ctx);
-          return { ...result, plan, trace: ctx.trace.toJSON() };
-        },
-        keep,
-      );
+      return this.cached('query', request, ctx, async () => {
+        const plan = await this.plan(request.query, ctx);
+        const result = await ensemble.run(plan, runOptions(request), ctx);
+        return { ...result, plan, trace: ctx.trace.toJSON() };
+      });
     }
     const pipeline = this.pipelines.get(request.pipeline);
     await this.open();
@@ -536,7 +528,7 @@ export class Rag {
 
   /**
    * Serves a response from the cache when the same request was answered at the same index version; otherwise
-   * computes it and stores it without its trace, unless `keep` says not to. A hit still answers with this
+   * computes it and stores it without its trace, unless a stand-in answered. A hit still answers with this
    * request's own trace.
    */
   private async cached<T extends { trace: TraceView; cached?: boolean }>(
@@ -544,7 +536,6 @@ export class Rag {
     request: object,
     ctx: RunContext,
     compute: () => Promise<T>,
-    keep: (result: T) => boolean = () => true,
   ): Promise<T> {
     const cache = this.cache;
     if (!cache) return compute();
@@ -552,9 +543,8 @@ export class Rag {
     const hit = await ctx.span('cache.get', () => cache.get(key), (v) => ({ hit: v !== undefined, backend: cache.kind }));
     if (hit !== undefined) return { ...(JSON.parse(hit) as T), cached: true, trace: ctx.trace.toJSON() };
     const result = await compute();
-    // A stand-in's answer must not outlive the outage it covered for.
-    if ('degraded' in result && result.degraded !== undefined) return result;
-    if (!keep(result)) return result;
+    // A stand-in's answer must not outlive the outage it covered for: the next ask may reach the real thing.
+    if (answeredByStandIn(result)) return result;
     const { trace: _trace, ...body } = result;
     void cache.set(key, JSON.stringify(body), this.config.cache.ttlSeconds);
     return result;
@@ -603,4 +593,15 @@ function runOptions(request: QueryRequest): PipelineRunOptions {
   if (request.filter !== undefined) options.filter = request.filter;
   if (request.contextTokens !== undefined) options.contextTokens = request.contextTokens;
   return options;
+}
+
+/** The LLM's generation settings, as the generator, the agentic pipeline and the ensemble's aggregator use them. */
+function generation(llm: LlmConfig): { topLogprobs: number; temperature: number; maxTokens: number } {
+  return { topLogprobs: llm.topLogprobs, temperature: llm.temperature, maxTokens: llm.maxTokens };
+}
+
+/** A stage fell back (`degraded`), or the ensemble's aggregating LLM failed and the vote answered. */
+function answeredByStandIn(result: object): boolean {
+  const r = result as Partial<Pick<QueryResponse, 'degraded' | 'aggregation'>>;
+  return r.degraded !== undefined || r.aggregation?.fallback === true;
 }

@@ -1,5 +1,5 @@
-import { isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
+import { standInFor } from '../core/stand-in.js';
 import type { Degradation, Passage, ReaderResult } from '../core/types.js';
 import { Reader, type ReaderEvent, type ReaderOutput } from './reader.js';
 
@@ -78,15 +78,15 @@ export class FallbackReader extends Reader {
 
   /** Why the fallback may answer, or null when the error must reach the caller. */
   private degradationOf(err: unknown, ctx: RunContext, budget: number | undefined): Degradation | null {
-    if (!isRagError(err) || ctx.signal.aborted || ctx.remainingMs() <= 0) return null;
-    const stage = this.primary.spanName.split('.')[0] ?? 'read';
-    const fallback = this.fallback.name;
-    if (err.code === 'DEADLINE_EXCEEDED') {
-      const message = `the ${this.primary.name} reader did not answer within the request's deadline (${budget ?? 0} ms left for it, ${this.options.reserveMs} ms kept for the fallback)`;
-      return { stage, reason: `${this.primary.name} timeout`, fallback, message };
-    }
-    if (err.code === 'UNAVAILABLE') return { stage, reason: `${this.primary.name} unavailable`, fallback, message: err.message };
-    return null;
+    return standInFor(err, ctx, {
+      stage: this.primary.spanName.split('.')[0] ?? 'read',
+      primary: this.primary.name,
+      fallback: this.fallback.name,
+      budgetMs: budget,
+      reserveMs: this.options.reserveMs,
+      keptFor: 'the fallback',
+      who: `the ${this.primary.name} reader`,
+    });
   }
 
   private async fallBack(query: string, passages: readonly Passage[], ctx: RunContext, degraded: Degradation): Promise<ReaderResult> {

@@ -1,6 +1,6 @@
-import { isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
-import type { Degradation, ScoredChunk } from '../core/types.js';
+import { standInFor } from '../core/stand-in.js';
+import type { ScoredChunk } from '../core/types.js';
 import type { ChatModel } from '../models/chat-model.js';
 import type { ChatMessage } from '../models/chat-types.js';
 import { Reranker } from './reranker.js';
@@ -54,7 +54,9 @@ export class LlmReranker extends Reranker {
     try {
       reply = await this.chat.chat(messages, settings, fallback ? ctx.child(budget) : ctx);
     } catch (err) {
-      const degraded = fallback ? degradationOf(err, ctx, budget, fallback.reserveMs) : null;
+      const degraded = fallback
+        ? standInFor(err, ctx, { stage: 'rerank', primary: 'llm', fallback: 'retrieval order', budgetMs: budget, reserveMs: fallback.reserveMs, keptFor: 'the rest', who: 'the LLM reranker' })
+        : null;
       if (!degraded) throw err;
       ctx.degradations.push(degraded);
       ctx.log.warn({ ...degraded }, `${degraded.reason}: the LLM reranker kept the retrieval order`);
@@ -76,19 +78,6 @@ export class LlmReranker extends Reranker {
     // Scores follow the new order (1 for the first, falling evenly): the LLM gives an order, not relevance grades.
     return reordered.slice(0, options.k).map((c, i) => ({ ...c, score: (reordered.length - i) / reordered.length, source: this.name }));
   }
-}
-
-/** Why the retrieval order may stand in for the LLM's ranking, or null when the error must reach the caller. */
-function degradationOf(err: unknown, ctx: RunContext, budget: number | undefined, reserveMs: number): Degradation | null {
-  // The request itself aborted or out of time: that is the request's error, not the reranker's.
-  if (!isRagError(err) || ctx.signal.aborted || ctx.remainingMs() <= 0) return null;
-  const fallback = 'retrieval order';
-  if (err.code === 'DEADLINE_EXCEEDED') {
-    const message = `the LLM reranker did not answer within the request's deadline (${budget ?? 0} ms left for it, ${reserveMs} ms kept for the rest)`;
-    return { stage: 'rerank', reason: 'llm timeout', fallback, message };
-  }
-  if (err.code === 'UNAVAILABLE') return { stage: 'rerank', reason: 'llm unavailable', fallback, message: err.message };
-  return null;
 }
 
 export function rankingMessages(query: string, chunks: readonly ScoredChunk[], passageChars: number): ChatMessage[] {

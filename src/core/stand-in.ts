@@ -1,0 +1,34 @@
+import { isRagError } from './errors.js';
+import type { RunContext } from './run-context.js';
+import type { Degradation } from './types.js';
+
+/** Who gave up, and what answers instead, for the `degraded` note of a stage that falls back. */
+export interface StandIn {
+  /** The stage, e.g. "generate", "rerank". */
+  stage: string;
+  /** The component that gave up, as reasons name it: "llm" gives "llm timeout", "llm unavailable". */
+  primary: string;
+  /** What answers instead, e.g. "extractive", "retrieval order". */
+  fallback: string;
+  /** The time the primary was given (undefined: no deadline), and the time kept back, and for what. */
+  budgetMs: number | undefined;
+  reserveMs: number;
+  keptFor: string;
+  /** Says, for people, who did not answer in time ("the llm reader", "the LLM reranker"). */
+  who: string;
+}
+
+/**
+ * Why a stand-in may answer for a primary that failed with `err`: it ran out of the time it was given (while the
+ * request still has time) or is unavailable. Null when the error must reach the caller: the request itself was
+ * aborted or is past its deadline, or the primary refused the request.
+ */
+export function standInFor(err: unknown, ctx: RunContext, s: StandIn): Degradation | null {
+  if (!isRagError(err) || ctx.signal.aborted || ctx.remainingMs() <= 0) return null;
+  if (err.code === 'DEADLINE_EXCEEDED') {
+    const message = `${s.who} did not answer within the request's deadline (${s.budgetMs ?? 0} ms left for it, ${s.reserveMs} ms kept for ${s.keptFor})`;
+    return { stage: s.stage, reason: `${s.primary} timeout`, fallback: s.fallback, message };
+  }
+  if (err.code === 'UNAVAILABLE') return { stage: s.stage, reason: `${s.primary} unavailable`, fallback: s.fallback, message: err.message };
+  return null;
+}
