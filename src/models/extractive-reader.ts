@@ -2,10 +2,10 @@ import { analyze, stem } from '../core/analyzer.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { normalizeAnswer } from '../core/answer-text.js';
-import { answerSpans } from './answer-spans.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { readOptions } from './option-reader.js';
 import { sentencesOf } from './sentences.js';
+import { sentenceSpans, wordGap } from './sentence-spans.js';
 import { questionOptions } from './question-options.js';
 import { answerTypeOf, isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
@@ -79,61 +79,68 @@ export class ExtractiveReader extends Reader {
     const content = asked.filter((t) => !QUESTION_WORDS.has(t));
     const queryTerms = new Set(content.length > 0 ? content : asked);
     const echo = asked.join(' ');
-    const sentences = passages.flatMap((p, i) =>
-      this.memo.get('sentences', p.chunkId, p.text, analysedSentences).map((s) => ({ ...s, passage: i + 1 })),
-    );
+    const perPassage = passages.map((p) => this.memo.get('sentences', p.chunkId, p.text, analysedSentences));
+    const sentenceCount = perPassage.reduce((n, s) => n + s.length, 0);
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
     // answers "how do I ingest documents?" more likely than one that mentions ingestion in passing.
     const headings = passages.map((p) => new Set(analyze(`${p.title ?? ''} ${(p.headingPath ?? []).join(' ')}`)));
-    const sectionMatch = passages.map((_p, i) => {
-      const heading = headings[i] ?? new Set<string>();
-      return queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size;
-    });
-    if (queryTerms.size === 0 || sentences.length === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
+    const sectionMatch = headings.map((heading) => (queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size));
+    if (queryTerms.size === 0 || sentenceCount === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
-    const analysed = sentences.map((s) => s.terms);
     const weight = new Map<string, number>();
     for (const t of queryTerms) {
-      const df = analysed.reduce((n, terms) => n + (terms.includes(t) ? 1 : 0), 0);
-      weight.set(t, df === 0 ? 0 : Math.log(1 + sentences.length / df));
+      let df = 0;
+      for (const sentences of perPassage) for (const sentence of sentences) if (sentence.set.has(t)) df++;
+      weight.set(t, df === 0 ? 0 : Math.log(1 + sentenceCount / df));
     }
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0);
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
     const byKey = new Map<string, Scored>();
     const scoredSentences: ScoredSentence[] = [];
-    sentences.forEach((sentence, i) => {
-      const terms = analysed[i] ?? [];
-      const matched = new Set(terms.filter((t) => queryTerms.has(t)));
-      if (matched.size === 0) return;
-      const novel = terms.filter((t) => !queryTerms.has(t)).length;
-      // Only repeats (or quotes) the question: it cannot be the answer.
-      if (novel === 0 || (echo.length > 0 && terms.join(' ').includes(echo))) return;
-      // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
-      // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
-      // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
-      const topic = headings[sentence.passage - 1] ?? new Set<string>();
-      const coverage = [...matched].reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
-      const inContext = [...queryTerms].filter((t) => matched.has(t) || topic.has(t));
-      const contextCoverage = inContext.reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
-      const rankPrior = 1 / Math.sqrt(sentence.passage);
-      const density = matched.size / (matched.size + novel);
-      const informative = Math.min(1, novel / 6);
-      const score =
-        0.35 * coverage +
-        0.3 * contextCoverage +
-        0.15 * rankPrior +
-        0.05 * (sectionMatch[sentence.passage - 1] ?? 0) +
-        0.1 * density +
-        0.05 * informative -
-        sentence.penalty;
-      scoredSentences.push({ text: sentence.text, score, passage: sentence.passage });
-      const key = sentence.text.toLowerCase().replace(/\s+/g, ' ');
-      const seen = byKey.get(key);
-      if (seen) {
-        seen.citations.add(sentence.passage);
-        seen.score = Math.max(seen.score, score);
-      } else byKey.set(key, { text: sentence.text, key, score, citations: new Set([sentence.passage]) });
+    perPassage.forEach((sentences, p) => {
+      const passage = p + 1;
+      const topic = headings[p] ?? new Set<string>();
+      for (const sentence of sentences) {
+        let matchedWeight = 0;
+        let matched = 0;
+        let inContextWeight = 0;
+        for (const t of queryTerms) {
+          const has = sentence.set.has(t);
+          if (has) {
+            matched++;
+            matchedWeight += weight.get(t) ?? 0;
+          }
+          if (has || topic.has(t)) inContextWeight += weight.get(t) ?? 0;
+        }
+        if (matched === 0) continue;
+        let novel = 0;
+        for (const t of sentence.terms) if (!queryTerms.has(t)) novel++;
+        // Only repeats (or quotes) the question: it cannot be the answer.
+        if (novel === 0 || (echo.length > 0 && sentence.joined.includes(echo))) continue;
+        // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
+        // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
+        // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
+        const coverage = matchedWeight / totalWeight;
+        const contextCoverage = inContextWeight / totalWeight;
+        const rankPrior = 1 / Math.sqrt(passage);
+        const density = matched / (matched + novel);
+        const informative = Math.min(1, novel / 6);
+        const score =
+          0.35 * coverage +
+          0.3 * contextCoverage +
+          0.15 * rankPrior +
+          0.05 * (sectionMatch[p] ?? 0) +
+          0.1 * density +
+          0.05 * informative -
+          sentence.penalty;
+        scoredSentences.push({ text: sentence.text, score, passage });
+        const seen = byKey.get(sentence.key);
+        if (seen) {
+          seen.citations.add(passage);
+          seen.score = Math.max(seen.score, score);
+        } else byKey.set(sentence.key, { text: sentence.text, key: sentence.key, score, citations: new Set([passage]) });
+      }
     });
 
     const type = answerTypeOf(query);
@@ -175,17 +182,18 @@ export class ExtractiveReader extends Reader {
     const fits = new Map<string, number>();
     best.forEach((sentence, i) => {
       const q = sentenceProbs[i] ?? 0;
-      const positions = queryTermPositions(sentence.text, queryTerms);
-      for (const span of answerSpans(sentence.text)) {
-        const terms = analyze(span.text);
+      const { words, spans } = this.memo.get('sentence-spans', sentence.text, sentence.text, sentenceSpans);
+      const positions = words.filter((w) => w.term !== undefined && queryTerms.has(w.term)).map((w) => w.at);
+      for (const span of spans) {
+        const { terms, key } = span;
         if (terms.length === 0) continue;
         const repeated = terms.filter((t) => asked.has(t)).length / terms.length;
         if (repeated === 1) continue;
-        const distance = positions.length === 0 ? 20 : Math.min(...positions.map((p) => wordGap(sentence.text, p, span.start, span.end)));
+        let distance = positions.length === 0 ? 20 : Number.POSITIVE_INFINITY;
+        for (const p of positions) distance = Math.min(distance, wordGap(words, p, span.start, span.end));
         const near = 1 / (1 + distance / NEAR_WORDS);
         const fit = typeFit(type, span);
         const weight = q * fit * fit * (0.3 + 0.7 * near) * (1 - 0.8 * repeated);
-        const key = normalizeAnswer(span.text);
         if (key.length === 0) continue;
         fits.set(key, Math.max(fits.get(key) ?? 0, fit));
         const seen = bySpan.get(key);
@@ -248,30 +256,27 @@ function linkedEntities(memo: TextMemo, passages: readonly Passage[], queryTerms
   return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
 }
 
-/** Character offsets of the words of a sentence that are query terms. */
-function queryTermPositions(sentence: string, queryTerms: ReadonlySet<string>): number[] {
-  const out: number[] = [];
-  for (const m of sentence.matchAll(/[\p{L}\p{N}]+/gu)) {
-    const t = analyze(m[0])[0];
-    if (t !== undefined && queryTerms.has(t)) out.push(m.index);
-  }
-  return out;
-}
-
-/** Words between a position and a span (0 when inside it). */
-function wordGap(sentence: string, at: number, start: number, end: number): number {
-  if (at >= start && at < end) return 0;
-  const between = at < start ? sentence.slice(at, start) : sentence.slice(end, at);
-  return Math.max(0, (between.match(/[\p{L}\p{N}]+/gu)?.length ?? 1) - 1);
-}
-
 /** Proximity in words at which a span's closeness to the question's terms halves its score. */
 const NEAR_WORDS = 4;
 
-function analysedSentences(text: string): Array<{ text: string; terms: string[]; penalty: number }> {
-  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence), penalty: codePenalty(sentence) }));
+/** A sentence with what scoring it needs that does not depend on the question, computed once per passage. */
+interface AnalysedSentence {
+  text: string;
+  terms: string[];
+  set: Set<string>;
+  /** The terms joined by spaces: a sentence holding the question's terms in order only repeats it. */
+  joined: string;
+  /** Lower case, single spaces: the same sentence in two passages is one candidate. */
+  key: string;
+  penalty: number;
 }
 
+function analysedSentences(text: string): AnalysedSentence[] {
+  return sentencesOf(text).map((sentence) => {
+    const terms = analyze(sentence);
+    return { text: sentence, terms, set: new Set(terms), joined: terms.join(' '), key: sentence.toLowerCase().replace(/\s+/g, ' '), penalty: codePenalty(sentence) };
+  });
+}
 
 /** Prose has a few percent punctuation; code and markup far more. They make poor answers, so they rank lower. */
 function codePenalty(text: string): number {

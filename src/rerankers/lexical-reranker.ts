@@ -4,13 +4,18 @@ import type { ScoredChunk } from '../core/types.js';
 import { Reranker } from './reranker.js';
 
 interface Analysed {
-  terms: string[];
-  set: Set<string>;
+  /** Where each term occurs, in term positions: proximity is measured over these, not over every term. */
+  positions: Map<string, number[]>;
 }
 
 const analyseChunk = (text: string): Analysed => {
-  const terms = analyze(text);
-  return { terms, set: new Set(terms) };
+  const positions = new Map<string, number[]>();
+  analyze(text).forEach((t, i) => {
+    const at = positions.get(t);
+    if (at) at.push(i);
+    else positions.set(t, [i]);
+  });
+  return { positions };
 };
 
 /**
@@ -38,7 +43,7 @@ export class LexicalReranker extends Reranker {
     // Rarity among the candidates: a term every candidate has does not discriminate between them.
     const weight = new Map<string, number>();
     for (const t of queryTerms) {
-      const df = docs.reduce((n, d) => n + (d.set.has(t) ? 1 : 0), 0);
+      const df = docs.reduce((n, d) => n + (d.positions.has(t) ? 1 : 0), 0);
       weight.set(t, Math.log(1 + (chunks.length + 1) / (df + 0.5)));
     }
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
@@ -48,10 +53,10 @@ export class LexicalReranker extends Reranker {
     const span = Math.max(...scores) - min || 1;
 
     const rescored = chunks.map((chunk, i) => {
-      const { terms, set } = docs[i] ?? { terms: [], set: new Set<string>() };
-      const present = queryTerms.filter((t) => set.has(t));
+      const positions = docs[i]?.positions ?? new Map<string, number[]>();
+      const present = queryTerms.filter((t) => positions.has(t));
       const coverage = present.reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
-      const proximity = present.length >= 2 ? windowScore(terms, new Set(present)) : 0;
+      const proximity = present.length >= 2 ? windowScore(present.map((t) => positions.get(t) ?? [])) : 0;
       const first = (chunk.score - min) / span;
       return { ...chunk, score: 0.6 * first + 0.3 * coverage + 0.1 * proximity, source: this.name };
     });
@@ -59,28 +64,30 @@ export class LexicalReranker extends Reranker {
   }
 }
 
-/** 1 when all present query terms occur within a window as short as their number, falling with the window. */
-function windowScore(terms: string[], wanted: Set<string>): number {
-  const counts = new Map<string, number>();
+/**
+ * 1 when all present query terms occur within a window as short as their number, falling with the window. Takes
+ * each term's positions and slides over their merged occurrences only.
+ */
+function windowScore(positions: number[][]): number {
+  const occurrences: Array<[number, number]> = [];
+  positions.forEach((at, term) => {
+    for (const p of at) occurrences.push([p, term]);
+  });
+  occurrences.sort((a, b) => a[0] - b[0]);
+  const counts = new Array<number>(positions.length).fill(0);
   let have = 0;
   let best = Number.POSITIVE_INFINITY;
   let left = 0;
-  for (let right = 0; right < terms.length; right++) {
-    const t = terms[right] as string;
-    if (!wanted.has(t)) continue;
-    const c = (counts.get(t) ?? 0) + 1;
-    counts.set(t, c);
-    if (c === 1) have++;
-    while (have === wanted.size) {
-      best = Math.min(best, right - left + 1);
-      const l = terms[left] as string;
-      if (wanted.has(l)) {
-        const lc = (counts.get(l) ?? 0) - 1;
-        counts.set(l, lc);
-        if (lc === 0) have--;
-      }
+  for (const [at, term] of occurrences) {
+    counts[term] = (counts[term] ?? 0) + 1;
+    if (counts[term] === 1) have++;
+    while (have === positions.length) {
+      const [first, firstTerm] = occurrences[left] as [number, number];
+      best = Math.min(best, at - first + 1);
+      counts[firstTerm] = (counts[firstTerm] ?? 0) - 1;
+      if (counts[firstTerm] === 0) have--;
       left++;
     }
   }
-  return Number.isFinite(best) ? wanted.size / best : 0;
+  return Number.isFinite(best) ? positions.length / best : 0;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { RagError } from '../core/errors.js';
 import type { Chunk, DocumentFormat, Metadata, MetadataFilter, StoredDocument, StructureNode } from '../core/types.js';
 import type { ChunkText } from './chunker.js';
@@ -108,6 +109,12 @@ export class SqliteStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly listeners = new Set<(change: StoreChange) => void>();
+  /**
+   * Chunk rows by rowid: every retrieval loads its hits, and an ensemble's members and rounds load mostly the same
+   * ones. Emptied on every commit here and whenever another connection commits (rowids can be reused).
+   */
+  private readonly chunkRows = new LRUCache<number, Readonly<Chunk & { rowid: number }>>({ max: 20_000 });
+  private chunkRowsVersion = -1;
   private readonly vectors: ChunkVectors;
   private readonly stmt;
 
@@ -242,7 +249,21 @@ export class SqliteStore {
   /** Chunks by rowid, in the order asked; rowids no longer stored are left out. */
   chunksByRowid(rowids: readonly number[]): Array<Chunk & { rowid: number }> {
     if (rowids.length === 0) return [];
-    return this.stmt.chunksByRowids.all(JSON.stringify(rowids)).map(toChunk);
+    const version = this.dataVersion();
+    if (version !== this.chunkRowsVersion) {
+      this.chunkRows.clear();
+      this.chunkRowsVersion = version;
+    }
+    const missing = rowids.filter((rowid) => !this.chunkRows.has(rowid));
+    if (missing.length > 0) {
+      for (const row of this.stmt.chunksByRowids.all(JSON.stringify(missing))) this.chunkRows.set(row.rowid, Object.freeze(toChunk(row)));
+    }
+    const out: Array<Chunk & { rowid: number }> = [];
+    for (const rowid of rowids) {
+      const chunk = this.chunkRows.get(rowid);
+      if (chunk !== undefined) out.push({ ...chunk });
+    }
+    return out;
   }
 
   /** Every chunk, for building an in-memory index; iterates without loading the table at once. */
@@ -459,6 +480,7 @@ export class SqliteStore {
   }
 
   private emit(change: StoreChange): void {
+    this.chunkRows.clear();
     for (const listener of this.listeners) listener(change);
   }
 }

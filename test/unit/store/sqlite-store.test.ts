@@ -106,6 +106,23 @@ describe.each(stores)('SqliteStore (%s)', (_label, make) => {
     expect(store.ftsSearch('"fresh"', 10)).toHaveLength(2);
   });
 
+  it('never serves a chunk row it read before the chunk was replaced or deleted', () => {
+    const store = track(make());
+    store.upsert([preparedDoc('a', ['first version'])]);
+    const [rowid] = [...store.rowidsMatching({ docId: 'a' })];
+    expect(store.chunksByRowid([rowid ?? -1]).map((c) => c.text)).toEqual(['first version']);
+    // Deleting and storing again may reuse the rowid (no AUTOINCREMENT): the row read above must not come back.
+    store.delete('a');
+    expect(store.chunksByRowid([rowid ?? -1])).toEqual([]);
+    store.upsert([preparedDoc('b', ['another document'])]);
+    const reused = store.chunksByRowid([rowid ?? -1]);
+    expect(reused.map((c) => c.text)).not.toContain('first version');
+    // What callers get is theirs to change: the next caller still sees the stored row.
+    const [mine] = store.chunksByRowid([...store.rowidsMatching({ docId: 'b' })]);
+    if (mine) mine.text = 'changed by a caller';
+    expect(store.chunksByRowid([...store.rowidsMatching({ docId: 'b' })]).map((c) => c.text)).toEqual(['another document']);
+  });
+
   it('replaces a document with fewer chunks without leaving orphans', () => {
     const store = track(make());
     store.upsert([preparedDoc('a', ['one', 'two', 'three'])]);
@@ -248,6 +265,11 @@ describe('SqliteStore on a file', () => {
     expect(first.dataVersion()).not.toBe(seen);
     expect(first.counts()).toEqual({ documents: 2, chunks: 2 });
     expect(first.version()).toBe(2);
+    // Chunk rows this connection read are read again once another connection has committed.
+    const rowidOf = (store: SqliteStore, docId: string): number => [...store.rowidsMatching({ docId })][0] ?? -1;
+    expect(first.chunksByRowid([rowidOf(first, 'b')]).map((c) => c.text)).toEqual(['from the other connection']);
+    second.upsert([preparedDoc('b', ['rewritten by the other connection'])]);
+    expect(first.chunksByRowid([rowidOf(first, 'b')]).map((c) => c.text)).toEqual(['rewritten by the other connection']);
     // A connection's own commits leave its data_version alone.
     const own = first.dataVersion();
     first.upsert([preparedDoc('c', ['own write'])]);
