@@ -19,8 +19,11 @@ export function answerTokens(text: string): string[] {
 
 /** Token-overlap F1 between two answers (SQuAD). */
 export function tokenF1(prediction: string, gold: string): number {
-  const p = answerTokens(prediction);
-  const g = answerTokens(gold);
+  return tokensF1(answerTokens(prediction), answerTokens(gold));
+}
+
+/** Token-overlap F1 between two answers already split by `answerTokens`: for comparing one answer with many. */
+export function tokensF1(p: readonly string[], g: readonly string[]): number {
   if (p.length === 0 || g.length === 0) return p.length === g.length ? 1 : 0;
   const counts = new Map<string, number>();
   for (const t of g) counts.set(t, (counts.get(t) ?? 0) + 1);

@@ -1,4 +1,4 @@
-import { normalizeAnswer, tokenF1 } from '../core/answer-text.js';
+import { normalizeAnswer, tokenF1, tokensF1 } from '../core/answer-text.js';
 import type { Candidate, ReaderResult } from '../core/types.js';
 import { entropy, normalizedEntropy } from '../models/entropy.js';
 
@@ -38,6 +38,7 @@ export function sameAnswer(a: string, b: string): boolean {
 
 interface Building {
   key: string;
+  tokens: string[];
   mass: number;
   texts: Map<string, { text: string; mass: number }>;
   byVoter: Map<string, number>;
@@ -51,15 +52,18 @@ interface Building {
  */
 export function vote(voters: readonly Voter[]): Vote {
   const clusters: Building[] = [];
+  const byKey = new Map<string, Building>();
   for (const voter of voters) {
     for (const c of voter.candidates) {
       const key = normalizeAnswer(c.text);
       if (key.length === 0) continue;
       const mass = voter.weight * c.prob;
-      let cluster = clusters.find((k) => k.key === key) ?? clusters.find((k) => tokenF1(k.key, key) >= SAME_ANSWER_F1);
+      const tokens = key.split(' ');
+      let cluster = byKey.get(key) ?? clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1);
       if (!cluster) {
-        cluster = { key, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
+        cluster = { key, tokens, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
         clusters.push(cluster);
+        byKey.set(key, cluster);
       }
       cluster.mass += mass;
       const text = cluster.texts.get(key) ?? { text: c.text, mass: 0 };

@@ -8,6 +8,7 @@ import { selectWithinBudget } from '../refiner/budget-selector.js';
 import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { Reranker } from '../rerankers/reranker.js';
 import { IntentRetriever } from '../retrievers/intent-retriever.js';
+import { instanceKey } from '../core/instance-key.js';
 import type { Retriever } from '../retrievers/retriever.js';
 import type { PipelineRunOptions } from './pipeline.js';
 
@@ -110,20 +111,4 @@ export class PipelineStages {
   static followUp(plan: QueryPlan, query: string): QueryPlan {
     return { original: plan.original, corrected: query, corrections: plan.corrections, subQueries: [] };
   }
-}
-
-let instances = 0;
-const instanceIds = new WeakMap<object, string>();
-
-/**
- * A retriever's, reranker's or reader's identity for the request memo: its name and a number per instance, since two
- * pipelines may configure fusions of the same members that differ in their weights or method.
- */
-function instanceKey(component: { name: string }): string {
-  let id = instanceIds.get(component);
-  if (id === undefined) {
-    id = `${component.name}#${++instances}`;
-    instanceIds.set(component, id);
-  }
-  return id;
 }

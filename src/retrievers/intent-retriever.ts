@@ -1,3 +1,4 @@
+import { instanceKey } from '../core/instance-key.js';
 import type { RunContext } from '../core/run-context.js';
 import type { QueryPlan, RetrieveOptions, ScoredChunk } from '../core/types.js';
 import { entropyWeights, reciprocalRankFusion, type RankedList } from './fusion.js';
@@ -45,7 +46,11 @@ export class IntentRetriever {
   protected async doRetrieve(plan: QueryPlan, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
     const queries = queriesOf(plan);
     const full: RankedList[] = [];
-    for (const query of queries) full.push({ hits: await this.retriever.retrieve(query, options, ctx), name: query });
+    for (const query of queries) {
+      // Per query, shared within the request: a branch retrieving one of these sub-queries on its own finds it done.
+      const key = `retrieve.query\u0000${JSON.stringify([instanceKey(this.retriever), query, options])}`;
+      full.push({ hits: await ctx.memo.get(key, () => this.retriever.retrieve(query, options, ctx)), name: query });
+    }
     if (full.length === 1) return (full[0]?.hits ?? []).map((hit) => ({ ...hit, foundBy: [...queries] }));
     const depth = Math.max(1, this.options.subQueryDepth);
     const lists = full.map((l, i) => (i === 0 ? l : { ...l, hits: l.hits.slice(0, depth) }));

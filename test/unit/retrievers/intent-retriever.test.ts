@@ -53,6 +53,19 @@ describe('IntentRetriever', () => {
     expect(ctx.trace.spans.find((s) => s.name === 'retrieve.intents')?.attrs).toMatchObject({ queries: 3, fusion: 'rrf' });
   });
 
+  it('retrieves each query once per request: a branch asking a sub-query alone finds it done', async () => {
+    const r = new FakeRetriever(LISTS);
+    const intents = new IntentRetriever(r, { fusion: 'rrf', subQueryDepth: 2 });
+    const ctx = new RunContext();
+    await intents.retrieve(plan('whole q', ['sub one', 'sub two']), { k: 10 }, ctx);
+    const alone = await intents.retrieve(plan('sub one', []), { k: 10 }, ctx);
+    expect(alone.map((h) => h.id)).toEqual(['b#0', 'x#0', 'a#0']);
+    // Other options are another retrieval; another request shares nothing.
+    await intents.retrieve(plan('sub one', []), { k: 2 }, ctx);
+    await intents.retrieve(plan('sub one', []), { k: 10 }, new RunContext());
+    expect(r.asked).toEqual(['whole q', 'sub one', 'sub two', 'sub one', 'sub one']);
+  });
+
   it('k bounds the fused list', async () => {
     const hits = await new IntentRetriever(new FakeRetriever(LISTS), { fusion: 'rrf', subQueryDepth: 5 }).retrieve(
       plan('whole q', ['sub one', 'sub two']),
