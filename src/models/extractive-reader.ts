@@ -145,13 +145,12 @@ export class ExtractiveReader extends Reader {
 
     const type = answerTypeOf(query);
     if ((this.options.spans ?? 'auto') !== 'sentences' && isFactoid(type)) {
-      const spans = this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
-      // Linked mode weighs the bridge entities (linked passages' titles) equally with the spans.
+      // Linked mode answers with the bridge entities (linked passages' titles) when there are any, else with spans.
       const linked =
         this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')
           ? linkedEntities(this.memo, passages, queryTerms, weight, new Set(asked))
           : undefined;
-      const read = linked ?? spans;
+      const read = linked ?? this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
       if (read) return read;
     }
     const top = [...byKey.values()].sort((a, b) => b.score - a.score).slice(0, this.options.maxCandidates);
