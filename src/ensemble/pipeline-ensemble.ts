@@ -1,7 +1,7 @@
 import type { EnsembleConfig } from '../core/config.js';
 import { RagError, isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
-import type { Candidate, PipelineResult, QueryPlan } from '../core/types.js';
+import type { Candidate, Degradation, PipelineResult, QueryPlan } from '../core/types.js';
 import type { Pipeline, PipelineRunOptions } from '../pipelines/pipeline.js';
 import { citationsOf } from '../pipelines/pipeline-result.js';
 import { NO_ANSWER } from '../pipelines/pipeline-result.js';
@@ -20,6 +20,8 @@ export interface EnsembleMember {
   abstained: boolean;
   candidates: Candidate[];
   ms: number;
+  /** The member answered through a stand-in (its LLM failed and the extractive reader read instead). */
+  degraded?: Degradation;
 }
 
 /** A member left out of the vote: it failed or ran out of time. */
@@ -108,6 +110,7 @@ export class PipelineEnsemble {
       abstained: result.abstained,
       candidates: result.candidates,
       ms: Math.round(ms * 1000) / 1000,
+      ...(result.degraded ? { degraded: result.degraded } : {}),
     }));
     members.forEach((m, i) => onMember?.(m, ok[i]?.result as PipelineResult));
     const ballots = ok.map(({ result }, i) => ({ name: result.pipeline, weight: weights[i] ?? 0, candidates: result.candidates }));
@@ -118,8 +121,11 @@ export class PipelineEnsemble {
     const source = ok.find((o) => o.result.pipeline === winner?.members[0])?.result ?? ok[0]?.result;
     const passages = source?.passages ?? [];
     const abstained = winner === null || tally.normalizedEntropy > this.config.abstainAbove;
+    // A member's stand-in, or a stage shared by the members that fell back: the ensemble's answer says so too.
+    const degraded = ok.map((o) => o.result.degraded).find((d) => d !== undefined) ?? ctx.degradations[0];
     return {
       ...base,
+      ...(degraded ? { degraded } : {}),
       answer: abstained || winner === null ? NO_ANSWER : winner.answer,
       confidence: winner?.prob ?? 0,
       candidates: tally.clusters.slice(0, 8).map((c) => ({ text: c.answer, prob: Number(c.prob.toFixed(6)), citations: c.citations[c.members[0] ?? ''] ?? [] })),

@@ -23,6 +23,7 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
       server: { requestTimeoutMs: DEADLINE_MS },
       llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0 },
       pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
+      ensembles: { mixed: { members: ['llm', 'default'], beta: 2, abstainAbove: 1 } },
     });
     await ingestDocs(fx.app, POTTERY_DOCS);
     base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
@@ -56,6 +57,25 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
     expect(spans.find((s) => s.name === 'generate.fallback')?.attrs).toMatchObject({ from: 'llm', to: 'extractive', reason: 'llm timeout' });
     // The hung request was cut, not left holding a connection (and an LLM concurrency slot).
     await expect.poll(() => llm.inFlight, { timeout: 2000, interval: 50 }).toBe(0);
+  });
+
+  it('an ensemble with that member answers within the deadline, flagged degraded, the member too, and is not cached', async () => {
+    const ask = async (): Promise<QueryResponse> => {
+      const started = performance.now();
+      const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: POTTERY_QUESTION, ensemble: 'mixed' }));
+      expect(performance.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+      return body;
+    };
+    const body = await ask();
+    expect(body.ensemble).toBe('mixed');
+    expect(body.answer).toMatch(/1200 degrees/);
+    expect(body.degraded).toMatchObject({ stage: 'generate', reason: 'llm timeout', fallback: 'extractive' });
+    const members = body.members ?? [];
+    expect(members.find((m) => m.pipeline === 'llm')?.degraded).toMatchObject({ reason: 'llm timeout' });
+    expect(members.find((m) => m.pipeline === 'default')?.degraded).toBeUndefined();
+    expect(body.dropped).toEqual([]);
+    // A stand-in's answer is not the ensemble's real one: the same request asks the members again.
+    expect((await ask()).cached).toBeUndefined();
   });
 
   it('keeps a shorter deadline the client asks for', async () => {

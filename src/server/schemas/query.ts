@@ -98,6 +98,7 @@ export const QueryResponseSchema = Type.Object({
         abstained: Type.Boolean(),
         candidates: Type.Array(CandidateSchema),
         ms: Type.Number(),
+        degraded: Type.Optional(DegradedSchema),
       }),
     ),
   ),
