@@ -518,6 +518,11 @@ export const ConfigSchema = Type.Object(
         maxSubQueries: Type.Integer({ minimum: 1, maximum: 8, default: 4 }),
         /** "llm": one call to the configured LLM repairs and splits the query (the rules are the fallback). */
         rewriter: Type.Union([Type.Literal('rules'), Type.Literal('llm')], { default: 'rules' }),
+        /**
+         * Longest wait for the LLM rewriter (never more than half the request's time left): past it, or when the LLM
+         * is down, the rule-based plan stands and the answer says so in `degraded`.
+         */
+        rewriteTimeoutMs: Type.Integer({ minimum: 1, default: 3000 }),
         /** "rrf": reciprocal rank fusion; "entropy-rrf": each list weighted by how peaked its top scores are. */
         fusion: Type.Union([Type.Literal('rrf'), Type.Literal('entropy-rrf')], { default: 'rrf' }),
         /** Hits each sub-query adds to the fusion (the whole query adds all it retrieves): its best evidence only. */

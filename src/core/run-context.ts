@@ -46,11 +46,13 @@ export class RunContext {
 
   constructor(options: RunContextOptions = {}) {
     const signals: AbortSignal[] = [];
+    // Whole milliseconds (AbortSignal.timeout throws on a fraction, and budgets are often a share of what is left).
+    const timeoutMs = options.timeoutMs === undefined ? undefined : Math.max(0, Math.floor(options.timeoutMs));
     if (options.signal) signals.push(options.signal);
-    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
+    if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
     this.sources = signals;
     this.signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
-    this.deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Number.POSITIVE_INFINITY;
+    this.deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
     this.trace = options.trace ?? new Trace();
     this.log = options.log ?? silentLogger;
     this.memo = options.memo ?? new RequestMemo();

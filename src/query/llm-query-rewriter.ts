@@ -15,7 +15,7 @@ export interface QueryRewrite {
 /** Why a rewrite was rejected. */
 export type RewriteFailure = 'malformed' | 'error';
 
-export type RewriteOutcome = { ok: true; rewrite: QueryRewrite } | { ok: false; reason: RewriteFailure; detail: string };
+export type RewriteOutcome = { ok: true; rewrite: QueryRewrite } | { ok: false; reason: RewriteFailure; detail: string; error?: unknown };
 
 /** A query rewriter with a model: one call, one validated `{corrected, subQueries}` or a reason it failed. */
 export interface QueryRewriter {
@@ -60,9 +60,9 @@ export class LlmQueryRewriter implements QueryRewriter {
     try {
       result = await this.complete(messages, { temperature: 0, maxTokens: 512, ...this.chatOptions, json: true }, options.ctx);
     } catch (err) {
-      // An aborted request stops here too: the caller decides whether to go on.
+      // An aborted request (or one out of the time it gave the rewrite) stops here too: the caller decides what next.
       if (options.ctx.signal.aborted) throw err;
-      return { ok: false, reason: 'error', detail: err instanceof Error ? err.message : String(err) };
+      return { ok: false, reason: 'error', detail: err instanceof Error ? err.message : String(err), error: err };
     }
     return parseRewrite(result.text, query, options.maxSubQueries);
   }

@@ -1,14 +1,15 @@
 import type { QueryConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { QueryPlan } from '../core/types.js';
-import type { QueryRewriter } from './llm-query-rewriter.js';
+import { standInFor } from '../core/stand-in.js';
+import type { QueryRewriter, RewriteOutcome } from './llm-query-rewriter.js';
 import { QueryDecomposer } from './query-decomposer.js';
 import { SpellingCorrector, type CorrectionVocabulary } from './spelling-corrector.js';
 import { wordSubstitutions } from './word-alignment.js';
 
-export type QueryPlannerOptions = Pick<QueryConfig, 'denoise' | 'maxEditDistance' | 'decompose' | 'maxSubQueries'>;
+export type QueryPlannerOptions = Pick<QueryConfig, 'denoise' | 'maxEditDistance' | 'decompose' | 'maxSubQueries' | 'rewriteTimeoutMs'>;
 
-const DEFAULTS: QueryPlannerOptions = { denoise: true, maxEditDistance: 2, decompose: true, maxSubQueries: 4 };
+const DEFAULTS: QueryPlannerOptions = { denoise: true, maxEditDistance: 2, decompose: true, maxSubQueries: 4, rewriteTimeoutMs: 3000 };
 
 export interface QueryPlannerDeps {
   /** The index's vocabulary, asked for on every plan (it follows ingestion); without it nothing is corrected. */
@@ -21,7 +22,9 @@ export interface QueryPlannerDeps {
  * Query understanding (Omni-RAG): normalises the text (Unicode NFKC, control characters out, whitespace
  * collapsed), corrects misspellings against the index's vocabulary, and decomposes multi-intent questions into
  * sub-queries. With a rewriter (an LLM), its validated answer replaces the rule-based plan; when the answer is
- * malformed or the call fails, the rule-based plan stands and the trace says so.
+ * malformed the rule-based plan stands and the trace says so; when the call fails or takes longer than
+ * `rewriteTimeoutMs` (or half the request's time left), the rule-based plan stands and the request's answer
+ * carries `degraded` (stage "plan").
  */
 export class QueryPlanner {
   private readonly options: QueryPlannerOptions;
@@ -63,10 +66,30 @@ export class QueryPlanner {
     const rules = this.rulePlan(query);
     const rewriter = this.deps.rewriter;
     if (!rewriter || !/[\p{L}\p{N}]/u.test(rules.corrected)) return rules;
-    const outcome = await rewriter.rewrite(normalizeQuery(query), { maxSubQueries: this.options.maxSubQueries, ctx });
+    const left = ctx.remainingMs();
+    const budget = Number.isFinite(left) ? Math.min(this.options.rewriteTimeoutMs, Math.max(0, left / 2)) : this.options.rewriteTimeoutMs;
+    let outcome: RewriteOutcome;
+    try {
+      outcome = await rewriter.rewrite(normalizeQuery(query), { maxSubQueries: this.options.maxSubQueries, ctx: ctx.child(budget) });
+    } catch (err) {
+      outcome = { ok: false, reason: 'error', detail: err instanceof Error ? err.message : String(err), error: err };
+    }
+    // The request itself aborted or ran out of time: that is its failure, not the rewriter's.
     ctx.check('query.rewrite');
     if (!outcome.ok) {
       how.fallback = outcome.reason;
+      if (outcome.reason === 'error') {
+        const degraded = standInFor(outcome.error, ctx, {
+          stage: 'plan',
+          primary: 'llm',
+          fallback: 'rules',
+          budgetMs: Math.round(budget),
+          reserveMs: Math.round(Math.max(0, left - budget)),
+          keptFor: 'the rest of the request',
+          who: 'the LLM query rewriter',
+        }) ?? { stage: 'plan', reason: 'llm error', fallback: 'rules', message: outcome.detail };
+        ctx.degradations.push(degraded);
+      }
       ctx.log.warn({ reason: outcome.reason, detail: outcome.detail }, 'query rewrite rejected; using the rule-based plan');
       return rules;
     }

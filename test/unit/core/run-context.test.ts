@@ -82,6 +82,15 @@ describe('RunContext.span', () => {
 });
 
 describe('RunContext.check', () => {
+  it('takes a fractional timeout (a share of the time left) as whole milliseconds', async () => {
+    const parent = new RunContext({ timeoutMs: 101 });
+    const child = parent.child(parent.remainingMs() / 2);
+    expect(child.remainingMs()).toBeLessThanOrEqual(51);
+    await new Promise((resolve) => child.signal.addEventListener('abort', resolve, { once: true }));
+    expect(() => child.check('stage')).toThrow(/deadline exceeded during stage/);
+    expect(parent.signal.aborted).toBe(false);
+  });
+
   it('passes with no deadline and no abort', () => {
     const ctx = new RunContext();
     expect(() => ctx.check('x')).not.toThrow();

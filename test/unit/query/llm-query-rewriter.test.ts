@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { words } from '../../../src/core/analyzer.js';
+import { RagError } from '../../../src/core/errors.js';
 import { RunContext } from '../../../src/core/run-context.js';
 import { Trace } from '../../../src/core/trace.js';
 import type { ChatMessage, ChatOptions, ChatResult } from '../../../src/models/chat-types.js';
@@ -81,7 +82,7 @@ describe('QueryPlanner with an LLM rewriter', () => {
     expect(ctx.trace.spans.find((s) => s.name === 'query.plan')?.attrs).toMatchObject({ rewriter: 'rules', fallback: 'malformed' });
   });
 
-  it('falls back when the call fails', async () => {
+  it('falls back when the call fails, and the answer will say so', async () => {
     const failing = async (): Promise<ChatResult> => {
       throw new Error('connection refused');
     };
@@ -89,6 +90,56 @@ describe('QueryPlanner with an LLM rewriter', () => {
     const plan = await new QueryPlanner({}, { vocabulary, rewriter: new LlmQueryRewriter(failing) }).plan('Wrold Cup', ctx);
     expect(plan.corrected).toBe('World Cup');
     expect(ctx.trace.spans[0]?.attrs).toMatchObject({ fallback: 'error' });
+    expect(ctx.degradations).toEqual([{ stage: 'plan', reason: 'llm error', fallback: 'rules', message: 'connection refused' }]);
+  });
+
+  it('flags a down LLM as unavailable', async () => {
+    const down = async (): Promise<ChatResult> => {
+      throw new RagError('UNAVAILABLE', 'LLM server at http://127.0.0.1:9 is unreachable');
+    };
+    const ctx = new RunContext();
+    await new QueryPlanner({}, { vocabulary, rewriter: new LlmQueryRewriter(down) }).plan('Wrold Cup', ctx);
+    expect(ctx.degradations[0]).toMatchObject({ stage: 'plan', reason: 'llm unavailable', fallback: 'rules' });
+  });
+
+  it('gives a hung LLM rewriteTimeoutMs at most, or half the time left, then the rules plan stands', async () => {
+    let asked: RunContext | undefined;
+    const hung = async (_m: ChatMessage[], _o: ChatOptions, ctx: RunContext): Promise<ChatResult> => {
+      asked = ctx;
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      ctx.check('llm');
+      throw new Error('unreachable');
+    };
+    const planner = new QueryPlanner({ rewriteTimeoutMs: 150 }, { vocabulary, rewriter: new LlmQueryRewriter(hung) });
+    const ctx = new RunContext({ timeoutMs: 5000 });
+    const started = performance.now();
+    const plan = await planner.plan('Wrold Cup', ctx);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(140);
+    expect(took).toBeLessThan(1000);
+    expect(plan.corrected).toBe('World Cup');
+    expect(ctx.degradations[0]).toMatchObject({ stage: 'plan', reason: 'llm timeout', fallback: 'rules' });
+    expect(ctx.degradations[0]?.message).toMatch(/LLM query rewriter did not answer/);
+    expect(asked?.remainingMs()).toBeLessThanOrEqual(0);
+    // Half of what is left when that is less.
+    const short = new RunContext({ timeoutMs: 200 });
+    const t = performance.now();
+    await new QueryPlanner({ rewriteTimeoutMs: 10_000 }, { vocabulary, rewriter: new LlmQueryRewriter(hung) }).plan('Wrold Cup', short);
+    expect(performance.now() - t).toBeLessThan(190);
+    expect(short.degradations[0]?.reason).toBe('llm timeout');
+  });
+
+  it('does not stand in for a request that was aborted: that is the request\'s failure', async () => {
+    const controller = new AbortController();
+    const hung = async (_m: ChatMessage[], _o: ChatOptions, ctx: RunContext): Promise<ChatResult> => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      ctx.check('llm');
+      throw new Error('unreachable');
+    };
+    const ctx = new RunContext({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    await expect(new QueryPlanner({}, { vocabulary, rewriter: new LlmQueryRewriter(hung) }).plan('Wrold Cup', ctx)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(ctx.degradations).toEqual([]);
   });
 
   it('keeps configuration in charge: no sub-queries with decompose off, no corrections with denoise off', async () => {
