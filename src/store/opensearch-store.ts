@@ -9,6 +9,9 @@ import { bulkWithBackoff, type BulkOperation } from './opensearch-bulk.js';
 import { createOpenSearchClient } from './opensearch-client.js';
 import { openSearchErrorType, toRagError } from './opensearch-errors.js';
 import { indexBody, indexTemplate, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
+
+/** The longest a readiness check waits for the cluster. */
+const READINESS_MS = 1500;
 import type { PreparedDocument } from './sqlite-store.js';
 
 export interface OpenSearchStoreOptions {
@@ -284,10 +287,25 @@ export class OpenSearchStore {
     return { documents: documents.body.count, chunks: chunks.body.count };
   }
 
-  /** For /readyz: the cluster answers and is not red, and the collection exists (created if it did not). */
+  /**
+   * For /readyz: the cluster answers and is not red, and the collection exists (created if it did not). Within
+   * READINESS_MS all told: a probe that hangs as long as the cluster does tells the orchestrator nothing in time.
+   */
   async readiness(): Promise<Readiness> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Readiness>((resolve) => {
+      timer = setTimeout(() => resolve({ ready: false, reason: `OpenSearch timed out (readiness check, no answer within ${READINESS_MS} ms)` }), READINESS_MS);
+    });
     try {
-      const health = await this.client.cluster.health({ timeout: '2s' }, { requestTimeout: 3000, maxRetries: 0 });
+      return await Promise.race([this.checkReadiness(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async checkReadiness(): Promise<Readiness> {
+    try {
+      const health = await this.client.cluster.health({ timeout: '1s' }, { requestTimeout: READINESS_MS, maxRetries: 0 });
       if (health.body.status === 'red') return { ready: false, reason: `OpenSearch cluster ${health.body.cluster_name} is red` };
       const { index } = await this.ensureCollection();
       const counts = await this.counts();

@@ -73,6 +73,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (err) {
       return reply.status(503).send({ ready: false, reason: `models not loaded: ${(err as Error).message}` });
     }
+    // The slow checks (the LLM server, the cluster) run side by side: the probe waits for the slower one only.
+    const searchCheck = rag.search?.readiness();
     let llm: typeof LlmReadiness.static | undefined;
     if (rag.llm) {
       const status = await rag.llm.probe(LLM_PROBE_MS);
@@ -95,8 +97,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const degraded: string[] = [];
     if (redis && !redis.connected) degraded.push(`Redis at ${redis.url} is ${redis.status}; answering uncached, rate limits open`);
     const withReason = <T extends object>(b: T): T & { reason?: string } => (degraded.length > 0 ? { ...b, reason: `degraded: ${degraded.join('; ')}` } : b);
-    if (!rag.search) return withReason(body);
-    const search = await rag.search.readiness();
+    if (!searchCheck) return withReason(body);
+    const search = await searchCheck;
     if (search.ready) return withReason({ ...body, opensearch: { index: search.index ?? '', documents: search.documents ?? 0, chunks: search.chunks ?? 0 } });
     if (rag.config.opensearch.fallback !== 'none') {
       degraded.unshift(`${search.reason ?? 'OpenSearch unavailable'}; queries are answered by the embedded BM25`);
