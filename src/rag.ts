@@ -11,6 +11,7 @@ import type { Span } from './core/trace.js';
 import type { DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { createEmbedder } from './models/create-embedder.js';
 import type { Embedder } from './models/embedder.js';
+import { BridgeReader } from './models/bridge-reader.js';
 import { ExtractiveReader } from './models/extractive-reader.js';
 import { FallbackReader } from './models/fallback-reader.js';
 import { LlmGenerator } from './models/llm-generator.js';
@@ -212,9 +213,12 @@ export class Rag {
     // Sentences by default; short factoid spans (names, dates, numbers) as an opt-in generator, since they help
     // factoid sets but hurt long-form ones (measured: hotpotqa F1 up, liverag-datamorgana F1 down).
     const extractive = new ExtractiveReader(memo);
+    const spans = new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'auto', spanSentences: 5 });
     const readers = new Map<string, Reader>([
       ['extractive', extractive],
-      ['extractive-spans', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'auto', spanSentences: 5 })],
+      ['extractive-spans', spans],
+      // Factoid spans read from the passages the question's subject links to (the second hop) only.
+      ['extractive-bridge', new BridgeReader(memo, spans)],
       // Factoid spans, but for "who/which/where" the linked passages' titles (multi-hop bridge entities) first.
       ['extractive-linked', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'linked', spanSentences: 5 })],
     ]);

@@ -9,7 +9,7 @@ export const RetrieverNameSchema = Type.Union([Type.Literal('bm25'), Type.Litera
 export type RetrieverName = Static<typeof RetrieverNameSchema>;
 
 /** Who answers from the passages: the model-free extractive reader (sentences or factoid spans), or the LLM. */
-export const GeneratorNameSchema = Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('extractive-linked'), Type.Literal('llm')]);
+export const GeneratorNameSchema = Type.Union([Type.Literal('extractive'), Type.Literal('extractive-spans'), Type.Literal('extractive-linked'), Type.Literal('extractive-bridge'), Type.Literal('llm')]);
 export type GeneratorName = Static<typeof GeneratorNameSchema>;
 
 /** A pipeline's ensemble of retrievers: each retrieves for every query, and the lists are fused on chunk ids. */
@@ -99,7 +99,7 @@ export const PipelineConfigSchema = Type.Object(
     /**
      * Who answers from the passages: the model-free extractive reader (sentences; `extractive-spans`: short answers
      * and options for factoid questions; `extractive-linked`: also the linked passages' titles, for multi-hop
-     * questions), or the LLM (needs the `llm` section); a list of them is an ensemble whose answers are clustered and
+     * questions; `extractive-bridge`: spans from the passages the question's subject links to), or the LLM (needs the `llm` section); a list of them is an ensemble whose answers are clustered and
      * weighted by entropy (`generators` for its settings). For agentic, who answers from the evidence found when the
      * LLM stops without calling `answer`.
      */
@@ -142,6 +142,11 @@ export const EnsembleConfigSchema = Type.Object(
     ),
     /** How strongly a member's (normalised) entropy lowers its weight; 0 weighs all members alike. */
     beta: Type.Number({ minimum: 0, maximum: 100, default: 2 }),
+    /**
+     * Temperature of each member's candidate distribution in the vote (p^(1/T), renormalised): above 1 a member's
+     * near-certainty counts for less against members that agree with each other; 1 leaves it as reported.
+     */
+    temperature: Type.Number({ minimum: 0.1, maximum: 100, default: 1 }),
     /** The ensemble's normalised entropy above which it abstains ("not enough evidence"). */
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.97 }),
     /** A member slower than this is dropped (with a note); the request's deadline applies anyway. */

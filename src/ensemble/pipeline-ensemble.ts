@@ -8,6 +8,7 @@ import { NO_ANSWER } from '../pipelines/pipeline-result.js';
 import { entropy } from '../models/entropy.js';
 import { vote, type AnswerCluster } from './answer-clusters.js';
 import { entropyWeights } from './entropy-weights.js';
+import { temperedCandidates } from './tempered-candidates.js';
 
 /** What one member answered and how much it counted. */
 export interface EnsembleMember {
@@ -113,7 +114,11 @@ export class PipelineEnsemble {
       ...(result.degraded ? { degraded: result.degraded } : {}),
     }));
     members.forEach((m, i) => onMember?.(m, ok[i]?.result as PipelineResult));
-    const ballots = ok.map(({ result }, i) => ({ name: result.pipeline, weight: weights[i] ?? 0, candidates: result.candidates }));
+    const ballots = ok.map(({ result }, i) => ({
+      name: result.pipeline,
+      weight: weights[i] ?? 0,
+      candidates: temperedCandidates(result.candidates, this.config.temperature),
+    }));
     const tally = await ctx.span('ensemble.vote', () => vote(ballots), (v) => ({ clusters: v.clusters.length, normalizedEntropy: Number(v.normalizedEntropy.toFixed(4)) }));
     const winner = tally.clusters[0] ?? null;
     const base = { ensemble: this.name, mode: this.config.mode, members, winner, distribution: tally.clusters.slice(0, 10), dropped, pipeline: this.name };

@@ -107,3 +107,51 @@ describe('PipelineEnsemble', () => {
     expect(performance.now() - started).toBeLessThan(300);
   });
 });
+
+/** A pipeline that answers with a fixed candidate distribution. */
+class DistributionPipeline extends Pipeline {
+  readonly kind = 'fixed';
+  constructor(
+    name: string,
+    private readonly candidates: Array<[string, number]>,
+  ) {
+    super(name);
+  }
+  protected async doRun(): Promise<PipelineResult> {
+    const [top] = this.candidates;
+    return {
+      pipeline: this.name,
+      answer: top?.[0] ?? '',
+      confidence: top?.[1] ?? 0,
+      candidates: this.candidates.map(([text, prob]) => ({ text, prob, citations: [] })),
+      entropy: 0.5,
+      normalizedEntropy: 0.5,
+      passages: [],
+      citations: [],
+      abstained: false,
+    };
+  }
+}
+
+describe('PipelineEnsemble temperature', () => {
+  // One member nearly sure of X; two members that each lean to Y, less sharply, with equal weights.
+  const members = () => [
+    new DistributionPipeline('sure', [['X', 0.96], ['Y', 0.04]]),
+    new DistributionPipeline('b', [['Y', 0.45], ['Z', 0.35], ['W', 0.2]]),
+    new DistributionPipeline('c', [['Y', 0.45], ['V', 0.35], ['U', 0.2]]),
+  ];
+
+  it('votes with the distributions as reported at temperature 1 (the default)', async () => {
+    const r = await new PipelineEnsemble('e', config(), members()).run(plan, {}, new RunContext());
+    expect(r.answer).toBe('X');
+    // The members' own confidences are reported untempered.
+    expect(r.members[0]!.confidence).toBe(0.96);
+  });
+
+  it('at a higher temperature lets members that agree outvote one near-certain member', async () => {
+    const r = await new PipelineEnsemble('e', config({ temperature: 3 }), members()).run(plan, {}, new RunContext());
+    expect(r.answer).toBe('Y');
+    expect(r.winner?.members).toEqual(['b', 'c', 'sure']);
+    expect(r.members[0]!.candidates[0]!.prob).toBe(0.96);
+  });
+});
