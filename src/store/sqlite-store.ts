@@ -113,13 +113,15 @@ export class SqliteStore {
    * Chunk rows by rowid: every retrieval loads its hits, and an ensemble's members and rounds load mostly the same
    * ones. Emptied on every commit here and whenever another connection commits (rowids can be reused).
    */
-  private readonly chunkRows = new LRUCache<number, Readonly<Chunk & { rowid: number }>>({ max: 20_000 });
+  private readonly chunkRows: LRUCache<number, Readonly<Chunk & { rowid: number }>>;
   private chunkRowsVersion = -1;
   private readonly vectors: ChunkVectors;
   private readonly stmt;
 
-  constructor(path: string) {
+  /** `cachedChunks`: chunk rows kept in memory by rowid (the most recently read). */
+  constructor(path: string, options: { cachedChunks?: number } = {}) {
     this.path = path;
+    this.chunkRows = new LRUCache({ max: options.cachedChunks ?? 20_000 });
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -254,13 +256,24 @@ export class SqliteStore {
       this.chunkRows.clear();
       this.chunkRowsVersion = version;
     }
-    const missing = rowids.filter((rowid) => !this.chunkRows.has(rowid));
+    // Rows found here are kept aside: filling the cache may evict a row this very call found in it.
+    const found = new Map<number, Readonly<Chunk & { rowid: number }>>();
+    const missing: number[] = [];
+    for (const rowid of rowids) {
+      const hit = this.chunkRows.get(rowid);
+      if (hit !== undefined) found.set(rowid, hit);
+      else missing.push(rowid);
+    }
     if (missing.length > 0) {
-      for (const row of this.stmt.chunksByRowids.all(JSON.stringify(missing))) this.chunkRows.set(row.rowid, Object.freeze(toChunk(row)));
+      for (const row of this.stmt.chunksByRowids.all(JSON.stringify(missing))) {
+        const chunk = Object.freeze(toChunk(row));
+        this.chunkRows.set(row.rowid, chunk);
+        found.set(row.rowid, chunk);
+      }
     }
     const out: Array<Chunk & { rowid: number }> = [];
     for (const rowid of rowids) {
-      const chunk = this.chunkRows.get(rowid);
+      const chunk = found.get(rowid);
       if (chunk !== undefined) out.push({ ...chunk });
     }
     return out;

@@ -106,6 +106,15 @@ describe.each(stores)('SqliteStore (%s)', (_label, make) => {
     expect(store.ftsSearch('"fresh"', 10)).toHaveLength(2);
   });
 
+  it('returns every row asked for even when the rows it reads push the others out of its cache', () => {
+    const store = track(new SqliteStore(':memory:', { cachedChunks: 2 }));
+    store.upsert([preparedDoc('a', ['one']), preparedDoc('b', ['two']), preparedDoc('c', ['three'])]);
+    const rowids = ['a', 'b', 'c'].map((id) => [...store.rowidsMatching({ docId: id })][0] ?? -1);
+    expect(store.chunksByRowid([rowids[0] ?? -1]).map((c) => c.text)).toEqual(['one']);
+    expect(store.chunksByRowid(rowids).map((c) => c.text)).toEqual(['one', 'two', 'three']);
+    expect(store.chunksByRowid([...rowids].reverse()).map((c) => c.text)).toEqual(['three', 'two', 'one']);
+  });
+
   it('never serves a chunk row it read before the chunk was replaced or deleted', () => {
     const store = track(make());
     store.upsert([preparedDoc('a', ['first version'])]);
