@@ -90,13 +90,12 @@ export class ExtractiveReader extends Reader {
     const weight = new Map<string, number>();
     for (const t of queryTerms) {
       let df = 0;
-      for (const sentences of perPassage) for (const sentence of sentences) if (sentence.set.has(t)) df++;
+      for (const sentences of perPassage) for (const sentence of sentences) if (sentence.terms.includes(t)) df++;
       weight.set(t, df === 0 ? 0 : Math.log(1 + sentenceCount / df));
     }
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0);
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
-    const byKey = new Map<string, Scored>();
     const scoredSentences: ScoredSentence[] = [];
     perPassage.forEach((sentences, p) => {
       const passage = p + 1;
@@ -106,7 +105,7 @@ export class ExtractiveReader extends Reader {
         let matched = 0;
         let inContextWeight = 0;
         for (const t of queryTerms) {
-          const has = sentence.set.has(t);
+          const has = sentence.terms.includes(t);
           if (has) {
             matched++;
             matchedWeight += weight.get(t) ?? 0;
@@ -117,7 +116,7 @@ export class ExtractiveReader extends Reader {
         let novel = 0;
         for (const t of sentence.terms) if (!queryTerms.has(t)) novel++;
         // Only repeats (or quotes) the question: it cannot be the answer.
-        if (novel === 0 || (echo.length > 0 && sentence.joined.includes(echo))) continue;
+        if (novel === 0 || (echo.length > 0 && sentence.terms.length >= asked.length && sentence.terms.join(' ').includes(echo))) continue;
         // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
@@ -135,11 +134,6 @@ export class ExtractiveReader extends Reader {
           0.05 * informative -
           sentence.penalty;
         scoredSentences.push({ text: sentence.text, score, passage });
-        const seen = byKey.get(sentence.key);
-        if (seen) {
-          seen.citations.add(passage);
-          seen.score = Math.max(seen.score, score);
-        } else byKey.set(sentence.key, { text: sentence.text, key: sentence.key, score, citations: new Set([passage]) });
       }
     });
 
@@ -152,6 +146,16 @@ export class ExtractiveReader extends Reader {
           : undefined;
       const read = linked ?? this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
       if (read) return read;
+    }
+    // Whole sentences: the same sentence in two passages is one candidate.
+    const byKey = new Map<string, Scored>();
+    for (const { text, score, passage } of scoredSentences) {
+      const key = text.toLowerCase().replace(/\s+/g, ' ');
+      const seen = byKey.get(key);
+      if (seen) {
+        seen.citations.add(passage);
+        seen.score = Math.max(seen.score, score);
+      } else byKey.set(key, { text, key, score, citations: new Set([passage]) });
     }
     const top = [...byKey.values()].sort((a, b) => b.score - a.score).slice(0, this.options.maxCandidates);
     const probs = softmax(
@@ -258,23 +262,19 @@ function linkedEntities(memo: TextMemo, passages: readonly Passage[], queryTerms
 /** Proximity in words at which a span's closeness to the question's terms halves its score. */
 const NEAR_WORDS = 4;
 
-/** A sentence with what scoring it needs that does not depend on the question, computed once per passage. */
+/**
+ * A sentence with what scoring it needs that does not depend on the question, computed once per passage. Kept
+ * lean: it is held for every chunk recently read (lower-cased copies and term sets here cost several times the
+ * text on the heap).
+ */
 interface AnalysedSentence {
   text: string;
   terms: string[];
-  set: Set<string>;
-  /** The terms joined by spaces: a sentence holding the question's terms in order only repeats it. */
-  joined: string;
-  /** Lower case, single spaces: the same sentence in two passages is one candidate. */
-  key: string;
   penalty: number;
 }
 
 function analysedSentences(text: string): AnalysedSentence[] {
-  return sentencesOf(text).map((sentence) => {
-    const terms = analyze(sentence);
-    return { text: sentence, terms, set: new Set(terms), joined: terms.join(' '), key: sentence.toLowerCase().replace(/\s+/g, ' '), penalty: codePenalty(sentence) };
-  });
+  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence), penalty: codePenalty(sentence) }));
 }
 
 /** Prose has a few percent punctuation; code and markup far more. They make poor answers, so they rank lower. */

@@ -4,18 +4,13 @@ import type { ScoredChunk } from '../core/types.js';
 import { Reranker } from './reranker.js';
 
 interface Analysed {
-  /** Where each term occurs, in term positions: proximity is measured over these, not over every term. */
-  positions: Map<string, number[]>;
+  terms: string[];
+  set: Set<string>;
 }
 
 const analyseChunk = (text: string): Analysed => {
-  const positions = new Map<string, number[]>();
-  analyze(text).forEach((t, i) => {
-    const at = positions.get(t);
-    if (at) at.push(i);
-    else positions.set(t, [i]);
-  });
-  return { positions };
+  const terms = analyze(text);
+  return { terms, set: new Set(terms) };
 };
 
 /**
@@ -43,7 +38,7 @@ export class LexicalReranker extends Reranker {
     // Rarity among the candidates: a term every candidate has does not discriminate between them.
     const weight = new Map<string, number>();
     for (const t of queryTerms) {
-      const df = docs.reduce((n, d) => n + (d.positions.has(t) ? 1 : 0), 0);
+      const df = docs.reduce((n, d) => n + (d.set.has(t) ? 1 : 0), 0);
       weight.set(t, Math.log(1 + (chunks.length + 1) / (df + 0.5)));
     }
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
@@ -53,10 +48,10 @@ export class LexicalReranker extends Reranker {
     const span = Math.max(...scores) - min || 1;
 
     const rescored = chunks.map((chunk, i) => {
-      const positions = docs[i]?.positions ?? new Map<string, number[]>();
-      const present = queryTerms.filter((t) => positions.has(t));
+      const { terms, set } = docs[i] ?? { terms: [], set: new Set<string>() };
+      const present = queryTerms.filter((t) => set.has(t));
       const coverage = present.reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
-      const proximity = present.length >= 2 ? windowScore(present.map((t) => positions.get(t) ?? [])) : 0;
+      const proximity = present.length >= 2 ? windowScore(terms, present) : 0;
       const first = (chunk.score - min) / span;
       return { ...chunk, score: 0.6 * first + 0.3 * coverage + 0.1 * proximity, source: this.name };
     });
@@ -65,23 +60,24 @@ export class LexicalReranker extends Reranker {
 }
 
 /**
- * 1 when all present query terms occur within a window as short as their number, falling with the window. Takes
- * each term's positions and slides over their merged occurrences only.
+ * 1 when all present query terms occur within a window as short as their number, falling with the window. Slides
+ * over the occurrences of those terms only, collected in one pass.
  */
-function windowScore(positions: number[][]): number {
+function windowScore(terms: readonly string[], present: readonly string[]): number {
+  const index = new Map(present.map((t, i) => [t, i]));
   const occurrences: Array<[number, number]> = [];
-  positions.forEach((at, term) => {
-    for (const p of at) occurrences.push([p, term]);
+  terms.forEach((t, at) => {
+    const i = index.get(t);
+    if (i !== undefined) occurrences.push([at, i]);
   });
-  occurrences.sort((a, b) => a[0] - b[0]);
-  const counts = new Array<number>(positions.length).fill(0);
+  const counts = new Array<number>(present.length).fill(0);
   let have = 0;
   let best = Number.POSITIVE_INFINITY;
   let left = 0;
   for (const [at, term] of occurrences) {
     counts[term] = (counts[term] ?? 0) + 1;
     if (counts[term] === 1) have++;
-    while (have === positions.length) {
+    while (have === present.length) {
       const [first, firstTerm] = occurrences[left] as [number, number];
       best = Math.min(best, at - first + 1);
       counts[firstTerm] = (counts[firstTerm] ?? 0) - 1;
@@ -89,5 +85,5 @@ function windowScore(positions: number[][]): number {
       left++;
     }
   }
-  return Number.isFinite(best) ? positions.length / best : 0;
+  return Number.isFinite(best) ? present.length / best : 0;
 }
