@@ -4,10 +4,11 @@ import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { readOptions } from './option-reader.js';
+import { leadDescription } from './lead-description.js';
 import { sentencesOf } from './sentences.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
 import { questionOptions } from './question-options.js';
-import { answerTypeOf, isFactoid, typeFit, type AnswerType } from './question-type.js';
+import { answerTypeOf, askedKind, isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
 export interface ExtractiveReaderOptions {
@@ -142,7 +143,7 @@ export class ExtractiveReader extends Reader {
       // Linked mode answers with the bridge entities (linked passages' titles) when there are any, else with spans.
       const linked =
         this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')
-          ? linkedEntities(this.memo, passages, queryTerms, weight, new Set(asked))
+          ? linkedEntities(this.memo, passages, queryTerms, weight, new Set(asked), askedKind(query))
           : undefined;
       const read = linked ?? this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
       if (read) return read;
@@ -226,7 +227,17 @@ export class ExtractiveReader extends Reader {
  * the candidates are the titles of passages that are not the question's own subjects, scored by how well their
  * own text matches the question and how well the passages that mention them do.
  */
-function linkedEntities(memo: TextMemo, passages: readonly Passage[], queryTerms: ReadonlySet<string>, weight: ReadonlyMap<string, number>, asked: ReadonlySet<string>): ReaderResult | undefined {
+/** How much a linked title counts when its passage describes another kind of thing than the question asks for. */
+const OTHER_KIND = 0.5;
+
+function linkedEntities(
+  memo: TextMemo,
+  passages: readonly Passage[],
+  queryTerms: ReadonlySet<string>,
+  weight: ReadonlyMap<string, number>,
+  asked: ReadonlySet<string>,
+  kind: string | undefined,
+): ReaderResult | undefined {
   const total = [...weight.values()].reduce((a, b) => a + b, 0);
   if (total === 0) return undefined;
   const terms = passages.map((p) => memo.get('term-set', p.chunkId, p.text, (t) => new Set(analyze(t))));
@@ -248,7 +259,11 @@ function linkedEntities(memo: TextMemo, passages: readonly Passage[], queryTerms
       }
     });
     if (link === 0) return;
-    const score = 0.5 * (relevance[i] ?? 0) + 0.5 * link + 0.1 / Math.sqrt(i + 1);
+    // A title whose passage says it is another kind of thing than the question asks for ("an American actor" for
+    // "what Western TV series?") is more likely the bridge the question passes through than the answer.
+    const described = kind === undefined ? undefined : memo.get('lead-description', p.chunkId, p.text, leadDescription);
+    const fits = kind === undefined || described === undefined || described.has(kind);
+    const score = (0.5 * (relevance[i] ?? 0) + 0.5 * link + 0.1 / Math.sqrt(i + 1)) * (fits ? 1 : OTHER_KIND);
     const seen = byTitle.get(key);
     if (!seen || seen.score < score) byTitle.set(key, { text: title, key, score, citations });
   });

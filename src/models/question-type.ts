@@ -1,3 +1,5 @@
+import { analyze } from '../core/analyzer.js';
+
 /** What kind of answer a question asks for, from its form alone (no model). */
 export type AnswerType = 'person' | 'date' | 'number' | 'place' | 'entity' | 'yesno' | 'description';
 
@@ -17,6 +19,35 @@ export function answerTypeOf(question: string): AnswerType {
   if (/^(is|are|was|were|do|does|did|can|could|has|have|had)\b/.test(q) && !/\bor\b/.test(q)) return 'yesno';
   if (/\b(what|which|name)\b/.test(q) && q.split(' ').length <= 40) return 'entity';
   return 'description';
+}
+
+/** Words that end the noun phrase after "what" / "which": verbs, prepositions, relatives. */
+const PHRASE_END = new Set(
+  'is was are were be been did does do has had have can could would will should may might in on of at by for from to with into about that which who whose whom where when and or as than'.split(' '),
+);
+
+/**
+ * The head noun of the kind a "what X" / "which X" question asks for, as an index term: "in what Western TV
+ * series?" gives seri, "for what 1969 satire novel?" novel, "by which country music star, with ..." star.
+ * Undefined when the question names no kind ("which was their first?", "who ...?"). With no parser, the phrase
+ * ends at the first verb or preposition of a short list: a verb it does not know ("what river flows through
+ * Paris?") leaves a wrong head (paris), and linked titles are then lowered for not being one.
+ */
+export function askedKind(question: string): string | undefined {
+  const after = /\b(?:what|which)\s+(.*)/i.exec(question)?.[1];
+  if (after === undefined) return undefined;
+  const words: string[] = [];
+  for (const raw of after.split(/\s+/)) {
+    const word = raw.replace(/[^\p{L}\p{N}'-]/gu, '');
+    if (word.length === 0) break;
+    const lower = word.toLowerCase();
+    if (words.length === 0 && (lower === 'the' || lower === 'a' || lower === 'an')) continue;
+    if (PHRASE_END.has(lower)) break;
+    words.push(word);
+    if (/[,;:?!.]$/.test(raw)) break;
+  }
+  const head = words.at(-1);
+  return head === undefined || /^\d+$/.test(head) ? undefined : analyze(head)[0];
 }
 
 export function isFactoid(type: AnswerType): boolean {
