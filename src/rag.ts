@@ -213,14 +213,15 @@ export class Rag {
     // Sentences by default; short factoid spans (names, dates, numbers) as an opt-in generator, since they help
     // factoid sets but hurt long-form ones (measured: hotpotqa F1 up, liverag-datamorgana F1 down).
     const extractive = new ExtractiveReader(memo);
-    const spans = new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'auto', spanSentences: 5 });
+    const spanOptions = { maxCandidates: 8, temperature: 0.08, spanSentences: 5 };
+    const spans = new ExtractiveReader(memo, { ...spanOptions, spans: 'auto' });
     const readers = new Map<string, Reader>([
       ['extractive', extractive],
       ['extractive-spans', spans],
       // Factoid spans read from the passages the question's subject links to (the second hop) only.
       ['extractive-bridge', new BridgeReader(memo, spans)],
       // Factoid spans, but for "who/which/where" the linked passages' titles (multi-hop bridge entities) first.
-      ['extractive-linked', new ExtractiveReader(memo, { maxCandidates: 8, temperature: 0.08, spans: 'linked', spanSentences: 5 })],
+      ['extractive-linked', new ExtractiveReader(memo, { ...spanOptions, spans: 'linked' })],
     ]);
     if (this.llm && config.llm) {
       const { rerank, fallback, fallbackReserveMs } = config.llm;

@@ -222,14 +222,14 @@ export class ExtractiveReader extends Reader {
   }
 }
 
+/** How much a linked title counts when its passage describes another kind of thing than the question asks for. */
+const OTHER_KIND = 0.5;
+
 /**
  * Multi-hop questions often ask for the entity a passage about the question's subject links to (the bridge):
  * the candidates are the titles of passages that are not the question's own subjects, scored by how well their
  * own text matches the question and how well the passages that mention them do.
  */
-/** How much a linked title counts when its passage describes another kind of thing than the question asks for. */
-const OTHER_KIND = 0.5;
-
 function linkedEntities(
   memo: TextMemo,
   passages: readonly Passage[],

@@ -2,7 +2,7 @@ import { analyze } from '../core/analyzer.js';
 import { sentencesOf } from './sentences.js';
 
 /** The copula an encyclopedia's lead describes its subject with: "X is an American Western series ...". */
-const COPULA = /\b(?:is|was|are|were)\s+(?:an?|the|one of the)?\s*/i;
+export const COPULA = /\b(?:is|was|are|were)\s+(?:an?|the|one of the)?\s*/i;
 /** Words of the description kept: the kind of thing comes early ("an American actor, filmmaker and ..."). */
 const DESCRIPTION_WORDS = 8;
 

@@ -3,6 +3,7 @@ import { normalizeAnswer } from '../core/answer-text.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { answerSpans } from './answer-spans.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
+import { COPULA } from './lead-description.js';
 import type { QuestionOptions } from './question-options.js';
 import { sentencesOf } from './sentences.js';
 
@@ -18,7 +19,6 @@ interface Evidence {
 }
 
 const YEAR = /\b(1[0-9]{3}|20[0-9]{2})\b/g;
-const COPULA = /\b(?:is|was|are|were)\s+(?:an?|the|one of the)?\s*/i;
 /** Words that ask rather than describe: left out of what is asked of each option. */
 const ASKING = new Set(analyze('which who whom whose what when where how both either also considered is are was were do does did has have had of the same one from by about than with'));
 

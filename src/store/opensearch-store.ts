@@ -10,9 +10,10 @@ import { createOpenSearchClient } from './opensearch-client.js';
 import { openSearchErrorType, toRagError } from './opensearch-errors.js';
 import { indexBody, indexTemplate, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
 
+import type { PreparedDocument } from './sqlite-store.js';
+
 /** The longest a readiness check waits for the cluster. */
 const READINESS_MS = 1500;
-import type { PreparedDocument } from './sqlite-store.js';
 
 export interface OpenSearchStoreOptions {
   /** The collection's alias; its indices are <alias>.v<time>. */
@@ -292,14 +293,10 @@ export class OpenSearchStore {
    * READINESS_MS all told: a probe that hangs as long as the cluster does tells the orchestrator nothing in time.
    */
   async readiness(): Promise<Readiness> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<Readiness>((resolve) => {
-      timer = setTimeout(() => resolve({ ready: false, reason: `OpenSearch timed out (readiness check, no answer within ${READINESS_MS} ms)` }), READINESS_MS);
-    });
     try {
-      return await Promise.race([this.checkReadiness(), late]);
-    } finally {
-      clearTimeout(timer);
+      return await new RunContext({ timeoutMs: READINESS_MS }).within(this.checkReadiness(), 'readiness check');
+    } catch {
+      return { ready: false, reason: `OpenSearch timed out (readiness check, no answer within ${READINESS_MS} ms)` };
     }
   }
 
