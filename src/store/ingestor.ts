@@ -140,7 +140,9 @@ export class Ingestor {
     return outcomes.map((o, i) => {
       const d = docs[i] as AcceptedInput;
       if (o.by === 'llm') return { structure: o.tree, structuredBy: { by: 'llm' } };
-      return { structure: rules(d), structuredBy: { by: 'rules', reason: o.reason, fallback: o.fallback } };
+      const structuredBy: StructuredBy = { by: 'rules', reason: o.reason, fallback: o.fallback };
+      if (o.degraded) structuredBy.degraded = o.degraded;
+      return { structure: rules(d), structuredBy };
     });
   }
 

@@ -1,7 +1,7 @@
-import { RagError } from '../core/errors.js';
 import { mapConcurrent } from '../core/map-concurrent.js';
 import type { RunContext } from '../core/run-context.js';
-import type { StructureNode } from '../core/types.js';
+import { standInFor } from '../core/stand-in.js';
+import type { Degradation, StructureNode } from '../core/types.js';
 import type { ChatResult } from '../models/chat-types.js';
 import type { ChatFn } from '../refiner/llm-query-analyzer.js';
 import { AnchorIndex } from './anchor-index.js';
@@ -31,8 +31,11 @@ export interface StructureTask {
 
 export type StructureOutcome =
   | { by: 'llm'; tree: StructureNode; stats: RestoreStats; windows: number }
-  /** `fallback`: the model was asked (or the document was too long for it) and its tree could not be used. */
-  | { by: 'rules'; reason: string; fallback: boolean };
+  /**
+   * `fallback`: the model was asked (or the document was too long for it) and its tree could not be used;
+   * `degraded`: because the model failed (down, hung, erroring), not because of what it answered.
+   */
+  | { by: 'rules'; reason: string; fallback: boolean; degraded?: Degradation };
 
 const SYSTEM_PROMPT = [
   "You organise a document into a tree: an abstract, sections and sub-sections, in the document's order.",
@@ -56,6 +59,12 @@ const SYSTEM_PROMPT = [
 /** A text of a sentence or two has no parts to find; asking would only cost a call. */
 const MIN_WORDS = 25;
 
+/**
+ * Share of the request's time left that the model calls may take: the rest is kept for what follows when the
+ * model hangs (the rules' trees, chunking, embedding and storing the batch), so the batch is still stored in time.
+ */
+const MODEL_SHARE = 0.8;
+
 interface Plan {
   items: SourceItem[];
   windows: StructureWindow[];
@@ -65,8 +74,11 @@ interface Plan {
  * LongRefiner's document structuring with an LLM, at ingestion: the model is shown the document (in windows of
  * `windowChars` when it is long) and answers in the tree format, paragraphs abbreviated to their first and last
  * words; the tree is restored onto the original text by those anchors (`restoreTree`). A reply that is not in
- * the format, or whose anchors cannot be found, leaves the document to the rule-based structure, with the reason;
- * a model server that fails fails the call (the batch stores nothing). The public method records a span.
+ * the format, or whose anchors cannot be found, leaves the document to the rule-based structure, with the reason.
+ * So does a model that fails (unreachable, erroring, or not answering within its share of the request's time):
+ * the batch is still stored, with the rules' trees and a `degraded` note, and after the first failure the rest
+ * of the batch is not sent to the model (a hung server would otherwise cost a timeout per document). Only the
+ * request's own abort or deadline fails the batch. The public method records a span.
  */
 export class LlmTreeStructurer {
   readonly name = 'llm';
@@ -86,6 +98,7 @@ export class LlmTreeStructurer {
         rules: outcomes.length - llm.length,
         fallbacks: outcomes.filter((o) => o.by === 'rules' && o.fallback).length,
         calls: llm.reduce((n, o) => n + o.windows, 0),
+        ...(outcomes.some((o) => o.by === 'rules' && o.degraded) ? { degraded: true } : {}),
       };
     });
   }
@@ -103,14 +116,32 @@ export class LlmTreeStructurer {
       return { items, windows };
     });
     const jobs = plans.flatMap((plan, task) => ('items' in plan ? plan.windows.map((window, w) => ({ task, window, w, of: plan.windows.length })) : []));
-    const replies = await mapConcurrent(jobs, concurrency, (job) => this.ask(tasks[job.task] as StructureTask, job.window, job.w, job.of, ctx));
+    const left = ctx.remainingMs();
+    const budget = Number.isFinite(left) ? Math.floor(left * MODEL_SHARE) : undefined;
+    const calls = ctx.child(budget);
+    let failure: Degradation | undefined;
+    const replies = await mapConcurrent(jobs, concurrency, async (job): Promise<ChatResult | undefined> => {
+      if (failure) return undefined;
+      try {
+        return await this.ask(tasks[job.task] as StructureTask, job.window, job.w, job.of, calls);
+      } catch (err) {
+        // The request itself aborted or ran out of time: that is its failure, and the batch's.
+        ctx.check('ingest.structure');
+        failure ??= degradation(err, ctx, budget, left);
+        return undefined;
+      }
+    });
+    if (failure) ctx.log.warn({ reason: failure.reason, detail: failure.message }, 'the LLM failed while structuring; the rest of the batch gets the rule-based structure');
     let next = 0;
     return plans.map((plan, t) => {
       if (!('items' in plan)) return plan;
       const task = tasks[t] as StructureTask;
       const own = replies.slice(next, next + plan.windows.length);
       next += plan.windows.length;
-      const outcome = this.restore(task, plan, own);
+      if (failure && own.some((r) => r === undefined)) {
+        return { by: 'rules', reason: `the LLM failed (${failure.reason}): ${failure.message}`, fallback: true, degraded: failure };
+      }
+      const outcome = this.restore(task, plan, own as ChatResult[]);
       if (outcome.by === 'rules') ctx.log.warn({ doc: task.id, reason: outcome.reason }, 'LLM structuring fell back to the rule-based structure');
       return outcome;
     });
@@ -135,19 +166,20 @@ export class LlmTreeStructurer {
 
   private async ask(task: StructureTask, window: StructureWindow, w: number, of: number, ctx: RunContext): Promise<ChatResult> {
     const part = of > 1 ? `This is part ${w + 1} of ${of} of the document; structure this part only.\n\n` : '';
-    try {
-      return await this.chat(
-        [
-          { role: 'system', content: SYSTEM_PROMPT },
-          { role: 'user', content: `Title: ${task.title}\n\n${part}Document:\n${window.text}` },
-        ],
-        { temperature: 0, maxTokens: this.options.maxTokens },
-        ctx,
-      );
-    } catch (err) {
-      if (ctx.signal.aborted || !(err instanceof Error)) throw err;
-      const code = err instanceof RagError ? err.code : 'UPSTREAM_ERROR';
-      throw new RagError(code, `structuring document "${task.id.slice(0, 80)}" with the LLM failed: ${err.message}; nothing of this batch was stored`, { id: task.id }, { cause: err });
-    }
+    return this.chat(
+      [
+        { role: 'system', content: SYSTEM_PROMPT },
+        { role: 'user', content: `Title: ${task.title}\n\n${part}Document:\n${window.text}` },
+      ],
+      { temperature: 0, maxTokens: this.options.maxTokens },
+      ctx,
+    );
   }
+}
+
+/** The note for a batch whose structuring call failed: a timeout or an unreachable model, or any other error. */
+function degradation(err: unknown, ctx: RunContext, budgetMs: number | undefined, leftMs: number): Degradation {
+  const reserveMs = budgetMs === undefined ? 0 : Math.round(leftMs - budgetMs);
+  const standIn = { stage: 'structure', primary: 'llm', fallback: 'rules', budgetMs, reserveMs, keptFor: 'the rule-based structure and storing', who: 'the LLM tree structurer' };
+  return standInFor(err, ctx, standIn) ?? { stage: 'structure', reason: 'llm error', fallback: 'rules', message: err instanceof Error ? err.message : String(err) };
 }

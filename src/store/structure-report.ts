@@ -1,5 +1,10 @@
-/** Which structurer built a document's tree at ingestion, and why the rules did when the LLM was configured. */
-export type StructuredBy = { by: 'llm' } | { by: 'rules'; reason: string; fallback: boolean };
+import type { Degradation } from '../core/types.js';
+
+/**
+ * Which structurer built a document's tree at ingestion, and why the rules did when the LLM was configured
+ * (`degraded`: the model failed, rather than answered unusably).
+ */
+export type StructuredBy = { by: 'llm' } | { by: 'rules'; reason: string; fallback: boolean; degraded?: Degradation };
 
 /** What an ingestion says of how its documents were structured, when `refiner.structure` is "llm". */
 export interface StructureReport {
@@ -12,6 +17,8 @@ export interface StructureReport {
   fallbacks: number;
   /** The first of those, with the reason. */
   fallbackDocuments: Array<{ id: string; reason: string }>;
+  /** Set when the model failed (down, hung, erroring): those documents have the rules' trees until sent again. */
+  degraded?: Degradation;
 }
 
 /** Documents listed by id in a report; the counts go on past it. */
@@ -28,6 +35,7 @@ export function structureReport(docs: ReadonlyArray<{ id: string; structuredBy?:
       continue;
     }
     report.rules++;
+    if (structuredBy.degraded) report.degraded ??= structuredBy.degraded;
     if (!structuredBy.fallback) continue;
     report.fallbacks++;
     if (report.fallbackDocuments.length < MAX_LISTED) report.fallbackDocuments.push({ id, reason: structuredBy.reason });
@@ -38,11 +46,13 @@ export function structureReport(docs: ReadonlyArray<{ id: string; structuredBy?:
 /** Two batches' reports as one (ingestion of many files). */
 export function addStructureReports(a: StructureReport | undefined, b: StructureReport | undefined): StructureReport | undefined {
   if (!a || !b) return a ?? b;
+  const degraded = a.degraded ?? b.degraded;
   return {
     structurer: 'llm',
     llm: a.llm + b.llm,
     rules: a.rules + b.rules,
     fallbacks: a.fallbacks + b.fallbacks,
     fallbackDocuments: [...a.fallbackDocuments, ...b.fallbackDocuments].slice(0, MAX_LISTED),
+    ...(degraded ? { degraded } : {}),
   };
 }

@@ -12,7 +12,8 @@ import { groupedTreeReply, isStructuringRequest, shownParagraphs } from '../help
 /**
  * `refiner.structure: llm` end to end: POST /v1/documents has the LLM (the OpenAI-compatible test server) structure
  * a plain-text document in LongRefiner's tree format, the stored tree has the model's sections over the original
- * text, the response and trace say which structurer ran, a garbage reply falls back to the rules, and a
+ * text, the response and trace say which structurer ran, a garbage reply and a failing model fall back to the
+ * rules, and a
  * hierarchical refine over the stored tree picks the right section.
  */
 
@@ -97,12 +98,15 @@ describe('POST /v1/documents with refiner.structure "llm"', () => {
     expect(sectionsOf(doc.structure).flatMap((s) => s.paragraphs)).toEqual(OBSERVATORY.map(([, p]) => p));
   });
 
-  it('answers 503 and stores nothing when the model server is down', async () => {
+  it('stores the batch with the rules\' trees when the model server is down, and flags it degraded', async () => {
     llm.setReply(() => ({ status: 503, error: 'overloaded' }));
     const res = await postJson(fx.app, '/v1/documents', { documents: [{ id: 'never', text: TEXT }] });
-    expect(res.statusCode).toBe(503);
-    expect(res.json<{ message: string }>().message).toMatch(/structuring document "never" with the LLM failed: .*nothing of this batch was stored/);
-    expect((await fx.app.inject({ method: 'GET', url: '/v1/documents/never' })).statusCode).toBe(404);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<IngestBody>();
+    expect(body.structure).toMatchObject({ llm: 0, fallbacks: 1, degraded: { stage: 'structure', reason: 'llm unavailable', fallback: 'rules' } });
+    expect(body.structure?.fallbackDocuments[0]).toMatchObject({ id: 'never', reason: expect.stringMatching(/^the LLM failed \(llm unavailable\)/) });
+    expect(body.trace.spans.find((s) => s.name === 'ingest.structure')?.attrs).toMatchObject({ llm: 0, fallbacks: 1, degraded: true });
+    expect((await fx.app.inject({ method: 'GET', url: '/v1/documents/never' })).statusCode).toBe(200);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Scalar, metadataKeys } from './common.js';
+import { DegradedSchema, Scalar, metadataKeys } from './common.js';
 
 export const documentsBodySchema = (limits: { maxBatchDocuments: number; maxDocumentChars: number }) =>
   Type.Object(
@@ -45,6 +45,7 @@ export const IngestResponseSchema = Type.Object({
         rules: Type.Integer({ description: 'Documents structured by the rules: too short to organise, or fallen back' }),
         fallbacks: Type.Integer({ description: 'Documents whose LLM tree could not be used; they have the rule-based tree' }),
         fallbackDocuments: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }), { description: 'The first 100 of those, with the reason' }),
+        degraded: Type.Optional(DegradedSchema),
       },
       { description: 'With refiner.structure "llm": which structurer built the documents\' trees' },
     ),

@@ -9,7 +9,6 @@ import { parsePlainText } from '../../../src/store/parse-plain-text.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { plainText, sectionsOf } from '../../../src/store/structure.js';
 import { sourceItems, structureWindows } from '../../../src/store/structure-windows.js';
-import { ragErrorOfAsync } from '../../helpers/errors.js';
 import { OpenAiTestServer } from '../../helpers/openai-test-server.js';
 import { abbreviate, groupedTreeReply, shownParagraphs } from '../../helpers/tree-reply.js';
 
@@ -270,13 +269,51 @@ describe('Ingestor with the LLM structurer', () => {
     expect(server.chatRequests()).toHaveLength(2);
   });
 
-  it('stores nothing of the batch when the model server fails, and says so', async () => {
+  it('stores the batch with the rules\' trees when the model server fails, says so, and asks it nothing more', async () => {
+    server.setReply(() => ({ status: 500, error: 'model crashed' }));
+    const other = `${ARTICLE}\n\nA ninth paragraph, so that this text is not the first one.`;
+    const r = await ingestor.ingest([
+      { id: 'marrowby', text: ARTICLE },
+      { id: 'second', text: other },
+    ]);
+    expect(r.documents).toBe(2);
+    expect(r.structure).toMatchObject({ llm: 0, rules: 2, fallbacks: 2, degraded: { stage: 'structure', reason: 'llm unavailable', fallback: 'rules' } });
+    expect(r.structure?.degraded?.message).toMatch(/model crashed/);
+    expect(r.structure?.fallbackDocuments.map((d) => d.id)).toEqual(['marrowby', 'second']);
+    expect(r.structure?.fallbackDocuments[0]?.reason).toMatch(/^the LLM failed \(llm unavailable\): .*model crashed/);
+    // The rules' tree: the plain text's paragraphs, stored and searchable.
+    expect(plainText(store.getDocument('marrowby')?.structure as StructureNode)).toContain(P[4]);
+    expect(server.chatRequests().length).toBeLessThanOrEqual(2);
+  });
+
+  it('does not send the rest of a batch to a model that failed, whatever the failure', async () => {
+    const one = new Ingestor(store, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100000, structurer: structurer({ concurrency: 1 }) });
+    server.setReply(() => ({ status: 400, error: 'prompt longer than the context window' }));
+    const docs = ['a', 'b', 'c', 'd'].map((id) => ({ id, text: `${ARTICLE}\n\nDocument ${id}.` }));
+    const r = await one.ingest(docs);
+    expect(r.documents).toBe(4);
+    expect(r.structure).toMatchObject({ llm: 0, fallbacks: 4, degraded: { reason: 'llm error', message: expect.stringMatching(/context window/) } });
+    expect(server.chatRequests()).toHaveLength(1);
+  });
+
+  it('keeps a share of the request\'s time from a hung model, and stores the batch with the rules\' trees in time', async () => {
+    server.setReply(() => ({ text: GOOD_REPLY, delayMs: 5000 }));
+    const started = Date.now();
+    const r = await ingestor.ingest([{ id: 'marrowby', text: ARTICLE }], new RunContext({ timeoutMs: 1500 }));
+    // The deadline holds: the model is given up on at 80 % of it, and the rules' tree is stored before the end.
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(r.documents).toBe(1);
+    expect(r.structure?.degraded).toMatchObject({ stage: 'structure', reason: 'llm timeout', fallback: 'rules' });
+    expect(store.getDocument('marrowby')).toBeDefined();
+  });
+
+  it('stores nothing when the request itself is aborted while the model is asked', async () => {
     await ingestor.ingest([{ id: 'kept', text: 'One line only.' }]);
     const before = store.counts();
-    server.setReply(() => ({ status: 500, error: 'model crashed' }));
-    const err = await ragErrorOfAsync(() => ingestor.ingest([{ id: 'marrowby', text: ARTICLE }]));
-    expect(err.message).toMatch(/^structuring document "marrowby" with the LLM failed: .*model crashed.*; nothing of this batch was stored$/);
-    expect(err.statusCode).toBeGreaterThanOrEqual(500);
+    server.setReply(() => ({ text: GOOD_REPLY, delayMs: 2000 }));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await expect(ingestor.ingest([{ id: 'marrowby', text: ARTICLE }], new RunContext({ signal: controller.signal }))).rejects.toThrow();
     expect(store.counts()).toEqual(before);
   });
 });
