@@ -69,8 +69,11 @@ export const PipelineConfigSchema = Type.Object(
     rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
     /** loop: normalised entropy under which the answer is taken and no more rounds run (default 0.5). */
     stopBelow: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    /** branching: one branch per sub-query (the whole query too), or per retrieved document (default "subquery"). */
-    branchBy: Type.Optional(Type.Union([Type.Literal('subquery'), Type.Literal('documents')])),
+    /**
+     * branching: one branch per sub-query (the whole query too), per retriever of the pipeline's list (each alone,
+     * not fused), or per retrieved document (default "subquery").
+     */
+    branchBy: Type.Optional(Type.Union([Type.Literal('subquery'), Type.Literal('retriever'), Type.Literal('documents')])),
     /** branching: the most branches (default 4). */
     maxBranches: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
     /** agentic: LLM calls (plan, tool calls, answer) at most before it answers from what it found (default 6). */

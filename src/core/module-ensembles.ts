@@ -75,5 +75,8 @@ export function moduleEnsembleProblems(given: Record<string, unknown>, p: Pipeli
     if (ensemble.members.every((m) => (ensemble.weights?.[m] ?? 1) === 0)) problems.push(`${setting}.weights: at least one member's weight must be above 0`);
   }
   if (rerankerNamesOf(p).length > 1 && rerankerNamesOf(p).includes('none')) problems.push(`${p.rerankers ? 'rerankers.members' : 'reranker'}: "none" cannot be a member`);
+  if (p.branchBy === 'retriever' && !retrieverEnsembleOf(p)) {
+    problems.push('branchBy: "retriever" makes one branch per retriever of a list; give one, e.g. retriever: [bm25, dense]');
+  }
   return problems;
 }

@@ -1,10 +1,11 @@
+import type { PipelineConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/types.js';
 import { vote, voteAsReaderResult, type Voter } from '../ensemble/answer-clusters.js';
 import { entropyWeights } from '../ensemble/entropy-weights.js';
 import type { PipelineRunOptions } from './pipeline.js';
 import { pipelineResult, renumberCitations } from './pipeline-result.js';
-import { PipelineStages } from './pipeline-stages.js';
+import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
 import { StagedPipeline } from './staged-pipeline.js';
 
 interface Branch {
@@ -16,11 +17,20 @@ interface Branch {
 /**
  * Parallel branches, each answering from its own passages, combined inside the pipeline (REPLUG/SuRe-like):
  * one branch per sub-query (and the whole query) when the plan has sub-queries, else one per retrieved document
- * (`branchBy: documents` always does that). A branch's vote is its rank prior times exp(-H) of its answer
- * distribution; candidates are clustered across branches like an ensemble's.
+ * (`branchBy: documents` always does that); with `branchBy: retriever`, one per retriever of the pipeline's list,
+ * each retrieving alone (their fusion is what the other kinds read). A branch's vote is its rank prior times
+ * exp(-H) of its answer distribution; candidates are clustered across branches like an ensemble's.
  */
 export class BranchingPipeline extends StagedPipeline {
   readonly kind = 'branching';
+  /** With `branchBy: retriever`: the stages of each retriever alone, sharing the reranker and reader. */
+  private readonly perRetriever: Array<{ name: string; stages: PipelineStages }>;
+
+  constructor(name: string, config: PipelineConfig, deps: PipelineDeps) {
+    super(name, config, deps);
+    const members = config.branchBy === 'retriever' ? (deps.retrieverMembers ?? []) : [];
+    this.perRetriever = members.map((m) => ({ name: m.name, stages: new PipelineStages(config, { ...deps, retriever: m.intents.retriever, intents: m.intents }) }));
+  }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {
     const branches = await this.branches(plan, options, ctx);
@@ -42,6 +52,9 @@ export class BranchingPipeline extends StagedPipeline {
 
   private async branches(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<Branch[]> {
     const max = this.config.maxBranches ?? 4;
+    if (this.perRetriever.length > 0) {
+      return Promise.all(this.perRetriever.slice(0, max).map(async (r) => ({ name: r.name, passages: await r.stages.context(plan, options, ctx), prior: 1 })));
+    }
     const queries = [...new Set([plan.corrected, ...plan.subQueries])].slice(0, max);
     if ((this.config.branchBy ?? 'subquery') === 'subquery' && queries.length > 1) {
       return Promise.all(

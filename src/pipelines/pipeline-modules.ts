@@ -20,6 +20,8 @@ export interface ComponentSet {
 /** The retriever, reranker and reader one pipeline runs with. */
 export interface ModuleSet {
   intents: IntentRetriever;
+  /** With a list of retrievers: each one alone, for branching per retriever. */
+  retrieverMembers?: Array<{ name: RetrieverName; intents: IntentRetriever }>;
   reranker: Reranker | null;
   reader: Reader;
 }
@@ -36,22 +38,15 @@ export class PipelineModules {
   constructor(private readonly components: ComponentSet) {}
 
   of(name: string, config: PipelineConfig): ModuleSet {
-    return { intents: this.intents(name, config), reranker: this.reranker(name, config), reader: this.reader(name, config) };
+    const modules: ModuleSet = { intents: this.intents(name, config), reranker: this.reranker(name, config), reader: this.reader(name, config) };
+    const members = retrieverEnsembleOf(config)?.members;
+    if (members) modules.retrieverMembers = members.map((m) => ({ name: m, intents: this.namedIntents(name, config, m) }));
+    return modules;
   }
 
   private intents(name: string, config: PipelineConfig): IntentRetriever {
     const ensemble = retrieverEnsembleOf(config);
-    const setting = config.retrievers ? 'retrievers.members' : 'retriever';
-    const named = (r: RetrieverName): IntentRetriever => {
-      const intents = this.components.intents.get(r);
-      if (intents === undefined) {
-        throw new RagError(
-          'CONFIG',
-          `pipelines.${name}.${setting}: "${r}" retrieval needs an embedding model, and no embedder is configured; configure one, or use retriever: bm25`,
-        );
-      }
-      return intents;
-    };
+    const named = (r: RetrieverName): IntentRetriever => this.namedIntents(name, config, r);
     if (!ensemble) return named(config.retriever as RetrieverName);
     const members = ensemble.members.map((m) => ({ name: m, intents: named(m) }));
     const { fusion, rrfK, weights, entropyWeights, depth } = ensemble;
@@ -61,6 +56,14 @@ export class PipelineModules {
       // Sub-queries are retrieved and fused as for any retriever: the members' intent settings are the same.
       return (members[0]?.intents as IntentRetriever).over(fused);
     });
+  }
+
+  /** One available retriever by name, or a CONFIG error naming the pipeline setting that asked for it. */
+  private namedIntents(name: string, config: PipelineConfig, r: RetrieverName): IntentRetriever {
+    const intents = this.components.intents.get(r);
+    if (intents !== undefined) return intents;
+    const setting = config.retrievers ? 'retrievers.members' : 'retriever';
+    throw new RagError('CONFIG', `pipelines.${name}.${setting}: "${r}" retrieval needs an embedding model, and no embedder is configured; configure one, or use retriever: bm25`);
   }
 
   private reranker(name: string, config: PipelineConfig): Reranker | null {

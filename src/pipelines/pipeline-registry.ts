@@ -48,8 +48,9 @@ export class PipelineRegistry {
 }
 
 function build(name: string, config: PipelineConfig, components: PipelineComponents, modules: PipelineModules): Pipeline {
-  const { intents, reranker, reader } = modules.of(name, config);
+  const { intents, retrieverMembers, reranker, reader } = modules.of(name, config);
   const deps: PipelineDeps = { retriever: intents.retriever, intents, reranker, reader, memo: components.memo };
+  if (retrieverMembers) deps.retrieverMembers = retrieverMembers;
   if (config.refiner === 'hierarchical') {
     if (!components.refiner) throw new RagError('CONFIG', `pipelines.${name}.refiner: no hierarchical refiner is configured`);
     deps.refiner = components.refiner;

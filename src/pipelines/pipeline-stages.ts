@@ -16,6 +16,8 @@ export interface PipelineDeps {
   retriever: Retriever;
   /** Retrieval for the plan's whole query and sub-queries, fused; plain RRF over `retriever` when left out. */
   intents?: IntentRetriever;
+  /** With a list of retrievers (fused in `intents`): each one alone, which a branching pipeline may branch by. */
+  retrieverMembers?: ReadonlyArray<{ name: string; intents: IntentRetriever }>;
   reranker: Reranker | null;
   reader: Reader;
   memo: TextMemo;

@@ -62,6 +62,7 @@ describe('pipelines with module-level ensembles', () => {
           voices: { kind: 'sequential', generator: ['llm', 'extractive-spans'] },
           lexical: { kind: 'sequential', retriever: 'bm25', abstainAbove: 1 },
           semantic: { kind: 'sequential', retriever: 'dense', abstainAbove: 1 },
+          perRetriever: { kind: 'branching', branchBy: 'retriever', retriever: ['bm25', 'dense'], generator: 'extractive-spans', abstainAbove: 1 },
         },
         ensembles: { mixed: { members: ['lexical', 'semantic'], abstainAbove: 1 } },
       },
@@ -124,6 +125,23 @@ describe('pipelines with module-level ensembles', () => {
     // Both generators read the same passages: the LLM's prompt holds each of the response's passages.
     const prompt = (llm.chatRequests().at(-1)?.messages as Array<{ content: string }>)[1]?.content ?? '';
     body.passages.forEach((p, i) => expect(prompt).toContain(`[${i + 1}] ${p.title ?? ''}`));
+  });
+
+  it('branches per retriever: each retrieves alone (no fusion), reads its own passages, and the branches vote', async () => {
+    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: QUESTION, pipeline: 'perRetriever' }));
+    expect(body.answer).toMatch(/1889/);
+    const names = spansOf(body).map((s) => s.name);
+    expect(names.filter((n) => n === 'retrieve.bm25')).toHaveLength(1);
+    expect(names.filter((n) => n === 'retrieve.dense')).toHaveLength(1);
+    expect(names).not.toContain('fuse.rrf');
+    expect(names.filter((n) => n === 'read.extractive')).toHaveLength(2);
+    expect(spanOf(body, 'branches.combine')?.attrs).toMatchObject({ branches: 2 });
+    // The answer cites passages of either branch: together they are every branch's passages, once each.
+    const [lexical, dense] = await Promise.all([retrieveHits(fx.app, QUESTION, { k: 5 }), retrieveHits(fx.app, QUESTION, { k: 5, retriever: 'dense' })]);
+    const chunkIds = new Set(body.passages.map((p) => p.chunkId));
+    expect(chunkIds.size).toBe(body.passages.length);
+    expect(chunkIds.has(lexical[0]?.id ?? '')).toBe(true);
+    expect(chunkIds.has(dense[0]?.id ?? '')).toBe(true);
   });
 
   it('does not let ensemble members with different retrievers share retrieval', async () => {

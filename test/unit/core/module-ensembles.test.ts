@@ -35,6 +35,11 @@ describe('module ensembles in a pipeline definition', () => {
     expect(problem({ generators: { members: ['extractive', 'extractive-spans'], beta: -1 } })).toMatch(/pipelines\.p\.generators\.beta/);
   });
 
+  it('refuses branching per retriever without a list of retrievers to branch by', () => {
+    expect(problem({ kind: 'branching', branchBy: 'retriever' })).toMatch(/pipelines\.p\.branchBy: "retriever" makes one branch per retriever of a list; give one, e.g\. retriever: \[bm25, dense\]/);
+    expect(pipeline({ kind: 'branching', branchBy: 'retriever', retriever: ['bm25', 'dense'] }).branchBy).toBe('retriever');
+  });
+
   it('names a reranker member that does not exist, "none" as a member, and members that need the missing LLM', () => {
     expect(problem({ reranker: ['lexical', 'cross'] })).toMatch(/pipelines\.p\.reranker: names "cross", which is not a reranker/);
     expect(problem({ rerankers: { members: ['lexical', 'nope'] } })).toMatch(/pipelines\.p\.rerankers\.members: names "nope"/);
