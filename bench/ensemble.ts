@@ -89,6 +89,9 @@ try {
   const mean = (k: string): number => (totals.get(k) ?? 0) / (questions.length * options.passes);
   const slowest = Math.max(...members.map(mean));
   for (const k of totals.keys()) console.log(`${k.padEnd(24)} ${mean(k).toFixed(2)} ms/question`);
+  // What running the members one after another would cost: the ensemble saves the work they share.
+  const summed = members.reduce((s, m) => s + mean(m), 0);
+  console.log(`${'members summed'.padEnd(24)} ${summed.toFixed(2)} ms/question (the ensemble does ${(100 * (1 - mean(`ensemble ${name}`) / summed)).toFixed(0)} % less)`);
   const mode = options.llmMs !== undefined ? `LLM members, ${options.llmMs} ms per completion` : 'extractive members, one event loop';
   console.log(`ensemble / slowest member: ${(mean(`ensemble ${name}`) / slowest).toFixed(2)} (${mode}; members ${members.length}, ${questions.length} questions x ${options.passes} passes)`);
 } finally {
