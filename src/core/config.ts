@@ -206,17 +206,9 @@ export function validateConfig(tree: unknown): Config {
     const problem = moduleEnsembleProblems(given.get(name) ?? {}, p)[0];
     if (problem !== undefined) throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.${problem}`);
     const uses = llmSettingsOf(p);
-    if (uses[0] === 'kind' && !config.llm) {
-      throw new RagError(
-        'CONFIG',
-        `invalid configuration:\n  pipelines.${name}.kind: "agentic" needs an LLM, which plans with tool calls: add an llm section (at least llm.baseUrl and llm.model)`,
-      );
-    }
     if (uses.length > 0 && !config.llm) {
-      throw new RagError(
-        'CONFIG',
-        `invalid configuration:\n  pipelines.${name}.${uses[0] ?? ''}: "llm" needs an llm section (at least llm.baseUrl and llm.model)`,
-      );
+      const need = uses[0] === 'kind' ? '"agentic" needs an LLM, which plans with tool calls: add an llm section' : '"llm" needs an llm section';
+      throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.${uses[0] ?? ''}: ${need} (at least llm.baseUrl and llm.model)`);
     }
     const unknown = rerankerNamesOf(p).find((r) => !BUILT_IN_RERANKERS.includes(r) && !(r in config.rerankers));
     if (unknown !== undefined) {

@@ -32,3 +32,18 @@ export function standInFor(err: unknown, ctx: RunContext, s: StandIn): Degradati
   if (err.code === 'UNAVAILABLE') return { stage: s.stage, reason: `${s.primary} unavailable`, fallback: s.fallback, message: err.message };
   return null;
 }
+
+/**
+ * For a stand-in that answers whatever the primary's failure (the rules for an LLM rewriter or structurer): the
+ * note `standInFor` gives, or "<primary> error" for a failure it does not class. The caller has checked that the
+ * request itself is still alive.
+ */
+export function standInForAny(err: unknown, ctx: RunContext, s: StandIn): Degradation {
+  return standInFor(err, ctx, s) ?? { stage: s.stage, reason: `${s.primary} error`, fallback: s.fallback, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** What a primary may spend: the request's time left less `reserveMs` for its stand-in; undefined without a deadline. */
+export function budgetBefore(ctx: RunContext, reserveMs: number): number | undefined {
+  const left = ctx.remainingMs();
+  return Number.isFinite(left) ? Math.max(0, left - reserveMs) : undefined;
+}

@@ -59,10 +59,14 @@ export function vote(voters: readonly Voter[]): Vote {
       if (key.length === 0) continue;
       const mass = voter.weight * c.prob;
       const tokens = key.split(' ');
-      let cluster = byKey.get(key) ?? clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1);
+      let cluster = byKey.get(key);
       if (!cluster) {
-        cluster = { key, tokens, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
-        clusters.push(cluster);
+        cluster = clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1);
+        if (!cluster) {
+          cluster = { key, tokens, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
+          clusters.push(cluster);
+        }
+        // Clusters are only appended, so the first one close enough stays the first: remember it for this text.
         byKey.set(key, cluster);
       }
       cluster.mass += mass;

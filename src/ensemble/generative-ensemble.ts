@@ -64,11 +64,11 @@ const RESERVE_MS = 50;
 export class GenerativeEnsemble extends PipelineEnsemble {
   constructor(
     name: string,
-    private readonly settings: EnsembleConfig,
+    config: EnsembleConfig,
     members: readonly Pipeline[],
     private readonly llm: AggregatorLlm,
   ) {
-    super(name, settings, members);
+    super(name, config, members);
   }
 
   protected override async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext, onMember?: MemberListener): Promise<GenerativeEnsembleResult> {
@@ -86,7 +86,7 @@ export class GenerativeEnsemble extends PipelineEnsemble {
   }
 
   private async aggregate(question: string, voted: EnsembleResult, results: ReadonlyMap<string, PipelineResult>, ctx: RunContext): Promise<GenerativeEnsembleResult> {
-    const { contextTokens, passagesPerMember, timeoutMs } = this.settings.aggregation;
+    const { contextTokens, passagesPerMember, timeoutMs } = this.config.aggregation;
     const evidence = voted.members.map((m) => ({ weight: m.weight, passages: results.get(m.pipeline)?.passages ?? [] }));
     const passages = await ctx.span('aggregate.context', () => aggregationContext(evidence, { budgetTokens: contextTokens, perMember: passagesPerMember }), (p) => ({
       passages: p.length,
@@ -100,11 +100,7 @@ export class GenerativeEnsemble extends PipelineEnsemble {
     if (passages.length === 0) return fallback('the members found no passages to aggregate');
     const limit = Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, ctx.remainingMs() - RESERVE_MS);
     if (limit <= 0) return fallback('no time left before the deadline');
-    const messages = aggregationMessages(
-      question,
-      voted.members.map(({ pipeline, answer, weight, confidence, abstained }) => ({ pipeline, answer, weight, confidence, abstained })),
-      passages,
-    );
+    const messages = aggregationMessages(question, voted.members, passages);
     let written: Candidate | undefined;
     let normalizedEntropy = 0;
     try {
@@ -133,7 +129,7 @@ export class GenerativeEnsemble extends PipelineEnsemble {
     written: Candidate,
     normalizedEntropy: number,
   ): GenerativeEnsembleResult {
-    const weights = entropyWeights([...voted.members.map((m) => m.normalizedEntropy), normalizedEntropy], this.settings.beta);
+    const weights = entropyWeights([...voted.members.map((m) => m.normalizedEntropy), normalizedEntropy], this.config.beta);
     const aggregatorWeight = weights[voted.members.length] ?? 0;
     const voters = voted.members.map((m, i) => ({
       name: m.pipeline,
@@ -144,7 +140,7 @@ export class GenerativeEnsemble extends PipelineEnsemble {
     const tally = vote([...voters, { name: AGGREGATOR, weight: aggregatorWeight, candidates: [written] }]);
     const mine = tally.clusters.find((c) => c.members.includes(AGGREGATOR)) ?? null;
     const combined = voteAsReaderResult(tally);
-    const abstained = tally.normalizedEntropy > this.settings.abstainAbove;
+    const abstained = tally.normalizedEntropy > this.config.abstainAbove;
     return {
       ...voted,
       mode: 'generative',
@@ -172,6 +168,6 @@ export class GenerativeEnsemble extends PipelineEnsemble {
 
   private chatOptions(): ChatOptions {
     const { topLogprobs, temperature, maxTokens } = this.llm.options;
-    return { topLogprobs, temperature, maxTokens: this.settings.aggregation.maxTokens ?? maxTokens };
+    return { topLogprobs, temperature, maxTokens: this.config.aggregation.maxTokens ?? maxTokens };
   }
 }

@@ -5,8 +5,7 @@ import type { Candidate, Degradation, PipelineResult, QueryPlan } from '../core/
 import type { Pipeline, PipelineRunOptions } from '../pipelines/pipeline.js';
 import { citationsOf } from '../pipelines/pipeline-result.js';
 import { NO_ANSWER } from '../pipelines/pipeline-result.js';
-import { entropy } from '../models/entropy.js';
-import { vote, type AnswerCluster } from './answer-clusters.js';
+import { vote, voteAsReaderResult, type AnswerCluster } from './answer-clusters.js';
 import { entropyWeights } from './entropy-weights.js';
 import { temperedCandidates } from './tempered-candidates.js';
 
@@ -55,7 +54,7 @@ export type MemberListener = (member: EnsembleMember, result: PipelineResult) =>
 export class PipelineEnsemble {
   constructor(
     readonly name: string,
-    private readonly config: EnsembleConfig,
+    protected readonly config: EnsembleConfig,
     private readonly members: readonly Pipeline[],
   ) {}
 
@@ -133,9 +132,7 @@ export class PipelineEnsemble {
       ...(degraded ? { degraded } : {}),
       answer: abstained || winner === null ? NO_ANSWER : winner.answer,
       confidence: winner?.prob ?? 0,
-      candidates: tally.clusters.slice(0, 8).map((c) => ({ text: c.answer, prob: Number(c.prob.toFixed(6)), citations: c.citations[c.members[0] ?? ''] ?? [] })),
-      entropy: entropy(tally.clusters.map((c) => c.prob)),
-      normalizedEntropy: tally.normalizedEntropy,
+      ...voteAsReaderResult(tally),
       passages,
       citations: abstained || winner === null ? [] : citationsOf(winner.citations[source?.pipeline ?? ''] ?? [], passages),
       abstained,

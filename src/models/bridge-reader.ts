@@ -5,6 +5,8 @@ import type { Passage, ReaderResult } from '../core/types.js';
 import { questionOptions } from './question-options.js';
 import { answerTypeOf, isFactoid } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
+import { normalizedPassage } from './normalized-passage.js';
+import { sharedRead } from './shared-read.js';
 
 /** The passages a bridge read answers from, and where each stood among all the passages (1-based). */
 export interface BridgeHop {
@@ -33,8 +35,9 @@ export class BridgeReader extends Reader {
 
   protected async doAnswer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderOutput> {
     const hop = isFactoid(answerTypeOf(query)) && !questionOptions(query) ? bridgeHop(this.memo, query, passages) : undefined;
-    if (!hop) return { result: await this.inner.answer(query, passages, ctx), attrs: { hop: false } };
-    const read = await this.inner.answer(query, hop.passages, ctx);
+    // Through the request's memo: a member reading these passages with the inner reader shares its read.
+    if (!hop) return { result: await sharedRead(this.inner, query, passages, ctx), attrs: { hop: false } };
+    const read = await sharedRead(this.inner, query, hop.passages, ctx);
     return { result: renumbered(read, hop.positions), attrs: { hop: true, bridges: hop.passages.length } };
   }
 }
@@ -52,7 +55,7 @@ export function bridgeHop(memo: TextMemo, query: string, passages: readonly Pass
   const names = passages.map((p) => titleNames(p.title ?? ''));
   const named = passages.map((_p, i) => (names[i] ?? []).some((n) => question.includes(` ${n} `)));
   const subjects = named.some(Boolean) ? passages.map((_p, i) => i).filter((i) => named[i]) : passages.length > 0 ? [0] : [];
-  const texts = passages.map((p) => memo.get('normalized', p.chunkId, p.text, (t) => ` ${normalizeAnswer(t)} `));
+  const texts = passages.map((p) => normalizedPassage(memo, p));
   const picked: number[] = [];
   passages.forEach((_p, i) => {
     if (subjects.includes(i) || named[i] || picked.length >= MAX_BRIDGES) return;

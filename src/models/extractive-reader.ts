@@ -5,6 +5,7 @@ import { normalizeAnswer } from '../core/answer-text.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { readOptions } from './option-reader.js';
 import { leadDescription } from './lead-description.js';
+import { normalizedPassage } from './normalized-passage.js';
 import { sentencesOf } from './sentences.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
 import { questionOptions } from './question-options.js';
@@ -143,7 +144,7 @@ export class ExtractiveReader extends Reader {
       // Linked mode answers with the bridge entities (linked passages' titles) when there are any, else with spans.
       const linked =
         this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')
-          ? linkedEntities(this.memo, passages, queryTerms, weight, new Set(asked), askedKind(query))
+          ? linkedEntities(this.memo, passages, queryTerms, weight, totalWeight, new Set(asked), askedKind(query))
           : undefined;
       const read = linked ?? this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
       if (read) return read;
@@ -235,14 +236,13 @@ function linkedEntities(
   passages: readonly Passage[],
   queryTerms: ReadonlySet<string>,
   weight: ReadonlyMap<string, number>,
+  total: number,
   asked: ReadonlySet<string>,
   kind: string | undefined,
 ): ReaderResult | undefined {
-  const total = [...weight.values()].reduce((a, b) => a + b, 0);
-  if (total === 0) return undefined;
   const terms = passages.map((p) => memo.get('term-set', p.chunkId, p.text, (t) => new Set(analyze(t))));
   const relevance = terms.map((t) => [...queryTerms].reduce((s, q) => s + (t.has(q) ? (weight.get(q) ?? 0) : 0), 0) / total);
-  const lowered = passages.map((p) => memo.get('normalized', p.chunkId, p.text, (t) => ` ${normalizeAnswer(t)} `));
+  const lowered = passages.map((p) => normalizedPassage(memo, p));
   const byTitle = new Map<string, Scored>();
   passages.forEach((p, i) => {
     const title = (p.title ?? '').replace(/\s*\(.*\)\s*$/, '').trim();

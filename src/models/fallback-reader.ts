@@ -1,5 +1,5 @@
 import type { RunContext } from '../core/run-context.js';
-import { standInFor } from '../core/stand-in.js';
+import { budgetBefore, standInFor } from '../core/stand-in.js';
 import type { Degradation, Passage, ReaderResult } from '../core/types.js';
 import { Reader, type ReaderEvent, type ReaderOutput } from './reader.js';
 
@@ -45,7 +45,7 @@ export class FallbackReader extends Reader {
   }
 
   override async *stream(query: string, passages: readonly Passage[], ctx: RunContext): AsyncGenerator<ReaderEvent, void, undefined> {
-    const budget = this.budgetOf(ctx);
+    const budget = budgetBefore(ctx, this.options.reserveMs);
     let wrote = false;
     try {
       for await (const event of this.primary.stream(query, passages, ctx.child(budget))) {
@@ -60,7 +60,7 @@ export class FallbackReader extends Reader {
   }
 
   protected async doAnswer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderOutput> {
-    const budget = this.budgetOf(ctx);
+    const budget = budgetBefore(ctx, this.options.reserveMs);
     try {
       return { result: await this.primary.answer(query, passages, ctx.child(budget)) };
     } catch (err) {
@@ -68,12 +68,6 @@ export class FallbackReader extends Reader {
       if (!degraded) throw err;
       return { result: await this.fallBack(query, passages, ctx, degraded) };
     }
-  }
-
-  /** What the primary may spend: the request's time left less the reserve (no limit without a deadline). */
-  private budgetOf(ctx: RunContext): number | undefined {
-    const left = ctx.remainingMs();
-    return Number.isFinite(left) ? Math.max(0, left - this.options.reserveMs) : undefined;
   }
 
   /** Why the fallback may answer, or null when the error must reach the caller. */

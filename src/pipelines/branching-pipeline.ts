@@ -28,8 +28,7 @@ export class BranchingPipeline extends StagedPipeline {
 
   constructor(name: string, config: PipelineConfig, deps: PipelineDeps) {
     super(name, config, deps);
-    const members = config.branchBy === 'retriever' ? (deps.retrieverMembers ?? []) : [];
-    this.perRetriever = members.map((m) => ({ name: m.name, stages: new PipelineStages(config, { ...deps, retriever: m.intents.retriever, intents: m.intents }) }));
+    this.perRetriever = (deps.retrieverMembers ?? []).map((m) => ({ name: m.name, stages: new PipelineStages(config, { ...deps, retriever: m.intents.retriever, intents: m.intents }) }));
   }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext): Promise<PipelineResult> {

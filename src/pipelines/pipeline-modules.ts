@@ -20,7 +20,7 @@ export interface ComponentSet {
 /** The retriever, reranker and reader one pipeline runs with. */
 export interface ModuleSet {
   intents: IntentRetriever;
-  /** With a list of retrievers: each one alone, for branching per retriever. */
+  /** With `branchBy: retriever`: each retriever of the list alone. */
   retrieverMembers?: Array<{ name: RetrieverName; intents: IntentRetriever }>;
   reranker: Reranker | null;
   reader: Reader;
@@ -39,7 +39,8 @@ export class PipelineModules {
 
   of(name: string, config: PipelineConfig): ModuleSet {
     const modules: ModuleSet = { intents: this.intents(name, config), reranker: this.reranker(name, config), reader: this.reader(name, config) };
-    const members = retrieverEnsembleOf(config)?.members;
+    // Only a pipeline branching per retriever reads its members alone (config validation ensures it has a list).
+    const members = config.branchBy === 'retriever' ? retrieverEnsembleOf(config)?.members : undefined;
     if (members) modules.retrieverMembers = members.map((m) => ({ name: m, intents: this.namedIntents(name, config, m) }));
     return modules;
   }

@@ -4,6 +4,7 @@ import type { TextMemo } from '../core/text-memo.js';
 import { estimateTokens } from '../core/tokens.js';
 import type { Passage, QueryPlan, ReaderResult, ScoredChunk, StoredDocument } from '../core/types.js';
 import type { Reader } from '../models/reader.js';
+import { sharedRead } from '../models/shared-read.js';
 import { selectWithinBudget } from '../refiner/budget-selector.js';
 import type { HierarchicalRefiner } from '../refiner/hierarchical-refiner.js';
 import type { Reranker } from '../rerankers/reranker.js';
@@ -16,7 +17,7 @@ export interface PipelineDeps {
   retriever: Retriever;
   /** Retrieval for the plan's whole query and sub-queries, fused; plain RRF over `retriever` when left out. */
   intents?: IntentRetriever;
-  /** With a list of retrievers (fused in `intents`): each one alone, which a branching pipeline may branch by. */
+  /** With `branchBy: retriever`: each retriever of the list (fused in `intents`) alone, one branch each. */
   retrieverMembers?: ReadonlyArray<{ name: string; intents: IntentRetriever }>;
   reranker: Reranker | null;
   reader: Reader;
@@ -81,13 +82,9 @@ export class PipelineStages {
   /** A chunk's tokens, counted once per chunk text. */
   private readonly countTokens = (c: ScoredChunk): number => this.deps.memo.get('tokens', c.id, c.text, estimateTokens);
 
-  /**
-   * The reader's answer to the question from these passages, shared within the request: ensemble members and
-   * rounds that end up with the same passages (every pipeline's first round, mostly) read them once.
-   */
+  /** The reader's answer to the question from these passages, shared within the request (`sharedRead`). */
   async read(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderResult> {
-    const key = `read\u0000${instanceKey(this.deps.reader)}\u0000${query}\u0000${passages.map((p) => `${p.chunkId}:${p.text.length}`).join(',')}`;
-    return ctx.memo.get(key, () => this.deps.reader.answer(query, passages, ctx));
+    return sharedRead(this.deps.reader, query, passages, ctx);
   }
 
   /** Retrieve, rerank and select: the passages to answer from. */

@@ -1,7 +1,7 @@
 import type { QueryConfig } from '../core/config.js';
 import type { RunContext } from '../core/run-context.js';
 import type { QueryPlan } from '../core/types.js';
-import { standInFor } from '../core/stand-in.js';
+import { standInForAny } from '../core/stand-in.js';
 import type { QueryRewriter, RewriteOutcome } from './llm-query-rewriter.js';
 import { QueryDecomposer } from './query-decomposer.js';
 import { SpellingCorrector, type CorrectionVocabulary } from './spelling-corrector.js';
@@ -79,16 +79,17 @@ export class QueryPlanner {
     if (!outcome.ok) {
       how.fallback = outcome.reason;
       if (outcome.reason === 'error') {
-        const degraded = standInFor(outcome.error, ctx, {
-          stage: 'plan',
-          primary: 'llm',
-          fallback: 'rules',
-          budgetMs: Math.round(budget),
-          reserveMs: Math.round(Math.max(0, left - budget)),
-          keptFor: 'the rest of the request',
-          who: 'the LLM query rewriter',
-        }) ?? { stage: 'plan', reason: 'llm error', fallback: 'rules', message: outcome.detail };
-        ctx.degradations.push(degraded);
+        ctx.degradations.push(
+          standInForAny(outcome.error, ctx, {
+            stage: 'plan',
+            primary: 'llm',
+            fallback: 'rules',
+            budgetMs: Math.round(budget),
+            reserveMs: Number.isFinite(left) ? Math.round(Math.max(0, left - budget)) : 0,
+            keptFor: 'the rest of the request',
+            who: 'the LLM query rewriter',
+          }),
+        );
       }
       ctx.log.warn({ reason: outcome.reason, detail: outcome.detail }, 'query rewrite rejected; using the rule-based plan');
       return rules;

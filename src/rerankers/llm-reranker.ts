@@ -1,5 +1,5 @@
 import type { RunContext } from '../core/run-context.js';
-import { standInFor } from '../core/stand-in.js';
+import { budgetBefore, standInFor } from '../core/stand-in.js';
 import type { ScoredChunk } from '../core/types.js';
 import type { ChatModel } from '../models/chat-model.js';
 import type { ChatMessage } from '../models/chat-types.js';
@@ -48,8 +48,7 @@ export class LlmReranker extends Reranker {
     const messages = rankingMessages(query, head, this.options.passageChars);
     const settings = { temperature: 0, json: true, maxTokens: 32 + 6 * head.length };
     const fallback = this.options.fallback;
-    const left = ctx.remainingMs();
-    const budget = fallback && Number.isFinite(left) ? Math.max(0, left - fallback.reserveMs) : undefined;
+    const budget = fallback ? budgetBefore(ctx, fallback.reserveMs) : undefined;
     let reply;
     try {
       reply = await this.chat.chat(messages, settings, fallback ? ctx.child(budget) : ctx);

@@ -1,6 +1,6 @@
 import { mapConcurrent } from '../core/map-concurrent.js';
 import type { RunContext } from '../core/run-context.js';
-import { standInFor } from '../core/stand-in.js';
+import { standInForAny } from '../core/stand-in.js';
 import type { Degradation, StructureNode } from '../core/types.js';
 import type { ChatResult } from '../models/chat-types.js';
 import type { ChatFn } from '../refiner/llm-query-analyzer.js';
@@ -181,5 +181,5 @@ export class LlmTreeStructurer {
 function degradation(err: unknown, ctx: RunContext, budgetMs: number | undefined, leftMs: number): Degradation {
   const reserveMs = budgetMs === undefined ? 0 : Math.round(leftMs - budgetMs);
   const standIn = { stage: 'structure', primary: 'llm', fallback: 'rules', budgetMs, reserveMs, keptFor: 'the rule-based structure and storing', who: 'the LLM tree structurer' };
-  return standInFor(err, ctx, standIn) ?? { stage: 'structure', reason: 'llm error', fallback: 'rules', message: err instanceof Error ? err.message : String(err) };
+  return standInForAny(err, ctx, standIn);
 }
