@@ -48,6 +48,10 @@ export class GeneratorEnsemble extends Reader {
       clusters: tally.clusters.length,
     };
     if (dropped.length > 0) attrs['dropped'] = dropped.join('; ');
-    return { result: voteAsReaderResult(tally), attrs };
+    const result = voteAsReaderResult(tally);
+    // One member answered by a stand-in is enough for the answer to say so, as in a branching pipeline.
+    const degraded = answered.find((a) => a.result.degraded)?.result.degraded;
+    if (degraded) result.degraded = degraded;
+    return { result, attrs };
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RagError } from '../../../src/core/errors.js';
 import { RunContext } from '../../../src/core/run-context.js';
-import type { Candidate, Passage } from '../../../src/core/types.js';
+import type { Candidate, Degradation, Passage } from '../../../src/core/types.js';
 import { GeneratorEnsemble } from '../../../src/ensemble/generator-ensemble.js';
 import { entropyWeights } from '../../../src/ensemble/entropy-weights.js';
 import { Reader, type ReaderOutput } from '../../../src/models/reader.js';
@@ -17,7 +17,7 @@ class FixedReader extends Reader {
   readonly seen: Array<readonly Passage[]> = [];
   constructor(
     readonly name: string,
-    private readonly reply: { candidates: Candidate[]; normalizedEntropy: number } | RagError,
+    private readonly reply: { candidates: Candidate[]; normalizedEntropy: number; degraded?: Degradation } | RagError,
     private readonly delayMs = 0,
   ) {
     super();
@@ -26,7 +26,8 @@ class FixedReader extends Reader {
     this.seen.push(passages);
     await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.reply instanceof RagError) throw this.reply;
-    return { result: { candidates: this.reply.candidates, entropy: this.reply.normalizedEntropy, normalizedEntropy: this.reply.normalizedEntropy } };
+    const { candidates, normalizedEntropy, degraded } = this.reply;
+    return { result: { candidates, entropy: normalizedEntropy, normalizedEntropy, ...(degraded ? { degraded } : {}) } };
   }
 }
 
@@ -73,6 +74,13 @@ describe('GeneratorEnsemble', () => {
     const sure = new FixedReader('llm', { candidates: [{ text: '1889', prob: 0.6, citations: [1] }], normalizedEntropy: 0.1 });
     expect((await new GeneratorEnsemble(named(sure, unsure), 0).answer('q', PASSAGES, new RunContext())).candidates[0]?.text).toBe('the World Fair');
     expect((await new GeneratorEnsemble(named(sure, unsure), 5).answer('q', PASSAGES, new RunContext())).candidates[0]?.text).toBe('1889');
+  });
+
+  it('says so when a member answered through a stand-in (its LLM timed out and the extractive reader read)', async () => {
+    const degraded: Degradation = { stage: 'generate', reason: 'llm timeout', fallback: 'extractive', message: 'the llm reader did not answer in time' };
+    const standIn = new FixedReader('llm', { candidates: [{ text: 'March 1889', prob: 1, citations: [1] }], normalizedEntropy: 0, degraded });
+    expect((await new GeneratorEnsemble(named(standIn, spans()), 2).answer('q', PASSAGES, new RunContext())).degraded).toEqual(degraded);
+    expect((await new GeneratorEnsemble(named(llm(), spans()), 2).answer('q', PASSAGES, new RunContext())).degraded).toBeUndefined();
   });
 
   it('drops a failing member with a note in its span and answers from the others', async () => {
