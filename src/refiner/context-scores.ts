@@ -26,7 +26,7 @@ export function contextScores(
   alpha: number,
 ): Map<number, number> {
   const own = normalised(leaves);
-  const docs = normalisedArray(documents);
+  const docs = minMax(documents);
   const share = Math.min(1, Math.max(0, weights.document * alpha));
   const out = new Map<number, number>();
   const order = forest.leaves;
@@ -47,23 +47,20 @@ export function contextScores(
   return out;
 }
 
-function normalised(scores: ReadonlyMap<number, number>): Map<number, number> {
+/** Scores by node, min-max scaled (`minMax`). */
+export function normalised(scores: ReadonlyMap<number, number>): Map<number, number> {
+  const scaled = minMax([...scores.values()]);
+  return new Map([...scores.keys()].map((k, i) => [k, scaled[i] ?? 0]));
+}
+
+/** Min-max scaling to [0, 1]; one score, or all alike, gives no preference (all 0). */
+function minMax(scores: readonly number[]): number[] {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (const s of scores.values()) {
+  for (const s of scores) {
     if (s < min) min = s;
     if (s > max) max = s;
   }
-  const span = max - min || 1;
-  const out = new Map<number, number>();
-  for (const [i, s] of scores) out.set(i, (s - min) / span);
-  return out;
-}
-
-/** Min-max over the documents; one document, or all alike, gives no preference (all 0). */
-function normalisedArray(scores: readonly number[]): number[] {
-  if (scores.length === 0) return [];
-  const min = Math.min(...scores);
-  const span = Math.max(...scores) - min;
+  const span = max - min;
   return scores.map((s) => (span > 0 ? (s - min) / span : 0));
 }

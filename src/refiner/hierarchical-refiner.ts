@@ -2,7 +2,7 @@ import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Passage } from '../core/types.js';
 import type { Reranker } from '../rerankers/reranker.js';
-import { contextScores, type ContextWeights } from './context-scores.js';
+import { contextScores, normalised, type ContextWeights } from './context-scores.js';
 import type { GlobalSelector } from './global-selector.js';
 import { scoreLeaves } from './node-scorer.js';
 import { nodeSimilarity } from './node-similarity.js';
@@ -93,8 +93,10 @@ export class HierarchicalRefiner {
   protected async doRefine(query: string, documents: readonly RefineDocument[], budget: number, ctx: RunContext): Promise<RefineResult> {
     const { maxUnitWords } = this.options;
     const forest = buildForest(documents, maxUnitWords, (key, text) => this.deps.memo.get(`refine.units.${maxUnitWords}`, key, text, (t) => splitUnits(t, maxUnitWords)));
-    const stats = this.deps.terms?.();
-    const termWeights = stats && stats.size > 0 ? 'corpus' : 'request';
+    const corpus = this.deps.terms?.();
+    // An empty corpus has no statistics to weigh terms by: the request's own leaves do.
+    const stats = corpus && corpus.size > 0 ? corpus : undefined;
+    const termWeights = stats ? 'corpus' : 'request';
     if (forest.leaves.length === 0) return { passages: [], alpha: 0.5, tokensIn: 0, tokensOut: 0, termWeights };
     // The LLM calls (analysis, selection) overlap the scoring.
     const [alpha, selected, evidence] = await Promise.all([
@@ -106,7 +108,8 @@ export class HierarchicalRefiner {
     const tokens = this.tokenCounts(forest);
     const scores = combine(forest, local, selected, alpha);
     const weight = this.options.redundancy ?? DEFAULT_REDUNDANCY;
-    const chosen = selectNodes(forest, scores, tokens, budget, weight > 0 ? { weight, similarity: nodeSimilarity(forest, this.deps.memo, stats) } : undefined);
+    // The similarity is computed lazily, and only when the weight is above 0.
+    const chosen = selectNodes(forest, scores, tokens, budget, { weight, similarity: nodeSimilarity(forest, this.deps.memo, stats) });
     const passages =
       chosen.length > 0
         ? chosen.sort((a, b) => order(forest, a) - order(forest, b)).map((i) => this.passage(forest, i, scores.get(i) ?? 0, tokens.get(i) ?? 0))
@@ -195,11 +198,7 @@ export function combine(forest: RefineForest, local: ReadonlyMap<number, number>
   forest.nodes.forEach((n) => {
     if (n.parent === null) visit(n.index);
   });
-  const values = [...raw.values()];
-  const min = Math.min(...values);
-  const span = Math.max(...values) - min || 1;
-  const out = new Map<number, number>();
-  for (const [i, s] of raw) out.set(i, (s - min) / span);
+  const out = normalised(raw);
   for (const i of selected) {
     const node = forest.nodes[i];
     if (!node || !out.has(i)) continue;

@@ -33,7 +33,7 @@ interface Analysed {
  * path included, as a reranker reads chunks) with a BM25 score as its first-stage score, and the configured
  * reranker scores them all in one call, so a cross-encoder gets the whole request as one batch. Each document's
  * BM25 as a whole comes with it (the evidence a passage's document gives it). Query terms are weighted by the
- * corpus statistics when given, else by their rarity among the request's leaves.
+ * statistics of a non-empty corpus when given, else by their rarity among the request's leaves.
  */
 export async function scoreLeaves(
   query: string,
@@ -83,15 +83,14 @@ function bm25Scores(query: string, forest: RefineForest, chunks: ScoredChunk[], 
   };
   const leaves = forest.leaves.map((i, k) => {
     const node = forest.nodes[i];
-    const text = memo.get('refine.tf', chunks[k]?.id ?? '', node?.text ?? '', termFrequencies);
-    return { doc: node?.doc ?? 0, text, heading: headingOf(i) };
+    return { doc: node?.doc ?? 0, text: leafAnalysed(forest, i, memo), heading: headingOf(i) };
   });
   const lengthOf = (l: (typeof leaves)[number]): number => l.text.length + l.heading.length + (titles[l.doc]?.length ?? 0);
   const avg = leaves.reduce((s, l) => s + lengthOf(l), 0) / leaves.length || 1;
   // Document frequencies: the corpus's when known, else the request's leaves'.
   const weights = new Map<string, number>();
   for (const t of terms) {
-    if (stats && stats.size > 0) weights.set(t, idf(stats.size, stats.docFreq(t)));
+    if (stats) weights.set(t, idf(stats.size, stats.docFreq(t)));
     else weights.set(t, idf(leaves.length, leaves.reduce((n, l) => n + (l.text.tf.has(t) || l.heading.tf.has(t) || titles[l.doc]?.tf.has(t) ? 1 : 0), 0)));
   }
   // Per document: how often each query term occurs in its title and body, and its length.
@@ -126,8 +125,12 @@ const EMPTY: Analysed = { tf: new Map(), length: 0 };
 
 /** A leaf's own text as analysed terms with their counts (memoised per leaf, shared with the scoring). */
 export function leafTerms(forest: RefineForest, leaf: number, memo: TextMemo): ReadonlyMap<string, number> {
+  return leafAnalysed(forest, leaf, memo).tf;
+}
+
+function leafAnalysed(forest: RefineForest, leaf: number, memo: TextMemo): Analysed {
   const node = forest.nodes[leaf];
-  return memo.get('refine.tf', node?.id ?? '', node?.text ?? '', termFrequencies).tf;
+  return memo.get('refine.tf', node?.id ?? '', node?.text ?? '', termFrequencies);
 }
 
 function termFrequencies(text: string): Analysed {

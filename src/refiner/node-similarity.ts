@@ -24,7 +24,7 @@ export function nodeSimilarity(forest: RefineForest, memo: TextMemo, stats: Term
     if (id === undefined) {
       id = weights.length;
       ids.set(t, id);
-      weights.push(stats && stats.size > 0 ? idf(stats.size, stats.docFreq(t)) : 1);
+      weights.push(stats ? idf(stats.size, stats.docFreq(t)) : 1);
     }
     return id;
   };

@@ -1,3 +1,5 @@
+import { normalizeText } from '../core/analyzer.js';
+
 /**
  * Finds a model's abbreviated paragraphs ("first words...last words") in the original text. Words are compared
  * in a normal form (letters and digits only, lower case, accents dropped), so a model's changes to case,
@@ -11,14 +13,9 @@ const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 /** Ellipsis marks between the first and last words of an abbreviated paragraph. */
 const ELLIPSIS = /\s*(?:\.\s?\.\s?\.+|\u2026|\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\))\s*/;
 
-/** The normal form of a word: accents dropped, lower case. */
-export function normalWord(word: string): string {
-  return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
 /** A text's words in normal form (what anchors and titles are compared by). */
 export function normalWords(text: string): string[] {
-  return [...text.matchAll(WORD)].map((m) => normalWord(m[0])).filter((w) => w.length > 0);
+  return [...text.matchAll(WORD)].map((m) => normalizeText(m[0])).filter((w) => w.length > 0);
 }
 
 /** An anchor line's first and last words (a line without an ellipsis is its own start and end). */
@@ -52,7 +49,7 @@ export class AnchorIndex {
       this.itemStart.push(this.forms.length);
       let prevEnd = -1;
       for (const m of text.matchAll(WORD)) {
-        const form = normalWord(m[0]);
+        const form = normalizeText(m[0]);
         if (form.length === 0) continue;
         const gap = prevEnd < 0 ? '' : text.slice(prevEnd, m.index);
         this.forms.push(form);

@@ -126,7 +126,8 @@ export class Ingestor {
 
   /**
    * The documents' trees: by the rules, or with a structurer by the LLM over the rule-based tree without its
-   * made-up topic sections, and by the rules again for each document the LLM's tree could not be used for.
+   * made-up topic sections, and by the rules for each document the LLM's tree could not be used for (for markup,
+   * that is the tree the LLM was shown: topic sections are for plain text only).
    */
   private async structure(docs: readonly AcceptedInput[], ctx?: RunContext): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy }>> {
     const rules = (d: AcceptedInput): StructureNode => structureOf(d.input.text, d.format, d.title ?? d.fallbackTitle);
@@ -140,9 +141,7 @@ export class Ingestor {
     return outcomes.map((o, i) => {
       const d = docs[i] as AcceptedInput;
       if (o.by === 'llm') return { structure: o.tree, structuredBy: { by: 'llm' } };
-      const structuredBy: StructuredBy = { by: 'rules', reason: o.reason, fallback: o.fallback };
-      if (o.degraded) structuredBy.degraded = o.degraded;
-      return { structure: rules(d), structuredBy };
+      return { structure: d.format === 'text' ? rules(d) : (tasks[i]?.source ?? rules(d)), structuredBy: o };
     });
   }
 

@@ -6,6 +6,7 @@ import type { ChatResult } from '../models/chat-types.js';
 import type { ChatFn } from '../refiner/llm-query-analyzer.js';
 import { AnchorIndex } from './anchor-index.js';
 import { sourceItems, structureWindows, type SourceItem, type StructureWindow } from './structure-windows.js';
+import type { StructuredBy } from './structure-report.js';
 import { parseTreeReply } from './tree-format.js';
 import { restoreTree, type RestoreStats, type WindowReply } from './tree-restore.js';
 
@@ -29,13 +30,8 @@ export interface StructureTask {
   source: StructureNode;
 }
 
-export type StructureOutcome =
-  | { by: 'llm'; tree: StructureNode; stats: RestoreStats; windows: number }
-  /**
-   * `fallback`: the model was asked (or the document was too long for it) and its tree could not be used;
-   * `degraded`: because the model failed (down, hung, erroring), not because of what it answered.
-   */
-  | { by: 'rules'; reason: string; fallback: boolean; degraded?: Degradation };
+/** The LLM's tree, or the rules' (with why, as the stored document records it: `StructuredBy`). */
+export type StructureOutcome = { by: 'llm'; tree: StructureNode; stats: RestoreStats; windows: number } | Extract<StructuredBy, { by: 'rules' }>;
 
 const SYSTEM_PROMPT = [
   "You organise a document into a tree: an abstract, sections and sub-sections, in the document's order.",

@@ -1,8 +1,9 @@
 import type { Degradation } from '../core/types.js';
 
 /**
- * Which structurer built a document's tree at ingestion, and why the rules did when the LLM was configured
- * (`degraded`: the model failed, rather than answered unusably).
+ * Which structurer built a document's tree at ingestion, and why the rules did when the LLM was configured.
+ * `fallback`: the model was asked (or the document was too long for it) and its tree could not be used;
+ * `degraded`: because the model failed (down, hung, erroring), not because of what it answered.
  */
 export type StructuredBy = { by: 'llm' } | { by: 'rules'; reason: string; fallback: boolean; degraded?: Degradation };
 
