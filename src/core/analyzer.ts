@@ -46,3 +46,8 @@ export function analyze(text: string): string[] {
   for (const w of words(text)) if (!STOP_WORDS.has(w)) out.push(stem(w));
   return out;
 }
+
+/** A text's distinct index terms. */
+export function termSet(text: string): Set<string> {
+  return new Set(analyze(text));
+}

@@ -4,6 +4,7 @@ import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { readOptions } from './option-reader.js';
+import { passageTerms } from './passage-terms.js';
 import { leadDescription } from './lead-description.js';
 import { normalizedPassage } from './normalized-passage.js';
 import { sentencesOf } from './sentences.js';
@@ -74,7 +75,7 @@ export class ExtractiveReader extends Reader {
     // A choice between named options, or yes/no: the answer is one of them, not a span to find.
     if ((this.options.spans ?? 'auto') !== 'sentences') {
       const form = questionOptions(query);
-      const read = form && passages.length > 0 ? readOptions(form, passages) : undefined;
+      const read = form && passages.length > 0 ? readOptions(form, passages, this.memo) : undefined;
       if (read && read.candidates.length > 0) return read;
     }
     const asked = analyze(query);
@@ -240,7 +241,7 @@ function linkedEntities(
   asked: ReadonlySet<string>,
   kind: string | undefined,
 ): ReaderResult | undefined {
-  const terms = passages.map((p) => memo.get('term-set', p.chunkId, p.text, (t) => new Set(analyze(t))));
+  const terms = passages.map((p) => passageTerms(memo, p));
   const relevance = terms.map((t) => [...queryTerms].reduce((s, q) => s + (t.has(q) ? (weight.get(q) ?? 0) : 0), 0) / total);
   const lowered = passages.map((p) => normalizedPassage(memo, p));
   const byTitle = new Map<string, Scored>();

@@ -1,9 +1,12 @@
-import { analyze } from '../core/analyzer.js';
+import { analyze, termSet } from '../core/analyzer.js';
 import { normalizeAnswer } from '../core/answer-text.js';
+import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { answerSpans } from './answer-spans.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { COPULA } from './lead-description.js';
+import { normalizedPassage } from './normalized-passage.js';
+import { passageTerms } from './passage-terms.js';
 import type { QuestionOptions } from './question-options.js';
 import { sentencesOf } from './sentences.js';
 
@@ -14,6 +17,8 @@ interface Evidence {
   passages: number[];
   /** The text about the option, its opening sentence first. */
   text: string;
+  /** The text's index terms. */
+  terms: ReadonlySet<string>;
   /** The option as the passage about it names it in full ("Adeline Virginia Woolf" for "Virginia Woolf"). */
   fullName: string;
 }
@@ -29,8 +34,8 @@ const ASKING = new Set(analyze('which who whom whose what when where how both ei
  * text holds it (or, for "the same ...", whether their descriptions agree). The result is a distribution over
  * the options (or yes/no), with as much entropy as the evidence leaves: no evidence, an even split.
  */
-export function readOptions(form: QuestionOptions, passages: readonly Passage[]): ReaderResult {
-  const evidence = form.options.map((o) => evidenceFor(o, passages));
+export function readOptions(form: QuestionOptions, passages: readonly Passage[], memo: TextMemo): ReaderResult {
+  const evidence = form.options.map((o) => evidenceFor(o, passages, memo));
   if (form.kind === 'shared') return shared(form, evidence);
   return form.kind === 'choice' ? choose(form, evidence) : yesNo(form, evidence);
 }
@@ -117,7 +122,7 @@ function choose(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
     return distribution(evidence, scores, 0.45);
   }
   const asked = askedTerms(form);
-  scores = evidence.map((e) => coverage(asked, e.text));
+  scores = evidence.map((e) => coverage(asked, e.terms));
   return distribution(evidence, scores, 0.25);
 }
 
@@ -130,7 +135,7 @@ function yesNo(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
     yes = agree ? 0.75 : 0.3;
   } else {
     const asked = askedTerms(form);
-    const least = Math.min(...evidence.map((e) => coverage(asked, e.text)));
+    const least = Math.min(...evidence.map((e) => coverage(asked, e.terms)));
     yes = 0.15 + 0.7 * least;
   }
   const cited = [...new Set(evidence.flatMap((e) => e.passages))].sort((a, b) => a - b);
@@ -152,32 +157,42 @@ function distribution(evidence: Evidence[], scores: number[], temperature: numbe
   return { candidates, entropy: entropy(sorted), normalizedEntropy: normalizedEntropy(sorted) };
 }
 
-/** The passages whose title is the option; else the sentences that name it. */
-function evidenceFor(option: string, passages: readonly Passage[]): Evidence {
+/**
+ * The passages whose title is the option; else the sentences that name it. What is read of a passage here (its
+ * title and text normalised, its terms) is memoised per chunk: every member and round of an ensemble reads the
+ * same passages again.
+ */
+function evidenceFor(option: string, passages: readonly Passage[], memo: TextMemo): Evidence {
   const wanted = normalizeAnswer(option);
   const tokens = new Set(wanted.split(' '));
   const about: number[] = [];
   passages.forEach((p, i) => {
-    const title = normalizeAnswer(p.title ?? '');
+    const title = memo.get('normalized-title', p.chunkId, p.title ?? '', normalizeAnswer);
     if (title.length === 0) return;
     const titleTokens = title.split(' ');
     const shared = titleTokens.filter((t) => tokens.has(t)).length;
     if (title === wanted || (shared / tokens.size >= 0.6 && shared / titleTokens.length >= 0.5)) about.push(i + 1);
   });
   if (about.length > 0) {
-    const text = about.map((n) => passages[n - 1]?.text ?? '').join('\n');
-    return { option, passages: about, text, fullName: fullNameOf(option, text) };
+    const texts = about.map((n) => passages[n - 1] as Passage);
+    const text = texts.map((p) => p.text).join('\n');
+    const terms = new Set(texts.flatMap((p) => [...passageTerms(memo, p)]));
+    return { option, passages: about, text, terms, fullName: fullNameOf(option, text) };
   }
   const mentions: string[] = [];
   const cited: number[] = [];
+  const padded = ` ${wanted} `;
   passages.forEach((p, i) => {
-    const found = sentencesOf(p.text).filter((s) => ` ${normalizeAnswer(s)} `.includes(` ${wanted} `));
+    // Most passages do not name the option at all: the whole normalised text says so before any sentence is split.
+    if (!normalizedPassage(memo, p).includes(padded)) return;
+    const found = sentencesOf(p.text).filter((s) => ` ${normalizeAnswer(s)} `.includes(padded));
     if (found.length > 0) {
       mentions.push(...found);
       cited.push(i + 1);
     }
   });
-  return { option, passages: cited, text: mentions.join('\n'), fullName: option };
+  const text = mentions.join('\n');
+  return { option, passages: cited, text, terms: termSet(text), fullName: option };
 }
 
 /** The opening name of a text about the option, when it is the option in full (an encyclopedia's lead). */
@@ -196,10 +211,9 @@ function askedTerms(form: QuestionOptions): Set<string> {
   return new Set(analyze(form.predicate).filter((t) => !ASKING.has(t) && !own.has(t)));
 }
 
-/** Share of the asked terms the text holds (0 when nothing is asked). */
-function coverage(asked: ReadonlySet<string>, text: string): number {
-  if (asked.size === 0 || text.length === 0) return 0;
-  const terms = new Set(analyze(text));
+/** Share of the asked terms a text (its terms) holds (0 when nothing is asked). */
+function coverage(asked: ReadonlySet<string>, terms: ReadonlySet<string>): number {
+  if (asked.size === 0 || terms.size === 0) return 0;
   let found = 0;
   for (const t of asked) if (terms.has(t)) found++;
   return found / asked.size;
@@ -222,7 +236,7 @@ function quantityOf(text: string, predicate: string): number | undefined {
   const asked = new Set(analyze(predicate).filter((t) => !ASKING.has(t)));
   let best: { value: number; score: number } | undefined;
   for (const sentence of sentencesOf(text)) {
-    const score = coverage(asked, sentence);
+    const score = coverage(asked, termSet(sentence));
     if (score === 0) continue;
     for (const span of answerSpans(sentence)) {
       if (span.kind !== 'number') continue;

@@ -12,7 +12,7 @@ const p = (title: string, text: string): Passage => ({ chunkId: `c${++n}`, docId
 const read = (question: string, passages: Passage[]) => {
   const form = questionOptions(question);
   if (!form) throw new Error(`not an options question: ${question}`);
-  return readOptions(form, passages);
+  return readOptions(form, passages, new TextMemo());
 };
 
 const DOYLE = p('Arthur Conan Doyle', 'Sir Arthur Ignatius Conan Doyle (22 May 1859 – 7 July 1930) was a British writer best known for his detective fiction.');
