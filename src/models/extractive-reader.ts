@@ -90,12 +90,17 @@ export class ExtractiveReader extends Reader {
     const sectionMatch = headings.map((heading) => (queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size));
     if (queryTerms.size === 0 || sentenceCount === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
+    // Which of the question's terms each sentence holds, found in one pass over the sentence's terms (rather than
+    // a scan of the sentence per question term): the ensemble's members and rounds read many passage sets.
+    const asks = [...queryTerms];
+    const termIndex = new Map(asks.map((t, i) => [t, i]));
+    const holds = perPassage.map((sentences) => sentences.map((sentence) => termsHeld(sentence.terms, termIndex, asks.length)));
     const weight = new Map<string, number>();
-    for (const t of queryTerms) {
+    asks.forEach((t, i) => {
       let df = 0;
-      for (const sentences of perPassage) for (const sentence of sentences) if (sentence.terms.includes(t)) df++;
+      for (const sentences of holds) for (const held of sentences) if (held.has[i] === 1) df++;
       weight.set(t, df === 0 ? 0 : Math.log(1 + sentenceCount / df));
-    }
+    });
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0);
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
@@ -103,23 +108,19 @@ export class ExtractiveReader extends Reader {
     perPassage.forEach((sentences, p) => {
       const passage = p + 1;
       const topic = headings[p] ?? new Set<string>();
-      for (const sentence of sentences) {
+      sentences.forEach((sentence, s) => {
+        const held = holds[p]?.[s];
+        if (held === undefined || held.matched === 0) return;
         let matchedWeight = 0;
-        let matched = 0;
         let inContextWeight = 0;
-        for (const t of queryTerms) {
-          const has = sentence.terms.includes(t);
-          if (has) {
-            matched++;
-            matchedWeight += weight.get(t) ?? 0;
-          }
+        asks.forEach((t, i) => {
+          const has = held.has[i] === 1;
+          if (has) matchedWeight += weight.get(t) ?? 0;
           if (has || topic.has(t)) inContextWeight += weight.get(t) ?? 0;
-        }
-        if (matched === 0) continue;
-        let novel = 0;
-        for (const t of sentence.terms) if (!queryTerms.has(t)) novel++;
+        });
+        const { matched, novel } = held;
         // Only repeats (or quotes) the question: it cannot be the answer.
-        if (novel === 0 || (echo.length > 0 && sentence.terms.length >= asked.length && sentence.terms.join(' ').includes(echo))) continue;
+        if (novel === 0 || (echo.length > 0 && sentence.terms.length >= asked.length && sentence.terms.join(' ').includes(echo))) return;
         // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
@@ -137,7 +138,7 @@ export class ExtractiveReader extends Reader {
           0.05 * informative -
           sentence.penalty;
         scoredSentences.push({ text: sentence.text, score, passage });
-      }
+      });
     });
 
     const type = answerTypeOf(query);
@@ -273,6 +274,28 @@ function linkedEntities(
   const probs = softmax(top.map((c) => c.score), 0.1);
   const candidates: Candidate[] = top.map((c, i) => ({ text: c.text, prob: Number((probs[i] ?? 0).toFixed(6)), citations: [...c.citations].sort((a, b) => a - b) }));
   return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+}
+
+/** Which of the question's terms (by index) a sentence holds, how many, and how many of its terms are not asked. */
+interface TermsHeld {
+  has: Uint8Array;
+  matched: number;
+  novel: number;
+}
+
+function termsHeld(terms: readonly string[], termIndex: ReadonlyMap<string, number>, asked: number): TermsHeld {
+  const has = new Uint8Array(asked);
+  let matched = 0;
+  let novel = 0;
+  for (const t of terms) {
+    const i = termIndex.get(t);
+    if (i === undefined) novel++;
+    else if (has[i] === 0) {
+      has[i] = 1;
+      matched++;
+    }
+  }
+  return { has, matched, novel };
 }
 
 /** Proximity in words at which a span's closeness to the question's terms halves its score. */
