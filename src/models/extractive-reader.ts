@@ -81,7 +81,6 @@ export class ExtractiveReader extends Reader {
     const asked = analyze(query);
     const content = asked.filter((t) => !QUESTION_WORDS.has(t));
     const queryTerms = new Set(content.length > 0 ? content : asked);
-    const echo = asked.join(' ');
     const perPassage = passages.map((p) => this.memo.get('sentences', p.chunkId, p.text, analysedSentences));
     const sentenceCount = perPassage.reduce((n, s) => n + s.length, 0);
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
@@ -120,7 +119,7 @@ export class ExtractiveReader extends Reader {
         });
         const { matched, novel } = held;
         // Only repeats (or quotes) the question: it cannot be the answer.
-        if (novel === 0 || (echo.length > 0 && sentence.terms.length >= asked.length && sentence.terms.join(' ').includes(echo))) return;
+        if (novel === 0 || (asked.length > 0 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
         // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
@@ -274,6 +273,24 @@ function linkedEntities(
   const probs = softmax(top.map((c) => c.score), 0.1);
   const candidates: Candidate[] = top.map((c, i) => ({ text: c.text, prob: Number((probs[i] ?? 0).toFixed(6)), citations: [...c.citations].sort((a, b) => a - b) }));
   return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+}
+
+/**
+ * Whether the terms, joined by spaces, contain the question's terms joined so: the same test as `includes` on the
+ * joined strings (the first asked term may end a longer term, the last begin one), without building them.
+ */
+function echoes(terms: readonly string[], asked: readonly string[]): boolean {
+  const m = asked.length;
+  const first = asked[0] as string;
+  const last = asked[m - 1] as string;
+  if (m === 1) return terms.some((t) => t.includes(first));
+  for (let i = 0; i + m <= terms.length; i++) {
+    if (!(terms[i] as string).endsWith(first) || !(terms[i + m - 1] as string).startsWith(last)) continue;
+    let inner = true;
+    for (let j = 1; j < m - 1 && inner; j++) inner = terms[i + j] === asked[j];
+    if (inner) return true;
+  }
+  return false;
 }
 
 /** Which of the question's terms (by index) a sentence holds, how many, and how many of its terms are not asked. */
