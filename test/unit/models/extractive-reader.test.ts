@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/core/run-context.js';
+import { TextMemo } from '../../../src/core/text-memo.js';
+import type { Passage } from '../../../src/core/types.js';
+import { ExtractiveReader } from '../../../src/models/extractive-reader.js';
+
+const passage = (chunkId: string, text: string, title = 'Guide'): Passage => ({ chunkId, docId: chunkId, text, title, score: 1, tokens: 60 });
+
+describe('ExtractiveReader on sentences', () => {
+  const reader = new ExtractiveReader(new TextMemo());
+  const read = (question: string, passages: Passage[]) => reader.answer(question, passages, new RunContext());
+
+  it('never proposes a sentence that quotes the question, even with words of its own around it', async () => {
+    const r = await read('how do I ingest documents?', [
+      passage('quick', 'Open the playground and ask how do I ingest documents? to try it.'),
+      passage('ingest', 'POST the documents to /v1/documents to ingest them, in batches that commit whole.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^POST the documents/);
+    expect(r.candidates.some((c) => c.text.includes('ask how do I ingest'))).toBe(false);
+  });
+
+  it('keeps a sentence holding the question terms in another order, and one holding only some of them', async () => {
+    const r = await read('how do I ingest documents?', [
+      passage('a', 'Documents ingest in batches: how many at once is up to you.'),
+      passage('b', 'Each batch of documents is stored whole or not at all.'),
+    ]);
+    const texts = r.candidates.map((c) => c.text);
+    expect(texts).toContain('Documents ingest in batches: how many at once is up to you.');
+    expect(texts).toContain('Each batch of documents is stored whole or not at all.');
+  });
+
+  it('weighs rare question terms over common ones: one rare term outweighs two that many sentences hold', async () => {
+    const r = await read('which retriever supports hybrid fusion?', [
+      passage('a', 'Hybrid is the default.'),
+      passage('b', 'The retriever supports many options. A retriever supports filters. Each retriever supports paging. The retriever supports caching.'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('Hybrid is the default.');
+  });
+});
