@@ -51,6 +51,10 @@ describe('OpenSearchBm25Retriever.request', () => {
     const request = retriever.request(long, { k: 5 }) as { query: { match: { content: string } } };
     expect(request.query.match.content).toBe('glacier ice melt fast warm summer sun over');
   });
+
+  it('searches a how-to question without its frame, as the embedded BM25 does', () => {
+    expect(retriever.request('how do I measure glacier ice?', { k: 2 })).toEqual({ size: 2, query: { match: { content: 'measure glacier ice?' } } });
+  });
 });
 
 describe('OpenSearchKnnRetriever.request', () => {

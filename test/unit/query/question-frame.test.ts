@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/core/run-context.js';
+import { withoutQuestionFrame } from '../../../src/query/question-frame.js';
+import { Rag } from '../../../src/rag.js';
+import { httpTestConfig } from '../../helpers/http-fixture.js';
+
+describe('withoutQuestionFrame', () => {
+  it('drops the opening how-to frame, whoever asks', () => {
+    expect(withoutQuestionFrame('how do I ingest documents?')).toBe('ingest documents?');
+    expect(withoutQuestionFrame('How can we scale out with OpenSearch?')).toBe('scale out with OpenSearch?');
+    expect(withoutQuestionFrame('  how does it pick a pipeline?')).toBe('pick a pipeline?');
+    expect(withoutQuestionFrame('how to configure an LLM')).toBe('configure an LLM');
+  });
+
+  it('keeps every other question whole, and a frame with nothing after it', () => {
+    for (const q of ['how many documents fit in a batch?', 'how long do refunds take?', 'which retriever is the default?', 'how do I', 'show how do I ingest']) {
+      expect(withoutQuestionFrame(q)).toBe(q);
+    }
+  });
+});
+
+describe('retrieval of a how-to question', () => {
+  const open: Rag[] = [];
+  afterEach(() => {
+    while (open.length > 0) open.pop()?.close();
+  });
+
+  it('finds the passage about the rest of the question, not one that quotes the question', async () => {
+    const rag = new Rag(httpTestConfig());
+    open.push(rag);
+    await rag.ingest([
+      { id: 'start', title: 'Quick start', text: 'Start the server, then ask it: how do I ingest documents?' },
+      { id: 'ingest', title: 'Ingestion', text: 'POST documents to the documents endpoint to ingest them; a batch is stored whole.' },
+      { id: 'search', title: 'Search', text: 'Retrieval ranks passages by BM25 and reranks them.' },
+    ]);
+    const { hits } = await rag.retrieve({ query: 'how do I ingest documents?', k: 3 }, new RunContext());
+    expect(hits[0]?.docId).toBe('ingest');
+  });
+});
