@@ -1,16 +1,16 @@
-import { analyze, stem } from '../core/analyzer.js';
+import { analyze, termSet } from '../core/analyzer.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { readOptions } from './option-reader.js';
+import { readQuestion } from './read-question.js';
 import { passageTerms } from './passage-terms.js';
 import { leadDescription } from './lead-description.js';
 import { normalizedPassage } from './normalized-passage.js';
 import { sentencesOf } from './sentences.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
-import { questionOptions } from './question-options.js';
-import { answerTypeOf, askedKind, isFactoid, typeFit, type AnswerType } from './question-type.js';
+import { isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
 export interface ExtractiveReaderOptions {
@@ -43,13 +43,6 @@ interface Scored {
   citations: Set<number>;
 }
 
-/** The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. */
-const QUESTION_WORDS = new Set(
-  'how what which who whom whose when where why do does did i you we can could should would may might must my me our your is are was were been has have had get'
-    .split(' ')
-    .map((w) => stem(w)),
-);
-
 /**
  * The default reader, with no model: every sentence of the passages is a candidate answer, scored by the
  * rarity-weighted share of the question's content terms it holds, how well its passage ranked, how well its
@@ -72,20 +65,18 @@ export class ExtractiveReader extends Reader {
   }
 
   private read(query: string, passages: readonly Passage[]): ReaderResult {
+    const question = readQuestion(this.memo, query);
     // A choice between named options, or yes/no: the answer is one of them, not a span to find.
     if ((this.options.spans ?? 'auto') !== 'sentences') {
-      const form = questionOptions(query);
-      const read = form && passages.length > 0 ? readOptions(form, passages, this.memo) : undefined;
+      const read = question.form && passages.length > 0 ? readOptions(question.form, passages, this.memo) : undefined;
       if (read && read.candidates.length > 0) return read;
     }
-    const asked = analyze(query);
-    const content = asked.filter((t) => !QUESTION_WORDS.has(t));
-    const queryTerms = new Set(content.length > 0 ? content : asked);
+    const { asked, queryTerms } = question;
     const perPassage = passages.map((p) => this.memo.get('sentences', p.chunkId, p.text, analysedSentences));
     const sentenceCount = perPassage.reduce((n, s) => n + s.length, 0);
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
     // answers "how do I ingest documents?" more likely than one that mentions ingestion in passing.
-    const headings = passages.map((p) => new Set(analyze(`${p.title ?? ''} ${(p.headingPath ?? []).join(' ')}`)));
+    const headings = passages.map((p) => this.memo.get('heading-terms', p.chunkId, `${p.title ?? ''} ${(p.headingPath ?? []).join(' ')}`, termSet));
     const sectionMatch = headings.map((heading) => (queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size));
     if (queryTerms.size === 0 || sentenceCount === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
@@ -140,14 +131,14 @@ export class ExtractiveReader extends Reader {
       });
     });
 
-    const type = answerTypeOf(query);
+    const { type } = question;
     if ((this.options.spans ?? 'auto') !== 'sentences' && isFactoid(type)) {
       // Linked mode answers with the bridge entities (linked passages' titles) when there are any, else with spans.
       const linked =
         this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')
-          ? linkedEntities(this.memo, passages, queryTerms, weight, totalWeight, new Set(asked), askedKind(query))
+          ? linkedEntities(this.memo, passages, queryTerms, weight, totalWeight, question.askedSet, question.kind)
           : undefined;
-      const read = linked ?? this.spanResult(type, new Set(asked), queryTerms, scoredSentences);
+      const read = linked ?? this.spanResult(type, question.askedSet, queryTerms, scoredSentences);
       if (read) return read;
     }
     // Whole sentences: the same sentence in two passages is one candidate.

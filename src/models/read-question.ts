@@ -1,0 +1,46 @@
+import { analyze, stem } from '../core/analyzer.js';
+import type { TextMemo } from '../core/text-memo.js';
+import { questionOptions, type QuestionOptions } from './question-options.js';
+import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
+
+/** The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. */
+const QUESTION_WORDS = new Set(
+  'how what which who whom whose when where why do does did i you we can could should would may might must my me our your is are was were been has have had get'
+    .split(' ')
+    .map((w) => stem(w)),
+);
+
+/** What the extractive readers need of a question whatever the passages. */
+export interface ReadQuestion {
+  /** The options it names, when the answer is one of them (or yes/no). */
+  form: QuestionOptions | undefined;
+  /** Its index terms, in order. */
+  asked: string[];
+  askedSet: ReadonlySet<string>;
+  /** The terms an answer's text is matched by: its content terms, or all of them when it has none. */
+  queryTerms: ReadonlySet<string>;
+  type: AnswerType;
+  /** The kind of thing a "what/which X" question asks for (X's stem). */
+  kind: string | undefined;
+}
+
+/**
+ * The question analysed once: every read of it (each member and round of an ensemble reads it over other passages)
+ * would otherwise parse it again.
+ */
+export function readQuestion(memo: TextMemo, query: string): ReadQuestion {
+  return memo.get('question', query, query, analyseQuestion);
+}
+
+function analyseQuestion(query: string): ReadQuestion {
+  const asked = analyze(query);
+  const content = asked.filter((t) => !QUESTION_WORDS.has(t));
+  return {
+    form: questionOptions(query),
+    asked,
+    askedSet: new Set(asked),
+    queryTerms: new Set(content.length > 0 ? content : asked),
+    type: answerTypeOf(query),
+    kind: askedKind(query),
+  };
+}
