@@ -65,7 +65,7 @@ export class ExtractiveReader extends Reader {
   }
 
   private read(query: string, passages: readonly Passage[]): ReaderResult {
-    const question = readQuestion(this.memo, query);
+    const question = readQuestion(query);
     // A choice between named options, or yes/no: the answer is one of them, not a span to find.
     if ((this.options.spans ?? 'auto') !== 'sentences') {
       const read = question.form && passages.length > 0 ? readOptions(question.form, passages, this.memo) : undefined;

@@ -1,5 +1,5 @@
+import { LRUCache } from 'lru-cache';
 import { analyze, stem } from '../core/analyzer.js';
-import type { TextMemo } from '../core/text-memo.js';
 import { questionOptions, type QuestionOptions } from './question-options.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
 
@@ -15,7 +15,7 @@ export interface ReadQuestion {
   /** The options it names, when the answer is one of them (or yes/no). */
   form: QuestionOptions | undefined;
   /** Its index terms, in order. */
-  asked: string[];
+  asked: readonly string[];
   askedSet: ReadonlySet<string>;
   /** The terms an answer's text is matched by: its content terms, or all of them when it has none. */
   queryTerms: ReadonlySet<string>;
@@ -24,12 +24,20 @@ export interface ReadQuestion {
   kind: string | undefined;
 }
 
+/** Recent questions analysed (a pure function of the text, like the analyser's stems). */
+const analysed = new LRUCache<string, ReadQuestion>({ max: 2000 });
+
 /**
  * The question analysed once: every read of it (each member and round of an ensemble reads it over other passages)
  * would otherwise parse it again.
  */
-export function readQuestion(memo: TextMemo, query: string): ReadQuestion {
-  return memo.get('question', query, query, analyseQuestion);
+export function readQuestion(query: string): ReadQuestion {
+  let question = analysed.get(query);
+  if (question === undefined) {
+    question = analyseQuestion(query);
+    analysed.set(query, question);
+  }
+  return question;
 }
 
 function analyseQuestion(query: string): ReadQuestion {
