@@ -324,8 +324,11 @@ function analysedSentences(text: string): AnalysedSentence[] {
   return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence), penalty: codePenalty(sentence) }));
 }
 
+/** Marks prose almost never holds and code and configuration often do: they count three times. */
+const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;
+
 /** Prose has a few percent punctuation; code and markup far more. They make poor answers, so they rank lower. */
 function codePenalty(text: string): number {
-  const symbols = text.replace(/[\s\p{L}\p{N}]/gu, '').length;
+  const symbols = text.replace(/[\s\p{L}\p{N}]/gu, '').length + 2 * (text.match(CODE_MARKS)?.length ?? 0);
   return Math.max(0, symbols / Math.max(1, text.length) - 0.08);
 }

@@ -36,4 +36,12 @@ describe('ExtractiveReader on sentences', () => {
     ]);
     expect(r.candidates[0]?.text).toBe('Hybrid is the default.');
   });
+
+  it('ranks a line of code or configuration below prose that says the same', async () => {
+    const r = await read('how do I configure the cache?', [
+      passage('yaml', 'cache: { enabled: true, ttlSeconds: 300 } # configure the cache here'),
+      passage('prose', 'To configure the cache, set cache.enabled and how long entries live.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^To configure the cache/);
+  });
 });
