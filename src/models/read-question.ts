@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { analyze, stem } from '../core/analyzer.js';
+import { withoutQuestionFrame } from '../query/question-frame.js';
 import { questionOptions, type QuestionOptions } from './question-options.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
 
@@ -42,7 +43,8 @@ export function readQuestion(query: string): ReadQuestion {
 
 function analyseQuestion(query: string): ReadQuestion {
   const asked = analyze(query);
-  const content = asked.filter((t) => !QUESTION_WORDS.has(t));
+  // Matched without a how-to frame, as retrieval does: the closing "work" of "how does X work?" asks, it is not X.
+  const content = analyze(withoutQuestionFrame(query)).filter((t) => !QUESTION_WORDS.has(t));
   return {
     form: questionOptions(query),
     asked,

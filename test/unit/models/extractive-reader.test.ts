@@ -44,4 +44,12 @@ describe('ExtractiveReader on sentences', () => {
     ]);
     expect(r.candidates[0]?.text).toMatch(/^To configure the cache/);
   });
+
+  it('does not match the closing "work" of "how does X work?" against the passages', async () => {
+    const r = await read('how does caching work?', [
+      passage('keeps', 'Caching keeps answers for five minutes in memory.'),
+      passage('works', 'Caching works in the background.'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('Caching keeps answers for five minutes in memory.');
+  });
 });

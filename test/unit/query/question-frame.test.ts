@@ -10,10 +10,17 @@ describe('withoutQuestionFrame', () => {
     expect(withoutQuestionFrame('How can we scale out with OpenSearch?')).toBe('scale out with OpenSearch?');
     expect(withoutQuestionFrame('  how does it pick a pipeline?')).toBe('pick a pipeline?');
     expect(withoutQuestionFrame('how to configure an LLM')).toBe('configure an LLM');
+    expect(withoutQuestionFrame('How do heat pumps cut emissions?')).toBe('heat pumps cut emissions?');
+  });
+
+  it('takes the closing "work" of "how does X work?" with it', () => {
+    expect(withoutQuestionFrame('how does hierarchical refinement work?')).toBe('hierarchical refinement');
+    expect(withoutQuestionFrame('How do agentic pipelines work')).toBe('agentic pipelines');
+    expect(withoutQuestionFrame('what work does the refiner do?')).toBe('what work does the refiner do?');
   });
 
   it('keeps every other question whole, and a frame with nothing after it', () => {
-    for (const q of ['how many documents fit in a batch?', 'how long do refunds take?', 'which retriever is the default?', 'how do I', 'show how do I ingest']) {
+    for (const q of ['how many documents fit in a batch?', 'how long do refunds take?', 'which retriever is the default?', 'how do I', 'how does it work?', 'show how do I ingest']) {
       expect(withoutQuestionFrame(q)).toBe(q);
     }
   });
