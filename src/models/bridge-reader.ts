@@ -2,8 +2,8 @@ import { normalizeAnswer } from '../core/answer-text.js';
 import type { RunContext } from '../core/run-context.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Passage, ReaderResult } from '../core/types.js';
-import { questionOptions } from './question-options.js';
-import { answerTypeOf, isFactoid } from './question-type.js';
+import { isFactoid } from './question-type.js';
+import { readQuestion } from './read-question.js';
 import { Reader, type ReaderOutput } from './reader.js';
 import { normalizedPassage } from './normalized-passage.js';
 import { sharedRead } from './shared-read.js';
@@ -34,7 +34,8 @@ export class BridgeReader extends Reader {
   }
 
   protected async doAnswer(query: string, passages: readonly Passage[], ctx: RunContext): Promise<ReaderOutput> {
-    const hop = isFactoid(answerTypeOf(query)) && !questionOptions(query) ? bridgeHop(this.memo, query, passages) : undefined;
+    const { type, form } = readQuestion(query);
+    const hop = isFactoid(type) && !form ? bridgeHop(this.memo, query, passages) : undefined;
     // Through the request's memo: a member reading these passages with the inner reader shares its read.
     if (!hop) return { result: await sharedRead(this.inner, query, passages, ctx), attrs: { hop: false } };
     const read = await sharedRead(this.inner, query, hop.passages, ctx);

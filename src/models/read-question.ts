@@ -44,7 +44,8 @@ export function readQuestion(query: string): ReadQuestion {
 function analyseQuestion(query: string): ReadQuestion {
   const asked = analyze(query);
   // Matched without a how-to frame, as retrieval does: the closing "work" of "how does X work?" asks, it is not X.
-  const content = analyze(withoutQuestionFrame(query)).filter((t) => !QUESTION_WORDS.has(t));
+  const unframed = withoutQuestionFrame(query);
+  const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t));
   return {
     form: questionOptions(query),
     asked,

@@ -1,8 +1,9 @@
 /**
  * The frame a how-to question opens with ("how do I", "how can we", "how does it", "how to"; with "how does X
- * work?", the closing "work" too): it says that a way of doing something is asked, not what it is about. Documentation rarely words itself so, so the frame's words are
- * rare in it, and a lexical match on them finds the one passage that happens to quote such a question (a quick
- * start's example query) rather than the passage about the rest of the question.
+ * work?", the closing "work" too): it says that a way of doing something is asked, not what it is about.
+ * Documentation rarely words itself so, so the frame's words are rare in it, and a lexical match on them finds the
+ * one passage that happens to quote such a question (a quick start's example query) rather than the passage about
+ * the rest of the question.
  */
 const HOW_FRAME = /^\s*how\s+(?:(?:do|does|did|can|could|should|would)(?:\s+(?:i|we|you|one|it|they))?|to)\b\s*/i;
 /** "How does X work?": the closing "work" belongs to the frame too. */
@@ -10,7 +11,8 @@ const WORK_CLOSE = /(?:^|\s+)works?\s*\?*\s*$/i;
 
 /** The question without its how-to frame, for lexical matching; the question itself when nothing else is left. */
 export function withoutQuestionFrame(query: string): string {
-  const framed = HOW_FRAME.test(query);
-  const rest = framed ? query.replace(HOW_FRAME, '').replace(WORK_CLOSE, '') : query;
+  const opened = query.replace(HOW_FRAME, '');
+  if (opened === query) return query;
+  const rest = opened.replace(WORK_CLOSE, '');
   return /[\p{L}\p{N}]/u.test(rest) ? rest : query;
 }
