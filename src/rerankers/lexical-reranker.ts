@@ -4,14 +4,38 @@ import { withoutQuestionFrame } from '../query/question-frame.js';
 import type { ScoredChunk } from '../core/types.js';
 import { Reranker } from './reranker.js';
 
+/**
+ * A chunk's terms as where each occurs: `slot` maps a term to its run in `positions` (from `starts[slot]` to
+ * `starts[slot + 1]`, ascending). A query's window then walks the occurrences of its own terms only, not the whole
+ * chunk.
+ */
 interface Analysed {
-  terms: string[];
-  set: Set<string>;
+  slot: Map<string, number>;
+  starts: Int32Array;
+  positions: Int32Array;
 }
 
 const analyseChunk = (text: string): Analysed => {
   const terms = analyze(text);
-  return { terms, set: new Set(terms) };
+  const slot = new Map<string, number>();
+  const counts: number[] = [];
+  for (const t of terms) {
+    const s = slot.get(t);
+    if (s === undefined) {
+      slot.set(t, counts.length);
+      counts.push(1);
+    } else counts[s] = (counts[s] ?? 0) + 1;
+  }
+  const starts = new Int32Array(counts.length + 1);
+  counts.forEach((n, s) => (starts[s + 1] = (starts[s] ?? 0) + n));
+  const fill = starts.slice(0, counts.length);
+  const positions = new Int32Array(terms.length);
+  terms.forEach((t, at) => {
+    const s = slot.get(t) as number;
+    positions[fill[s] ?? 0] = at;
+    fill[s] = (fill[s] ?? 0) + 1;
+  });
+  return { slot, starts, positions };
 };
 
 /**
@@ -36,23 +60,31 @@ export class LexicalReranker extends Reranker {
       return this.memo.get('rerank', `${c.id}\u0000${c.title ?? ''}\u0000${heading}`, c.text, (text) => analyseChunk(`${c.title ?? ''}\n${heading}\n${text}`));
     });
 
+    // Where each query term sits in each candidate (its slot there), looked up once: the term's rarity and the
+    // chunk's coverage and window all read from it.
+    const slots = docs.map((d) => queryTerms.map((t) => d.slot.get(t)));
     // Rarity among the candidates: a term every candidate has does not discriminate between them.
-    const weight = new Map<string, number>();
-    for (const t of queryTerms) {
-      const df = docs.reduce((n, d) => n + (d.set.has(t) ? 1 : 0), 0);
-      weight.set(t, Math.log(1 + (chunks.length + 1) / (df + 0.5)));
-    }
-    const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
+    const weights = queryTerms.map((_, t) => {
+      const df = slots.reduce((n, held) => n + (held[t] === undefined ? 0 : 1), 0);
+      return Math.log(1 + (chunks.length + 1) / (df + 0.5));
+    });
+    const totalWeight = weights.reduce((a, b) => a + b, 0) || 1;
 
     const scores = chunks.map((c) => c.score);
     const min = Math.min(...scores);
     const span = Math.max(...scores) - min || 1;
 
     const rescored = chunks.map((chunk, i) => {
-      const { terms, set } = docs[i] ?? { terms: [], set: new Set<string>() };
-      const present = queryTerms.filter((t) => set.has(t));
-      const coverage = present.reduce((s, t) => s + (weight.get(t) ?? 0), 0) / totalWeight;
-      const proximity = present.length >= 2 ? windowScore(terms, present) : 0;
+      const held = slots[i] ?? [];
+      const present: number[] = [];
+      let covered = 0;
+      held.forEach((slot, t) => {
+        if (slot === undefined) return;
+        present.push(slot);
+        covered += weights[t] ?? 0;
+      });
+      const coverage = covered / totalWeight;
+      const proximity = present.length >= 2 ? windowScore(docs[i] as Analysed, present) : 0;
       const first = (chunk.score - min) / span;
       return { ...chunk, score: 0.6 * first + 0.3 * coverage + 0.1 * proximity, source: this.name };
     });
@@ -61,16 +93,15 @@ export class LexicalReranker extends Reranker {
 }
 
 /**
- * 1 when all present query terms occur within a window as short as their number, falling with the window. Slides
- * over the occurrences of those terms only, collected in one pass.
+ * 1 when all present query terms (given by their slots in the chunk) occur within a window as short as their
+ * number, falling with the window. Slides over the occurrences of those terms only, in the order they occur.
  */
-function windowScore(terms: readonly string[], present: readonly string[]): number {
-  const index = new Map(present.map((t, i) => [t, i]));
+function windowScore(doc: Analysed, present: readonly number[]): number {
   const occurrences: Array<[number, number]> = [];
-  terms.forEach((t, at) => {
-    const i = index.get(t);
-    if (i !== undefined) occurrences.push([at, i]);
+  present.forEach((s, i) => {
+    for (let k = doc.starts[s] ?? 0; k < (doc.starts[s + 1] ?? 0); k++) occurrences.push([doc.positions[k] ?? 0, i]);
   });
+  occurrences.sort((a, b) => a[0] - b[0]);
   const counts = new Array<number>(present.length).fill(0);
   let have = 0;
   let best = Number.POSITIVE_INFINITY;

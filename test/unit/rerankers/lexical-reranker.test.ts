@@ -28,4 +28,17 @@ describe('LexicalReranker', () => {
     ]);
     expect(ranked[0]?.id).toBe('answer');
   });
+
+  it('ranks the chunk whose query terms stand closest together first, wherever else they recur', async () => {
+    const filler = 'the weather stayed mild all week and nobody minded';
+    const ranked = await rerank('harbour lighthouse', [
+      chunk('apart', `harbour ${filler} ${filler} lighthouse ${filler} harbour`, 1),
+      chunk('together', `lighthouse ${filler} then the harbour lighthouse stood ${filler} lighthouse`, 1),
+      chunk('one', `harbour ${filler}`, 1),
+    ]);
+    expect(ranked.map((c) => c.id)).toEqual(['together', 'apart', 'one']);
+    // Same coverage, so only the window tells them apart. The filler is 7 terms: 'together' holds both in a window
+    // of 2 (a whole 0.1); in 'apart' the closest pair is the lighthouse and the second harbour, a window of 9.
+    expect((ranked[0]?.score ?? 0) - (ranked[1]?.score ?? 0)).toBeCloseTo(0.1 * (1 - 2 / 9), 9);
+  });
 });
