@@ -11,6 +11,7 @@ import { parsePlainText, type PlainTextOptions } from './parse-plain-text.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
 import { structureReport, type StructureReport, type StructuredBy } from './structure-report.js';
+import { UnparsableDocument } from './unparsable-document.js';
 import type { PreparedDocument, SqliteStore, UpsertResult } from './sqlite-store.js';
 
 export interface IngestorOptions extends ChunkerOptions {
@@ -30,6 +31,8 @@ export interface IngestOutcome extends UpsertResult {
 
 /** A document that passed validation, before structuring. */
 interface AcceptedInput {
+  /** Its place in the batch, for the error that names it. */
+  index: number;
   input: DocumentInput;
   format: DocumentFormat;
   /** The title the client gave, if any. */
@@ -99,15 +102,10 @@ export class Ingestor {
     for (const [index, input] of inputs.entries()) {
       if (index % 256 === 0) ctx?.check('ingest');
       const reason = this.invalidReason(input, seen);
-      if (reason !== null) {
-        throw new RagError('INVALID_DOCUMENT', `document ${index}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
-          index,
-          ...(typeof input.id === 'string' ? { id: input.id } : {}),
-        });
-      }
+      if (reason !== null) throw invalidDocument(index, input, reason);
       seen.add(input.id);
       // A title the client gives wins; otherwise the document's own (first H1, <title>), else its id's last part.
-      accepted.push({ input, format: input.format ?? 'text', title: input.title?.trim() || undefined, fallbackTitle: input.id.split('/').pop() || input.id });
+      accepted.push({ index, input, format: input.format ?? 'text', title: input.title?.trim() || undefined, fallbackTitle: input.id.split('/').pop() || input.id });
     }
     const structured = await this.structure(accepted, ctx);
     const out: PreparedDocument[] = [];
@@ -130,11 +128,18 @@ export class Ingestor {
    * that is the tree the LLM was shown: topic sections are for plain text only).
    */
   private async structure(docs: readonly AcceptedInput[], ctx?: RunContext): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy }>> {
-    const rules = (d: AcceptedInput): StructureNode => structureOf(d.input.text, d.format, d.title ?? d.fallbackTitle);
+    const rules = (d: AcceptedInput, options?: PlainTextOptions): StructureNode => {
+      try {
+        return structureOf(d.input.text, d.format, d.title ?? d.fallbackTitle, options);
+      } catch (err) {
+        if (err instanceof UnparsableDocument) throw invalidDocument(d.index, d.input, err.message);
+        throw err;
+      }
+    };
     const { structurer } = this.options;
     if (!structurer) return docs.map((d) => ({ structure: rules(d) }));
     const tasks = docs.map((d) => {
-      const source = structureOf(d.input.text, d.format, d.title ?? d.fallbackTitle, { topicSections: false });
+      const source = rules(d, { topicSections: false });
       return { id: d.input.id, title: d.title ?? source.title ?? d.fallbackTitle, source };
     });
     const outcomes = await structurer.structure(tasks, ctx ?? new RunContext());
@@ -157,8 +162,20 @@ export class Ingestor {
     if (!input.text.isWellFormed() || !(input.title ?? '').isWellFormed() || !input.id.isWellFormed()) {
       return 'text holds invalid Unicode (a lone surrogate)';
     }
+    // Stored, filtered on and sent back like the text: held to the same rule.
+    if (Object.entries(input.meta ?? {}).some(([key, value]) => !key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed()))) {
+      return 'meta holds invalid Unicode (a lone surrogate)';
+    }
     return null;
   }
+}
+
+/** The error that rejects a batch for one of its documents, naming it by place and id. */
+function invalidDocument(index: number, input: DocumentInput, reason: string): RagError {
+  return new RagError('INVALID_DOCUMENT', `document ${index}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
+    index,
+    ...(typeof input.id === 'string' ? { id: input.id } : {}),
+  });
 }
 
 /** The rule-based structure of a document: its markup's headings, or for plain text its heading lines and topics. */

@@ -1,6 +1,7 @@
 import { Parser } from 'htmlparser2';
 import type { StructureNode } from '../core/types.js';
 import { StructureBuilder, collapse } from './structure.js';
+import { MAX_HTML_DEPTH, UnparsableDocument } from './unparsable-document.js';
 
 const HEADING = /^h([1-6])$/;
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'nav', 'iframe']);
@@ -16,7 +17,10 @@ interface HtmlEvent {
   level: number;
 }
 
-/** HTML to a structure tree: h1-h6 open sections, block elements' text becomes paragraphs; scripts are dropped. */
+/**
+ * HTML to a structure tree: h1-h6 open sections, block elements' text becomes paragraphs; scripts are dropped.
+ * Throws UnparsableDocument for elements nested deeper than MAX_HTML_DEPTH, as soon as the parser gets there.
+ */
 export function parseHtml(html: string, fallbackTitle: string): StructureNode {
   const events: HtmlEvent[] = [];
   let docTitle = '';
@@ -25,6 +29,8 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
   let skipDepth = 0;
   let heading = 0;
   let buffer = '';
+  // Elements open now: the parser reports every close, implied ones (an unclosed <li> before the next) included.
+  let depth = 0;
 
   const flush = (): void => {
     const text = collapse(buffer);
@@ -37,6 +43,7 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
   const parser = new Parser(
     {
       onopentag(name) {
+        if (++depth > MAX_HTML_DEPTH) throw new UnparsableDocument(`HTML nests elements deeper than ${MAX_HTML_DEPTH} levels`);
         if (name === 'svg') svgDepth++;
         // Only the document's <title>, not an icon's inside an <svg>.
         if (name === 'title' && svgDepth === 0) inTitle = true;
@@ -54,6 +61,7 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
         else if (skipDepth === 0) buffer += text;
       },
       onclosetag(name) {
+        depth--;
         if (name === 'title') inTitle = false;
         if (name === 'svg') svgDepth = Math.max(0, svgDepth - 1);
         if (SKIP.has(name)) {

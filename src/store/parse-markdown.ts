@@ -2,10 +2,24 @@ import { decodeHTML } from 'entities';
 import { Lexer, type Token, type Tokens } from 'marked';
 import type { StructureNode } from '../core/types.js';
 import { StructureBuilder, collapse } from './structure.js';
+import { MAX_MARKDOWN_DEPTH, MAX_MARKDOWN_INLINE_MARKS, MAX_MARKDOWN_LIST_INDENT, UnparsableDocument } from './unparsable-document.js';
 
-/** Markdown to a structure tree: ATX/Setext headings open sections, every other block is a paragraph. */
+/**
+ * Markdown to a structure tree: ATX/Setext headings open sections, every other block is a paragraph. Throws
+ * UnparsableDocument for nesting marked cannot take in bounded time or stack (see unparsable-document.ts).
+ */
 export function parseMarkdown(markdown: string, fallbackTitle: string): StructureNode {
-  const tokens = new Lexer({ gfm: true }).lex(markdown);
+  checkNesting(markdown);
+  try {
+    return structureOf(new Lexer({ gfm: true }).lex(markdown), fallbackTitle);
+  } catch (err) {
+    // marked recurses per nested construct, emphasis runs too: what the line checks let through ends here.
+    if (err instanceof RangeError) throw new UnparsableDocument('Markdown nests too deeply to parse');
+    throw err;
+  }
+}
+
+function structureOf(tokens: Token[], fallbackTitle: string): StructureNode {
   const firstH1 = tokens.find((t): t is Tokens.Heading => t.type === 'heading' && t.depth === 1);
   const builder = new StructureBuilder(firstH1 ? plain(firstH1.text) : fallbackTitle);
   for (const token of tokens) {
@@ -14,6 +28,29 @@ export function parseMarkdown(markdown: string, fallbackTitle: string): Structur
     else if (token.type !== 'space' && token.type !== 'hr' && token.type !== 'def') builder.paragraph(blockText(token));
   }
   return builder.root;
+}
+
+/** A line's leading containers (blockquote marks and list markers) and a list item's indent. */
+const CONTAINERS = /^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t])))+/;
+const CONTAINER_MARK = />|[-*+]|\d{1,9}[.)]/g;
+const LIST_ITEM_INDENT = /^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
+const INLINE_MARKS = /[*_!]/g;
+
+/** Rejects what marked cannot parse in bounded time and stack, before it tries: see unparsable-document.ts. */
+function checkNesting(markdown: string): void {
+  for (const [n, line] of markdown.split('\n').entries()) {
+    if (line.length > MAX_MARKDOWN_INLINE_MARKS && (line.match(INLINE_MARKS)?.length ?? 0) > MAX_MARKDOWN_INLINE_MARKS) {
+      throw new UnparsableDocument(`Markdown line ${n + 1} holds more than ${MAX_MARKDOWN_INLINE_MARKS} emphasis or image marks (*, _, !)`);
+    }
+    const indent = LIST_ITEM_INDENT.exec(line)?.[1];
+    if (indent !== undefined && indent.replace(/\t/g, '    ').length > MAX_MARKDOWN_LIST_INDENT) {
+      throw new UnparsableDocument(`Markdown indents a list item by more than ${MAX_MARKDOWN_LIST_INDENT} columns`);
+    }
+    const containers = CONTAINERS.exec(line)?.[0];
+    if (containers !== undefined && (containers.match(CONTAINER_MARK)?.length ?? 0) > MAX_MARKDOWN_DEPTH) {
+      throw new UnparsableDocument(`Markdown nests quotes and lists deeper than ${MAX_MARKDOWN_DEPTH} levels on one line`);
+    }
+  }
 }
 
 function blockText(token: Token): string {

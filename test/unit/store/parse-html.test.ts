@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StructureNode } from '../../../src/core/types.js';
 import { parseHtml } from '../../../src/store/parse-html.js';
 import { plainText, sectionsOf } from '../../../src/store/structure.js';
+import { UnparsableDocument } from '../../../src/store/unparsable-document.js';
 
 const sections = (n: StructureNode): StructureNode[] => n.children.filter((c) => c.kind === 'section');
 
@@ -83,5 +84,18 @@ describe('parseHtml', () => {
     );
     expect(r.title).toBe('Real Title');
     expect(plainText(r)).toBe('body');
+  });
+});
+
+describe('parseHtml on elements nested past 512 levels', () => {
+  it('stops at the 513th open element with UnparsableDocument, and takes 512', () => {
+    expect(() => parseHtml(`${'<div>'.repeat(513)}x`, 'fallback')).toThrow(UnparsableDocument);
+    expect(() => parseHtml(`${'<div>'.repeat(513)}x`, 'fallback')).toThrow(/deeper than 512 levels/);
+    expect(parseHtml(`${'<div>'.repeat(512)}deep text`, 'fallback').children.map((c) => c.text)).toContain('deep text');
+  });
+
+  it('counts implied closes: a thousand unclosed list items in one list are not nesting', () => {
+    const root = parseHtml(`<ul>${'<li>item'.repeat(1000)}</ul>`, 'fallback');
+    expect(root.children.filter((c) => c.kind === 'paragraph')).toHaveLength(1000);
   });
 });

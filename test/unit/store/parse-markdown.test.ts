@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StructureNode } from '../../../src/core/types.js';
 import { parseMarkdown } from '../../../src/store/parse-markdown.js';
 import { sectionsOf } from '../../../src/store/structure.js';
+import { UnparsableDocument } from '../../../src/store/unparsable-document.js';
 
 const sections = (n: StructureNode): StructureNode[] => n.children.filter((c) => c.kind === 'section');
 const paragraphs = (n: StructureNode): string[] => n.children.filter((c) => c.kind === 'paragraph').map((c) => c.text ?? '');
@@ -98,5 +99,33 @@ describe('parseMarkdown', () => {
   it('decodes character references as Markdown renders them', () => {
     const r = parseMarkdown('AT&amp;T and caf&eacute;', 'fb');
     expect(paragraphs(r)).toEqual(['AT&T and café']);
+  });
+});
+
+describe('parseMarkdown on markup nested or marked past what marked parses in bounded time and stack', () => {
+  const unparsable = (text: string): string => {
+    try {
+      parseMarkdown(text, 'fallback');
+    } catch (err) {
+      expect(err).toBeInstanceOf(UnparsableDocument);
+      return (err as Error).message;
+    }
+    throw new Error('parsed');
+  };
+
+  it('rejects a list item indented past 256 columns, and takes one at 256', () => {
+    expect(unparsable(`- top\n${' '.repeat(257)}- deep`)).toMatch(/more than 256 columns/);
+    expect(paragraphs(parseMarkdown(`- top\n${' '.repeat(256)}- deep`, 'fallback')).join(' ')).toContain('deep');
+  });
+
+  it('counts blockquote marks and list markers together, 256 per line at most', () => {
+    expect(unparsable(`${'> - '.repeat(129)}q`)).toMatch(/deeper than 256 levels/);
+    expect(paragraphs(parseMarkdown(`${'> '.repeat(256)}quoted`, 'fallback')).join(' ')).toContain('quoted');
+  });
+
+  it('rejects a line of more than 2,000 emphasis or image marks, naming the line', () => {
+    expect(unparsable(`fine\n\n${'!x'.repeat(2001)}`)).toMatch(/line 3 holds more than 2000 emphasis or image marks/);
+    // Spread over lines, as prose has them, they are no trouble.
+    expect(paragraphs(parseMarkdown(`${'a *b* '.repeat(500)}\n`.repeat(4), 'fallback'))).toHaveLength(1);
   });
 });
