@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, readFileSync, truncateSync, appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { Passage } from '../core/types.js';
@@ -158,6 +159,9 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
         options.onFailure({ id: q.id, question: q.question, code, message: err instanceof Error ? err.message : String(err) });
       }
       options.onProgress?.(progress);
+      // A question answered without waiting on I/O (the extractive readers) resolves in microtasks only: without
+      // this turn of the event loop a server's batch job would hold every other request until it finished.
+      await nextTurn();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));

@@ -121,4 +121,34 @@ describe('batch jobs over HTTP', () => {
       await fx.close();
     }
   });
+
+  it('answers other requests while a job runs, and refuses a batch that names one id twice', async () => {
+    const fx = await startHttpFixture();
+    try {
+      await fx.app.inject({
+        method: 'POST',
+        url: '/v1/documents',
+        payload: { documents: [{ id: 'kettle', text: 'The kettle boils water in about three minutes.' }] },
+      });
+      const questions = Array.from({ length: 500 }, (_v, i) => ({ id: `q${i}`, question: `how long does kettle ${i} take to boil?` }));
+      const started = await fx.app.inject({ method: 'POST', url: '/v1/batch', payload: { questions } });
+      expect(started.statusCode).toBe(202);
+      const { id } = started.json<{ id: string }>();
+      // The extractive pipeline answers without I/O: a job that never yielded would be done before this is read.
+      const meanwhile = (await fx.app.inject({ method: 'GET', url: `/v1/batch/${id}` })).json<{ status: string; done: number }>();
+      expect(meanwhile.status).toBe('running');
+      expect(meanwhile.done).toBeLessThan(questions.length);
+      expect((await fx.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+
+      const twice = await fx.app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        payload: { questions: [{ id: 'd', question: 'how long to boil?' }, { id: 'e', question: 'what boils?' }, { id: 'd', question: 'again?' }] },
+      });
+      expect(twice.statusCode).toBe(400);
+      expect(twice.json()).toMatchObject({ code: 'VALIDATION', message: 'questions.2.id: "d" appears twice in the batch' });
+    } finally {
+      await fx.close();
+    }
+  });
 });

@@ -30,6 +30,12 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       // An unknown pipeline is the caller's mistake: say so now, not in every row.
       app.rag.pipelines.get(request.body.pipeline);
+      // Rows are matched to questions by id, so an id must name one question (as `rag batch` requires of a file).
+      const seen = new Set<string>();
+      for (const [i, { id }] of request.body.questions.entries()) {
+        if (seen.has(id)) throw new RagError('VALIDATION', `questions.${i}.id: "${id.slice(0, 80)}" appears twice in the batch`);
+        seen.add(id);
+      }
       // Each job runs in the background for as long as its questions take: without a cap, a client could queue
       // unbounded work with cheap requests.
       if (jobs.running >= config.limits.maxRunningBatchJobs) {
