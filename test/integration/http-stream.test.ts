@@ -17,7 +17,8 @@ describe('POST /v1/query as server-sent events', () => {
     fx = await startHttpFixture({
       // No extractive stand-in, so a failing LLM shows as the stream's error event (llm-fallback.test.ts has the stand-in).
       llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0, timeoutMs: 5000, fallback: 'none' },
-      pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
+      pipelines: { llm: { kind: 'sequential', generator: 'llm' }, plain: { kind: 'sequential' } },
+      ensembles: { pair: { members: ['plain', 'llm'] } },
     });
     await fx.rag.ingest(DOCS);
     base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
@@ -65,6 +66,20 @@ describe('POST /v1/query as server-sent events', () => {
     const unknown = await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: 'kiln', pipeline: 'nope', stream: true } });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json<{ code: string }>().code).toBe('UNKNOWN_PIPELINE');
+    // Found only once the query is planned: still before the stream opens, by query, ensemble or chat.
+    for (const payload of [
+      { query: '?!.,;', stream: true },
+      { query: '\u0000\u0000', pipeline: 'llm', stream: true },
+      { query: '  \u202e\u200f ', ensemble: 'pair', stream: true },
+    ]) {
+      const wordless = await fx.app.inject({ method: 'POST', url: '/v1/query', payload });
+      expect(wordless.statusCode).toBe(400);
+      expect(wordless.headers['content-type']).toMatch(/application\/json/);
+      expect(wordless.json<{ code: string; message: string }>()).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/no words/) });
+    }
+    const chat = await fx.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'default', messages: [{ role: 'user', content: '???' }], stream: true } });
+    expect(chat.statusCode).toBe(400);
+    expect(chat.json<{ message: string }>().message).toMatch(/no words/);
     llm.setReply(() => ({ status: 500, error: 'model crashed' }));
     const failed = await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: 'how hot is a kiln?', pipeline: 'llm', stream: true } });
     const events = parseSse(failed.body);

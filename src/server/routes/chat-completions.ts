@@ -7,6 +7,7 @@ import { standaloneQuestion, type ConversationTurn } from '../../query/standalon
 import { ChatCompletionSchema, ChatRequestSchema, ModelListSchema, type ChatRequest } from '../schemas/chat.js';
 import { ErrorResponse } from '../schemas/common.js';
 import { contextFor } from '../request-context.js';
+import { afterFirstEvent } from '../first-event.js';
 import { SseStream } from '../sse.js';
 
 const textOf = (content: ChatRequest['messages'][number]['content']): string =>
@@ -76,13 +77,15 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         };
       }
 
+      // A question with no words is answered as a JSON error, before the stream opens.
+      const events = await afterFirstEvent(app.rag.stream({ query: question, pipeline }, ctx));
       const sse = new SseStream(reply);
       const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): void =>
         sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: pipeline, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
       try {
         chunk({ role: 'assistant', content: '' }, null);
         let streamed = '';
-        for await (const e of app.rag.stream({ query: question, pipeline }, ctx)) {
+        for await (const e of events) {
           if (e.event === 'token') {
             streamed += e.data.text;
             chunk({ content: e.data.text }, null);

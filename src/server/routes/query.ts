@@ -3,6 +3,7 @@ import { ErrorResponse } from '../schemas/common.js';
 import { QueryResponseSchema, queryBodySchema } from '../schemas/query.js';
 import { RagError, isRagError } from '../../core/errors.js';
 import { contextFor } from '../request-context.js';
+import { afterFirstEvent } from '../first-event.js';
 import { SseStream } from '../sse.js';
 
 /** POST /v1/query: the whole path, question to answer with citations, confidence and trace. */
@@ -25,12 +26,12 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { timeoutMs, stream, ...query } = request.body;
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs, timeoutMs);
       if (!(stream ?? request.headers.accept?.includes('text/event-stream'))) return app.rag.query(query, ctx);
-      // Mistakes the caller can fix are answered as JSON errors before the stream opens.
-      if (query.ensemble !== undefined) app.rag.ensemble(query);
-      else app.rag.pipelines.get(query.pipeline);
+      // Mistakes the caller can fix (an unknown pipeline, a query with no words) are answered as JSON errors, before
+      // the stream opens.
+      const events = await afterFirstEvent(app.rag.stream(query, ctx));
       const sse = new SseStream(reply);
       try {
-        for await (const e of app.rag.stream(query, ctx)) sse.send(e.event, e.data);
+        for await (const e of events) sse.send(e.event, e.data);
       } catch (err) {
         if (ctx.signal.aborted && !sse.open) request.log.info('client went away: stream stopped');
         else {
