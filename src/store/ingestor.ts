@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { DocumentFormat, DocumentInput, StructureNode } from '../core/types.js';
@@ -110,6 +111,9 @@ export class Ingestor {
     const structured = await this.structure(accepted, ctx);
     const out: PreparedDocument[] = [];
     for (const [i, { input, format, title }] of accepted.entries()) {
+      // Structuring and chunking run on the event loop: a turn between documents lets a server answer other
+      // requests during a large batch (nothing is written before the whole batch is prepared).
+      if (i > 0) await nextTurn();
       const { structure, structuredBy } = structured[i] as { structure: StructureNode; structuredBy?: StructuredBy };
       if (title) structure.title = title;
       const chunks = await this.chunker.chunk(structure);
@@ -137,7 +141,14 @@ export class Ingestor {
       }
     };
     const { structurer } = this.options;
-    if (!structurer) return docs.map((d) => ({ structure: rules(d) }));
+    if (!structurer) {
+      const trees: Array<{ structure: StructureNode }> = [];
+      for (const [i, d] of docs.entries()) {
+        if (i > 0) await nextTurn();
+        trees.push({ structure: rules(d) });
+      }
+      return trees;
+    }
     const tasks = docs.map((d) => {
       const source = rules(d, { topicSections: false });
       return { id: d.input.id, title: d.title ?? source.title ?? d.fallbackTitle, source };

@@ -186,6 +186,15 @@ describe('Ingestor structuring and storage', () => {
     expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
   });
 
+  it('lets the event loop turn between the documents of a batch, and still stores it whole', async () => {
+    const docs = Array.from({ length: 50 }, (_v, i) => ({ id: `turn-${i}`, format: 'markdown' as const, text: `# Part ${i}\n\nSome text about part ${i}.` }));
+    const order: string[] = [];
+    setImmediate(() => order.push('other work'));
+    await ingestor.ingest(docs).then(() => order.push('batch stored'));
+    expect(order).toEqual(['other work', 'batch stored']);
+    expect(store.counts().documents).toBe(50);
+  });
+
   it('structureOf dispatches on the format', () => {
     expect(structureOf('# H\n\nx', 'markdown', 'fb').title).toBe('H');
     expect(structureOf('# H\n\nx', 'text', 'fb').title).toBe('fb');
