@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, EMBEDDINGS_VARIANTS, EnsembleConfigSchema, PipelineConfigSchema, RERANKER_VARIANTS, type Config, type PipelineConfig } from './config-schema.js';
 import { resolveVariant, type SettingIssue } from './config-variants.js';
+import { envSetting } from './env-setting.js';
 import { generatorNamesOf, moduleEnsembleProblems, rerankerNamesOf } from './module-ensembles.js';
 import { RagError } from './errors.js';
 
@@ -72,7 +73,11 @@ function readFile(path: string): Tree {
   return parsed;
 }
 
-/** RAG_A__B_C=value -> {a: {bC: value}}; values parse as JSON when they can (numbers, booleans, arrays). */
+/**
+ * RAG_A__B_C=value -> {a: {bC: value}}; values parse as JSON when they can (numbers, booleans, arrays). A variable
+ * of one part that names no setting is another tool's (RAG_TOKEN) and is left alone; one of our SECTION__KEY shape
+ * that names no setting is a mistake, and stops with the variable's name and the spelling meant, if there is one.
+ */
 function fromEnv(env: Record<string, string | undefined>): Tree {
   let out: Tree = {};
   for (const [name, raw] of Object.entries(env)) {
@@ -81,6 +86,14 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
       .slice(ENV_PREFIX.length)
       .split('__')
       .map((part) => part.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+    const setting = envSetting(ConfigSchema, path);
+    if (setting.kind === 'foreign') continue;
+    if (setting.kind === 'unknown') {
+      const meant = setting.suggestion
+        ? `; did you mean ${ENV_PREFIX}${setting.suggestion.map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__')} (${setting.suggestion.join('.')})?`
+        : '';
+      throw new RagError('CONFIG', `environment variable ${name} names no setting (${path.join('.')})${meant}`);
+    }
     // Lists and maps come as JSON; scalars stay strings here and are converted by the schema (a path "2024"
     // stays a string, a port "8080" becomes a number).
     let value: unknown = raw;

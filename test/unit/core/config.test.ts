@@ -162,6 +162,19 @@ describe('invalid configuration', () => {
     expect(err.message).toContain('server.prot');
   });
 
+  it('names the variable and the spelling meant when a key differs only in case or underscores', () => {
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_LIMITS__MAXK: '5' } }));
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toBe('environment variable RAG_LIMITS__MAXK names no setting (limits.maxk); did you mean RAG_LIMITS__MAX_K (limits.maxK)?');
+    // A section misspelt has our SECTION__KEY shape: a mistake, not another tool's variable.
+    expect(ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SEVER__PORT: '1' } })).message).toContain('RAG_SEVER__PORT names no setting');
+  });
+
+  it("leaves another tool's RAG_ variable of one part alone (RAG_TOKEN, RAG_KEY)", () => {
+    const config = loadConfig({ files: [DEFAULT_YAML], env: { RAG_TOKEN: 'xyz', RAG_KEY: 'secret', RAG_SERVER__PORT: '8081' } });
+    expect(config.server.port).toBe(8081);
+  });
+
   it('rejects an unknown key in a file, naming the setting path', () => {
     const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('retrieval:\n  bm25:\n    engien: fts5\n')], env: {} }));
     expect(err.code).toBe('CONFIG');

@@ -1,0 +1,42 @@
+import type { TSchema } from '@sinclair/typebox';
+
+/**
+ * Where an environment variable's path leads in the configuration schema: `found` when a setting has that path
+ * (a record, such as `pipelines`, takes any key), `foreign` when it is a single part naming no setting (the
+ * variable belongs to another tool that shares the RAG_ prefix), else `unknown` with the spelling of a setting
+ * that differs only in case or underscores, if one does.
+ */
+export type EnvSetting = { kind: 'found' } | { kind: 'foreign' } | { kind: 'unknown'; suggestion?: string[] };
+
+export function envSetting(schema: TSchema, path: readonly string[]): EnvSetting {
+  let nodes: TSchema[] = [schema];
+  for (const [depth, key] of path.entries()) {
+    const next = nodes.flatMap((node) => childrenAt(node, key));
+    if (next.length === 0) {
+      // RAG_TOKEN, one part naming no setting, is another tool's; RAG_SEVER__PORT has our shape and is a typo.
+      if (path.length === 1) return { kind: 'foreign' };
+      const near = nodes.flatMap((node) => Object.keys(propertiesOf(node))).find((k) => loose(k) === loose(key));
+      return near === undefined ? { kind: 'unknown' } : { kind: 'unknown', suggestion: [...path.slice(0, depth), near] };
+    }
+    nodes = next;
+  }
+  return { kind: 'found' };
+}
+
+/** The schemas a key leads to from a node: its property, or a record's values; through unions, every branch's. */
+function childrenAt(node: TSchema, key: string): TSchema[] {
+  const branches = Array.isArray(node['anyOf']) ? (node['anyOf'] as TSchema[]) : [node];
+  return branches.flatMap((branch) => {
+    const property = propertiesOf(branch)[key];
+    if (property !== undefined) return [property];
+    const patterns = branch['patternProperties'] as Record<string, TSchema> | undefined;
+    return patterns ? Object.values(patterns) : [];
+  });
+}
+
+function propertiesOf(node: TSchema): Record<string, TSchema> {
+  const branches = Array.isArray(node['anyOf']) ? (node['anyOf'] as TSchema[]) : [node];
+  return Object.assign({}, ...branches.map((b) => (b['properties'] as Record<string, TSchema> | undefined) ?? {})) as Record<string, TSchema>;
+}
+
+const loose = (key: string): string => key.toLowerCase().replace(/_/g, '');
