@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config, LlmConfig, RetrieverName } from './core/config.js';
-import { RagError } from './core/errors.js';
+import { RagError, isRagError } from './core/errors.js';
 import { RunContext, type StageLogger } from './core/run-context.js';
 import { TextMemo } from './core/text-memo.js';
 import { MemoryCache } from './core/memory-cache.js';
@@ -457,7 +457,19 @@ export class Rag {
     const files = await listSourceFiles(paths);
     const total: IngestResult = { documents: 0, chunks: 0, version: this.store.version() };
     for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500 })) {
-      const r = await this.ingest(batch);
+      let r: IngestResult;
+      try {
+        r = await this.ingest(batch);
+      } catch (err) {
+        // Each batch is all-or-nothing; the ones before it are in the index, and the message must not hide that.
+        if (!isRagError(err) || total.documents === 0) throw err;
+        throw new RagError(
+          err.code,
+          `${err.message}; the ${total.documents} documents of the batches before it were stored (ingest again once it is fixed: documents are replaced by id, not duplicated)`,
+          { ...err.details, storedBefore: total.documents },
+          { cause: err },
+        );
+      }
       total.documents += r.documents;
       total.chunks += r.chunks;
       total.version = r.version;

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RETRIEVER_NAMES, type Config, type RetrieverName } from '../core/config-schema.js';
 import { RagError } from '../core/errors.js';
@@ -43,6 +44,17 @@ const integer = (value: string): number => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number >= 0');
   return n;
 };
+
+/** A whole number in [min, max]; "1e9" or "abc" for --concurrency would otherwise hang or do nothing. */
+const wholeNumber =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string): number => {
+    const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n >= min && n <= max)) throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`);
+    return n;
+  };
+/** Questions in flight at once: more than this only queues inside the process. */
+const concurrency = wholeNumber(1, 256);
 
 const onOff = (value: string): boolean => {
   if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('on or off');
@@ -105,13 +117,13 @@ export function buildCli(deps: CliDeps = {}): Command {
 
   configOptions(program.command('ingest').description('ingest files or folders (Markdown, HTML, text, JSONL)'))
     .argument('<paths...>', 'files or folders')
-    .option('--batch-size <n>', 'documents per transaction', '500')
-    .action(async (paths: string[], flags: CliConfigFlags & { batchSize: string }) => {
+    .option('--batch-size <n>', 'documents per transaction', wholeNumber(1), 500)
+    .action(async (paths: string[], flags: CliConfigFlags & { batchSize: number }) => {
       const rag = await openRag(cliConfig(flags), deps);
       const progress = startProgress('ingest');
       try {
         const started = performance.now();
-        const r = await rag.ingestPaths(paths, { batchSize: Number(flags.batchSize), onProgress: (d) => progress.update(d) });
+        const r = await rag.ingestPaths(paths, { batchSize: flags.batchSize, onProgress: (d) => progress.update(d) });
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
         console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}`);
@@ -131,14 +143,18 @@ export function buildCli(deps: CliDeps = {}): Command {
   configOptions(program.command('query').description('answer a question from the index'))
     .argument('<question>', 'the question')
     .option('--pipeline <name>', 'pipeline to use')
-    .option('-k <n>', 'chunks to retrieve')
+    .option('-k <n>', 'chunks to retrieve', wholeNumber(1))
     .option('--json', 'print the whole response as JSON')
-    .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; k?: string; json?: boolean }) => {
-      const rag = await openRag(cliConfig(flags), deps);
+    .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; k?: number; json?: boolean }) => {
+      const config = cliConfig(flags);
+      // The bounds the HTTP API holds a request to.
+      if (flags.k !== undefined && flags.k > config.limits.maxK) throw new RagError('BAD_REQUEST', `-k must be at most limits.maxK (${config.limits.maxK}); got ${flags.k}`);
+      if (question.length > config.limits.maxQueryChars) throw new RagError('BAD_REQUEST', `the question is longer than limits.maxQueryChars (${config.limits.maxQueryChars} characters)`);
+      const rag = await openRag(config, deps);
       try {
         const request: { query: string; pipeline?: string; k?: number } = { query: question };
         if (flags.pipeline) request.pipeline = flags.pipeline;
-        if (flags.k) request.k = Number(flags.k);
+        if (flags.k !== undefined) request.k = flags.k;
         const r = await rag.query(request);
         if (flags.json) {
           console.log(JSON.stringify(r));
@@ -157,9 +173,18 @@ export function buildCli(deps: CliDeps = {}): Command {
     .requiredOption('--input <file>', 'questions, JSONL: {id, question} or {_id, text}')
     .requiredOption('--output <file>', 'answers, JSONL (appended; ids already there are skipped, so a rerun resumes)')
     .option('--pipeline <name>', 'pipeline to answer with')
-    .option('--concurrency <n>', 'questions in flight', '4')
-    .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; concurrency: string }) => {
+    .option('--concurrency <n>', 'questions in flight (1 to 256)', concurrency, 4)
+    .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; concurrency: number }) => {
+      writableFile(flags.output, '--output');
+      writableFile(`${flags.output}.errors.jsonl`, '--output');
       const rag = new Rag(cliConfig(flags));
+      // An unknown pipeline stops the batch before it starts, not once per question.
+      try {
+        rag.pipelines.get(flags.pipeline);
+      } catch (err) {
+        await rag.close();
+        throw err;
+      }
       const { questions, invalid } = await readQuestions(flags.input);
       for (const problem of invalid) console.error(`rag batch: skipped ${problem}`);
       const skip = answeredIds(flags.output);
@@ -172,7 +197,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       process.once('SIGINT', stop);
       try {
         const result = await runBatch(rag, questions, {
-          concurrency: Number(flags.concurrency),
+          concurrency: flags.concurrency,
           timeoutMs: rag.config.server.requestTimeoutMs,
           signal: interrupted.signal,
           skip,
@@ -243,27 +268,44 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('--pipeline <name>', 'pipeline to answer with')
     .option('--ensemble <name>', 'ensemble to answer with (scores each member too)')
     .option('--answers <file>', 'score this submission file (from `rag batch`) instead of answering')
-    .option('--limit <n>', 'only the first n questions')
-    .option('--concurrency <n>', 'questions in flight', '2')
+    .option('--limit <n>', 'only the first n questions', wholeNumber(1))
+    .option('--concurrency <n>', 'questions in flight (1 to 256)', concurrency, 2)
     .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--judge', "grade every answer with LiveRAG's correctness and faithfulness rubric, by the configured LLM")
     .option('--json', 'print the report as one JSON object on the last line')
-    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; ensemble?: string; answers?: string; limit?: string; concurrency: string; report?: string; judge?: boolean; json?: boolean }) => {
+    .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; ensemble?: string; answers?: string; limit?: number; concurrency: number; report?: string; judge?: boolean; json?: boolean }) => {
       if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
       const config = cliConfig(flags);
+      // Mistakes that would otherwise show only as every question failing, or after the whole run.
+      if (flags.pipeline !== undefined && !config.pipelines[flags.pipeline]) {
+        throw new RagError('UNKNOWN_PIPELINE', `unknown pipeline "${flags.pipeline}"; configured: ${Object.keys(config.pipelines).join(', ')}`);
+      }
+      if (flags.ensemble !== undefined && !config.ensembles[flags.ensemble]) {
+        const known = Object.keys(config.ensembles);
+        throw new RagError('UNKNOWN_PIPELINE', `unknown ensemble "${flags.ensemble}"; ${known.length > 0 ? `configured: ${known.join(', ')}` : 'none is configured (see config/ensemble.example.yaml)'}`);
+      }
+      if (flags.report) writableFile(flags.report, '--report');
       if (flags.judge && !config.llm) throw new RagError('CONFIG', '--judge needs an llm section (the judge model)');
       const judge = flags.judge && config.llm ? new LlmJudge(new OpenAiChatClient(config.llm)) : undefined;
       const progress = flags.answers ? null : startProgress('answer', 0);
-      const report = await evaluateQa(config, flags.dataset, {
-        concurrency: Number(flags.concurrency),
-        ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
-        ...(flags.ensemble ? { ensemble: flags.ensemble } : {}),
-        ...(flags.answers ? { answersFile: flags.answers } : {}),
-        ...(flags.limit ? { limit: Number(flags.limit) } : {}),
-        ...(judge ? { judge } : {}),
-        onProgress: (p) => progress?.update(p.done + p.failed, p.total),
-      });
-      progress?.stop();
+      let report: Awaited<ReturnType<typeof evaluateQa>>;
+      try {
+        report = await evaluateQa(config, flags.dataset, {
+          concurrency: flags.concurrency,
+          ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
+          ...(flags.ensemble ? { ensemble: flags.ensemble } : {}),
+          ...(flags.answers ? { answersFile: flags.answers } : {}),
+          ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+          ...(judge ? { judge } : {}),
+          onProgress: (p) => progress?.update(p.done + p.failed, p.total),
+        });
+      } finally {
+        // Stopped on failure too: a running bar keeps the process alive after the error is printed.
+        progress?.stop();
+      }
+      if (report.questions === 0) {
+        throw new RagError('BAD_REQUEST', `nothing to evaluate in ${flags.dataset}: no question of queries.jsonl has an answer in answers.jsonl${flags.answers ? ` and a row in ${flags.answers}` : ''}`);
+      }
       if (flags.report) writeReport(flags.report, qaReportHtml(report));
       if (flags.json) {
         console.log(JSON.stringify(report));
@@ -297,7 +339,7 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('--no-denoise', 'no spelling correction (query.denoise false)')
     .option('--decompose <on|off>', 'split multi-intent questions into sub-queries (query.decompose)', onOff)
     .option('--fusion <method>', 'fusion of sub-query results: rrf or entropy-rrf (query.fusion)')
-    .option('--support-recall <k>', 'also report the share of queries with all relevant documents in the top k', integer)
+    .option('--support-recall <k>', 'also report the share of queries with all relevant documents in the top k', wholeNumber(1))
     .addOption(new Option('--retriever <name>', 'retriever to evaluate; dense and hybrid need an embedder').choices(RETRIEVER_NAMES).default('bm25'))
     .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--json', 'print the report as one JSON object on the last line')
@@ -315,6 +357,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         ...(backend ? { retrieval: { backend } } : {}),
         ...(flags.opensearchUrl ? { opensearch: { nodes: [flags.opensearchUrl] } } : {}),
       });
+      if (flags.report) writableFile(flags.report, '--report');
       const embedder = await embedderFor(config, deps);
       const options: RetrievalEvalOptions = { retriever: flags.retriever };
       if (embedder) options.embedder = embedder;
@@ -332,8 +375,13 @@ export function buildCli(deps: CliDeps = {}): Command {
         progress?.update(p.done, p.total);
       };
       const evaluate = (c: typeof config): ReturnType<typeof evaluateRetrieval> => evaluateRetrieval(c, flags.dataset, flags.split, onProgress, options);
-      const report = flags.opensearchLaunch ? await withLaunchedOpenSearch(config, evaluate) : await evaluate(config);
-      (progress as Progress | null)?.stop();
+      let report: Awaited<ReturnType<typeof evaluateRetrieval>>;
+      try {
+        report = flags.opensearchLaunch ? await withLaunchedOpenSearch(config, evaluate) : await evaluate(config);
+      } finally {
+        // Stopped on failure too: a running bar keeps the process alive after the error is printed.
+        (progress as Progress | null)?.stop();
+      }
       if (flags.report) writeReport(flags.report, retrievalReportHtml(report));
       delete report.per_query;
       if (!flags.json) {
@@ -358,7 +406,7 @@ export function buildCli(deps: CliDeps = {}): Command {
     .requiredOption('--budget <n[,n...]>', 'token budgets', (v: string) => v.split(',').map((x) => integer(x.trim())))
     .option('--answer <text...>', 'gold answers, for sets whose files carry none (docs.json)')
     .option('--scorer <name>', 'paragraph scorer: lexical or a reranker under rerankers (refiner.scorer)')
-    .option('--limit <n>', 'only the first n questions', integer)
+    .option('--limit <n>', 'only the first n questions', wholeNumber(1))
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: CliConfigFlags & { dataset: string; budget: number[]; answer?: string[]; scorer?: string; limit?: number; json?: boolean }) => {
       const config = cliConfig(flags, flags.scorer ? { refiner: { scorer: flags.scorer } } : {});
@@ -404,6 +452,13 @@ export function buildCli(deps: CliDeps = {}): Command {
 
   program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());
   return program;
+}
+
+/** Stops before any work when a file could not be written at the end: its folder is missing, or it is a folder. */
+function writableFile(path: string, flag: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new RagError('BAD_REQUEST', `${flag} ${path}: no folder ${folder} to write it in`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new RagError('BAD_REQUEST', `${flag} ${path} is a folder, not a file`);
 }
 
 /** Writes an HTML report and says where (on stderr, so --json's last line stays the report). */

@@ -1,10 +1,11 @@
-import { createReadStream, existsSync, readFileSync, truncateSync, appendFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync, truncateSync, appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { Passage } from '../core/types.js';
 import type { Rag } from '../rag.js';
+import { withoutBom } from '../store/document-sources.js';
 
 export interface BatchQuestion {
   id: string;
@@ -50,6 +51,7 @@ export interface BatchProgress {
  */
 export async function readQuestions(path: string): Promise<{ questions: BatchQuestion[]; invalid: string[] }> {
   if (!existsSync(path)) throw new RagError('NOT_FOUND', `no such file: ${path}`);
+  if (statSync(path).isDirectory()) throw new RagError('BAD_REQUEST', `${path} is a folder, not a file of questions`);
   const questions: BatchQuestion[] = [];
   const invalid: string[] = [];
   const seen = new Set<string>();
@@ -58,7 +60,7 @@ export async function readQuestions(path: string): Promise<{ questions: BatchQue
     line++;
     if (text.trim().length === 0) continue;
     try {
-      const row = JSON.parse(text) as Record<string, unknown>;
+      const row = JSON.parse(line === 1 ? withoutBom(text) : text) as Record<string, unknown>;
       const id = row['id'] ?? row['_id'];
       const question = row['question'] ?? row['text'];
       if ((typeof id !== 'string' && typeof id !== 'number') || typeof question !== 'string' || question.trim() === '') {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { RagError } from '../core/errors.js';
+import { readJsonLines } from './json-lines.js';
 import { Rag } from '../rag.js';
 
 export interface DenoiseEvalReport {
@@ -26,16 +27,14 @@ const loose = (s: string): string => s.normalize('NFKC').toLowerCase().replace(/
  * the reference is one LLM's rewrite, which also adds articles and fixes grammar.
  */
 export async function evaluateDenoising(config: Config, questionsPath: string, corpusPaths: string[]): Promise<DenoiseEvalReport> {
-  const rows = readFileSync(questionsPath, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim().length > 0)
-    .map((l, i) => {
-      const r = JSON.parse(l) as { question?: unknown; corrected_question?: unknown };
-      if (typeof r.question !== 'string' || typeof r.corrected_question !== 'string') {
-        throw new RagError('BAD_REQUEST', `${questionsPath}:${i + 1}: needs "question" and "corrected_question" strings`);
-      }
-      return { question: r.question, reference: r.corrected_question };
-    });
+  const rows = readJsonLines(questionsPath).map(({ line, row }) => {
+    const r = row as { question?: unknown; corrected_question?: unknown };
+    if (typeof r.question !== 'string' || typeof r.corrected_question !== 'string') {
+      throw new RagError('BAD_REQUEST', `${questionsPath}:${line}: needs "question" and "corrected_question" strings`);
+    }
+    return { question: r.question, reference: r.corrected_question };
+  });
+  if (rows.length === 0) throw new RagError('BAD_REQUEST', `${questionsPath} holds no questions`);
   const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
   const rag = new Rag({ ...config, store: { path: join(dir, 'eval.db') }, query: { ...config.query, decompose: false } });
   try {

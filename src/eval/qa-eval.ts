@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { RagError } from '../core/errors.js';
+import { readJsonLines } from './json-lines.js';
 import { Rag } from '../rag.js';
 import { runBatch, type BatchFailure, type BatchProgress, type SubmissionRow } from './batch-runner.js';
 import { confidenceBuckets, riskCoverage, type Bucket } from './calibration.js';
@@ -62,15 +63,13 @@ function loadQa(dir: string): { items: QaItem[]; corpusPath: string } {
   const answersPath = join(dir, 'answers.jsonl');
   for (const p of [queriesPath, answersPath]) if (!existsSync(p)) throw new RagError('NOT_FOUND', `not a QA dataset folder: ${p} is missing`);
   const answers = new Map<string, string[]>();
-  for (const line of readFileSync(answersPath, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { _id?: unknown; id?: unknown; answers?: unknown };
+  for (const { row: r } of readJsonLines(answersPath)) {
+    const row = r as { _id?: unknown; id?: unknown; answers?: unknown };
     if (Array.isArray(row.answers)) answers.set(String(row._id ?? row.id), row.answers.filter((a): a is string => typeof a === 'string'));
   }
   const items: QaItem[] = [];
-  for (const line of readFileSync(queriesPath, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { _id?: unknown; id?: unknown; text?: unknown; metadata?: Record<string, unknown> };
+  for (const { row: r } of readJsonLines(queriesPath)) {
+    const row = r as { _id?: unknown; id?: unknown; text?: unknown; metadata?: Record<string, unknown> };
     const id = String(row._id ?? row.id);
     const gold = answers.get(id);
     if (!gold || typeof row.text !== 'string') continue;
@@ -123,10 +122,12 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
   let pipeline = options.ensemble ?? options.pipeline ?? config.defaultPipeline;
   if (options.answersFile) {
     const wanted = new Set(items.map((i) => i.id));
-    for (const line of readFileSync(options.answersFile, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const row = JSON.parse(line) as SubmissionRow;
+    for (const { row: r } of readJsonLines(options.answersFile)) {
+      const row = r as SubmissionRow;
       if (wanted.has(row.id)) rows.push(row);
+    }
+    if (rows.length === 0) {
+      throw new RagError('BAD_REQUEST', `no row of ${options.answersFile} answers a question of ${dir} (a submission file from \`rag batch\` has "id" and "answer")`);
     }
     pipeline = rows[0]?.pipeline ?? pipeline;
   } else {

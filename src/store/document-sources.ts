@@ -88,7 +88,7 @@ export async function* readDocumentBatches(
         if (line.trim().length === 0) continue;
         let row: unknown;
         try {
-          row = JSON.parse(line);
+          row = JSON.parse(lineNo === 1 ? withoutBom(line) : line);
         } catch (err) {
           throw new RagError('INVALID_DOCUMENT', `${file}:${lineNo}: not valid JSON (${(err as Error).message})`);
         }
@@ -99,7 +99,7 @@ export async function* readDocumentBatches(
         }
       }
     } else if (format) {
-      const text = await readFile(file, 'utf8');
+      const text = withoutBom(await readFile(file, 'utf8'));
       const rel = relative(base, resolve(file));
       // Inside the working folder the id is the relative path (README.md, docs/api.md); elsewhere the absolute one.
       const id = rel && !rel.startsWith('..') ? rel : resolve(file);
@@ -112,3 +112,6 @@ export async function* readDocumentBatches(
   }
   if (batch.length > 0) yield batch;
 }
+
+/** A UTF-8 byte order mark, which editors on Windows write first: not part of the first row or the text. */
+export const withoutBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

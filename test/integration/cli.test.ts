@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../src/cli/main.js';
 import { tinyModels } from '../helpers/tiny-models.js';
@@ -17,7 +18,14 @@ async function cli(...args: string[]): Promise<string[]> {
   });
   const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    await buildCli().exitOverride().parseAsync(['node', 'rag', ...args]);
+    // Every command, so a subcommand's argument error throws here rather than exiting the test process.
+    const program = buildCli();
+    const throwing = (command: Command): void => {
+      command.exitOverride();
+      command.commands.forEach(throwing);
+    };
+    throwing(program);
+    await program.parseAsync(['node', 'rag', ...args]);
   } finally {
     log.mockRestore();
     stderr.mockRestore();
@@ -82,6 +90,40 @@ describe('rag CLI', () => {
     const missing = join(dir, 'no-such-model');
     writeFileSync(config, yaml(missing));
     await expect(cli('query', 'how do I install it?', '--store', store, '--config', config, '--pipeline', 'neural')).rejects.toThrow(missing);
+  });
+
+  it('refuses mistaken numbers, names and paths before doing any work', async () => {
+    const questions = join(dir, 'questions.jsonl');
+    writeFileSync(questions, `${JSON.stringify({ id: 'a', question: 'how do I install it?' })}\n`);
+    const store = join(dir, 'mistakes.db');
+    // "1e9" built a billion workers; "abc" answered nothing and exited 0.
+    for (const n of ['1e9', 'abc', '0']) {
+      await expect(cli('batch', '--input', questions, '--output', join(dir, 'a.jsonl'), '--concurrency', n, '--store', store)).rejects.toThrow(/a whole number from 1 to 256/);
+    }
+    await expect(cli('batch', '--input', questions, '--output', join(dir, 'no-folder', 'a.jsonl'), '--store', store)).rejects.toThrow(/no folder .*no-folder to write it in/);
+    await expect(cli('batch', '--input', questions, '--output', join(dir, 'b.jsonl'), '--pipeline', 'nope', '--store', store)).rejects.toThrow(/unknown pipeline "nope"/);
+    await expect(cli('eval', 'qa', '--dataset', dir, '--pipeline', 'nope')).rejects.toThrow(/unknown pipeline "nope"/);
+    await expect(cli('eval', 'qa', '--dataset', dir, '--report', join(dir, 'no-folder', 'r.html'))).rejects.toThrow(/--report .*no folder/);
+    await expect(cli('query', 'install', '-k', '5000', '--store', store)).rejects.toThrow(/-k must be at most limits.maxK \(1000\)/);
+    await expect(cli('ingest', join(dir, 'guide.md'), '--batch-size', '0', '--store', store)).rejects.toThrow(/a whole number >= 1/);
+  });
+
+  it('ingests JSONL that starts with a byte order mark, and says which batches a bad document did not stop', async () => {
+    const store = join(dir, 'batches.db');
+    const rows = ['a', 'b', 'c'].map((id) => JSON.stringify({ id, text: `Document ${id} about kettles.` }));
+    writeFileSync(join(dir, 'bom.jsonl'), `\ufeff${rows.join('\n')}\n`);
+    expect((await cli('ingest', join(dir, 'bom.jsonl'), '--store', store)).join('\n')).toMatch(/ingested 3 documents/);
+    writeFileSync(join(dir, 'third-bad.jsonl'), `${[...rows.slice(0, 2), JSON.stringify({ id: 'bad', text: ' ' })].join('\n')}\n`);
+    await expect(cli('ingest', join(dir, 'third-bad.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
+      /"bad"\): text is empty; nothing of this batch was stored; the 2 documents of the batches before it were stored/,
+    );
+  });
+
+  it('exits with the error, not a progress bar that runs on, when an evaluation cannot start', async () => {
+    const started = Date.now();
+    const failed = run(process.execPath, ['bin/rag.js', 'eval', 'qa', '--dataset', join(dir, 'no-such-dataset')], { timeout: 30_000 });
+    await expect(failed).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not a QA dataset folder/) });
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('is installed as the `rag` bin', async () => {
