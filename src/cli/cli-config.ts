@@ -8,7 +8,7 @@ export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.y
 export interface CliConfigFlags {
   config?: string;
   store?: string;
-  port?: string;
+  port?: number;
   host?: string;
 }
 
@@ -23,7 +23,7 @@ export function cliConfig(flags: CliConfigFlags, extra: Record<string, unknown> 
   if (flags.config) files.push(flags.config);
   for (const f of files) if (!existsSync(f)) throw new Error(`config file not found: ${f}`);
   const server: Record<string, unknown> = {};
-  if (flags.port !== undefined) server['port'] = Number(flags.port);
+  if (flags.port !== undefined) server['port'] = flags.port;
   if (flags.host !== undefined) server['host'] = flags.host;
   const overrides: Record<string, unknown> = { ...extra };
   if (Object.keys(server).length > 0) overrides['server'] = server;

@@ -18,6 +18,7 @@ import { withLaunchedOpenSearch } from './launched-opensearch.js';
 import { registerOpenSearchCommands } from './opensearch-command.js';
 import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
+import { port, wholeNumber } from './whole-number.js';
 
 interface EvalRetrievalFlags extends CliConfigFlags {
   dataset: string;
@@ -39,20 +40,7 @@ const rate = (value: string): number => {
   return n;
 };
 
-const integer = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number >= 0');
-  return n;
-};
-
-/** A whole number in [min, max]; "1e9" or "abc" for --concurrency would otherwise hang or do nothing. */
-const wholeNumber =
-  (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  (value: string): number => {
-    const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-    if (!(n >= min && n <= max)) throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`);
-    return n;
-  };
+const integer = wholeNumber(0);
 /** Questions in flight at once: more than this only queues inside the process. */
 const concurrency = wholeNumber(1, 256);
 
@@ -101,7 +89,7 @@ export function buildCli(deps: CliDeps = {}): Command {
   const program = new Command('rag').description('RAG platform: serve, ingest, query, reindex and evaluate').showHelpAfterError();
 
   configOptions(program.command('serve').description('start the HTTP server'))
-    .option('-p, --port <port>', 'port (server.port)')
+    .option('-p, --port <port>', 'port (server.port; 0 for a free one)', port)
     .option('--host <host>', 'interface to listen on (server.host)')
     .option('--bootstrap <paths...>', 'when the index is empty, ingest these files or folders first')
     .option('--no-bootstrap', 'start with an empty index rather than ingest the bootstrap documents')
@@ -150,6 +138,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       // The bounds the HTTP API holds a request to.
       if (flags.k !== undefined && flags.k > config.limits.maxK) throw new RagError('BAD_REQUEST', `-k must be at most limits.maxK (${config.limits.maxK}); got ${flags.k}`);
       if (question.length > config.limits.maxQueryChars) throw new RagError('BAD_REQUEST', `the question is longer than limits.maxQueryChars (${config.limits.maxQueryChars} characters)`);
+      existingIndex(config);
       const rag = await openRag(config, deps);
       try {
         const request: { query: string; pipeline?: string; k?: number } = { query: question };
@@ -177,7 +166,9 @@ export function buildCli(deps: CliDeps = {}): Command {
     .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; concurrency: number }) => {
       writableFile(flags.output, '--output');
       writableFile(`${flags.output}.errors.jsonl`, '--output');
-      const rag = new Rag(cliConfig(flags));
+      const config = cliConfig(flags);
+      existingIndex(config);
+      const rag = new Rag(config);
       // An unknown pipeline stops the batch before it starts, not once per question.
       try {
         rag.pipelines.get(flags.pipeline);
@@ -452,6 +443,17 @@ export function buildCli(deps: CliDeps = {}): Command {
 
   program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());
   return program;
+}
+
+/**
+ * Commands that answer from an index stop when there is none, rather than create an empty one and answer nothing
+ * (a store path mistyped, or the default data/rag.db of another working folder).
+ */
+function existingIndex(config: Config): void {
+  const path = config.store.path;
+  if (path !== ':memory:' && !existsSync(path)) {
+    throw new RagError('NOT_FOUND', `no index at ${resolve(path)}: ingest documents first (rag ingest <files or folders> --store ${path}), or start the server, which ingests its bootstrap documents`);
+  }
 }
 
 /** Stops before any work when a file could not be written at the end: its folder is missing, or it is a folder. */

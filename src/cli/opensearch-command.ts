@@ -5,6 +5,7 @@ import { resolveOpenSearchDistribution } from '../store/opensearch-distribution.
 import { launchOpenSearch, launchProblem } from '../store/opensearch-launcher.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { startProgress } from './progress.js';
+import { port, wholeNumber } from './whole-number.js';
 
 /** `rag opensearch resolve|start` (a local node for tests and development) and `rag opensearch rebuild` (from the store). */
 export function registerOpenSearchCommands(program: Command, configOptions: (cmd: Command) => Command): void {
@@ -23,14 +24,14 @@ export function registerOpenSearchCommands(program: Command, configOptions: (cmd
   group
     .command('start')
     .description('run a single local OpenSearch node (from Maven artifacts; no Docker) until Ctrl-C')
-    .option('-p, --port <port>', 'HTTP port (default: a free one)')
+    .option('-p, --port <port>', 'HTTP port (default: a free one)', port)
     .option('--data <dir>', 'keep the data in this folder across runs (default: a temporary folder, removed)')
-    .option('--heap-mb <n>', 'JVM heap in MiB', '512')
-    .action(async (flags: { port?: string; data?: string; heapMb: string }) => {
+    .option('--heap-mb <n>', 'JVM heap in MiB (at least 128)', wholeNumber(128), 512)
+    .action(async (flags: { port?: number; data?: string; heapMb: number }) => {
       const node = await launchOpenSearch({
-        ...(flags.port ? { port: Number(flags.port) } : {}),
+        ...(flags.port ? { port: flags.port } : {}),
         ...(flags.data ? { dataDir: flags.data } : {}),
-        heapMb: Number(flags.heapMb),
+        heapMb: flags.heapMb,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       console.log(`OpenSearch is running at ${node.url} (Ctrl-C stops it)`);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../core/config.js';
+import { RagError } from '../core/errors.js';
 import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
 import { buildApp, createLogger } from '../server/app.js';
@@ -13,6 +14,9 @@ export interface ServeOptions {
 
 /** Starts the HTTP server; an empty index first gets the configured documents (by default this project's docs). */
 export async function serve(config: Config, options: ServeOptions = {}): Promise<void> {
+  // Paths given on the command line are meant: a missing one is a mistake, not "nothing to bootstrap".
+  const missing = (options.bootstrap ?? []).filter((p) => !existsSync(p));
+  if (missing.length > 0) throw new RagError('NOT_FOUND', `--bootstrap: no such file or folder: ${missing.join(', ')}`);
   const logger = createLogger(config.server.logLevel);
   const rag = new Rag(config, { log: logger, ...(options.embedder ? { embedder: options.embedder } : {}) });
   const app = await buildApp(rag, { loggerInstance: logger });

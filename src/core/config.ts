@@ -193,7 +193,7 @@ export function validateConfig(tree: unknown): Config {
       const setting = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
       // A secret is never echoed, even a mistyped one.
       const shown = e.value !== undefined && typeof e.value !== 'object' && !/apiKey$/i.test(setting);
-      return `  ${setting}: ${e.message}${shown ? ` (got ${JSON.stringify(e.value)})` : ''}`;
+      return `  ${setting}: ${('schema' in e && literalChoices(e.schema)) || e.message}${shown ? ` (got ${JSON.stringify(e.value)})` : ''}`;
     });
     throw new RagError('CONFIG', `invalid configuration:\n${lines.join('\n')}`);
   }
@@ -262,4 +262,12 @@ function checkBaseUrl(baseUrl: string): void {
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new RagError('CONFIG', `invalid configuration:\n  llm.baseUrl: must be an http(s) URL such as http://127.0.0.1:8000/v1 (got ${JSON.stringify(baseUrl)})`);
   }
+}
+
+/** For a setting that takes one of fixed values, "must be one of ..." naming them; TypeBox says only "Expected union value". */
+function literalChoices(schema: unknown): string | undefined {
+  const branches = isTree(schema) && Array.isArray(schema['anyOf']) ? (schema['anyOf'] as unknown[]) : [];
+  const values = branches.map((b) => (isTree(b) && 'const' in b ? b['const'] : undefined));
+  if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
+  return `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
 }

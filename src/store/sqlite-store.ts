@@ -122,9 +122,7 @@ export class SqliteStore {
   constructor(path: string, options: { cachedChunks?: number } = {}) {
     this.path = path;
     this.chunkRows = new LRUCache({ max: options.cachedChunks ?? 20_000 });
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    this.db = openDatabase(path);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -509,4 +507,17 @@ function toChunk(row: ChunkRow): Chunk & { rowid: number } {
   const chunk: Chunk & { rowid: number } = { rowid: row.rowid, id: row.id, docId: row.doc_id, title: row.title, text: row.text };
   if (headingPath.length > 0) chunk.headingPath = headingPath;
   return chunk;
+}
+
+/** The index file, its folder made if need be; a path that cannot hold one fails naming it. */
+function openDatabase(path: string): Database.Database {
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    // Reads the header (a file that is not a database fails here) and writes it (so does one it may not change).
+    db.pragma('journal_mode = WAL');
+    return db;
+  } catch (err) {
+    throw new RagError('CONFIG', `cannot open the index ${path} (store.path): ${(err as Error).message}`, undefined, { cause: err });
+  }
 }

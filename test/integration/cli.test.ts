@@ -96,6 +96,7 @@ describe('rag CLI', () => {
     const questions = join(dir, 'questions.jsonl');
     writeFileSync(questions, `${JSON.stringify({ id: 'a', question: 'how do I install it?' })}\n`);
     const store = join(dir, 'mistakes.db');
+    await cli('ingest', join(dir, 'guide.md'), '--store', store);
     // "1e9" built a billion workers; "abc" answered nothing and exited 0.
     for (const n of ['1e9', 'abc', '0']) {
       await expect(cli('batch', '--input', questions, '--output', join(dir, 'a.jsonl'), '--concurrency', n, '--store', store)).rejects.toThrow(/a whole number from 1 to 256/);
@@ -106,6 +107,11 @@ describe('rag CLI', () => {
     await expect(cli('eval', 'qa', '--dataset', dir, '--report', join(dir, 'no-folder', 'r.html'))).rejects.toThrow(/--report .*no folder/);
     await expect(cli('query', 'install', '-k', '5000', '--store', store)).rejects.toThrow(/-k must be at most limits.maxK \(1000\)/);
     await expect(cli('ingest', join(dir, 'guide.md'), '--batch-size', '0', '--store', store)).rejects.toThrow(/a whole number >= 1/);
+    // No index made up on the spot to answer nothing from, and a path that cannot hold one is named.
+    await expect(cli('query', 'install', '--store', join(dir, 'typo', 'index.db'))).rejects.toThrow(/no index at .*typo.index\.db: ingest documents first/);
+    await expect(cli('query', 'install', '--store', join(dir, 'guide.md'))).rejects.toThrow(/cannot open the index .*guide\.md \(store\.path\): file is not a database/);
+    await expect(cli('serve', '--bootstrap', join(dir, 'missing-docs'), '--store', store, '--port', '0')).rejects.toThrow(/--bootstrap: no such file or folder: .*missing-docs/);
+    await expect(cli('serve', '--port', '')).rejects.toThrow(/a whole number from 0 to 65535/);
   });
 
   it('ingests JSONL that starts with a byte order mark, and says which batches a bad document did not stop', async () => {

@@ -198,6 +198,8 @@ describe('invalid configuration', () => {
 
     const engine = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('retrieval:\n  bm25:\n    engine: lucene\n')], env: {} }));
     expect(engine.message).toContain('retrieval.bm25.engine');
+    // A setting of fixed values lists them.
+    expect(engine.message).toContain('retrieval.bm25.engine: must be one of "memory", "fts5" (got "lucene")');
 
     const docs = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('server:\n  docs: "yes"\n')], env: {} }));
     expect(docs.message).toContain('server.docs');
