@@ -142,6 +142,8 @@ export class Rag {
   readonly planner: QueryPlanner;
   /** Plan-driven retrieval (the whole query and each sub-query, fused) over each retriever. */
   private readonly intents: ReadonlyMap<RetrieverName, IntentRetriever>;
+  /** The last ingestion or deletion queued: the next one starts after it (see `ingest`). */
+  private writes: Promise<unknown> = Promise.resolve();
   /**
    * The OpenSearch collection when retrieval.backend is "opensearch". The SQLite store stays the record of
    * documents (structure trees, GET /v1/documents, rebuilds, the fallback); OpenSearch is searched.
@@ -393,7 +395,16 @@ export class Rag {
     });
   }
 
+  /**
+   * Ingests one batch, all or nothing. Batches and deletions take effect in the order they arrive: preparing a
+   * batch gives the event loop turns (and OpenSearch and the embedder are awaited), so without the queue a small
+   * batch sent later could be written before a large one sent earlier, and the older version of a document win.
+   */
   async ingest(documents: DocumentInput[], ctx?: RunContext): Promise<IngestResult> {
+    return this.inOrder(() => this.ingestNow(documents, ctx));
+  }
+
+  private async ingestNow(documents: DocumentInput[], ctx?: RunContext): Promise<IngestResult> {
     await this.open();
     if (!this.search) return this.ingestor.ingest(documents, ctx);
     const run = ctx ?? new RunContext();
@@ -417,8 +428,17 @@ export class Rag {
 
   /** Deletes a document wherever it is indexed (OpenSearch first); false when there was no such document. */
   async deleteDocument(id: string): Promise<boolean> {
-    const inSearch = this.search ? await this.search.delete(id) : false;
-    return this.store.delete(id) || inSearch;
+    return this.inOrder(async () => {
+      const inSearch = this.search ? await this.search.delete(id) : false;
+      return this.store.delete(id) || inSearch;
+    });
+  }
+
+  /** Runs a write after every write that arrived before it, whether those succeeded or failed. */
+  private inOrder<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write);
+    this.writes = result.catch(() => undefined);
+    return result;
   }
 
   /**
@@ -456,27 +476,27 @@ export class Rag {
     await this.open();
     const files = await listSourceFiles(paths);
     const total: IngestResult = { documents: 0, chunks: 0, version: this.store.version() };
-    for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500 })) {
-      let r: IngestResult;
-      try {
-        r = await this.ingest(batch);
-      } catch (err) {
-        // Each batch is all-or-nothing; the ones before it are in the index, and the message must not hide that.
-        if (!isRagError(err) || total.documents === 0) throw err;
-        throw new RagError(
-          err.code,
-          `${err.message}; the ${total.documents} documents of the batches before it were stored (ingest again once it is fixed: documents are replaced by id, not duplicated)`,
-          { ...err.details, storedBefore: total.documents },
-          { cause: err },
-        );
+    try {
+      for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500 })) {
+        const r = await this.ingest(batch);
+        total.documents += r.documents;
+        total.chunks += r.chunks;
+        total.version = r.version;
+        if (r.failed) total.failed = [...(total.failed ?? []), ...r.failed];
+        const structure = addStructureReports(total.structure, r.structure);
+        if (structure) total.structure = structure;
+        options.onProgress?.(total.documents);
       }
-      total.documents += r.documents;
-      total.chunks += r.chunks;
-      total.version = r.version;
-      if (r.failed) total.failed = [...(total.failed ?? []), ...r.failed];
-      const structure = addStructureReports(total.structure, r.structure);
-      if (structure) total.structure = structure;
-      options.onProgress?.(total.documents);
+    } catch (err) {
+      // Each batch is all-or-nothing, but the ones before a bad document (or a bad line of a file) are in the
+      // index, and the message must not hide that.
+      if (!isRagError(err) || total.documents === 0) throw err;
+      throw new RagError(
+        err.code,
+        `${err.message}; the ${total.documents} documents of the batches before it were stored (ingest again once it is fixed: documents are replaced by id, not duplicated)`,
+        { ...err.details, storedBefore: total.documents },
+        { cause: err },
+      );
     }
     return total;
   }

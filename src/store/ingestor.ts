@@ -113,7 +113,10 @@ export class Ingestor {
     for (const [i, { input, format, title }] of accepted.entries()) {
       // Structuring and chunking run on the event loop: a turn between documents lets a server answer other
       // requests during a large batch (nothing is written before the whole batch is prepared).
-      if (i > 0) await nextTurn();
+      if (i > 0) {
+        await nextTurn();
+        ctx?.check('ingest');
+      }
       const { structure, structuredBy } = structured[i] as { structure: StructureNode; structuredBy?: StructuredBy };
       if (title) structure.title = title;
       const chunks = await this.chunker.chunk(structure);
@@ -144,7 +147,10 @@ export class Ingestor {
     if (!structurer) {
       const trees: Array<{ structure: StructureNode }> = [];
       for (const [i, d] of docs.entries()) {
-        if (i > 0) await nextTurn();
+        if (i > 0) {
+          await nextTurn();
+          ctx?.check('ingest');
+        }
         trees.push({ structure: rules(d) });
       }
       return trees;

@@ -123,6 +123,11 @@ describe('rag CLI', () => {
     await expect(cli('ingest', join(dir, 'third-bad.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
       /"bad"\): text is empty; nothing of this batch was stored; the 2 documents of the batches before it were stored/,
     );
+    // A line that is not JSON stops the reading; the batches before it are in the index, and the message says so.
+    writeFileSync(join(dir, 'third-broken.jsonl'), `${[...rows.slice(0, 2), '{"id": "c", "text": '].join('\n')}\n`);
+    await expect(cli('ingest', join(dir, 'third-broken.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
+      /third-broken\.jsonl:3: not valid JSON .*; the 2 documents of the batches before it were stored/,
+    );
   });
 
   it('exits with the error, not a progress bar that runs on, when an evaluation cannot start', async () => {

@@ -159,3 +159,40 @@ describe('Rag start-up checks of the stored vectors', () => {
     expect(embedder.loads).toBe(2);
   });
 });
+
+describe('Rag writes', () => {
+  const batch = (version: string): DocumentInput[] => [
+    ...Array.from({ length: 200 }, (_v, i) => ({ id: `filler-${i}`, text: `Filler document ${i} about kettles.` })),
+    { id: 'x', text: `The ${version} version of x.` },
+  ];
+
+  it('take effect in the order they arrive, though a large batch is still being prepared when a small one comes', async () => {
+    const rag = make();
+    const written: string[] = [];
+    const large = rag.ingest(batch('old')).then(() => written.push('large'));
+    // The second request arrives on a later turn of the event loop, while the first is being prepared.
+    await new Promise((resolve) => setImmediate(resolve));
+    const small = rag.ingest([{ id: 'x', text: 'The new version of x.' }]).then(() => written.push('small'));
+    await Promise.all([large, small]);
+    expect(written).toEqual(['large', 'small']);
+    expect(JSON.stringify(rag.store.getDocument('x'))).toContain('new version');
+  });
+
+  it('so does a deletion: a document deleted after its batch arrived stays deleted', async () => {
+    const rag = make();
+    const ingested = rag.ingest(batch('first'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const deleted = rag.deleteDocument('x');
+    await ingested;
+    expect(await deleted).toBe(true);
+    expect(rag.store.getDocument('x')).toBeUndefined();
+  });
+
+  it('go on after a write that failed', async () => {
+    const rag = make();
+    const bad = rag.ingest([{ id: 'bad', text: ' ' }]);
+    const good = rag.ingest([{ id: 'good', text: 'A good document.' }]);
+    await expect(bad).rejects.toThrow(/text is empty/);
+    await expect(good).resolves.toMatchObject({ documents: 1 });
+  });
+});
