@@ -1,7 +1,7 @@
 import { Parser } from 'htmlparser2';
 import type { StructureNode } from '../core/types.js';
 import { StructureBuilder, collapse } from './structure.js';
-import { MAX_HTML_DEPTH, UnparsableDocument } from './unparsable-document.js';
+import { MAX_HTML_PARSE_MS, UnparsableDocument } from './unparsable-document.js';
 
 const HEADING = /^h([1-6])$/;
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'nav', 'iframe']);
@@ -17,11 +17,15 @@ interface HtmlEvent {
   level: number;
 }
 
+/** Characters handed to the parser at a time, between checks of the time spent. */
+const SLICE = 8192;
+
 /**
  * HTML to a structure tree: h1-h6 open sections, block elements' text becomes paragraphs; scripts are dropped.
- * Throws UnparsableDocument for elements nested deeper than MAX_HTML_DEPTH, as soon as the parser gets there.
+ * Throws UnparsableDocument when parsing takes longer than `budgetMs` (see MAX_HTML_PARSE_MS), checked as the text
+ * is fed to the parser a slice at a time.
  */
-export function parseHtml(html: string, fallbackTitle: string): StructureNode {
+export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HTML_PARSE_MS): StructureNode {
   const events: HtmlEvent[] = [];
   let docTitle = '';
   let inTitle = false;
@@ -29,7 +33,7 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
   let skipDepth = 0;
   let heading = 0;
   let buffer = '';
-  // Elements open now: the parser reports every close, implied ones (an unclosed <li> before the next) included.
+  // Elements open now (the parser reports implied closes too), for the message when parsing takes too long.
   let depth = 0;
 
   const flush = (): void => {
@@ -43,7 +47,7 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
   const parser = new Parser(
     {
       onopentag(name) {
-        if (++depth > MAX_HTML_DEPTH) throw new UnparsableDocument(`HTML nests elements deeper than ${MAX_HTML_DEPTH} levels`);
+        depth++;
         if (name === 'svg') svgDepth++;
         // Only the document's <title>, not an icon's inside an <svg>.
         if (name === 'title' && svgDepth === 0) inTitle = true;
@@ -77,7 +81,13 @@ export function parseHtml(html: string, fallbackTitle: string): StructureNode {
     },
     { decodeEntities: true, lowerCaseTags: true },
   );
-  parser.write(html);
+  const started = performance.now();
+  for (let at = 0; at < html.length; at += SLICE) {
+    parser.write(html.slice(at, at + SLICE));
+    if (performance.now() - started > budgetMs) {
+      throw new UnparsableDocument(`HTML took over ${budgetMs} ms to parse (${depth} elements open at character ${at + SLICE}: nested or left unclosed)`);
+    }
+  }
   parser.end();
   flush();
 

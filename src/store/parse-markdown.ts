@@ -2,7 +2,15 @@ import { decodeHTML } from 'entities';
 import { Lexer, type Token, type Tokens } from 'marked';
 import type { StructureNode } from '../core/types.js';
 import { StructureBuilder, collapse } from './structure.js';
-import { MAX_MARKDOWN_DEPTH, MAX_MARKDOWN_INLINE_MARKS, MAX_MARKDOWN_LIST_INDENT, UnparsableDocument } from './unparsable-document.js';
+import {
+  CONTAINER_WEIGHT,
+  MAX_MARKDOWN_DEPTH,
+  MAX_MARKDOWN_INLINE_MARKS,
+  MAX_MARKDOWN_LIST_INDENT,
+  MAX_MARKDOWN_WORK,
+  MAX_MARKDOWN_WORK_SECONDS,
+  UnparsableDocument,
+} from './unparsable-document.js';
 
 /**
  * Markdown to a structure tree: ATX/Setext headings open sections, every other block is a paragraph. Throws
@@ -30,25 +38,49 @@ function structureOf(tokens: Token[], fallbackTitle: string): StructureNode {
   return builder.root;
 }
 
-/** A line's leading containers (blockquote marks and list markers) and a list item's indent. */
+/** A line's leading containers (blockquote marks and list markers), a list item's indent, a code fence. */
 const CONTAINERS = /^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t])))+/;
 const CONTAINER_MARK = />|[-*+]|\d{1,9}[.)]/g;
 const LIST_ITEM_INDENT = /^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
 const INLINE_MARKS = /[*_!]/g;
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
-/** Rejects what marked cannot parse in bounded time and stack, before it tries: see unparsable-document.ts. */
+/**
+ * Rejects what marked cannot parse in bounded time and stack, before it tries (see unparsable-document.ts): per
+ * line, the stack-bound caps; over the document, an estimate of marked's time, which grows with the square of a
+ * line's emphasis marks and of its nested containers. Code fences are skipped: marked reads no emphasis there.
+ */
 function checkNesting(markdown: string): void {
+  let fence: string | undefined;
+  let work = 0;
   for (const [n, line] of markdown.split('\n').entries()) {
-    if (line.length > MAX_MARKDOWN_INLINE_MARKS && (line.match(INLINE_MARKS)?.length ?? 0) > MAX_MARKDOWN_INLINE_MARKS) {
+    const opens = FENCE.exec(line)?.[1];
+    if (fence !== undefined) {
+      if (opens !== undefined && opens[0] === fence[0] && opens.length >= fence.length) fence = undefined;
+      continue;
+    }
+    if (opens !== undefined) {
+      fence = opens;
+      continue;
+    }
+    const marks = line.length > 0 ? (line.match(INLINE_MARKS)?.length ?? 0) : 0;
+    if (marks > MAX_MARKDOWN_INLINE_MARKS) {
       throw new UnparsableDocument(`Markdown line ${n + 1} holds more than ${MAX_MARKDOWN_INLINE_MARKS} emphasis or image marks (*, _, !)`);
     }
     const indent = LIST_ITEM_INDENT.exec(line)?.[1];
     if (indent !== undefined && indent.replace(/\t/g, '    ').length > MAX_MARKDOWN_LIST_INDENT) {
       throw new UnparsableDocument(`Markdown indents a list item by more than ${MAX_MARKDOWN_LIST_INDENT} columns`);
     }
-    const containers = CONTAINERS.exec(line)?.[0];
-    if (containers !== undefined && (containers.match(CONTAINER_MARK)?.length ?? 0) > MAX_MARKDOWN_DEPTH) {
+    const prefix = CONTAINERS.exec(line)?.[0];
+    const containers = prefix === undefined ? 0 : (prefix.match(CONTAINER_MARK)?.length ?? 0);
+    if (containers > MAX_MARKDOWN_DEPTH) {
       throw new UnparsableDocument(`Markdown nests quotes and lists deeper than ${MAX_MARKDOWN_DEPTH} levels on one line`);
+    }
+    work += marks * marks + CONTAINER_WEIGHT * containers * containers;
+    if (work > MAX_MARKDOWN_WORK) {
+      throw new UnparsableDocument(
+        `Markdown would take marked more than about ${MAX_MARKDOWN_WORK_SECONDS} s to parse (by line ${n + 1}: many lines with hundreds of *, _ or ! marks, or deeply nested quotes and lists)`,
+      );
     }
   }
 }

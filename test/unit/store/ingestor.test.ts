@@ -33,7 +33,6 @@ describe('Ingestor validation', () => {
     ['a lone surrogate in the id', { id: 'n\ud800', text: 'fine' }, 'surrogate'],
     ['a lone surrogate in a meta value', { id: 'n', text: 'fine', meta: { lang: 'x\ud800' } }, 'meta holds invalid Unicode'],
     ['a lone surrogate in a meta key', { id: 'n', text: 'fine', meta: { '\udfffkey': 'x' } }, 'meta holds invalid Unicode'],
-    ['HTML nested past 512 elements', { id: 'n', format: 'html', text: `${'<b>'.repeat(513)}x` }, 'deeper than 512'],
     ['Markdown blockquotes nested past 256', { id: 'n', format: 'markdown', text: `${'> '.repeat(257)}quote` }, 'deeper than 256'],
     ['a Markdown list item indented past 256 columns', { id: 'n', format: 'markdown', text: `- top\n${' '.repeat(257)}- deep` }, 'more than 256 columns'],
     ['text over maxDocumentChars', { id: 'n', text: 'a'.repeat(MAX_CHARS + 1) }, String(MAX_CHARS)],

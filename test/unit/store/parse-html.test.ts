@@ -87,15 +87,29 @@ describe('parseHtml', () => {
   });
 });
 
-describe('parseHtml on elements nested past 512 levels', () => {
-  it('stops at the 513th open element with UnparsableDocument, and takes 512', () => {
-    expect(() => parseHtml(`${'<div>'.repeat(513)}x`, 'fallback')).toThrow(UnparsableDocument);
-    expect(() => parseHtml(`${'<div>'.repeat(513)}x`, 'fallback')).toThrow(/deeper than 512 levels/);
-    expect(parseHtml(`${'<div>'.repeat(512)}deep text`, 'fallback').children.map((c) => c.text)).toContain('deep text');
+describe('parseHtml under its time budget', () => {
+  it('stops with UnparsableDocument once parsing takes longer than the budget (100,000 nested elements)', () => {
+    const nested = `${'<ul><li>'.repeat(100_000)}x`;
+    expect(() => parseHtml(nested, 'fallback', 50)).toThrow(UnparsableDocument);
+    expect(() => parseHtml(nested, 'fallback', 50)).toThrow(/took over 50 ms to parse \(\d+ elements open/);
   });
 
-  it('counts implied closes: a thousand unclosed list items in one list are not nesting', () => {
+  it('takes ordinary pages that leave inline elements unclosed, however many', () => {
+    const oldStyle = Array.from({ length: 300 }, (_v, i) => `<p><font face="Verdana" size="2">Paragraph ${i}`).join('\n');
+    expect(parseHtml(oldStyle, 'fallback').children.filter((c) => c.kind === 'paragraph')).toHaveLength(300);
+    const links = `<ul>${Array.from({ length: 520 }, (_v, i) => `<li><a href="/p${i}">Page ${i}`).join('\n')}</ul>`;
+    expect(plainText(parseHtml(links, 'fallback'))).toContain('Page 519');
+  });
+
+  it('counts implied closes: a thousand unclosed list items in one list are a thousand paragraphs', () => {
     const root = parseHtml(`<ul>${'<li>item'.repeat(1000)}</ul>`, 'fallback');
     expect(root.children.filter((c) => c.kind === 'paragraph')).toHaveLength(1000);
+  });
+
+  it('reads text, entities and characters whole across the slices it is fed in', () => {
+    // 8,192 characters a slice: put an entity and a surrogate pair across the first boundary.
+    const before = 'a'.repeat(8192 - '<p>'.length - 3);
+    const root = parseHtml(`<p>${before}&amp;\u{1F600} end</p>`, 'fallback');
+    expect(root.children[0]?.text).toBe(`${before}&\u{1F600} end`);
   });
 });

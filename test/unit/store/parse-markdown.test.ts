@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StructureNode } from '../../../src/core/types.js';
 import { parseMarkdown } from '../../../src/store/parse-markdown.js';
-import { sectionsOf } from '../../../src/store/structure.js';
+import { plainText, sectionsOf } from '../../../src/store/structure.js';
 import { UnparsableDocument } from '../../../src/store/unparsable-document.js';
 
 const sections = (n: StructureNode): StructureNode[] => n.children.filter((c) => c.kind === 'section');
@@ -125,7 +125,15 @@ describe('parseMarkdown on markup nested or marked past what marked parses in bo
 
   it('rejects a line of more than 2,000 emphasis or image marks, naming the line', () => {
     expect(unparsable(`fine\n\n${'!x'.repeat(2001)}`)).toMatch(/line 3 holds more than 2000 emphasis or image marks/);
-    // Spread over lines, as prose has them, they are no trouble.
+    // Spread over lines, as prose has them, they are no trouble; nor inside a code fence, where marked reads none.
     expect(paragraphs(parseMarkdown(`${'a *b* '.repeat(500)}\n`.repeat(4), 'fallback'))).toHaveLength(1);
+    expect(plainText(parseMarkdown(`~~~js\n${'a_b*c!d'.repeat(3000)}\n~~~\n\nafter`, 'fallback'))).toContain('after');
+  });
+
+  it('bounds the whole document too: many lines each under the line cap add up (1,250 of them took 124 s)', () => {
+    expect(unparsable(`${'_x'.repeat(1999)}\n`.repeat(60))).toMatch(/more than about 1.6 s to parse \(by line 51/);
+    expect(unparsable(`${'- '.repeat(256)}x\n`.repeat(1000))).toMatch(/more than about 1.6 s to parse/);
+    // Prose with emphasis on every line, however long, is linear work and passes.
+    expect(paragraphs(parseMarkdown('Some **bold** and _it_ text with *more* emphasis.\n\n'.repeat(2000), 'fallback'))).toHaveLength(2000);
   });
 });
