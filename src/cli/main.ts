@@ -169,14 +169,16 @@ export function buildCli(deps: CliDeps = {}): Command {
       const config = cliConfig(flags);
       existingIndex(config);
       const rag = new Rag(config);
-      // An unknown pipeline stops the batch before it starts, not once per question.
+      let read: Awaited<ReturnType<typeof readQuestions>>;
       try {
+        // An unknown pipeline stops the batch before it starts, not once per question.
         rag.pipelines.get(flags.pipeline);
+        read = await readQuestions(flags.input);
       } catch (err) {
         await rag.close();
         throw err;
       }
-      const { questions, invalid } = await readQuestions(flags.input);
+      const { questions, invalid } = read;
       for (const problem of invalid) console.error(`rag batch: skipped ${problem}`);
       const skip = answeredIds(flags.output);
       const failuresPath = `${flags.output}.errors.jsonl`;

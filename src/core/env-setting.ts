@@ -2,9 +2,9 @@ import type { TSchema } from '@sinclair/typebox';
 
 /**
  * Where an environment variable's path leads in the configuration schema: `found` when a setting has that path
- * (a record, such as `pipelines`, takes any key), `foreign` when it is a single part naming no setting (the
- * variable belongs to another tool that shares the RAG_ prefix), else `unknown` with the spelling of a setting
- * that differs only in case or underscores, if one does.
+ * (a record, such as `pipelines`, takes any key), `foreign` when it is a single part naming no setting nor
+ * resembling one (the variable belongs to another tool that shares the RAG_ prefix), else `unknown` with the
+ * spelling of a setting that differs only in case or underscores, if one does.
  */
 export type EnvSetting = { kind: 'found' } | { kind: 'foreign' } | { kind: 'unknown'; suggestion?: string[] };
 
@@ -13,9 +13,10 @@ export function envSetting(schema: TSchema, path: readonly string[]): EnvSetting
   for (const [depth, key] of path.entries()) {
     const next = nodes.flatMap((node) => childrenAt(node, key));
     if (next.length === 0) {
-      // RAG_TOKEN, one part naming no setting, is another tool's; RAG_SEVER__PORT has our shape and is a typo.
-      if (path.length === 1) return { kind: 'foreign' };
       const near = nodes.flatMap((node) => Object.keys(propertiesOf(node))).find((k) => loose(k) === loose(key));
+      // RAG_TOKEN, one part naming no setting, is another tool's (unless it is one of ours misspelt, such as
+      // RAG_DEFAULTPIPELINE); RAG_SEVER__PORT has our shape and is a typo.
+      if (path.length === 1 && near === undefined) return { kind: 'foreign' };
       return near === undefined ? { kind: 'unknown' } : { kind: 'unknown', suggestion: [...path.slice(0, depth), near] };
     }
     nodes = next;

@@ -511,13 +511,15 @@ function toChunk(row: ChunkRow): Chunk & { rowid: number } {
 
 /** The index file, its folder made if need be; a path that cannot hold one fails naming it. */
 function openDatabase(path: string): Database.Database {
+  let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
+    db = new Database(path);
     // Reads the header (a file that is not a database fails here) and writes it (so does one it may not change).
     db.pragma('journal_mode = WAL');
     return db;
   } catch (err) {
+    db?.close();
     throw new RagError('CONFIG', `cannot open the index ${path} (store.path): ${(err as Error).message}`, undefined, { cause: err });
   }
 }

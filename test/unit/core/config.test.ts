@@ -168,6 +168,8 @@ describe('invalid configuration', () => {
     expect(err.message).toBe('environment variable RAG_LIMITS__MAXK names no setting (limits.maxk); did you mean RAG_LIMITS__MAX_K (limits.maxK)?');
     // A section misspelt has our SECTION__KEY shape: a mistake, not another tool's variable.
     expect(ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SEVER__PORT: '1' } })).message).toContain('RAG_SEVER__PORT names no setting');
+    // One part, but one of ours misspelt.
+    expect(ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_DEFAULTPIPELINE: 'x' } })).message).toContain('did you mean RAG_DEFAULT_PIPELINE');
   });
 
   it("leaves another tool's RAG_ variable of one part alone (RAG_TOKEN, RAG_KEY)", () => {
