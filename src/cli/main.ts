@@ -220,8 +220,9 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('--drop-vectors', 'remove every vector and the recorded embedding model (to stop using dense retrieval)')
     .option('--batch-size <n>', 'chunks per transaction (retrieval.dense.reindexBatchSize)')
     .action(async (flags: CliConfigFlags & { vectors?: boolean; rebuild?: boolean; dropVectors?: boolean; batchSize?: string }) => {
-      if (flags.vectors === flags.dropVectors) throw new RagError('BAD_REQUEST', 'reindex: give exactly one of --vectors and --drop-vectors');
+      // --rebuild alone is checked first: its own message says what it lacks.
       if (flags.rebuild && !flags.vectors) throw new RagError('BAD_REQUEST', 'reindex: --rebuild goes with --vectors');
+      if (flags.vectors === flags.dropVectors) throw new RagError('BAD_REQUEST', 'reindex: give exactly one of --vectors and --drop-vectors');
       const config = cliConfig(flags);
       const rag = await openRag(config, deps, { check: false });
       // Started by the first progress report, so a command that fails at once prints no bar.

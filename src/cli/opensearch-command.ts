@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Rag } from '../rag.js';
 import { RagError } from '../core/errors.js';
@@ -28,6 +29,9 @@ export function registerOpenSearchCommands(program: Command, configOptions: (cmd
     .option('--data <dir>', 'keep the data in this folder across runs (default: a temporary folder, removed)')
     .option('--heap-mb <n>', 'JVM heap in MiB (at least 128)', wholeNumber(128), 512)
     .action(async (flags: { port?: number; data?: string; heapMb: number }) => {
+      if (flags.data !== undefined && existsSync(flags.data) && !statSync(flags.data).isDirectory()) {
+        throw new RagError('BAD_REQUEST', `--data ${flags.data} is a file, not a folder to keep the node's data in`);
+      }
       const node = await launchOpenSearch({
         ...(flags.port ? { port: flags.port } : {}),
         ...(flags.data ? { dataDir: flags.data } : {}),

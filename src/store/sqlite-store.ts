@@ -213,7 +213,7 @@ export class SqliteStore {
       }
       return this.bumpVersion();
     });
-    const version = run.immediate(documents);
+    const version = this.writing(() => run.immediate(documents));
     this.emit(change);
     return { documents: documents.length, chunks: chunkCount, version };
   }
@@ -221,15 +221,31 @@ export class SqliteStore {
   /** Deletes a document and its chunks; false when there was no such document. */
   delete(id: string): boolean {
     const change: StoreChange = { added: [], removed: [] };
-    const found = this.db.transaction(() => {
-      const existing = this.stmt.docSeq.get(id);
-      if (!existing) return false;
-      change.removed.push(...this.removeDocument(existing.seq, this.vectors.exists()));
-      this.bumpVersion();
-      return true;
-    }).immediate();
+    const found = this.writing(() =>
+      this.db
+        .transaction(() => {
+          const existing = this.stmt.docSeq.get(id);
+          if (!existing) return false;
+          change.removed.push(...this.removeDocument(existing.seq, this.vectors.exists()));
+          this.bumpVersion();
+          return true;
+        })
+        .immediate(),
+    );
     if (found) this.emit(change);
     return found;
+  }
+
+  /** A write; an index the process may not change (file permissions, a read-only mount) is named in the error. */
+  private writing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      if (err instanceof Database.SqliteError && err.code.startsWith('SQLITE_READONLY')) {
+        throw new RagError('UNAVAILABLE', `the index ${this.path} is read-only here (${err.message}); nothing was written`, undefined, { cause: err });
+      }
+      throw err;
+    }
   }
 
   getDocument(id: string): StoredDocument | undefined {

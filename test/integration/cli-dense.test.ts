@@ -88,6 +88,7 @@ describe('rag CLI with an embedder', () => {
     await expect(cli({}, 'reindex', '--vectors', '--store', store)).rejects.toThrow(/no embedder is configured/);
     await expect(cli({}, 'reindex', '--store', store)).rejects.toThrow(RagError);
     await expect(cli(withEmbedder(), 'reindex', '--rebuild', '--drop-vectors', '--store', store)).rejects.toThrow(/--rebuild goes with --vectors/);
+    await expect(cli(withEmbedder(), 'reindex', '--rebuild', '--store', store)).rejects.toThrow(/--rebuild goes with --vectors/);
   });
 
   it.each(['dense', 'hybrid'] as const)('eval retrieval --retriever %s reports the retriever and its quality', async (retriever) => {

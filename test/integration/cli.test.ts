@@ -112,6 +112,7 @@ describe('rag CLI', () => {
     await expect(cli('query', 'install', '--store', join(dir, 'guide.md'))).rejects.toThrow(/cannot open the index .*guide\.md \(store\.path\): file is not a database/);
     await expect(cli('serve', '--bootstrap', join(dir, 'missing-docs'), '--store', store, '--port', '0')).rejects.toThrow(/--bootstrap: no such file or folder: .*missing-docs/);
     await expect(cli('serve', '--port', '')).rejects.toThrow(/a whole number from 0 to 65535/);
+    await expect(cli('opensearch', 'start', '--data', join(dir, 'guide.md'))).rejects.toThrow(/--data .*guide\.md is a file, not a folder/);
   });
 
   it('ingests JSONL that starts with a byte order mark, and says which batches a bad document did not stop', async () => {

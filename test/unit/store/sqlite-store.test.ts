@@ -289,3 +289,20 @@ describe('SqliteStore on a file', () => {
     expect(second.ftsSearch('"persistent"', 10)).toHaveLength(1);
   });
 });
+
+describe('SqliteStore on an index it may not change', () => {
+  it('names the index in a coded error and writes nothing', () => {
+    const path = join(tmp.dir, `readonly-${++fileNo}.db`);
+    const store = track(new SqliteStore(path));
+    store.upsert([preparedDoc('kept', ['stays here'])]);
+    // What a read-only file or mount does to SQLite; root ignores file permissions, so the test asks SQLite itself.
+    (store as unknown as { db: { pragma(source: string): unknown } }).db.pragma('query_only = ON');
+    expect(() => store.upsert([preparedDoc('new', ['never stored'])])).toThrow(expect.objectContaining({ code: 'UNAVAILABLE', message: expect.stringContaining(`the index ${path} is read-only here`) }));
+    expect(() => store.delete('kept')).toThrow(/is read-only here/);
+    expect(store.counts().documents).toBe(1);
+  });
+
+  it('names a path that cannot hold an index', () => {
+    expect(() => new SqliteStore(tmp.dir)).toThrow(new RegExp(`cannot open the index ${tmp.dir} \\(store\\.path\\)`));
+  });
+});
