@@ -68,7 +68,10 @@ export function expectError(res: LightMyRequestResponse, status: number, code?: 
   expect(res.statusCode, res.body.slice(0, 500)).toBe(status);
   expect(body['statusCode']).toBe(status);
   expect(typeof body['code']).toBe('string');
-  expect(typeof body['error']).toBe('string');
+  // The OpenAI-compatible routes carry `error` in OpenAI's shape, holding the same code and message.
+  const error = body['error'];
+  if (isTree(error)) expect(error).toMatchObject({ message: body['message'], code: body['code'] });
+  else expect(typeof error).toBe('string');
   expect(typeof body['message']).toBe('string');
   expect((body['message'] as string).length).toBeGreaterThan(0);
   expect(body['requestId']).toBe(res.headers['x-request-id']);

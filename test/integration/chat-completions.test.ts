@@ -29,6 +29,29 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(models.data.map((m) => m.id)).toEqual(expect.arrayContaining(['default', 'bm25-only']));
   });
 
+  it('retrieves one model by id, and answers an unknown one with a 404 in OpenAI\'s error shape', async () => {
+    expect(await client.models.retrieve('default')).toMatchObject({ id: 'default', object: 'model', kind: 'pipeline' });
+    await expect(client.models.retrieve('nope')).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND', type: 'invalid_request_error' });
+  });
+
+  it("gives OpenAI's clients the reason of an error, as error.message, error.type and error.code", async () => {
+    // Before, the client saw only 'Bad Request': the reason was outside the `error` object it reads.
+    const unknown = client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'How tall is it?' }] });
+    await expect(unknown).rejects.toMatchObject({
+      status: 400,
+      code: 'UNKNOWN_PIPELINE',
+      type: 'invalid_request_error',
+      error: expect.objectContaining({ message: expect.stringMatching(/unknown pipeline "nope"/) }),
+    });
+    const wordless = client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: '???' }], stream: true });
+    await expect(wordless).rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST', error: expect.objectContaining({ message: expect.stringMatching(/no words/) }) });
+    const keyless = new OpenAI({ baseURL: client.baseURL, apiKey: 'wrong-key-0123456789', maxRetries: 0 });
+    await expect(keyless.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 401,
+      type: 'authentication_error',
+    });
+  });
+
   it('answers with [n] markers in the text and a citations field', async () => {
     const completion = await client.chat.completions.create({
       model: 'default',

@@ -1,7 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isRagError } from '../../core/errors.js';
-import type { ErrorResponse } from '../schemas/common.js';
+import type { ErrorResponse, OpenAiError, OpenAiErrorResponse } from '../schemas/common.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Errors of this route are answered in OpenAI's shape too (the OpenAI-compatible routes). */
+    openAiErrors?: boolean;
+  }
+}
 
 const REASON: Record<number, string> = {
   400: 'Bad Request',
@@ -55,7 +62,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     }
     if (statusCode >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code, message }, 'request rejected');
-    return reply.status(statusCode).send(errorBody(statusCode, code, message, request.id, details));
+    const body = errorBody(statusCode, code, message, request.id, details);
+    return reply.status(statusCode).send(request.routeOptions.config.openAiErrors ? openAiErrorBody(body) : body);
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -68,6 +76,21 @@ export function errorBody(statusCode: number, code: string, message: string, req
   const body: ErrorResponse = { statusCode, code, error: REASON[statusCode] ?? 'Error', message, requestId };
   if (details) body.details = details;
   return body;
+}
+
+/**
+ * The error shape OpenAI's clients read (`error.message`, `error.type`, `error.code`), for the OpenAI-compatible
+ * routes: with the usual fields beside it, so a client of either kind finds the reason.
+ */
+export function openAiErrorBody(body: ErrorResponse): OpenAiErrorResponse {
+  return { ...body, error: openAiError(body.statusCode, body.code, body.message) };
+}
+
+/** The `error` object of an OpenAI error, as a JSON answer carries it and as a stream's error frame does. */
+export function openAiError(statusCode: number, code: string, message: string): OpenAiError {
+  const type =
+    statusCode === 401 ? 'authentication_error' : statusCode === 429 ? 'rate_limit_error' : statusCode >= 500 ? 'server_error' : 'invalid_request_error';
+  return { message, type, code, param: null };
 }
 
 /**

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RagError, isRagError } from '../../core/errors.js';
 import { estimateTokens } from '../../core/tokens.js';
 import type { Citation } from '../../core/types.js';
 import { standaloneQuestion, type ConversationTurn } from '../../query/standalone-question.js';
-import { ChatCompletionSchema, ChatRequestSchema, ModelListSchema, type ChatRequest } from '../schemas/chat.js';
-import { ErrorResponse } from '../schemas/common.js';
+import { ChatCompletionSchema, ChatRequestSchema, ModelListSchema, ModelSchema, type ChatRequest } from '../schemas/chat.js';
+import { OpenAiErrorResponse } from '../schemas/common.js';
 import { contextFor } from '../request-context.js';
 import { afterFirstEvent } from '../first-event.js';
+import { openAiError } from '../plugins/error-handler.js';
 import { SseStream } from '../sse.js';
 
 const textOf = (content: ChatRequest['messages'][number]['content']): string =>
@@ -28,14 +30,36 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.rag;
   const created = Math.floor(Date.now() / 1000);
 
-  app.get('/v1/models', { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema } } }, async () => ({
-    object: 'list' as const,
-    // Ensembles are listed too, with their kind, so a client knows to send `ensemble`; chat answers with pipelines.
-    data: [
+  // Ensembles are listed too, with their kind, so a client knows to send `ensemble`; chat answers with pipelines.
+  const models = (): Array<Static<typeof ModelSchema>> =>
+    [
       ...app.rag.pipelines.names().map((id) => ({ id, kind: 'pipeline' as const })),
       ...app.rag.ensembles.names().map((id) => ({ id, kind: 'ensemble' as const })),
-    ].map(({ id, kind }) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform', kind })),
-  }));
+    ].map(({ id, kind }) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform', kind }));
+
+  app.get(
+    '/v1/models',
+    { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema } }, config: { openAiErrors: true } },
+    async () => ({ object: 'list' as const, data: models() }),
+  );
+
+  app.get(
+    '/v1/models/:id',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'One pipeline or ensemble, as an OpenAI model',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
+        response: { 200: ModelSchema, '4xx': OpenAiErrorResponse },
+      },
+      config: { openAiErrors: true },
+    },
+    async (request) => {
+      const model = models().find((m) => m.id === request.params.id);
+      if (!model) throw new RagError('NOT_FOUND', `no model "${request.params.id}": the models are the configured pipelines and ensembles (GET /v1/models)`);
+      return model;
+    },
+  );
 
   app.post(
     '/v1/chat/completions',
@@ -44,8 +68,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['chat'],
         summary: 'OpenAI-compatible chat completion answered by a pipeline',
         body: ChatRequestSchema,
-        response: { 200: ChatCompletionSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
+        response: { 200: ChatCompletionSchema, '4xx': OpenAiErrorResponse, '5xx': OpenAiErrorResponse },
       },
+      config: { openAiErrors: true },
     },
     async (request, reply) => {
       const { model, messages, stream } = request.body;
@@ -104,7 +129,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch (err) {
         if (!(ctx.signal.aborted && !sse.open)) {
           const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
-          sse.data({ error: { message: e.message, type: e.code, code: e.statusCode } });
+          sse.data({ error: openAiError(e.statusCode, e.code, e.message) });
         }
       } finally {
         sse.end();

@@ -49,15 +49,15 @@ export const ChatCompletionSchema = Type.Object({
   degraded: Type.Optional(DegradedSchema),
 });
 
+export const ModelSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('model'),
+  created: Type.Integer(),
+  owned_by: Type.String(),
+  kind: Type.Union([Type.Literal('pipeline'), Type.Literal('ensemble')], { description: 'Send its name as `pipeline` or `ensemble`' }),
+});
+
 export const ModelListSchema = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      object: Type.Literal('model'),
-      created: Type.Integer(),
-      owned_by: Type.String(),
-      kind: Type.Union([Type.Literal('pipeline'), Type.Literal('ensemble')], { description: 'Send its name as `pipeline` or `ensemble`' }),
-    }),
-  ),
+  data: Type.Array(ModelSchema),
 });

@@ -15,6 +15,28 @@ export const ErrorResponse = Type.Object(
 );
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
+export const OpenAiError = Type.Object({
+  message: Type.String(),
+  type: Type.String({ description: 'invalid_request_error, authentication_error, rate_limit_error or server_error' }),
+  code: Type.String({ description: 'The same code as the top-level `code`' }),
+  param: Type.Null(),
+});
+export type OpenAiError = Static<typeof OpenAiError>;
+
+/** An error of the OpenAI-compatible routes: the usual fields, with `error` in the shape OpenAI's clients read. */
+export const OpenAiErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String({ description: 'Stable machine-readable error code' }),
+    error: OpenAiError,
+    message: Type.String(),
+    requestId: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { $id: 'OpenAiErrorResponse' },
+);
+export type OpenAiErrorResponse = Static<typeof OpenAiErrorResponse>;
+
 export const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
 /** A record's key bounds: TypeBox's Record does not carry its key schema's bounds into the JSON schema. */
