@@ -1,5 +1,17 @@
 /** The library API: embed the platform in an application without the HTTP server. */
-export { Rag, type IngestResult, type QueryRequest, type QueryResponse, type RagOptions, type ReindexOptions, type RetrieveRequest, type RetrieveResponse } from './rag.js';
+export {
+  Rag,
+  DEFAULT_RETRIEVE_K,
+  type IngestResult,
+  type QueryEvent,
+  type QueryRequest,
+  type QueryResponse,
+  type RagOptions,
+  type ReindexOptions,
+  type RetrieveRequest,
+  type RetrieveResponse,
+  type TraceView,
+} from './rag.js';
 export { loadConfig, validateConfig, type Config, type PipelineConfig, type RetrieverName } from './core/config.js';
 export { RagError, type ErrorCode } from './core/errors.js';
 export { RunContext, type RunContextOptions } from './core/run-context.js';

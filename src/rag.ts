@@ -59,11 +59,15 @@ export interface RagOptions {
 
 export interface RetrieveRequest {
   query: string;
-  k: number;
+  /** Chunks to return (default 10, as over HTTP). */
+  k?: number;
   filter?: MetadataFilter;
   /** bm25 (the default), dense or hybrid. */
   retriever?: RetrieverName;
 }
+
+/** Chunks a retrieval returns when the request does not say. */
+export const DEFAULT_RETRIEVE_K = 10;
 
 export interface ReindexOptions {
   /** Drop every vector first and recompute all (after changing the embedding model). */
@@ -144,6 +148,9 @@ export class Rag {
   private readonly intents: ReadonlyMap<RetrieverName, IntentRetriever>;
   /** The last ingestion or deletion queued: the next one starts after it (see `ingest`). */
   private writes: Promise<unknown> = Promise.resolve();
+  /** Queries, retrievals and writes under way, which `close()` waits for. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
   /**
    * The OpenSearch collection when retrieval.backend is "opensearch". The SQLite store stays the record of
    * documents (structure trees, GET /v1/documents, rebuilds, the fallback); OpenSearch is searched.
@@ -313,6 +320,10 @@ export class Rag {
   }
 
   async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
+    return this.tracked(() => this.queryNow(request, ctx));
+  }
+
+  private async queryNow(request: QueryRequest, ctx: RunContext): Promise<QueryResponse> {
     if (request.ensemble !== undefined) {
       const ensemble = this.ensemble(request);
       return this.cached('query', request, ctx, async () => {
@@ -335,6 +346,7 @@ export class Rag {
    * written, the pipeline's candidate, the full answer, and the trace at the end. Not cached.
    */
   async *stream(request: QueryRequest, ctx: RunContext = new RunContext()): AsyncGenerator<QueryEvent, void, undefined> {
+    this.assertOpen();
     if (request.ensemble !== undefined) {
       yield* this.streamEnsemble(request, ctx);
       return;
@@ -383,13 +395,18 @@ export class Rag {
   }
 
   async retrieve(request: RetrieveRequest, ctx: RunContext = new RunContext()): Promise<RetrieveResponse> {
+    return this.tracked(() => this.retrieveNow(request, ctx));
+  }
+
+  private async retrieveNow(request: RetrieveRequest, ctx: RunContext): Promise<RetrieveResponse> {
     const name = request.retriever ?? 'bm25';
     const intents = this.intents.get(name);
     if (!intents) this.retrieverNamed(name);
     await this.open();
     return this.cached('retrieve', request, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
-      const options = request.filter ? { k: request.k, filter: request.filter } : { k: request.k };
+      const k = request.k ?? DEFAULT_RETRIEVE_K;
+      const options = request.filter ? { k, filter: request.filter } : { k };
       const hits = await (intents as IntentRetriever).retrieve(plan, options, ctx);
       return { plan, hits, trace: ctx.trace.toJSON() };
     });
@@ -423,6 +440,7 @@ export class Rag {
 
   /** Deletes from the embedded store only; `deleteDocument` covers every backend. */
   delete(id: string): boolean {
+    this.assertOpen();
     return this.store.delete(id);
   }
 
@@ -436,9 +454,27 @@ export class Rag {
 
   /** Runs a write after every write that arrived before it, whether those succeeded or failed. */
   private inOrder<T>(write: () => Promise<T>): Promise<T> {
-    const result = this.writes.then(write);
-    this.writes = result.catch(() => undefined);
-    return result;
+    return this.tracked(() => {
+      const result = this.writes.then(write);
+      this.writes = result.catch(() => undefined);
+      return result;
+    });
+  }
+
+  /** Work that `close()` waits for; refused once closing has begun. */
+  private tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const running = work();
+    this.inFlight.add(running);
+    void running.then(
+      () => this.inFlight.delete(running),
+      () => this.inFlight.delete(running),
+    );
+    return running;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RagError('UNAVAILABLE', 'this Rag instance is closed: create a new one to query or ingest again');
   }
 
   /**
@@ -546,6 +582,7 @@ export class Rag {
 
   /** Builds the in-memory index now so the first query is not the one that pays for it. */
   warm(): number {
+    this.assertOpen();
     const chunks = this.retriever.warm();
     // The spelling corrector's candidate index too, so the first misspelt query does not pay for it.
     if (this.config.query.denoise) this.retriever.vocabulary().prepare();
@@ -553,7 +590,14 @@ export class Rag {
   }
 
   /** Closes the store at once (synchronously, before the first await) and then the cache's connection. */
+  /**
+   * Refuses new work, waits for the queries and writes already under way (a batch being ingested is finished, not
+   * cut off), then releases the store, the search client, the models and the cache. Closing twice is harmless.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
     this.retriever.close();
     this.store.close();
     void this.search?.close();

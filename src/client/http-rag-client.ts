@@ -1,4 +1,4 @@
-import { RagError } from '../core/errors.js';
+import { RagError, isErrorCode } from '../core/errors.js';
 import type { QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
 import type { RagBackend, RetrieveRequest } from './rag-backend.js';
 
@@ -9,7 +9,11 @@ export interface HttpRagClientOptions {
   timeoutMs?: number;
 }
 
-/** A client of the REST API: the server's own errors come back as RagErrors with their code and reason. */
+/**
+ * A client of the REST API. The server's own errors come back as RagErrors with its code (so its status), reason,
+ * request id and details; a server that cannot be reached is UNAVAILABLE, one too slow DEADLINE_EXCEEDED, and an
+ * answer that is not JSON UPSTREAM_ERROR.
+ */
 export class HttpRagClient implements RagBackend {
   private readonly baseUrl: string;
 
@@ -26,24 +30,48 @@ export class HttpRagClient implements RagBackend {
   }
 
   private async post<T>(path: string, body: object): Promise<T> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.options.apiKey) headers['authorization'] = `Bearer ${this.options.apiKey}`;
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const url = `${this.baseUrl}${path}`;
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
+      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      text = await res.text();
     } catch (err) {
-      throw new RagError('UNAVAILABLE', `RAG server at ${this.baseUrl} unreachable: ${(err as Error).message}`);
+      if (err instanceof Error && err.name === 'TimeoutError') {
+        throw new RagError('DEADLINE_EXCEEDED', `RAG server at ${url} did not answer within ${timeoutMs} ms`, { url }, { cause: err });
+      }
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause.
+      const cause: unknown = err instanceof Error ? err.cause : undefined;
+      const reason = cause instanceof Error ? `${(cause as Error & { code?: string }).code ?? ''} ${cause.message}`.trim() : (err as Error).message;
+      throw new RagError('UNAVAILABLE', `RAG server at ${url} is unreachable: ${reason}`, { url }, { cause: err });
     }
-    const payload = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    if (!res.ok) {
-      const code = res.status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST';
-      throw new RagError(code, `RAG server answered ${res.status}${payload.code ? ` ${payload.code}` : ''}: ${payload.message ?? res.statusText}`);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      // A proxy's login page or an HTML error page is not an answer, whatever its status.
+      throw new RagError('UPSTREAM_ERROR', `RAG server at ${url} answered HTTP ${res.status} with something that is not JSON: ${text.replace(/\s+/g, ' ').slice(0, 200)}`, {
+        url,
+        status: res.status,
+      });
     }
+    if (!res.ok) throw serverError(url, res, payload);
     return payload as T;
   }
+}
+
+/** The server's own error, with its code (hence its status), reason, request id and details kept. */
+function serverError(url: string, res: Response, payload: unknown): RagError {
+  const body = (typeof payload === 'object' && payload !== null ? payload : {}) as { code?: unknown; message?: unknown; requestId?: unknown; details?: unknown };
+  const code = isErrorCode(body.code) ? body.code : res.status >= 500 ? 'UPSTREAM_ERROR' : 'BAD_REQUEST';
+  const message = typeof body.message === 'string' ? body.message : res.statusText;
+  const details: Record<string, unknown> = { url, status: res.status };
+  if (typeof body.requestId === 'string') details['requestId'] = body.requestId;
+  if (typeof body.details === 'object' && body.details !== null) details['server'] = body.details;
+  const retryAfter = res.headers.get('retry-after');
+  if (retryAfter !== null) details['retryAfter'] = retryAfter;
+  return new RagError(code, `RAG server answered ${res.status}${isErrorCode(body.code) ? ` ${body.code}` : ''}: ${message}`, details);
 }

@@ -56,3 +56,6 @@ export const badRequest = (message: string, details?: Record<string, unknown>): 
   new RagError('BAD_REQUEST', message, details);
 
 export const isRagError = (e: unknown): e is RagError => e instanceof RagError;
+
+/** Whether a string is one of the codes above (as a server's error body carries it). */
+export const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(STATUS, code);

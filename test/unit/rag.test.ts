@@ -196,3 +196,20 @@ describe('Rag writes', () => {
     await expect(good).resolves.toMatchObject({ documents: 1 });
   });
 });
+
+describe('Rag close', () => {
+  it('waits for the work under way, then refuses more with a coded error', async () => {
+    const rag = new Rag(httpTestConfig());
+    await rag.ingest(DOCS);
+    const query = rag.query({ query: 'what carves the valley?' });
+    const ingest = rag.ingest([{ id: 'late', text: 'A batch under way when close is called.' }]);
+    await rag.close();
+    await expect(query).resolves.toMatchObject({ answer: expect.stringMatching(/Glacier/) });
+    await expect(ingest).resolves.toMatchObject({ documents: 1 });
+    for (const after of [() => rag.query({ query: 'lava' }), () => rag.retrieve({ query: 'lava' }), () => rag.ingest(DOCS), () => rag.deleteDocument('reef')]) {
+      await expect(after()).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/this Rag instance is closed/) });
+    }
+    expect(() => rag.warm()).toThrow(/closed/);
+    await rag.close();
+  });
+});
