@@ -52,6 +52,6 @@ export { Ingestor } from './store/ingestor.js';
 export type { EmbeddingSpace } from './store/embedding-space.js';
 export { buildApp } from './server/app.js';
 export { HttpRagClient, type HttpRagClientOptions } from './client/http-rag-client.js';
-export type { RagBackend } from './client/rag-backend.js';
+export type { RagBackend, RagCallOptions } from './client/rag-backend.js';
 export { RagRetriever, type RagRetrieverInput } from './langchain/rag-retriever.js';
 export { RagAnswerRunnable, type RagAnswerInput } from './langchain/rag-answer-runnable.js';

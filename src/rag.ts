@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config, LlmConfig, RetrieverName } from './core/config.js';
 import { RagError, isRagError } from './core/errors.js';
 import { RunContext, type StageLogger } from './core/run-context.js';
+import type { RagCallOptions } from './client/rag-backend.js';
 import { TextMemo } from './core/text-memo.js';
 import { MemoryCache } from './core/memory-cache.js';
 import { RedisCache } from './core/redis-cache.js';
@@ -319,8 +320,9 @@ export class Rag {
     return this.models.map((m) => m.status());
   }
 
-  async query(request: QueryRequest, ctx: RunContext = new RunContext()): Promise<QueryResponse> {
-    return this.tracked(() => this.queryNow(request, ctx));
+  /** Answers a question; the second argument is the request's context, or just a signal that aborts it. */
+  async query(request: QueryRequest, ctx?: RunContext | RagCallOptions): Promise<QueryResponse> {
+    return this.tracked(() => this.queryNow(request, contextOf(ctx)));
   }
 
   private async queryNow(request: QueryRequest, ctx: RunContext): Promise<QueryResponse> {
@@ -394,8 +396,9 @@ export class Rag {
     yield { event: 'done', data: { trace: ctx.trace.toJSON() } };
   }
 
-  async retrieve(request: RetrieveRequest, ctx: RunContext = new RunContext()): Promise<RetrieveResponse> {
-    return this.tracked(() => this.retrieveNow(request, ctx));
+  /** Retrieves chunks; the second argument is the request's context, or just a signal that aborts it. */
+  async retrieve(request: RetrieveRequest, ctx?: RunContext | RagCallOptions): Promise<RetrieveResponse> {
+    return this.tracked(() => this.retrieveNow(request, contextOf(ctx)));
   }
 
   private async retrieveNow(request: RetrieveRequest, ctx: RunContext): Promise<RetrieveResponse> {
@@ -665,6 +668,12 @@ export class Rag {
     }
     return plan;
   }
+}
+
+/** A call's context: the one given, or a new one carrying the caller's signal (RagBackend's options). */
+function contextOf(ctx: RunContext | RagCallOptions | undefined): RunContext {
+  if (ctx instanceof RunContext) return ctx;
+  return new RunContext(ctx?.signal ? { signal: ctx.signal } : {});
 }
 
 /** The per-request pipeline knobs of a query request. */

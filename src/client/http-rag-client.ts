@@ -1,6 +1,6 @@
 import { RagError, isErrorCode } from '../core/errors.js';
 import type { QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
-import type { RagBackend, RetrieveRequest } from './rag-backend.js';
+import type { RagBackend, RagCallOptions, RetrieveRequest } from './rag-backend.js';
 
 export interface HttpRagClientOptions {
   /** The server, e.g. http://127.0.0.1:3000 */
@@ -21,15 +21,15 @@ export class HttpRagClient implements RagBackend {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
-  query(request: QueryRequest): Promise<QueryResponse> {
-    return this.post<QueryResponse>('/v1/query', request);
+  query(request: QueryRequest, options: RagCallOptions = {}): Promise<QueryResponse> {
+    return this.post<QueryResponse>('/v1/query', request, options.signal);
   }
 
-  retrieve(request: RetrieveRequest): Promise<RetrieveResponse> {
-    return this.post<RetrieveResponse>('/v1/retrieve', request);
+  retrieve(request: RetrieveRequest, options: RagCallOptions = {}): Promise<RetrieveResponse> {
+    return this.post<RetrieveResponse>('/v1/retrieve', request, options.signal);
   }
 
-  private async post<T>(path: string, body: object): Promise<T> {
+  private async post<T>(path: string, body: object, caller?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.options.apiKey) headers['authorization'] = `Bearer ${this.options.apiKey}`;
     const timeoutMs = this.options.timeoutMs ?? 30_000;
@@ -37,9 +37,12 @@ export class HttpRagClient implements RagBackend {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      // Closing the connection is what tells the server to stop the work behind the request.
+      const timeout = AbortSignal.timeout(timeoutMs);
+      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: caller ? AbortSignal.any([caller, timeout]) : timeout });
       text = await res.text();
     } catch (err) {
+      if (caller?.aborted) throw new RagError('ABORTED', `the call to ${url} was aborted`, { url }, { cause: err });
       if (err instanceof Error && err.name === 'TimeoutError') {
         throw new RagError('DEADLINE_EXCEEDED', `RAG server at ${url} did not answer within ${timeoutMs} ms`, { url }, { cause: err });
       }

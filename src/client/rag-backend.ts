@@ -7,6 +7,11 @@ export type { RetrieveRequest } from '../rag.js';
  * so adapters such as the LangChain ones work the same against both.
  */
 export interface RagBackend {
-  query(request: QueryRequest): Promise<QueryResponse>;
-  retrieve(request: RetrieveRequest): Promise<RetrieveResponse>;
+  query(request: QueryRequest, options?: RagCallOptions): Promise<QueryResponse>;
+  retrieve(request: RetrieveRequest, options?: RagCallOptions): Promise<RetrieveResponse>;
+}
+
+/** Per call: aborting `signal` stops the call and the work behind it (in process, or the server's over HTTP). */
+export interface RagCallOptions {
+  signal?: AbortSignal;
 }

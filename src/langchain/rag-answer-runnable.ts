@@ -25,8 +25,10 @@ export class RagAnswerRunnable extends Runnable<string | RagAnswerInput, QueryRe
   async invoke(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<QueryResponse> {
     return this._callWithConfig(
       async (value: string | RagAnswerInput) => {
-        const { question, pipeline } = typeof value === 'string' ? { question: value, pipeline: this.pipeline } : { pipeline: this.pipeline, ...value };
-        return this.backend.query(pipeline ? { query: question, pipeline } : { query: question });
+        const question = typeof value === 'string' ? value : value.question;
+        const pipeline = (typeof value === 'string' ? undefined : value.pipeline) ?? this.pipeline;
+        // The caller's signal reaches the backend, so aborting stops the work, not only the wait for it.
+        return this.backend.query(pipeline ? { query: question, pipeline } : { query: question }, options?.signal ? { signal: options.signal } : {});
       },
       input,
       options,

@@ -5,6 +5,7 @@ import type { RagBackend } from '../../src/client/rag-backend.js';
 import { RagAnswerRunnable } from '../../src/langchain/rag-answer-runnable.js';
 import { RagRetriever } from '../../src/langchain/rag-retriever.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { OpenAiTestServer } from '../helpers/openai-test-server.js';
 
 const KEY = 'langchain-test-key-0123456789';
 const DOCS = [
@@ -56,5 +57,39 @@ describe('LangChain.js adapters', () => {
   it('reports the server refusing a wrong key as an error with the reason', async () => {
     const bad = new RagRetriever({ backend: new HttpRagClient({ baseUrl: `http://127.0.0.1:${(fx.app.server.address() as { port: number }).port}`, apiKey: 'wrong-key-0123456789' }) });
     await expect(bad.invoke('bees')).rejects.toThrow(/401 UNAUTHORIZED: invalid API key/);
+  });
+});
+
+describe('LangChain.js adapters: aborting a call', () => {
+  let llm: OpenAiTestServer;
+  let fx: HttpFixture;
+  let remote: HttpRagClient;
+
+  beforeAll(async () => {
+    llm = await OpenAiTestServer.start({ reply: () => ({ text: 'Bees dance [1].', delayMs: 5000 }) });
+    fx = await startHttpFixture({
+      llm: { baseUrl: llm.baseUrl, model: 'test-model', maxRetries: 0, timeoutMs: 20_000, fallback: 'none' },
+      pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
+      cache: { enabled: false },
+    });
+    await fx.rag.ingest(DOCS);
+    remote = new HttpRagClient({ baseUrl: await fx.app.listen({ host: '127.0.0.1', port: 0 }) });
+  });
+  afterAll(async () => {
+    await fx.close();
+    await llm.close();
+  });
+
+  it.each(['in process', 'remote'])('stops the LLM call behind it, not only the wait for it (%s)', async (which) => {
+    const backend: RagBackend = which === 'remote' ? remote : fx.rag;
+    const controller = new AbortController();
+    const answer = new RagAnswerRunnable(backend, 'llm').invoke('how do bees tell where flowers are?', { signal: controller.signal });
+    await expect.poll(() => llm.inFlight).toBe(1);
+    const started = Date.now();
+    controller.abort();
+    await expect(answer).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1000);
+    // The model's request is dropped too (before, it ran its full 5 s).
+    await expect.poll(() => llm.inFlight, { timeout: 2000 }).toBe(0);
   });
 });
