@@ -96,6 +96,27 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(citations?.[0]?.docId).toBe('bridge');
   });
 
+  it('sends a last usage chunk when stream_options.include_usage asks, and refuses n above 1', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'default',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }],
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage?.completion_tokens).toBeGreaterThan(0);
+    expect(last?.usage?.total_tokens).toBe((last?.usage?.prompt_tokens ?? 0) + (last?.usage?.completion_tokens ?? 0));
+    // A pipeline gives one answer: asking for two is a mistake said so, not one choice silently.
+    await expect(client.chat.completions.create({ model: 'default', n: 2, messages: [{ role: 'user', content: 'hi there' }] })).rejects.toMatchObject({
+      status: 400,
+      code: 'VALIDATION',
+      error: expect.objectContaining({ message: expect.stringMatching(/^n: /) }),
+    });
+  });
+
   it('reports an unknown model and a wrong key as the OpenAI client expects', async () => {
     await expect(client.chat.completions.create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'hi there' }] })).rejects.toMatchObject({
       status: 400,

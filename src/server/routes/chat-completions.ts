@@ -105,8 +105,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // A question with no words is answered as a JSON error, before the stream opens.
       const events = await afterFirstEvent(app.rag.stream({ query: question, pipeline }, ctx));
       const sse = new SseStream(reply);
-      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): void =>
+      // Every content delta sent, for the usage chunk a client may ask for.
+      let sent = '';
+      const chunk = (delta: { role?: string; content?: string }, finish: string | null, extra: Record<string, unknown> = {}): void => {
+        sent += delta.content ?? '';
         sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: pipeline, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+      };
       try {
         chunk({ role: 'assistant', content: '' }, null);
         let streamed = '';
@@ -124,6 +128,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
             }
             chunk({}, 'stop', { citations: e.data.citations, confidence: e.data.confidence, ...(e.data.degraded ? { degraded: e.data.degraded } : {}) });
           }
+        }
+        if (request.body.stream_options?.include_usage) {
+          const completionTokens = estimateTokens(sent);
+          const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+          sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: pipeline, choices: [], usage });
         }
         sse.data('[DONE]');
       } catch (err) {

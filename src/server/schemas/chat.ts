@@ -18,6 +18,11 @@ export const ChatRequestSchema = Type.Object(
       { minItems: 1, maxItems: 200 },
     ),
     stream: Type.Optional(Type.Boolean()),
+    stream_options: Type.Optional(
+      Type.Object({ include_usage: Type.Optional(Type.Boolean({ description: 'A last chunk with `usage` and no choices, before [DONE]' })) }, { additionalProperties: true }),
+    ),
+    // One answer per question: a pipeline has one. Refused above 1 rather than silently answered with one choice.
+    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1, description: 'Only 1: a pipeline gives one answer' })),
   },
   { additionalProperties: true },
 );
