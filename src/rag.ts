@@ -322,6 +322,7 @@ export class Rag {
 
   /** Answers a question; the second argument is the request's context, or just a signal that aborts it. */
   async query(request: QueryRequest, ctx?: RunContext | RagCallOptions): Promise<QueryResponse> {
+    this.checkRequest(request);
     return this.tracked(() => this.queryNow(request, contextOf(ctx)));
   }
 
@@ -398,7 +399,25 @@ export class Rag {
 
   /** Retrieves chunks; the second argument is the request's context, or just a signal that aborts it. */
   async retrieve(request: RetrieveRequest, ctx?: RunContext | RagCallOptions): Promise<RetrieveResponse> {
+    this.checkRequest(request);
     return this.tracked(() => this.retrieveNow(request, contextOf(ctx)));
+  }
+
+  /**
+   * The bounds the HTTP schemas hold a request to, for callers in process too (a library user's `k: -1` returned no
+   * hits, and a missing query failed with a TypeError).
+   */
+  private checkRequest(request: { query?: unknown; k?: unknown; contextTokens?: unknown }): void {
+    const { maxK, maxQueryChars } = this.config.limits;
+    // An empty or wordless query is refused when it is planned ("no words to search for"), as over HTTP.
+    if (typeof request.query !== 'string') throw new RagError('BAD_REQUEST', `query must be a string; got ${typeof request.query}`);
+    if (request.query.length > maxQueryChars) throw new RagError('BAD_REQUEST', `query is longer than limits.maxQueryChars (${maxQueryChars} characters)`);
+    if (request.k !== undefined && !(Number.isInteger(request.k) && (request.k as number) >= 1 && (request.k as number) <= maxK)) {
+      throw new RagError('BAD_REQUEST', `k must be a whole number from 1 to limits.maxK (${maxK}); got ${String(request.k)}`);
+    }
+    if (request.contextTokens !== undefined && !(Number.isInteger(request.contextTokens) && (request.contextTokens as number) >= 1)) {
+      throw new RagError('BAD_REQUEST', `contextTokens must be a whole number >= 1; got ${String(request.contextTokens)}`);
+    }
   }
 
   private async retrieveNow(request: RetrieveRequest, ctx: RunContext): Promise<RetrieveResponse> {

@@ -213,3 +213,15 @@ describe('Rag close', () => {
     await rag.close();
   });
 });
+
+describe('Rag requests in process', () => {
+  it('are held to the bounds the HTTP API holds them to', async () => {
+    const rag = make();
+    await rag.ingest(DOCS);
+    await expect(rag.retrieve({ query: 'lava', k: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/k must be a whole number from 1 to limits.maxK/) });
+    await expect(rag.query({ query: 'lava', k: 2.5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rag.query({} as unknown as { query: string })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'query must be a string; got undefined' });
+    await expect(rag.query({ query: 'q'.repeat(5000) })).rejects.toMatchObject({ message: expect.stringMatching(/longer than limits.maxQueryChars/) });
+    await expect(rag.retrieve({ query: 'lava' })).resolves.toMatchObject({ hits: [expect.objectContaining({ docId: 'volcano' })] });
+  });
+});
