@@ -67,7 +67,7 @@ export interface RetrieveRequest {
   retriever?: RetrieverName;
 }
 
-/** Chunks a retrieval returns when the request does not say. */
+/** Chunks a retrieval returns when the request does not say (no more than limits.maxK). */
 export const DEFAULT_RETRIEVE_K = 10;
 
 export interface ReindexOptions {
@@ -427,7 +427,7 @@ export class Rag {
     await this.open();
     return this.cached('retrieve', request, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
-      const k = request.k ?? DEFAULT_RETRIEVE_K;
+      const k = request.k ?? Math.min(DEFAULT_RETRIEVE_K, this.config.limits.maxK);
       const options = request.filter ? { k, filter: request.filter } : { k };
       const hits = await (intents as IntentRetriever).retrieve(plan, options, ctx);
       return { plan, hits, trace: ctx.trace.toJSON() };

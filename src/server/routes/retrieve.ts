@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DEFAULT_RETRIEVE_K } from '../../rag.js';
 import { ErrorResponse } from '../schemas/common.js';
 import { RetrieveResponseSchema, retrieveBodySchema } from '../schemas/retrieve.js';
 import { contextFor } from '../request-context.js';
@@ -20,7 +19,7 @@ export const retrieveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { timeoutMs, k, ...rest } = request.body;
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs, timeoutMs);
-      return app.rag.retrieve({ ...rest, k: k ?? DEFAULT_RETRIEVE_K }, ctx);
+      return app.rag.retrieve(k === undefined ? rest : { ...rest, k }, ctx);
     },
   );
 };
