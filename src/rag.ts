@@ -611,15 +611,16 @@ export class Rag {
     return chunks;
   }
 
-  /** Closes the store at once (synchronously, before the first await) and then the cache's connection. */
   /**
    * Refuses new work, waits for the queries and writes already under way (a batch being ingested is finished, not
-   * cut off), then releases the store, the search client, the models and the cache. Closing twice is harmless.
+   * cut off), then releases the store, the search client, the models and the cache. With nothing under way the
+   * store is closed at once (synchronously, before the first await), as callers that do not await rely on; closing
+   * twice is harmless.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     this.retriever.close();
     this.store.close();
     void this.search?.close();

@@ -297,9 +297,6 @@ export function buildCli(deps: CliDeps = {}): Command {
         // Stopped on failure too: a running bar keeps the process alive after the error is printed.
         progress?.stop();
       }
-      if (report.questions === 0) {
-        throw new RagError('BAD_REQUEST', `nothing to evaluate in ${flags.dataset}: no question of queries.jsonl has an answer in answers.jsonl${flags.answers ? ` and a row in ${flags.answers}` : ''}`);
-      }
       if (flags.report) writeReport(flags.report, qaReportHtml(report));
       if (flags.json) {
         console.log(JSON.stringify(report));

@@ -1,4 +1,5 @@
 import { RagError, isErrorCode } from '../core/errors.js';
+import { causeOf } from '../core/http-json.js';
 import type { QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
 import type { RagBackend, RagCallOptions, RetrieveRequest } from './rag-backend.js';
 
@@ -46,10 +47,7 @@ export class HttpRagClient implements RagBackend {
       if (err instanceof Error && err.name === 'TimeoutError') {
         throw new RagError('DEADLINE_EXCEEDED', `RAG server at ${url} did not answer within ${timeoutMs} ms`, { url }, { cause: err });
       }
-      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause.
-      const cause: unknown = err instanceof Error ? err.cause : undefined;
-      const reason = cause instanceof Error ? `${(cause as Error & { code?: string }).code ?? ''} ${cause.message}`.trim() : (err as Error).message;
-      throw new RagError('UNAVAILABLE', `RAG server at ${url} is unreachable: ${reason}`, { url }, { cause: err });
+      throw new RagError('UNAVAILABLE', `RAG server at ${url} is unreachable: ${causeOf(err)}`, { url }, { cause: err });
     }
     let payload: unknown;
     try {

@@ -24,10 +24,12 @@ export function envSetting(schema: TSchema, path: readonly string[]): EnvSetting
   return { kind: 'found' };
 }
 
+/** A union's branches, or the node itself. */
+const branchesOf = (node: TSchema): TSchema[] => (Array.isArray(node['anyOf']) ? (node['anyOf'] as TSchema[]) : [node]);
+
 /** The schemas a key leads to from a node: its property, or a record's values; through unions, every branch's. */
 function childrenAt(node: TSchema, key: string): TSchema[] {
-  const branches = Array.isArray(node['anyOf']) ? (node['anyOf'] as TSchema[]) : [node];
-  return branches.flatMap((branch) => {
+  return branchesOf(node).flatMap((branch) => {
     const property = propertiesOf(branch)[key];
     if (property !== undefined) return [property];
     const patterns = branch['patternProperties'] as Record<string, TSchema> | undefined;
@@ -35,9 +37,10 @@ function childrenAt(node: TSchema, key: string): TSchema[] {
   });
 }
 
+const ownProperties = (node: TSchema): Record<string, TSchema> => (node['properties'] as Record<string, TSchema> | undefined) ?? {};
+
 function propertiesOf(node: TSchema): Record<string, TSchema> {
-  const branches = Array.isArray(node['anyOf']) ? (node['anyOf'] as TSchema[]) : [node];
-  return Object.assign({}, ...branches.map((b) => (b['properties'] as Record<string, TSchema> | undefined) ?? {})) as Record<string, TSchema>;
+  return Object.assign({}, ...branchesOf(node).map(ownProperties)) as Record<string, TSchema>;
 }
 
 const loose = (key: string): string => key.toLowerCase().replace(/_/g, '');

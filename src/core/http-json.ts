@@ -45,7 +45,7 @@ export async function postJson(url: string, body: unknown, options: PostJsonOpti
 }
 
 /** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause. */
-function causeOf(err: unknown): string {
+export function causeOf(err: unknown): string {
   const cause: unknown = err instanceof Error ? err.cause : undefined;
   if (cause instanceof Error) {
     const code = (cause as Error & { code?: unknown }).code;

@@ -77,6 +77,7 @@ function loadQa(dir: string): { items: QaItem[]; corpusPath: string } {
     for (const [k, v] of Object.entries(row.metadata ?? {})) if (typeof v === 'string' && k !== 'answer' && v.length <= 40) categories[k] = v;
     items.push({ id, question: row.text, answers: gold, categories });
   }
+  if (items.length === 0) throw new RagError('BAD_REQUEST', `nothing to evaluate in ${dir}: no question of queries.jsonl has an answer in answers.jsonl`);
   return { items, corpusPath: join(dir, 'corpus.jsonl') };
 }
 

@@ -111,12 +111,7 @@ export class Ingestor {
     const structured = await this.structure(accepted, ctx);
     const out: PreparedDocument[] = [];
     for (const [i, { input, format, title }] of accepted.entries()) {
-      // Structuring and chunking run on the event loop: a turn between documents lets a server answer other
-      // requests during a large batch (nothing is written before the whole batch is prepared).
-      if (i > 0) {
-        await nextTurn();
-        ctx?.check('ingest');
-      }
+      if (i > 0) await betweenDocuments(ctx);
       const { structure, structuredBy } = structured[i] as { structure: StructureNode; structuredBy?: StructuredBy };
       if (title) structure.title = title;
       const chunks = await this.chunker.chunk(structure);
@@ -147,10 +142,7 @@ export class Ingestor {
     if (!structurer) {
       const trees: Array<{ structure: StructureNode }> = [];
       for (const [i, d] of docs.entries()) {
-        if (i > 0) {
-          await nextTurn();
-          ctx?.check('ingest');
-        }
+        if (i > 0) await betweenDocuments(ctx);
         trees.push({ structure: rules(d) });
       }
       return trees;
@@ -185,6 +177,15 @@ export class Ingestor {
     }
     return null;
   }
+}
+
+/**
+ * Structuring and chunking run on the event loop: a turn between documents lets a server answer other requests
+ * during a large batch (nothing is written before the whole batch is prepared), and an aborted request stops there.
+ */
+async function betweenDocuments(ctx: RunContext | undefined): Promise<void> {
+  await nextTurn();
+  ctx?.check('ingest');
 }
 
 /** The error that rejects a batch for one of its documents, naming it by place and id. */

@@ -17,7 +17,7 @@ import {
  * UnparsableDocument for nesting marked cannot take in bounded time or stack (see unparsable-document.ts).
  */
 export function parseMarkdown(markdown: string, fallbackTitle: string): StructureNode {
-  checkNesting(markdown);
+  checkParseBounds(markdown);
   try {
     return structureOf(new Lexer({ gfm: true }).lex(markdown), fallbackTitle);
   } catch (err) {
@@ -50,7 +50,7 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/;
  * line, the stack-bound caps; over the document, an estimate of marked's time, which grows with the square of a
  * line's emphasis marks and of its nested containers. Code fences are skipped: marked reads no emphasis there.
  */
-function checkNesting(markdown: string): void {
+function checkParseBounds(markdown: string): void {
   let fence: string | undefined;
   let work = 0;
   for (const [n, line] of markdown.split('\n').entries()) {
@@ -63,7 +63,7 @@ function checkNesting(markdown: string): void {
       fence = opens;
       continue;
     }
-    const marks = line.length > 0 ? (line.match(INLINE_MARKS)?.length ?? 0) : 0;
+    const marks = line.match(INLINE_MARKS)?.length ?? 0;
     if (marks > MAX_MARKDOWN_INLINE_MARKS) {
       throw new UnparsableDocument(`Markdown line ${n + 1} holds more than ${MAX_MARKDOWN_INLINE_MARKS} emphasis or image marks (*, _, !)`);
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answeredIds, jsonlAppender, readQuestions, runBatch, type SubmissionRow } from '../../src/eval/batch-runner.js';
 import { Rag } from '../../src/rag.js';
-import { httpTestConfig, startHttpFixture } from '../helpers/http-fixture.js';
+import { httpTestConfig, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 
 describe('batch answering (LiveRAG submission format)', () => {
   let dir: string;
@@ -88,14 +88,20 @@ describe('batch answering (LiveRAG submission format)', () => {
 });
 
 describe('batch jobs over HTTP', () => {
-  it('runs a job in the background and reports progress, then the answers', async () => {
+  /** A server whose index holds one document, about a kettle. */
+  const kettleServer = async (): Promise<HttpFixture> => {
     const fx = await startHttpFixture();
+    await fx.app.inject({
+      method: 'POST',
+      url: '/v1/documents',
+      payload: { documents: [{ id: 'kettle', text: 'The kettle boils water in about three minutes.' }] },
+    });
+    return fx;
+  };
+
+  it('runs a job in the background and reports progress, then the answers', async () => {
+    const fx = await kettleServer();
     try {
-      await fx.app.inject({
-        method: 'POST',
-        url: '/v1/documents',
-        payload: { documents: [{ id: 'kettle', text: 'The kettle boils water in about three minutes.' }] },
-      });
       const started = await fx.app.inject({
         method: 'POST',
         url: '/v1/batch',
@@ -123,13 +129,8 @@ describe('batch jobs over HTTP', () => {
   });
 
   it('answers other requests while a job runs, and refuses a batch that names one id twice', async () => {
-    const fx = await startHttpFixture();
+    const fx = await kettleServer();
     try {
-      await fx.app.inject({
-        method: 'POST',
-        url: '/v1/documents',
-        payload: { documents: [{ id: 'kettle', text: 'The kettle boils water in about three minutes.' }] },
-      });
       const questions = Array.from({ length: 500 }, (_v, i) => ({ id: `q${i}`, question: `how long does kettle ${i} take to boil?` }));
       const started = await fx.app.inject({ method: 'POST', url: '/v1/batch', payload: { questions } });
       expect(started.statusCode).toBe(202);
