@@ -55,3 +55,4 @@ export { HttpRagClient, type HttpRagClientOptions } from './client/http-rag-clie
 export type { RagBackend, RagCallOptions } from './client/rag-backend.js';
 export { RagRetriever, type RagRetrieverInput } from './langchain/rag-retriever.js';
 export { RagAnswerRunnable, type RagAnswerInput } from './langchain/rag-answer-runnable.js';
+export { RagAnswerTextRunnable } from './langchain/rag-answer-text-runnable.js';

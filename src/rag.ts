@@ -346,10 +346,26 @@ export class Rag {
 
   /**
    * The query as a stream of events: the plan, the sources (before any answer text), the answer's text as it is
-   * written, the pipeline's candidate, the full answer, and the trace at the end. Not cached.
+   * written, the pipeline's candidate, the full answer, and the trace at the end. Not cached. The second argument
+   * is the request's context, or just a signal that aborts it. `close()` waits for a step under way, and a stream
+   * resumed after it ends with UNAVAILABLE rather than read a closed store.
    */
-  async *stream(request: QueryRequest, ctx: RunContext = new RunContext()): AsyncGenerator<QueryEvent, void, undefined> {
-    this.assertOpen();
+  async *stream(request: QueryRequest, ctx?: RunContext | RagCallOptions): AsyncGenerator<QueryEvent, void, undefined> {
+    this.checkRequest(request);
+    const events = this.streamNow(request, contextOf(ctx));
+    try {
+      for (;;) {
+        const next = await this.tracked(() => events.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A consumer that stops early (break, an error of its own) ends the pipeline's stream too.
+      await events.return(undefined);
+    }
+  }
+
+  private async *streamNow(request: QueryRequest, ctx: RunContext): AsyncGenerator<QueryEvent, void, undefined> {
     if (request.ensemble !== undefined) {
       yield* this.streamEnsemble(request, ctx);
       return;
@@ -359,13 +375,20 @@ export class Rag {
     const plan = await this.plan(request.query, ctx);
     yield { event: 'plan', data: plan };
     const run = pipeline.stream(plan, runOptions(request), ctx);
-    let next = await run.next();
-    while (!next.done) {
-      const e = next.value;
-      yield e.type === 'sources' ? { event: 'sources', data: { passages: e.passages } } : { event: 'token', data: { text: e.text } };
-      next = await run.next();
+    let result: PipelineResult | undefined;
+    try {
+      for (let next = await run.next(); ; next = await run.next()) {
+        if (next.done) {
+          result = next.value;
+          break;
+        }
+        const e = next.value;
+        yield e.type === 'sources' ? { event: 'sources', data: { passages: e.passages } } : { event: 'token', data: { text: e.text } };
+      }
+    } finally {
+      // A consumer that stopped early stops the pipeline (and the model call it waits on) too.
+      if (result === undefined) await run.return(undefined as never); // (its value is never read)
     }
-    const result = next.value;
     const { answer, confidence, entropy, normalizedEntropy, abstained } = result;
     yield { event: 'candidate', data: { pipeline: result.pipeline, answer, confidence, entropy, normalizedEntropy, abstained } };
     yield { event: 'answer', data: { ...result, plan } };

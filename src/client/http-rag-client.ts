@@ -1,14 +1,19 @@
 import { RagError, isErrorCode } from '../core/errors.js';
 import { causeOf } from '../core/http-json.js';
-import type { QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
+import { SseStreamError, sseEvents } from '../core/sse-events.js';
+import type { QueryEvent, QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
 import type { RagBackend, RagCallOptions, RetrieveRequest } from './rag-backend.js';
 
 export interface HttpRagClientOptions {
   /** The server, e.g. http://127.0.0.1:3000 */
   baseUrl: string;
   apiKey?: string;
+  /** The most a call waits for its answer; for a stream, the most it waits for the next event. */
   timeoutMs?: number;
 }
+
+/** The events a streamed query sends, apart from `error`, which ends it. */
+const STREAM_EVENTS: ReadonlySet<string> = new Set<QueryEvent['event']>(['plan', 'sources', 'token', 'candidate', 'answer', 'done']);
 
 /**
  * A client of the REST API. The server's own errors come back as RagErrors with its code (so its status), reason,
@@ -30,38 +35,121 @@ export class HttpRagClient implements RagBackend {
     return this.post<RetrieveResponse>('/v1/retrieve', request, options.signal);
   }
 
-  private async post<T>(path: string, body: object, caller?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  /**
+   * The query as the server streams it (server-sent events), event by event as they arrive: the same events as
+   * `Rag.stream`. An `error` event is thrown as the server's RagError; a stream that ends before `done` is
+   * UNAVAILABLE. Stopping early (break) closes the connection, which stops the server's work.
+   */
+  async *stream(request: QueryRequest, options: RagCallOptions = {}): AsyncGenerator<QueryEvent, void, undefined> {
+    const url = `${this.baseUrl}/v1/query`;
+    const timeoutMs = this.timeoutMs;
+    // The wait is for each event, not the whole answer: a long answer that keeps coming is not too slow.
+    const idle = new AbortController();
+    const timer = setTimeout(() => idle.abort(new DOMException('idle', 'TimeoutError')), timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
+    const failed = (err: unknown, what: 'did not answer' | 'sent no further event'): RagError => this.callError(err, url, options.signal, timeoutMs, what);
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    try {
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers: this.headers('text/event-stream'), body: JSON.stringify({ ...request, stream: true }), signal });
+      } catch (err) {
+        throw failed(err, 'did not answer');
+      }
+      if (!res.ok || !(res.headers.get('content-type') ?? '').includes('text/event-stream') || res.body === null) {
+        // A mistake found before the stream opens (an unknown pipeline, a query with no words) is a JSON error.
+        const text = await res.text().catch((err: unknown) => {
+          throw failed(err, 'did not answer');
+        });
+        const payload = parseJson(text, url, res.status);
+        throw res.ok ? notJson(url, res.status, `a JSON body, not a stream: ${text}`) : serverError(url, res, payload);
+      }
+      const body = res.body.getReader();
+      reader = body;
+      const decoder = new TextDecoder();
+      async function* pieces(): AsyncGenerator<string> {
+        for (;;) {
+          const { done, value } = await body.read();
+          if (done) return yield decoder.decode();
+          timer.refresh();
+          yield decoder.decode(value, { stream: true });
+        }
+      }
+      try {
+        for await (const e of sseEvents(pieces())) {
+          const data = parseJson(e.data, url, res.status);
+          if (e.event === 'error') throw streamError(url, res, data);
+          // Events a newer server may add are skipped, as an EventSource does with types it does not listen for.
+          if (e.event === undefined || !STREAM_EVENTS.has(e.event)) continue;
+          const event = { event: e.event, data } as QueryEvent;
+          yield event;
+          if (event.event === 'done') return;
+        }
+      } catch (err) {
+        if (err instanceof RagError) throw err;
+        if (err instanceof SseStreamError) throw new RagError('UPSTREAM_ERROR', `RAG server at ${url} sent a stream this client cannot read: ${err.message}`, { url });
+        throw failed(err, 'sent no further event');
+      }
+      throw new RagError('UNAVAILABLE', `RAG server at ${url} ended the stream before its "done" event`, { url });
+    } finally {
+      clearTimeout(timer);
+      // Closing the connection is what tells the server to stop the work behind the stream.
+      await reader?.cancel().catch(() => undefined);
+    }
+  }
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 30_000;
+  }
+
+  private headers(accept: string): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept };
     if (this.options.apiKey) headers['authorization'] = `Bearer ${this.options.apiKey}`;
-    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    return headers;
+  }
+
+  private async post<T>(path: string, body: object, caller?: AbortSignal): Promise<T> {
+    const timeoutMs = this.timeoutMs;
     const url = `${this.baseUrl}${path}`;
     let res: Response;
     let text: string;
     try {
       // Closing the connection is what tells the server to stop the work behind the request.
       const timeout = AbortSignal.timeout(timeoutMs);
-      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: caller ? AbortSignal.any([caller, timeout]) : timeout });
+      res = await fetch(url, { method: 'POST', headers: this.headers('application/json'), body: JSON.stringify(body), signal: caller ? AbortSignal.any([caller, timeout]) : timeout });
       text = await res.text();
     } catch (err) {
-      if (caller?.aborted) throw new RagError('ABORTED', `the call to ${url} was aborted`, { url }, { cause: err });
-      if (err instanceof Error && err.name === 'TimeoutError') {
-        throw new RagError('DEADLINE_EXCEEDED', `RAG server at ${url} did not answer within ${timeoutMs} ms`, { url }, { cause: err });
-      }
-      throw new RagError('UNAVAILABLE', `RAG server at ${url} is unreachable: ${causeOf(err)}`, { url }, { cause: err });
+      throw this.callError(err, url, caller, timeoutMs, 'did not answer');
     }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      // A proxy's login page or an HTML error page is not an answer, whatever its status.
-      throw new RagError('UPSTREAM_ERROR', `RAG server at ${url} answered HTTP ${res.status} with something that is not JSON: ${text.replace(/\s+/g, ' ').slice(0, 200)}`, {
-        url,
-        status: res.status,
-      });
-    }
+    const payload = parseJson(text, url, res.status);
     if (!res.ok) throw serverError(url, res, payload);
     return payload as T;
   }
+
+  /** A call that failed on the way: aborted by the caller, too slow, or the server out of reach. */
+  private callError(err: unknown, url: string, caller: AbortSignal | undefined, timeoutMs: number, what: 'did not answer' | 'sent no further event'): RagError {
+    if (caller?.aborted) return new RagError('ABORTED', `the call to ${url} was aborted`, { url }, { cause: err });
+    if (err instanceof Error && err.name === 'TimeoutError') {
+      return new RagError('DEADLINE_EXCEEDED', `RAG server at ${url} ${what} within ${timeoutMs} ms`, { url }, { cause: err });
+    }
+    return new RagError('UNAVAILABLE', `RAG server at ${url} is unreachable: ${causeOf(err)}`, { url }, { cause: err });
+  }
+}
+
+/** A proxy's login page or an HTML error page is not an answer, whatever its status. */
+function parseJson(text: string, url: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw notJson(url, status, text);
+  }
+}
+
+function notJson(url: string, status: number, text: string): RagError {
+  return new RagError('UPSTREAM_ERROR', `RAG server at ${url} answered HTTP ${status} with something that is not JSON: ${text.replace(/\s+/g, ' ').slice(0, 200)}`, {
+    url,
+    status,
+  });
 }
 
 /** The server's own error, with its code (hence its status), reason, request id and details kept. */
@@ -75,4 +163,14 @@ function serverError(url: string, res: Response, payload: unknown): RagError {
   const retryAfter = res.headers.get('retry-after');
   if (retryAfter !== null) details['retryAfter'] = retryAfter;
   return new RagError(code, `RAG server answered ${res.status}${isErrorCode(body.code) ? ` ${body.code}` : ''}: ${message}`, details);
+}
+
+/** An `error` event: the server's failure after the stream opened (its status line already said 200). */
+function streamError(url: string, res: Response, payload: unknown): RagError {
+  const body = (typeof payload === 'object' && payload !== null ? payload : {}) as { statusCode?: unknown; code?: unknown; message?: unknown; requestId?: unknown };
+  const code = isErrorCode(body.code) ? body.code : 'UPSTREAM_ERROR';
+  const message = typeof body.message === 'string' ? body.message : 'the stream failed';
+  const details: Record<string, unknown> = { url, status: res.status, midStream: true };
+  if (typeof body.requestId === 'string') details['requestId'] = body.requestId;
+  return new RagError(code, `RAG server's stream failed${isErrorCode(body.code) ? ` ${body.code}` : ''}: ${message}`, details);
 }

@@ -1,4 +1,4 @@
-import type { QueryRequest, QueryResponse, RetrieveRequest, RetrieveResponse } from '../rag.js';
+import type { QueryEvent, QueryRequest, QueryResponse, RetrieveRequest, RetrieveResponse } from '../rag.js';
 
 export type { RetrieveRequest } from '../rag.js';
 
@@ -9,6 +9,8 @@ export type { RetrieveRequest } from '../rag.js';
 export interface RagBackend {
   query(request: QueryRequest, options?: RagCallOptions): Promise<QueryResponse>;
   retrieve(request: RetrieveRequest, options?: RagCallOptions): Promise<RetrieveResponse>;
+  /** The query as events, as they come: plan, sources, token (new answer text), candidate, answer, done. */
+  stream(request: QueryRequest, options?: RagCallOptions): AsyncIterable<QueryEvent>;
 }
 
 /** Per call: aborting `signal` stops the call and the work behind it (in process, or the server's over HTTP). */

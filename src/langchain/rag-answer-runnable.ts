@@ -1,16 +1,29 @@
 import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
-import type { RagBackend } from '../client/rag-backend.js';
-import type { QueryResponse } from '../rag.js';
+import type { RagBackend, RagCallOptions } from '../client/rag-backend.js';
+import type { QueryRequest, QueryResponse } from '../rag.js';
 
 export interface RagAnswerInput {
   question: string;
   pipeline?: string;
 }
 
+/** The query a runnable's input asks, through the input's pipeline or else the runnable's own. */
+export function answerRequest(input: string | RagAnswerInput, pipeline: string | undefined): QueryRequest {
+  const question = typeof input === 'string' ? input : input.question;
+  const chosen = (typeof input === 'string' ? undefined : input.pipeline) ?? pipeline;
+  return chosen ? { query: question, pipeline: chosen } : { query: question };
+}
+
+/** The caller's signal reaches the backend, so aborting stops the work, not only the wait for it. */
+export function callOptions(options: Partial<RunnableConfig> | undefined): RagCallOptions {
+  return options?.signal ? { signal: options.signal } : {};
+}
+
 /**
  * Answers through a configured pipeline as a LangChain Runnable: `invoke("question")` or
  * `invoke({question, pipeline})` gives the whole response (answer, confidence, citations, passages, trace), so it
- * composes with other runnables (`.pipe(...)`) and batches with `.batch([...])`.
+ * composes with other runnables (`.pipe(...)`) and batches with `.batch([...])`. For the answer's text as it is
+ * written, use `RagAnswerTextRunnable`.
  */
 export class RagAnswerRunnable extends Runnable<string | RagAnswerInput, QueryResponse> {
   lc_namespace = ['rag_platform', 'runnables'];
@@ -23,15 +36,6 @@ export class RagAnswerRunnable extends Runnable<string | RagAnswerInput, QueryRe
   }
 
   async invoke(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<QueryResponse> {
-    return this._callWithConfig(
-      async (value: string | RagAnswerInput) => {
-        const question = typeof value === 'string' ? value : value.question;
-        const pipeline = (typeof value === 'string' ? undefined : value.pipeline) ?? this.pipeline;
-        // The caller's signal reaches the backend, so aborting stops the work, not only the wait for it.
-        return this.backend.query(pipeline ? { query: question, pipeline } : { query: question }, options?.signal ? { signal: options.signal } : {});
-      },
-      input,
-      options,
-    );
+    return this._callWithConfig(async (value: string | RagAnswerInput) => this.backend.query(answerRequest(value, this.pipeline), callOptions(options)), input, options);
   }
 }

@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
+import type { RunnableConfig } from '@langchain/core/runnables';
 import type { RagBackend } from '../client/rag-backend.js';
 import type { MetadataFilter } from '../core/types.js';
 
@@ -17,6 +19,11 @@ export class RagRetriever extends BaseRetriever {
   private readonly backend: RagBackend;
   private readonly k: number;
   private readonly filter: MetadataFilter | undefined;
+  /**
+   * The signal of the call under way: BaseRetriever hands `_getRelevantDocuments` no signal, so `invoke` keeps it
+   * here, per call (concurrent calls each see their own).
+   */
+  private readonly callSignal = new AsyncLocalStorage<AbortSignal | undefined>();
 
   constructor(fields: RagRetrieverInput) {
     super(fields);
@@ -25,9 +32,15 @@ export class RagRetriever extends BaseRetriever {
     this.filter = fields.filter;
   }
 
+  /** Aborting the call's `signal` stops the retrieval behind it (the server's, through `HttpRagClient`). */
+  override async invoke(input: string, options?: RunnableConfig): Promise<Document[]> {
+    return this.callSignal.run(options?.signal, () => super.invoke(input, options));
+  }
+
   override async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document[]> {
     const request = this.filter ? { query, k: this.k, filter: this.filter } : { query, k: this.k };
-    const { hits } = await this.backend.retrieve(request);
+    const signal = this.callSignal.getStore();
+    const { hits } = await this.backend.retrieve(request, signal ? { signal } : {});
     return hits.map(
       (hit) =>
         new Document({

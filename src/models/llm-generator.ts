@@ -56,10 +56,19 @@ export class LlmGenerator extends Reader {
   ): AsyncGenerator<{ type: 'token'; text: string }, ReaderOutput, undefined> {
     if (passages.length === 0) return nothingToRead();
     const stream = this.chat.stream(answerMessages(query, passages), this.chatOptions(), ctx);
-    for (;;) {
-      const next = await stream.next();
-      if (next.done) return readGeneratedAnswer(next.value, passages.length);
-      if (next.value.text.length > 0) yield { type: 'token', text: next.value.text };
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await stream.next();
+        if (next.done) {
+          finished = true;
+          return readGeneratedAnswer(next.value, passages.length);
+        }
+        if (next.value.text.length > 0) yield { type: 'token', text: next.value.text };
+      }
+    } finally {
+      // A consumer that stopped reading early closes the model's stream (and its connection) too.
+      if (!finished) await stream.return(undefined as never); // (its value is never read)
     }
   }
 

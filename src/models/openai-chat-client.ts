@@ -7,7 +7,7 @@ import { ChatStreamAssembler } from './chat-stream-assembler.js';
 import type { ChatDelta, ChatMessage, ChatOptions, ChatResult } from './chat-types.js';
 import { WireError, chatRequestBody, errorMessageOf, parseChatCompletion, type RequestDefaults } from './openai-wire.js';
 import { backoffMs, retryAfterMs } from './retry-timing.js';
-import { sseEvents } from './sse-events.js';
+import { SseStreamError, sseEvents } from '../core/sse-events.js';
 
 export interface OpenAiChatClientOptions {
   /** The OpenAI-style base URL, ending in /v1 for most servers: http://127.0.0.1:8000/v1. */
@@ -298,7 +298,7 @@ export class OpenAiChatClient extends ChatModel {
   private midStreamError(err: unknown, attempt: Attempt, ctx: RunContext): unknown {
     if (err instanceof RagError) return err;
     if (ctx.signal.aborted) ctx.check(STAGE);
-    if (err instanceof WireError) return this.upstream(`sent a malformed stream: ${err.message}`);
+    if (err instanceof WireError || err instanceof SseStreamError) return this.upstream(`sent a malformed stream: ${err.message}`);
     if (attempt.timedOut) return this.unavailable({ reason: `stalled mid-stream: nothing for ${this.options.timeoutMs} ms` }, 1);
     return this.unavailable({ reason: `dropped the stream midway (${describe(err)})` }, 1);
   }

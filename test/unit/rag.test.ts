@@ -212,6 +212,18 @@ describe('Rag close', () => {
     expect(() => rag.warm()).toThrow(/closed/);
     await rag.close();
   });
+
+  it('lets a stream finish the step under way, and ends one resumed after close with the same error', async () => {
+    const rag = new Rag(httpTestConfig());
+    await rag.ingest(DOCS);
+    const stream = rag.stream({ query: 'what carves the valley?' });
+    const first = stream.next();
+    const closing = rag.close();
+    await expect(first).resolves.toMatchObject({ value: { event: 'plan' } });
+    await closing;
+    await expect(stream.next()).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/this Rag instance is closed/) });
+    await expect(rag.stream({ query: 'lava' }).next()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
 });
 
 describe('Rag requests in process', () => {
@@ -223,5 +235,6 @@ describe('Rag requests in process', () => {
     await expect(rag.query({} as unknown as { query: string })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'query must be a string; got undefined' });
     await expect(rag.query({ query: 'q'.repeat(5000) })).rejects.toMatchObject({ message: expect.stringMatching(/longer than limits.maxQueryChars/) });
     await expect(rag.retrieve({ query: 'lava' })).resolves.toMatchObject({ hits: [expect.objectContaining({ docId: 'volcano' })] });
+    await expect(rag.stream({ query: 'lava', k: 0 }).next()).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/k must be a whole number/) });
   });
 });

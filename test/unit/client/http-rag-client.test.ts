@@ -57,3 +57,62 @@ describe('HttpRagClient errors', () => {
     expect(unreachable.cause).toBeInstanceOf(Error);
   });
 });
+
+/** A server that answers POST /<name>/v1/query with a scripted event stream: frames sent, then hang or end. */
+const STREAMS: Record<string, { frames: string[]; then: 'end' | 'hang' }> = {
+  complete: { frames: ['event: plan\ndata: {"original":"bees"}\n\n', ': keep-alive\n\n', 'event: future\ndata: {}\n\n', 'event: token\ndata: {"text":"Be', 'es"}\n\nevent: done\ndata: {"trace":{"totalMs":1,"spans":[]}}\n\n'], then: 'hang' },
+  cut: { frames: ['event: plan\ndata: {"original":"bees"}\n\n', 'event: token\ndata: {"text":"Bees"}\n\n'], then: 'end' },
+  garbled: { frames: ['event: plan\ndata: <html>\n\n'], then: 'end' },
+  failing: { frames: ['event: plan\ndata: {}\n\n', 'event: error\ndata: {"statusCode":502,"code":"UPSTREAM_ERROR","message":"the LLM fell over","requestId":"req-9"}\n\n'], then: 'hang' },
+  stalled: { frames: ['event: plan\ndata: {}\n\n'], then: 'hang' },
+};
+
+describe('HttpRagClient streams', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const name = (req.url ?? '').split('/')[1] ?? '';
+      const script = STREAMS[name];
+      if (name === 'refused') {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ statusCode: 400, code: 'UNKNOWN_PIPELINE', message: 'unknown pipeline "nope"', requestId: 'req-8' }));
+      }
+      if (!script) return;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const f of script.frames) res.write(f);
+      if (script.then === 'end') res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const events = async (name: string, timeoutMs = 2000): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const e of new HttpRagClient({ baseUrl: `${base}/${name}`, timeoutMs }).stream({ query: 'bees' })) out.push(`${e.event}:${JSON.stringify(e.data)}`);
+    return out;
+  };
+
+  it('yields the events as typed, across frames cut anywhere, skipping comments and event types it does not know, and ends at done', async () => {
+    expect(await events('complete')).toEqual(['plan:{"original":"bees"}', 'token:{"text":"Bees"}', 'done:{"trace":{"totalMs":1,"spans":[]}}']);
+  });
+
+  it("throws the server's refusal before the stream, and its error event after, with code and request id", async () => {
+    expect(await ragErrorOfAsync(() => events('refused'))).toMatchObject({ code: 'UNKNOWN_PIPELINE', statusCode: 400, details: { requestId: 'req-8' } });
+    expect(await ragErrorOfAsync(() => events('failing'))).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      message: "RAG server's stream failed UPSTREAM_ERROR: the LLM fell over",
+      details: { requestId: 'req-9', midStream: true },
+    });
+  });
+
+  it('calls a stream cut before done unavailable, a stalled one too slow, and one that is not JSON an upstream error', async () => {
+    expect(await ragErrorOfAsync(() => events('cut'))).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/ended the stream before its "done" event/) });
+    expect(await ragErrorOfAsync(() => events('stalled', 300))).toMatchObject({ code: 'DEADLINE_EXCEEDED', message: expect.stringMatching(/sent no further event within 300 ms/) });
+    expect(await ragErrorOfAsync(() => events('garbled'))).toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.stringMatching(/not JSON: <html>/) });
+  });
+});

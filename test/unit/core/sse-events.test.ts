@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sseEvents, type SseEvent } from '../../../src/models/sse-events.js';
+import { SseStreamError, sseEvents, type SseEvent } from '../../../src/core/sse-events.js';
 
 async function parse(pieces: string[]): Promise<SseEvent[]> {
   async function* gen(): AsyncGenerator<string> {
@@ -31,5 +31,18 @@ describe('sseEvents', () => {
   it('yields an event the stream ended without a blank line after', async () => {
     expect(await parse(['data: {"a":1}\n\ndata: last'])).toEqual([{ data: '{"a":1}' }, { data: 'last' }]);
     expect(await parse([''])).toEqual([]);
+  });
+});
+
+describe('sseEvents bounds', () => {
+  it('stops a stream that holds back more than the bound in one unfinished event', async () => {
+    async function* endless(): AsyncGenerator<string> {
+      for (;;) yield 'data: xxxxxxxxxx\n';
+    }
+    const run = async (): Promise<void> => {
+      for await (const _ of sseEvents(endless(), 1_000)) throw new Error('no event was finished');
+    };
+    await expect(run()).rejects.toThrow(SseStreamError);
+    await expect(run()).rejects.toThrow(/more than 1000 characters/);
   });
 });
