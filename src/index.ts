@@ -12,7 +12,7 @@ export {
   type RetrieveResponse,
   type TraceView,
 } from './rag.js';
-export { loadConfig, validateConfig, type Config, type PipelineConfig, type RetrieverName } from './core/config.js';
+export { defaultConfigPath, loadConfig, validateConfig, type Config, type PipelineConfig, type RetrieverName } from './core/config.js';
 export { RagError, type ErrorCode } from './core/errors.js';
 export { RunContext, type RunContextOptions } from './core/run-context.js';
 export { Trace, type Span } from './core/trace.js';

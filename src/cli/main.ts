@@ -86,7 +86,7 @@ async function openRag(config: Config, deps: CliDeps, options: { check: boolean 
 
 /** The `rag` command: serve, ingest, query, reindex, eval. */
 export function buildCli(deps: CliDeps = {}): Command {
-  const program = new Command('rag').description('RAG platform: serve, ingest, query, reindex and evaluate').showHelpAfterError();
+  const program = new Command('rag').description('RAG platform: serve, ingest, query, reindex and evaluate').showHelpAfterError('(add --help for usage)');
 
   configOptions(program.command('serve').description('start the HTTP server'))
     .option('-p, --port <port>', 'port (server.port; 0 for a free one)', port)
@@ -107,6 +107,9 @@ export function buildCli(deps: CliDeps = {}): Command {
     .argument('<paths...>', 'files or folders')
     .option('--batch-size <n>', 'documents per transaction', wholeNumber(1), 500)
     .action(async (paths: string[], flags: CliConfigFlags & { batchSize: number }) => {
+      // Every path is checked before the index is opened or a progress bar drawn: a typo is one line, not a 0/s bar.
+      const missing = paths.filter((p) => !existsSync(p));
+      if (missing.length > 0) throw new RagError('NOT_FOUND', `no such file or folder: ${missing.join(', ')}`);
       const rag = await openRag(cliConfig(flags), deps);
       const progress = startProgress('ingest');
       try {
@@ -276,7 +279,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       }
       if (flags.ensemble !== undefined && !config.ensembles[flags.ensemble]) {
         const known = Object.keys(config.ensembles);
-        throw new RagError('UNKNOWN_PIPELINE', `unknown ensemble "${flags.ensemble}"; ${known.length > 0 ? `configured: ${known.join(', ')}` : 'none is configured (see config/ensemble.example.yaml)'}`);
+        throw new RagError('UNKNOWN_ENSEMBLE', `unknown ensemble "${flags.ensemble}"; ${known.length > 0 ? `configured: ${known.join(', ')}` : 'none is configured (see config/ensemble.example.yaml)'}`);
       }
       if (flags.report) writableFile(flags.report, '--report');
       if (flags.judge && !config.llm) throw new RagError('CONFIG', '--judge needs an llm section (the judge model)');

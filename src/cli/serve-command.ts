@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Config } from '../core/config.js';
 import { RagError } from '../core/errors.js';
 import type { Embedder } from '../models/embedder.js';
@@ -17,6 +18,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   // Paths given on the command line are meant: a missing one is a mistake, not "nothing to bootstrap".
   const missing = (options.bootstrap ?? []).filter((p) => !existsSync(p));
   if (missing.length > 0) throw new RagError('NOT_FOUND', `--bootstrap: no such file or folder: ${missing.join(', ')}`);
+  // Before any work (models, bootstrap ingestion): a port already taken is found in a second, not after minutes.
+  await assertPortFree(config.server.host, config.server.port);
   const logger = createLogger(config.server.logLevel);
   const rag = new Rag(config, { log: logger, ...(options.embedder ? { embedder: options.embedder } : {}) });
   const app = await buildApp(rag, { loggerInstance: logger });
@@ -31,7 +34,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     // OpenSearch down at start-up does not stop the server: /readyz answers 503 with the reason until it is back.
     const searchProblem = await rag.connectSearch((message) => log.info(message));
     if (searchProblem) log.warn({ reason: searchProblem }, 'OpenSearch is unavailable; /readyz reports it and every request tries again');
-    if (config.bootstrap.ingestOnEmpty && rag.store.counts().documents === 0 && !searchProblem) {
+    const stored = rag.store.counts().documents;
+    if (options.bootstrap && stored > 0) {
+      log.warn({ paths: options.bootstrap, documents: stored }, `--bootstrap fills an empty index only, and this one holds ${stored} documents: add these with "rag ingest <path>"`);
+    }
+    if (config.bootstrap.ingestOnEmpty && stored === 0 && !searchProblem) {
       const paths = (options.bootstrap ?? config.bootstrap.paths).filter((p) => existsSync(p));
       if (paths.length > 0) {
         const r = await rag.ingestPaths(paths);
@@ -44,10 +51,16 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     log.info({ chunks, ms: Math.round(performance.now() - started) }, 'index loaded');
     await app.listen({ host: config.server.host, port: config.server.port });
     if (rag.llm) {
-      // Not fatal: the server may come up before its LLM server; pipelines that use it answer 503 until then.
+      // Not fatal: the server may come up before its LLM server.
       const llm = await rag.llm.probe(5000);
       if (llm.reachable) log.info({ url: rag.llm.url, model: rag.llm.model, modelListed: llm.modelListed }, 'LLM server reachable');
-      else log.warn({ url: rag.llm.url, reason: llm.reason }, 'LLM server not reachable; pipelines that use it answer 503 until it is');
+      else {
+        const meanwhile =
+          config.llm?.fallback === 'extractive'
+            ? 'until it is, LLM answers fall back to the extractive reader (marked degraded) and agentic pipelines answer 503'
+            : 'until it is, pipelines that use it answer 503 (llm.fallback: none)';
+        log.warn({ url: rag.llm.url, reason: llm.reason }, `LLM server not reachable; ${meanwhile}`);
+      }
     }
   } catch (err) {
     await app.close();
@@ -62,4 +75,19 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Fails with what to do when something already listens on the port (port 0 asks for any free one). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') return resolve(); // Anything else (a bad host) is for listen() to report.
+      reject(
+        new RagError('CONFIG', `port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port N (npm start -- --port N) or RAG_SERVER__PORT=N`),
+      );
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

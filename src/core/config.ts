@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, EMBEDDINGS_VARIANTS, EnsembleConfigSchema, PipelineConfigSchema, RERANKER_VARIANTS, type Config, type PipelineConfig } from './config-schema.js';
@@ -31,6 +32,12 @@ const BUILT_IN_RERANKERS = ['none', 'lexical', 'llm'];
 
 /** Prefix of environment overrides: RAG_SERVER__PORT=8080 sets server.port. */
 export const ENV_PREFIX = 'RAG_';
+
+/**
+ * This package's own config/default.yaml, wherever the package is installed: an application that embeds the library
+ * starts from it (`loadConfig({ files: [defaultConfigPath] })`) without a copy in its own folder.
+ */
+export const defaultConfigPath = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
 
 export interface LoadConfigOptions {
   /** YAML or JSON files, later ones overriding earlier ones. */
@@ -191,9 +198,9 @@ export function validateConfig(tree: unknown): Config {
   if (errors.length > 0) {
     const lines = errors.slice(0, 10).map((e) => {
       const setting = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-      // A secret is never echoed, even a mistyped one.
-      const shown = e.value !== undefined && typeof e.value !== 'object' && !/apiKey$/i.test(setting);
-      return `  ${setting}: ${('schema' in e && literalChoices(e.schema)) || e.message}${shown ? ` (got ${JSON.stringify(e.value)})` : ''}`;
+      // A secret is never echoed, even a mistyped one (nor a URL's password).
+      const shown = e.value !== undefined && typeof e.value !== 'object' && !isSecretSetting(setting);
+      return `  ${setting}: ${('schema' in e && literalChoices(e.schema)) || e.message}${shown ? ` (got ${JSON.stringify(withoutPassword(e.value))})` : ''}`;
     });
     throw new RagError('CONFIG', `invalid configuration:\n${lines.join('\n')}`);
   }
@@ -260,7 +267,7 @@ function checkBaseUrl(baseUrl: string): void {
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new RagError('CONFIG', `invalid configuration:\n  llm.baseUrl: must be an http(s) URL such as http://127.0.0.1:8000/v1 (got ${JSON.stringify(baseUrl)})`);
+    throw new RagError('CONFIG', `invalid configuration:\n  llm.baseUrl: must be an http(s) URL such as http://127.0.0.1:8000/v1 (got ${JSON.stringify(withoutPassword(baseUrl))})`);
   }
 }
 
@@ -270,4 +277,14 @@ function literalChoices(schema: unknown): string | undefined {
   const values = branches.map((b) => (isTree(b) && 'const' in b ? b['const'] : undefined));
   if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
   return `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+}
+
+/** Settings that hold a secret, or a list of them: any part of the path names a key, password, token or secret. */
+function isSecretSetting(setting: string): boolean {
+  return setting.split('.').some((part) => /^(api_?keys?|keys?|password|token|secret)$/i.test(part));
+}
+
+/** A URL's password (redis://:pass@host) replaced by "***" before the value is shown in a message. */
+function withoutPassword(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]*@/i, '$1***@') : value;
 }

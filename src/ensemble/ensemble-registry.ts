@@ -24,7 +24,7 @@ export class EnsembleRegistry {
   get(name: string): PipelineEnsemble {
     const ensemble = this.ensembles.get(name);
     if (!ensemble) {
-      throw new RagError('UNKNOWN_PIPELINE', `unknown ensemble "${name}"; configured: ${this.names().join(', ') || 'none'}`);
+      throw new RagError('UNKNOWN_ENSEMBLE', `unknown ensemble "${name}"; configured: ${this.names().join(', ') || 'none'}`);
     }
     return ensemble;
   }

@@ -27,6 +27,10 @@ describe('API keys', () => {
     const wrong = await retrieve(fx, auth('not-the-key-0123456789'));
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body.message).toMatch(/invalid API key/);
+    // The key without its scheme: the message says what to change, and the key is not echoed.
+    const bare = await retrieve(fx, { authorization: APP_KEY });
+    expect(bare.statusCode).toBe(401);
+    expect(bare.body.message).toBe('the Authorization header is not "Bearer <key>": send "Authorization: Bearer <key>"');
   });
 
   it('lets a valid key through', async () => {

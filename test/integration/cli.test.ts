@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
@@ -112,6 +113,17 @@ describe('rag CLI', () => {
     await expect(cli('query', 'install', '--store', join(dir, 'guide.md'))).rejects.toThrow(/cannot open the index .*guide\.md \(store\.path\): file is not a database/);
     await expect(cli('serve', '--bootstrap', join(dir, 'missing-docs'), '--store', store, '--port', '0')).rejects.toThrow(/--bootstrap: no such file or folder: .*missing-docs/);
     await expect(cli('serve', '--port', '')).rejects.toThrow(/a whole number from 0 to 65535/);
+    await expect(cli('ingest', join(dir, 'guide.md'), join(dir, 'more-docs'), '--store', join(dir, 'never.db'))).rejects.toThrow(/^no such file or folder: .*more-docs$/);
+    expect(existsSync(join(dir, 'never.db'))).toBe(false);
+    // A port already taken is named with what to do, before any work.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      await expect(cli('serve', '--store', store, '--port', port)).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is already in use: .*--port N .*RAG_SERVER__PORT`));
+    } finally {
+      taken.close();
+    }
     await expect(cli('opensearch', 'start', '--data', join(dir, 'guide.md'))).rejects.toThrow(/--data .*guide\.md is a file, not a folder/);
   });
 

@@ -51,7 +51,7 @@ describe('POST /v1/query with an ensemble', () => {
 
   it('answers 400 when both pipeline and ensemble are given, and for an unknown ensemble', async () => {
     await expectError(await postJson(fx.app, '/v1/query', { query: 'eiffel', ensemble: 'all', pipeline: 'seq' }), 400, 'BAD_REQUEST');
-    await expectError(await postJson(fx.app, '/v1/query', { query: 'eiffel', ensemble: 'nope' }), 400, 'UNKNOWN_PIPELINE');
+    await expectError(await postJson(fx.app, '/v1/query', { query: 'eiffel', ensemble: 'nope' }), 400, 'UNKNOWN_ENSEMBLE');
   });
 
   it('streams one candidate event per member before the answer', async () => {

@@ -146,7 +146,8 @@ describe('configured limits', () => {
   it('a body over server.bodyLimitBytes -> 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await postJson(fx.app, '/v1/documents', { documents: [{ id: 'big', text: 'x '.repeat(5000) }] });
     const err = expectError(res, 413, 'PAYLOAD_TOO_LARGE');
-    expect(err.message).toMatch(/too large/i);
+    // The limit is named, with the setting and what to do.
+    expect(err.message).toMatch(/^request body is larger than \d+ bytes .*server\.bodyLimitBytes: split the documents/);
     expect((await readiness(fx.app)).documents).toBe(0);
   });
 

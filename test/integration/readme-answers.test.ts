@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryResponse } from '../../src/rag.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 
 /**
  * The quick start's promise: with this project's own documentation indexed (what `npm start` does on an empty
- * index), "how do I ingest documents?" is answered from the README, with a citation and a timed trace.
+ * index), "how do I ingest documents?" is answered from the README, with a citation and a timed trace; and so are
+ * the questions the README's own examples ask.
  */
 describe('the project answers questions about itself', () => {
   let fx: HttpFixture;
@@ -21,5 +23,19 @@ describe('the project answers questions about itself', () => {
     expect(body.answer).toMatch(/\/v1\/documents/);
     expect(body.citations[0]).toMatchObject({ docId: 'README.md', headingPath: ['Using it', 'Ingest documents'] });
     expect(body.trace.spans.map((s) => s.name)).toEqual(expect.arrayContaining(['retrieve.bm25', 'read.extractive']));
+  });
+
+  // The README's example questions, with where their answer is: a reader who tries them gets a real answer.
+  const EXAMPLES: Array<{ question: string; answer: RegExp; section: string[] }> = [
+    { question: 'what happens when Redis is down?', answer: /Redis outage/, section: ['Operating it'] },
+    { question: 'what does the playground page show?', answer: /playground page/, section: ['Using it', 'HTTP API'] },
+  ];
+
+  it.each(EXAMPLES)('answers the README example "$question" from the section that holds it', async ({ question, answer, section }) => {
+    expect(readFileSync('README.md', 'utf8')).toContain(question);
+    const body = (await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: question, pipeline: 'default' } })).json<QueryResponse>();
+    expect(body.abstained).toBe(false);
+    expect(body.answer).toMatch(answer);
+    expect(body.citations[0]).toMatchObject({ docId: 'README.md', headingPath: section });
   });
 });

@@ -23,8 +23,13 @@ export const auth = fp(async (app: FastifyInstance, options: AuthOptions) => {
     const path = request.url.split('?')[0] ?? '';
     const guarded = path.startsWith('/v1/') || (options.protectMetrics && path === '/metrics');
     if (!guarded) return;
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) throw new RagError('UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>"');
+    const header = request.headers.authorization;
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    if (!token) {
+      // Said apart, so a client sending the key without its scheme (or with another one) knows what to change.
+      const reason = header === undefined || header.trim() === '' ? 'missing API key' : 'the Authorization header is not "Bearer <key>"';
+      throw new RagError('UNAUTHORIZED', `${reason}: send "Authorization: Bearer <key>"`);
+    }
     const presented = digest(token);
     const match = keys.find((k) => timingSafeEqual(k.digest, presented));
     if (!match) throw new RagError('UNAUTHORIZED', 'invalid API key');

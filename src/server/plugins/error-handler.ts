@@ -58,7 +58,7 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       statusCode = err.statusCode;
       code = FASTIFY_CODES[err.code] ?? 'BAD_REQUEST';
-      message = err.message;
+      message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? tooLarge(request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit) : err.message;
     }
     if (statusCode >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code, message }, 'request rejected');
@@ -70,6 +70,13 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     reply.status(404).send(errorBody(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.id)),
   );
 });
+
+/** Fastify says only "Request body is too large": the limit, and what to do about it, are what the client needs. */
+function tooLarge(limit: number | undefined): string {
+  const readable = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+  const size = limit === undefined ? 'the server limit' : `${limit} bytes (${readable(limit)})`;
+  return `request body is larger than ${size}, server.bodyLimitBytes: split the documents over several requests, or raise the setting`;
+}
 
 /** The one error shape, for the handlers above and for Fastify's framework errors (see app.ts). */
 export function errorBody(statusCode: number, code: string, message: string, requestId: string, details?: Record<string, unknown>): ErrorResponse {

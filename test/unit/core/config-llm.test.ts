@@ -70,4 +70,18 @@ describe('the llm section', () => {
     expect(err.message).toContain('llm.apiKey');
     expect(err.message).not.toContain('987654321');
   });
+
+  it('never echoes any secret: an API key too short, a list of keys given as one string, a password, a URL password', () => {
+    const short = ragErrorOf(() => validateConfig({ auth: { apiKeys: [{ name: 'app', key: 's3cret-key-123' }] } }));
+    expect(short.message).toContain('auth.apiKeys.0.key');
+    expect(short.message).not.toContain('s3cret');
+    const whole = ragErrorOf(() => loadConfig({ env: { RAG_AUTH__API_KEYS: 'plain-secret-value' } }));
+    expect(whole.message).toContain('auth.apiKeys');
+    expect(whole.message).not.toContain('plain-secret-value');
+    const password = ragErrorOf(() => validateConfig({ opensearch: { auth: { password: 12345678 } } }));
+    expect(password.message).not.toContain('12345678');
+    const url = ragErrorOf(() => validateConfig({ llm: { ...LLM, baseUrl: 'ftp://user:hunter22@example.com/v1' } }));
+    expect(url.message).toContain('ftp://user:***@example.com/v1');
+    expect(url.message).not.toContain('hunter22');
+  });
 });

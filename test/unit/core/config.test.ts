@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV_PREFIX, loadConfig, validateConfig } from '../../../src/core/config.js';
+import { ENV_PREFIX, defaultConfigPath, loadConfig, validateConfig } from '../../../src/core/config.js';
 import { ragErrorOf } from '../../helpers/errors.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 
@@ -303,5 +303,13 @@ describe('dense and hybrid settings', () => {
     );
     expect(zero.code).toBe('CONFIG');
     expect(zero.message).toContain('retrieval.hybrid.weights');
+  });
+});
+
+describe('defaultConfigPath', () => {
+  it("is the package's own config/default.yaml, readable from any working folder", () => {
+    expect(defaultConfigPath).toBe(DEFAULT_YAML);
+    const config = loadConfig({ files: [defaultConfigPath] });
+    expect(Object.keys(config.pipelines)).toEqual(expect.arrayContaining(['default', 'bm25-only']));
   });
 });

@@ -7,6 +7,7 @@ describe('RagError', () => {
       BAD_REQUEST: 400,
       VALIDATION: 400,
       UNKNOWN_PIPELINE: 400,
+      UNKNOWN_ENSEMBLE: 400,
       UNAUTHORIZED: 401,
       RATE_LIMITED: 429,
       NOT_FOUND: 404,
