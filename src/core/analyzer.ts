@@ -15,7 +15,39 @@ const MARKS = /\p{M}+/gu;
 
 /** NFKC, lower case, diacritics folded (as SQLite's unicode61 does): "Café" and "cafe" are one word. */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKD').replace(MARKS, '').normalize('NFC').toLowerCase();
+  return foldText(text).toLowerCase();
+}
+
+/** Diacritics folded, case kept. */
+function foldText(text: string): string {
+  return text.normalize('NFKD').replace(MARKS, '').normalize('NFC');
+}
+
+/**
+ * An identifier in lower camel case: two lower-case letters or more, then a capitalised part ("chunkSize",
+ * "bodyLimitBytes"). Names in upper camel case ("McDonald", "DreamWorks", "PlayStation") are names, not words
+ * joined: splitting them would match "works" and "station" anywhere, so they stay whole, as does "iPhone".
+ */
+const CAMEL = /(?<![\p{L}\p{N}])\p{Ll}{2}[\p{Ll}\p{N}]*\p{Lu}\p{Ll}/u;
+const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu}\p{Ll})/u;
+
+/**
+ * The parts of a camel-case identifier, as index terms ("chunkSize": chunk, size), so a question in words ("the
+ * default chunk size") finds the setting it names, as Lucene's word-delimiter filter does for code and
+ * configuration. The whole identifier stays a term too. Parts of one letter ("iPhone": i) are dropped.
+ */
+function camelParts(token: string, out: string[]): void {
+  for (const part of token.split(CAMEL_BOUNDARY)) {
+    for (const w of part.toLowerCase().match(WORD) ?? []) if (w.length > 1 && !STOP_WORDS.has(w)) out.push(stem(w));
+  }
+}
+
+/** The camel-case parts of every identifier of a text, stemmed: for bag-of-words uses (BM25), where order is moot. */
+export function identifierTerms(text: string): string[] {
+  const out: string[] = [];
+  if (!CAMEL.test(text)) return out;
+  for (const token of foldText(text).match(WORD) ?? []) if (CAMEL.test(token)) camelParts(token, out);
+  return out;
 }
 
 /** Words of a text after normalisation, stop words included, unstemmed. */
@@ -40,10 +72,21 @@ export function stem(word: string): string {
   return s;
 }
 
-/** Index terms of a text: normalised words, stop words dropped, Porter-stemmed. */
+/**
+ * Index terms of a text: normalised words, stop words dropped, Porter-stemmed; a camel-case identifier is followed
+ * by its parts (`identifierTerms`), in place, so positions stay near their words.
+ */
 export function analyze(text: string): string[] {
   const out: string[] = [];
-  for (const w of words(text)) if (!STOP_WORDS.has(w)) out.push(stem(w));
+  if (!CAMEL.test(text)) {
+    for (const w of words(text)) if (!STOP_WORDS.has(w)) out.push(stem(w));
+    return out;
+  }
+  for (const token of foldText(text).match(WORD) ?? []) {
+    // Lower-casing a token one at a time splits it exactly as lower-casing the whole text would ("İ" gains a mark).
+    for (const w of token.toLowerCase().match(WORD) ?? []) if (!STOP_WORDS.has(w)) out.push(stem(w));
+    if (CAMEL.test(token)) camelParts(token, out);
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { isStopWord, stem, words } from '../core/analyzer.js';
+import { identifierTerms, isStopWord, stem, words } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
 import { withoutQuestionFrame } from '../query/question-frame.js';
@@ -18,12 +18,15 @@ export interface Bm25RetrieverOptions {
   vocabulary?: boolean;
 }
 
-/** The words of the text a chunk is indexed under: its document title and heading path give it context. */
-const indexedWords = (c: IndexableChunk): string[] => words(`${c.title}\n${c.headingPath.join('\n')}\n${c.text}`);
+/** The text a chunk is indexed under: its document title and heading path give it context. */
+const indexedText = (c: IndexableChunk): string => `${c.title}\n${c.headingPath.join('\n')}\n${c.text}`;
 
-/** Index terms from words, as `analyze` makes them (the words are computed once for terms and vocabulary). */
-const termsOf = (ws: readonly string[]): string[] => {
-  const out: string[] = [];
+/**
+ * Index terms from a text's words (computed once for terms and vocabulary), as `analyze` makes them: the words'
+ * stems, and the parts of camel-case identifiers (order does not matter to BM25).
+ */
+const termsOf = (ws: readonly string[], text: string): string[] => {
+  const out = identifierTerms(text);
   for (const w of ws) if (!isStopWord(w)) out.push(stem(w));
   return out;
 };
@@ -72,7 +75,7 @@ export class Bm25Retriever extends Retriever {
     }
     if (this.vocab && dataVersion === this.vocabDataVersion) return this.vocab;
     const vocab = new SurfaceVocabulary();
-    for (const chunk of this.store.allChunks()) vocab.addChunk(indexedWords(chunk));
+    for (const chunk of this.store.allChunks()) vocab.addChunk(words(indexedText(chunk)));
     this.vocab = vocab;
     this.vocabDataVersion = dataVersion;
     return vocab;
@@ -100,7 +103,7 @@ export class Bm25Retriever extends Retriever {
   private searchMemory(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
     const options: { maxTerms: number; allow?: Set<number> } = { maxTerms: this.options.maxQueryTerms };
     if (allow) options.allow = allow;
-    return this.memoryIndex().search(termsOf(words(query)), k, options);
+    return this.memoryIndex().search(termsOf(words(query), query), k, options);
   }
 
   private searchFts(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
@@ -117,8 +120,9 @@ export class Bm25Retriever extends Retriever {
     const vocab = this.options.vocabulary ? new SurfaceVocabulary() : null;
     let done = 0;
     for (const chunk of this.store.allChunks()) {
-      const ws = indexedWords(chunk);
-      index.add(chunk.rowid, termsOf(ws));
+      const text = indexedText(chunk);
+      const ws = words(text);
+      index.add(chunk.rowid, termsOf(ws, text));
       vocab?.addChunk(ws);
       if (++done % 5000 === 0) onProgress?.(done);
     }
@@ -134,13 +138,15 @@ export class Bm25Retriever extends Retriever {
   private apply(change: StoreChange): void {
     if (!this.index && !this.vocab) return;
     for (const chunk of change.removed) {
-      const ws = indexedWords(chunk);
-      this.index?.remove(chunk.rowid, termsOf(ws));
+      const text = indexedText(chunk);
+      const ws = words(text);
+      this.index?.remove(chunk.rowid, termsOf(ws, text));
       this.vocab?.removeChunk(ws);
     }
     for (const chunk of change.added) {
-      const ws = indexedWords(chunk);
-      this.index?.add(chunk.rowid, termsOf(ws));
+      const text = indexedText(chunk);
+      const ws = words(text);
+      this.index?.add(chunk.rowid, termsOf(ws, text));
       this.vocab?.addChunk(ws);
     }
   }

@@ -31,6 +31,11 @@ describe('the project answers questions about itself', () => {
     { question: 'what does the playground page show?', answer: /playground page/, section: ['Using it', 'HTTP API'] },
   ];
 
+  it('answers a question in words about a setting named in camel case ("chunk size": chunking.chunkSize)', async () => {
+    const body = (await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: 'what is the default chunk size?' } })).json<QueryResponse>();
+    expect(body.answer).toMatch(/chunking\.chunkSize\b.*\b1200\b/);
+  });
+
   it.each(EXAMPLES)('answers the README example "$question" from the section that holds it', async ({ question, answer, section }) => {
     expect(readFileSync('README.md', 'utf8')).toContain(question);
     const body = (await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: question, pipeline: 'default' } })).json<QueryResponse>();

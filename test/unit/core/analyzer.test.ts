@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, isStopWord, normalizeText, stem, words } from '../../../src/core/analyzer.js';
+import { analyze, identifierTerms, isStopWord, normalizeText, stem, words } from '../../../src/core/analyzer.js';
 
 describe('normalizeText / words', () => {
   it('folds diacritics and case', () => {
@@ -50,5 +50,25 @@ describe('analyze', () => {
 
   it('keeps non-Latin scripts', () => {
     expect(analyze('Москва 東京')).toEqual(['москва', '東京']);
+  });
+});
+
+describe('identifiers in lower camel case', () => {
+  it('follow the whole identifier with its parts, in place', () => {
+    expect(analyze('set chunking.chunkSize first')).toEqual(['set', 'chunk', 'chunksiz', 'chunk', 'size', 'first']);
+    expect(analyze('bodyLimitBytes')).toEqual(['bodylimitbyt', 'bodi', 'limit', 'byte']);
+    expect(identifierTerms('the maxSubQueries and topLogprobs settings')).toEqual(['max', 'sub', 'queri', 'top', 'logprob']);
+  });
+
+  it('leave names and short prefixes whole: McDonald, DreamWorks, iPhone, eBay, retrieveK', () => {
+    const text = 'McDonald bought DreamWorks phones: iPhone, eBay and retrieveK';
+    expect(analyze(text)).toEqual(analyze(text.toLowerCase()));
+    expect(identifierTerms(text)).toEqual([]);
+  });
+
+  it('split the rest of a text exactly as before, odd case mappings included', () => {
+    const text = 'İstanbul ŞEHİR Straße chunkSize ﬁle Ǆemal';
+    const withoutIdentifier = text.replace('chunkSize', 'chunksize');
+    expect(analyze(text).filter((t) => t !== 'chunk' && t !== 'size')).toEqual(analyze(withoutIdentifier));
   });
 });
