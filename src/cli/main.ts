@@ -313,15 +313,18 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`LLM judge   correctness ${report.judge.correctness} (-1..2), faithfulness ${report.judge.faithfulness} (-1..1); ${report.judge.judged} judged, ${report.judge.failed} failed`);
       }
       console.log(`most confident half: acc ${report.calibration.top_half_accuracy.toFixed(4)} against ${s.acc.toFixed(4)} for all`);
+      console.log(`calibration error: ECE ${report.calibration.ece.toFixed(4)} (10 bins), Brier ${report.calibration.brier.toFixed(4)}`);
       for (const [field, groups] of Object.entries(report.categories)) {
         console.log(`${field}: ${Object.entries(groups).map(([v, g]) => `${v} F1 ${g.f1.toFixed(3)} recall ${g.word_recall.toFixed(3)} (n=${g.count})`).join('; ')}`);
       }
       if (report.members) {
-        console.log(`${'member'.padEnd(24)} EM      F1      acc     top-half acc`);
+        console.log(`${'member'.padEnd(24)} EM      F1      acc     top-half acc  ECE`);
         for (const [name, m] of Object.entries(report.members)) {
-          console.log(`${name.padEnd(24)} ${m.em.toFixed(4)}  ${m.f1.toFixed(4)}  ${m.acc.toFixed(4)}  ${m.top_half_accuracy.toFixed(4)}`);
+          console.log(`${name.padEnd(24)} ${m.em.toFixed(4)}  ${m.f1.toFixed(4)}  ${m.acc.toFixed(4)}  ${m.top_half_accuracy.toFixed(4)}        ${m.ece.toFixed(4)}`);
         }
-        console.log(`${`ensemble ${report.pipeline}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${report.calibration.top_half_accuracy.toFixed(4)}`);
+        console.log(
+          `${`ensemble ${report.pipeline}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${report.calibration.top_half_accuracy.toFixed(4)}        ${report.calibration.ece.toFixed(4)}`,
+        );
       }
       console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
     });

@@ -33,6 +33,21 @@ export function confidenceBuckets(items: readonly Scored[], buckets = 5): Bucket
   return out;
 }
 
+/**
+ * Expected calibration error: |accuracy - mean confidence| per equal-width bin, weighted by the bin's share of the
+ * answers (10 bins, the usual choice). 0 when every confidence is the accuracy of the answers given it.
+ */
+export function expectedCalibrationError(items: readonly Scored[], bins = 10): number {
+  if (items.length === 0) return 0;
+  return confidenceBuckets(items, bins).reduce((sum, b) => sum + (b.count / items.length) * Math.abs(b.accuracy - b.meanConfidence), 0);
+}
+
+/** Brier score: the mean squared gap between confidence and correctness (0 is perfect; always 0.5 scores 0.25). */
+export function brierScore(items: readonly Scored[]): number {
+  if (items.length === 0) return 0;
+  return items.reduce((sum, i) => sum + (i.confidence - i.correct) ** 2, 0) / items.length;
+}
+
 /** Accuracy of the most confident x of the answers, for x = 10%, 20%, ... 100%. */
 export function riskCoverage(items: readonly Scored[], steps = 10): Array<{ coverage: number; accuracy: number }> {
   const sorted = [...items].sort((a, b) => b.confidence - a.confidence);

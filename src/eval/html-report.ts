@@ -53,6 +53,8 @@ export function qaReportHtml(report: QaReport): string {
       ['questions', `${report.answered} answered of ${report.questions} (${report.failed} failed)`],
       ['EM / F1 / acc', `${s.em} / ${s.f1} / ${s.acc}`],
       ['most confident half, acc', report.calibration.top_half_accuracy],
+      ['calibration error (ECE, 10 bins)', report.calibration.ece],
+      ['Brier score', report.calibration.brier],
       ['latency', `p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`],
     ],
     sections,

@@ -6,7 +6,7 @@ import { RagError } from '../core/errors.js';
 import { readJsonLines } from './json-lines.js';
 import { Rag } from '../rag.js';
 import { runBatch, type BatchFailure, type BatchProgress, type SubmissionRow } from './batch-runner.js';
-import { confidenceBuckets, riskCoverage, type Bucket } from './calibration.js';
+import { brierScore, confidenceBuckets, expectedCalibrationError, riskCoverage, type Bucket } from './calibration.js';
 import { mean, percentile } from './metrics.js';
 import type { Judgement, LlmJudge } from './llm-judge.js';
 import { bestOver, exactMatch, f1Score, subExactMatch, wordRecall } from './qa-metrics.js';
@@ -44,10 +44,14 @@ export interface QaReport {
     risk_coverage: Array<{ coverage: number; accuracy: number }>;
     /** Accuracy of the most confident half of the answers, against all of them. */
     top_half_accuracy: number;
+    /** Expected calibration error over 10 bins: how far confidence is from the accuracy it predicts (0 is best). */
+    ece: number;
+    /** Mean squared gap between confidence and correctness (0 is best). */
+    brier: number;
   };
   latency_ms: { p50: number; p95: number };
   /** For an ensemble: each member's scores and calibration over the same questions (its own answer and confidence). */
-  members?: Record<string, QaScores & { top_half_accuracy: number }>;
+  members?: Record<string, QaScores & { top_half_accuracy: number; ece: number }>;
   failures: BatchFailure[];
   /** LiveRAG's LLM-judged correctness (-1..2) and faithfulness (-1..1), when a judge was asked for. */
   judge?: { correctness: number; faithfulness: number; judged: number; failed: number };
@@ -182,7 +186,7 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
         return m ? [{ answer: m.answer, gold: s.gold, confidence: m.confidence }] : [];
       });
       const items = answered.map((a) => ({ confidence: a.confidence, correct: bestOver(a.gold, (g) => subExactMatch(a.answer, g)) }));
-      return [name, { ...scoreRows(answered), top_half_accuracy: round(mean(topHalf(items).map((h) => h.correct))) }];
+      return [name, { ...scoreRows(answered), top_half_accuracy: round(mean(topHalf(items).map((h) => h.correct))), ece: round(expectedCalibrationError(items)) }];
     }),
   );
   const latency = scored.map((s) => s.row.time_ms);
@@ -223,6 +227,8 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
       buckets: confidenceBuckets(calibrationItems),
       risk_coverage: riskCoverage(calibrationItems),
       top_half_accuracy: round(mean(half.map((h) => h.correct))),
+      ece: round(expectedCalibrationError(calibrationItems)),
+      brier: round(brierScore(calibrationItems)),
     },
     latency_ms: { p50: round(percentile(latency, 50)), p95: round(percentile(latency, 95)) },
     ...(memberNames.length > 0 ? { members } : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceBuckets, riskCoverage } from '../../../src/eval/calibration.js';
+import { brierScore, confidenceBuckets, expectedCalibrationError, riskCoverage } from '../../../src/eval/calibration.js';
 
 describe('calibration', () => {
   const items = [
@@ -29,5 +29,15 @@ describe('calibration', () => {
       { coverage: 0.5, accuracy: 2 / 3 },
       { coverage: 1, accuracy: 0.5 },
     ]);
+  });
+
+  it('measures the calibration error: 0 when confidence is the accuracy, the gap when it is not', () => {
+    const calibrated = [0.25, 0.25, 0.25, 0.25].map((confidence, i) => ({ confidence, correct: i === 0 ? 1 : 0 }));
+    expect(expectedCalibrationError(calibrated)).toBeCloseTo(0, 10);
+    // Sure of everything, right half the time: off by 0.5; unsure (0.5) of answers all right: off by 0.5.
+    expect(expectedCalibrationError([{ confidence: 1, correct: 1 }, { confidence: 1, correct: 0 }])).toBeCloseTo(0.5, 10);
+    expect(expectedCalibrationError([{ confidence: 0.5, correct: 1 }, { confidence: 0.55, correct: 1 }])).toBeCloseTo(0.475, 10);
+    expect(brierScore([{ confidence: 1, correct: 1 }, { confidence: 0.5, correct: 0 }])).toBeCloseTo(0.125, 10);
+    expect(expectedCalibrationError([])).toBe(0);
   });
 });

@@ -18,6 +18,8 @@ const qa: QaReport = {
       { coverage: 1, accuracy: 0.66 },
     ],
     top_half_accuracy: 1,
+    ece: 0.24,
+    brier: 0.21,
   },
   latency_ms: { p50: 3, p95: 9 },
   failures: [],
@@ -39,6 +41,7 @@ describe('HTML reports', () => {
     expect(html.match(/<svg /g)?.length).toBe(6);
     expect(html).toContain('Mean time per stage');
     expect(html).toContain('F1 by split');
+    expect(html).toContain('calibration error (ECE, 10 bins)');
     // Labels are escaped, never markup.
     expect(html).toContain('hard &lt;x&gt;');
     expect(html).not.toMatch(/<script|src="http|href="http/);
