@@ -109,8 +109,8 @@ export class ExtractiveReader extends Reader {
           if (has || topic.has(t)) inContextWeight += weight.get(t) ?? 0;
         });
         const { matched, novel } = held;
-        // Only repeats (or quotes) the question: it cannot be the answer.
-        if (novel === 0 || (asked.length > 0 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
+        // Only repeats (or quotes) the question, or asks one itself: it cannot be the answer.
+        if (sentence.asks || novel === 0 || (asked.length > 0 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
         // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
@@ -318,11 +318,16 @@ interface AnalysedSentence {
   text: string;
   terms: string[];
   penalty: number;
+  /** It is a question, or quotes one (an FAQ's heading, a request in a code example): a question is no answer. */
+  asks: boolean;
 }
 
 function analysedSentences(text: string): AnalysedSentence[] {
-  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence), penalty: codePenalty(sentence) }));
+  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence), penalty: codePenalty(sentence), asks: QUESTION_MARK.test(sentence) }));
 }
+
+/** A question mark that ends the sentence, or a quotation or bracket within it. */
+const QUESTION_MARK = /\?(?:\s*$|\s*["'”’)\]}])/u;
 
 /** Marks prose almost never holds and code and configuration often do: they count three times. */
 const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;

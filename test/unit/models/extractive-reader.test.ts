@@ -19,6 +19,15 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates.some((c) => c.text.includes('ask how do I ingest'))).toBe(false);
   });
 
+  it('never answers with a question: an FAQ heading, or a request quoting one in a code example', async () => {
+    const r = await read('what happens if Redis goes down?', [
+      passage('faq', 'What happens when Redis is down for a while? Answers are served uncached until Redis is back.'),
+      passage('curl', `curl localhost:3000/v1/query -d '{"query":"what happens when Redis goes down?"}'`),
+    ]);
+    expect(r.candidates[0]?.text).toBe('Answers are served uncached until Redis is back.');
+    expect(r.candidates.map((c) => c.text).filter((t) => t.includes('?'))).toEqual([]);
+  });
+
   it('keeps a sentence holding the question terms in another order, and one holding only some of them', async () => {
     const r = await read('how do I ingest documents?', [
       passage('a', 'Documents ingest in batches: how many at once is up to you.'),
