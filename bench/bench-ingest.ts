@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG_PATH } from '../src/cli/cli-config.js';
+import { defaultConfigPath } from '../src/core/config.js';
 import { loadConfig } from '../src/core/config.js';
 import { Rag } from '../src/rag.js';
 
@@ -25,7 +25,7 @@ const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 
  * Rag while it is open, so that a signal handler can close it.
  */
 export async function buildBenchStore(corpusPath: string, storePath: string, configFile: string | undefined, hold: (rag: Rag | null) => void): Promise<BenchStore> {
-  const files = [DEFAULT_CONFIG_PATH];
+  const files = [defaultConfigPath];
   if (configFile) files.push(configFile);
   const config = loadConfig({ files, overrides: { store: { path: storePath }, bootstrap: { ingestOnEmpty: false } } });
   const rag = new Rag(config);

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../src/cli/cli-config.js';
+import { defaultConfigPath } from '../src/core/config.js';
 import { loadConfig, type Config } from '../src/core/config.js';
 import { RunContext } from '../src/core/run-context.js';
 import { loadBeirDataset, type BeirQuery } from '../src/eval/beir-dataset.js';
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
       node = await launchOpenSearch({ heapMb: options.heapMb, log: note });
       url = node.url;
     }
-    const config = loadConfig({ files: [DEFAULT_CONFIG_PATH], overrides: { opensearch: { nodes: [url], replicas: 0 } } });
+    const config = loadConfig({ files: [defaultConfigPath], overrides: { opensearch: { nodes: [url], replicas: 0 } } });
     const figures: BackendFigures[] = [];
 
     note('embedded: ingesting...');

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../src/cli/cli-config.js';
+import { defaultConfigPath } from '../src/core/config.js';
 import { loadConfig } from '../src/core/config.js';
 import { loadBeirDataset } from '../src/eval/beir-dataset.js';
 import { percentile } from '../src/eval/metrics.js';
@@ -31,7 +31,7 @@ const opts = new Command()
 
 const dataset = loadBeirDataset(opts.dataset, opts.split);
 const dir = mkdtempSync(join(tmpdir(), 'rag-bench-qu-'));
-const rag = new Rag(loadConfig({ files: [DEFAULT_CONFIG_PATH], overrides: { store: { path: join(dir, 'bench.db') }, server: { logLevel: 'silent' } } }));
+const rag = new Rag(loadConfig({ files: [defaultConfigPath], overrides: { store: { path: join(dir, 'bench.db') }, server: { logLevel: 'silent' } } }));
 try {
   process.stderr.write(`indexing ${dataset.corpusPath}\n`);
   await rag.ingestPaths([dataset.corpusPath], { batchSize: 1000 });

@@ -10,7 +10,7 @@
  * closes, which happens when the parent dies without killing it.
  */
 import { existsSync } from 'node:fs';
-import { DEFAULT_CONFIG_PATH } from '../src/cli/cli-config.js';
+import { defaultConfigPath } from '../src/core/config.js';
 import { loadConfig } from '../src/core/config.js';
 import { Rag } from '../src/rag.js';
 import { buildApp } from '../src/server/app.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const [storePath, configFile] = process.argv.slice(2);
   if (!storePath) throw new Error('usage: node --import tsx bench/server-process.ts <storePath> [configFile]');
   if (!existsSync(storePath)) throw new Error(`store not found: ${storePath}`);
-  const files = [DEFAULT_CONFIG_PATH];
+  const files = [defaultConfigPath];
   if (configFile) files.push(configFile);
   const config = loadConfig({
     files,

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../../src/cli/cli-config.js';
+import { defaultConfigPath } from '../../src/core/config.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { RagError } from '../../src/core/errors.js';
 import { loadBeirDataset } from '../../src/eval/beir-dataset.js';
@@ -109,7 +109,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 function configFor(options: Options, overrides: Record<string, unknown>): Config {
-  const files = [DEFAULT_CONFIG_PATH];
+  const files = [defaultConfigPath];
   if (options.config) files.push(resolve(options.config));
   return loadConfig({ files, overrides: { bootstrap: { ingestOnEmpty: false }, cache: { enabled: false }, ...overrides } });
 }

@@ -1,9 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadConfig, type Config } from '../core/config.js';
-
-/** The package's own default configuration, wherever the package is installed. */
-export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
+import { defaultConfigPath, loadConfig, type Config } from '../core/config.js';
 
 export interface CliConfigFlags {
   config?: string;
@@ -18,7 +14,7 @@ export interface CliConfigFlags {
  */
 export function cliConfig(flags: CliConfigFlags, extra: Record<string, unknown> = {}): Config {
   const env = process.env;
-  const files = [DEFAULT_CONFIG_PATH];
+  const files = [defaultConfigPath];
   if (env['RAG_CONFIG']) files.push(env['RAG_CONFIG']);
   if (flags.config) files.push(flags.config);
   for (const f of files) if (!existsSync(f)) throw new Error(`config file not found: ${f}`);

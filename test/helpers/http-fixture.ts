@@ -1,7 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { DEFAULT_CONFIG_PATH } from '../../src/cli/cli-config.js';
-import { loadConfig, mergeConfigTrees, type Config } from '../../src/core/config.js';
+import { defaultConfigPath, loadConfig, mergeConfigTrees, type Config } from '../../src/core/config.js';
 import type { DocumentInput } from '../../src/core/types.js';
 import type { ModelStatus } from '../../src/models/model-status.js';
 import { Rag, type RagOptions } from '../../src/rag.js';
@@ -16,7 +15,7 @@ const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null &&
 /** The packaged defaults, an in-memory store and a silent logger, then the test's own overrides. */
 export function httpTestConfig(overrides: Tree = {}): Config {
   const base: Tree = { store: { path: ':memory:' }, server: { logLevel: 'silent' } };
-  return loadConfig({ files: [DEFAULT_CONFIG_PATH], overrides: mergeConfigTrees(base, overrides) });
+  return loadConfig({ files: [defaultConfigPath], overrides: mergeConfigTrees(base, overrides) });
 }
 
 export interface HttpFixture {

@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG_PATH } from '../../src/cli/cli-config.js';
-import { loadConfig, type Config } from '../../src/core/config.js';
+import { defaultConfigPath, loadConfig, type Config } from '../../src/core/config.js';
 import { RunContext } from '../../src/core/run-context.js';
 import type { ScoredChunk } from '../../src/core/types.js';
 import { evaluateRetrieval } from '../../src/eval/retrieval-eval.js';
@@ -45,7 +44,7 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
 
   beforeAll(async () => {
     node = await launchOpenSearch({ log: (line) => console.log(`[opensearch] ${line}`) });
-    config = loadConfig({ files: [DEFAULT_CONFIG_PATH], overrides: { store: { path: ':memory:' }, server: { logLevel: 'silent' }, opensearch: { nodes: [node.url] } } });
+    config = loadConfig({ files: [defaultConfigPath], overrides: { store: { path: ':memory:' }, server: { logLevel: 'silent' }, opensearch: { nodes: [node.url] } } });
   }, LAUNCH_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -115,7 +114,7 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
 
     it('ranks with BM25 as the embedded store does', async () => {
       const bm25 = new OpenSearchBm25Retriever(store, { maxQueryTerms: 64, titleBoost: 0 });
-      const embedded = new Rag(loadConfig({ files: [DEFAULT_CONFIG_PATH], overrides: { store: { path: ':memory:' } } }));
+      const embedded = new Rag(loadConfig({ files: [defaultConfigPath], overrides: { store: { path: ':memory:' } } }));
       try {
         embedded.store.upsert(prepared);
         const [ours, theirs] = [await recallAt(bm25, 10), await recallAt(embedded.retriever, 10)];
@@ -425,7 +424,7 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
         // A server that starts while OpenSearch is down starts anyway, and is not ready until it is back.
         const rag = new Rag(
           loadConfig({
-            files: [DEFAULT_CONFIG_PATH],
+            files: [defaultConfigPath],
             overrides: { store: { path: ':memory:' }, server: { logLevel: 'silent' }, retrieval: { backend: 'opensearch' }, opensearch: { nodes: [node.url], index: 'it-cold' } },
           }),
         );
