@@ -25,6 +25,7 @@ import { EnsembleRegistry } from './ensemble/ensemble-registry.js';
 import type { GenerativeEnsembleResult } from './ensemble/generative-ensemble.js';
 import type { EnsembleMember } from './ensemble/pipeline-ensemble.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
+import { EnglishWords } from './query/english-words.js';
 import { QueryPlanner } from './query/query-planner.js';
 import { buildRefiner } from './refiner/create-refiner.js';
 import { estimateTokenCounter } from './refiner/token-counter.js';
@@ -629,8 +630,11 @@ export class Rag {
   warm(): number {
     this.assertOpen();
     const chunks = this.retriever.warm();
-    // The spelling corrector's candidate index too, so the first misspelt query does not pay for it.
-    if (this.config.query.denoise) this.retriever.vocabulary().prepare();
+    // The spelling corrector's candidate index and dictionary too, so the first misspelt query does not pay for them.
+    if (this.config.query.denoise) {
+      this.retriever.vocabulary().prepare();
+      EnglishWords.shared();
+    }
     return chunks;
   }
 

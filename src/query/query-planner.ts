@@ -4,6 +4,7 @@ import type { QueryPlan } from '../core/types.js';
 import { standInForAny } from '../core/stand-in.js';
 import type { QueryRewriter, RewriteOutcome } from './llm-query-rewriter.js';
 import { QueryDecomposer } from './query-decomposer.js';
+import { EnglishWords } from './english-words.js';
 import { SpellingCorrector, type CorrectionVocabulary } from './spelling-corrector.js';
 import { wordSubstitutions } from './word-alignment.js';
 
@@ -54,7 +55,7 @@ export class QueryPlanner {
     let corrections: QueryPlan['corrections'] = [];
     const vocabulary = this.options.denoise ? this.deps.vocabulary?.() : undefined;
     if (vocabulary) {
-      const result = new SpellingCorrector(vocabulary, { maxEditDistance: this.options.maxEditDistance }).correct(normalized);
+      const result = new SpellingCorrector(vocabulary, { maxEditDistance: this.options.maxEditDistance, dictionary: EnglishWords.shared() }).correct(normalized);
       corrected = result.text;
       corrections = result.corrections;
     }

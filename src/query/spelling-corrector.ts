@@ -15,6 +15,8 @@ export interface CorrectionVocabulary {
 export interface SpellingCorrectorOptions {
   /** Largest edit distance of a correction (0 turns correction off). */
   maxEditDistance: number;
+  /** Real words, never changed even when the index lacks them (`EnglishWords`). */
+  dictionary?: { has(word: string): boolean };
 }
 
 export interface CorrectionResult {
@@ -35,8 +37,9 @@ const LATIN_WORD = /^\p{Script=Latin}+$/u;
  * Spelling correction against the index's own vocabulary: a noisy-channel choice of the vocabulary word w that
  * maximises log P(w) + log P(typed | w), with P(w) from w's document frequency and P(typed | w) from a typo model
  * (keyboard neighbours, transpositions, doubled letters), among words within the edit-distance bound. A word the
- * index knows is never changed, nor numbers, words of three letters or fewer, stop words, query words, or words
- * in a script other than Latin. Every change is reported.
+ * index knows is never changed, nor a word of the dictionary, nor numbers, words of three letters or fewer, stop
+ * words, query words, or words in a script other than Latin; and in a text, nor a name: a capitalised word that
+ * does not begin a sentence, or a word in capitals. Every change is reported.
  */
 export class SpellingCorrector {
   constructor(
@@ -51,6 +54,8 @@ export class SpellingCorrector {
     let last = 0;
     for (const match of text.matchAll(TOKEN)) {
       const token = match[0];
+      // A name ("Brighton", "Kuala Lumpur", "CNTRL") is not a misspelt word of the index: "Siena" is not "Sirna".
+      if (isName(token, text.slice(0, match.index))) continue;
       const fixed = this.correctWord(token);
       if (fixed === null) continue;
       const at = match.index;
@@ -65,7 +70,7 @@ export class SpellingCorrector {
   correctWord(token: string): string | null {
     if (token.length <= 3 || /\p{N}/u.test(token) || !LATIN_WORD.test(token)) return null;
     const word = normalizeText(token);
-    if (word.length <= 3 || isStopWord(word) || isQueryWord(word) || this.vocabulary.knows(word)) return null;
+    if (word.length <= 3 || isStopWord(word) || isQueryWord(word) || this.vocabulary.knows(word) || this.options.dictionary?.has(word)) return null;
     // Short words have many neighbours: allow them one edit only.
     const maxDistance = Math.min(this.options.maxEditDistance, word.length <= 4 ? 1 : 2);
     let best: { word: string; score: number } | null = null;
@@ -75,6 +80,14 @@ export class SpellingCorrector {
     }
     return best ? matchCase(token, best.word) : null;
   }
+}
+
+/** Capitalised after the start of its sentence, or all in capitals: a name or an acronym, not a misspelt word. */
+function isName(token: string, before: string): boolean {
+  if (token.length > 1 && token === token.toUpperCase() && /\p{Lu}/u.test(token)) return true;
+  if (!/^\p{Lu}/u.test(token)) return false;
+  // The first word of the text, of a sentence or of a quotation is capitalised anyway.
+  return !/(^|[.!?:"“(])\s*$/u.test(before);
 }
 
 /** The correction written in the typed word's case: "Wrold" -> "World", "NASAA" -> "NASA". */

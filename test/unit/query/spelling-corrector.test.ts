@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { words } from '../../../src/core/analyzer.js';
 import { boundedEditDistance } from '../../../src/query/edit-distance.js';
+import { EnglishWords } from '../../../src/query/english-words.js';
 import { SpellingCorrector } from '../../../src/query/spelling-corrector.js';
 import { SurfaceVocabulary } from '../../../src/query/surface-vocabulary.js';
 import { typoCost } from '../../../src/query/typo-model.js';
@@ -90,6 +91,16 @@ describe('SpellingCorrector', () => {
     expect(r.corrections.map((c) => c.to)).toEqual(['factors', 'currency', 'international']);
   });
 
+  it('never changes an English word the index lacks (the dictionary), nor a name or an acronym within a sentence', () => {
+    const withDictionary = new SpellingCorrector(VOCAB, { maxEditDistance: 2, dictionary: EnglishWords.shared() });
+    // "hoarse" is a word, not a slip for "horse"; without the dictionary it was "corrected".
+    expect(corrector().correctWord('hoarse')).not.toBeNull();
+    expect(withDictionary.correct('hoarse and currancy').corrections).toEqual([{ from: 'currancy', to: 'currency' }]);
+    // "Hoase" within a sentence is a name; at the start of one, or after a quotation mark, a capitalised slip.
+    expect(corrector().correct('a trip to Hoase and the CURRANCY board').corrections).toEqual([]);
+    expect(corrector().correct('Hoase prices. Hoase again: "Currancy"').corrections.map((c) => c.to)).toEqual(['House', 'House', 'Currency']);
+  });
+
   it('does nothing on an empty vocabulary or with correction off', () => {
     expect(new SpellingCorrector(new SurfaceVocabulary(), { maxEditDistance: 2 }).correct('qorld').corrections).toEqual([]);
     expect(new SpellingCorrector(VOCAB, { maxEditDistance: 0 }).correct('qorld').corrections).toEqual([]);
@@ -109,5 +120,14 @@ describe('edit distance and typo model', () => {
     expect(typoCost('wrold', 'world')).toBeLessThan(typoCost('wxrld', 'world'));
     expect(typoCost('ocuring', 'occuring')).toBeLessThan(typoCost('ocuring', 'ocburing'));
     expect(typoCost('world', 'world')).toBe(0);
+  });
+});
+
+describe('EnglishWords', () => {
+  it('knows English words with their inflections, and not misspellings or names', () => {
+    const dictionary = EnglishWords.shared();
+    expect(dictionary.size).toBeGreaterThan(200_000);
+    for (const w of ['control', 'basketball', 'golfers', 'annealing', 'aa', 'zymurgy']) expect(dictionary.has(w), w).toBe(true);
+    for (const w of ['currancy', 'earthquaikes', 'brighton', '', 'zzzzz']) expect(dictionary.has(w), w).toBe(false);
   });
 });
