@@ -70,7 +70,11 @@ export class HttpRagClient implements RagBackend {
       async function* pieces(): AsyncGenerator<string> {
         for (;;) {
           const { done, value } = await body.read();
-          if (done) return yield decoder.decode();
+          if (done) {
+            const tail = decoder.decode();
+            if (tail.length > 0) yield tail;
+            return;
+          }
           timer.refresh();
           yield decoder.decode(value, { stream: true });
         }

@@ -318,16 +318,19 @@ interface AnalysedSentence {
   text: string;
   terms: string[];
   penalty: number;
-  /** It is a question, or quotes one (an FAQ's heading, a request in a code example): a question is no answer. */
+  /** It is a question (an FAQ's heading), or code that quotes one (a request in an example): a question is no answer. */
   asks: boolean;
 }
 
 function analysedSentences(text: string): AnalysedSentence[] {
-  return sentencesOf(text).map((sentence) => ({ text: sentence, terms: analyze(sentence), penalty: codePenalty(sentence), asks: QUESTION_MARK.test(sentence) }));
+  return sentencesOf(text).map((sentence) => {
+    const penalty = codePenalty(sentence);
+    // In prose a quoted question is usually a title ("Who Framed Roger Rabbit?" was released in 1988), an answer;
+    // in code (marks such as braces) it is a request.
+    const asks = /\?\s*$/u.test(sentence) || (/[{}[\]<>=;|#`\\$]/u.test(sentence) && /\?\s*["'”’)\]}]/u.test(sentence));
+    return { text: sentence, terms: analyze(sentence), penalty, asks };
+  });
 }
-
-/** A question mark that ends the sentence, or a quotation or bracket within it. */
-const QUESTION_MARK = /\?(?:\s*$|\s*["'”’)\]}])/u;
 
 /** Marks prose almost never holds and code and configuration often do: they count three times. */
 const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;

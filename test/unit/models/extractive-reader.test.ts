@@ -26,6 +26,9 @@ describe('ExtractiveReader on sentences', () => {
     ]);
     expect(r.candidates[0]?.text).toBe('Answers are served uncached until Redis is back.');
     expect(r.candidates.map((c) => c.text).filter((t) => t.includes('?'))).toEqual([]);
+    // A title that asks, quoted in prose, is no question of the text: the text around it may answer.
+    const film = await read('when was the film released?', [passage('film', 'The film "Who Framed Roger Rabbit?", by Touchstone, was released in 1988.')]);
+    expect(film.candidates[0]?.text).toMatch(/released in 1988/);
   });
 
   it('keeps a sentence holding the question terms in another order, and one holding only some of them', async () => {
