@@ -55,7 +55,7 @@ export class SpellingCorrector {
     for (const match of text.matchAll(TOKEN)) {
       const token = match[0];
       // A name ("Brighton", "Kuala Lumpur", "CNTRL") is not a misspelt word of the index: "Siena" is not "Sirna".
-      if (isName(token, text.slice(0, match.index))) continue;
+      if (isName(token, text, match.index)) continue;
       const fixed = this.correctWord(token);
       if (fixed === null) continue;
       const at = match.index;
@@ -83,11 +83,13 @@ export class SpellingCorrector {
 }
 
 /** Capitalised after the start of its sentence, or all in capitals: a name or an acronym, not a misspelt word. */
-function isName(token: string, before: string): boolean {
+function isName(token: string, text: string, at: number): boolean {
   if (token.length > 1 && token === token.toUpperCase() && /\p{Lu}/u.test(token)) return true;
   if (!/^\p{Lu}/u.test(token)) return false;
   // The first word of the text, of a sentence or of a quotation is capitalised anyway.
-  return !/(^|[.!?:"“(])\s*$/u.test(before);
+  let i = at - 1;
+  while (i >= 0 && /\s/u.test(text[i] as string)) i--;
+  return i >= 0 && !'.!?:"“('.includes(text[i] as string);
 }
 
 /** The correction written in the typed word's case: "Wrold" -> "World", "NASAA" -> "NASA". */
