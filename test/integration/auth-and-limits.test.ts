@@ -43,6 +43,17 @@ describe('API keys', () => {
     expect((await fx.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
     expect((await fx.app.inject({ method: 'GET', url: '/metrics', headers: auth(APP_KEY) })).statusCode).toBe(200);
   });
+
+  it('guards a route however its path is percent-encoded (the router decodes it; the check once read it raw)', async () => {
+    for (const url of ['/%761/retrieve', '/v%31/retrieve', '/%76%31/retrieve']) {
+      const res = await fx.app.inject({ method: 'POST', url, payload: { query: 'anything at all' } });
+      expect(res.statusCode, url).toBe(401);
+    }
+    const stored = await fx.app.inject({ method: 'POST', url: '/%761/documents', payload: { documents: [{ id: 'pwned', text: 'Written without a key.' }] } });
+    expect(stored.statusCode).toBe(401);
+    expect((await fx.app.inject({ method: 'GET', url: '/%6detrics' })).statusCode).toBe(401);
+    expect((await fx.app.inject({ method: 'POST', url: '/%761/retrieve', payload: { query: 'anything at all' }, headers: auth(APP_KEY) })).statusCode).toBe(200);
+  });
 });
 
 describe('rate limits per key (in process)', () => {
@@ -61,6 +72,9 @@ describe('rate limits per key (in process)', () => {
     expect(limited.body.code).toBe('RATE_LIMITED');
     expect(limited.body.message).toMatch(/rate limit of 3 requests/);
     for (let i = 0; i < 5; i++) expect((await retrieve(fx, auth(BATCH_KEY))).statusCode).toBe(200);
+    // An encoded path is the same route, and counts against the same limit.
+    const encoded = await fx.app.inject({ method: 'POST', url: '/%761/retrieve', payload: { query: 'anything at all' }, headers: auth(APP_KEY) });
+    expect(encoded.statusCode).toBe(429);
   });
 });
 

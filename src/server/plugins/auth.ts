@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { RagError } from '../../core/errors.js';
+import { requestRoute } from '../request-route.js';
 
 export interface AuthOptions {
   apiKeys: Array<{ name: string; key: string }>;
@@ -20,7 +21,7 @@ export const auth = fp(async (app: FastifyInstance, options: AuthOptions) => {
   if (options.apiKeys.length === 0) return;
   const keys = options.apiKeys.map((k) => ({ name: k.name, digest: digest(k.key) }));
   app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0] ?? '';
+    const path = requestRoute(request);
     const guarded = path.startsWith('/v1/') || (options.protectMetrics && path === '/metrics');
     if (!guarded) return;
     const header = request.headers.authorization;

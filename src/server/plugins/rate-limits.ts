@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { RagError } from '../../core/errors.js';
+import { requestRoute } from '../request-route.js';
 
 export interface RateLimitsOptions {
   /** Default requests per window for each key (or client address); 0 means none. */
@@ -32,7 +33,7 @@ export const rateLimits = fp(async (app: FastifyInstance, options: RateLimitsOpt
     timeWindow: options.windowMs,
     max: (request) => limitOf(request.apiKeyName),
     keyGenerator: (request) => (request.apiKeyName !== null ? `key:${request.apiKeyName}` : `ip:${request.ip}`),
-    allowList: (request) => !request.url.startsWith('/v1/'),
+    allowList: (request) => !requestRoute(request).startsWith('/v1/'),
     skipOnError: true,
     nameSpace: 'ratelimit:',
     ...(options.redis ? { redis: options.redis } : {}),
