@@ -25,6 +25,7 @@ import { EnsembleRegistry } from './ensemble/ensemble-registry.js';
 import type { GenerativeEnsembleResult } from './ensemble/generative-ensemble.js';
 import type { EnsembleMember } from './ensemble/pipeline-ensemble.js';
 import { LlmQueryRewriter } from './query/llm-query-rewriter.js';
+import { whileBusy } from './store/while-busy.js';
 import { EnglishWords } from './query/english-words.js';
 import { QueryPlanner } from './query/query-planner.js';
 import { buildRefiner } from './refiner/create-refiner.js';
@@ -477,9 +478,11 @@ export class Rag {
     const written = await run.span('ingest.opensearch', () => search.write(prepared, { ctx: run }), (w) => ({ chunks: w.chunks, failed: w.failed.length }));
     const failed = new Set(written.failed.map((f) => f.id));
     const stored = prepared.filter((d) => !failed.has(d.id));
-    const result = await run.span('ingest.write', () => (stored.length > 0 ? this.store.upsert(stored) : { documents: 0, chunks: 0, version: this.store.version() }), (r) => ({
-      chunks: r.chunks,
-    }));
+    const result = await run.span(
+      'ingest.write',
+      async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored), run) : { documents: 0, chunks: 0, version: this.store.version() }),
+      (r) => ({ chunks: r.chunks }),
+    );
     const structure = structureReport(prepared);
     return { ...result, ...(written.failed.length > 0 ? { failed: written.failed } : {}), ...(structure ? { structure } : {}) };
   }
@@ -490,11 +493,15 @@ export class Rag {
     return this.store.delete(id);
   }
 
-  /** Deletes a document wherever it is indexed (OpenSearch first); false when there was no such document. */
-  async deleteDocument(id: string): Promise<boolean> {
+  /**
+   * Deletes a document wherever it is indexed (OpenSearch first); false when there was no such document. The
+   * second argument is the request's context (its deadline bounds a wait for another process's write), or a signal.
+   */
+  async deleteDocument(id: string, ctx?: RunContext | RagCallOptions): Promise<boolean> {
+    const run = contextOf(ctx);
     return this.inOrder(async () => {
       const inSearch = this.search ? await this.search.delete(id) : false;
-      return this.store.delete(id) || inSearch;
+      return (await whileBusy(() => this.store.delete(id), run)) || inSearch;
     });
   }
 

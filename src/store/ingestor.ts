@@ -13,6 +13,7 @@ import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
 import { structureReport, type StructureReport, type StructuredBy } from './structure-report.js';
 import { UnparsableDocument } from './unparsable-document.js';
+import { whileBusy } from './while-busy.js';
 import type { PreparedDocument, SqliteStore, UpsertResult } from './sqlite-store.js';
 
 export interface IngestorOptions extends ChunkerOptions {
@@ -75,9 +76,8 @@ export class Ingestor {
       space = spaceOf(embedder);
       await embedCtx.span('ingest.embed', () => this.embed(prepared, embedder, embedCtx), (n) => ({ chunks: n, model: embedder.name }));
     }
-    const written = ctx
-      ? await ctx.span('ingest.write', () => store.upsert(prepared, space), (r) => ({ chunks: r.chunks }))
-      : store.upsert(prepared, space);
+    const write = (): Promise<UpsertResult> => whileBusy(() => store.upsert(prepared, space), ctx);
+    const written = ctx ? await ctx.span('ingest.write', write, (r) => ({ chunks: r.chunks })) : await write();
     const structure = structureReport(prepared);
     return structure ? { ...written, structure } : written;
   }

@@ -11,6 +11,9 @@ import { filterSql } from './filter-sql.js';
 import type { StructuredBy } from './structure-report.js';
 
 /** A document ready to store: structured and chunked, nothing left that can fail but the write itself. */
+
+/** Reads (and this connection's other statements) wait this long for a lock; writes do not wait (see `writing`). */
+const READ_BUSY_TIMEOUT_MS = 5000;
 export interface PreparedDocument {
   id: string;
   title: string;
@@ -125,7 +128,7 @@ export class SqliteStore {
     this.db = openDatabase(path);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
     loadSqliteVec(this.db);
     this.db.exec(SCHEMA);
     this.vectors = new ChunkVectors(this.db);
@@ -236,15 +239,25 @@ export class SqliteStore {
     return found;
   }
 
-  /** A write; an index the process may not change (file permissions, a read-only mount) is named in the error. */
+  /**
+   * A write; an index the process may not change (file permissions, a read-only mount) is named in the error. While
+   * another process writes (`rag ingest`, `rag reindex`), it fails at once with a busy UNAVAILABLE rather than wait
+   * in SQLite, which would hold the event loop and every request with it: `whileBusy` waits between tries.
+   */
   private writing<T>(write: () => T): T {
+    this.db.pragma('busy_timeout = 0');
     try {
       return write();
     } catch (err) {
       if (err instanceof Database.SqliteError && err.code.startsWith('SQLITE_READONLY')) {
         throw new RagError('UNAVAILABLE', `the index ${this.path} is read-only here (${err.message}); nothing was written`, undefined, { cause: err });
       }
+      if (err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY')) {
+        throw new RagError('UNAVAILABLE', `the index ${this.path} is being written by another process (rag ingest, rag reindex); nothing was written: try again`, { busy: true }, { cause: err });
+      }
       throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
     }
   }
 

@@ -56,9 +56,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
-      if (!(await app.rag.deleteDocument(id))) throw new RagError('NOT_FOUND', `no document with id "${id}"`);
+      const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
+      if (!(await app.rag.deleteDocument(id, ctx))) throw new RagError('NOT_FOUND', `no document with id "${id}"`);
       return { deleted: true, id, version: app.rag.store.version() };
     },
   );
