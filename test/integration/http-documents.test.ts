@@ -304,4 +304,13 @@ describe('DELETE /v1/documents/:id', () => {
     expect(again.message).toMatch(/"gone"/);
     expectError(await getDoc('gone'), 404, 'NOT_FOUND');
   });
+
+  it('takes a JSON content type with no body, as many clients send on every request', async () => {
+    await ingestDocs(fx.app, [{ id: 'typed', text: 'A document deleted by a client that always says JSON.' }]);
+    const headers = { 'content-type': 'application/json' };
+    expect((await fx.app.inject({ method: 'GET', url: '/v1/documents/typed', headers })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'DELETE', url: '/v1/documents/typed', headers })).statusCode).toBe(200);
+    // A POST still needs its body.
+    expectError(await fx.app.inject({ method: 'POST', url: '/v1/documents', headers }), 400, 'BAD_REQUEST');
+  });
 });

@@ -21,7 +21,9 @@ export const strictJson = fp(async (app: FastifyInstance) => {
       return;
     }
     if (text.trim().length === 0) {
-      done(new RagError('BAD_REQUEST', 'body is empty; expected a JSON object'), undefined);
+      // Many clients send their JSON content type on every request: a DELETE or GET has no body to read.
+      if (request.method === 'DELETE' || request.method === 'GET') done(null, undefined);
+      else done(new RagError('BAD_REQUEST', 'body is empty; expected a JSON object'), undefined);
       return;
     }
     parseJson(request, text, done);
