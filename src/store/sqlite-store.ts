@@ -12,6 +12,10 @@ import type { StructuredBy } from './structure-report.js';
 
 /** A document ready to store: structured and chunked, nothing left that can fail but the write itself. */
 
+/** Every chunk with its document's title, in rowid order. */
+const ALL_CHUNKS = `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
+  FROM chunks c JOIN documents d ON d.seq = c.doc_seq ORDER BY c.rowid`;
+
 /** Reads (and this connection's other statements) wait this long for a lock; writes do not wait (see `writing`). */
 const READ_BUSY_TIMEOUT_MS = 5000;
 export interface PreparedDocument {
@@ -156,10 +160,7 @@ export class SqliteStore {
          FROM json_each(?) j JOIN chunks c ON c.rowid = j.value JOIN documents d ON d.seq = c.doc_seq
          ORDER BY j.key`,
       ),
-      allChunks: this.db.prepare<[], ChunkRow>(
-        `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
-         FROM chunks c JOIN documents d ON d.seq = c.doc_seq ORDER BY c.rowid`,
-      ),
+      allChunks: this.db.prepare<[], ChunkRow>(ALL_CHUNKS),
       counts: this.db.prepare<[], { documents: number; chunks: number }>(
         'SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks',
       ),
@@ -435,6 +436,29 @@ export class SqliteStore {
   /** Increases with every committed batch or delete: a cache key part that ingestion invalidates. */
   version(): number {
     return Number(this.stmt.getMeta.get('version')?.value ?? 0);
+  }
+
+  /**
+   * Every chunk as of now, read through a connection of its own, so it can be read a page at a time between
+   * other work (the main connection stays free for queries and writes, which the snapshot does not see). Null for
+   * an in-memory store, which no other process can change. `close` ends the snapshot.
+   */
+  chunkSnapshot(): { chunks: Generator<IndexableChunk>; close: () => void } | null {
+    if (this.path === ':memory:') return null;
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    const rows = db
+      .prepare<[], ChunkRow>(ALL_CHUNKS)
+      .iterate();
+    function* chunks(): Generator<IndexableChunk> {
+      for (const row of rows) yield { rowid: row.rowid, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text };
+    }
+    return {
+      chunks: chunks(),
+      close: () => {
+        rows.return?.();
+        db.close();
+      },
+    };
   }
 
   /** Changes when another connection (another process) commits; used to notice ingestion from the CLI. */

@@ -203,3 +203,49 @@ describe('Bm25Retriever term statistics', () => {
     expect(retriever.termStatistics()).toBeUndefined();
   });
 });
+
+describe('Bm25Retriever (memory) after another process commits', () => {
+  const ids = async (retriever: Bm25Retriever, query: string): Promise<string[]> =>
+    (await retriever.retrieve(query, { k: 10 }, new RunContext())).map((h) => h.docId);
+
+  it('rebuilds a large index in the background, answering from the old one meanwhile, and keeps its own commits', async () => {
+    const path = join(tmp.dir, 'background.db');
+    const store = new SqliteStore(path);
+    const ingestor = new Ingestor(store, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 });
+    // Every index counts as large here, so the background path is the one taken.
+    const retriever = new Bm25Retriever(store, { engine: 'memory', ...OPTIONS, vocabulary: true, backgroundRebuildChunks: 1 });
+    const other = new SqliteStore(path);
+    const otherIngestor = new Ingestor(other, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 });
+    cleanups.push(() => {
+      retriever.close();
+      store.close();
+      other.close();
+    });
+    await ingestor.ingest(CORPUS);
+    retriever.warm();
+    await otherIngestor.ingest([{ id: 'zebra', title: 'Zebras', text: 'Zebras graze on the savanna in large herds.' }]);
+    // The first query after the other process's commit is answered at once, from the index as it was.
+    expect(await ids(retriever, 'zebras savanna')).toEqual([]);
+    // This process's own commit while the snapshot is read is kept in the new index too.
+    await ingestor.ingest([{ id: 'yak', title: 'Yaks', text: 'Yaks carry loads across high mountain passes.' }]);
+    expect(await ids(retriever, 'yaks mountain')).toEqual(['yak']);
+    await expect.poll(() => ids(retriever, 'zebras savanna')).toEqual(['zebra']);
+    expect(await ids(retriever, 'yaks mountain')).toEqual(['yak']);
+    expect(retriever.vocabulary().knows('zebras')).toBe(true);
+    // A deletion by the other process is noticed the same way.
+    other.delete('astro');
+    await ids(retriever, 'telescopes galaxies');
+    await expect.poll(() => ids(retriever, 'telescopes galaxies')).toEqual([]);
+  });
+
+  it('rebuilds a small index at once, before the query', async () => {
+    const path = join(tmp.dir, 'at-once.db');
+    const { ingestor, retriever } = setup('memory', path);
+    const other = new SqliteStore(path);
+    cleanups.push(() => other.close());
+    await ingestor.ingest(CORPUS);
+    retriever.warm();
+    await new Ingestor(other, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 }).ingest([{ id: 'zebra', text: 'Zebras graze on the savanna.' }]);
+    expect(await ids(retriever, 'zebras savanna')).toEqual(['zebra']);
+  });
+});
