@@ -15,9 +15,20 @@ export interface BatchJob {
   failures: BatchFailure[];
 }
 
+/** How long, how many and how many answers of finished jobs are kept (a job of 1,000 answers holds about 8 MB). */
+export interface BatchJobRetention {
+  /** The newest finished jobs kept. */
+  keep: number;
+  /** A finished job is forgotten this long after it ended. */
+  ttlMs: number;
+  /** Answers kept over all finished jobs; the oldest jobs go first. */
+  maxRows: number;
+}
+
 /**
- * Batch jobs behind POST /v1/batch: run in the background of the server process and kept in memory (the newest
- * `keep` jobs), so a restart loses them; for long runs the `rag batch` CLI writes a resumable file instead.
+ * Batch jobs behind POST /v1/batch: run in the background of the server process and kept in memory, within the
+ * retention bounds (a job past them answers 404), so a restart loses them; for long runs the `rag batch` CLI writes
+ * a resumable file instead.
  */
 export class BatchJobs {
   private readonly jobs = new Map<string, BatchJob>();
@@ -25,7 +36,7 @@ export class BatchJobs {
 
   constructor(
     private readonly rag: Rag,
-    private readonly options: { concurrency: number; timeoutMs: number; keep: number },
+    private readonly options: { concurrency: number; timeoutMs: number } & BatchJobRetention,
   ) {}
 
   start(questions: BatchQuestion[], pipeline?: string): BatchJob {
@@ -60,6 +71,7 @@ export class BatchJobs {
   }
 
   get(id: string): BatchJob | undefined {
+    this.forgetOld();
     return this.jobs.get(id);
   }
 
@@ -68,8 +80,17 @@ export class BatchJobs {
     for (const c of this.controllers.values()) c.abort();
   }
 
+  /** Forgets finished jobs past the retention bounds, oldest first (jobs are kept in the order they started). */
   private forgetOld(): void {
+    const { keep, ttlMs, maxRows } = this.options;
+    const now = Date.now();
     const finished = [...this.jobs.values()].filter((j) => j.status !== 'running');
-    while (this.jobs.size > this.options.keep && finished.length > 0) this.jobs.delete((finished.shift() as BatchJob).id);
+    let rows = finished.reduce((n, j) => n + j.rows.length, 0);
+    for (const [i, job] of finished.entries()) {
+      const expired = job.finishedAt !== undefined && now - Date.parse(job.finishedAt) > ttlMs;
+      if (!expired && finished.length - i <= keep && rows <= maxRows) continue;
+      this.jobs.delete(job.id);
+      rows -= job.rows.length;
+    }
   }
 }

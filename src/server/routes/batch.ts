@@ -14,7 +14,8 @@ const view = (job: BatchJob): Omit<BatchJob, 'rows'> & { rows?: BatchJob['rows']
 /** Batch jobs: POST a list of questions, then poll GET /v1/batch/:id for progress and the answers. */
 export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.rag;
-  const jobs = new BatchJobs(app.rag, { concurrency: 4, timeoutMs: config.server.requestTimeoutMs, keep: 100 });
+  // Finished jobs: the newest 100, for an hour, and 20,000 answers in all (about 160 MB).
+  const jobs = new BatchJobs(app.rag, { concurrency: 4, timeoutMs: config.server.requestTimeoutMs, keep: 100, ttlMs: 60 * 60_000, maxRows: 20_000 });
   app.addHook('onClose', async () => jobs.cancelAll());
 
   app.post(
