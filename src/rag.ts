@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config, LlmConfig, RetrieverName } from './core/config.js';
 import { RagError, isRagError } from './core/errors.js';
+import { longerThan } from './core/char-count.js';
 import { RunContext, type StageLogger } from './core/run-context.js';
 import type { RagCallOptions } from './client/rag-backend.js';
 import { TextMemo } from './core/text-memo.js';
@@ -436,7 +437,7 @@ export class Rag {
     const { maxK, maxQueryChars } = this.config.limits;
     // An empty or wordless query is refused when it is planned ("no words to search for"), as over HTTP.
     if (typeof request.query !== 'string') throw new RagError('BAD_REQUEST', `query must be a string; got ${typeof request.query}`);
-    if (request.query.length > maxQueryChars) throw new RagError('BAD_REQUEST', `query is longer than limits.maxQueryChars (${maxQueryChars} characters)`);
+    if (longerThan(request.query, maxQueryChars)) throw new RagError('BAD_REQUEST', `query is longer than limits.maxQueryChars (${maxQueryChars} characters)`);
     if (request.k !== undefined && !(Number.isInteger(request.k) && (request.k as number) >= 1 && (request.k as number) <= maxK)) {
       throw new RagError('BAD_REQUEST', `k must be a whole number from 1 to limits.maxK (${maxK}); got ${String(request.k)}`);
     }

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RETRIEVER_NAMES, type Config, type RetrieverName } from '../core/config-schema.js';
 import { RagError } from '../core/errors.js';
+import { longerThan } from '../core/char-count.js';
 import { answeredIds, jsonlAppender, readQuestions, runBatch } from '../eval/batch-runner.js';
 import { evaluateDenoising } from '../eval/denoise-eval.js';
 import { qaReportHtml, retrievalReportHtml } from '../eval/html-report.js';
@@ -140,7 +141,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       const config = cliConfig(flags);
       // The bounds the HTTP API holds a request to.
       if (flags.k !== undefined && flags.k > config.limits.maxK) throw new RagError('BAD_REQUEST', `-k must be at most limits.maxK (${config.limits.maxK}); got ${flags.k}`);
-      if (question.length > config.limits.maxQueryChars) throw new RagError('BAD_REQUEST', `the question is longer than limits.maxQueryChars (${config.limits.maxQueryChars} characters)`);
+      if (longerThan(question, config.limits.maxQueryChars)) throw new RagError('BAD_REQUEST', `the question is longer than limits.maxQueryChars (${config.limits.maxQueryChars} characters)`);
       existingIndex(config);
       const rag = await openRag(config, deps);
       try {

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RagError } from '../core/errors.js';
+import { longerThan } from '../core/char-count.js';
 import { RunContext } from '../core/run-context.js';
 import type { DocumentFormat, DocumentInput, StructureNode } from '../core/types.js';
 import type { Embedder } from '../models/embedder.js';
@@ -167,7 +168,7 @@ export class Ingestor {
     if (input.title !== undefined && typeof input.title !== 'string') return 'title must be a string';
     if (input.format !== undefined && !FORMATS.includes(input.format)) return `format must be one of ${FORMATS.join(', ')}`;
     if (input.text.trim().length === 0 && !(input.title ?? '').trim()) return 'text is empty';
-    if (input.text.length > this.options.maxDocumentChars) return `text is longer than ${this.options.maxDocumentChars} characters`;
+    if (longerThan(input.text, this.options.maxDocumentChars)) return `text is longer than ${this.options.maxDocumentChars} characters`;
     if (!input.text.isWellFormed() || !(input.title ?? '').isWellFormed() || !input.id.isWellFormed()) {
       return 'text holds invalid Unicode (a lone surrogate)';
     }

@@ -234,6 +234,8 @@ describe('Rag requests in process', () => {
     await expect(rag.query({ query: 'lava', k: 2.5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rag.query({} as unknown as { query: string })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'query must be a string; got undefined' });
     await expect(rag.query({ query: 'q'.repeat(5000) })).rejects.toMatchObject({ message: expect.stringMatching(/longer than limits.maxQueryChars/) });
+    // 2,052 characters (4,097 UTF-16 units) are within 4,096, as the HTTP schema counts them.
+    await expect(rag.retrieve({ query: `lava ${'😀'.repeat(2046)}` })).resolves.toMatchObject({ hits: expect.any(Array) });
     await expect(rag.retrieve({ query: 'lava' })).resolves.toMatchObject({ hits: [expect.objectContaining({ docId: 'volcano' })] });
     await expect(rag.stream({ query: 'lava', k: 0 }).next()).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/k must be a whole number/) });
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RagError, isRagError } from '../../core/errors.js';
+import { longerThan } from '../../core/char-count.js';
 import { estimateTokens } from '../../core/tokens.js';
 import type { Citation } from '../../core/types.js';
 import { standaloneQuestion, type ConversationTurn } from '../../query/standalone-question.js';
@@ -78,7 +79,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const turns: ConversationTurn[] = messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) }));
       const question = standaloneQuestion(turns);
       if (question.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
-      if (question.length > config.limits.maxQueryChars) {
+      if (longerThan(question, config.limits.maxQueryChars)) {
         throw new RagError('BAD_REQUEST', `messages: the question is longer than ${config.limits.maxQueryChars} characters`);
       }
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs);

@@ -74,6 +74,12 @@ describe('Ingestor validation', () => {
     expect(result.chunks).toBeGreaterThan(1);
   });
 
+  it('counts characters as the HTTP schema does: an emoji is one, though it takes two UTF-16 units', async () => {
+    const text = `emoji ${'🦘'.repeat(MAX_CHARS / 2)}`;
+    expect(text.length).toBeGreaterThan(MAX_CHARS);
+    expect((await ingestor.ingest([{ id: 'kangaroos', text }])).documents).toBe(1);
+  });
+
   it('rejects an unknown format as an invalid document', async () => {
     const err = await ragErrorOfAsync(() =>
       ingestor.ingest([good('ok'), { id: 'pdf', text: 'x', format: 'pdf' as DocumentFormat }]),
