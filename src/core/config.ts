@@ -110,6 +110,11 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
       } catch {
         // Not JSON after all: keep the string, validation will say what is wrong.
       }
+      // A number JSON cannot hold exactly would be read as another one, and then taken as text (an API key): refused.
+      const inexact = inexactNumber(value);
+      if (inexact !== undefined) {
+        throw new RagError('CONFIG', `environment variable ${name} holds a number too long to be read exactly (${inexact} digits): write it as a "string"`);
+      }
     }
     let node: Tree = { [path[path.length - 1] ?? '']: value };
     for (let i = path.length - 2; i >= 0; i--) node = { [path[i] ?? '']: node };
@@ -287,4 +292,15 @@ function isSecretSetting(setting: string): boolean {
 /** A URL's password (redis://:pass@host) replaced by "***" before the value is shown in a message. */
 function withoutPassword(value: unknown): unknown {
   return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]*@/i, '$1***@') : value;
+}
+
+/** The digit count of the first integer in a parsed JSON value that is beyond exact (2^53), if any. */
+function inexactNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value) ? Math.abs(value).toFixed(0).length : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const v of Object.values(value)) {
+    const found = inexactNumber(v);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
