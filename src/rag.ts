@@ -261,7 +261,13 @@ export class Rag {
           // Term weights from the embedded index; with OpenSearch its postings are not built, so none (request-local).
           refiner: buildRefiner(
             config.refiner,
-            { rerankers, memo, ...(llm ? { chat: (m, o, ctx) => llm.chat(m, o, ctx) } : {}), ...(this.search ? {} : { terms: () => this.retriever.termStatistics() }) },
+            {
+              rerankers,
+              memo,
+              ...(llm ? { chat: (m, o, ctx) => llm.chat(m, o, ctx) } : {}),
+              ...(config.llm?.fallback === 'extractive' ? { fallback: { reserveMs: config.llm.fallbackReserveMs } } : {}),
+              ...(this.search ? {} : { terms: () => this.retriever.termStatistics() }),
+            },
             estimateTokenCounter,
           ),
           document: (id) => this.store.getDocument(id),

@@ -8,6 +8,7 @@ import { LlmQueryAnalyzer, type ChatFn } from './llm-query-analyzer.js';
 import { LlmSectionSelector } from './llm-section-selector.js';
 import type { QueryAnalyzer } from './query-analyzer.js';
 import { QueryFormClassifier } from './query-form-classifier.js';
+import { GlobalSelectorWithStandIn, QueryAnalyzerWithStandIn, type RefinerStandInOptions } from './refiner-stand-ins.js';
 import { TitleMatchSelector } from './title-match-selector.js';
 import type { TermStatistics } from './term-statistics.js';
 import { estimateTokenCounter, type TokenCounter } from './token-counter.js';
@@ -21,6 +22,8 @@ export interface RefinerComponents {
   chat?: ChatFn;
   /** Term statistics of the index the refined documents come from, when it has them. */
   terms?: () => TermStatistics | undefined;
+  /** With `llm.fallback: extractive`: the LLM steps give way to the rules when the LLM fails (`reserveMs` kept). */
+  fallback?: RefinerStandInOptions;
 }
 
 /** The hierarchical refiner the `refiner` section describes; loads its tokenizer when one is configured. */
@@ -38,8 +41,13 @@ export function buildRefiner(config: RefinerConfig, components: RefinerComponent
   if ((config.queryAnalysis === 'llm' || config.globalSelection === 'llm') && !chat) {
     throw new RagError('CONFIG', 'refiner: "llm" query analysis or global selection needs an llm section');
   }
-  const analyzer: QueryAnalyzer = wantsLlm(config.queryAnalysis) && chat ? new LlmQueryAnalyzer(chat) : new QueryFormClassifier();
-  const selector: GlobalSelector = wantsLlm(config.globalSelection) && chat ? new LlmSectionSelector(chat) : new TitleMatchSelector({ memo: components.memo });
+  const { fallback } = components;
+  const rules = new QueryFormClassifier();
+  const titles = new TitleMatchSelector({ memo: components.memo });
+  const llmAnalyzer = wantsLlm(config.queryAnalysis) && chat ? new LlmQueryAnalyzer(chat) : undefined;
+  const llmSelector = wantsLlm(config.globalSelection) && chat ? new LlmSectionSelector(chat) : undefined;
+  const analyzer: QueryAnalyzer = llmAnalyzer ? (fallback ? new QueryAnalyzerWithStandIn(llmAnalyzer, rules, fallback) : llmAnalyzer) : rules;
+  const selector: GlobalSelector = llmSelector ? (fallback ? new GlobalSelectorWithStandIn(llmSelector, titles, fallback) : llmSelector) : titles;
   const deps = { scorer, analyzer, selector, tokens, memo: components.memo, ...(components.terms ? { terms: components.terms } : {}) };
   return new HierarchicalRefiner(deps, { maxUnitWords: config.maxUnitWords });
 }
