@@ -14,5 +14,6 @@ export function entropy(probs: readonly number[]): number {
 
 /** Entropy over its maximum log(n): 0 for certainty, 1 for a uniform distribution; 0 for a single outcome. */
 export function normalizedEntropy(probs: readonly number[]): number {
-  return probs.length <= 1 ? 0 : entropy(probs) / Math.log(probs.length);
+  // Clamped: floating-point sums put a uniform distribution at 1.0000000000000002.
+  return probs.length <= 1 ? 0 : Math.min(1, entropy(probs) / Math.log(probs.length));
 }

@@ -91,7 +91,9 @@ export function readGeneratedAnswer(r: ChatResult, passageCount: number): Reader
     attrs['promptTokens'] = r.usage.promptTokens;
     attrs['completionTokens'] = r.usage.completionTokens;
   }
-  if (r.tokens === undefined || (r.tokens.length === 0 && r.text.trim().length > 0)) {
+  // An empty reply is no answer (the pipeline abstains), streamed or not: a stream of no tokens carries no logprobs.
+  if (r.text.trim().length === 0) return { result: { candidates: [], entropy: 0, normalizedEntropy: 0 }, attrs };
+  if (r.tokens === undefined || r.tokens.length === 0) {
     throw new RagError(
       'UPSTREAM_ERROR',
       `the LLM (model "${r.model}") sent no log-probabilities, which the generator needs for its confidence and entropy; use a server that returns them for logprobs: true (vLLM, llama.cpp server, TGI, OpenAI)`,

@@ -28,7 +28,8 @@ export function tokenStats(tokens: readonly TokenLogprob[]): TokenStats {
     const probs = softmax(alternatives.length > 0 ? alternatives : [0]);
     h += entropy(probs);
     hNorm += normalizedEntropy(probs);
-    sum += t.logprob;
+    // A server's rounding can give a logprob a little above 0; a probability above 1 is none.
+    sum += Math.min(0, t.logprob);
   }
   return { tokens: tokens.length, meanEntropy: h / tokens.length, meanNormalizedEntropy: hNorm / tokens.length, sumLogprob: sum, meanLogprob: sum / tokens.length };
 }

@@ -28,7 +28,8 @@ export const ReadArgsSchema = Type.Object(
 
 export const AnswerArgsSchema = Type.Object(
   {
-    answer: Type.String({ minLength: 1, maxLength: 4000, description: 'The final answer; only the fact itself when the question asks for one' }),
+    // Not blank: an answer of spaces would be taken for an answer, confident and empty.
+    answer: Type.String({ minLength: 1, maxLength: 4000, pattern: '\\S', description: 'The final answer; only the fact itself when the question asks for one' }),
     citations: Type.Array(Type.String({ pattern: PASSAGE_ID.source, description: 'A passage id, such as p3' }), {
       maxItems: 20,
       description: 'Ids of the passages that support the answer',

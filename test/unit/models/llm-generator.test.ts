@@ -156,3 +156,23 @@ describe('LlmGenerator.stream', () => {
     expect(span?.attrs).toMatchObject({ candidates: 1, finalAnswer: true, completionTokens: 4 });
   });
 });
+
+describe('LlmGenerator odd replies', () => {
+  it('abstains on an empty reply, streamed or not (the stream failed for want of logprobs)', async () => {
+    server.enqueue({ tokens: [] });
+    const whole = await generator.answer('What is the capital of France?', PASSAGES, new RunContext());
+    expect(whole.candidates).toEqual([]);
+    server.enqueue({ tokens: [] });
+    const events: ReaderEvent[] = [];
+    for await (const e of generator.stream('What is the capital of France?', PASSAGES, new RunContext())) events.push(e);
+    const result = events.find((e) => e.type === 'result');
+    expect(result?.type === 'result' && result.result.candidates).toEqual([]);
+  });
+
+  it('keeps confidence a probability when a server rounds a logprob above 0', async () => {
+    server.enqueue({ tokens: [{ token: 'Answer: Paris [2]', logprob: 0.5, top: [{ token: 'Answer: Paris [2]', logprob: 0.5 }] }] });
+    const r = await generator.answer('What is the capital of France?', PASSAGES, new RunContext());
+    expect(r.candidates[0]?.prob).toBeLessThanOrEqual(1);
+  });
+});
+

@@ -46,3 +46,12 @@ describe('tokensWriting', () => {
     expect(tokensWriting(tokens, '')).toBeUndefined();
   });
 });
+
+describe('probabilities stay probabilities', () => {
+  it('a logprob above 0 counts as 0, and a uniform choice has normalised entropy 1 at most', () => {
+    expect(tokenStats([{ token: 'a', logprob: 0.5, top: [{ token: 'a', logprob: 0.5 }] }]).meanLogprob).toBe(0);
+    const uniform = Array.from({ length: 5 }, (_, i) => ({ token: `t${i}`, logprob: Math.log(0.2) }));
+    expect(tokenStats([{ token: 't0', logprob: Math.log(0.2), top: uniform }]).meanNormalizedEntropy).toBeLessThanOrEqual(1);
+  });
+});
+

@@ -119,6 +119,20 @@ describe('AgenticPipeline', () => {
     expect(r.trace.spans.find((s) => s.name === 'agent.tool.search')?.attrs).toMatchObject({ step: 1, ok: true });
   });
 
+  it('refuses a blank answer as a malformed call (it was taken for an answer: empty, not abstained)', async () => {
+    llm.enqueue(toolCall('search', { query: 'capital of France' }), toolCall('answer', { answer: '   ', citations: [] }), (req) =>
+      answerCall([tok('Paris', 0.9, [0.9, 0.1])], [passageIdOf(req, 'france') ?? '?']),
+    );
+    const r = await ask('agent-long');
+    expect(r.answer).toBe('Paris');
+    expect(r.agent?.steps.map((s) => [s.tool, s.ok])).toEqual([
+      ['search', true],
+      ['answer', false],
+      ['answer', true],
+    ]);
+    expect(r.agent?.steps[1]?.error).toMatch(/^invalid arguments for answer: answer: /);
+  });
+
   it('answers a malformed call (bad JSON, unknown tool, missing argument, unknown id) with a tool message, and recovers', async () => {
     llm.enqueue(
       toolCall('search', '{"query": "capital'),
