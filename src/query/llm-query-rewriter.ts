@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { analyze } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { ChatMessage, ChatOptions, ChatResult } from '../models/chat-types.js';
+import { normalizeQuery } from './normalize-query.js';
 
 /** One chat completion: how the rewriter reaches a model (`ChatModel.chat` fits), within the request's context. */
 export type ChatComplete = (messages: ChatMessage[], options: ChatOptions, ctx: RunContext) => Promise<ChatResult>;
@@ -83,10 +85,13 @@ export function parseRewrite(text: string, query: string, maxSubQueries: number)
     return malformed(first ? `${first.path || '(root)'}: ${first.message}` : 'wrong shape');
   }
   const { corrected, subQueries } = json as RewriteJson;
-  const clean = (s: string): string => s.replace(/\s+/g, ' ').trim();
+  // The model's text is normalised as the user's is: no control, zero-width or bidi characters reach the plan.
+  const clean = normalizeQuery;
   const limit = Math.max(64, query.length * 3);
   const texts = [corrected, ...subQueries].map(clean);
   if (texts.some((t) => !/[\p{L}\p{N}]/u.test(t))) return malformed('a query without letters or digits');
+  // "the of and" would replace the question with nothing to search for.
+  if (texts.some((t) => analyze(t).length === 0)) return malformed('a query of stop words only');
   if (texts.some((t) => t.length > limit)) return malformed('a query far longer than the original');
   const unique = [...new Set(subQueries.map(clean))];
   if (unique.length > maxSubQueries) return malformed(`more than ${maxSubQueries} sub-queries`);

@@ -3,6 +3,7 @@ import type { RunContext } from '../core/run-context.js';
 import type { QueryPlan } from '../core/types.js';
 import { standInForAny } from '../core/stand-in.js';
 import type { QueryRewriter, RewriteOutcome } from './llm-query-rewriter.js';
+import { normalizeQuery } from './normalize-query.js';
 import { QueryDecomposer } from './query-decomposer.js';
 import { EnglishWords } from './english-words.js';
 import { SpellingCorrector, type CorrectionVocabulary } from './spelling-corrector.js';
@@ -104,10 +105,4 @@ export class QueryPlanner {
   }
 }
 
-export function normalizeQuery(query: string): string {
-  return query
-    .normalize('NFKC')
-    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+export { normalizeQuery } from './normalize-query.js';

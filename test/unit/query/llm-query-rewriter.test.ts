@@ -32,6 +32,11 @@ describe('parseRewrite', () => {
     expect(r).toEqual({ ok: true, rewrite: { corrected: 'World Cup 1992', subQueries: ['World Cup 1992', 'England Zimbabwe'] } });
   });
 
+  it('normalises the rewrite as a user query is: no NUL, zero-width or bidi characters reach the plan', () => {
+    const r = parseRewrite('{"corrected": "World\\u0000 Cup\\u200b 1992\\u202e", "subQueries": ["World Cup 1992"]}', 'Wrold Cup 1992', 4);
+    expect(r).toEqual({ ok: true, rewrite: { corrected: 'World Cup 1992', subQueries: ['World Cup 1992'] } });
+  });
+
   it('tolerates one ```json fence around the object', () => {
     expect(parseRewrite('```json\n{"corrected": "a query", "subQueries": ["a query"]}\n```', 'a qeury', 4).ok).toBe(true);
   });
@@ -48,6 +53,7 @@ describe('parseRewrite', () => {
     ['too many sub-queries', '{"corrected": "a b", "subQueries": ["a", "b", "c"]}'],
     ['runaway length', `{"corrected": "${'x'.repeat(500)}", "subQueries": ["a"]}`],
     ['text around the JSON', 'Answer: {"corrected": "world cup", "subQueries": ["world cup"]}'],
+    ['stop words only', '{"corrected": "the of and", "subQueries": ["world cup"]}'],
   ])('rejects %s as malformed', (_what, text) => {
     const r = parseRewrite(text, 'wrold cup', 2);
     expect(r.ok).toBe(false);
