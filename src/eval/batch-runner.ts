@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
-import type { Passage } from '../core/types.js';
+import type { Degradation, Passage } from '../core/types.js';
 import type { Rag } from '../rag.js';
 import { withoutBom } from '../store/document-sources.js';
 
@@ -29,6 +29,8 @@ export interface SubmissionRow {
   members?: Array<{ pipeline: string; answer: string; confidence: number; weight: number }>;
   /** Members the ensemble dropped (failed or timed out). */
   dropped?: string[];
+  /** A stage that gave way to its stand-in (an LLM that hung: the extractive reader answered), as the query says. */
+  degraded?: Degradation;
 }
 
 export interface BatchFailure {
@@ -153,6 +155,7 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
             ? { members: r.members.map((m) => ({ pipeline: m.pipeline, answer: m.answer, confidence: m.confidence, weight: m.weight })) }
             : {}),
           ...(r.dropped && r.dropped.length > 0 ? { dropped: r.dropped.map((d) => d.pipeline) } : {}),
+          ...(r.degraded ? { degraded: r.degraded } : {}),
         });
         progress.done++;
       } catch (err) {

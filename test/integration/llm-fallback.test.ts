@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch, type SubmissionRow } from '../../src/eval/batch-runner.js';
 import type { QueryResponse } from '../../src/rag.js';
 import { ingestDocs, okBody, postJson, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { DEADLINE_MS, hang, POTTERY_DOCS, POTTERY_QUESTION, SLACK_MS, type TraceSpan } from '../helpers/hung-llm.js';
@@ -33,6 +34,13 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
   afterAll(async () => {
     await fx.close();
     await llm.close();
+  });
+
+  it('says in a batch row, too, that the extractive reader answered for the LLM', async () => {
+    const rows: SubmissionRow[] = [];
+    await runBatch(fx.rag, [{ id: 'q1', question: POTTERY_QUESTION }], { pipeline: 'llm', concurrency: 1, timeoutMs: DEADLINE_MS, onRow: (r) => rows.push(r), onFailure: () => undefined });
+    expect(rows[0]?.degraded).toMatchObject({ stage: 'generate', reason: 'llm timeout', fallback: 'extractive' });
+    expect(rows[0]?.answer).toBe(extractiveAnswer);
   });
 
   it('answers within the server deadline from the extractive reader, flagged degraded, and lets the LLM go', async () => {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { queryField } from './common.js';
+import { DegradedSchema, queryField } from './common.js';
 
 export const batchBodySchema = (limits: { maxQueryChars: number; maxBatchQuestions: number }) =>
   Type.Object(
@@ -24,6 +24,7 @@ const SubmissionRowSchema = Type.Object({
   abstained: Type.Boolean(),
   pipeline: Type.String(),
   time_ms: Type.Number(),
+  degraded: Type.Optional(DegradedSchema),
 });
 
 export const BatchJobSchema = Type.Object({
