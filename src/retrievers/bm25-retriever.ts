@@ -56,6 +56,8 @@ export class Bm25Retriever extends Retriever {
   /** This process's own changes committed while a background rebuild reads its snapshot; null when none runs. */
   private pending: StoreChange[] | null = null;
   private rebuilding = false;
+  /** A background rebuild failed: the next one is done at once. */
+  private backgroundFailed = false;
   private closed = false;
 
   constructor(
@@ -151,6 +153,7 @@ export class Bm25Retriever extends Retriever {
   }
 
   private install(built: { index: Bm25Index; vocab: SurfaceVocabulary | null }, dataVersion: number): void {
+    this.backgroundFailed = false;
     this.index = built.index;
     this.seenDataVersion = dataVersion;
     if (built.vocab) {
@@ -166,7 +169,7 @@ export class Bm25Retriever extends Retriever {
    */
   private rebuildInBackground(): boolean {
     if (this.rebuilding) return true;
-    if (this.store.path === ':memory:') return false;
+    if (this.store.path === ':memory:' || this.backgroundFailed) return false;
     this.rebuilding = true;
     void (async () => {
       // Never inside the query that noticed the change: it is answered from the index as it was.
@@ -199,8 +202,11 @@ export class Bm25Retriever extends Retriever {
         this.pending = null;
       }
     })()
-      // A failed rebuild leaves the stale index in place; the next query tries again.
-      .catch(() => undefined)
+      // A failed rebuild leaves the stale index in place for now; the next query rebuilds at once, as a small index
+      // does, so a snapshot that cannot be read is not a stale index for ever (and its error reaches a caller).
+      .catch(() => {
+        this.backgroundFailed = true;
+      })
       .finally(() => {
         this.rebuilding = false;
       });

@@ -238,6 +238,26 @@ describe('Bm25Retriever (memory) after another process commits', () => {
     await expect.poll(() => ids(retriever, 'telescopes galaxies')).toEqual([]);
   });
 
+  it('rebuilds at once when a background rebuild failed, rather than serve the stale index for ever', async () => {
+    const path = join(tmp.dir, 'snapshot-fails.db');
+    const store = new SqliteStore(path);
+    const retriever = new Bm25Retriever(store, { engine: 'memory', ...OPTIONS, backgroundRebuildChunks: 1 });
+    const other = new SqliteStore(path);
+    cleanups.push(() => {
+      retriever.close();
+      store.close();
+      other.close();
+    });
+    await new Ingestor(store, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 }).ingest(CORPUS);
+    retriever.warm();
+    store.chunkSnapshot = () => {
+      throw new Error('the snapshot cannot be read');
+    };
+    await new Ingestor(other, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 }).ingest([{ id: 'zebra', text: 'Zebras graze on the savanna.' }]);
+    expect(await ids(retriever, 'zebras savanna')).toEqual([]);
+    await expect.poll(() => ids(retriever, 'zebras savanna')).toEqual(['zebra']);
+  });
+
   it('rebuilds a small index at once, before the query', async () => {
     const path = join(tmp.dir, 'at-once.db');
     const { ingestor, retriever } = setup('memory', path);
