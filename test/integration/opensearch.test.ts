@@ -164,7 +164,7 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
       expect(neighbourRecall).toBeGreaterThanOrEqual(0.85);
       // Over 50 queries one query is 0.02: HNSW may miss known items exact search finds. With the feature-hashing test
       // embedder, whose collisions make neighbourhoods fuzzy, that varies with the graph each run builds: seen 0.22-0.38
-      // against exact search's 0.40 over nine clean-clone runs (0.22 failed the bound of 0.24 this once held). The
+      // against exact search's 0.40 in clean-clone runs (0.22 failed the bound of 0.24 this once held). The
       // neighbour recall above is the check of the index; this one only that it finds known items at all: at least
       // 40 % of what exact search finds, some 60 times what a random ranking of 5,000 documents would (0.002).
       expect(knownItem).toBeGreaterThanOrEqual(ceiling * 0.4);
