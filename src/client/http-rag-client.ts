@@ -1,6 +1,6 @@
 import { RagError, isErrorCode } from '../core/errors.js';
 import { causeOf } from '../core/http-json.js';
-import { SseStreamError, sseEvents } from '../core/sse-events.js';
+import { SseStreamError, sseEvents, textPieces } from '../core/sse-events.js';
 import type { QueryEvent, QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
 import type { RagBackend, RagCallOptions, RetrieveRequest } from './rag-backend.js';
 
@@ -64,23 +64,9 @@ export class HttpRagClient implements RagBackend {
         const payload = parseJson(text, url, res.status);
         throw res.ok ? notJson(url, res.status, `a JSON body, not a stream: ${text}`) : serverError(url, res, payload);
       }
-      const body = res.body.getReader();
-      reader = body;
-      const decoder = new TextDecoder();
-      async function* pieces(): AsyncGenerator<string> {
-        for (;;) {
-          const { done, value } = await body.read();
-          if (done) {
-            const tail = decoder.decode();
-            if (tail.length > 0) yield tail;
-            return;
-          }
-          timer.refresh();
-          yield decoder.decode(value, { stream: true });
-        }
-      }
+      reader = res.body.getReader();
       try {
-        for await (const e of sseEvents(pieces())) {
+        for await (const e of sseEvents(textPieces(reader, () => timer.refresh()))) {
           const data = parseJson(e.data, url, res.status);
           if (e.event === 'error') throw streamError(url, res, data);
           // Events a newer server may add are skipped, as an EventSource does with types it does not listen for.

@@ -15,6 +15,24 @@ export class SseStreamError extends Error {
 export const MAX_SSE_BUFFER_CHARS = 32 * 1024 * 1024;
 
 /**
+ * A response body's text, decoded as UTF-8 piece by piece as its bytes arrive (a character split between two reads
+ * is joined); `onRead` is called on every read, so a caller can restart its idle timer.
+ */
+export async function* textPieces(reader: ReadableStreamDefaultReader<Uint8Array>, onRead?: () => void): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      const tail = decoder.decode();
+      if (tail.length > 0) yield tail;
+      return;
+    }
+    onRead?.();
+    yield decoder.decode(value, { stream: true });
+  }
+}
+
+/**
  * Server-sent events (WHATWG HTML) from decoded text pieces cut anywhere, parsed by eventsource-parser. An event
  * left undispatched at the end is still yielded, for servers that omit the final blank line.
  */

@@ -7,7 +7,7 @@ import { ChatStreamAssembler } from './chat-stream-assembler.js';
 import type { ChatDelta, ChatMessage, ChatOptions, ChatResult } from './chat-types.js';
 import { WireError, chatRequestBody, errorMessageOf, parseChatCompletion, type RequestDefaults } from './openai-wire.js';
 import { backoffMs, retryAfterMs } from './retry-timing.js';
-import { SseStreamError, sseEvents } from '../core/sse-events.js';
+import { SseStreamError, sseEvents, textPieces } from '../core/sse-events.js';
 
 export interface OpenAiChatClientOptions {
   /** The OpenAI-style base URL, ending in /v1 for most servers: http://127.0.0.1:8000/v1. */
@@ -192,23 +192,10 @@ export class OpenAiChatClient extends ChatModel {
     }
     const { stream, attempt } = opened;
     const reader = stream.getReader();
-    const decoder = new TextDecoder();
-    async function* pieces(): AsyncGenerator<string> {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) {
-          const tail = decoder.decode();
-          if (tail) yield tail;
-          return;
-        }
-        attempt.restartTimer();
-        yield decoder.decode(value, { stream: true });
-      }
-    }
     const assembler = new ChatStreamAssembler(model);
     let sawDone = false;
     try {
-      for await (const event of sseEvents(pieces())) {
+      for await (const event of sseEvents(textPieces(reader, () => attempt.restartTimer()))) {
         if (event.data.trim() === '[DONE]') {
           sawDone = true;
           break;

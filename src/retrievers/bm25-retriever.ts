@@ -141,18 +141,21 @@ export class Bm25Retriever extends Retriever {
   }
 
   /** A new index (and vocabulary, when kept) of these chunks. */
-  private build(chunks: Iterable<IndexableChunk>, onProgress?: (done: number) => void): { index: Bm25Index; vocab: SurfaceVocabulary | null } {
-    const index = new Bm25Index({ k1: this.options.k1, b: this.options.b });
-    const vocab = this.options.vocabulary ? new SurfaceVocabulary() : null;
+  private build(chunks: Iterable<IndexableChunk>, onProgress?: (done: number) => void): Built {
+    const built = this.empty();
     let done = 0;
     for (const chunk of chunks) {
-      applyTo(index, vocab, { added: [chunk], removed: [] });
+      addChunk(built.index, built.vocab, chunk);
       if (++done % 5000 === 0) onProgress?.(done);
     }
-    return { index, vocab };
+    return built;
   }
 
-  private install(built: { index: Bm25Index; vocab: SurfaceVocabulary | null }, dataVersion: number): void {
+  private empty(): Built {
+    return { index: new Bm25Index({ k1: this.options.k1, b: this.options.b }), vocab: this.options.vocabulary ? new SurfaceVocabulary() : null };
+  }
+
+  private install(built: Built, dataVersion: number): void {
     this.backgroundFailed = false;
     this.index = built.index;
     this.seenDataVersion = dataVersion;
@@ -184,11 +187,10 @@ export class Bm25Retriever extends Retriever {
       try {
         let next = snapshot.chunks.next();
         this.pending = pending;
-        const index = new Bm25Index({ k1: this.options.k1, b: this.options.b });
-        const vocab = this.options.vocabulary ? new SurfaceVocabulary() : null;
+        const { index, vocab } = this.empty();
         let slice = performance.now();
         for (let done = 1; !next.done; done++, next = snapshot.chunks.next()) {
-          applyTo(index, vocab, { added: [next.value], removed: [] });
+          addChunk(index, vocab, next.value);
           if (done % 50 === 0 && performance.now() - slice > REBUILD_SLICE_MS) {
             await nextTurn();
             if (this.closed) return;
@@ -215,23 +217,32 @@ export class Bm25Retriever extends Retriever {
 
   private apply(change: StoreChange): void {
     this.pending?.push(change);
-    if (this.index) applyTo(this.index, null, change);
-    if (this.vocab) applyTo(null, this.vocab, change);
+    applyTo(this.index, this.vocab, change);
   }
 }
 
 /** A committed change applied to an index and a vocabulary (either may be left out). */
 function applyTo(index: Bm25Index | null, vocab: SurfaceVocabulary | null, change: StoreChange): void {
+  if (!index && !vocab) return;
   for (const chunk of change.removed) {
     const text = indexedText(chunk);
     const ws = words(text);
     index?.remove(chunk.rowid, termsOf(ws, text));
     vocab?.removeChunk(ws);
   }
-  for (const chunk of change.added) {
-    const text = indexedText(chunk);
-    const ws = words(text);
-    index?.add(chunk.rowid, termsOf(ws, text));
-    vocab?.addChunk(ws);
-  }
+  for (const chunk of change.added) addChunk(index, vocab, chunk);
+}
+
+/** One chunk added to an index and a vocabulary (either may be left out); its words are computed once for both. */
+function addChunk(index: Bm25Index | null, vocab: SurfaceVocabulary | null, chunk: IndexableChunk): void {
+  const text = indexedText(chunk);
+  const ws = words(text);
+  index?.add(chunk.rowid, termsOf(ws, text));
+  vocab?.addChunk(ws);
+}
+
+/** An index with its vocabulary (null when the spelling corrector does not use it). */
+interface Built {
+  index: Bm25Index;
+  vocab: SurfaceVocabulary | null;
 }

@@ -12,6 +12,11 @@ import type { StructuredBy } from './structure-report.js';
 
 /** A document ready to store: structured and chunked, nothing left that can fail but the write itself. */
 
+/** A chunk row as the indexes take it. */
+function indexable(row: ChunkRow): IndexableChunk {
+  return { rowid: row.rowid, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text };
+}
+
 /** Every chunk with its document's title, in rowid order. */
 const ALL_CHUNKS = `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
   FROM chunks c JOIN documents d ON d.seq = c.doc_seq ORDER BY c.rowid`;
@@ -310,7 +315,7 @@ export class SqliteStore {
   /** Every chunk, for building an in-memory index; iterates without loading the table at once. */
   *allChunks(): Generator<IndexableChunk> {
     for (const row of this.stmt.allChunks.iterate()) {
-      yield { rowid: row.rowid, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text };
+      yield indexable(row);
     }
   }
 
@@ -354,12 +359,7 @@ export class SqliteStore {
 
   /** Up to `limit` chunks with a rowid above `after`, in rowid order: pages through the store. */
   chunksAfter(after: number, limit: number): IndexableChunk[] {
-    return this.stmt.chunksAfter.all(after, limit).map((row) => ({
-      rowid: row.rowid,
-      title: row.title,
-      headingPath: JSON.parse(row.heading_path) as string[],
-      text: row.text,
-    }));
+    return this.stmt.chunksAfter.all(after, limit).map(indexable);
   }
 
   /**
@@ -450,7 +450,7 @@ export class SqliteStore {
       .prepare<[], ChunkRow>(ALL_CHUNKS)
       .iterate();
     function* chunks(): Generator<IndexableChunk> {
-      for (const row of rows) yield { rowid: row.rowid, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text };
+      for (const row of rows) yield indexable(row);
     }
     return {
       chunks: chunks(),
@@ -484,7 +484,7 @@ export class SqliteStore {
     const removed = this.stmt.chunksOfDoc.all(seq).map((row) => {
       this.stmt.deleteFts.run(row.rowid);
       if (withVectors) this.vectors.delete(row.rowid);
-      return { rowid: row.rowid, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text };
+      return indexable(row);
     });
     this.stmt.deleteDoc.run(seq);
     return removed;
