@@ -44,6 +44,7 @@ import type { Retriever } from './retrievers/retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { describeSpace, sameSpace, spaceMismatch, spaceOf } from './store/embedding-space.js';
 import { Ingestor, type IngestorOptions } from './store/ingestor.js';
+import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
 import { OpenSearchStore, type WriteFailure } from './store/opensearch-store.js';
 import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
@@ -143,6 +144,7 @@ export type QueryEvent =
 export class Rag {
   readonly store: SqliteStore;
   readonly ingestor: Ingestor;
+  private readonly structurePool: StructurePool;
   /** The BM25 retriever, always present. */
   readonly retriever: Bm25Retriever;
   /** Every available retriever by name: bm25, and dense and hybrid when an embedder is configured. */
@@ -196,6 +198,8 @@ export class Rag {
     const ingestorOptions: IngestorOptions = { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars, embedBatchSize: config.retrieval.dense.embedBatchSize };
     if (this.embedder) ingestorOptions.embedder = this.embedder;
     if (config.refiner.structure === 'llm' && llm) ingestorOptions.structurer = new LlmTreeStructurer((m, o, ctx) => llm.chat(m, o, ctx), config.refiner.llmStructure);
+    this.structurePool = new StructurePool({ threads: config.ingest.parseThreads, fromChars: config.ingest.parseInThreadFromChars });
+    ingestorOptions.structurePool = this.structurePool;
     this.ingestor = new Ingestor(this.store, ingestorOptions);
     this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
     this.search = config.retrieval.backend === 'opensearch' ? OpenSearchStore.fromConfig(config, { embedder: this.embedder ?? null }) : null;
@@ -663,6 +667,7 @@ export class Rag {
     this.closed = true;
     if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     this.retriever.close();
+    await this.structurePool.close();
     this.store.close();
     void this.search?.close();
     // Frees the ONNX sessions; nothing waits on it, as nothing can use them after close.

@@ -464,6 +464,15 @@ export const ConfigSchema = Type.Object(
       },
       Strict,
     ),
+    ingest: Type.Object(
+      {
+        /** Threads that parse large documents off the event loop at most at once; 0 parses all on it. */
+        parseThreads: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
+        /** Documents of at least this many characters are parsed in a thread; smaller ones parse in milliseconds. */
+        parseInThreadFromChars: Type.Integer({ minimum: 1, default: 200_000 }),
+      },
+      Strict,
+    ),
     retrieval: Type.Object(
       {
         /** Where chunks are searched: the embedded SQLite store, or an OpenSearch cluster (the `opensearch` section). */

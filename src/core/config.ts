@@ -139,6 +139,7 @@ export function validateConfig(tree: unknown): Config {
       server: {},
       store: {},
       chunking: {},
+      ingest: {},
       retrieval: { bm25: {}, dense: {}, hybrid: {} },
       query: {},
       limits: {},

@@ -7,11 +7,11 @@ import type { Embedder } from '../models/embedder.js';
 import { Chunker, type ChunkerOptions } from './chunker.js';
 import { spaceOf, type EmbeddingSpace } from './embedding-space.js';
 import type { LlmTreeStructurer } from './llm-tree-structurer.js';
-import { parseHtml } from './parse-html.js';
-import { parseMarkdown } from './parse-markdown.js';
-import { parsePlainText, type PlainTextOptions } from './parse-plain-text.js';
+import type { PlainTextOptions } from './parse-plain-text.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
+import { structureOf } from './rule-structure.js';
+import type { StructurePool } from './structure-pool.js';
 import { structureReport, type StructureReport, type StructuredBy } from './structure-report.js';
 import { UnparsableDocument } from './unparsable-document.js';
 import { whileBusy } from './while-busy.js';
@@ -25,6 +25,8 @@ export interface IngestorOptions extends ChunkerOptions {
   embedBatchSize?: number;
   /** When set (`refiner.structure: llm`), documents are structured by the LLM, the rules being the fallback. */
   structurer?: LlmTreeStructurer;
+  /** When set, large documents are parsed in its worker threads, so the event loop stays free for other requests. */
+  structurePool?: StructurePool;
 }
 
 /** An ingestion's outcome; `structure` says which structurer built the trees, when an LLM is configured for it. */
@@ -131,11 +133,16 @@ export class Ingestor {
    * that is the tree the LLM was shown: topic sections are for plain text only).
    */
   private async structure(docs: readonly AcceptedInput[], ctx?: RunContext): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy }>> {
-    const rules = (d: AcceptedInput, options?: PlainTextOptions): StructureNode => {
+    const rules = async (d: AcceptedInput, options: PlainTextOptions = {}): Promise<StructureNode> => {
+      const title = d.title ?? d.fallbackTitle;
+      const pool = this.options.structurePool;
       try {
-        return structureOf(d.input.text, d.format, d.title ?? d.fallbackTitle, options);
+        if (pool?.takes(d.input.text)) return await pool.structure(d.input.text, d.format, title, options, ctx?.signal);
+        return structureOf(d.input.text, d.format, title, options);
       } catch (err) {
         if (err instanceof UnparsableDocument) throw invalidDocument(d.index, d.input, err.message);
+        // The pool's own abort error says nothing of why: the context's check names the deadline or the abort.
+        ctx?.check('ingest');
         throw err;
       }
     };
@@ -144,20 +151,24 @@ export class Ingestor {
       const trees: Array<{ structure: StructureNode }> = [];
       for (const [i, d] of docs.entries()) {
         if (i > 0) await betweenDocuments(ctx);
-        trees.push({ structure: rules(d) });
+        trees.push({ structure: await rules(d) });
       }
       return trees;
     }
-    const tasks = docs.map((d) => {
-      const source = rules(d, { topicSections: false });
-      return { id: d.input.id, title: d.title ?? source.title ?? d.fallbackTitle, source };
-    });
+    const tasks: Array<{ id: string; title: string; source: StructureNode }> = [];
+    for (const [i, d] of docs.entries()) {
+      if (i > 0) await betweenDocuments(ctx);
+      const source = await rules(d, { topicSections: false });
+      tasks.push({ id: d.input.id, title: d.title ?? source.title ?? d.fallbackTitle, source });
+    }
     const outcomes = await structurer.structure(tasks, ctx ?? new RunContext());
-    return outcomes.map((o, i) => {
+    const trees: Array<{ structure: StructureNode; structuredBy?: StructuredBy }> = [];
+    for (const [i, o] of outcomes.entries()) {
       const d = docs[i] as AcceptedInput;
-      if (o.by === 'llm') return { structure: o.tree, structuredBy: { by: 'llm' } };
-      return { structure: d.format === 'text' ? rules(d) : (tasks[i]?.source ?? rules(d)), structuredBy: o };
-    });
+      if (o.by === 'llm') trees.push({ structure: o.tree, structuredBy: { by: 'llm' } });
+      else trees.push({ structure: d.format === 'text' ? await rules(d) : (tasks[i]?.source ?? (await rules(d))), structuredBy: o });
+    }
+    return trees;
   }
 
   private invalidReason(input: DocumentInput, seen: Set<string>): string | null {
@@ -196,16 +207,3 @@ function invalidDocument(index: number, input: DocumentInput, reason: string): R
     ...(typeof input.id === 'string' ? { id: input.id } : {}),
   });
 }
-
-/** The rule-based structure of a document: its markup's headings, or for plain text its heading lines and topics. */
-export function structureOf(text: string, format: DocumentFormat, title: string, options: PlainTextOptions = {}): StructureNode {
-  switch (format) {
-    case 'markdown':
-      return parseMarkdown(text, title);
-    case 'html':
-      return parseHtml(text, title);
-    case 'text':
-      return parsePlainText(text, title, options);
-  }
-}
-

@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunContext } from '../../../src/core/run-context.js';
 import type { DocumentFormat, DocumentInput } from '../../../src/core/types.js';
-import { Ingestor, structureOf } from '../../../src/store/ingestor.js';
+import { Ingestor } from '../../../src/store/ingestor.js';
+import { structureOf } from '../../../src/store/rule-structure.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { StructurePool } from '../../../src/store/structure-pool.js';
 import { sectionsOf } from '../../../src/store/structure.js';
 import { ragErrorOfAsync } from '../../helpers/errors.js';
 import { FailingEmbedder, HashingEmbedder } from '../../helpers/hashing-embedder.js';
@@ -277,5 +279,55 @@ describe('Ingestor with an embedder', () => {
     expect(err.message).toContain('(32 dimensions)');
     expect(err.message).toContain('(64 dimensions)');
     expect(store.getDocument('b')).toBeUndefined();
+  });
+});
+
+describe('Ingestor with a structure pool', () => {
+  const pool = new StructurePool({ threads: 1, fromChars: 200 });
+  afterAll(() => pool.close());
+  const large = (id: string): DocumentInput => ({
+    id,
+    format: 'markdown',
+    text: `# ${id}\n\n${Array.from({ length: 12 }, (_, i) => `## Step ${i}\n\nWater the seedlings of bed ${i} every morning.`).join('\n\n')}`,
+  });
+
+  it('stores the same chunks for a document parsed in a thread as for one parsed inline', async () => {
+    const threaded = new SqliteStore(':memory:');
+    try {
+      const options = { chunkSize: 300, chunkOverlap: 30, maxDocumentChars: MAX_CHARS };
+      const batch = [large('big-one'), good('small'), large('big-two')];
+      expect(pool.takes(batch[0]?.text ?? '')).toBe(true);
+      await new Ingestor(threaded, { ...options, structurePool: pool }).ingest(batch);
+      await ingestor.ingest(batch);
+      for (const doc of batch) {
+        const a = threaded.getDocument(doc.id);
+        expect(a?.structure).toEqual(store.getDocument(doc.id)?.structure);
+        expect(a?.title).toBe(doc.id === 'small' ? 'small' : doc.id);
+      }
+      expect(threaded.counts()).toEqual(store.counts());
+    } finally {
+      threaded.close();
+    }
+  });
+
+  it('rejects a batch whose large document the thread cannot parse, naming it, and stores nothing', async () => {
+    const pooled = new Ingestor(store, { chunkSize: 300, chunkOverlap: 30, maxDocumentChars: MAX_CHARS, structurePool: pool });
+    const deep: DocumentInput = { id: 'deep', format: 'markdown', text: `- top\n${' '.repeat(257)}- deep\n${'x '.repeat(200)}` };
+    const err = await ragErrorOfAsync(() => pooled.ingest([good('first'), deep]));
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain('document 1 ("deep")');
+    expect(err.message).toContain('more than 256 columns');
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+  });
+
+  it('answers an abort during a threaded parse as the request abort it is', async () => {
+    const pooled = new Ingestor(store, { chunkSize: 300, chunkOverlap: 30, maxDocumentChars: 10_000_000, structurePool: pool });
+    const controller = new AbortController();
+    const text = (large('x').text + '\n\n').repeat(2000);
+    const ingesting = ragErrorOfAsync(() => pooled.ingest([{ id: 'huge', format: 'markdown', text }], new RunContext({ signal: controller.signal })));
+    setTimeout(() => controller.abort(), 5);
+    const err = await ingesting;
+    expect(err.code).toBe('ABORTED');
+    expect(store.getDocument('huge')).toBeUndefined();
   });
 });

@@ -1,0 +1,56 @@
+import { Piscina } from 'piscina';
+import type { DocumentFormat, StructureNode } from '../core/types.js';
+import type { PlainTextOptions } from './parse-plain-text.js';
+import type { StructureTask, StructureTaskResult } from './structure-worker.js';
+import { UnparsableDocument } from './unparsable-document.js';
+
+export interface StructurePoolOptions {
+  /** Threads that parse at most at once; 0 parses every document on the calling thread. */
+  threads: number;
+  /** Documents of at least this many characters go to a thread; smaller ones cost less to parse than to send. */
+  fromChars: number;
+}
+
+/**
+ * Parses large documents in worker threads (Piscina). Parsing is synchronous: a 3.5 MB Markdown document held the
+ * event loop for about a second, and every other request of the server with it. Threads start on the first large
+ * document and stop when idle, so a server that never sees one never starts one.
+ */
+export class StructurePool {
+  private pool: Piscina<StructureTask, StructureTaskResult> | undefined;
+
+  constructor(private readonly options: StructurePoolOptions) {}
+
+  /** Whether this document is parsed in a thread. */
+  takes(text: string): boolean {
+    return this.options.threads > 0 && text.length >= this.options.fromChars;
+  }
+
+  async structure(text: string, format: DocumentFormat, title: string, options: PlainTextOptions, signal?: AbortSignal): Promise<StructureNode> {
+    const result = await this.started().run({ text, format, title, options }, signal ? { signal } : {});
+    if ('unparsable' in result) throw new UnparsableDocument(result.unparsable);
+    return result.tree;
+  }
+
+  /** Stops the threads; a later large document starts them again. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+
+  private started(): Piscina<StructureTask, StructureTaskResult> {
+    if (this.pool) return this.pool;
+    // From the sources (tests, tsx) the worker is TypeScript too, and its thread needs tsx's loader to import it.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const filename = new URL(`./structure-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
+    this.pool = new Piscina<StructureTask, StructureTaskResult>({
+      filename,
+      minThreads: 0,
+      maxThreads: this.options.threads,
+      idleTimeout: 30_000,
+      ...(fromSource ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
+    });
+    return this.pool;
+  }
+}
