@@ -71,7 +71,7 @@ export class ExtractiveReader extends Reader {
       const read = question.form && passages.length > 0 ? readOptions(question.form, passages, this.memo) : undefined;
       if (read && read.candidates.length > 0) return read;
     }
-    const { asked, queryTerms } = question;
+    const { asked, queryTerms, defines } = question;
     const perPassage = passages.map((p) => this.memo.get('sentences', p.chunkId, p.text, analysedSentences));
     const sentenceCount = perPassage.reduce((n, s) => n + s.length, 0);
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
@@ -125,7 +125,8 @@ export class ExtractiveReader extends Reader {
           0.15 * rankPrior +
           0.05 * (sectionMatch[p] ?? 0) +
           0.1 * density +
-          0.05 * informative -
+          0.05 * informative +
+          (defines?.definition.test(sentence.text) ? DEFINITION_BONUS : 0) -
           sentence.penalty;
         scoredSentences.push({ text: sentence.text, score, passage });
       });
@@ -321,6 +322,12 @@ interface AnalysedSentence {
   /** It is a question (an FAQ's heading), or code that quotes one (a request in an example): a question is no answer. */
   asks: boolean;
 }
+
+/**
+ * What a definitional question's answer earns: every sentence naming the subject covers the question alike, so
+ * without it the shortest such sentence won ("what is the ensemble?" was answered with one on its cost).
+ */
+const DEFINITION_BONUS = 0.15;
 
 function analysedSentences(text: string): AnalysedSentence[] {
   return sentencesOf(text).map((sentence) => {

@@ -11,6 +11,7 @@ const MONTH = /\b(january|february|march|april|may|june|july|august|september|oc
  */
 export function answerTypeOf(question: string): AnswerType {
   const q = question.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (definedSubject(question) !== undefined) return 'description';
   if (/\b(why|how (do|does|did|can|could|should|to)|explain|describe|what are the (benefits|advantages|differences|risks|steps)|compare)\b/.test(q)) return 'description';
   if (/\b(when|what year|which year|what date|in what year|what century|what decade|what time|timeframe|what period)\b/.test(q)) return 'date';
   if (/\b(how (many|much|long|old|tall|far|big|large|high|deep|wide)|what (number|percentage|age|population))\b/.test(q)) return 'number';
@@ -19,6 +20,23 @@ export function answerTypeOf(question: string): AnswerType {
   if (/^(is|are|was|were|do|does|did|can|could|has|have|had)\b/.test(q) && !/\bor\b/.test(q)) return 'yesno';
   if (/\b(what|which|name)\b/.test(q) && q.split(' ').length <= 40) return 'entity';
   return 'description';
+}
+
+/** Words a definitional question's subject never holds: with them it asks for a fact about the subject. */
+const NOT_A_SUBJECT = /\b(of|in|on|at|by|for|from|to|with|into|about|than|that|which|who|whom|whose|when|where|why|how|do|does|did|used|called|named|known|name|first|last|only|main|best|largest|biggest|smallest|oldest|youngest|highest|longest|and|or)\b/i;
+
+/**
+ * What a definitional question asks to be defined: "what is the ensemble?" gives "ensemble", "who was Ada
+ * Lovelace?" "Ada Lovelace". Undefined for a question about a fact of its subject ("what is the capital of
+ * France?", "what is OpenSearch used for?"), a role ("who is the director?") or a subject of more than five words.
+ */
+export function definedSubject(question: string): string | undefined {
+  const m = /^\s*(what|who)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+((?:an?|the)\s+)?(.+?)\s*\??\s*$/iu.exec(question);
+  // "Who is the director?" asks for a person by role; "who was Ada Lovelace?" for a description of one.
+  if (m?.[1]?.toLowerCase() === 'who' && m[2] !== undefined) return undefined;
+  const subject = m?.[3];
+  if (subject === undefined || NOT_A_SUBJECT.test(subject) || subject.split(/\s+/).length > 5 || /[?,;:]|['’]s\b/u.test(subject)) return undefined;
+  return subject;
 }
 
 /** Words that end the noun phrase after "what" / "which": verbs, prepositions, relatives. */

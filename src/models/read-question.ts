@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { analyze, stem } from '../core/analyzer.js';
 import { withoutQuestionFrame } from '../query/question-frame.js';
 import { questionOptions, type QuestionOptions } from './question-options.js';
-import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
+import { answerTypeOf, askedKind, definedSubject, type AnswerType } from './question-type.js';
 
 /** The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. */
 const QUESTION_WORDS = new Set(
@@ -23,6 +23,14 @@ export interface ReadQuestion {
   type: AnswerType;
   /** The kind of thing a "what/which X" question asks for (X's stem). */
   kind: string | undefined;
+  /** For a definitional question ("what is the ensemble?"), what is to be defined. */
+  defines: DefinedSubject | undefined;
+}
+
+export interface DefinedSubject {
+  terms: ReadonlySet<string>;
+  /** A sentence that defines it: "The ensemble is ...", "Ensembles are ...". */
+  definition: RegExp;
 }
 
 /** Recent questions analysed (a pure function of the text, like the analyser's stems). */
@@ -53,5 +61,15 @@ function analyseQuestion(query: string): ReadQuestion {
     queryTerms: new Set(content.length > 0 ? content : asked),
     type: answerTypeOf(query),
     kind: askedKind(query),
+    defines: definedSubjectOf(query),
   };
+}
+
+function definedSubjectOf(query: string): DefinedSubject | undefined {
+  const subject = definedSubject(query);
+  const terms = subject === undefined ? [] : analyze(subject);
+  if (subject === undefined || terms.length === 0) return undefined;
+  const words = subject.split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const definition = new RegExp(`^(?:(?:an?|the)\\s+)?${words.join('\\s+')}(?:e?s)?\\s+(?:is|are|was|were|means|refers to)\\b`, 'iu');
+  return { terms: new Set(terms), definition };
 }

@@ -3,7 +3,7 @@ import { TextMemo } from '../../../src/core/text-memo.js';
 import type { Passage } from '../../../src/core/types.js';
 import { answerSpans } from '../../../src/models/answer-spans.js';
 import { ExtractiveReader } from '../../../src/models/extractive-reader.js';
-import { answerTypeOf } from '../../../src/models/question-type.js';
+import { answerTypeOf, definedSubject } from '../../../src/models/question-type.js';
 
 const passage = (text: string, title?: string): Passage => ({ chunkId: text.slice(0, 12), docId: 'd', text, score: 1, tokens: 40, ...(title ? { title } : {}) });
 
@@ -16,6 +16,28 @@ describe('answerTypeOf', () => {
     expect(answerTypeOf('Which band recorded Help?')).toBe('entity');
     expect(answerTypeOf('How do I ingest documents?')).toBe('description');
     expect(answerTypeOf('Are both bands from England?')).toBe('yesno');
+  });
+
+  it('takes "what is X?" and "who was X?" for a definition, wanting sentences, but not a question about a fact of X', () => {
+    expect(definedSubject('what is the ensemble?')).toBe('ensemble');
+    expect(definedSubject("What's hybrid retrieval")).toBe('hybrid retrieval');
+    expect(definedSubject('Who was Ada Lovelace?')).toBe('Ada Lovelace');
+    expect(definedSubject('what are batch jobs?')).toBe('batch jobs');
+    expect(answerTypeOf('what is the ensemble?')).toBe('description');
+    expect(answerTypeOf('Who was Ada Lovelace?')).toBe('description');
+    for (const fact of [
+      'What is the capital of France?',
+      'What is OpenSearch used for?',
+      "What was Clint Eastwood's first film?",
+      'What is the largest city?',
+      'Who is the director?',
+      'What is the name of the band?',
+      'what is X, and how does it differ from Y?',
+      'What is the longest river in the world that flows north?',
+    ]) {
+      expect(definedSubject(fact), fact).toBeUndefined();
+    }
+    expect(answerTypeOf('What is the capital of France?')).toBe('entity');
   });
 });
 

@@ -31,6 +31,19 @@ describe('ExtractiveReader on sentences', () => {
     expect(film.candidates[0]?.text).toMatch(/released in 1988/);
   });
 
+  it('answers "what is X?" with the sentence that says what X is, over shorter ones that only name it', async () => {
+    const r = await read('what is the ensemble?', [
+      passage('cost', 'The ensemble costs little. It shares retrieval.'),
+      passage('def', 'The ensemble is several pipelines answering side by side, their answers weighted by certainty.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^The ensemble is several pipelines/);
+    const plural = await read('what are ensembles?', [
+      passage('cost', 'Ensembles cost little.'),
+      passage('def', 'Ensembles are groups of pipelines whose answers are combined by their certainty.'),
+    ]);
+    expect(plural.candidates[0]?.text).toMatch(/^Ensembles are groups/);
+  });
+
   it('keeps a sentence holding the question terms in another order, and one holding only some of them', async () => {
     const r = await read('how do I ingest documents?', [
       passage('a', 'Documents ingest in batches: how many at once is up to you.'),
