@@ -36,6 +36,11 @@ export class RagAnswerRunnable extends Runnable<string | RagAnswerInput, QueryRe
   }
 
   async invoke(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<QueryResponse> {
-    return this._callWithConfig(async (value: string | RagAnswerInput) => this.backend.query(answerRequest(value, this.pipeline), callOptions(options)), input, options);
+    // The config LangChain hands the function, not the caller's options: it holds the signal a `timeout` becomes.
+    return this._callWithConfig(
+      async (value: string | RagAnswerInput, config?: Partial<RunnableConfig>) => this.backend.query(answerRequest(value, this.pipeline), callOptions(config)),
+      input,
+      options,
+    );
   }
 }

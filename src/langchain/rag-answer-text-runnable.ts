@@ -20,7 +20,11 @@ export class RagAnswerTextRunnable extends Runnable<string | RagAnswerInput, str
   }
 
   async invoke(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<string> {
-    return this._callWithConfig(async (value: string | RagAnswerInput) => (await this.backend.query(answerRequest(value, this.pipeline), callOptions(options))).answer, input, options);
+    return this._callWithConfig(
+      async (value: string | RagAnswerInput, config?: Partial<RunnableConfig>) => (await this.backend.query(answerRequest(value, this.pipeline), callOptions(config))).answer,
+      input,
+      options,
+    );
   }
 
   override async *_streamIterator(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): AsyncGenerator<string> {

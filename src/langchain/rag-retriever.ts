@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import type { RunnableConfig } from '@langchain/core/runnables';
+import { ensureConfig, type RunnableConfig } from '@langchain/core/runnables';
 import type { RagBackend } from '../client/rag-backend.js';
 import type { MetadataFilter } from '../core/types.js';
 
@@ -34,7 +34,9 @@ export class RagRetriever extends BaseRetriever {
 
   /** Aborting the call's `signal` stops the retrieval behind it (the server's, through `HttpRagClient`). */
   override async invoke(input: string, options?: RunnableConfig): Promise<Document[]> {
-    return this.callSignal.run(options?.signal, () => super.invoke(input, options));
+    // ensureConfig turns a `timeout` into the signal, so a timeout stops the work behind the call as an abort does.
+    const config = ensureConfig(options);
+    return this.callSignal.run(config.signal, () => super.invoke(input, config));
   }
 
   override async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document[]> {

@@ -1,9 +1,20 @@
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
-/** Sentences of a passage; line breaks end a sentence too (list items, table rows and code lines stand alone). */
+/**
+ * A source's own footnote references ("Rottnest Island[2]", "[citation needed]"): meaningless without its
+ * reference list, and in an answer they read as this system's [n] citation markers, pointing at the wrong passage.
+ * Only small numbers right after a word or punctuation mark, and before prose: "[1996] 2 S.C.R. 507" is a law
+ * report and `messages[0].content` or `xs[2] = 1` code, all kept.
+ */
+const FOOTNOTE = /(?<=[\p{L}\p{N}.,;:!?)"'’”])\s?(?:\[(?:\d{1,3}|citation needed)\])+(?=$|[,;:!?)"'’”]|\.(?!\w)|\s\p{L})/gu;
+
+/**
+ * Sentences of a passage; line breaks end a sentence too (list items, table rows and code lines stand alone).
+ * The readers answer with these, so footnote references are left out of them.
+ */
 export function sentencesOf(text: string): string[] {
   return text
     .split(/\n+/)
-    .flatMap((line) => [...segmenter.segment(line)].map((s) => s.segment.trim()))
+    .flatMap((line) => [...segmenter.segment(line.replace(FOOTNOTE, ''))].map((s) => s.segment.trim()))
     .filter((s) => /[\p{L}\p{N}]/u.test(s));
 }

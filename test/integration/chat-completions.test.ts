@@ -6,6 +6,8 @@ const KEY = 'chat-test-key-0123456789';
 const DOCS = [
   { id: 'tower', title: 'Eiffel Tower', text: 'The Eiffel Tower was designed by the engineering company of Gustave Eiffel. The tower is 330 metres tall.' },
   { id: 'bridge', title: 'Golden Gate', text: 'The Golden Gate Bridge opened in 1937 and spans the strait at the entrance of San Francisco Bay.' },
+  // A source with its own footnote reference, as encyclopedia text has.
+  { id: 'quokka', title: 'Quokka', text: 'The quokka is a small marsupial. The quokka lives mainly on Rottnest Island [2], off the coast of Western Australia.' },
 ];
 
 interface WithCitations {
@@ -17,7 +19,7 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
   let client: OpenAI;
 
   beforeAll(async () => {
-    fx = await startHttpFixture({ auth: { apiKeys: [{ name: 'chat', key: KEY }] } });
+    fx = await startHttpFixture({ auth: { apiKeys: [{ name: 'chat', key: KEY }] }, ensembles: { pair: { members: ['default', 'bm25-only'] } } });
     await fx.rag.ingest(DOCS);
     const base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
     client = new OpenAI({ baseURL: `${base}/v1`, apiKey: KEY, maxRetries: 0 });
@@ -41,7 +43,7 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
       status: 400,
       code: 'UNKNOWN_PIPELINE',
       type: 'invalid_request_error',
-      error: expect.objectContaining({ message: expect.stringMatching(/unknown pipeline "nope"/) }),
+      error: expect.objectContaining({ message: expect.stringMatching(/unknown model "nope": a model is a configured pipeline \(.*default.*\) or ensemble \(pair\)/), param: 'model' }),
     });
     const wordless = client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: '???' }], stream: true });
     await expect(wordless).rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST', error: expect.objectContaining({ message: expect.stringMatching(/no words/) }) });
@@ -123,5 +125,78 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     });
     const stranger = new OpenAI({ baseURL: client.baseURL, apiKey: 'wrong-key-0123456789', maxRetries: 0 });
     await expect(stranger.models.list()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('answers with an ensemble named as the model, as GET /v1/models lists it', async () => {
+    // Before, the ensemble was listed as a model but chat refused it as an unknown pipeline.
+    expect((await client.models.retrieve('pair')) as unknown).toMatchObject({ id: 'pair', kind: 'ensemble' });
+    const completion = await client.chat.completions.create({ model: 'pair', messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }] });
+    expect(completion.model).toBe('pair');
+    expect(completion.choices[0]?.message.content).toMatch(/1937/);
+    const stream = await client.chat.completions.create({ model: 'pair', stream: true, messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }] });
+    let text = '';
+    for await (const chunk of stream) {
+      expect(chunk.model).toBe('pair');
+      text += chunk.choices[0]?.delta.content ?? '';
+    }
+    expect(text).toBe(completion.choices[0]?.message.content);
+  });
+
+  it("refuses, naming the field, what asks for another kind of reply than text; sampling settings are ignored", async () => {
+    const ask = { model: 'default', messages: [{ role: 'user' as const, content: 'When did the Golden Gate Bridge open?' }] };
+    const tool = { type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: {} } } };
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ tools: [tool], tool_choice: 'required' }, 'tools'],
+      [{ tool_choice: { type: 'function', function: { name: 'lookup' } } }, 'tool_choice'],
+      [{ functions: [{ name: 'lookup', parameters: {} }] }, 'functions'],
+      [{ response_format: { type: 'json_object' } }, 'response_format'],
+      [{ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }, 'response_format'],
+      [{ logprobs: true, top_logprobs: 3 }, 'logprobs'],
+    ];
+    for (const [extra, param] of refused) {
+      await expect(client.chat.completions.create({ ...ask, ...extra } as never), param).rejects.toMatchObject({
+        status: 400,
+        code: 'BAD_REQUEST',
+        param,
+        error: expect.objectContaining({ message: expect.stringMatching(new RegExp(`^${param}: .*not`)) }),
+      });
+    }
+    const fine = await client.chat.completions.create({ ...ask, temperature: 0.2, max_tokens: 50, stop: ['\n\n'], seed: 1, tools: [], response_format: { type: 'text' }, logprobs: false });
+    expect(fine.choices[0]?.message.content).toMatch(/1937/);
+  });
+
+  it('names a non-text content part it cannot read', async () => {
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'https://example.org/a.png' } }] }] },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', message: 'messages.0.content.1: only text parts are supported (got type "image_url")' });
+  });
+
+  it("marks the answer's own citation, not a footnote number of its source", async () => {
+    // Before, the source's "[2]" stood in the answer and no marker was added: the client linked it to passage 2.
+    const completion = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'Where does the quokka live?' }] });
+    const content = completion.choices[0]?.message.content ?? '';
+    const citations = (completion as unknown as WithCitations).citations ?? [];
+    expect(content).toMatch(/Rottnest Island/);
+    expect(content).not.toContain('[2]');
+    expect(citations.map((c) => c.docId)).toEqual(['quokka']);
+    expect(content).toMatch(new RegExp(`\\[${citations[0]?.n}\\]$`));
+  });
+
+  it('says which question it answered, with the topic a follow-up refers back to', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'default',
+      messages: [
+        { role: 'user', content: 'Who designed the Eiffel Tower?' },
+        { role: 'assistant', content: 'Gustave Eiffel.' },
+        { role: 'user', content: 'How tall is it?' },
+      ],
+    });
+    expect((completion as unknown as { question: string }).question).toBe('How tall is it? (Eiffel Tower)');
+    expect(completion.choices[0]?.message.content).toMatch(/330 metres/);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRagClient } from '../../src/client/http-rag-client.js';
 import type { RagBackend } from '../../src/client/rag-backend.js';
 import { RagAnswerRunnable } from '../../src/langchain/rag-answer-runnable.js';
+import { RagAnswerTextRunnable } from '../../src/langchain/rag-answer-text-runnable.js';
 import { RagRetriever } from '../../src/langchain/rag-retriever.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { OpenAiTestServer } from '../helpers/openai-test-server.js';
@@ -91,5 +92,14 @@ describe('LangChain.js adapters: aborting a call', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     // The model's request is dropped too (before, it ran its full 5 s).
     await expect.poll(() => llm.inFlight, { timeout: 2000 }).toBe(0);
+  });
+
+  it.each(['in process', 'remote'])('a timeout in the call options stops the LLM call behind it too (%s)', async (which) => {
+    const backend: RagBackend = which === 'remote' ? remote : fx.rag;
+    for (const runnable of [new RagAnswerRunnable(backend, 'llm'), new RagAnswerTextRunnable(backend, 'llm')]) {
+      const answer = runnable.invoke('how do bees tell where flowers are?', { timeout: 300 });
+      await expect(answer).rejects.toThrow();
+      await expect.poll(() => llm.inFlight, { timeout: 2000 }).toBe(0);
+    }
   });
 });

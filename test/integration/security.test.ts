@@ -67,7 +67,7 @@ describe('server-side paths and URLs come only from configuration', () => {
     expect(JSON.stringify(stored.structure)).not.toContain('root:');
     // A chat message part that points at an image (OpenAI's image_url) is refused, not fetched.
     const chat = await postJson(fx.app, '/v1/chat/completions', { model: 'default', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `${url}/chat` } }] }] });
-    expectError(chat, 400, 'VALIDATION');
+    expect(expectError(chat, 400, 'BAD_REQUEST').message).toContain('only text parts are supported (got type "image_url")');
     expect(linked.requests).toEqual([]);
   });
 });

@@ -90,14 +90,15 @@ export function errorBody(statusCode: number, code: string, message: string, req
  * routes: with the usual fields beside it, so a client of either kind finds the reason.
  */
 export function openAiErrorBody(body: ErrorResponse): OpenAiErrorResponse {
-  return { ...body, error: openAiError(body.statusCode, body.code, body.message) };
+  const param = body.details?.['param'];
+  return { ...body, error: openAiError(body.statusCode, body.code, body.message, typeof param === 'string' ? param : null) };
 }
 
 /** The `error` object of an OpenAI error, as a JSON answer carries it and as a stream's error frame does. */
-export function openAiError(statusCode: number, code: string, message: string): OpenAiError {
+export function openAiError(statusCode: number, code: string, message: string, param: string | null = null): OpenAiError {
   const type =
     statusCode === 401 ? 'authentication_error' : statusCode === 429 ? 'rate_limit_error' : statusCode >= 500 ? 'server_error' : 'invalid_request_error';
-  return { message, type, code, param: null };
+  return { message, type, code, param };
 }
 
 /**

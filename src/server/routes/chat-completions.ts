@@ -5,6 +5,7 @@ import { RagError, isRagError } from '../../core/errors.js';
 import { longerThan } from '../../core/char-count.js';
 import { estimateTokens } from '../../core/tokens.js';
 import type { Citation } from '../../core/types.js';
+import { citationsIn } from '../../models/citation-markers.js';
 import { standaloneQuestion, type ConversationTurn } from '../../query/standalone-question.js';
 import { ChatCompletionSchema, ChatRequestSchema, ModelListSchema, ModelSchema, type ChatRequest } from '../schemas/chat.js';
 import { OpenAiErrorResponse } from '../schemas/common.js';
@@ -14,12 +15,49 @@ import { openAiError } from '../plugins/error-handler.js';
 import { SseStream } from '../sse.js';
 
 const textOf = (content: ChatRequest['messages'][number]['content']): string =>
-  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => p.text).join('\n') : '';
+  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => p.text ?? '').join('\n') : '';
 
-/** The answer with its [n] markers: an extractive answer has none of its own, so its citations are appended. */
+/**
+ * The answer with a [n] marker for each of its citations: an LLM writes its own, an extractive answer has none, so
+ * the markers the text lacks are appended. Decided per citation, not by whether the text holds any bracketed
+ * number: a source's own "[2]" is no marker of ours.
+ */
 function withMarkers(answer: string, citations: Citation[]): string {
-  if (citations.length === 0 || /\[\d+\]/.test(answer)) return answer;
-  return `${answer} ${citations.map((c) => `[${c.n}]`).join('')}`;
+  const marked = new Set(citationsIn(answer, Math.max(0, ...citations.map((c) => c.n))));
+  const missing = citations.filter((c) => !marked.has(c.n));
+  return missing.length === 0 ? answer : `${answer} ${missing.map((c) => `[${c.n}]`).join('')}`;
+}
+
+/**
+ * OpenAI fields that ask for a different kind of reply than a pipeline gives: answered as asked or refused, never
+ * ignored (a client that sends tools or a JSON schema would take prose for a reply to them).
+ */
+function unsupportedField(body: ChatRequest): { param: string; reason: string } | undefined {
+  const given = (v: unknown): boolean => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+  if (given(body.tools) || given(body.functions)) {
+    return { param: given(body.tools) ? 'tools' : 'functions', reason: 'tool and function calling are not supported: a pipeline answers in text' };
+  }
+  for (const param of ['tool_choice', 'function_call'] as const) {
+    if (given(body[param]) && body[param] !== 'none' && body[param] !== 'auto') return { param, reason: 'tool and function calling are not supported: a pipeline answers in text' };
+  }
+  const format = body.response_format;
+  if (given(format) && !(typeof format === 'object' && (format as { type?: unknown }).type === 'text')) {
+    return { param: 'response_format', reason: 'only {"type": "text"} is supported: a pipeline answers in text, not JSON' };
+  }
+  if (body.logprobs === true || given(body.top_logprobs)) {
+    return { param: body.logprobs === true ? 'logprobs' : 'top_logprobs', reason: 'log-probabilities are not returned; the answer\'s `confidence` says how sure the pipeline is' };
+  }
+  return undefined;
+}
+
+/** Only text can be asked; an image or audio part is refused by name rather than read as nothing. */
+function nonTextPart(messages: ChatRequest['messages']): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    if (!Array.isArray(m.content)) continue;
+    const j = m.content.findIndex((part) => part.type !== 'text' || typeof part.text !== 'string');
+    if (j >= 0) return `messages.${i}.content.${j}: only text parts are supported (got type "${String(m.content[j]?.type)}")`;
+  }
+  return undefined;
 }
 
 /**
@@ -31,7 +69,20 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.rag;
   const created = Math.floor(Date.now() / 1000);
 
-  // Ensembles are listed too, with their kind, so a client knows to send `ensemble`; chat answers with pipelines.
+  /** The pipeline a model name means ("default": the default pipeline), or a 400 that lists the models. */
+  const pipelineNamed = (model: string): string => {
+    const names = app.rag.pipelines.names();
+    if (model === 'default') return app.rag.pipelines.get().name;
+    if (names.includes(model)) return model;
+    const ensembles = app.rag.ensembles.names();
+    throw new RagError(
+      'UNKNOWN_PIPELINE',
+      `unknown model "${model}": a model is a configured pipeline (${names.join(', ')})${ensembles.length > 0 ? ` or ensemble (${ensembles.join(', ')})` : ''}; GET /v1/models lists them`,
+      { param: 'model' },
+    );
+  };
+
+  // Ensembles are listed too, with their kind; chat answers with either.
   const models = (): Array<Static<typeof ModelSchema>> =>
     [
       ...app.rag.pipelines.names().map((id) => ({ id, kind: 'pipeline' as const })),
@@ -75,7 +126,14 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { model, messages, stream } = request.body;
-      const pipeline = app.rag.pipelines.get(model === 'default' ? undefined : model).name;
+      const unsupported = unsupportedField(request.body);
+      if (unsupported) throw new RagError('BAD_REQUEST', `${unsupported.param}: ${unsupported.reason}`, { param: unsupported.param });
+      const nonText = nonTextPart(messages);
+      if (nonText) throw new RagError('BAD_REQUEST', nonText, { param: 'messages' });
+      // A model is a pipeline or an ensemble, as GET /v1/models lists them.
+      const ensemble = app.rag.ensembles.names().includes(model);
+      const modelName = ensemble ? model : pipelineNamed(model);
+      const target = ensemble ? { ensemble: modelName } : { pipeline: modelName };
       const turns: ConversationTurn[] = messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) }));
       const question = standaloneQuestion(turns);
       if (question.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
@@ -87,30 +145,31 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const promptTokens = estimateTokens(turns.map((t) => t.content).join('\n'));
 
       if (!stream) {
-        const r = await app.rag.query({ query: question, pipeline }, ctx);
+        const r = await app.rag.query({ query: question, ...target }, ctx);
         const content = withMarkers(r.answer, r.citations);
         const completionTokens = estimateTokens(content);
         return {
           id,
           object: 'chat.completion' as const,
           created: Math.floor(Date.now() / 1000),
-          model: pipeline,
+          model: modelName,
           choices: [{ index: 0, message: { role: 'assistant' as const, content }, finish_reason: 'stop' }],
           usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
           citations: r.citations,
           confidence: r.confidence,
+          question,
           ...(r.degraded ? { degraded: r.degraded } : {}),
         };
       }
 
       // A question with no words is answered as a JSON error, before the stream opens.
-      const events = await afterFirstEvent(app.rag.stream({ query: question, pipeline }, ctx));
+      const events = await afterFirstEvent(app.rag.stream({ query: question, ...target }, ctx));
       const sse = new SseStream(reply);
       // Every content delta sent, for the usage chunk a client may ask for.
       let sent = '';
       const chunk = (delta: { role?: string; content?: string }, finish: string | null, extra: Record<string, unknown> = {}): void => {
         sent += delta.content ?? '';
-        sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: pipeline, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+        sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: modelName, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
       };
       try {
         chunk({ role: 'assistant', content: '' }, null);
@@ -127,13 +186,13 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
               const full = withMarkers(streamed, e.data.citations);
               if (full.length > streamed.length) chunk({ content: full.slice(streamed.length) }, null);
             }
-            chunk({}, 'stop', { citations: e.data.citations, confidence: e.data.confidence, ...(e.data.degraded ? { degraded: e.data.degraded } : {}) });
+            chunk({}, 'stop', { citations: e.data.citations, confidence: e.data.confidence, question, ...(e.data.degraded ? { degraded: e.data.degraded } : {}) });
           }
         }
         if (request.body.stream_options?.include_usage) {
           const completionTokens = estimateTokens(sent);
           const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-          sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: pipeline, choices: [], usage });
+          sse.data({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: modelName, choices: [], usage });
         }
         sse.data('[DONE]');
       } catch (err) {

@@ -1,17 +1,22 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DegradedSchema } from './common.js';
 
-const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true });
+/** Parts of any type pass the schema so that the route can name a non-text one it refuses ("image_url"). */
+const ContentPart = Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) }, { additionalProperties: true });
 
-/** OpenAI's request shape. Unknown sampling fields are accepted and ignored, as OpenAI-compatible servers do. */
+/**
+ * OpenAI's request shape. Sampling fields (temperature, max_tokens, stop, seed, ...) are accepted and ignored, as
+ * OpenAI-compatible servers do; fields asking for another kind of reply (tools, response_format, logprobs) are
+ * refused by the route.
+ */
 export const ChatRequestSchema = Type.Object(
   {
-    model: Type.String({ minLength: 1, maxLength: 128, description: 'A pipeline name (GET /v1/models lists them)' }),
+    model: Type.String({ minLength: 1, maxLength: 128, description: 'A pipeline or ensemble name (GET /v1/models lists them)' }),
     messages: Type.Array(
       Type.Object(
         {
           role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]),
-          content: Type.Union([Type.String(), Type.Array(TextPart), Type.Null()]),
+          content: Type.Union([Type.String(), Type.Array(ContentPart), Type.Null()]),
         },
         { additionalProperties: true },
       ),
@@ -23,6 +28,14 @@ export const ChatRequestSchema = Type.Object(
     ),
     // One answer per question: a pipeline has one. Refused above 1 rather than silently answered with one choice.
     n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1, description: 'Only 1: a pipeline gives one answer' })),
+    // Named so that they are refused with a reason (400, the field as `param`) rather than ignored.
+    tools: Type.Optional(Type.Unknown({ description: 'Refused unless empty: a pipeline answers in text' })),
+    tool_choice: Type.Optional(Type.Unknown({ description: 'Only "none" or "auto"' })),
+    functions: Type.Optional(Type.Unknown({ description: 'Refused unless empty' })),
+    function_call: Type.Optional(Type.Unknown({ description: 'Only "none" or "auto"' })),
+    response_format: Type.Optional(Type.Unknown({ description: 'Only {"type": "text"}' })),
+    logprobs: Type.Optional(Type.Unknown({ description: 'Refused when true: see `confidence`' })),
+    top_logprobs: Type.Optional(Type.Unknown({ description: 'Refused' })),
   },
   { additionalProperties: true },
 );
@@ -51,6 +64,7 @@ export const ChatCompletionSchema = Type.Object({
   usage: Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() }),
   citations: Type.Array(ChatCitationSchema, { description: 'What the [n] markers in the content point at' }),
   confidence: Type.Number(),
+  question: Type.String({ description: 'The question answered: the last user message, with the topic of earlier ones when it refers back' }),
   degraded: Type.Optional(DegradedSchema),
 });
 

@@ -19,7 +19,7 @@ export const OpenAiError = Type.Object({
   message: Type.String(),
   type: Type.String({ description: 'invalid_request_error, authentication_error, rate_limit_error or server_error' }),
   code: Type.String({ description: 'The same code as the top-level `code`' }),
-  param: Type.Null(),
+  param: Type.Union([Type.String(), Type.Null()], { description: 'The request field at fault, when one is' }),
 });
 export type OpenAiError = Static<typeof OpenAiError>;
 

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { sentencesOf } from '../../../src/models/sentences.js';
+
+describe('sentencesOf', () => {
+  it('splits at sentence ends and line breaks', () => {
+    expect(sentencesOf('One sentence here. Another one!\n- a list item\n\n| a | row |')).toEqual(['One sentence here.', 'Another one!', '- a list item', '| a | row |']);
+  });
+
+  it("leaves out a source's footnote references, which would read as citation markers", () => {
+    expect(sentencesOf('The quokka lives on Rottnest Island [2], off the coast. It eats leaves.[3][14] Its range shrank[citation needed].')).toEqual([
+      'The quokka lives on Rottnest Island, off the coast.',
+      'It eats leaves.',
+      'Its range shrank.',
+    ]);
+    expect(sentencesOf('Founded in 1901[1] and renamed in 1920 [12] by its members.')).toEqual(['Founded in 1901 and renamed in 1920 by its members.']);
+  });
+
+  it('keeps brackets that are not footnotes: law reports, code, long numbers', () => {
+    for (const kept of ['R v Van der Peet, [1996] 2 S.C.R. 507 is a case.', 'Read messages[0].content first.', 'Set xs[2] = 1 before the loop.', 'See [12345] for details.']) {
+      expect(sentencesOf(kept)).toEqual([kept]);
+    }
+  });
+});
