@@ -93,6 +93,11 @@ export class ExtractiveReader extends Reader {
     });
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0);
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
+    // A question term no passage holds, in its text or headings, counts as rarer than any they hold: the share of
+    // the question the evidence covers bounds how sure an answer from it can be ("the capital of Mongolia" over
+    // passages on capitalisation).
+    const absent = asks.filter((t) => weight.get(t) === 0 && !headings.some((h) => h.has(t))).length;
+    const support = totalWeight / (totalWeight + absent * Math.log(1 + 2 * sentenceCount));
 
     const scoredSentences: ScoredSentence[] = [];
     perPassage.forEach((sentences, p) => {
@@ -140,7 +145,7 @@ export class ExtractiveReader extends Reader {
           ? linkedEntities(this.memo, passages, queryTerms, weight, totalWeight, question.askedSet, question.kind)
           : undefined;
       const read = linked ?? this.spanResult(type, question.askedSet, queryTerms, scoredSentences);
-      if (read) return read;
+      if (read) return withSupport(read, support);
     }
     // Whole sentences: the same sentence in two passages is one candidate.
     const byKey = new Map<string, Scored>();
@@ -162,7 +167,7 @@ export class ExtractiveReader extends Reader {
       prob: Number((probs[i] ?? 0).toFixed(6)),
       citations: [...c.citations].sort((a, b) => a - b),
     }));
-    return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+    return withSupport({ candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) }, support);
   }
 
   /**
@@ -321,6 +326,18 @@ interface AnalysedSentence {
   penalty: number;
   /** It is a question (an FAQ's heading), or code that quotes one (a request in an example): a question is no answer. */
   asks: boolean;
+}
+
+/**
+ * The reader's distribution when the evidence covers only `support` of the question: the rest of the mass goes to
+ * "none of these", an outcome of the entropy too, so an answer from evidence that misses the question's key term
+ * is neither confident nor, when nothing else is found, certain.
+ */
+function withSupport(read: ReaderResult, support: number): ReaderResult {
+  if (support >= 1 || read.candidates.length === 0) return read;
+  const candidates = read.candidates.map((c) => ({ ...c, prob: Number((c.prob * support).toFixed(6)) }));
+  const outcomes = [...candidates.map((c) => c.prob), 1 - support];
+  return { ...read, candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes) };
 }
 
 /**

@@ -44,6 +44,20 @@ describe('ExtractiveReader on sentences', () => {
     expect(plural.candidates[0]?.text).toMatch(/^Ensembles are groups/);
   });
 
+  it('is only as sure as the evidence covers the question: a key term no passage holds lowers its confidence', async () => {
+    const passages = [passage('caps', 'Words in capital letters are taken for names and left as typed.')];
+    // Before, the one sentence holding "capital" was a certain answer (probability 1) to a question on Mongolia.
+    const off = await read('what is the capital of Mongolia?', passages);
+    const on = await read('which words are in capital letters?', passages);
+    expect(on.candidates[0]?.prob).toBe(1);
+    expect(on.normalizedEntropy).toBe(0);
+    expect(off.candidates[0]?.prob).toBeLessThan(0.6);
+    expect(off.normalizedEntropy).toBeGreaterThan(0.9);
+    // A term the passage's heading holds counts as covered.
+    const titled = await read('what is the capital of Mongolia?', [passage('mn', 'Ulaanbaatar is the capital and largest city.', 'Mongolia')]);
+    expect(titled.candidates[0]?.prob).toBe(1);
+  });
+
   it('keeps a sentence holding the question terms in another order, and one holding only some of them', async () => {
     const r = await read('how do I ingest documents?', [
       passage('a', 'Documents ingest in batches: how many at once is up to you.'),
