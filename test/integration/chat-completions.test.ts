@@ -165,6 +165,17 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(fine.choices[0]?.message.content).toMatch(/1937/);
   });
 
+  it('lists the roles a message may have when it has another', async () => {
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'function', content: 'x' }] },
+    });
+    // Before: "messages.0.role: must be equal to constant".
+    expect(res.json()).toMatchObject({ code: 'VALIDATION', message: 'messages.0.role: must be one of "system", "developer", "user", "assistant", "tool"' });
+  });
+
   it('names a non-text content part it cannot read', async () => {
     const res = await fx.app.inject({
       method: 'POST',
@@ -198,5 +209,15 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     });
     expect((completion as unknown as { question: string }).question).toBe('How tall is it? (Eiffel Tower)');
     expect(completion.choices[0]?.message.content).toMatch(/330 metres/);
+  });
+
+  it("answers an OpenAI route it does not have with a 404 the client can read", async () => {
+    // Before, the client showed only '404 "Not Found"': the reason was outside the `error` object it reads.
+    await expect(client.embeddings.create({ model: 'default', input: 'hello' })).rejects.toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      error: expect.objectContaining({ message: 'no route POST /v1/embeddings' }),
+    });
+    await expect(client.responses.create({ model: 'default', input: 'hello' })).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { OpenAiTestServer } from '../helpers/openai-test-server.js';
 
 describe('GET /metrics', () => {
   let fx: HttpFixture;
@@ -27,5 +28,48 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/rag_http_requests_total\{method="POST",route="\/v1\/query",status="400"\} 1/);
     expect(text).toMatch(/^rag_index_documents 1$/m);
     expect(text).toMatch(/^rag_process_resident_memory_bytes \d+/m);
+  });
+});
+
+describe('GET /metrics: requests their client left', () => {
+  let fx: HttpFixture;
+  let llm: OpenAiTestServer;
+  let base: string;
+  beforeAll(async () => {
+    llm = await OpenAiTestServer.start({ reply: () => ({ text: 'Lighthouses guide ships [1].', delayMs: 5000 }) });
+    fx = await startHttpFixture({
+      cache: { enabled: false },
+      llm: { baseUrl: llm.baseUrl, model: 'test-model', maxRetries: 0, timeoutMs: 20_000, fallback: 'none' },
+      pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
+    });
+    await fx.rag.ingest([{ id: 'd1', text: 'Lighthouses guide ships along dangerous coasts at night.' }]);
+    base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await fx.close();
+    await llm.close();
+  });
+
+  it('counts a JSON or streamed query whose client went away as 499, once', async () => {
+    // Before, a request cut short finished no response, and onResponse, which counts, never ran.
+    for (const stream of [false, true]) {
+      const controller = new AbortController();
+      const res = fetch(`${base}/v1/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'what guides ships at night?', pipeline: 'llm', stream }),
+        signal: controller.signal,
+      });
+      if (stream) await (await res).body?.getReader().read();
+      await expect.poll(() => llm.inFlight, { timeout: 2000 }).toBe(1);
+      controller.abort();
+      await res.catch(() => undefined);
+      await expect.poll(() => llm.inFlight, { timeout: 2000 }).toBe(0);
+    }
+    await expect
+      .poll(async () => (await fx.app.inject({ method: 'GET', url: '/metrics' })).body, { timeout: 2000 })
+      .toMatch(/rag_http_requests_total\{method="POST",route="\/v1\/query",status="499"\} 2\n/);
+    const text = (await fx.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).not.toMatch(/route="\/v1\/query",status="200"/);
   });
 });

@@ -66,10 +66,17 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     return reply.status(statusCode).send(request.routeOptions.config.openAiErrors ? openAiErrorBody(body) : body);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.id)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const body = errorBody(404, 'NOT_FOUND', `no route ${request.method} ${path}`, request.id);
+    // An OpenAI client calling a route this server lacks (/v1/embeddings, /v1/responses) shows only `error` in
+    // OpenAI's shape: without it, it says "404 Not Found" and drops the reason.
+    return reply.status(404).send(OPENAI_RESOURCES.test(path) ? openAiErrorBody(body) : body);
+  });
 });
+
+/** OpenAI API routes this server does not have: the OpenAI SDKs call them, and read errors in OpenAI's shape. */
+const OPENAI_RESOURCES = /^\/v1\/(?:chat|completions|embeddings|responses|images|audio|files|uploads|moderations|assistants|threads|batches|fine_tuning|vector_stores|realtime|organization|evals|containers|conversations)(?:\/|$)/;
 
 /** Fastify says only "Request body is too large": the limit, and what to do about it, are what the client needs. */
 function tooLarge(limit: number | undefined): string {
@@ -124,6 +131,12 @@ function validationMessage(err: FastifyError): string {
     return `${path ? `${path}: ` : ''}unknown field "${String(extra['additionalProperty'])}"`;
   }
   if (first.keyword === 'required') return `${path ? `${path}.` : ''}${String(extra['missingProperty'])}: is required`;
+  // A choice of constants (a TypeBox union of literals) fails once per constant: "must be equal to constant" says
+  // nothing of what would do, so the constants are listed.
+  if (first.keyword === 'const') {
+    const allowed = (err.validation ?? []).filter((v) => v.keyword === 'const' && v.instancePath === first.instancePath).map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue));
+    return `${path || 'body'}: must be ${allowed.length > 1 ? `one of ${allowed.join(', ')}` : `equal to ${allowed[0] ?? 'a constant'}`}`;
+  }
   // A key of a record (metadata, a filter) out of bounds: name the key, not only the record.
   const key = (first as { propertyName?: unknown }).propertyName;
   if (typeof key === 'string') return `${path || 'body'}: key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)} ${first.message ?? 'is invalid'}`;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Rag } from '../../rag.js';
@@ -63,11 +63,28 @@ export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag }) =>
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // A request is counted once: when its response is finished, or when its client left before that.
+  const counted = new WeakSet<object>();
+  const count = (request: FastifyRequest, status: string, seconds: number): void => {
+    if (counted.has(request)) return;
+    counted.add(request);
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    requests.inc({ method: request.method, route, status });
+    latency.observe({ method: request.method, route }, seconds);
     for (const span of request.runContext?.trace.spans ?? []) stages.observe({ stage: span.name }, span.ms / 1000);
+  };
+  app.addHook('onResponse', async (request, reply) => count(request, String(reply.statusCode), reply.elapsedTime / 1000));
+  // A client that leaves mid-answer (a closed tab, a cancelled stream) finishes no response, so onResponse never
+  // runs (and Fastify's onRequestAbort only covers a request body cut short): it is counted as 499, nginx's
+  // "client closed request", and logged, or it would vanish from both.
+  app.addHook('onRequest', async (request, reply) => {
+    const start = performance.now();
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return;
+      const ms = performance.now() - start;
+      request.log.info({ route: request.routeOptions.url, responseTime: Math.round(ms) }, 'request aborted by the client');
+      count(request, '499', ms / 1000);
+    });
   });
 
   app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
