@@ -55,7 +55,8 @@ export interface RagOptions {
   /**
    * The embedding model behind dense and hybrid retrieval, when the caller builds it (an application, tests);
    * otherwise the `embeddings` settings build it. Rag loads it once (`open()`), stores a vector for every chunk it
-   * ingests, and offers the dense and hybrid retrievers. Without one, only BM25 is available.
+   * ingests, and offers the dense and hybrid retrievers (on OpenSearch, its k-NN and hybrid modes). Without one,
+   * only BM25 is available.
    */
   embedder?: Embedder;
   /** Where components report trouble (e.g. the cache losing Redis); silent by default. */
@@ -90,11 +91,6 @@ export interface QueryRequest {
   k?: number;
   filter?: MetadataFilter;
   contextTokens?: number;
-}
-
-export interface RagOptions {
-  /** Embeds chunks and queries for k-NN retrieval (opensearch.mode "knn" or "hybrid"). */
-  embedder?: Embedder;
 }
 
 /**
@@ -475,8 +471,10 @@ export class Rag {
    * batch gives the event loop turns (and OpenSearch and the embedder are awaited), so without the queue a small
    * batch sent later could be written before a large one sent earlier, and the older version of a document win.
    */
-  async ingest(documents: DocumentInput[], ctx?: RunContext): Promise<IngestResult> {
-    return this.inOrder(() => this.ingestNow(documents, ctx));
+  async ingest(documents: DocumentInput[], ctx?: RunContext | RagCallOptions): Promise<IngestResult> {
+    // A signal alone (as `query` takes one) stops the batch before it is written.
+    const run = ctx === undefined ? undefined : contextOf(ctx);
+    return this.inOrder(() => this.ingestNow(documents, run));
   }
 
   private async ingestNow(documents: DocumentInput[], ctx?: RunContext): Promise<IngestResult> {

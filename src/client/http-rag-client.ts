@@ -1,7 +1,9 @@
 import { RagError, isErrorCode } from '../core/errors.js';
 import { causeOf } from '../core/http-json.js';
 import { SseStreamError, sseEvents, textPieces } from '../core/sse-events.js';
-import type { QueryEvent, QueryRequest, QueryResponse, RetrieveResponse } from '../rag.js';
+import type { DocumentInput, StoredDocument } from '../core/types.js';
+import type { IngestResult, QueryEvent, QueryRequest, QueryResponse, RetrieveResponse, TraceView } from '../rag.js';
+
 import type { RagBackend, RagCallOptions, RetrieveRequest } from './rag-backend.js';
 
 export interface HttpRagClientOptions {
@@ -33,6 +35,25 @@ export class HttpRagClient implements RagBackend {
 
   retrieve(request: RetrieveRequest, options: RagCallOptions = {}): Promise<RetrieveResponse> {
     return this.post<RetrieveResponse>('/v1/retrieve', request, options.signal);
+  }
+
+  /** Ingests one batch, all or nothing (POST /v1/documents); a document id that exists is replaced. */
+  ingest(documents: DocumentInput[], options: RagCallOptions = {}): Promise<IngestResult & { trace: TraceView }> {
+    return this.post<IngestResult & { trace: TraceView }>('/v1/documents', { documents }, options.signal);
+  }
+
+  /** A stored document with its structure tree, or undefined when there is none with this id. */
+  async getDocument(id: string, options: RagCallOptions = {}): Promise<StoredDocument | undefined> {
+    return this.unlessNotFound(this.call<StoredDocument>('GET', documentPath(id), undefined, options.signal), id, undefined);
+  }
+
+  /** Deletes a document wherever the server indexes it; false when there was no such document. */
+  async deleteDocument(id: string, options: RagCallOptions = {}): Promise<boolean> {
+    return this.unlessNotFound(
+      this.call<{ deleted: boolean }>('DELETE', documentPath(id), undefined, options.signal).then((r) => r.deleted),
+      id,
+      false,
+    );
   }
 
   /**
@@ -98,7 +119,11 @@ export class HttpRagClient implements RagBackend {
     return headers;
   }
 
-  private async post<T>(path: string, body: object, caller?: AbortSignal): Promise<T> {
+  private post<T>(path: string, body: object, caller?: AbortSignal): Promise<T> {
+    return this.call<T>('POST', path, body, caller);
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: object | undefined, caller?: AbortSignal): Promise<T> {
     const timeoutMs = this.timeoutMs;
     const url = `${this.baseUrl}${path}`;
     let res: Response;
@@ -106,7 +131,14 @@ export class HttpRagClient implements RagBackend {
     try {
       // Closing the connection is what tells the server to stop the work behind the request.
       const timeout = AbortSignal.timeout(timeoutMs);
-      res = await fetch(url, { method: 'POST', headers: this.headers('application/json'), body: JSON.stringify(body), signal: caller ? AbortSignal.any([caller, timeout]) : timeout });
+      const headers = this.headers('application/json');
+      if (body === undefined) delete headers['content-type'];
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: caller ? AbortSignal.any([caller, timeout]) : timeout,
+      });
       text = await res.text();
     } catch (err) {
       throw this.callError(err, url, caller, timeoutMs, 'did not answer');
@@ -114,6 +146,20 @@ export class HttpRagClient implements RagBackend {
     const payload = parseJson(text, url, res.status);
     if (!res.ok) throw serverError(url, res, payload);
     return payload as T;
+  }
+
+  /**
+   * The server's NOT_FOUND for the document is an answer ("none"), not a failure; a NOT_FOUND without the id (a
+   * wrong base URL, a server without the route) stays one.
+   */
+  private async unlessNotFound<T, F>(call: Promise<T>, id: string, none: F): Promise<T | F> {
+    try {
+      return await call;
+    } catch (err) {
+      const server = err instanceof RagError ? err.details?.['server'] : undefined;
+      if (err instanceof RagError && err.code === 'NOT_FOUND' && typeof server === 'object' && server !== null && (server as { id?: unknown }).id === id) return none;
+      throw err;
+    }
   }
 
   /** A call that failed on the way: aborted by the caller, too slow, or the server out of reach. */
@@ -125,6 +171,8 @@ export class HttpRagClient implements RagBackend {
     return new RagError('UNAVAILABLE', `RAG server at ${url} is unreachable: ${causeOf(err)}`, { url }, { cause: err });
   }
 }
+
+const documentPath = (id: string): string => `/v1/documents/${encodeURIComponent(id)}`;
 
 /** A proxy's login page or an HTML error page is not an answer, whatever its status. */
 function parseJson(text: string, url: string, status: number): unknown {

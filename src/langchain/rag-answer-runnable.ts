@@ -1,6 +1,7 @@
 import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
 import type { RagBackend, RagCallOptions } from '../client/rag-backend.js';
 import type { QueryRequest, QueryResponse } from '../rag.js';
+import { callError } from './call-error.js';
 
 export interface RagAnswerInput {
   question: string;
@@ -41,6 +42,8 @@ export class RagAnswerRunnable extends Runnable<string | RagAnswerInput, QueryRe
       async (value: string | RagAnswerInput, config?: Partial<RunnableConfig>) => this.backend.query(answerRequest(value, this.pipeline), callOptions(config)),
       input,
       options,
-    );
+    ).catch((err: unknown) => {
+      throw callError(err);
+    });
   }
 }

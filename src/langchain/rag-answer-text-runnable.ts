@@ -1,6 +1,7 @@
 import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
 import type { RagBackend } from '../client/rag-backend.js';
 import { answerRequest, callOptions, type RagAnswerInput } from './rag-answer-runnable.js';
+import { callError } from './call-error.js';
 
 /**
  * The answer's text alone, as a LangChain Runnable that streams: `invoke` gives the whole text, and `stream` (or
@@ -24,7 +25,9 @@ export class RagAnswerTextRunnable extends Runnable<string | RagAnswerInput, str
       async (value: string | RagAnswerInput, config?: Partial<RunnableConfig>) => (await this.backend.query(answerRequest(value, this.pipeline), callOptions(config))).answer,
       input,
       options,
-    );
+    ).catch((err: unknown) => {
+      throw callError(err);
+    });
   }
 
   override async *_streamIterator(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): AsyncGenerator<string> {

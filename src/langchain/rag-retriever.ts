@@ -5,6 +5,7 @@ import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrieve
 import { ensureConfig, type RunnableConfig } from '@langchain/core/runnables';
 import type { RagBackend } from '../client/rag-backend.js';
 import type { MetadataFilter } from '../core/types.js';
+import { callError } from './call-error.js';
 
 export interface RagRetrieverInput extends BaseRetrieverInput {
   /** A `Rag` instance (in process) or an `HttpRagClient` (remote server). */
@@ -36,7 +37,11 @@ export class RagRetriever extends BaseRetriever {
   override async invoke(input: string, options?: RunnableConfig): Promise<Document[]> {
     // ensureConfig turns a `timeout` into the signal, so a timeout stops the work behind the call as an abort does.
     const config = ensureConfig(options);
-    return this.callSignal.run(config.signal, () => super.invoke(input, config));
+    return this.callSignal
+      .run(config.signal, () => super.invoke(input, config))
+      .catch((err: unknown) => {
+        throw callError(err);
+      });
   }
 
   override async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document[]> {

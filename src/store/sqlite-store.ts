@@ -192,6 +192,8 @@ export class SqliteStore {
    * vectors of that same space, so dense retrieval never silently misses a chunk.
    */
   upsert(documents: PreparedDocument[], space?: EmbeddingSpace): UpsertResult {
+    // Nothing to write changes nothing: a new version would throw away every cached answer for no change.
+    if (documents.length === 0) return { documents: 0, chunks: 0, version: this.version() };
     const change: StoreChange = { added: [], removed: [] };
     const now = new Date().toISOString();
     let chunkCount = 0;

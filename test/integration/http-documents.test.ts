@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpRagClient } from '../../src/client/http-rag-client.js';
 import type { StoredDocument, StructureNode } from '../../src/core/types.js';
 import {
   expectError,
@@ -312,5 +313,27 @@ describe('DELETE /v1/documents/:id', () => {
     expect((await fx.app.inject({ method: 'DELETE', url: '/v1/documents/typed', headers })).statusCode).toBe(200);
     // A POST still needs its body.
     expectError(await fx.app.inject({ method: 'POST', url: '/v1/documents', headers }), 400, 'BAD_REQUEST');
+  });
+});
+
+describe('HttpRagClient: documents over the REST API', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+
+  it('ingests, reads back and deletes a document; a missing one is undefined or false, not an error', async () => {
+    const client = new HttpRagClient({ baseUrl: base });
+    const ingested = await client.ingest([{ id: 'client/doc one', format: 'markdown', text: '# Kettles\n\nA kettle boils water.' }]);
+    expect(ingested).toMatchObject({ documents: 1, chunks: 1 });
+    expect(ingested.trace.spans.length).toBeGreaterThan(0);
+    const doc = await client.getDocument('client/doc one');
+    expect(doc).toMatchObject({ id: 'client/doc one', title: 'Kettles', chunkCount: 1 });
+    expect(await client.deleteDocument('client/doc one')).toBe(true);
+    expect(await client.getDocument('client/doc one')).toBeUndefined();
+    expect(await client.deleteDocument('client/doc one')).toBe(false);
+    // A batch the server refuses, and a wrong base URL (no such route), are errors with the server's code.
+    await expect(client.ingest([{ id: 'empty', text: ' ' }])).rejects.toMatchObject({ code: 'INVALID_DOCUMENT' });
+    await expect(new HttpRagClient({ baseUrl: `${base}/nowhere` }).getDocument('x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -195,6 +195,15 @@ describe('Rag writes', () => {
     await expect(bad).rejects.toThrow(/text is empty/);
     await expect(good).resolves.toMatchObject({ documents: 1 });
   });
+
+  it('take a signal, as queries do: an aborted batch stores nothing', async () => {
+    const rag = make();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(rag.ingest(batch('aborted'), { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(rag.store.counts().documents).toBe(0);
+    await expect(rag.ingest([{ id: 'y', text: 'Kept.' }], { signal: new AbortController().signal })).resolves.toMatchObject({ documents: 1 });
+  });
 });
 
 describe('Rag close', () => {

@@ -38,7 +38,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const doc = app.rag.store.getDocument(request.params.id);
-      if (!doc) throw new RagError('NOT_FOUND', `no document with id "${request.params.id}"`);
+      if (!doc) throw new RagError('NOT_FOUND', `no document with id "${request.params.id}"`, { id: request.params.id });
       return doc;
     },
   );
@@ -59,7 +59,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { id } = request.params;
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
-      if (!(await app.rag.deleteDocument(id, ctx))) throw new RagError('NOT_FOUND', `no document with id "${id}"`);
+      if (!(await app.rag.deleteDocument(id, ctx))) throw new RagError('NOT_FOUND', `no document with id "${id}"`, { id });
       return { deleted: true, id, version: app.rag.store.version() };
     },
   );

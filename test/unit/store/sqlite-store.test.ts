@@ -38,6 +38,13 @@ describe.each(stores)('SqliteStore (%s)', (_label, make) => {
     expect(() => store.ping()).not.toThrow();
   });
 
+  it('leaves the version as it is for an empty batch, which changes nothing', () => {
+    const store = track(make());
+    // Before, an empty batch made a new version: every cached answer was thrown away for nothing.
+    expect(store.upsert([])).toEqual({ documents: 0, chunks: 0, version: 0 });
+    expect(store.version()).toBe(0);
+  });
+
   it('stores documents with their chunks, structure and metadata', () => {
     const store = track(make());
     const result = store.upsert([
