@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 
@@ -17,6 +17,16 @@ if (!available) {
 }
 
 const ARTIFACTS = 'test-artifacts';
+
+/** The page's own failures: uncaught errors, and console errors such as a resource that answered 404. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`${msg.text()} (${msg.location().url})`);
+  });
+  return errors;
+}
 
 describe.skipIf(!available)('the playground page in headless Chromium', () => {
   let fx: HttpFixture;
@@ -47,13 +57,25 @@ describe.skipIf(!available)('the playground page in headless Chromium', () => {
     cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
       bytes += e.encodedDataLength;
     });
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
+    const errors = watchErrors(page);
+    const failed: string[] = [];
+    page.on('response', (res) => {
+      if (res.status() >= 400) failed.push(`${res.status()} ${res.url()}`);
+    });
 
     await page.goto(`${base}/`);
     expect(page.url()).toBe(`${base}/playground`);
     await page.waitForLoadState('networkidle');
     const firstLoadBytes = bytes;
+    // Nothing it loads fails (the browser's request for an icon included), and nothing is in the console.
+    expect(failed).toEqual([]);
+    expect(errors).toEqual([]);
+    // Its icon is its own, from its own origin (the CSP's img-src 'self'); /favicon.ico answers for other pages.
+    expect(await page.$eval('link[rel=icon]', (link) => link.getAttribute('href'))).toBe('/playground/favicon.svg');
+    const icon = await page.request.get(`${base}/playground/favicon.svg`);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toBe('image/svg+xml');
+    expect((await page.request.get(`${base}/favicon.ico`)).status()).toBe(204);
 
     await page.fill('#doc-id', 'lighthouse');
     await page.selectOption('#doc-format', 'markdown');
@@ -83,6 +105,7 @@ describe.skipIf(!available)('the playground page in headless Chromium', () => {
     const stages = await page.$$eval('#waterfall svg text', (texts) => texts.map((t) => t.textContent ?? ''));
     expect(stages).toEqual(expect.arrayContaining(['retrieve.bm25', 'read.extractive']));
     expect(errors).toEqual([]);
+    expect(failed).toEqual([]);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}/playground.png`, fullPage: true });
