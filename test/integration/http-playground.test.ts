@@ -17,7 +17,7 @@ describe('GET /playground and its files', () => {
     const named = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
     expect(named).toEqual(expect.arrayContaining(['/playground/app.js', '/playground/app.css', '/playground/favicon.svg']));
     // The scripts import these in turn.
-    for (const url of [...named.filter((u) => u.startsWith('/playground/')), '/playground/svg-charts.js']) {
+    for (const url of [...named.filter((u) => u.startsWith('/playground/')), '/playground/citations.js', '/playground/svg-charts.js']) {
       const res = await fx.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-security-policy'], url).toMatch(/default-src 'self'/);

@@ -8,6 +8,7 @@ const ASSETS: Record<string, { file: URL; type: string }> = {
   '/playground': { file: new URL('playground/index.html', PUBLIC), type: 'text/html; charset=utf-8' },
   '/playground/app.js': { file: new URL('playground/app.js', PUBLIC), type: 'text/javascript; charset=utf-8' },
   '/playground/app.css': { file: new URL('playground/app.css', PUBLIC), type: 'text/css; charset=utf-8' },
+  '/playground/citations.js': { file: new URL('playground/citations.js', PUBLIC), type: 'text/javascript; charset=utf-8' },
   '/playground/favicon.svg': { file: new URL('playground/favicon.svg', PUBLIC), type: 'image/svg+xml' },
   // The same chart code the eval reports draw with.
   '/playground/svg-charts.js': { file: new URL('svg-charts.js', PUBLIC), type: 'text/javascript; charset=utf-8' },
