@@ -110,6 +110,8 @@ export interface ReaderResult {
   normalizedEntropy: number;
   /** Set when the configured reader could not answer and a stand-in did. */
   degraded?: Degradation;
+  /** A model's whole reply, when the answer was read out of a longer one (reasoning, then "Answer: ..."). */
+  generated?: string;
 }
 
 /** A stage that could not do its work (in time, or at all) and handed it to a stand-in: the answer says so. */
@@ -140,6 +142,11 @@ export interface PipelineResult {
   degraded?: Degradation;
   /** The agentic pipeline's account of its tool loop. */
   agent?: AgentReport;
+  /**
+   * The LLM's whole reply when `answer` is its marked final line: what a stream of its tokens showed, so a chat
+   * client gets the same text whether it streams or not.
+   */
+  generated?: string;
 }
 
 /** One tool call of the agentic pipeline, as the LLM made it. */

@@ -1,7 +1,7 @@
 import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Span } from '../core/trace.js';
-import type { Candidate, Passage } from '../core/types.js';
+import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { answerMessages, parseAnswer } from './answer-prompt.js';
 import type { ChatModel } from './chat-model.js';
 import type { ChatOptions, ChatResult } from './chat-types.js';
@@ -110,7 +110,9 @@ export function readGeneratedAnswer(r: ChatResult, passageCount: number): Reader
   attrs['finalAnswer'] = answer.final;
   attrs['answerTokens'] = stats.tokens;
   attrs['sequenceLogprob'] = Number(tokenStats(r.tokens).sumLogprob.toFixed(4));
-  return { result: { candidates: [candidate], entropy: stats.meanEntropy, normalizedEntropy: stats.meanNormalizedEntropy }, attrs };
+  const result: ReaderResult = { candidates: [candidate], entropy: stats.meanEntropy, normalizedEntropy: stats.meanNormalizedEntropy };
+  if (answer.final) result.generated = r.text.trim();
+  return { result, attrs };
 }
 
 /** No passages, nothing to cite: no call to the model, no candidate; the pipeline abstains. */

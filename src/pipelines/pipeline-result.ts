@@ -19,6 +19,7 @@ export function pipelineResult(name: string, config: PipelineConfig, read: Reade
     abstained,
   };
   if (read.degraded) result.degraded = read.degraded;
+  if (read.generated !== undefined && !abstained) result.generated = read.generated;
   return result;
 }
 

@@ -123,6 +123,25 @@ describe('POST /v1/query with an LLM generator and reranker (OpenAI-compatible t
     expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['retrieve.bm25', 'rerank.lexical', 'select.budget', 'llm.chat', 'generate.llm', 'pipeline.llm']));
   });
 
+  it('gives the whole reply beside the final answer, and chat the same text streamed or not', async () => {
+    const question = 'how do I ingest documents?';
+    const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: question, pipeline: 'llm' }));
+    const cited = body.citations[0]?.n;
+    expect(body.answer).toBe('POST to /v1/documents');
+    expect(body.generated).toBe(`To ingest, POST a JSON batch to /v1/documents [${cited}].\nAnswer: POST to /v1/documents [${cited}]`);
+    // Before, the JSON content was the final line alone while the stream showed the reasoning before it.
+    const messages = [{ role: 'user', content: question }];
+    const json = okBody<{ choices: Array<{ message: { content: string } }> }>(await postJson(fx.app, '/v1/chat/completions', { model: 'llm', messages }));
+    const stream = await postJson(fx.app, '/v1/chat/completions', { model: 'llm', messages, stream: true });
+    const streamed = stream.body
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => (JSON.parse(l.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '')
+      .join('');
+    expect(json.choices[0]?.message.content).toBe(body.generated);
+    expect(streamed).toBe(json.choices[0]?.message.content);
+  });
+
   it('reranks with the LLM: the passages come in the order the LLM gave', async () => {
     const retrieved = (await retrieveHits(fx.app, 'documents', { k: 50 })).map((h) => h.id);
     const body = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: 'documents', pipeline: 'llm-rerank' }));

@@ -146,7 +146,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
       if (!stream) {
         const r = await app.rag.query({ query: question, ...target }, ctx);
-        const content = withMarkers(r.answer, r.citations);
+        // The whole reply when the model reasoned before its final line: what a stream of the same question shows.
+        const content = withMarkers(r.generated ?? r.answer, r.citations);
         const completionTokens = estimateTokens(content);
         return {
           id,

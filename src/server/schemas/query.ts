@@ -52,6 +52,9 @@ const AgentSchema = Type.Object({
 
 export const QueryResponseSchema = Type.Object({
   answer: Type.String(),
+  generated: Type.Optional(
+    Type.String({ description: "The LLM's whole reply, when `answer` is its marked final line (\"Answer: ...\") after reasoning: what the stream's tokens showed" }),
+  ),
   confidence: Type.Number({ description: 'Probability of the answer under the pipeline distribution' }),
   abstained: Type.Boolean({ description: 'True when the evidence was too weak to answer' }),
   pipeline: Type.String(),
