@@ -547,6 +547,8 @@ export class Rag {
    */
   async rebuildSearchIndex(onProgress?: (documents: number) => void): Promise<{ index: string; documents: number; chunks: number; failed: WriteFailure[] }> {
     if (!this.search) throw new RagError('CONFIG', 'retrieval.backend is not "opensearch": there is no search index to rebuild');
+    // The embedder knows its dimension only once loaded: the new index's vector field is sized from it.
+    await this.open();
     return this.search.rebuild(this.store.preparedDocuments(), onProgress ? { onProgress } : {});
   }
 
