@@ -484,6 +484,8 @@ export class Rag {
     if (!this.search) return this.ingestor.ingest(documents, ctx);
     const run = ctx ?? new RunContext();
     const prepared = await run.span('ingest.prepare', () => this.ingestor.prepare(documents, run), (p) => ({ documents: p.length }));
+    // Embedded once, for both: the store of record keeps the vectors (and their space), OpenSearch indexes them.
+    const space = await this.ingestor.embedPrepared(prepared, run);
     // OpenSearch first: a document it refuses is not stored at all, so the two never disagree about what exists.
     const search = this.search;
     const written = await run.span('ingest.opensearch', () => search.write(prepared, { ctx: run }), (w) => ({ chunks: w.chunks, failed: w.failed.length }));
@@ -491,7 +493,7 @@ export class Rag {
     const stored = prepared.filter((d) => !failed.has(d.id));
     const result = await run.span(
       'ingest.write',
-      async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored), run) : { documents: 0, chunks: 0, version: this.store.version() }),
+      async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored, space), run) : { documents: 0, chunks: 0, version: this.store.version() }),
       (r) => ({ chunks: r.chunks }),
     );
     const structure = structureReport(prepared);

@@ -9,6 +9,8 @@ import { bulkWithBackoff, type BulkOperation } from './opensearch-bulk.js';
 import { createOpenSearchClient } from './opensearch-client.js';
 import { openSearchErrorType, toRagError } from './opensearch-errors.js';
 import { indexBody, indexTemplate, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
+import { passageText } from './passage-text.js';
+import { passageVectors } from './passage-vectors.js';
 
 import type { PreparedDocument } from './sqlite-store.js';
 
@@ -25,6 +27,8 @@ export interface OpenSearchStoreOptions {
   requestTimeoutMs: number;
   /** Embeds chunks at write time (and defines the vector field); without one the collection is BM25 only. */
   embedder?: Embedder | null;
+  /** Chunks per embedder call when documents come without their vectors (default 32). */
+  embedBatchSize?: number;
 }
 
 /** A document that was not stored, and why. */
@@ -111,6 +115,7 @@ export class OpenSearchStore {
       refresh: os.refresh,
       requestTimeoutMs: os.requestTimeoutMs,
       embedder: options.embedder ?? null,
+      embedBatchSize: config.retrieval.dense.embedBatchSize,
     });
   }
 
@@ -406,11 +411,26 @@ export class OpenSearchStore {
     );
     const embedder = this.options.embedder;
     if (!embedder) return sources;
-    const flat = sources.flat();
-    // Title and headings give a chunk its context, as in the embedded BM25 index.
-    const vectors = await embedder.embedPassages(flat.map((s) => [s.title, s.headings, s.text].filter((x) => x.length > 0).join('\n')), ctx);
-    flat.forEach((s, i) => {
-      s[VECTOR_FIELD] = Array.from(vectors[i] ?? []);
+    // An ingestion brings the vectors it stores (computed once); documents read back from the store (a rebuild,
+    // a collection filled at start-up) are embedded here, from the same text (passageText).
+    const missing = documents.flatMap((doc, d) => (doc.vectors?.length === doc.chunks.length ? [] : [d]));
+    const texts = missing.flatMap((d) => {
+      const doc = documents[d]!;
+      return doc.chunks.map((c) => passageText({ title: doc.title, headingPath: c.headingPath, text: c.text }));
+    });
+    const computed = texts.length > 0 ? await passageVectors(embedder, texts, this.options.embedBatchSize ?? 32, ctx) : [];
+    let next = 0;
+    const vectorsOf = new Map<number, Float32Array[]>();
+    for (const d of missing) {
+      const n = documents[d]!.chunks.length;
+      vectorsOf.set(d, computed.slice(next, next + n));
+      next += n;
+    }
+    sources.forEach((chunks, d) => {
+      const vectors = vectorsOf.get(d) ?? documents[d]!.vectors ?? [];
+      chunks.forEach((s, ord) => {
+        s[VECTOR_FIELD] = Array.from(vectors[ord] ?? []);
+      });
     });
     return sources;
   }
