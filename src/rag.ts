@@ -47,7 +47,7 @@ import { Ingestor, type IngestorOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
 import { OpenSearchStore, type WriteFailure } from './store/opensearch-store.js';
-import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
+import { SqliteStore, type PreparedDocument, type UpsertResult } from './store/sqlite-store.js';
 import { addStructureReports, structureReport, type StructureReport } from './store/structure-report.js';
 import { backfillVectors, type BackfillResult } from './store/vector-backfill.js';
 
@@ -488,7 +488,16 @@ export class Rag {
     const space = await this.ingestor.embedPrepared(prepared, run);
     // OpenSearch first: a document it refuses is not stored at all, so the two never disagree about what exists.
     const search = this.search;
-    const written = await run.span('ingest.opensearch', () => search.write(prepared, { ctx: run }), (w) => ({ chunks: w.chunks, failed: w.failed.length }));
+    // A write that fails part-way is taken back to what the store holds; when even that fails, the store
+    // remembers that the index may disagree with it (/readyz says so) until a rebuild.
+    const restore = (ids: string[]): PreparedDocument[] => this.store.preparedDocumentsOf(ids);
+    const written = await run
+      .span('ingest.opensearch', () => search.write(prepared, { ctx: run, restore }), (w) => ({ chunks: w.chunks, failed: w.failed.length }))
+      .catch((err: unknown) => {
+        const mismatch = isRagError(err) ? err.details?.['indexMismatch'] : undefined;
+        if (typeof mismatch === 'string') this.store.markSearchMismatch(`an ingestion failed part-way and could not be taken back (${mismatch})`);
+        throw err;
+      });
     const failed = new Set(written.failed.map((f) => f.id));
     const stored = prepared.filter((d) => !failed.has(d.id));
     const result = await run.span(
@@ -551,7 +560,11 @@ export class Rag {
     if (!this.search) throw new RagError('CONFIG', 'retrieval.backend is not "opensearch": there is no search index to rebuild');
     // The embedder knows its dimension only once loaded: the new index's vector field is sized from it.
     await this.open();
-    return this.search.rebuild(this.store.preparedDocuments(), onProgress ? { onProgress } : {});
+    const mismatch = this.store.searchMismatch();
+    const rebuilt = await this.search.rebuild(this.store.preparedDocuments(), onProgress ? { onProgress } : {});
+    // The index now holds what the store holds (unless another mismatch was recorded meanwhile).
+    if (mismatch !== null && this.store.searchMismatch() === mismatch) this.store.markSearchMismatch(null);
+    return rebuilt;
   }
 
   /**

@@ -40,6 +40,17 @@ export interface WriteFailure {
   partial: boolean;
 }
 
+export interface WriteOptions {
+  refresh?: boolean | 'wait_for';
+  /** The request the write is for: its deadline bounds every request to the cluster. */
+  ctx?: RunContext;
+  /**
+   * The store of record's versions of these documents (those it has): given, a write that fails part-way puts
+   * them back (and removes the new ones), so the index and the store agree again.
+   */
+  restore?: (ids: string[]) => PreparedDocument[];
+}
+
 export interface WriteResult {
   /** Documents stored whole. */
   documents: number;
@@ -140,32 +151,87 @@ export class OpenSearchStore {
    * reported as failed when any of its chunks failed; the others are stored whole, and a replaced document
    * with fewer chunks than before loses the rest. With an embedder, chunks are embedded first.
    */
-  async write(documents: readonly PreparedDocument[], options: { refresh?: boolean | 'wait_for'; ctx?: RunContext } = {}): Promise<WriteResult> {
+  async write(documents: readonly PreparedDocument[], options: WriteOptions = {}): Promise<WriteResult> {
     await this.ensureCollection();
     const ctx = options.ctx ?? new RunContext();
     const refresh = options.refresh ?? this.options.refresh;
     const result: WriteResult = { documents: 0, chunks: 0, failed: [] };
     const groups = groupByChunks(documents, this.options.bulk.batchSize);
-    for (const [g, group] of groups.entries()) {
-      ctx.check('opensearch write');
-      const sources = await this.sourcesOf(group, ctx);
-      const failed = new Map<string, WriteFailure>();
-      const targets = [this.alias, ...(this.rebuilding ? [this.rebuilding] : [])];
-      for (const target of targets) {
-        // Only the last request to the alias waits for (or forces) the refresh: it covers everything before it.
-        const last = g === groups.length - 1 && target === this.alias;
-        for (const f of await this.writeGroup(target, group, sources, last ? refresh : false)) if (!failed.has(f.id)) failed.set(f.id, f);
-      }
-      for (const doc of group) {
-        if (!failed.has(doc.id)) {
-          result.documents++;
-          result.chunks += doc.chunks.length;
-          if (this.rebuilding) this.rebuildLog.set(doc.id, doc);
+    let sent = false;
+    try {
+      for (const [g, group] of groups.entries()) {
+        ctx.check('opensearch write');
+        const sources = await this.sourcesOf(group, ctx);
+        const failed = new Map<string, WriteFailure>();
+        const targets = [this.alias, ...(this.rebuilding ? [this.rebuilding] : [])];
+        for (const target of targets) {
+          // Only the last request to the alias waits for (or forces) the refresh: it covers everything before it.
+          const last = g === groups.length - 1 && target === this.alias;
+          const failures = await this.writeGroup(target, group, sources, last ? refresh : false, ctx, () => {
+            sent = true;
+          });
+          for (const f of failures) if (!failed.has(f.id)) failed.set(f.id, f);
         }
+        for (const doc of group) {
+          if (!failed.has(doc.id)) {
+            result.documents++;
+            result.chunks += doc.chunks.length;
+            if (this.rebuilding) this.rebuildLog.set(doc.id, doc);
+          }
+        }
+        result.failed.push(...failed.values());
       }
-      result.failed.push(...failed.values());
+    } catch (err) {
+      const failure = toRagError(err, `bulk write to ${this.alias}`);
+      // Before the first bulk request nothing can have been written; after it, any group may have been (even the
+      // one whose request failed: a timed-out request may still be applied).
+      if (!sent || !options.restore) throw failure;
+      throw await this.takeBack(documents, options.restore, failure);
     }
     return result;
+  }
+
+  /**
+   * After a write failed part-way: puts back, in every index written to, what `restore` says the store of record
+   * holds for the batch's documents (their stored version, or nothing for a new one), within a budget of its own
+   * (the request's deadline may have passed). Returns the error to answer with: the original one, saying the
+   * batch was taken back, or, when that failed too, that the index may disagree with the store until it is
+   * rebuilt (details.indexMismatch holds why).
+   */
+  private async takeBack(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[], failure: RagError): Promise<RagError> {
+    const ctx = new RunContext({ timeoutMs: this.options.requestTimeoutMs });
+    const records = restore(documents.map((d) => d.id));
+    const recorded = new Set(records.map((d) => d.id));
+    const fresh = documents.filter((d) => !recorded.has(d.id));
+    if (this.rebuilding) {
+      // The rebuild replays its log onto the new index: it must replay the store's versions, not this batch's.
+      for (const d of fresh) this.rebuildLog.set(d.id, null);
+      for (const d of records) this.rebuildLog.set(d.id, d);
+    }
+    try {
+      for (const target of [this.alias, ...(this.rebuilding ? [this.rebuilding] : [])]) {
+        const deletions: BulkOperation[] = fresh.flatMap((d) => d.chunks.map((_c, ord): BulkOperation => ({ action: 'delete', id: openSearchId(chunkId(d.id, ord)) })));
+        for (let i = 0; i < deletions.length; i += this.options.bulk.batchSize) {
+          const outcomes = await bulkWithBackoff(this.client, deletions.slice(i, i + this.options.bulk.batchSize), this.bulkOptions(target, false, ctx));
+          const error = outcomes.find((o) => o.error !== undefined && o.status !== 404);
+          if (error) throw new RagError('UNAVAILABLE', `deleting chunk ${error.operation.id}: ${error.error ?? ''}`);
+        }
+        for (const group of groupByChunks(records, this.options.bulk.batchSize)) {
+          const failures = await this.writeGroup(target, group, await this.sourcesOf(group, ctx), false, ctx);
+          if (failures.length > 0) throw new RagError('UNAVAILABLE', `rewriting document "${failures[0]!.id}": ${failures[0]!.reason}`);
+        }
+      }
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return new RagError(
+        failure.code,
+        `${failure.message}; nothing of this batch was stored, but OpenSearch may still hold some of its ${documents.length} documents as this batch wrote them ` +
+          `(taking them back failed: ${reason}): search results may cite documents the store does not have until \`rag opensearch rebuild\` rebuilds the index from the store`,
+        { ...failure.details, indexMismatch: reason },
+        { cause: failure },
+      );
+    }
+    return new RagError(failure.code, `${failure.message}; nothing of this batch was stored (what it had written to OpenSearch was taken back)`, failure.details, { cause: failure });
   }
 
   /** Deletes a document's chunks; false when the collection has no such document. */
@@ -439,11 +505,19 @@ export class OpenSearchStore {
    * One group of documents to one index: index every chunk, then delete what is left of replaced documents
    * (chunks beyond their new count) and what was written of failed new documents.
    */
-  private async writeGroup(target: string, documents: readonly PreparedDocument[], sources: ChunkSource[][], refresh: boolean | 'wait_for'): Promise<WriteFailure[]> {
-    const previous = await this.previousChunkCounts(target, documents.map((d) => d.id));
+  private async writeGroup(
+    target: string,
+    documents: readonly PreparedDocument[],
+    sources: ChunkSource[][],
+    refresh: boolean | 'wait_for',
+    ctx?: RunContext,
+    onSend?: () => void,
+  ): Promise<WriteFailure[]> {
+    const previous = await this.previousChunkCounts(target, documents.map((d) => d.id), ctx);
     const shrinking = documents.some((d) => (previous.get(d.id) ?? 0) > d.chunks.length);
     const operations: BulkOperation[] = sources.flat().map((s) => ({ action: 'index', id: openSearchId(s.id), doc: { ...s } }));
-    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, shrinking ? false : refresh));
+    onSend?.();
+    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, shrinking ? false : refresh, ctx));
 
     const failures = new Map<string, WriteFailure>();
     const written = new Map<string, number[]>();
@@ -472,7 +546,7 @@ export class OpenSearchStore {
       } else if ((written.get(doc.id) ?? []).length > 0) failure.partial = true;
     }
     if (cleanup.length > 0) {
-      const outcomes = await bulkWithBackoff(this.client, cleanup, this.bulkOptions(target, refresh));
+      const outcomes = await bulkWithBackoff(this.client, cleanup, this.bulkOptions(target, refresh, ctx));
       for (const [i, outcome] of outcomes.entries()) {
         if (outcome.error === undefined || outcome.status === 404) continue;
         const id = cleanupOf[i]!;
@@ -496,12 +570,15 @@ export class OpenSearchStore {
   }
 
   /** Each document's chunk count as stored now, read in real time from its first chunk (no refresh needed). */
-  private async previousChunkCounts(target: string, docIds: readonly string[]): Promise<Map<string, number>> {
+  private async previousChunkCounts(target: string, docIds: readonly string[], ctx?: RunContext): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     if (docIds.length === 0) return counts;
     const ids = docIds.map((id) => openSearchId(chunkId(id, 0)));
     const response = await this.call(`lookup in ${target}`, () =>
-      this.client.mget({ index: target, body: { ids }, _source_includes: ['docId', 'chunkCount'], realtime: true }),
+      this.client.mget(
+        { index: target, body: { ids }, _source_includes: ['docId', 'chunkCount'], realtime: true },
+        ctx ? { requestTimeout: this.timeoutFor(ctx) } : {},
+      ),
     );
     for (const doc of response.body.docs) {
       if (!('found' in doc) || !doc.found) continue;
@@ -512,15 +589,16 @@ export class OpenSearchStore {
     return counts;
   }
 
-  private bulkOptions(index: string, refresh: boolean | 'wait_for'): Parameters<typeof bulkWithBackoff>[2] {
+  private bulkOptions(index: string, refresh: boolean | 'wait_for', ctx?: RunContext): Parameters<typeof bulkWithBackoff>[2] {
     return {
       index,
       requireAlias: index === this.alias,
       maxRetries: this.options.bulk.maxRetries,
       backoffMs: this.options.bulk.backoffMs,
       refresh,
-      // Bulk requests carry many chunks: give them longer than a search.
+      // Bulk requests carry many chunks: give them longer than a search, but never past the request's deadline.
       requestTimeoutMs: this.options.requestTimeoutMs * 6,
+      ...(ctx ? { ctx } : {}),
     };
   }
 
