@@ -35,7 +35,9 @@ export function openSearchClientOptions(config: ConnectionSettings): ClientOptio
   const options: ClientOptions = {
     nodes,
     requestTimeout: config.requestTimeoutMs,
-    maxRetries: config.maxRetries,
+    // The client retries on the next node of its pool; with one node that is the same node again (after a timeout,
+    // another full timeout: a hung node cost three of them), so retries go only to other nodes, one each at most.
+    maxRetries: Math.min(config.maxRetries, nodes.length - 1),
     // A node that failed is tried again after a ping succeeds: the client recovers by itself when it is back.
     resurrectStrategy: 'ping',
     pingTimeout: Math.min(3000, config.requestTimeoutMs),

@@ -17,7 +17,7 @@ import { parseSse } from '../helpers/sse.js';
 
 const ALIAS = 'it-faults';
 const INDEX = `${ALIAS}.v1`;
-/** One attempt's limit, and one retry: a hung search costs at most twice this. */
+/** One attempt's limit (maxRetries 1 retries only on another node, and there is one): a hung search costs this. */
 const OS_TIMEOUT_MS = 400;
 const SLACK_MS = 400;
 const DOCS = [{ id: 'quokka', text: 'Quokkas live on Rottnest Island near Perth.' }];
@@ -127,6 +127,24 @@ describe('OpenSearch faults on the answering routes (a scripted cluster)', () =>
     expect(body.answer).toMatch(/embedded store/);
     const fallback = body.trace.spans.find((s) => s.name === 'retrieve.fallback');
     expect(fallback?.attrs).toMatchObject({ from: 'opensearch-bm25', to: 'bm25', reason: expect.stringContaining('OpenSearch timed out') });
+  });
+
+  it('a hung single node is asked once per search: a timeout is not retried on the node that timed out', async () => {
+    mode = 'hang';
+    const searches = (): number => os.requests.filter((r) => r.url.split('?')[0] === `/${ALIAS}/_search`).length;
+    const before = searches();
+    expectError(await postJson(strict.app, '/v1/retrieve', { query: 'quokkas' }), 503, 'UNAVAILABLE');
+    // maxRetries is 1: the client sent the search to the same hung node again (three times 10 s by default).
+    expect(searches() - before).toBe(1);
+  });
+
+  it('with the embedded fallback, a deadline shorter than the OpenSearch timeout leaves the fallback its share', async () => {
+    mode = 'hang';
+    // OpenSearch may take half of the 300 ms: the fallback answers in the other half (it was a 504 at 300 ms).
+    const body = okBody<QueryResponse>(await postJson(lenient.app, '/v1/query', { query: 'where do quokkas live?', timeoutMs: 300 }));
+    expect(body.answer).toMatch(/embedded store/);
+    const fallback = body.trace.spans.find((s) => s.name === 'retrieve.fallback');
+    expect(fallback?.attrs).toMatchObject({ from: 'opensearch-bm25', to: 'bm25' });
   });
 
   it('a stream reports the outage as an error event with the reason, after the plan', async () => {

@@ -19,6 +19,12 @@ describe('openSearchClientOptions', () => {
     expect(options.headers).toBeUndefined();
   });
 
+  it('retries only on other nodes: none with a single node, at most one per other node', () => {
+    expect(openSearchClientOptions({ ...base, maxRetries: 2 }).maxRetries).toBe(0);
+    expect(openSearchClientOptions({ ...base, maxRetries: 2, nodes: ['http://a:9200', 'http://b:9200'] }).maxRetries).toBe(1);
+    expect(openSearchClientOptions({ ...base, maxRetries: 2, nodes: ['http://a:9200', 'http://b:9200', 'http://c:9200', 'http://d:9200'] }).maxRetries).toBe(2);
+  });
+
   it('uses basic auth, or an API key header, never both', () => {
     expect(openSearchClientOptions({ ...base, auth: { username: 'u', password: 'p' } }).auth).toEqual({ username: 'u', password: 'p' });
     expect(openSearchClientOptions({ ...base, auth: { apiKey: 'k123' } }).headers).toEqual({ authorization: 'ApiKey k123' });
