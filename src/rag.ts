@@ -46,7 +46,7 @@ import { describeSpace, sameSpace, spaceMismatch, spaceOf } from './store/embedd
 import { Ingestor, type IngestorOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
-import { OpenSearchStore, type WriteFailure } from './store/opensearch-store.js';
+import { OpenSearchStore, type Refill, type WriteFailure } from './store/opensearch-store.js';
 import { SqliteStore, type PreparedDocument, type UpsertResult } from './store/sqlite-store.js';
 import { addStructureReports, structureReport, type StructureReport } from './store/structure-report.js';
 import { backfillVectors, type BackfillResult } from './store/vector-backfill.js';
@@ -203,6 +203,8 @@ export class Rag {
     this.ingestor = new Ingestor(this.store, ingestorOptions);
     this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
     this.search = config.retrieval.backend === 'opensearch' ? OpenSearchStore.fromConfig(config, { embedder: this.embedder ?? null }) : null;
+    // A collection created while running (its index deleted, a cluster that lost its data) is filled from the store.
+    this.search?.refillFrom(this.refill());
     // With OpenSearch, "bm25" queries go to the cluster (with its fallback); its k-NN and hybrid are opensearch.* settings.
     this.queryRetriever = this.search ? buildOpenSearchRetriever(config, this.search, this.retriever) : this.retriever;
     const retrievers = new Map<RetrieverName, Retriever>([['bm25', this.queryRetriever]]);
@@ -574,18 +576,25 @@ export class Rag {
   async connectSearch(log?: (message: string) => void): Promise<string | null> {
     if (!this.search) return null;
     try {
-      const { created, index } = await this.search.ensureCollection();
-      if (created && this.store.counts().documents > 0) {
-        log?.(`new OpenSearch index ${index}: indexing the store's ${this.store.counts().documents} documents`);
-        for (const batch of this.store.preparedDocuments()) await this.search.write(batch, { refresh: false });
-        await this.search.refresh();
-      }
+      this.search.refillFrom(this.refill(log));
+      await this.search.ensureCollection();
       return null;
     } catch (err) {
       // Unreachable is a state the server recovers from; a collection that does not fit (CONFIG) is not.
       if (err instanceof RagError && err.code !== 'UNAVAILABLE') throw err;
       return err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /** The store of record as a new OpenSearch collection is filled from it (at start-up or while running). */
+  private refill(log?: (message: string) => void): Refill {
+    return {
+      count: () => this.store.counts().documents,
+      documents: () => this.store.preparedDocuments(),
+      // A collection filled from the store agrees with it, whatever an earlier failed ingestion left in the old one.
+      filled: () => this.store.markSearchMismatch(null),
+      ...(log ? { log } : {}),
+    };
   }
 
   /** Ingests files and folders in batches (each batch all or nothing), reporting documents done. */

@@ -31,6 +31,15 @@ export interface OpenSearchStoreOptions {
   embedBatchSize?: number;
 }
 
+/** The store of record, as a new collection is filled from it. */
+export interface Refill {
+  count(): number;
+  documents(): Iterable<PreparedDocument[]>;
+  /** Called once the new collection holds every document. */
+  filled?: () => void;
+  log?: (message: string) => void;
+}
+
 /** A document that was not stored, and why. */
 export interface WriteFailure {
   id: string;
@@ -107,6 +116,10 @@ export class OpenSearchStore {
    * index after the copy, in case the copy overwrote one of them with the version it had read earlier.
    */
   private rebuildLog = new Map<string, PreparedDocument | null>();
+  /** Where a collection created while running gets its documents from (the store of record); none: it starts empty. */
+  private refill: Refill | null = null;
+  /** Documents copied so far while a new collection is filled from the store; null when not filling. */
+  private filling: { done: number; total: number } | null = null;
 
   constructor(
     readonly client: Client,
@@ -139,11 +152,55 @@ export class OpenSearchStore {
    * fits the embedder. Succeeds once per store; a failure is retried by the next call.
    */
   ensureCollection(): Promise<{ created: boolean; index: string }> {
-    this.ready ??= this.setUp().catch((err: unknown) => {
-      this.ready = null;
-      throw toRagError(err, `set-up of collection ${this.alias}`);
-    });
+    this.ready ??= this.setUp()
+      .then(async (collection) => {
+        if (collection.created && this.refill) await this.fill(collection.index, this.refill);
+        return collection;
+      })
+      .catch((err: unknown) => {
+        this.ready = null;
+        throw toRagError(err, `set-up of collection ${this.alias}`);
+      });
     return this.ready;
+  }
+
+  /**
+   * Fills every collection this store creates (at start-up, or again while running: the index was deleted, the
+   * cluster lost its data) from `refill.documents()` before it is used, so a recreated collection never answers
+   * from an empty index while the store has documents.
+   */
+  refillFrom(refill: Refill): void {
+    this.refill = refill;
+  }
+
+  /** Copies the store of record into a collection just created; until done, searches are refused (UNAVAILABLE). */
+  private async fill(index: string, refill: Refill): Promise<void> {
+    const total = refill.count();
+    if (total === 0) return;
+    refill.log?.(`new OpenSearch index ${index}: indexing the store's ${total} documents`);
+    this.filling = { done: 0, total };
+    try {
+      for (const batch of refill.documents()) {
+        for (const group of groupByChunks(batch, this.options.bulk.batchSize)) {
+          await this.writeGroup(this.alias, group, await this.sourcesOf(group, new RunContext()), false);
+          this.filling.done += group.length;
+        }
+      }
+      await this.client.indices.refresh({ index: this.alias });
+      refill.filled?.();
+    } catch (err) {
+      // A half-filled index would be found next time and used as it is: drop it, so the next call starts again.
+      await this.client.indices.delete({ index }).catch(() => undefined);
+      throw err;
+    } finally {
+      this.filling = null;
+    }
+  }
+
+  /** Why searches must wait: the collection is being filled from the store. */
+  private fillingReason(): string | null {
+    const f = this.filling;
+    return f ? `OpenSearch collection ${this.alias} was created again and is being filled from the store (${f.done} of ${f.total} documents)` : null;
   }
 
   /**
@@ -318,6 +375,8 @@ export class OpenSearchStore {
 
   /** Runs a search request against the collection and returns its hits as chunks, best first. */
   async search(body: Record<string, unknown>, ctx: RunContext, source: string): Promise<ScoredChunk[]> {
+    const filling = this.fillingReason();
+    if (filling !== null) throw new RagError('UNAVAILABLE', filling, { backend: 'opensearch' });
     // The set-up has timeouts of its own (retried): a hung cluster must not hold a request past its deadline.
     await ctx.within(this.ensureCollection(), source);
     const request = this.client.search(
@@ -375,8 +434,12 @@ export class OpenSearchStore {
     try {
       const health = await this.client.cluster.health({ timeout: '1s' }, { requestTimeout: READINESS_MS, maxRetries: 0 });
       if (health.body.status === 'red') return { ready: false, reason: `OpenSearch cluster ${health.body.cluster_name} is red` };
-      const { index } = await this.ensureCollection();
+      const filling = this.fillingReason();
+      if (filling !== null) return { ready: false, reason: filling };
+      await this.ensureCollection();
       const counts = await this.counts();
+      // Read now, not the one set-up found: a rebuild in another process (the CLI) moves the alias.
+      const index = (await this.indicesBehindAlias()).at(-1) ?? this.alias;
       return { ready: true, index, ...counts };
     } catch (err) {
       return { ready: false, reason: toRagError(err, 'readiness check').message };
@@ -616,7 +679,11 @@ export class OpenSearchStore {
 
   /** The collection vanished (a fresh cluster): set it up again on the next call rather than fail forever. */
   private failure(err: unknown, doing: string): RagError {
-    if (openSearchErrorType(err) === 'index_not_found_exception') this.ready = null;
+    if (openSearchErrorType(err) === 'index_not_found_exception') {
+      this.ready = null;
+      // Set it up (and fill it from the store) now, not on the next request.
+      if (this.refill) void this.ensureCollection().catch(() => undefined);
+    }
     return toRagError(err, doing);
   }
 }

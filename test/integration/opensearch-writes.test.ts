@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchOpenSearch, launchProblem, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
-import { expectError, ingestDocs, postJson, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { OpenSearchStore } from '../../src/store/opensearch-store.js';
+import { expectError, ingestDocs, okBody, postJson, retrieveHits, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { startOpenSearchProxy, type OpenSearchProxy, type ProxiedRequest, type ProxyAction } from '../helpers/opensearch-proxy.js';
 
 /*
@@ -17,7 +18,7 @@ const batch = (version: string): Array<{ id: string; text: string }> => [
   ...[1, 2, 3, 4, 5].map((i) => ({ id: `new${i}`, text: `New document ${i} about takahe birds.` })),
 ];
 
-describe.skipIf(problem !== null)('OpenSearch ingestion that fails part-way', () => {
+describe.skipIf(problem !== null)('OpenSearch and the store of record agree', () => {
   let node: OpenSearchNode;
   let proxy: OpenSearchProxy;
   let rule: (r: ProxiedRequest) => ProxyAction = () => 'pass';
@@ -105,6 +106,40 @@ describe.skipIf(problem !== null)('OpenSearch ingestion that fails part-way', ()
     await fx.rag.rebuildSearchIndex();
     expect(await indexed('it-mismatch')).toEqual({ keep: 'The original version about kakapo parrots.' });
     expect((await readiness(fx)).reason).toBeUndefined();
+  });
+
+  it('a collection deleted while running is created again and filled from the store, not served empty', async () => {
+    const fx = await start('it-refill');
+    await ingestDocs(fx.app, batch('original'));
+    const aliased = (await (await fetch(`${node.url}/_alias/it-refill`)).json()) as Record<string, unknown>;
+    for (const index of Object.keys(aliased)) await fetch(`${node.url}/${index}`, { method: 'DELETE' });
+    // The first query may find it gone (503); after that it answers from the refilled collection. Before, every
+    // query answered 200 with no hits, and /readyz was ready with 0 documents in OpenSearch against 6 in the store.
+    const hits = await eventually(async () => {
+      const found = await retrieveHits(fx.app, 'takahe birds', { k: 10 });
+      if (found.length === 0) throw new Error('no hits');
+      return found;
+    });
+    expect(new Set(hits.map((h) => h.docId))).toEqual(new Set(['new1', 'new2', 'new3', 'new4', 'new5']));
+    const ready = okBody<{ ready: boolean; reason?: string; documents: number; opensearch: { documents: number } }>(await fx.app.inject({ method: 'GET', url: '/readyz' }));
+    expect(ready).toMatchObject({ ready: true, documents: 6, opensearch: { documents: 6 } });
+    expect(ready.reason).toBeUndefined();
+  });
+
+  it('/readyz names the index the alias points to now, after a rebuild by another process', async () => {
+    const fx = await start('it-moved');
+    await ingestDocs(fx.app, batch('original').slice(0, 2));
+    const before = okBody<{ opensearch: { index: string } }>(await fx.app.inject({ method: 'GET', url: '/readyz' })).opensearch.index;
+    // What `rag opensearch rebuild` does, from a store of its own.
+    const other = OpenSearchStore.fromConfig(fx.rag.config);
+    try {
+      const rebuilt = await other.rebuild(fx.rag.store.preparedDocuments());
+      expect(rebuilt.previous).toEqual([before]);
+      const after = okBody<{ opensearch: { index: string } }>(await fx.app.inject({ method: 'GET', url: '/readyz' })).opensearch.index;
+      expect(after).toBe(rebuilt.index);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a hung node: each bulk request is cut at the request deadline, not after six OpenSearch timeouts', async () => {
