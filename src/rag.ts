@@ -10,7 +10,7 @@ import { RedisCache } from './core/redis-cache.js';
 import { createRedis } from './core/redis-client.js';
 import { cacheKey, type ResponseCache } from './core/response-cache.js';
 import type { Span } from './core/trace.js';
-import type { DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
+import type { Degradation, DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { createEmbedder } from './models/create-embedder.js';
 import type { Embedder } from './models/embedder.js';
 import { BridgeReader } from './models/bridge-reader.js';
@@ -123,6 +123,8 @@ export interface RetrieveResponse {
   hits: ScoredChunk[];
   trace: TraceView;
   cached?: boolean;
+  /** A stand-in retrieved (the embedded BM25 for an unavailable OpenSearch), and why. */
+  degraded?: Degradation;
 }
 
 /** Events of a streamed query, in the order they come. */
@@ -468,7 +470,9 @@ export class Rag {
       const k = request.k ?? Math.min(DEFAULT_RETRIEVE_K, this.config.limits.maxK);
       const options = request.filter ? { k, filter: request.filter } : { k };
       const hits = await (intents as IntentRetriever).retrieve(plan, options, ctx);
-      return { plan, hits, trace: ctx.trace.toJSON() };
+      // A stand-in retrieved (OpenSearch's fallback): say so, which also keeps the response out of the cache.
+      const degraded = ctx.degradations[0];
+      return { plan, hits, trace: ctx.trace.toJSON(), ...(degraded ? { degraded } : {}) };
     });
   }
 

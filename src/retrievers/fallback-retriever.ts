@@ -11,7 +11,8 @@ const PRIMARY_SHARE = 0.5;
  * code UNAVAILABLE), or does not answer within its share of the request's remaining time (half), the fallback
  * answers instead. The response says so: a "retrieve.fallback" span in the trace names both and the reason, the
  * hits carry the fallback's `source`, and a warning is logged. Any other error (a bad request, an abort, the
- * request's own deadline) is not hidden.
+ * request's own deadline) is not hidden. The request records a degradation (stage "retrieve"), so the response
+ * says `degraded` and is not cached, and its later retrievals go to the fallback at once.
  */
 export class FallbackRetriever extends Retriever {
   readonly name: string;
@@ -26,14 +27,26 @@ export class FallbackRetriever extends Retriever {
 
   protected async doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
     let reason: string;
-    const remaining = ctx.remainingMs();
-    // A hung primary must leave the fallback time to answer: it gets a share of what is left, not all of it.
-    const share = Number.isFinite(remaining) ? Math.max(0, Math.floor(remaining * PRIMARY_SHARE)) : undefined;
-    const primaryCtx = ctx.child(share);
-    try {
-      return await this.primary.retrieve(query, options, primaryCtx);
-    } catch (err) {
-      reason = this.fallbackReason(err, ctx, share);
+    const earlier = ctx.degradations.find((d) => d.stage === 'retrieve' && d.reason.startsWith(`${this.primary.name} `));
+    if (earlier) {
+      // The request already fell back (another sub-query): a hung primary would cost its share again for nothing.
+      reason = `${earlier.message} (earlier in this request)`;
+    } else {
+      const remaining = ctx.remainingMs();
+      // A hung primary must leave the fallback time to answer: it gets a share of what is left, not all of it.
+      const share = Number.isFinite(remaining) ? Math.max(0, Math.floor(remaining * PRIMARY_SHARE)) : undefined;
+      try {
+        return await this.primary.retrieve(query, options, ctx.child(share));
+      } catch (err) {
+        reason = this.fallbackReason(err, ctx, share);
+      }
+      // The answer says it was degraded (and is not cached): the next request may reach the primary again.
+      ctx.degradations.push({
+        stage: 'retrieve',
+        reason: `${this.primary.name} ${/timed out|did not answer/.test(reason) ? 'timeout' : 'unavailable'}`,
+        fallback: this.fallback.name,
+        message: `${reason}; retrieved by ${this.fallback.name} instead`,
+      });
     }
     ctx.log.warn({ from: this.primary.name, to: this.fallback.name, reason }, 'retriever unavailable: falling back');
     return ctx.span('retrieve.fallback', () => this.fallback.retrieve(query, options, ctx), (hits) => ({

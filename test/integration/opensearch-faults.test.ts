@@ -147,6 +147,33 @@ describe('OpenSearch faults on the answering routes (a scripted cluster)', () =>
     expect(fallback?.attrs).toMatchObject({ from: 'opensearch-bm25', to: 'bm25' });
   });
 
+  it('a fallback answer says it is degraded and is not cached: after recovery the cluster answers again', async () => {
+    const cached = await startHttpFixture({
+      retrieval: { backend: 'opensearch' },
+      opensearch: { nodes: [os.url], index: ALIAS, requestTimeoutMs: OS_TIMEOUT_MS, fallback: 'embedded-bm25' },
+    });
+    try {
+      await cached.rag.ingestor.ingest([{ id: 'quokka', text: 'Quokkas live on Rottnest Island near Perth, said the embedded store.' }]);
+      mode = 'hang';
+      const question = { query: 'where do quokkas live?' };
+      const degraded = okBody<QueryResponse>(await postJson(cached.app, '/v1/query', question));
+      expect(degraded.answer).toMatch(/embedded store/);
+      expect(degraded.degraded).toMatchObject({ stage: 'retrieve', reason: 'opensearch-bm25 timeout', fallback: 'bm25', message: expect.stringContaining('OpenSearch timed out') });
+      const retrieved = okBody<{ degraded?: { stage: string } }>(await postJson(cached.app, '/v1/retrieve', question));
+      expect(retrieved.degraded).toMatchObject({ stage: 'retrieve', fallback: 'bm25' });
+
+      mode = 'ok';
+      // Cached for 300 s, the fallback's answer was served after recovery with no sign it was degraded.
+      const recovered = okBody<QueryResponse>(await postJson(cached.app, '/v1/query', question));
+      expect(recovered.cached).toBeUndefined();
+      expect(recovered.degraded).toBeUndefined();
+      expect(recovered.answer).not.toMatch(/embedded store/);
+      expect(okBody<{ degraded?: unknown; cached?: boolean }>(await postJson(cached.app, '/v1/retrieve', question))).not.toHaveProperty('degraded');
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('a stream reports the outage as an error event with the reason, after the plan', async () => {
     mode = 'hang';
     const res = await postJson(strict.app, '/v1/query', { query: 'where do quokkas live?', stream: true });
