@@ -67,7 +67,10 @@ export interface RetrieveRequest {
   /** Chunks to return (default 10, as over HTTP). */
   k?: number;
   filter?: MetadataFilter;
-  /** bm25 (the default), dense or hybrid. */
+  /**
+   * bm25, dense or hybrid (dense and hybrid need an embedder); by default the configured retrieval: bm25, or with
+   * OpenSearch its opensearch.mode.
+   */
   retriever?: RetrieverName;
 }
 
@@ -152,8 +155,10 @@ export class Rag {
   /** Every available retriever by name: bm25, and dense and hybrid when an embedder is configured. */
   readonly retrievers: ReadonlyMap<RetrieverName, Retriever>;
   readonly planner: QueryPlanner;
-  /** Plan-driven retrieval (the whole query and each sub-query, fused) over each retriever. */
+  /** Plan-driven retrieval (the whole query and each sub-query, fused) over each retriever, as pipelines name them. */
   private readonly intents: ReadonlyMap<RetrieverName, IntentRetriever>;
+  /** The same for a retrieval request that names its retriever: with OpenSearch, "bm25" is BM25 whatever the mode. */
+  private readonly namedIntents: ReadonlyMap<RetrieverName, IntentRetriever>;
   /** The last ingestion or deletion queued: the next one starts after it (see `ingest`). */
   private writes: Promise<unknown> = Promise.resolve();
   /** Queries, retrievals and writes under way, which `close()` waits for. */
@@ -207,9 +212,22 @@ export class Rag {
     this.search = config.retrieval.backend === 'opensearch' ? OpenSearchStore.fromConfig(config, { embedder: this.embedder ?? null }) : null;
     // A collection created while running (its index deleted, a cluster that lost its data) is filled from the store.
     this.search?.refillFrom(this.refill());
-    // With OpenSearch, "bm25" queries go to the cluster (with its fallback); its k-NN and hybrid are opensearch.* settings.
-    this.queryRetriever = this.search ? buildOpenSearchRetriever(config, this.search, this.retriever) : this.retriever;
+    // With OpenSearch, pipelines' "bm25" (their default) is opensearch.mode, the cluster's configured retrieval, as
+    // it always was; "dense" and "hybrid" are its k-NN and fusion when an embedder is configured (all with the
+    // fallback). A /v1/retrieve request that names a retriever gets exactly that one (`named` below).
+    const search = this.search;
+    this.queryRetriever = search ? buildOpenSearchRetriever(config, search, this.retriever) : this.retriever;
     const retrievers = new Map<RetrieverName, Retriever>([['bm25', this.queryRetriever]]);
+    const named = new Map<RetrieverName, Retriever>();
+    if (search) {
+      const onCluster = (mode: 'bm25' | 'knn' | 'hybrid'): Retriever =>
+        mode === config.opensearch.mode ? this.queryRetriever : buildOpenSearchRetriever(config, search, this.retriever, mode);
+      named.set('bm25', onCluster('bm25'));
+      if (this.embedder) {
+        retrievers.set('dense', onCluster('knn'));
+        retrievers.set('hybrid', onCluster('hybrid'));
+      }
+    }
     if (this.embedder && !this.search) {
       const dense = new DenseRetriever(this.store, this.embedder);
       retrievers.set('dense', dense);
@@ -222,6 +240,7 @@ export class Rag {
     this.retrievers = retrievers;
     const intentOptions = { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth };
     this.intents = new Map([...retrievers].map(([name, r]) => [name, new IntentRetriever(r, intentOptions)]));
+    this.namedIntents = new Map([...this.intents, ...[...named].map(([name, r]) => [name, new IntentRetriever(r, intentOptions)] as const)]);
     if (config.query.rewriter === 'llm' && !llm) {
       throw new RagError('CONFIG', 'query.rewriter: "llm" needs an llm section (the server to ask)');
     }
@@ -461,8 +480,9 @@ export class Rag {
   }
 
   private async retrieveNow(request: RetrieveRequest, ctx: RunContext): Promise<RetrieveResponse> {
+    // Unnamed: the default retrieval (BM25; with OpenSearch, opensearch.mode). Named: that retriever.
     const name = request.retriever ?? 'bm25';
-    const intents = this.intents.get(name);
+    const intents = request.retriever === undefined ? this.intents.get('bm25') : this.namedIntents.get(name);
     if (!intents) this.retrieverNamed(name);
     await this.open();
     return this.cached('retrieve', request, ctx, async () => {

@@ -55,4 +55,24 @@ describe.skipIf(problem !== null)('OpenSearch with an embedder: the store of rec
       await fx?.close();
     }
   }, 120_000);
+
+  it('runs the retriever a retrieval names on the cluster (bm25, dense, hybrid); unnamed, opensearch.mode', async () => {
+    const fx = await startHttpFixture(settings('it-named'));
+    try {
+      await ingestDocs(fx.app, [
+        { id: 'quoll', text: 'Quolls hunt at night in Tasmania.' },
+        { id: 'bilby', text: 'Bilbies dig burrows in the desert.' },
+      ]);
+      const sources = async (extra: Record<string, unknown>): Promise<string[]> => [...new Set((await retrieveHits(fx.app, 'bilbies', extra)).map((h) => h.source))];
+      // Refused before: 'retriever "dense" needs an embedding model, and none is configured; available: bm25'.
+      expect(await sources({ retriever: 'dense' })).toEqual(['opensearch-knn']);
+      expect(await sources({ retriever: 'hybrid' })).toEqual(['fusion']);
+      // Ran hybrid (opensearch.mode) before.
+      expect(await sources({ retriever: 'bm25' })).toEqual(['opensearch-bm25']);
+      expect(await sources({})).toEqual(['fusion']);
+    } finally {
+      await fx.rag.search?.drop();
+      await fx.close();
+    }
+  }, 120_000);
 });
