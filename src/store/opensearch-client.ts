@@ -11,6 +11,10 @@ type ConnectionSettings = Pick<OpenSearchConfig, 'nodes' | 'auth' | 'tls' | 'req
  */
 export function openSearchClientOptions(config: ConnectionSettings): ClientOptions {
   const nodes = config.nodes.map((node) => {
+    // "127.0.0.1:9200" is no URL and "localhost:9200" parses as the scheme "localhost:": both lack the scheme.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(node)) {
+      throw new RagError('CONFIG', `invalid configuration:\n  opensearch.nodes: "${node}" must start with http:// or https://`);
+    }
     let url: URL;
     try {
       url = new URL(node);
