@@ -10,7 +10,7 @@ import { RedisCache } from './core/redis-cache.js';
 import { createRedis } from './core/redis-client.js';
 import { cacheKey, type ResponseCache } from './core/response-cache.js';
 import type { Span } from './core/trace.js';
-import type { DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
+import type { Degradation, DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { createEmbedder } from './models/create-embedder.js';
 import type { Embedder } from './models/embedder.js';
 import { BridgeReader } from './models/bridge-reader.js';
@@ -46,8 +46,8 @@ import { describeSpace, sameSpace, spaceMismatch, spaceOf } from './store/embedd
 import { Ingestor, type IngestorOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
-import { OpenSearchStore, type WriteFailure } from './store/opensearch-store.js';
-import { SqliteStore, type UpsertResult } from './store/sqlite-store.js';
+import { OpenSearchStore, type Refill, type WriteFailure } from './store/opensearch-store.js';
+import { SqliteStore, type PreparedDocument, type UpsertResult } from './store/sqlite-store.js';
 import { addStructureReports, structureReport, type StructureReport } from './store/structure-report.js';
 import { backfillVectors, type BackfillResult } from './store/vector-backfill.js';
 
@@ -68,7 +68,10 @@ export interface RetrieveRequest {
   /** Chunks to return (default 10, as over HTTP). */
   k?: number;
   filter?: MetadataFilter;
-  /** bm25 (the default), dense or hybrid. */
+  /**
+   * bm25, dense or hybrid (dense and hybrid need an embedder); by default the configured retrieval: bm25, or with
+   * OpenSearch its opensearch.mode.
+   */
   retriever?: RetrieverName;
 }
 
@@ -119,6 +122,8 @@ export interface RetrieveResponse {
   hits: ScoredChunk[];
   trace: TraceView;
   cached?: boolean;
+  /** A stand-in retrieved (the embedded BM25 for an unavailable OpenSearch), and why. */
+  degraded?: Degradation;
 }
 
 /** Events of a streamed query, in the order they come. */
@@ -146,8 +151,10 @@ export class Rag {
   /** Every available retriever by name: bm25, and dense and hybrid when an embedder is configured. */
   readonly retrievers: ReadonlyMap<RetrieverName, Retriever>;
   readonly planner: QueryPlanner;
-  /** Plan-driven retrieval (the whole query and each sub-query, fused) over each retriever. */
+  /** Plan-driven retrieval (the whole query and each sub-query, fused) over each retriever, as pipelines name them. */
   private readonly intents: ReadonlyMap<RetrieverName, IntentRetriever>;
+  /** The same for a retrieval request that names its retriever: with OpenSearch, "bm25" is BM25 whatever the mode. */
+  private readonly namedIntents: ReadonlyMap<RetrieverName, IntentRetriever>;
   /** The last ingestion or deletion queued: the next one starts after it (see `ingest`). */
   private writes: Promise<unknown> = Promise.resolve();
   /** Queries, retrievals and writes under way, which `close()` waits for. */
@@ -199,9 +206,24 @@ export class Rag {
     this.ingestor = new Ingestor(this.store, ingestorOptions);
     this.retriever = new Bm25Retriever(this.store, { ...config.retrieval.bm25, vocabulary: config.query.denoise });
     this.search = config.retrieval.backend === 'opensearch' ? OpenSearchStore.fromConfig(config, { embedder: this.embedder ?? null }) : null;
-    // With OpenSearch, "bm25" queries go to the cluster (with its fallback); its k-NN and hybrid are opensearch.* settings.
-    this.queryRetriever = this.search ? buildOpenSearchRetriever(config, this.search, this.retriever) : this.retriever;
+    // A collection created while running (its index deleted, a cluster that lost its data) is filled from the store.
+    this.search?.refillFrom(this.refill());
+    // With OpenSearch, pipelines' "bm25" (their default) is opensearch.mode, the cluster's configured retrieval, as
+    // it always was; "dense" and "hybrid" are its k-NN and fusion when an embedder is configured (all with the
+    // fallback). A /v1/retrieve request that names a retriever gets exactly that one (`named` below).
+    const search = this.search;
+    this.queryRetriever = search ? buildOpenSearchRetriever(config, search, this.retriever) : this.retriever;
     const retrievers = new Map<RetrieverName, Retriever>([['bm25', this.queryRetriever]]);
+    const named = new Map<RetrieverName, Retriever>();
+    if (search) {
+      const onCluster = (mode: 'bm25' | 'knn' | 'hybrid'): Retriever =>
+        mode === config.opensearch.mode ? this.queryRetriever : buildOpenSearchRetriever(config, search, this.retriever, mode);
+      named.set('bm25', onCluster('bm25'));
+      if (this.embedder) {
+        retrievers.set('dense', onCluster('knn'));
+        retrievers.set('hybrid', onCluster('hybrid'));
+      }
+    }
     if (this.embedder && !this.search) {
       const dense = new DenseRetriever(this.store, this.embedder);
       retrievers.set('dense', dense);
@@ -214,6 +236,7 @@ export class Rag {
     this.retrievers = retrievers;
     const intentOptions = { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth };
     this.intents = new Map([...retrievers].map(([name, r]) => [name, new IntentRetriever(r, intentOptions)]));
+    this.namedIntents = new Map([...this.intents, ...[...named].map(([name, r]) => [name, new IntentRetriever(r, intentOptions)] as const)]);
     if (config.query.rewriter === 'llm' && !llm) {
       throw new RagError('CONFIG', 'query.rewriter: "llm" needs an llm section (the server to ask)');
     }
@@ -453,8 +476,9 @@ export class Rag {
   }
 
   private async retrieveNow(request: RetrieveRequest, ctx: RunContext): Promise<RetrieveResponse> {
+    // Unnamed: the default retrieval (BM25; with OpenSearch, opensearch.mode). Named: that retriever.
     const name = request.retriever ?? 'bm25';
-    const intents = this.intents.get(name);
+    const intents = request.retriever === undefined ? this.intents.get('bm25') : this.namedIntents.get(name);
     if (!intents) this.retrieverNamed(name);
     await this.open();
     return this.cached('retrieve', request, ctx, async () => {
@@ -462,7 +486,9 @@ export class Rag {
       const k = request.k ?? Math.min(DEFAULT_RETRIEVE_K, this.config.limits.maxK);
       const options = request.filter ? { k, filter: request.filter } : { k };
       const hits = await (intents as IntentRetriever).retrieve(plan, options, ctx);
-      return { plan, hits, trace: ctx.trace.toJSON() };
+      // A stand-in retrieved (OpenSearch's fallback): say so, which also keeps the response out of the cache.
+      const degraded = ctx.degradations[0];
+      return { plan, hits, trace: ctx.trace.toJSON(), ...(degraded ? { degraded } : {}) };
     });
   }
 
@@ -482,14 +508,25 @@ export class Rag {
     if (!this.search) return this.ingestor.ingest(documents, ctx);
     const run = ctx ?? new RunContext();
     const prepared = await run.span('ingest.prepare', () => this.ingestor.prepare(documents, run), (p) => ({ documents: p.length }));
+    // Embedded once, for both: the store of record keeps the vectors (and their space), OpenSearch indexes them.
+    const space = await this.ingestor.embedPrepared(prepared, run);
     // OpenSearch first: a document it refuses is not stored at all, so the two never disagree about what exists.
     const search = this.search;
-    const written = await run.span('ingest.opensearch', () => search.write(prepared, { ctx: run }), (w) => ({ chunks: w.chunks, failed: w.failed.length }));
+    // A write that fails part-way is taken back to what the store holds; when even that fails, the store
+    // remembers that the index may disagree with it (/readyz says so) until a rebuild.
+    const restore = (ids: string[]): PreparedDocument[] => this.store.preparedDocumentsOf(ids);
+    const written = await run
+      .span('ingest.opensearch', () => search.write(prepared, { ctx: run, restore }), (w) => ({ chunks: w.chunks, failed: w.failed.length }))
+      .catch((err: unknown) => {
+        const mismatch = isRagError(err) ? err.details?.['indexMismatch'] : undefined;
+        if (typeof mismatch === 'string') this.store.markSearchMismatch(`an ingestion failed part-way and could not be taken back (${mismatch})`);
+        throw err;
+      });
     const failed = new Set(written.failed.map((f) => f.id));
     const stored = prepared.filter((d) => !failed.has(d.id));
     const result = await run.span(
       'ingest.write',
-      async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored), run) : { documents: 0, chunks: 0, version: this.store.version() }),
+      async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored, space), run) : { documents: 0, chunks: 0, version: this.store.version() }),
       (r) => ({ chunks: r.chunks }),
     );
     const structure = structureReport(prepared);
@@ -545,7 +582,13 @@ export class Rag {
    */
   async rebuildSearchIndex(onProgress?: (documents: number) => void): Promise<{ index: string; documents: number; chunks: number; failed: WriteFailure[] }> {
     if (!this.search) throw new RagError('CONFIG', 'retrieval.backend is not "opensearch": there is no search index to rebuild');
-    return this.search.rebuild(this.store.preparedDocuments(), onProgress ? { onProgress } : {});
+    // The embedder knows its dimension only once loaded: the new index's vector field is sized from it.
+    await this.open();
+    const mismatch = this.store.searchMismatch();
+    const rebuilt = await this.search.rebuild(this.store.preparedDocuments(), onProgress ? { onProgress } : {});
+    // The index now holds what the store holds (unless another mismatch was recorded meanwhile).
+    if (mismatch !== null && this.store.searchMismatch() === mismatch) this.store.markSearchMismatch(null);
+    return rebuilt;
   }
 
   /**
@@ -555,18 +598,25 @@ export class Rag {
   async connectSearch(log?: (message: string) => void): Promise<string | null> {
     if (!this.search) return null;
     try {
-      const { created, index } = await this.search.ensureCollection();
-      if (created && this.store.counts().documents > 0) {
-        log?.(`new OpenSearch index ${index}: indexing the store's ${this.store.counts().documents} documents`);
-        for (const batch of this.store.preparedDocuments()) await this.search.write(batch, { refresh: false });
-        await this.search.refresh();
-      }
+      this.search.refillFrom(this.refill(log));
+      await this.search.ensureCollection();
       return null;
     } catch (err) {
       // Unreachable is a state the server recovers from; a collection that does not fit (CONFIG) is not.
       if (err instanceof RagError && err.code !== 'UNAVAILABLE') throw err;
       return err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /** The store of record as a new OpenSearch collection is filled from it (at start-up or while running). */
+  private refill(log?: (message: string) => void): Refill {
+    return {
+      count: () => this.store.counts().documents,
+      documents: () => this.store.preparedDocuments(),
+      // A collection filled from the store agrees with it, whatever an earlier failed ingestion left in the old one.
+      filled: () => this.store.markSearchMismatch(null),
+      ...(log ? { log } : {}),
+    };
   }
 
   /** Ingests files and folders in batches (each batch all or nothing), reporting documents done. */

@@ -8,16 +8,18 @@ import { OpenSearchBm25Retriever } from './opensearch-bm25-retriever.js';
 import { OpenSearchKnnRetriever } from './opensearch-knn-retriever.js';
 import type { Retriever } from './retriever.js';
 
+export type OpenSearchMode = Config['opensearch']['mode'];
+
 /**
- * The retriever opensearch.mode asks for (BM25, k-NN, or both fused), wrapped in the configured fallback. k-NN
- * without an embedder is a CONFIG error at start-up, not a silent switch to BM25.
+ * The retriever opensearch.mode asks for (BM25, k-NN, or both fused), or the one `mode` names, wrapped in the
+ * configured fallback. k-NN without an embedder is a CONFIG error at start-up, not a silent switch to BM25.
  */
-export function buildOpenSearchRetriever(config: Config, store: OpenSearchStore, fallback: Retriever | null): Retriever {
+export function buildOpenSearchRetriever(config: Config, store: OpenSearchStore, fallback: Retriever | null, mode: OpenSearchMode = config.opensearch.mode): Retriever {
   const os = config.opensearch;
   const bm25 = (): Retriever => new OpenSearchBm25Retriever(store, { maxQueryTerms: config.retrieval.bm25.maxQueryTerms, titleBoost: os.titleBoost });
-  const knn = (): Retriever => new OpenSearchKnnRetriever(store, requireEmbedder(store.embedder, os.mode), os.knn);
+  const knn = (): Retriever => new OpenSearchKnnRetriever(store, requireEmbedder(store.embedder, mode), os.knn);
   let retriever: Retriever;
-  switch (os.mode) {
+  switch (mode) {
     case 'bm25':
       retriever = bm25();
       break;

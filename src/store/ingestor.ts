@@ -71,18 +71,26 @@ export class Ingestor {
     const prepared = ctx
       ? await ctx.span('ingest.prepare', () => this.prepare(inputs, ctx), (p) => ({ documents: p.length }))
       : await this.prepare(inputs);
-    const { embedder } = this.options;
-    let space: EmbeddingSpace | undefined;
-    if (embedder) {
-      // The embedder needs a context for its spans and abort checks even when the caller brought none.
-      const embedCtx = ctx ?? new RunContext();
-      space = spaceOf(embedder);
-      await embedCtx.span('ingest.embed', () => this.embed(prepared, embedder, embedCtx), (n) => ({ chunks: n, model: embedder.name }));
-    }
+    const space = await this.embedPrepared(prepared, ctx);
     const write = (): Promise<UpsertResult> => whileBusy(() => store.upsert(prepared, space), ctx);
     const written = ctx ? await ctx.span('ingest.write', write, (r) => ({ chunks: r.chunks })) : await write();
     const structure = structureReport(prepared);
     return structure ? { ...written, structure } : written;
+  }
+
+  /**
+   * With an embedder, embeds every chunk of prepared documents (attaching the vectors) and returns the embedding
+   * space they are in, which the store records; without one, undefined. Every backend's ingestion goes through it,
+   * so the store of record always gets its vectors.
+   */
+  async embedPrepared(prepared: PreparedDocument[], ctx?: RunContext): Promise<EmbeddingSpace | undefined> {
+    const { embedder } = this.options;
+    if (!embedder) return undefined;
+    // The embedder needs a context for its spans and abort checks even when the caller brought none.
+    const embedCtx = ctx ?? new RunContext();
+    const space = spaceOf(embedder);
+    await embedCtx.span('ingest.embed', () => this.embed(prepared, embedder, embedCtx), (n) => ({ chunks: n, model: embedder.name }));
+    return space;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { RagError } from '../core/errors.js';
+import type { RunContext } from '../core/run-context.js';
 import { toRagError } from './opensearch-errors.js';
 
 /** One write of a bulk request: index a document under an id, or delete one. */
@@ -23,9 +24,13 @@ export interface BulkOptions {
   backoffMs: number;
   refresh: boolean | 'wait_for';
   requestTimeoutMs?: number;
+  /** The request the write is for: no bulk request and no backoff outlasts its deadline. */
+  ctx?: RunContext;
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** How much later than the request's deadline a bulk request times out by itself. */
+const DEADLINE_MARGIN_MS = 100;
 
 /**
  * Sends the operations in one bulk request and retries, with exponential backoff, those the cluster rejected as
@@ -36,12 +41,16 @@ export async function bulkWithBackoff(client: Client, operations: readonly BulkO
   const outcomes = new Array<BulkOutcome | undefined>(operations.length);
   let pending = operations.map((_op, i) => i);
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 0) await sleep(backoff(options.backoffMs, attempt));
+    const { ctx } = options;
+    if (attempt > 0) await sleep(Math.min(backoff(options.backoffMs, attempt), Math.max(0, ctx?.remainingMs() ?? Number.POSITIVE_INFINITY)));
+    ctx?.check(`bulk write to ${options.index}`);
     const exhausted = attempt >= options.maxRetries;
     let items: Array<{ status: number; error?: string }>;
     try {
       items = await send(client, pending.map((i) => operations[i]!), options);
     } catch (err) {
+      // Cut at the request's deadline (or the client gone): say so (504), not that the cluster timed out.
+      if (ctx?.signal.aborted) ctx.check(`bulk write to ${options.index}`);
       const rag = toRagError(err, `bulk write to ${options.index}`);
       // The whole request was turned away as too busy: wait and send it all again.
       if (rag.details?.['status'] === 429 && !exhausted) continue;
@@ -68,10 +77,25 @@ async function send(client: Client, operations: readonly BulkOperation[], option
     if (op.action === 'index') body.push({ index: { _id: op.id } }, op.doc);
     else body.push({ delete: { _id: op.id } });
   }
-  const response = await client.bulk(
+  const { ctx } = options;
+  // The request's deadline aborts the bulk request (below); the timeout is only a little later, so the deadline is
+  // what the caller hears of when it is the nearer limit.
+  const limit = Math.min(options.requestTimeoutMs ?? Number.POSITIVE_INFINITY, Math.floor((ctx?.remainingMs() ?? Number.POSITIVE_INFINITY) + DEADLINE_MARGIN_MS));
+  const request = client.bulk(
     { index: options.index, body, refresh: options.refresh, ...(options.requireAlias ? { require_alias: true } : {}) },
-    options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {},
+    Number.isFinite(limit) ? { requestTimeout: Math.max(1, limit) } : {},
   );
+  // A block, not an expression: abort() returns a thenable, which an event listener must not return.
+  const abort = (): void => {
+    request.abort();
+  };
+  ctx?.signal.addEventListener('abort', abort, { once: true });
+  let response: Awaited<typeof request>;
+  try {
+    response = await request;
+  } finally {
+    ctx?.signal.removeEventListener('abort', abort);
+  }
   const items = response.body.items;
   if (items.length !== operations.length) {
     throw new RagError('INTERNAL', `OpenSearch answered ${items.length} bulk items for ${operations.length} operations`);

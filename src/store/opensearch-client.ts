@@ -11,6 +11,10 @@ type ConnectionSettings = Pick<OpenSearchConfig, 'nodes' | 'auth' | 'tls' | 'req
  */
 export function openSearchClientOptions(config: ConnectionSettings): ClientOptions {
   const nodes = config.nodes.map((node) => {
+    // "127.0.0.1:9200" is no URL and "localhost:9200" parses as the scheme "localhost:": both lack the scheme.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(node)) {
+      throw new RagError('CONFIG', `invalid configuration:\n  opensearch.nodes: "${node}" must start with http:// or https://`);
+    }
     let url: URL;
     try {
       url = new URL(node);
@@ -35,7 +39,9 @@ export function openSearchClientOptions(config: ConnectionSettings): ClientOptio
   const options: ClientOptions = {
     nodes,
     requestTimeout: config.requestTimeoutMs,
-    maxRetries: config.maxRetries,
+    // The client retries on the next node of its pool; with one node that is the same node again (after a timeout,
+    // another full timeout: a hung node cost three of them), so retries go only to other nodes, one each at most.
+    maxRetries: Math.min(config.maxRetries, nodes.length - 1),
     // A node that failed is tried again after a ping succeeds: the client recovers by itself when it is back.
     resurrectStrategy: 'ping',
     pingTimeout: Math.min(3000, config.requestTimeoutMs),

@@ -20,7 +20,9 @@ export function toRagError(err: unknown, doing: string): RagError {
   const cause = { cause: err };
   if (err instanceof errors.RequestAbortedError) return new RagError('ABORTED', `request aborted during OpenSearch ${doing}`, undefined, cause);
   if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) {
-    return new RagError('UNAVAILABLE', `OpenSearch unreachable (${doing}): ${err.message}`, { backend: 'opensearch' }, cause);
+    // OpenSSL's words for a TLS handshake answered in plain HTTP: the node URL says https://, the node speaks http.
+    const hint = /wrong version number|EPROTO/.test(err.message) ? ' (a TLS error: is opensearch.nodes https:// for a node that serves plain http://?)' : '';
+    return new RagError('UNAVAILABLE', `OpenSearch unreachable (${doing}): ${err.message}${hint}`, { backend: 'opensearch' }, cause);
   }
   if (err instanceof errors.TimeoutError) {
     return new RagError('UNAVAILABLE', `OpenSearch timed out (${doing}): ${err.message}`, { backend: 'opensearch' }, cause);

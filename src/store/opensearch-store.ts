@@ -9,6 +9,8 @@ import { bulkWithBackoff, type BulkOperation } from './opensearch-bulk.js';
 import { createOpenSearchClient } from './opensearch-client.js';
 import { openSearchErrorType, toRagError } from './opensearch-errors.js';
 import { indexBody, indexTemplate, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
+import { passageText } from './passage-text.js';
+import { passageVectors } from './passage-vectors.js';
 
 import type { PreparedDocument } from './sqlite-store.js';
 
@@ -25,6 +27,17 @@ export interface OpenSearchStoreOptions {
   requestTimeoutMs: number;
   /** Embeds chunks at write time (and defines the vector field); without one the collection is BM25 only. */
   embedder?: Embedder | null;
+  /** Chunks per embedder call when documents come without their vectors (default 32). */
+  embedBatchSize?: number;
+}
+
+/** The store of record, as a new collection is filled from it. */
+export interface Refill {
+  count(): number;
+  documents(): Iterable<PreparedDocument[]>;
+  /** Called once the new collection holds every document. */
+  filled?: () => void;
+  log?: (message: string) => void;
 }
 
 /** A document that was not stored, and why. */
@@ -34,6 +47,17 @@ export interface WriteFailure {
   reason: string;
   /** Some of its chunks were written before the failure: the previous version may be partly replaced; send it again. */
   partial: boolean;
+}
+
+export interface WriteOptions {
+  refresh?: boolean | 'wait_for';
+  /** The request the write is for: its deadline bounds every request to the cluster. */
+  ctx?: RunContext;
+  /**
+   * The store of record's versions of these documents (those it has): given, a write that fails part-way puts
+   * them back (and removes the new ones), so the index and the store agree again.
+   */
+  restore?: (ids: string[]) => PreparedDocument[];
 }
 
 export interface WriteResult {
@@ -92,6 +116,10 @@ export class OpenSearchStore {
    * index after the copy, in case the copy overwrote one of them with the version it had read earlier.
    */
   private rebuildLog = new Map<string, PreparedDocument | null>();
+  /** Where a collection created while running gets its documents from (the store of record); none: it starts empty. */
+  private refill: Refill | null = null;
+  /** Documents copied so far while a new collection is filled from the store; null when not filling. */
+  private filling: { done: number; total: number } | null = null;
 
   constructor(
     readonly client: Client,
@@ -111,6 +139,7 @@ export class OpenSearchStore {
       refresh: os.refresh,
       requestTimeoutMs: os.requestTimeoutMs,
       embedder: options.embedder ?? null,
+      embedBatchSize: config.retrieval.dense.embedBatchSize,
     });
   }
 
@@ -123,11 +152,55 @@ export class OpenSearchStore {
    * fits the embedder. Succeeds once per store; a failure is retried by the next call.
    */
   ensureCollection(): Promise<{ created: boolean; index: string }> {
-    this.ready ??= this.setUp().catch((err: unknown) => {
-      this.ready = null;
-      throw toRagError(err, `set-up of collection ${this.alias}`);
-    });
+    this.ready ??= this.setUp()
+      .then(async (collection) => {
+        if (collection.created && this.refill) await this.fill(collection.index, this.refill);
+        return collection;
+      })
+      .catch((err: unknown) => {
+        this.ready = null;
+        throw toRagError(err, `set-up of collection ${this.alias}`);
+      });
     return this.ready;
+  }
+
+  /**
+   * Fills every collection this store creates (at start-up, or again while running: the index was deleted, the
+   * cluster lost its data) from `refill.documents()` before it is used, so a recreated collection never answers
+   * from an empty index while the store has documents.
+   */
+  refillFrom(refill: Refill): void {
+    this.refill = refill;
+  }
+
+  /** Copies the store of record into a collection just created; until done, searches are refused (UNAVAILABLE). */
+  private async fill(index: string, refill: Refill): Promise<void> {
+    const total = refill.count();
+    if (total === 0) return;
+    refill.log?.(`new OpenSearch index ${index}: indexing the store's ${total} documents`);
+    this.filling = { done: 0, total };
+    try {
+      for (const batch of refill.documents()) {
+        for (const group of groupByChunks(batch, this.options.bulk.batchSize)) {
+          await this.writeGroup(this.alias, group, await this.sourcesOf(group, new RunContext()), false);
+          this.filling.done += group.length;
+        }
+      }
+      await this.client.indices.refresh({ index: this.alias });
+      refill.filled?.();
+    } catch (err) {
+      // A half-filled index would be found next time and used as it is: drop it, so the next call starts again.
+      await this.client.indices.delete({ index }).catch(() => undefined);
+      throw err;
+    } finally {
+      this.filling = null;
+    }
+  }
+
+  /** Why searches must wait: the collection is being filled from the store. */
+  private fillingReason(): string | null {
+    const f = this.filling;
+    return f ? `OpenSearch collection ${this.alias} was created again and is being filled from the store (${f.done} of ${f.total} documents)` : null;
   }
 
   /**
@@ -135,32 +208,87 @@ export class OpenSearchStore {
    * reported as failed when any of its chunks failed; the others are stored whole, and a replaced document
    * with fewer chunks than before loses the rest. With an embedder, chunks are embedded first.
    */
-  async write(documents: readonly PreparedDocument[], options: { refresh?: boolean | 'wait_for'; ctx?: RunContext } = {}): Promise<WriteResult> {
+  async write(documents: readonly PreparedDocument[], options: WriteOptions = {}): Promise<WriteResult> {
     await this.ensureCollection();
     const ctx = options.ctx ?? new RunContext();
     const refresh = options.refresh ?? this.options.refresh;
     const result: WriteResult = { documents: 0, chunks: 0, failed: [] };
     const groups = groupByChunks(documents, this.options.bulk.batchSize);
-    for (const [g, group] of groups.entries()) {
-      ctx.check('opensearch write');
-      const sources = await this.sourcesOf(group, ctx);
-      const failed = new Map<string, WriteFailure>();
-      const targets = [this.alias, ...(this.rebuilding ? [this.rebuilding] : [])];
-      for (const target of targets) {
-        // Only the last request to the alias waits for (or forces) the refresh: it covers everything before it.
-        const last = g === groups.length - 1 && target === this.alias;
-        for (const f of await this.writeGroup(target, group, sources, last ? refresh : false)) if (!failed.has(f.id)) failed.set(f.id, f);
-      }
-      for (const doc of group) {
-        if (!failed.has(doc.id)) {
-          result.documents++;
-          result.chunks += doc.chunks.length;
-          if (this.rebuilding) this.rebuildLog.set(doc.id, doc);
+    let sent = false;
+    try {
+      for (const [g, group] of groups.entries()) {
+        ctx.check('opensearch write');
+        const sources = await this.sourcesOf(group, ctx);
+        const failed = new Map<string, WriteFailure>();
+        const targets = [this.alias, ...(this.rebuilding ? [this.rebuilding] : [])];
+        for (const target of targets) {
+          // Only the last request to the alias waits for (or forces) the refresh: it covers everything before it.
+          const last = g === groups.length - 1 && target === this.alias;
+          const failures = await this.writeGroup(target, group, sources, last ? refresh : false, ctx, () => {
+            sent = true;
+          });
+          for (const f of failures) if (!failed.has(f.id)) failed.set(f.id, f);
         }
+        for (const doc of group) {
+          if (!failed.has(doc.id)) {
+            result.documents++;
+            result.chunks += doc.chunks.length;
+            if (this.rebuilding) this.rebuildLog.set(doc.id, doc);
+          }
+        }
+        result.failed.push(...failed.values());
       }
-      result.failed.push(...failed.values());
+    } catch (err) {
+      const failure = toRagError(err, `bulk write to ${this.alias}`);
+      // Before the first bulk request nothing can have been written; after it, any group may have been (even the
+      // one whose request failed: a timed-out request may still be applied).
+      if (!sent || !options.restore) throw failure;
+      throw await this.takeBack(documents, options.restore, failure);
     }
     return result;
+  }
+
+  /**
+   * After a write failed part-way: puts back, in every index written to, what `restore` says the store of record
+   * holds for the batch's documents (their stored version, or nothing for a new one), within a budget of its own
+   * (the request's deadline may have passed). Returns the error to answer with: the original one, saying the
+   * batch was taken back, or, when that failed too, that the index may disagree with the store until it is
+   * rebuilt (details.indexMismatch holds why).
+   */
+  private async takeBack(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[], failure: RagError): Promise<RagError> {
+    const ctx = new RunContext({ timeoutMs: this.options.requestTimeoutMs });
+    const records = restore(documents.map((d) => d.id));
+    const recorded = new Set(records.map((d) => d.id));
+    const fresh = documents.filter((d) => !recorded.has(d.id));
+    if (this.rebuilding) {
+      // The rebuild replays its log onto the new index: it must replay the store's versions, not this batch's.
+      for (const d of fresh) this.rebuildLog.set(d.id, null);
+      for (const d of records) this.rebuildLog.set(d.id, d);
+    }
+    try {
+      for (const target of [this.alias, ...(this.rebuilding ? [this.rebuilding] : [])]) {
+        const deletions: BulkOperation[] = fresh.flatMap((d) => d.chunks.map((_c, ord): BulkOperation => ({ action: 'delete', id: openSearchId(chunkId(d.id, ord)) })));
+        for (let i = 0; i < deletions.length; i += this.options.bulk.batchSize) {
+          const outcomes = await bulkWithBackoff(this.client, deletions.slice(i, i + this.options.bulk.batchSize), this.bulkOptions(target, false, ctx));
+          const error = outcomes.find((o) => o.error !== undefined && o.status !== 404);
+          if (error) throw new RagError('UNAVAILABLE', `deleting chunk ${error.operation.id}: ${error.error ?? ''}`);
+        }
+        for (const group of groupByChunks(records, this.options.bulk.batchSize)) {
+          const failures = await this.writeGroup(target, group, await this.sourcesOf(group, ctx), false, ctx);
+          if (failures.length > 0) throw new RagError('UNAVAILABLE', `rewriting document "${failures[0]!.id}": ${failures[0]!.reason}`);
+        }
+      }
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return new RagError(
+        failure.code,
+        `${failure.message}; nothing of this batch was stored, but OpenSearch may still hold some of its ${documents.length} documents as this batch wrote them ` +
+          `(taking them back failed: ${reason}): search results may cite documents the store does not have until \`rag opensearch rebuild\` rebuilds the index from the store`,
+        { ...failure.details, indexMismatch: reason },
+        { cause: failure },
+      );
+    }
+    return new RagError(failure.code, `${failure.message}; nothing of this batch was stored (what it had written to OpenSearch was taken back)`, failure.details, { cause: failure });
   }
 
   /** Deletes a document's chunks; false when the collection has no such document. */
@@ -247,6 +375,8 @@ export class OpenSearchStore {
 
   /** Runs a search request against the collection and returns its hits as chunks, best first. */
   async search(body: Record<string, unknown>, ctx: RunContext, source: string): Promise<ScoredChunk[]> {
+    const filling = this.fillingReason();
+    if (filling !== null) throw new RagError('UNAVAILABLE', filling, { backend: 'opensearch' });
     // The set-up has timeouts of its own (retried): a hung cluster must not hold a request past its deadline.
     await ctx.within(this.ensureCollection(), source);
     const request = this.client.search(
@@ -304,8 +434,12 @@ export class OpenSearchStore {
     try {
       const health = await this.client.cluster.health({ timeout: '1s' }, { requestTimeout: READINESS_MS, maxRetries: 0 });
       if (health.body.status === 'red') return { ready: false, reason: `OpenSearch cluster ${health.body.cluster_name} is red` };
-      const { index } = await this.ensureCollection();
+      const filling = this.fillingReason();
+      if (filling !== null) return { ready: false, reason: filling };
+      await this.ensureCollection();
       const counts = await this.counts();
+      // Read now, not the one set-up found: a rebuild in another process (the CLI) moves the alias.
+      const index = (await this.indicesBehindAlias()).at(-1) ?? this.alias;
       return { ready: true, index, ...counts };
     } catch (err) {
       return { ready: false, reason: toRagError(err, 'readiness check').message };
@@ -406,11 +540,26 @@ export class OpenSearchStore {
     );
     const embedder = this.options.embedder;
     if (!embedder) return sources;
-    const flat = sources.flat();
-    // Title and headings give a chunk its context, as in the embedded BM25 index.
-    const vectors = await embedder.embedPassages(flat.map((s) => [s.title, s.headings, s.text].filter((x) => x.length > 0).join('\n')), ctx);
-    flat.forEach((s, i) => {
-      s[VECTOR_FIELD] = Array.from(vectors[i] ?? []);
+    // An ingestion brings the vectors it stores (computed once); documents read back from the store (a rebuild,
+    // a collection filled at start-up) are embedded here, from the same text (passageText).
+    const missing = documents.flatMap((doc, d) => (doc.vectors?.length === doc.chunks.length ? [] : [d]));
+    const texts = missing.flatMap((d) => {
+      const doc = documents[d]!;
+      return doc.chunks.map((c) => passageText({ title: doc.title, headingPath: c.headingPath, text: c.text }));
+    });
+    const computed = texts.length > 0 ? await passageVectors(embedder, texts, this.options.embedBatchSize ?? 32, ctx) : [];
+    let next = 0;
+    const vectorsOf = new Map<number, Float32Array[]>();
+    for (const d of missing) {
+      const n = documents[d]!.chunks.length;
+      vectorsOf.set(d, computed.slice(next, next + n));
+      next += n;
+    }
+    sources.forEach((chunks, d) => {
+      const vectors = vectorsOf.get(d) ?? documents[d]!.vectors ?? [];
+      chunks.forEach((s, ord) => {
+        s[VECTOR_FIELD] = Array.from(vectors[ord] ?? []);
+      });
     });
     return sources;
   }
@@ -419,11 +568,19 @@ export class OpenSearchStore {
    * One group of documents to one index: index every chunk, then delete what is left of replaced documents
    * (chunks beyond their new count) and what was written of failed new documents.
    */
-  private async writeGroup(target: string, documents: readonly PreparedDocument[], sources: ChunkSource[][], refresh: boolean | 'wait_for'): Promise<WriteFailure[]> {
-    const previous = await this.previousChunkCounts(target, documents.map((d) => d.id));
+  private async writeGroup(
+    target: string,
+    documents: readonly PreparedDocument[],
+    sources: ChunkSource[][],
+    refresh: boolean | 'wait_for',
+    ctx?: RunContext,
+    onSend?: () => void,
+  ): Promise<WriteFailure[]> {
+    const previous = await this.previousChunkCounts(target, documents.map((d) => d.id), ctx);
     const shrinking = documents.some((d) => (previous.get(d.id) ?? 0) > d.chunks.length);
     const operations: BulkOperation[] = sources.flat().map((s) => ({ action: 'index', id: openSearchId(s.id), doc: { ...s } }));
-    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, shrinking ? false : refresh));
+    onSend?.();
+    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, shrinking ? false : refresh, ctx));
 
     const failures = new Map<string, WriteFailure>();
     const written = new Map<string, number[]>();
@@ -452,7 +609,7 @@ export class OpenSearchStore {
       } else if ((written.get(doc.id) ?? []).length > 0) failure.partial = true;
     }
     if (cleanup.length > 0) {
-      const outcomes = await bulkWithBackoff(this.client, cleanup, this.bulkOptions(target, refresh));
+      const outcomes = await bulkWithBackoff(this.client, cleanup, this.bulkOptions(target, refresh, ctx));
       for (const [i, outcome] of outcomes.entries()) {
         if (outcome.error === undefined || outcome.status === 404) continue;
         const id = cleanupOf[i]!;
@@ -476,12 +633,15 @@ export class OpenSearchStore {
   }
 
   /** Each document's chunk count as stored now, read in real time from its first chunk (no refresh needed). */
-  private async previousChunkCounts(target: string, docIds: readonly string[]): Promise<Map<string, number>> {
+  private async previousChunkCounts(target: string, docIds: readonly string[], ctx?: RunContext): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     if (docIds.length === 0) return counts;
     const ids = docIds.map((id) => openSearchId(chunkId(id, 0)));
     const response = await this.call(`lookup in ${target}`, () =>
-      this.client.mget({ index: target, body: { ids }, _source_includes: ['docId', 'chunkCount'], realtime: true }),
+      this.client.mget(
+        { index: target, body: { ids }, _source_includes: ['docId', 'chunkCount'], realtime: true },
+        ctx ? { requestTimeout: this.timeoutFor(ctx) } : {},
+      ),
     );
     for (const doc of response.body.docs) {
       if (!('found' in doc) || !doc.found) continue;
@@ -492,15 +652,16 @@ export class OpenSearchStore {
     return counts;
   }
 
-  private bulkOptions(index: string, refresh: boolean | 'wait_for'): Parameters<typeof bulkWithBackoff>[2] {
+  private bulkOptions(index: string, refresh: boolean | 'wait_for', ctx?: RunContext): Parameters<typeof bulkWithBackoff>[2] {
     return {
       index,
       requireAlias: index === this.alias,
       maxRetries: this.options.bulk.maxRetries,
       backoffMs: this.options.bulk.backoffMs,
       refresh,
-      // Bulk requests carry many chunks: give them longer than a search.
+      // Bulk requests carry many chunks: give them longer than a search, but never past the request's deadline.
       requestTimeoutMs: this.options.requestTimeoutMs * 6,
+      ...(ctx ? { ctx } : {}),
     };
   }
 
@@ -518,7 +679,11 @@ export class OpenSearchStore {
 
   /** The collection vanished (a fresh cluster): set it up again on the next call rather than fail forever. */
   private failure(err: unknown, doing: string): RagError {
-    if (openSearchErrorType(err) === 'index_not_found_exception') this.ready = null;
+    if (openSearchErrorType(err) === 'index_not_found_exception') {
+      this.ready = null;
+      // Set it up (and fill it from the store) now, not on the next request.
+      if (this.refill) void this.ensureCollection().catch(() => undefined);
+    }
     return toRagError(err, doing);
   }
 }

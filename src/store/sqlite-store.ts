@@ -64,6 +64,8 @@ export interface VectorStatus {
 
 const META_MODEL = 'embedding.model';
 const META_DIMENSIONS = 'embedding.dimensions';
+/** Why the search index (OpenSearch) may disagree with this store, until it is rebuilt from it. */
+const META_SEARCH_MISMATCH = 'search.mismatch';
 
 interface ChunkRow {
   rowid: number;
@@ -419,16 +421,43 @@ export class SqliteStore {
     for (let after = 0; ; ) {
       const rows = page.all(after, pageSize);
       if (rows.length === 0) return;
-      yield rows.map((row) => ({
-        id: row.id,
-        title: row.title,
-        format: row.format,
-        meta: JSON.parse(row.meta) as Metadata,
-        structure: JSON.parse(row.structure) as StructureNode,
-        chunks: this.stmt.chunksOfDoc.all(row.seq).map((c) => ({ text: c.text, headingPath: JSON.parse(c.heading_path) as string[] })),
-      }));
+      yield rows.map((row) => this.preparedOf(row));
       after = rows[rows.length - 1]!.seq;
     }
+  }
+
+  /** The stored versions of these documents (those the store has), as `preparedDocuments` gives them. */
+  preparedDocumentsOf(ids: readonly string[]): PreparedDocument[] {
+    const row = this.db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE id = ?');
+    return ids.flatMap((id) => {
+      const found = row.get(id);
+      return found ? [this.preparedOf(found)] : [];
+    });
+  }
+
+  /** Why the search index may hold what this store does not (see `markSearchMismatch`), or null. */
+  searchMismatch(): string | null {
+    return this.stmt.getMeta.get(META_SEARCH_MISMATCH)?.value ?? null;
+  }
+
+  /**
+   * Records that the search index (OpenSearch) may disagree with this store, and why: kept in the store, so a
+   * restart does not forget it; `null` clears it (a rebuild from this store).
+   */
+  markSearchMismatch(reason: string | null): void {
+    if (reason === null) this.stmt.deleteMeta.run(META_SEARCH_MISMATCH);
+    else this.stmt.setMeta.run(META_SEARCH_MISMATCH, reason);
+  }
+
+  private preparedOf(row: DocumentRow): PreparedDocument {
+    return {
+      id: row.id,
+      title: row.title,
+      format: row.format,
+      meta: JSON.parse(row.meta) as Metadata,
+      structure: JSON.parse(row.structure) as StructureNode,
+      chunks: this.stmt.chunksOfDoc.all(row.seq).map((c) => ({ text: c.text, headingPath: JSON.parse(c.heading_path) as string[] })),
+    };
   }
 
   counts(): { documents: number; chunks: number } {

@@ -17,7 +17,7 @@ import { parseSse } from '../helpers/sse.js';
 
 const ALIAS = 'it-faults';
 const INDEX = `${ALIAS}.v1`;
-/** One attempt's limit, and one retry: a hung search costs at most twice this. */
+/** One attempt's limit (maxRetries 1 retries only on another node, and there is one): a hung search costs this. */
 const OS_TIMEOUT_MS = 400;
 const SLACK_MS = 400;
 const DOCS = [{ id: 'quokka', text: 'Quokkas live on Rottnest Island near Perth.' }];
@@ -127,6 +127,51 @@ describe('OpenSearch faults on the answering routes (a scripted cluster)', () =>
     expect(body.answer).toMatch(/embedded store/);
     const fallback = body.trace.spans.find((s) => s.name === 'retrieve.fallback');
     expect(fallback?.attrs).toMatchObject({ from: 'opensearch-bm25', to: 'bm25', reason: expect.stringContaining('OpenSearch timed out') });
+  });
+
+  it('a hung single node is asked once per search: a timeout is not retried on the node that timed out', async () => {
+    mode = 'hang';
+    const searches = (): number => os.requests.filter((r) => r.url.split('?')[0] === `/${ALIAS}/_search`).length;
+    const before = searches();
+    expectError(await postJson(strict.app, '/v1/retrieve', { query: 'quokkas' }), 503, 'UNAVAILABLE');
+    // maxRetries is 1: the client sent the search to the same hung node again (three times 10 s by default).
+    expect(searches() - before).toBe(1);
+  });
+
+  it('with the embedded fallback, a deadline shorter than the OpenSearch timeout leaves the fallback its share', async () => {
+    mode = 'hang';
+    // OpenSearch may take half of the 300 ms: the fallback answers in the other half (it was a 504 at 300 ms).
+    const body = okBody<QueryResponse>(await postJson(lenient.app, '/v1/query', { query: 'where do quokkas live?', timeoutMs: 300 }));
+    expect(body.answer).toMatch(/embedded store/);
+    const fallback = body.trace.spans.find((s) => s.name === 'retrieve.fallback');
+    expect(fallback?.attrs).toMatchObject({ from: 'opensearch-bm25', to: 'bm25' });
+  });
+
+  it('a fallback answer says it is degraded and is not cached: after recovery the cluster answers again', async () => {
+    const cached = await startHttpFixture({
+      retrieval: { backend: 'opensearch' },
+      opensearch: { nodes: [os.url], index: ALIAS, requestTimeoutMs: OS_TIMEOUT_MS, fallback: 'embedded-bm25' },
+    });
+    try {
+      await cached.rag.ingestor.ingest([{ id: 'quokka', text: 'Quokkas live on Rottnest Island near Perth, said the embedded store.' }]);
+      mode = 'hang';
+      const question = { query: 'where do quokkas live?' };
+      const degraded = okBody<QueryResponse>(await postJson(cached.app, '/v1/query', question));
+      expect(degraded.answer).toMatch(/embedded store/);
+      expect(degraded.degraded).toMatchObject({ stage: 'retrieve', reason: 'opensearch-bm25 timeout', fallback: 'bm25', message: expect.stringContaining('OpenSearch timed out') });
+      const retrieved = okBody<{ degraded?: { stage: string } }>(await postJson(cached.app, '/v1/retrieve', question));
+      expect(retrieved.degraded).toMatchObject({ stage: 'retrieve', fallback: 'bm25' });
+
+      mode = 'ok';
+      // Cached for 300 s, the fallback's answer was served after recovery with no sign it was degraded.
+      const recovered = okBody<QueryResponse>(await postJson(cached.app, '/v1/query', question));
+      expect(recovered.cached).toBeUndefined();
+      expect(recovered.degraded).toBeUndefined();
+      expect(recovered.answer).not.toMatch(/embedded store/);
+      expect(okBody<{ degraded?: unknown; cached?: boolean }>(await postJson(cached.app, '/v1/retrieve', question))).not.toHaveProperty('degraded');
+    } finally {
+      await cached.close();
+    }
   });
 
   it('a stream reports the outage as an error event with the reason, after the plan', async () => {

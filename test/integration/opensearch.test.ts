@@ -15,6 +15,7 @@ import { buildApp } from '../../src/server/app.js';
 import { Ingestor } from '../../src/store/ingestor.js';
 import { launchOpenSearch, launchProblem, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
 import { OpenSearchStore } from '../../src/store/opensearch-store.js';
+import { passageText } from '../../src/store/passage-text.js';
 import type { PreparedDocument } from '../../src/store/sqlite-store.js';
 import { HashingEmbedder } from '../helpers/hashing-embedder.js';
 import { expectError, ingestDocs, okBody, postJson, retrieveHits, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
@@ -135,7 +136,7 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
 
     it('finds the nearest neighbours with k-NN (Lucene HNSW), as an exact search over the same vectors would', async () => {
       const knn = new OpenSearchKnnRetriever(store, embedder, config.opensearch.knn);
-      const chunks = prepared.flatMap((d) => d.chunks.map((c, ord) => ({ id: `${d.id}#${ord}`, v: embedder.vectorOf([d.title, c.headingPath.join('\n'), c.text].filter((x) => x.length > 0).join('\n')) })));
+      const chunks = prepared.flatMap((d) => d.chunks.map((c, ord) => ({ id: `${d.id}#${ord}`, v: embedder.vectorOf(passageText({ title: d.title, headingPath: c.headingPath, text: c.text })) })));
       // Passage-like queries (a sentence of the document), the kind dense retrieval is for.
       const queries = corpus.queries.slice(0, 50).map((q) => {
         const sentences = corpus.documents.find((d) => d.id === q.docId)!.text.split(/(?<=\.)\s+/);

@@ -99,6 +99,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const withReason = <T extends object>(b: T): T & { reason?: string } => (degraded.length > 0 ? { ...b, reason: `degraded: ${degraded.join('; ')}` } : b);
     if (!searchCheck) return withReason(body);
     const search = await searchCheck;
+    const mismatch = rag.store.searchMismatch();
+    if (mismatch !== null) degraded.push(`OpenSearch may hold documents the store does not: ${mismatch}; run \`rag opensearch rebuild\``);
     if (search.ready) return withReason({ ...body, opensearch: { index: search.index ?? '', documents: search.documents ?? 0, chunks: search.chunks ?? 0 } });
     if (rag.config.opensearch.fallback !== 'none') {
       degraded.unshift(`${search.reason ?? 'OpenSearch unavailable'}; queries are answered by the embedded BM25`);

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HitSchema, MetadataFilter, PlanSchema, TraceSchema, kField, queryField } from './common.js';
+import { DegradedSchema, HitSchema, MetadataFilter, PlanSchema, TraceSchema, kField, queryField } from './common.js';
 
 export const retrieveBodySchema = (limits: { maxQueryChars: number; maxK: number }) => {
   return Type.Object(
@@ -24,4 +24,5 @@ export const RetrieveResponseSchema = Type.Object({
   hits: Type.Array(HitSchema),
   trace: TraceSchema,
   cached: Type.Optional(Type.Boolean({ description: 'Served from the cache (same request, same index version)' })),
+  degraded: Type.Optional(DegradedSchema),
 });

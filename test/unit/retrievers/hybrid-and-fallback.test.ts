@@ -64,6 +64,18 @@ describe('FallbackRetriever', () => {
     expect(span?.attrs).toEqual({ from: 'opensearch-bm25', to: 'bm25', reason: 'OpenSearch unreachable (search): ECONNREFUSED', hits: 1 });
   });
 
+  it('records a degradation, and sends the rest of the request (sub-queries) to the fallback at once', async () => {
+    const primary = new FixedRetriever('opensearch-bm25', new RagError('UNAVAILABLE', 'OpenSearch timed out (search): Request timed out'));
+    const retriever = new FallbackRetriever(primary, backup());
+    const ctx = new RunContext();
+    await retriever.retrieve('q', { k: 5 }, ctx);
+    await retriever.retrieve('sub-query', { k: 5 }, ctx);
+    expect(primary.asked).toHaveLength(1);
+    expect(ctx.degradations).toEqual([
+      { stage: 'retrieve', reason: 'opensearch-bm25 timeout', fallback: 'bm25', message: 'OpenSearch timed out (search): Request timed out; retrieved by bm25 instead' },
+    ]);
+  });
+
   it('uses the primary when it answers, and never hides other errors', async () => {
     const ok = new FixedRetriever('opensearch-bm25', [hit('p#0', 1, 'opensearch-bm25')]);
     const fallback = backup();

@@ -19,6 +19,12 @@ describe('openSearchClientOptions', () => {
     expect(options.headers).toBeUndefined();
   });
 
+  it('retries only on other nodes: none with a single node, at most one per other node', () => {
+    expect(openSearchClientOptions({ ...base, maxRetries: 2 }).maxRetries).toBe(0);
+    expect(openSearchClientOptions({ ...base, maxRetries: 2, nodes: ['http://a:9200', 'http://b:9200'] }).maxRetries).toBe(1);
+    expect(openSearchClientOptions({ ...base, maxRetries: 2, nodes: ['http://a:9200', 'http://b:9200', 'http://c:9200', 'http://d:9200'] }).maxRetries).toBe(2);
+  });
+
   it('uses basic auth, or an API key header, never both', () => {
     expect(openSearchClientOptions({ ...base, auth: { username: 'u', password: 'p' } }).auth).toEqual({ username: 'u', password: 'p' });
     expect(openSearchClientOptions({ ...base, auth: { apiKey: 'k123' } }).headers).toEqual({ authorization: 'ApiKey k123' });
@@ -32,6 +38,10 @@ describe('openSearchClientOptions', () => {
   it('refuses URLs that are not http(s), not URLs, or carry credentials, naming the setting without the secret', () => {
     expect(ragErrorOf(() => openSearchClientOptions({ ...base, nodes: ['ftp://x'] })).message).toContain('opensearch.nodes');
     expect(ragErrorOf(() => openSearchClientOptions({ ...base, nodes: ['not a url'] })).code).toBe('CONFIG');
+    // A host and port without the scheme: the same advice whether the host is a name or an address.
+    for (const node of ['localhost:9471', '127.0.0.1:9471']) {
+      expect(ragErrorOf(() => openSearchClientOptions({ ...base, nodes: [node] })).message).toBe(`invalid configuration:\n  opensearch.nodes: "${node}" must start with http:// or https://`);
+    }
     const withSecret = ragErrorOf(() => openSearchClientOptions({ ...base, nodes: ['http://admin:s3cret@host:9200'] }));
     expect(withSecret.message).toContain('opensearch.auth');
     expect(withSecret.message).not.toContain('s3cret');

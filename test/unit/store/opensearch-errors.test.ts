@@ -14,6 +14,9 @@ describe('toRagError', () => {
     expect(refused.statusCode).toBe(503);
     expect(refused.message).toBe('OpenSearch unreachable (search of rag-chunks): connect ECONNREFUSED 127.0.0.1:9200');
     expect(toRagError(new errors.TimeoutError('Request timed out', response(0, null)), 'search').code).toBe('UNAVAILABLE');
+    // https:// against a node that serves plain http: OpenSSL's raw words, then what they mean.
+    const tls = toRagError(new errors.ConnectionError('write EPROTO 800C44DF:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'), 'search');
+    expect(tls.message).toMatch(/wrong version number \(a TLS error: is opensearch\.nodes https:\/\/ for a node that serves plain http:\/\/\?\)$/);
     expect(toRagError(new errors.NoLivingConnectionsError('no living connections', response(0, null)), 'search').code).toBe('UNAVAILABLE');
   });
 

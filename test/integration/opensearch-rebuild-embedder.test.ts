@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfigPath, loadConfig, type Config } from '../../src/core/config.js';
+import { Rag } from '../../src/rag.js';
+import { launchOpenSearch, launchProblem, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
+import { Embedder } from '../../src/models/embedder.js';
+import { HashingEmbedder } from '../helpers/hashing-embedder.js';
+import { makeTempDir } from '../helpers/tmp.js';
+
+/** Like the real embedders (local ONNX, HTTP): the dimension is known only once the model is loaded. */
+class LazyEmbedder extends Embedder {
+  readonly name = 'lazy';
+  private readonly inner = new HashingEmbedder({ dimensions: 64, name: 'lazy' });
+  private loaded = false;
+  get dimensions(): number {
+    return this.loaded ? this.inner.dimensions : 0;
+  }
+  async load(): Promise<void> {
+    this.loaded = true;
+  }
+  protected async doEmbed(texts: string[]): Promise<Float32Array[]> {
+    return texts.map((t) => this.inner.vectorOf(t));
+  }
+}
+
+const problem = launchProblem();
+
+describe.skipIf(problem !== null)('rag opensearch rebuild with an embedder that is loaded lazily', () => {
+  let node: OpenSearchNode;
+  let config: Config;
+  const tmp = makeTempDir('rebuild-embedder-');
+
+  beforeAll(async () => {
+    node = await launchOpenSearch({ log: () => undefined });
+    config = loadConfig({
+      files: [defaultConfigPath],
+      overrides: { store: { path: `${tmp.dir}/rag.db` }, server: { logLevel: 'silent' }, retrieval: { backend: 'opensearch' }, opensearch: { nodes: [node.url], index: 'it-lazy', mode: 'hybrid' } },
+    });
+    // Fill the store of record, with its vectors (through the embedded backend).
+    const first = new Rag({ ...config, retrieval: { ...config.retrieval, backend: 'embedded' } }, { embedder: new LazyEmbedder() });
+    await first.ingest([{ id: 'a', text: 'Quolls hunt at night in Tasmania.' }]);
+    await first.close();
+  }, 300_000);
+
+  afterAll(async () => {
+    await node?.close();
+    tmp.cleanup();
+  }, 60_000);
+
+  it('loads the embedder first, so the new index gets a vector field of the right size', async () => {
+    // A fresh process (the CLI) calls rebuildSearchIndex() without any query or ingest before it.
+    const rag = new Rag(config, { embedder: new LazyEmbedder() });
+    try {
+      const r = await rag.rebuildSearchIndex();
+      expect(r).toMatchObject({ documents: 1, failed: [] });
+      const mapping = await rag.search!.client.indices.getMapping({ index: r.index });
+      expect(mapping.body[r.index]?.mappings?.properties?.['embedding']).toMatchObject({ type: 'knn_vector', dimension: 64 });
+    } finally {
+      await rag.close();
+    }
+  });
+});
