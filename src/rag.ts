@@ -341,9 +341,10 @@ export class Rag {
   /** A retriever by name; dense and hybrid exist only with an embedder. */
   retrieverNamed(name: RetrieverName): Retriever {
     const retriever = this.retrievers.get(name);
-    if (!retriever) {
-      throw new RagError('BAD_REQUEST', `retriever "${name}" needs an embedding model, and none is configured; available: ${[...this.retrievers.keys()].join(', ')}`);
-    }
+    const available = [...this.retrievers.keys()].join(', ');
+    // The type holds for TypeScript callers only: a JavaScript caller can pass any string.
+    if (!retriever && !RETRIEVER_NAMES.includes(name)) throw new RagError('BAD_REQUEST', `unknown retriever "${String(name)}"; available: ${available}`);
+    if (!retriever) throw new RagError('BAD_REQUEST', `retriever "${name}" needs an embedding model, and none is configured; available: ${available}`);
     return retriever;
   }
 
@@ -783,6 +784,8 @@ export class Rag {
     return plan;
   }
 }
+
+const RETRIEVER_NAMES: readonly string[] = ['bm25', 'dense', 'hybrid'] satisfies RetrieverName[];
 
 /** A call's context: the one given, or a new one carrying the caller's signal (RagBackend's options). */
 function contextOf(ctx: RunContext | RagCallOptions | undefined): RunContext {

@@ -58,6 +58,14 @@ describe('Rag retrievers', () => {
     expect(err.message).toContain('retriever "dense" needs an embedding model');
   });
 
+  it('calls a retriever name it does not know unknown, not one that needs a model', async () => {
+    const rag = make();
+    // A JavaScript caller is not held to the type; before, "foo" was said to need an embedding model.
+    const err = await ragErrorOfAsync(() => rag.retrieve({ query: 'lava', retriever: 'foo' as never }));
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).toBe('unknown retriever "foo"; available: bm25');
+  });
+
   it('runs a pipeline on the hybrid retriever, both sub-retrievers in its trace', async () => {
     const rag = make({ pipelines: { default: { kind: 'sequential', retriever: 'hybrid' } } }, { embedder: new HashingEmbedder() });
     await rag.ingest(DOCS);
