@@ -1,21 +1,38 @@
-/** Answer metrics with SQuAD's normalisation (lower case, no punctuation, no articles, single spaces). */
-import { answerTokens as tokens, normalizeAnswer, tokenF1 } from '../core/answer-text.js';
+/**
+ * Answer metrics with SQuAD's normalisation, as its official script has it: lower case, ASCII punctuation deleted
+ * (not turned into spaces: "Armenian-American" is one word), the articles a, an and the dropped, single spaces.
+ * Accents and non-ASCII punctuation stay. (The platform's own answer matching, for clustering answers, is looser:
+ * `normalizeAnswer` in core/answer-text.ts.)
+ */
+import { tokensF1 } from '../core/answer-text.js';
 
-export { normalizeAnswer };
+const ASCII_PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
+/** Python's \b is Unicode-aware where JavaScript's is not: an article is a whole word among letters of any script. */
+const ARTICLES = /(?<![\p{L}\p{N}_])(?:a|an|the)(?![\p{L}\p{N}_])/gu;
+
+/** SQuAD's normalize_answer. */
+export function squadNormalize(text: string): string {
+  return text.toLowerCase().replace(ASCII_PUNCTUATION, '').replace(ARTICLES, ' ').split(/\s+/).filter(Boolean).join(' ');
+}
+
+const tokens = (text: string): string[] => {
+  const n = squadNormalize(text);
+  return n.length === 0 ? [] : n.split(' ');
+};
 
 export function exactMatch(prediction: string, gold: string): number {
-  return normalizeAnswer(prediction) === normalizeAnswer(gold) ? 1 : 0;
+  return squadNormalize(prediction) === squadNormalize(gold) ? 1 : 0;
 }
 
 /** Token-overlap F1 (SQuAD). */
 export function f1Score(prediction: string, gold: string): number {
-  return tokenF1(prediction, gold);
+  return tokensF1(tokens(prediction), tokens(gold));
 }
 
-/** "acc" (sub-EM): the normalised gold answer occurs within the normalised prediction. */
+/** "acc" (sub-EM): the normalised gold answer occurs within the normalised prediction, as whole words. */
 export function subExactMatch(prediction: string, gold: string): number {
-  const g = normalizeAnswer(gold);
-  return g.length > 0 && ` ${normalizeAnswer(prediction)} `.includes(` ${g} `) ? 1 : 0;
+  const g = squadNormalize(gold);
+  return g.length > 0 && ` ${squadNormalize(prediction)} `.includes(` ${g} `) ? 1 : 0;
 }
 
 /** Share of the reference answer's distinct words that the prediction contains: for long-form answers. */

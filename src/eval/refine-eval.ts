@@ -24,7 +24,8 @@ import { Ingestor } from '../store/ingestor.js';
 import { structureOf } from '../store/rule-structure.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { mean, percentile } from './metrics.js';
-import { bestOver, normalizeAnswer, subExactMatch } from './qa-metrics.js';
+import { normalizeAnswer } from '../core/answer-text.js';
+import { bestOver, subExactMatch } from './qa-metrics.js';
 
 export type RefineDatasetKind = 'hotpotqa' | 'liverag' | 'wiki-docs';
 

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { bestOver, exactMatch, f1Score, normalizeAnswer, subExactMatch, wordRecall } from '../../../src/eval/qa-metrics.js';
+import { bestOver, exactMatch, f1Score, squadNormalize, subExactMatch, wordRecall } from '../../../src/eval/qa-metrics.js';
 
 describe('QA metrics (SQuAD normalisation)', () => {
-  it('normalises case, punctuation, articles and spaces', () => {
-    expect(normalizeAnswer('  The  Eiffel-Tower! ')).toBe('eiffel tower');
-    expect(normalizeAnswer('Röntgen')).toBe('rontgen');
+  it("normalises as SQuAD's script does: case, ASCII punctuation deleted, articles, spaces; accents kept", () => {
+    expect(squadNormalize('  The  Eiffel Tower! ')).toBe('eiffel tower');
+    // Deleted, not spaced: before, "Armenian-American" was two words and held "Armenian".
+    expect(squadNormalize('Armenian-American')).toBe('armenianamerican');
+    expect(squadNormalize('1,462')).toBe('1462');
+    expect(squadNormalize('Sāmoa')).toBe('sāmoa');
+    expect(squadNormalize('Röntgen – the physicist')).toBe('röntgen – physicist');
+    // An article is a whole word, among letters of any script.
+    expect(squadNormalize('théâtre a Paris')).toBe('théâtre paris');
+    expect(subExactMatch('Armenian-American singer', 'Armenian')).toBe(0);
+    expect(exactMatch('Sāmoa', 'Samoa')).toBe(0);
   });
 
   it('scores exact match, F1 and sub-EM', () => {
