@@ -150,6 +150,14 @@ export function validateConfig(tree: unknown): Config {
     },
     isTree(tree) ? tree : {},
   );
+  // Named maps must be mappings: TypeBox's defaults would turn a YAML list into entries "0", "1", ... silently.
+  for (const section of ['pipelines', 'ensembles', 'rerankers'] as const) {
+    const given = withSections[section];
+    if (given !== undefined && !isTree(given)) {
+      const got = Array.isArray(given) ? 'a list' : JSON.stringify(given);
+      throw new RagError('CONFIG', `invalid configuration:\n  ${section}: must be a mapping of names to definitions, such as ${section}: { my-name: { ... } } (got ${got})`);
+    }
+  }
   const value = Value.Default(ConfigSchema, structuredClone(withSections)) as Record<string, unknown>;
   // TypeBox does not descend into records when applying defaults: give each pipeline its own.
   const pipelines = value['pipelines'];
@@ -205,7 +213,8 @@ export function validateConfig(tree: unknown): Config {
     const lines = errors.slice(0, 10).map((e) => {
       const setting = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
       // A secret is never echoed, even a mistyped one (nor a URL's password).
-      const shown = e.value !== undefined && typeof e.value !== 'object' && !isSecretSetting(setting);
+      // A short list of scalars (a retriever list) is shown too; objects are not.
+      const shown = e.value !== undefined && (typeof e.value !== 'object' || isScalarList(e.value)) && !isSecretSetting(setting);
       return `  ${setting}: ${('schema' in e && literalChoices(e.schema)) || e.message}${shown ? ` (got ${JSON.stringify(withoutPassword(e.value))})` : ''}`;
     });
     throw new RagError('CONFIG', `invalid configuration:\n${lines.join('\n')}`);
@@ -277,13 +286,39 @@ function checkBaseUrl(baseUrl: string): void {
   }
 }
 
-/** For a setting that takes one of fixed values, "must be one of ..." naming them; TypeBox says only "Expected union value". */
+/**
+ * For a setting that takes one of fixed values, "must be one of ..." naming them; TypeBox says only "Expected union
+ * value". A union that also takes a list of them, or a free name (retriever, reranker, generator), says so too.
+ */
 function literalChoices(schema: unknown): string | undefined {
   const branches = isTree(schema) && Array.isArray(schema['anyOf']) ? (schema['anyOf'] as unknown[]) : [];
-  const values = branches.map((b) => (isTree(b) && 'const' in b ? b['const'] : undefined));
-  if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
-  return `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (branches.length === 0) return undefined;
+  const values: unknown[] = [];
+  const others: string[] = [];
+  for (const branch of branches) {
+    const literals = literalsOf(branch);
+    if (literals !== undefined) values.push(...literals);
+    else if (isTree(branch) && branch['type'] === 'array') {
+      const min = typeof branch['minItems'] === 'number' ? branch['minItems'] : 0;
+      const max = typeof branch['maxItems'] === 'number' ? branch['maxItems'] : undefined;
+      const count = max === undefined ? `${min} or more` : min === max ? `${min}` : `${min} to ${max}`;
+      others.push(`a list of ${count} ${literalsOf(branch['items']) !== undefined && values.length > 0 ? 'of them' : 'names'}`);
+    } else if (isTree(branch) && branch['type'] === 'string') others.unshift('a name');
+    else return undefined;
+  }
+  if (values.length === 0) return others.length > 0 ? `must be ${others.join(' or ')}` : undefined;
+  return `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}${others.length > 0 ? `, or ${others.join(' or ')}` : ''}`;
 }
+
+/** The values of a constant, or of a union of constants; undefined for any other schema. */
+function literalsOf(schema: unknown): unknown[] | undefined {
+  if (isTree(schema) && 'const' in schema) return [schema['const']];
+  const branches = isTree(schema) && Array.isArray(schema['anyOf']) ? (schema['anyOf'] as unknown[]) : [];
+  if (branches.length === 0 || branches.some((b) => !isTree(b) || !('const' in b))) return undefined;
+  return branches.map((b) => (b as Tree)['const']);
+}
+
+const isScalarList = (v: unknown): boolean => Array.isArray(v) && v.length <= 16 && v.every((x) => x === null || typeof x !== 'object');
 
 /** Settings that hold a secret, or a list of them: any part of the path names a key, password, token or secret. */
 function isSecretSetting(setting: string): boolean {

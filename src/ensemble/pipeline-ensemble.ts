@@ -9,6 +9,13 @@ import { vote, voteAsReaderResult, type AnswerCluster } from './answer-clusters.
 import { entropyWeights } from './entropy-weights.js';
 import { temperedCandidates } from './tempered-candidates.js';
 
+/**
+ * Milliseconds of the request's deadline the members leave for the vote (at most a tenth of the time left): a member
+ * that runs to the deadline (an agentic member waiting on a hung LLM) is dropped with a note, and the members that
+ * answered still answer the request, rather than the whole request failing with 504.
+ */
+const VOTE_RESERVE_MS = 50;
+
 /** What one member answered and how much it counted. */
 export interface EnsembleMember {
   pipeline: string;
@@ -72,11 +79,14 @@ export class PipelineEnsemble {
   }
 
   protected async doRun(plan: QueryPlan, options: PipelineRunOptions, ctx: RunContext, onMember?: MemberListener): Promise<EnsembleResult> {
+    const remaining = ctx.remainingMs();
+    const reserved = Number.isFinite(remaining) ? remaining - Math.min(VOTE_RESERVE_MS, remaining / 10) : Number.POSITIVE_INFINITY;
+    const memberLimit = Math.min(this.config.memberTimeoutMs ?? Number.POSITIVE_INFINITY, reserved);
     const settled = await Promise.all(
       this.members.map(async (pipeline) => {
         const started = performance.now();
         try {
-          const result = await pipeline.run(plan, options, ctx.child(this.config.memberTimeoutMs));
+          const result = await pipeline.run(plan, options, ctx.child(Number.isFinite(memberLimit) ? memberLimit : undefined));
           return { pipeline, result, ms: performance.now() - started };
         } catch (err) {
           return { pipeline, error: err, ms: performance.now() - started };
@@ -96,6 +106,10 @@ export class PipelineEnsemble {
       }
     }
     if (ok.length === 0) {
+      // Every member ran out of the request's time: that is the request's deadline, as it would be without the reserve.
+      if (dropped.every((d) => d.code === 'DEADLINE_EXCEEDED') && !(memberLimit < reserved)) {
+        throw new RagError('DEADLINE_EXCEEDED', `deadline exceeded during ensemble.${this.name}: every member timed out`, { dropped });
+      }
       throw new RagError('UNAVAILABLE', `every member of ensemble "${this.name}" failed: ${dropped.map((d) => `${d.pipeline} (${d.note})`).join('; ')}`, { dropped });
     }
     // A member that abstained by its own threshold still votes with its candidates: the ensemble's own entropy decides.

@@ -313,3 +313,27 @@ describe('defaultConfigPath', () => {
     expect(Object.keys(config.pipelines)).toEqual(expect.arrayContaining(['default', 'bm25-only']));
   });
 });
+
+describe('named maps and component unions, as a user mistypes them', () => {
+  it('refuses pipelines, ensembles or rerankers written as a list rather than a mapping', () => {
+    const pipes = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('pipelines:\n  - { kind: loop }\n')], env: {} }));
+    expect(pipes.code).toBe('CONFIG');
+    expect(pipes.message).toContain('pipelines: must be a mapping of names to definitions');
+    expect(pipes.message).toContain('(got a list)');
+    const ensembles = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, writeConfig('ensembles:\n  - { members: [default] }\n')], env: {} }));
+    expect(ensembles.message).toContain('ensembles: must be a mapping');
+    const rerankers = ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'sequential' } }, rerankers: [{ kind: 'http', url: 'http://x' }] }));
+    expect(rerankers.message).toContain('rerankers: must be a mapping');
+  });
+
+  it('lists the valid components when a retriever, generator or reranker is mistyped or a one-item list', () => {
+    const gen = ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'sequential', generator: 'extractive-span' } } }));
+    expect(gen.message).toContain(
+      'pipelines.default.generator: must be one of "extractive", "extractive-spans", "extractive-linked", "extractive-bridge", "llm", or a list of 2 to 3 of them (got "extractive-span")',
+    );
+    const ret = ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'sequential', retriever: ['bm25'] } } }));
+    expect(ret.message).toContain('pipelines.default.retriever: must be one of "bm25", "dense", "hybrid", or a list of 2 to 3 of them (got ["bm25"])');
+    const rr = ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'sequential', reranker: ['lexical'] } } }));
+    expect(rr.message).toContain('pipelines.default.reranker: must be a name or a list of 2 to 8 names (got ["lexical"])');
+  });
+});

@@ -84,6 +84,21 @@ describe('PipelineEnsemble', () => {
     ]);
   });
 
+  it('answers from the members that finished when another runs to the request deadline, without memberTimeoutMs', async () => {
+    const e = new PipelineEnsemble('e', config(), [
+      new FakePipeline('fast', { text: 'Paris', prob: 0.9, entropy: 0.1 }),
+      new FakePipeline('hung', { text: 'Lyon', prob: 0.9, entropy: 0.1 }, 5000),
+    ]);
+    const started = Date.now();
+    const r = await e.run(plan, {}, new RunContext({ timeoutMs: 300 }));
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(r.answer).toBe('Paris');
+    expect(r.dropped).toEqual([expect.objectContaining({ pipeline: 'hung', code: 'DEADLINE_EXCEEDED', note: expect.stringMatching(/^timed out/) })]);
+    // Every member out of time is still the request's deadline (504), not an outage.
+    const allHung = new PipelineEnsemble('e', config(), [new FakePipeline('hung', { text: 'Lyon', prob: 0.9, entropy: 0.1 }, 5000)]);
+    await expect(allHung.run(plan, {}, new RunContext({ timeoutMs: 100 }))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  });
+
   it('abstains when its own normalised entropy is above abstainAbove, and fails only when every member fails', async () => {
     const split = new PipelineEnsemble('e', config({ abstainAbove: 0.5 }), [
       new FakePipeline('a', { text: 'Paris', prob: 0.5, entropy: 1 }),
