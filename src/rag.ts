@@ -20,7 +20,7 @@ import { LlmGenerator } from './models/llm-generator.js';
 import type { ModelComponent, ModelStatus } from './models/model-status.js';
 import { OpenAiChatClient } from './models/openai-chat-client.js';
 import type { Reader } from './models/reader.js';
-import type { PipelineRunOptions } from './pipelines/pipeline.js';
+import type { Pipeline, PipelineRunOptions } from './pipelines/pipeline.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { EnsembleRegistry } from './ensemble/ensemble-registry.js';
 import type { GenerativeEnsembleResult } from './ensemble/generative-ensemble.js';
@@ -348,6 +348,14 @@ export class Rag {
     return retriever;
   }
 
+  /** A pipeline by name (the default without one); an ensemble's name gets a hint to send it as `ensemble`. */
+  private pipelineNamed(name: string | undefined): Pipeline {
+    if (name !== undefined && this.ensembles.names().includes(name)) {
+      throw new RagError('UNKNOWN_PIPELINE', `"${name}" is an ensemble, not a pipeline: send it as "ensemble": "${name}" (pipelines: ${this.pipelines.names().join(', ')})`);
+    }
+    return this.pipelines.get(name);
+  }
+
   /** The loaded models: role, source, the execution provider that runs each, and any provider fallen back from. */
   modelStatus(): ModelStatus[] {
     return this.models.map((m) => m.status());
@@ -368,7 +376,7 @@ export class Rag {
         return { ...result, plan, trace: ctx.trace.toJSON() };
       });
     }
-    const pipeline = this.pipelines.get(request.pipeline);
+    const pipeline = this.pipelineNamed(request.pipeline);
     await this.open();
     return this.cached('query', { ...request, pipeline: pipeline.name }, ctx, async () => {
       const plan = await this.plan(request.query, ctx);
@@ -403,7 +411,7 @@ export class Rag {
       yield* this.streamEnsemble(request, ctx);
       return;
     }
-    const pipeline = this.pipelines.get(request.pipeline);
+    const pipeline = this.pipelineNamed(request.pipeline);
     await this.open();
     const plan = await this.plan(request.query, ctx);
     yield { event: 'plan', data: plan };

@@ -174,11 +174,13 @@ export function validateConfig(tree: unknown): Config {
     }
   }
   const ensembles = value['ensembles'];
+  const givenEnsembles = new Map<string, Record<string, unknown>>();
   if (isTree(ensembles)) {
     for (const [name, e] of Object.entries(ensembles)) {
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
         throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}: an ensemble name may hold only letters, digits, '_', '.' and '-'`);
       }
+      givenEnsembles.set(name, isTree(e) ? { ...e } : {});
       ensembles[name] = Value.Default(EnsembleConfigSchema, e);
     }
   }
@@ -238,6 +240,12 @@ export function validateConfig(tree: unknown): Config {
     throw new RagError('CONFIG', 'invalid configuration:\n  refiner.structure: "llm" needs an llm section (at least llm.baseUrl and llm.model)');
   }
   for (const [name, p] of Object.entries(config.pipelines)) {
+    // A setting of another kind would be ignored without a word ("rounds" on a sequential pipeline).
+    for (const [setting, kinds] of Object.entries(KIND_SETTINGS)) {
+      if ((given.get(name) ?? {})[setting] !== undefined && !kinds.includes(p.kind)) {
+        throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.${setting}: applies to ${kinds.join(' and ')} pipelines only (this one is ${p.kind})`);
+      }
+    }
     const problem = moduleEnsembleProblems(given.get(name) ?? {}, p)[0];
     if (problem !== undefined) throw new RagError('CONFIG', `invalid configuration:\n  pipelines.${name}.${problem}`);
     const uses = llmSettingsOf(p);
@@ -254,16 +262,35 @@ export function validateConfig(tree: unknown): Config {
   }
   for (const [name, e] of Object.entries(config.ensembles)) {
     if (name in config.pipelines) throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}: a pipeline has that name already`);
+    if (e.mode !== 'generative' && givenEnsembles.get(name)?.['aggregation'] !== undefined) {
+      throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.aggregation: applies to mode "generative" only (this ensemble votes)`);
+    }
     if (e.mode === 'generative' && !config.llm) {
       throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.mode: "generative" needs an llm section (the LLM that writes the answer from the members')`);
     }
     const unknown = e.members.find((m) => !(m in config.pipelines));
     if (unknown !== undefined) {
-      throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.members: names "${unknown}", which is not under pipelines (${Object.keys(config.pipelines).join(', ')})`);
+      const why = unknown in config.ensembles ? 'an ensemble: members are pipelines (an ensemble cannot hold another)' : `not under pipelines (${Object.keys(config.pipelines).join(', ')})`;
+      throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.members: names "${unknown}", which is ${why}`);
     }
+    const twice = e.members.find((m, i) => e.members.indexOf(m) !== i);
+    // The same pipeline twice would answer twice and outvote the others with one answer.
+    if (twice !== undefined) throw new RagError('CONFIG', `invalid configuration:\n  ensembles.${name}.members: names "${twice}" twice`);
   }
   return config;
 }
+
+/** Pipeline settings that only one or two kinds read. */
+const KIND_SETTINGS: Readonly<Record<string, readonly PipelineConfig['kind'][]>> = {
+  rounds: ['iterative', 'loop'],
+  stopBelow: ['loop'],
+  branchBy: ['branching'],
+  maxBranches: ['branching'],
+  maxSteps: ['agentic'],
+  maxMalformed: ['agentic'],
+  searchK: ['agentic'],
+  readTokens: ['agentic'],
+};
 
 /** The settings of a pipeline that call for the LLM ("kind" agentic, "generator", "rerankers.members"...); empty when it needs none. */
 export function llmSettingsOf(pipeline: PipelineConfig): string[] {

@@ -58,6 +58,13 @@ describe('Rag retrievers', () => {
     expect(err.message).toContain('retriever "dense" needs an embedding model');
   });
 
+  it("tells a request that names an ensemble as its pipeline to send it as the ensemble", async () => {
+    const rag = make({ ensembles: { both: { members: ['default', 'bm25-only'] } } });
+    const err = await ragErrorOfAsync(() => rag.query({ query: 'lava', pipeline: 'both' }));
+    expect(err.code).toBe('UNKNOWN_PIPELINE');
+    expect(err.message).toContain('"both" is an ensemble, not a pipeline: send it as "ensemble": "both"');
+  });
+
   it('calls a retriever name it does not know unknown, not one that needs a model', async () => {
     const rag = make();
     // A JavaScript caller is not held to the type; before, "foo" was said to need an embedding model.

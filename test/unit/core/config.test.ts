@@ -336,4 +336,23 @@ describe('named maps and component unions, as a user mistypes them', () => {
     const rr = ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'sequential', reranker: ['lexical'] } } }));
     expect(rr.message).toContain('pipelines.default.reranker: must be a name or a list of 2 to 8 names (got ["lexical"])');
   });
+
+  it('refuses a setting of another pipeline kind, which that kind would ignore', () => {
+    // Before, "rounds" on a sequential pipeline (and "stopBelow" on an iterative one) started and did nothing.
+    const rounds = ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'sequential', rounds: 5 } } }));
+    expect(rounds.message).toContain('pipelines.default.rounds: applies to iterative and loop pipelines only (this one is sequential)');
+    const stop = ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'iterative', stopBelow: 0.2 } } }));
+    expect(stop.message).toContain('pipelines.default.stopBelow: applies to loop pipelines only (this one is iterative)');
+    expect(validateConfig({ pipelines: { default: { kind: 'loop', rounds: 2, stopBelow: 0.3 } } }).pipelines['default']?.rounds).toBe(2);
+  });
+
+  it('refuses an ensemble holding a pipeline twice or another ensemble, and aggregation settings on a voting one', () => {
+    const base = { pipelines: { default: { kind: 'sequential' }, other: { kind: 'iterative' } } };
+    const twice = ragErrorOf(() => validateConfig({ ...base, ensembles: { e: { members: ['default', 'other', 'other'] } } }));
+    expect(twice.message).toContain('ensembles.e.members: names "other" twice');
+    const nested = ragErrorOf(() => validateConfig({ ...base, ensembles: { e: { members: ['default', 'other'] }, f: { members: ['e', 'default'] } } }));
+    expect(nested.message).toContain('ensembles.f.members: names "e", which is an ensemble: members are pipelines');
+    const aggregation = ragErrorOf(() => validateConfig({ ...base, ensembles: { e: { members: ['default', 'other'], aggregation: { timeoutMs: 100 } } } }));
+    expect(aggregation.message).toContain('ensembles.e.aggregation: applies to mode "generative" only');
+  });
 });
