@@ -85,14 +85,15 @@ function readFile(path: string): Tree {
  * of one part that names no setting is another tool's (RAG_TOKEN) and is left alone; one of our SECTION__KEY shape
  * that names no setting is a mistake, and stops with the variable's name and the spelling meant, if there is one.
  */
-function fromEnv(env: Record<string, string | undefined>): Tree {
+function fromEnv(env: Record<string, string | undefined>, files: Tree): Tree {
   let out: Tree = {};
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || name === `${ENV_PREFIX}CONFIG`) continue;
-    const path = name
-      .slice(ENV_PREFIX.length)
-      .split('__')
-      .map((part) => part.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+    const parts = name.slice(ENV_PREFIX.length).split('__');
+    const path = parts.map((part) => part.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+    // A name under pipelines, ensembles or rerankers is a name, not a setting: BM25_ONLY is the configured
+    // "bm25-only" (camel-cased, it became a new pipeline "bm25Only").
+    if (path.length >= 2 && NAMED_MAPS.includes(path[0] ?? '')) path[1] = configuredName(name, parts[1] ?? '', files[path[0] ?? '']) ?? path[1] ?? '';
     const setting = envSetting(ConfigSchema, path);
     if (setting.kind === 'foreign') continue;
     if (setting.kind === 'unknown') {
@@ -123,11 +124,24 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
   return out;
 }
 
+/** Sections whose keys are names the user chose. */
+const NAMED_MAPS: readonly string[] = ['pipelines', 'ensembles', 'rerankers'];
+
+/** The configured name a variable's name part means, ignoring case, '-', '_' and '.'; undefined for a new one. */
+function configuredName(variable: string, part: string, section: unknown): string | undefined {
+  const canonical = (n: string): string => n.toLowerCase().replace(/[-_.]/g, '');
+  const matches = Object.keys(isTree(section) ? section : {}).filter((n) => canonical(n) === canonical(part));
+  if (matches.length > 1) {
+    throw new RagError('CONFIG', `environment variable ${variable} could mean ${matches.map((m) => `"${m}"`).join(' or ')}: rename one of them, or set it in a file`);
+  }
+  return matches[0];
+}
+
 /** Loads, merges and validates configuration; any invalid or unknown setting stops with its name. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   let tree: Tree = {};
   for (const file of options.files ?? []) tree = mergeConfigTrees(tree, readFile(file));
-  tree = mergeConfigTrees(tree, Value.Convert(ConfigSchema, fromEnv(options.env ?? {})) as Tree);
+  tree = mergeConfigTrees(tree, Value.Convert(ConfigSchema, fromEnv(options.env ?? {}, tree)) as Tree);
   if (options.overrides) tree = mergeConfigTrees(tree, options.overrides);
   return validateConfig(tree);
 }

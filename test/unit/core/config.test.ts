@@ -127,6 +127,19 @@ describe('environment overrides', () => {
     expect(config.store.path).toBe('/var/lib/rag/index.db');
   });
 
+  it("reaches a configured pipeline or ensemble whose name has '-', '_' or capitals", () => {
+    // Before, BM25_ONLY was camel-cased into a new pipeline "bm25Only" (which then failed for want of a kind).
+    const config = loadConfig({ files: [DEFAULT_YAML], env: { RAG_PIPELINES__BM25_ONLY__RETRIEVE_K: '5' } });
+    expect(config.pipelines['bm25-only']?.retrieveK).toBe(5);
+    expect(Object.keys(config.pipelines)).not.toContain('bm25Only');
+    const file = writeConfig('pipelines:\n  seq: { kind: sequential }\n  iter: { kind: iterative }\nensembles:\n  vote-all: { members: [seq, iter, default] }\n');
+    const ens = loadConfig({ files: [DEFAULT_YAML, file], env: { RAG_ENSEMBLES__VOTE_ALL__MEMBERS: '["seq","iter"]' } });
+    expect(ens.ensembles['vote-all']?.members).toEqual(['seq', 'iter']);
+    expect(Object.keys(ens.ensembles)).toEqual(['vote-all']);
+    const twin = writeConfig('pipelines:\n  a-b: { kind: sequential }\n  a_b: { kind: sequential }\n');
+    expect(ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, twin], env: { RAG_PIPELINES__A_B__RETRIEVE_K: '5' } })).message).toContain('could mean "a-b" or "a_b"');
+  });
+
   it('ranks overrides above the environment and the environment above files', () => {
     const file = writeConfig('server:\n  port: 4000\n  host: 0.0.0.0\n');
     const config = loadConfig({
