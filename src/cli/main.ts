@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RETRIEVER_NAMES, type Config, type RetrieverName } from '../core/config-schema.js';
@@ -170,6 +170,10 @@ export function buildCli(deps: CliDeps = {}): Command {
     .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; concurrency: number }) => {
       writableFile(flags.output, '--output');
       writableFile(`${flags.output}.errors.jsonl`, '--output');
+      // Answers appended to the questions would be read back as questions (and the file no longer a question file).
+      if (existsSync(flags.input) && existsSync(flags.output) && realpathSync(flags.input) === realpathSync(flags.output)) {
+        throw new RagError('BAD_REQUEST', `--output ${flags.output} is the --input file: answers go to a file of their own`);
+      }
       const config = cliConfig(flags);
       existingIndex(config);
       const rag = new Rag(config);

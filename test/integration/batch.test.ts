@@ -153,3 +153,21 @@ describe('batch jobs over HTTP', () => {
     }
   });
 });
+
+describe('resuming into an output file', () => {
+  it('leaves a file that is not a submission file as it was, and names it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rag-batch-out-'));
+    try {
+      const notes = join(dir, 'notes.txt');
+      writeFileSync(notes, 'line one\nline two\nlast line without a newline');
+      expect(() => answeredIds(notes)).toThrow(`${notes}:1: not a row of answers`);
+      expect(readFileSync(notes, 'utf8')).toBe('line one\nline two\nlast line without a newline');
+      // One line, no newline: nothing complete to check, and still not a half-written row to cut.
+      writeFileSync(notes, 'a single note');
+      expect(() => answeredIds(notes)).toThrow(`${notes}:1: not a row of answers`);
+      expect(readFileSync(notes, 'utf8')).toBe('a single note');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -104,6 +104,9 @@ describe('rag CLI', () => {
     }
     await expect(cli('batch', '--input', questions, '--output', join(dir, 'no-folder', 'a.jsonl'), '--store', store)).rejects.toThrow(/no folder .*no-folder to write it in/);
     await expect(cli('batch', '--input', questions, '--output', join(dir, 'b.jsonl'), '--pipeline', 'nope', '--store', store)).rejects.toThrow(/unknown pipeline "nope"/);
+    // Answers appended into the question file: refused, and the file left as it was.
+    await expect(cli('batch', '--input', questions, '--output', questions, '--store', store)).rejects.toThrow(/--output .*questions\.jsonl is the --input file/);
+    expect(readFileSync(questions, 'utf8')).toBe(`${JSON.stringify({ id: 'a', question: 'how do I install it?' })}\n`);
     await expect(cli('eval', 'qa', '--dataset', dir, '--pipeline', 'nope')).rejects.toThrow(/unknown pipeline "nope"/);
     await expect(cli('eval', 'qa', '--dataset', dir, '--report', join(dir, 'no-folder', 'r.html'))).rejects.toThrow(/--report .*no folder/);
     await expect(cli('query', 'install', '-k', '5000', '--store', store)).rejects.toThrow(/-k must be at most limits.maxK \(1000\)/);
