@@ -62,7 +62,12 @@ export async function readQuestions(path: string): Promise<{ questions: BatchQue
     line++;
     if (text.trim().length === 0) continue;
     try {
-      const row = JSON.parse(line === 1 ? withoutBom(text) : text) as Record<string, unknown>;
+      const parsed: unknown = JSON.parse(line === 1 ? withoutBom(text) : text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        invalid.push(`${path}:${line}: not a JSON object (needs "id" and "question")`);
+        continue;
+      }
+      const row = parsed as Record<string, unknown>;
       const id = row['id'] ?? row['_id'];
       const question = row['question'] ?? row['text'];
       if ((typeof id !== 'string' && typeof id !== 'number') || typeof question !== 'string' || question.trim() === '') {
@@ -177,6 +182,8 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
         });
         progress.done++;
       } catch (err) {
+        // Stopped by the caller (Ctrl-C), not failed: left unanswered, so a rerun answers it and no failure is kept.
+        if (options.signal?.aborted) continue;
         progress.failed++;
         const code = err instanceof RagError ? err.code : 'INTERNAL';
         options.onFailure({ id: q.id, question: q.question, code, message: err instanceof Error ? err.message : String(err) });

@@ -37,6 +37,14 @@ describe('batch answering (LiveRAG submission format)', () => {
     expect(invalid[1]).toMatch(/questions\.jsonl:15: needs "id"/);
   });
 
+  it('says a JSON line that is not an object is not one', async () => {
+    const path = join(dir, 'nulls.jsonl');
+    writeFileSync(path, `null\n[1]\n${JSON.stringify(questions[0])}\n`);
+    const { questions: read, invalid } = await readQuestions(path);
+    expect(read).toHaveLength(1);
+    expect(invalid).toEqual([`${path}:1: not a JSON object (needs "id" and "question")`, `${path}:2: not a JSON object (needs "id" and "question")`]);
+  });
+
   it('resumes an interrupted batch and writes each id exactly once', async () => {
     const output = join(dir, 'answers.jsonl');
     const { questions: read } = await readQuestions(join(dir, 'questions.jsonl'));
