@@ -1,22 +1,24 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RETRIEVER_NAMES, type Config, type RetrieverName } from '../core/config-schema.js';
 import { RagError } from '../core/errors.js';
 import { longerThan } from '../core/char-count.js';
-import { answeredIds, jsonlAppender, readQuestions, runBatch } from '../eval/batch-runner.js';
+import { answeredIds, jsonlAppender, readQuestions, runBatch, type BatchProgress } from '../eval/batch-runner.js';
+import { DegradedCount } from '../eval/degraded-count.js';
 import { evaluateDenoising } from '../eval/denoise-eval.js';
 import { qaReportHtml, retrievalReportHtml } from '../eval/html-report.js';
 import { LlmJudge } from '../eval/llm-judge.js';
 import { evaluateQa } from '../eval/qa-eval.js';
 import { OpenAiChatClient } from '../models/openai-chat-client.js';
-import { evaluateRefiner } from '../eval/refine-eval.js';
-import { evaluateRetrieval, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
+import { evaluateRefiner, MIN_REFINE_BUDGET } from '../eval/refine-eval.js';
+import { evaluateRetrieval, MAX_SUPPORT_RECALL_K, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import type { Embedder } from '../models/embedder.js';
 import { Rag } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { withLaunchedOpenSearch } from './launched-opensearch.js';
 import { registerOpenSearchCommands } from './opensearch-command.js';
+import { INTERRUPTED_EXIT, interruptOnSigint } from './interrupt.js';
 import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
 import { port, wholeNumber } from './whole-number.js';
@@ -42,6 +44,7 @@ const rate = (value: string): number => {
 };
 
 const integer = wholeNumber(0);
+const refineBudget = wholeNumber(MIN_REFINE_BUDGET);
 /** Questions in flight at once: more than this only queues inside the process. */
 const concurrency = wholeNumber(1, 256);
 
@@ -170,6 +173,10 @@ export function buildCli(deps: CliDeps = {}): Command {
     .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; concurrency: number }) => {
       writableFile(flags.output, '--output');
       writableFile(`${flags.output}.errors.jsonl`, '--output');
+      // Answers appended to the questions would be read back as questions (and the file no longer a question file).
+      if (existsSync(flags.input) && existsSync(flags.output) && realpathSync(flags.input) === realpathSync(flags.output)) {
+        throw new RagError('BAD_REQUEST', `--output ${flags.output} is the --input file: answers go to a file of their own`);
+      }
       const config = cliConfig(flags);
       existingIndex(config);
       const rag = new Rag(config);
@@ -188,6 +195,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       const failuresPath = `${flags.output}.errors.jsonl`;
       const writeRow = jsonlAppender(flags.output);
       const writeFailure = jsonlAppender(failuresPath);
+      const degraded = new DegradedCount();
       const progress = startProgress('batch', questions.length);
       const interrupted = new AbortController();
       const stop = (): void => interrupted.abort();
@@ -199,7 +207,10 @@ export function buildCli(deps: CliDeps = {}): Command {
           signal: interrupted.signal,
           skip,
           ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
-          onRow: writeRow,
+          onRow: (row) => {
+            writeRow(row);
+            degraded.add(row.degraded);
+          },
           onFailure: (f) => {
             writeFailure(f);
             console.error(`rag batch: question ${f.id} failed: ${f.code}: ${f.message}`);
@@ -208,8 +219,13 @@ export function buildCli(deps: CliDeps = {}): Command {
         });
         progress.stop();
         console.log(
-          `answered ${result.done}, failed ${result.failed}${result.failed ? ` (see ${failuresPath})` : ''}, skipped ${result.skipped} already in ${flags.output}${interrupted.signal.aborted ? '; interrupted: run again to resume' : ''}`,
+          `answered ${result.done}${degraded.total ? ` (${degraded.total} by a stand-in: ${degraded.describe()})` : ''}, failed ${result.failed}${result.failed ? ` (see ${failuresPath})` : ''}, skipped ${result.skipped} already in ${flags.output}${interrupted.signal.aborted ? '; interrupted: run again to resume' : ''}`,
         );
+        if (degraded.total > 0) {
+          console.error(
+            `rag batch: warning: ${degraded.total} of ${result.done} answers came from a stand-in, not ${flags.pipeline ?? `pipeline ${rag.config.defaultPipeline}`} (their rows carry "degraded"); answers scored from this file are not that pipeline's alone`,
+          );
+        }
         if (result.failed > 0 || invalid.length > 0) process.exitCode = 2;
       } finally {
         process.off('SIGINT', stop);
@@ -285,7 +301,17 @@ export function buildCli(deps: CliDeps = {}): Command {
       if (flags.report) writableFile(flags.report, '--report');
       if (flags.judge && !config.llm) throw new RagError('CONFIG', '--judge needs an llm section (the judge model)');
       const judge = flags.judge && config.llm ? new LlmJudge(new OpenAiChatClient(config.llm)) : undefined;
-      const progress = flags.answers ? null : startProgress('answer', 0);
+      let progress: Progress | null = null;
+      const phase = (label: string, done: number, total?: number): void => {
+        if (!progress || progressLabel !== label) {
+          progress?.stop();
+          progressLabel = label;
+          progress = startProgress(label, total ?? 0);
+        }
+        progress.update(done, total);
+      };
+      let progressLabel = '';
+      const interrupt = interruptOnSigint();
       let report: Awaited<ReturnType<typeof evaluateQa>>;
       try {
         report = await evaluateQa(config, flags.dataset, {
@@ -295,39 +321,64 @@ export function buildCli(deps: CliDeps = {}): Command {
           ...(flags.answers ? { answersFile: flags.answers } : {}),
           ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
           ...(judge ? { judge } : {}),
-          onProgress: (p) => progress?.update(p.done + p.failed, p.total),
+          signal: interrupt.signal,
+          ...(flags.answers ? {} : { onIngest: (d: number) => phase('index', d), onProgress: (p: BatchProgress) => phase('answer', p.done + p.failed, p.total) }),
         });
+      } catch (err) {
+        if (!interrupt.signal.aborted) throw err;
+        (progress as Progress | null)?.stop();
+        console.error('rag eval qa: interrupted; nothing was scored, and its temporary index was removed');
+        process.exitCode = INTERRUPTED_EXIT;
+        return;
       } finally {
+        interrupt.dispose();
         // Stopped on failure too: a running bar keeps the process alive after the error is printed.
-        progress?.stop();
+        (progress as Progress | null)?.stop();
       }
       if (flags.report) writeReport(flags.report, qaReportHtml(report));
+      const nothingJudged = report.judge !== undefined && report.judge.judged === 0 && report.judge.failed > 0;
+      if (nothingJudged) process.exitCode = 1;
       if (flags.json) {
+        for (const w of report.warnings) console.error(`rag eval qa: warning: ${w}`);
+        if (nothingJudged) console.error(`rag eval qa: no answer could be judged: ${report.judge?.first_failure ?? ''}`);
         console.log(JSON.stringify(report));
         return;
       }
       const s = report.scores;
-      console.log(`dataset     ${report.dataset} (${report.answered} of ${report.questions} answered, ${report.failed} failed; pipeline ${report.pipeline})`);
+      const source = report.answers_file
+        ? `answers file ${report.answers_file}${report.pipeline ? `, pipeline ${report.pipeline}` : ''}`
+        : `pipeline ${report.pipeline ?? ''}`;
+      console.log(`dataset     ${report.dataset} (${report.answered} of ${report.questions} answered, ${report.failed} failed; ${source})`);
+      for (const w of report.warnings) console.log(`warning: ${w}`);
       console.log(`EM ${s.em.toFixed(4)}   F1 ${s.f1.toFixed(4)}   acc ${s.acc.toFixed(4)}   word recall ${s.word_recall.toFixed(4)}`);
-      console.log(`calibration (acc by confidence): ${report.calibration.buckets.map((b) => `${b.from.toFixed(1)}-${b.to.toFixed(1)}: ${b.accuracy.toFixed(2)} (n=${b.count})`).join(', ')}`);
+      const cal = report.calibration;
+      if (cal) {
+        const over = cal.answers < report.answered ? ` over the ${cal.answers} answers with a confidence` : '';
+        console.log(`calibration (acc by confidence${over}): ${cal.buckets.map((b) => `${b.from.toFixed(1)}-${b.to.toFixed(1)}: ${b.accuracy.toFixed(2)} (n=${b.count})`).join(', ')}`);
+      } else console.log(`calibration not computed (${report.not_computed?.calibration ?? ''})`);
       if (report.judge) {
-        console.log(`LLM judge   correctness ${report.judge.correctness} (-1..2), faithfulness ${report.judge.faithfulness} (-1..1); ${report.judge.judged} judged, ${report.judge.failed} failed`);
+        const j = report.judge;
+        console.log(`LLM judge   correctness ${j.correctness} (-1..2), faithfulness ${j.faithfulness} (-1..1); ${j.judged} judged, ${j.failed} failed`);
+        if (j.first_failure) console.log(`            first failure: ${j.first_failure}`);
+        if (nothingJudged) console.error('rag eval qa: no answer could be judged: the judge scores above are not grades');
       }
-      console.log(`most confident half: acc ${report.calibration.top_half_accuracy.toFixed(4)} against ${s.acc.toFixed(4)} for all`);
-      console.log(`calibration error: ECE ${report.calibration.ece.toFixed(4)} (10 bins), Brier ${report.calibration.brier.toFixed(4)}`);
+      if (cal) {
+        console.log(`most confident half: acc ${cal.top_half_accuracy.toFixed(4)} against ${(cal.risk_coverage.at(-1)?.accuracy ?? 0).toFixed(4)} for all ${cal.answers} answers with a confidence`);
+        console.log(`calibration error: ECE ${cal.ece.toFixed(4)} (10 bins), Brier ${cal.brier.toFixed(4)}`);
+      }
       for (const [field, groups] of Object.entries(report.categories)) {
         console.log(`${field}: ${Object.entries(groups).map(([v, g]) => `${v} F1 ${g.f1.toFixed(3)} recall ${g.word_recall.toFixed(3)} (n=${g.count})`).join('; ')}`);
       }
       if (report.members) {
+        const num = (x: number | undefined): string => (x === undefined ? '-'.padEnd(6) : x.toFixed(4));
         console.log(`${'member'.padEnd(24)} EM      F1      acc     top-half acc  ECE`);
         for (const [name, m] of Object.entries(report.members)) {
           console.log(`${name.padEnd(24)} ${m.em.toFixed(4)}  ${m.f1.toFixed(4)}  ${m.acc.toFixed(4)}  ${m.top_half_accuracy.toFixed(4)}        ${m.ece.toFixed(4)}`);
         }
-        console.log(
-          `${`ensemble ${report.pipeline}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${report.calibration.top_half_accuracy.toFixed(4)}        ${report.calibration.ece.toFixed(4)}`,
-        );
+        console.log(`${`ensemble ${report.pipeline ?? ''}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${num(cal?.top_half_accuracy)}        ${num(cal?.ece)}`);
       }
-      console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
+      const lat = report.latency_ms;
+      console.log(lat ? `latency     p50 ${lat.p50} ms, p95 ${lat.p95} ms` : `latency     not computed (${report.not_computed?.latency ?? ''})`);
     });
   configOptions(evalCmd.command('retrieval').description('nDCG@10, Recall@100, MRR@10 on a BEIR dataset'))
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/)')
@@ -337,7 +388,7 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('--no-denoise', 'no spelling correction (query.denoise false)')
     .option('--decompose <on|off>', 'split multi-intent questions into sub-queries (query.decompose)', onOff)
     .option('--fusion <method>', 'fusion of sub-query results: rrf or entropy-rrf (query.fusion)')
-    .option('--support-recall <k>', 'also report the share of queries with all relevant documents in the top k', wholeNumber(1))
+    .option('--support-recall <k>', `also report the share of queries with all relevant documents in the top k (1 to ${MAX_SUPPORT_RECALL_K}; the ranking goes k documents deep)`, wholeNumber(1, MAX_SUPPORT_RECALL_K))
     .addOption(new Option('--retriever <name>', 'retriever to evaluate; dense and hybrid need an embedder').choices(RETRIEVER_NAMES).default('bm25'))
     .option('--report <file>', 'also write a self-contained HTML report (charts) to this file')
     .option('--json', 'print the report as one JSON object on the last line')
@@ -362,6 +413,8 @@ export function buildCli(deps: CliDeps = {}): Command {
       if (flags.noise !== undefined) options.noise = { rate: flags.noise, seed: flags.seed };
       if (flags.supportRecall !== undefined) options.supportRecallK = flags.supportRecall;
       if (flags.report !== undefined) options.perQuery = true;
+      const interrupt = interruptOnSigint();
+      options.signal = interrupt.signal;
       let progress: Progress | null = null;
       let phase = '';
       const onProgress = (p: EvalProgress): void => {
@@ -376,7 +429,14 @@ export function buildCli(deps: CliDeps = {}): Command {
       let report: Awaited<ReturnType<typeof evaluateRetrieval>>;
       try {
         report = flags.opensearchLaunch ? await withLaunchedOpenSearch(config, evaluate) : await evaluate(config);
+      } catch (err) {
+        if (!interrupt.signal.aborted) throw err;
+        (progress as Progress | null)?.stop();
+        console.error('rag eval retrieval: interrupted; nothing was scored, and its temporary index was removed');
+        process.exitCode = INTERRUPTED_EXIT;
+        return;
       } finally {
+        interrupt.dispose();
         // Stopped on failure too: a running bar keeps the process alive after the error is printed.
         (progress as Progress | null)?.stop();
       }
@@ -389,7 +449,8 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
         console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
         console.log(`MRR@10      ${report['mrr@10'].toFixed(4)}`);
-        if (report.support_recall) console.log(`Support@${report.support_recall.k}  ${report.support_recall.all_found.toFixed(4)} (all relevant documents in the top ${report.support_recall.k})`);
+        const sr = report.support_recall;
+        if (sr) console.log(`Support@${sr.k}  ${sr.all_found.toFixed(4)} (all relevant documents in the top ${sr.k}; ${sr.retrieved_chunks} chunks retrieved)`);
         const q = report.query;
         console.log(
           `query       noise ${q.noise ? `${q.noise.rate} (seed ${q.noise.seed})` : 'none'}, denoise ${q.denoise ? 'on' : 'off'} (${q.corrections} corrections in ${q.corrected_queries} queries), decompose ${q.decompose ? 'on' : 'off'} (${q.decomposed_queries} queries split, ${q.fusion})`,
@@ -401,18 +462,28 @@ export function buildCli(deps: CliDeps = {}): Command {
 
   configOptions(evalCmd.command('refine').description('hierarchical refinement against BM25-ranked chunks cut to the same token budget'))
     .requiredOption('--dataset <dir>', 'HotpotQA-style (distractor_contexts.jsonl), LiveRAG-style (corpus, answers, distractors_*.jsonl.gz) or wiki-docs (docs.json) folder')
-    .requiredOption('--budget <n[,n...]>', 'token budgets', (v: string) => v.split(',').map((x) => integer(x.trim())))
+    .requiredOption('--budget <n[,n...]>', `token budgets (each at least ${MIN_REFINE_BUDGET})`, (v: string) => v.split(',').map((x) => refineBudget(x.trim())))
     .option('--answer <text...>', 'gold answers, for sets whose files carry none (docs.json)')
     .option('--scorer <name>', 'paragraph scorer: lexical or a reranker under rerankers (refiner.scorer)')
     .option('--limit <n>', 'only the first n questions', wholeNumber(1))
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: CliConfigFlags & { dataset: string; budget: number[]; answer?: string[]; scorer?: string; limit?: number; json?: boolean }) => {
       const config = cliConfig(flags, flags.scorer ? { refiner: { scorer: flags.scorer } } : {});
-      const r = await evaluateRefiner(config, flags.dataset, {
-        budgets: flags.budget,
-        ...(flags.answer ? { answers: flags.answer } : {}),
-        ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
-      });
+      let progress: Progress | null = null;
+      let r: Awaited<ReturnType<typeof evaluateRefiner>>;
+      try {
+        r = await evaluateRefiner(config, flags.dataset, {
+          budgets: flags.budget,
+          ...(flags.answer ? { answers: flags.answer } : {}),
+          ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+          onProgress: (done, total) => {
+            progress ??= startProgress('refine', total);
+            progress.update(done, total);
+          },
+        });
+      } finally {
+        (progress as Progress | null)?.stop();
+      }
       if (flags.json) {
         console.log(JSON.stringify(r));
         return;
@@ -492,4 +563,7 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<void> {
     if (argv.includes('--verbose') && err instanceof Error) console.error(err.stack);
     process.exitCode = 1;
   }
+  // An interrupted command may leave work that cannot be stopped (a hung model request) holding the event loop:
+  // it has cleaned up and said so, so it ends now.
+  if (process.exitCode === INTERRUPTED_EXIT) process.exit(INTERRUPTED_EXIT);
 }

@@ -62,7 +62,12 @@ export async function readQuestions(path: string): Promise<{ questions: BatchQue
     line++;
     if (text.trim().length === 0) continue;
     try {
-      const row = JSON.parse(line === 1 ? withoutBom(text) : text) as Record<string, unknown>;
+      const parsed: unknown = JSON.parse(line === 1 ? withoutBom(text) : text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        invalid.push(`${path}:${line}: not a JSON object (needs "id" and "question")`);
+        continue;
+      }
+      const row = parsed as Record<string, unknown>;
       const id = row['id'] ?? row['_id'];
       const question = row['question'] ?? row['text'];
       if ((typeof id !== 'string' && typeof id !== 'number') || typeof question !== 'string' || question.trim() === '') {
@@ -81,21 +86,39 @@ export async function readQuestions(path: string): Promise<{ questions: BatchQue
 
 /**
  * Ids already answered in an output file, so a rerun skips them. A last line cut short by a crash is removed
- * first, so the file stays valid JSONL and that question is answered again.
+ * first, so the file stays valid JSONL and that question is answered again. Every complete line is checked before
+ * anything is cut: a file that is not a submission file (a line that is not a JSON row) stops with its path and
+ * line named, and is left as it was.
  */
 export function answeredIds(outputPath: string): Set<string> {
   const ids = new Set<string>();
   if (!existsSync(outputPath)) return ids;
-  let text = readFileSync(outputPath, 'utf8');
-  if (text.length > 0 && !text.endsWith('\n')) {
-    const cut = text.lastIndexOf('\n') + 1;
+  const text = readFileSync(outputPath, 'utf8');
+  const cut = text.length > 0 && !text.endsWith('\n') ? text.lastIndexOf('\n') + 1 : text.length;
+  text
+    .slice(0, cut)
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim().length === 0) return;
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch (err) {
+        throw new RagError('BAD_REQUEST', `${outputPath}:${i + 1}: not a row of answers (${(err as Error).message}); is this the right output file?`);
+      }
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+        throw new RagError('BAD_REQUEST', `${outputPath}:${i + 1}: not a row of answers (a JSON object with "id"); is this the right output file?`);
+      }
+      const id = (row as { id?: unknown }).id;
+      if (typeof id === 'string') ids.add(id);
+    });
+  if (cut < text.length) {
+    // Only the start of a row is taken for a crash's half line: anything else is someone's text, not ours to cut.
+    const tail = text.slice(cut);
+    if (!tail.trimStart().startsWith('{')) {
+      throw new RagError('BAD_REQUEST', `${outputPath}:${text.slice(0, cut).split('\n').length}: not a row of answers; is this the right output file?`);
+    }
     truncateSync(outputPath, Buffer.byteLength(text.slice(0, cut)));
-    text = text.slice(0, cut);
-  }
-  for (const line of text.split('\n')) {
-    if (line.trim().length === 0) continue;
-    const row = JSON.parse(line) as { id?: unknown };
-    if (typeof row.id === 'string') ids.add(row.id);
   }
   return ids;
 }
@@ -159,6 +182,8 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
         });
         progress.done++;
       } catch (err) {
+        // Stopped by the caller (Ctrl-C), not failed: left unanswered, so a rerun answers it and no failure is kept.
+        if (options.signal?.aborted) continue;
         progress.failed++;
         const code = err instanceof RagError ? err.code : 'INTERNAL';
         options.onFailure({ id: q.id, question: q.question, code, message: err instanceof Error ? err.message : String(err) });

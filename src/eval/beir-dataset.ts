@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RagError } from '../core/errors.js';
+import { readJsonLines } from './json-lines.js';
 
 export interface BeirQuery {
   id: string;
@@ -35,11 +36,15 @@ export function loadBeirDataset(dir: string, split = 'test'): BeirDataset {
       rel.set(docId, Number(grade));
     });
   const queries: BeirQuery[] = [];
-  for (const line of readFileSync(queriesPath, 'utf8').split('\n')) {
-    if (line.trim().length === 0) continue;
-    const row = JSON.parse(line) as { _id?: unknown; id?: unknown; text?: unknown };
+  for (const { line, row: r } of readJsonLines(queriesPath)) {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new RagError('BAD_REQUEST', `${queriesPath}:${line}: not a JSON object (a query has "_id" and "text")`);
+    const row = r as { _id?: unknown; id?: unknown; text?: unknown };
     const id = String(row._id ?? row.id);
     if (qrels.has(id) && typeof row.text === 'string') queries.push({ id, text: row.text });
+  }
+  // Scores over no query would read as 0.0000, a result rather than a mistake.
+  if (queries.length === 0) {
+    throw new RagError('BAD_REQUEST', `nothing to evaluate in ${dir}: no query of queries.jsonl has a judgement in ${qrelsPath}`);
   }
   return { dir, corpusPath, queries, qrels };
 }

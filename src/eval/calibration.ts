@@ -48,13 +48,21 @@ export function brierScore(items: readonly Scored[]): number {
   return items.reduce((sum, i) => sum + (i.confidence - i.correct) ** 2, 0) / items.length;
 }
 
+/**
+ * The most confident `share` of the answers (at least one; n * share rounded to the nearest whole answer). The one
+ * definition behind both the risk-coverage points and "the most confident half", so a report never shows two
+ * figures for the same half.
+ */
+export function mostConfident<T extends { confidence: number }>(items: readonly T[], share: number): T[] {
+  const sorted = [...items].sort((a, b) => b.confidence - a.confidence);
+  return sorted.slice(0, Math.max(1, Math.round(sorted.length * share)));
+}
+
 /** Accuracy of the most confident x of the answers, for x = 10%, 20%, ... 100%. */
 export function riskCoverage(items: readonly Scored[], steps = 10): Array<{ coverage: number; accuracy: number }> {
-  const sorted = [...items].sort((a, b) => b.confidence - a.confidence);
   const out: Array<{ coverage: number; accuracy: number }> = [];
   for (let s = 1; s <= steps; s++) {
-    const n = Math.max(1, Math.round((sorted.length * s) / steps));
-    const top = sorted.slice(0, n);
+    const top = mostConfident(items, s / steps);
     out.push({ coverage: s / steps, accuracy: top.length === 0 ? 0 : top.reduce((sum, i) => sum + i.correct, 0) / top.length });
   }
   return out;

@@ -16,16 +16,38 @@ section{margin:1.5rem 0}svg{max-width:100%;height:auto}</style></head>
 ${sections.map((s) => `<section>${s}</section>`).join('\n')}</body></html>`;
 }
 
+/** A table with a header row; every cell escaped. */
+function table(caption: string, head: string[], rows: Array<Array<string | number>>): string {
+  const cells = (tag: string, r: Array<string | number>): string => `<tr>${r.map((c) => `<${tag}>${esc(String(c))}</${tag}>`).join('')}</tr>`;
+  return `<h2>${esc(caption)}</h2><table>${cells('th', head)}${rows.map((r) => cells('td', r)).join('')}</table>`;
+}
+
 /** A self-contained HTML report of a QA evaluation: scores, per-category charts, calibration and latency. */
 export function qaReportHtml(report: QaReport): string {
   const s = report.scores;
+  const cal = report.calibration;
+  const times = report.per_question.flatMap((q) => (q.time_ms === null ? [] : [q.time_ms]));
   const sections = [
+    ...report.warnings.map((w) => `<p><strong>Warning:</strong> ${esc(w)}</p>`),
     barChart('Scores', [
       { label: 'EM', value: s.em },
       { label: 'F1', value: s.f1 },
       { label: 'acc (sub-EM)', value: s.acc },
       { label: 'reference word recall', value: s.word_recall },
     ], { max: 1 }),
+    // The terminal's per-member table: each member over the same questions, then the ensemble.
+    ...(report.members
+      ? [
+          table(
+            'Ensemble members',
+            ['member', 'EM', 'F1', 'acc', 'top-half acc', 'ECE'],
+            [
+              ...Object.entries(report.members).map(([name, m]) => [name, m.em, m.f1, m.acc, m.top_half_accuracy, m.ece]),
+              [`ensemble ${report.pipeline ?? ''}`, s.em, s.f1, s.acc, cal?.top_half_accuracy ?? '-', cal?.ece ?? '-'],
+            ],
+          ),
+        ]
+      : []),
     ...Object.entries(report.categories).map(([field, groups]) =>
       barChart(
         `F1 by ${field}`,
@@ -33,29 +55,39 @@ export function qaReportHtml(report: QaReport): string {
         { max: 1 },
       ),
     ),
-    barChart(
-      'Accuracy by confidence',
-      report.calibration.buckets.map((b) => ({ label: `${b.from.toFixed(1)}–${b.to.toFixed(1)}`, value: b.accuracy, note: `${b.accuracy.toFixed(2)} (n=${b.count})` })),
-      { max: 1 },
-    ),
-    lineChart('Risk–coverage: accuracy of the most confident answers', report.calibration.risk_coverage.map((p) => ({ x: p.coverage, y: p.accuracy })), {
-      x: 'share of answers kept (most confident first)',
-      y: 'accuracy',
-    }),
-    histogram('Latency per question', report.per_question.map((q) => q.time_ms)),
+    ...(cal
+      ? [
+          barChart(
+            'Accuracy by confidence',
+            cal.buckets.map((b) => ({ label: `${b.from.toFixed(1)}–${b.to.toFixed(1)}`, value: b.accuracy, note: `${b.accuracy.toFixed(2)} (n=${b.count})` })),
+            { max: 1 },
+          ),
+          lineChart('Risk–coverage: accuracy of the most confident answers', cal.risk_coverage.map((p) => ({ x: p.coverage, y: p.accuracy })), {
+            x: 'share of answers kept (most confident first)',
+            y: 'accuracy',
+          }),
+        ]
+      : []),
+    ...(times.length > 0 ? [histogram('Latency per question', times)] : []),
     // The playground's trace chart, over the mean of every question's stages.
-    waterfall('Mean time per stage (ms from the request start)', report.stages),
+    ...(report.stages.length > 0 ? [waterfall('Mean time per stage (ms from the request start)', report.stages)] : []),
   ];
+  const notComputed = (why: string | undefined): string => `not computed (${why ?? 'no data'})`;
+  const degraded = report.degraded.answers > 0
+    ? `${report.degraded.answers} (${Object.entries(report.degraded.causes).map(([c, n]) => `${c} ${n}`).join(', ')})`
+    : 'none';
   return page(
     `QA evaluation: ${report.dataset}`,
     [
-      ['pipeline', report.pipeline],
-      ['questions', `${report.answered} answered of ${report.questions} (${report.failed} failed)`],
+      ...(report.answers_file ? [['answers file', report.answers_file] as [string, string]] : []),
+      ['pipeline', report.pipeline ?? 'not named by the answers'],
+      ['questions', `${report.answered} answered of ${report.questions} (${report.failed} failed; ${report.unanswered} unanswered, scored 0)`],
+      ['answers from a stand-in', degraded],
       ['EM / F1 / acc', `${s.em} / ${s.f1} / ${s.acc}`],
-      ['most confident half, acc', report.calibration.top_half_accuracy],
-      ['calibration error (ECE, 10 bins)', report.calibration.ece],
-      ['Brier score', report.calibration.brier],
-      ['latency', `p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`],
+      ['most confident half, acc', cal ? cal.top_half_accuracy : notComputed(report.not_computed?.calibration)],
+      ['calibration error (ECE, 10 bins)', cal ? cal.ece : notComputed(report.not_computed?.calibration)],
+      ['Brier score', cal ? cal.brier : notComputed(report.not_computed?.calibration)],
+      ['latency', report.latency_ms ? `p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms` : notComputed(report.not_computed?.latency)],
     ],
     sections,
   );

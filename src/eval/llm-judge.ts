@@ -47,6 +47,12 @@ export class LlmJudge {
   ) {}
 
   async judge(item: JudgeItem): Promise<Judgement | null> {
+    const r = await this.grade(item);
+    return 'failure' in r ? null : r;
+  }
+
+  /** The grade, or why there is none (the judge's error, or what was wrong with its reply). */
+  async grade(item: JudgeItem): Promise<Judgement | { failure: string }> {
     const passages = item.passages.map((p, i) => `[${i + 1}] ${p}`).join('\n\n');
     const user = `Question: ${item.question}\n\nReference answer: ${item.reference}\n\nPassages:\n${passages}\n\nAnswer to grade: ${item.answer}`;
     let text: string;
@@ -60,18 +66,19 @@ export class LlmJudge {
         new RunContext({ timeoutMs: this.options.timeoutMs }),
       );
       text = r.text;
-    } catch {
-      return null;
+    } catch (err) {
+      return { failure: `the judge failed: ${err instanceof Error ? err.message : String(err)}` };
     }
     const json = /\{[\s\S]*\}/.exec(text)?.[0];
-    if (!json) return null;
+    const reply = `the judge replied ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text)}`;
+    if (!json) return { failure: `${reply}: no JSON object` };
     let parsed: unknown;
     try {
       parsed = JSON.parse(json);
     } catch {
-      return null;
+      return { failure: `${reply}: not valid JSON` };
     }
-    if (!Value.Check(JudgementSchema, parsed)) return null;
+    if (!Value.Check(JudgementSchema, parsed)) return { failure: `${reply}: not {"correctness": -1..2, "faithfulness": -1..1}` };
     return { correctness: parsed.correctness, faithfulness: parsed.faithfulness };
   }
 }

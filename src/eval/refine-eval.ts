@@ -65,7 +65,15 @@ export interface RefineEvalOptions {
   answers?: string[];
   /** Documents refined per LiveRAG question (its top retrieved ones). */
   topDocuments?: number;
+  /** Called once the questions are loaded (done 0) and after each question refined, over all budgets. */
+  onProgress?: (done: number, total: number) => void;
 }
+
+/**
+ * The smallest token budget: the HTTP API's `contextTokens` minimum. Below it a context holds a sentence or two at
+ * most (and 0 holds nothing), so both sides would score 0 and the comparison say nothing.
+ */
+export const MIN_REFINE_BUDGET = 32;
 
 interface Question {
   id: string;
@@ -85,6 +93,10 @@ interface Question {
  * fixture (`docs.json`: a question and its long articles). Both sides count tokens with the refiner's counter.
  */
 export async function evaluateRefiner(config: Config, dir: string, options: RefineEvalOptions): Promise<RefineEvalReport> {
+  const small = options.budgets.filter((b) => !(Number.isInteger(b) && b >= MIN_REFINE_BUDGET));
+  if (options.budgets.length === 0 || small.length > 0) {
+    throw new RagError('BAD_REQUEST', `token budgets must be whole numbers of at least ${MIN_REFINE_BUDGET}; got ${options.budgets.length === 0 ? 'none' : small.join(', ')}`);
+  }
   const kind = datasetKind(dir);
   const memo = new TextMemo(200_000);
   const rerankers = new Map<string, Reranker>([['lexical', new LexicalReranker(memo)]]);
@@ -111,6 +123,9 @@ export async function evaluateRefiner(config: Config, dir: string, options: Refi
     const tokensIn: number[] = [];
     const answerable = questions.filter((q) => q.answers.some((a) => !/^(yes|no)$/i.test(a.trim())));
     const budgets = [];
+    const total = questions.length * options.budgets.length;
+    let done = 0;
+    options.onProgress?.(0, total);
     for (const budget of options.budgets) {
       const ref: Passage[][] = [];
       const base: Passage[][] = [];
@@ -123,6 +138,7 @@ export async function evaluateRefiner(config: Config, dir: string, options: Refi
         tokensIn.push(r.tokensIn);
         ref.push(r.passages);
         base.push(selectWithinBudget(q.chunks, budget, (c) => tokenizer(c.text)));
+        options.onProgress?.(++done, total);
       }
       budgets.push({ budget, refiner: scoresOf(kind, questions, ref), baseline: scoresOf(kind, questions, base) });
     }

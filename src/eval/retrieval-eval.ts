@@ -11,6 +11,7 @@ import { loadBeirDataset } from './beir-dataset.js';
 import { CHUNKS_PER_DOC, documentRanking } from './document-ranking.js';
 import { allFoundAt, mean, mrrAt, ndcgAt, percentile, recallAt } from './metrics.js';
 import { QueryNoise } from './query-noise.js';
+import { untilAborted } from './until-aborted.js';
 
 export interface RetrievalEvalReport {
   dataset: string;
@@ -38,8 +39,11 @@ export interface RetrievalEvalReport {
     /** Queries split into more than one sub-query. */
     decomposed_queries: number;
   };
-  /** Share of queries with every relevant document in the top k (supporting-document recall of multi-hop sets). */
-  support_recall?: { k: number; all_found: number };
+  /**
+   * Share of queries with every relevant document in the top k (supporting-document recall of multi-hop sets),
+   * from a ranking of `retrieved_chunks` chunks (k documents' worth at least, so k is never cut short by the depth).
+   */
+  support_recall?: { k: number; all_found: number; retrieved_chunks: number };
   /** Each query's nDCG@10 and latency, for reports (`perQuery` option). */
   per_query?: Array<{ id: string; ndcg: number; latency_ms: number }>;
 }
@@ -53,9 +57,17 @@ export interface RetrievalEvalOptions {
   noise?: { rate: number; seed: number };
   /** Keep each query's figures in the report (for the HTML report). */
   perQuery?: boolean;
-  /** Also report the share of queries with all their relevant documents in the top k. */
+  /** Also report the share of queries with all their relevant documents in the top k (at most MAX_SUPPORT_RECALL_K). */
   supportRecallK?: number;
+  /** Stops the run (Ctrl-C): it rejects with ABORTED once its temporary index (or collection) is removed. */
+  signal?: AbortSignal;
 }
+
+/**
+ * The largest k of `supportRecallK`: its ranking is k * CHUNKS_PER_DOC chunks, and OpenSearch returns at most
+ * 10,000 hits to one search (index.max_result_window).
+ */
+export const MAX_SUPPORT_RECALL_K = 3000;
 
 export interface EvalProgress {
   phase: 'ingest' | 'index' | 'query';
@@ -77,6 +89,11 @@ export async function evaluateRetrieval(
   options: RetrievalEvalOptions = {},
 ): Promise<RetrievalEvalReport> {
   const dataset = loadBeirDataset(datasetDir, split);
+  if (options.supportRecallK !== undefined && options.supportRecallK > MAX_SUPPORT_RECALL_K) {
+    throw new RagError('BAD_REQUEST', `support recall's k must be at most ${MAX_SUPPORT_RECALL_K} (got ${options.supportRecallK})`);
+  }
+  // Enough chunks for Recall@100 and for the support recall's k documents.
+  const depth = Math.max(100, options.supportRecallK ?? 0) * CHUNKS_PER_DOC;
   const name = options.retriever ?? 'bm25';
   const dir = mkdtempSync(join(tmpdir(), 'rag-eval-'));
   const backend = config.retrieval.backend;
@@ -88,7 +105,7 @@ export async function evaluateRetrieval(
     opensearch: { ...config.opensearch, index: `rag-eval-${process.pid}-${Date.now()}`, fallback: 'none' },
   };
   const rag = new Rag(evalConfig, options.embedder ? { embedder: options.embedder } : {});
-  try {
+  const work = async (): Promise<RetrievalEvalReport> => {
     if (rag.search) {
       const reason = await rag.connectSearch();
       if (reason) throw new RagError('UNAVAILABLE', `OpenSearch unavailable for the evaluation: ${reason}`);
@@ -104,6 +121,7 @@ export async function evaluateRetrieval(
     const first = failed?.[0];
     // Scores over an incomplete index would mislead: stop and say why.
     if (first) throw new RagError('UNAVAILABLE', `OpenSearch refused ${failed?.length ?? 0} documents, e.g. "${first.id}": ${first.reason}`);
+    if (documents === 0) throw new RagError('BAD_REQUEST', `nothing to evaluate in ${datasetDir}: ${dataset.corpusPath} holds no document`);
     // Searchable now, not within the refresh interval.
     await rag.search?.refresh();
     const ingestSeconds = (performance.now() - started) / 1000;
@@ -122,11 +140,12 @@ export async function evaluateRetrieval(
     const latency: number[] = [];
     const understood = { corrected_queries: 0, corrections: 0, decomposed_queries: 0 };
     for (const [i, query] of dataset.queries.entries()) {
+      if (options.signal?.aborted) break;
       const text = noise ? noise.apply(query.text, query.id).text : query.text;
       const t0 = performance.now();
       const ctx = new RunContext();
       const plan = await planner.plan(text, ctx);
-      const hits = await intents.retrieve(plan, { k: 100 * CHUNKS_PER_DOC }, ctx);
+      const hits = await intents.retrieve(plan, { k: depth }, ctx);
       latency.push(performance.now() - t0);
       if (plan.corrections.length > 0) understood.corrected_queries++;
       understood.corrections += plan.corrections.length;
@@ -163,11 +182,14 @@ export async function evaluateRetrieval(
         ...understood,
       },
     };
-    if (options.supportRecallK !== undefined) report.support_recall = { k: options.supportRecallK, all_found: round(mean(allFound)) };
+    if (options.supportRecallK !== undefined) report.support_recall = { k: options.supportRecallK, all_found: round(mean(allFound)), retrieved_chunks: depth };
     if (options.perQuery) {
       report.per_query = dataset.queries.map((q, i) => ({ id: q.id, ndcg: round(ndcg[i] ?? 0), latency_ms: round(latency[i] ?? 0, 3) }));
     }
     return report;
+  };
+  try {
+    return await untilAborted(work(), options.signal);
   } finally {
     await rag.search?.drop().catch(() => undefined);
     await rag.close();

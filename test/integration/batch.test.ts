@@ -37,6 +37,14 @@ describe('batch answering (LiveRAG submission format)', () => {
     expect(invalid[1]).toMatch(/questions\.jsonl:15: needs "id"/);
   });
 
+  it('says a JSON line that is not an object is not one', async () => {
+    const path = join(dir, 'nulls.jsonl');
+    writeFileSync(path, `null\n[1]\n${JSON.stringify(questions[0])}\n`);
+    const { questions: read, invalid } = await readQuestions(path);
+    expect(read).toHaveLength(1);
+    expect(invalid).toEqual([`${path}:1: not a JSON object (needs "id" and "question")`, `${path}:2: not a JSON object (needs "id" and "question")`]);
+  });
+
   it('resumes an interrupted batch and writes each id exactly once', async () => {
     const output = join(dir, 'answers.jsonl');
     const { questions: read } = await readQuestions(join(dir, 'questions.jsonl'));
@@ -150,6 +158,24 @@ describe('batch jobs over HTTP', () => {
       expect(twice.json()).toMatchObject({ code: 'VALIDATION', message: 'questions.2.id: "d" appears twice in the batch' });
     } finally {
       await fx.close();
+    }
+  });
+});
+
+describe('resuming into an output file', () => {
+  it('leaves a file that is not a submission file as it was, and names it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rag-batch-out-'));
+    try {
+      const notes = join(dir, 'notes.txt');
+      writeFileSync(notes, 'line one\nline two\nlast line without a newline');
+      expect(() => answeredIds(notes)).toThrow(`${notes}:1: not a row of answers`);
+      expect(readFileSync(notes, 'utf8')).toBe('line one\nline two\nlast line without a newline');
+      // One line, no newline: nothing complete to check, and still not a half-written row to cut.
+      writeFileSync(notes, 'a single note');
+      expect(() => answeredIds(notes)).toThrow(`${notes}:1: not a row of answers`);
+      expect(readFileSync(notes, 'utf8')).toBe('a single note');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

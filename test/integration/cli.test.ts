@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -66,6 +66,26 @@ describe('rag CLI', () => {
     expect(latency.p95).toBeGreaterThanOrEqual(latency.p50);
   });
 
+  it('ranks as deep as --support-recall asks, and stops when there is nothing to evaluate', async () => {
+    // 400 documents that match the query better than its one relevant document: it ranks 401st, beyond the
+    // 300 chunks the evaluation retrieved whatever k was asked.
+    const deep = join(dir, 'deep');
+    mkdirSync(join(deep, 'qrels'), { recursive: true });
+    const filler = Array.from({ length: 60 }, (_v, i) => `word${i}`).join(' ');
+    const corpus = Array.from({ length: 400 }, (_v, i) => JSON.stringify({ _id: `d${i}`, text: `ammonite ammonite shell ${i}` }));
+    corpus.push(JSON.stringify({ _id: 'relevant', text: `ammonite ${filler}` }));
+    writeFileSync(join(deep, 'corpus.jsonl'), `${corpus.join('\n')}\n`);
+    writeFileSync(join(deep, 'queries.jsonl'), `${JSON.stringify({ _id: 'q', text: 'ammonite' })}\n`);
+    writeFileSync(join(deep, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq\trelevant\t1\n');
+    const lines = await cli('eval', 'retrieval', '--dataset', deep, '--support-recall', '401');
+    expect(lines.join('\n')).toContain('Support@401  1.0000 (all relevant documents in the top 401; 1203 chunks retrieved)');
+    await expect(cli('eval', 'retrieval', '--dataset', deep, '--support-recall', '3001')).rejects.toThrow(/a whole number from 1 to 3000/);
+
+    writeFileSync(join(deep, 'corpus.jsonl'), '');
+    await expect(cli('eval', 'retrieval', '--dataset', deep)).rejects.toThrow(`nothing to evaluate in ${deep}: ${join(deep, 'corpus.jsonl')} holds no document`);
+    await expect(cli('eval', 'refine', '--dataset', deep, '--budget', '512,0')).rejects.toThrow(/a whole number >= 32/);
+  });
+
   it('ingests files and answers a query from them with a citation', async () => {
     const store = join(dir, 'index.db');
     const ingested = await cli('ingest', join(dir, 'guide.md'), '--store', store);
@@ -104,6 +124,9 @@ describe('rag CLI', () => {
     }
     await expect(cli('batch', '--input', questions, '--output', join(dir, 'no-folder', 'a.jsonl'), '--store', store)).rejects.toThrow(/no folder .*no-folder to write it in/);
     await expect(cli('batch', '--input', questions, '--output', join(dir, 'b.jsonl'), '--pipeline', 'nope', '--store', store)).rejects.toThrow(/unknown pipeline "nope"/);
+    // Answers appended into the question file: refused, and the file left as it was.
+    await expect(cli('batch', '--input', questions, '--output', questions, '--store', store)).rejects.toThrow(/--output .*questions\.jsonl is the --input file/);
+    expect(readFileSync(questions, 'utf8')).toBe(`${JSON.stringify({ id: 'a', question: 'how do I install it?' })}\n`);
     await expect(cli('eval', 'qa', '--dataset', dir, '--pipeline', 'nope')).rejects.toThrow(/unknown pipeline "nope"/);
     await expect(cli('eval', 'qa', '--dataset', dir, '--report', join(dir, 'no-folder', 'r.html'))).rejects.toThrow(/--report .*no folder/);
     await expect(cli('query', 'install', '-k', '5000', '--store', store)).rejects.toThrow(/-k must be at most limits.maxK \(1000\)/);

@@ -43,6 +43,27 @@ describe('an LLM server that hangs, with the extractive fallback (the default)',
     expect(rows[0]?.answer).toBe(extractiveAnswer);
   });
 
+  it('leaves questions stopped by an interrupt unanswered, not failed (a rerun answers them; no failure stays recorded)', async () => {
+    llm.reset();
+    const stop = new AbortController();
+    const rows: SubmissionRow[] = [];
+    const failures: string[] = [];
+    const batch = runBatch(fx.rag, [{ id: 'q1', question: POTTERY_QUESTION }, { id: 'q2', question: POTTERY_QUESTION }], {
+      pipeline: 'llm',
+      concurrency: 2,
+      timeoutMs: 60_000,
+      signal: stop.signal,
+      onRow: (r) => rows.push(r),
+      onFailure: (f) => failures.push(`${f.id}: ${f.code}`),
+    });
+    await expect.poll(() => llm.chatRequests().length).toBe(2);
+    stop.abort();
+    const result = await batch;
+    expect(failures).toEqual([]);
+    expect(rows).toEqual([]);
+    expect(result).toMatchObject({ done: 0, failed: 0, total: 2 });
+  });
+
   it('answers within the server deadline from the extractive reader, flagged degraded, and lets the LLM go', async () => {
     llm.reset();
     const started = performance.now();

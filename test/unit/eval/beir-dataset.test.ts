@@ -61,6 +61,23 @@ describe('loadBeirDataset', () => {
     expect(ds.queries).toEqual([{ id: 'q5', text: 'dev only' }]);
   });
 
+  it('stops with nothing to evaluate when no query has a judgement, and names the line of a query that is not JSON', () => {
+    mkdirSync(join(tmp.dir, 'none-judged', 'qrels'), { recursive: true });
+    const dir = join(tmp.dir, 'none-judged');
+    writeFileSync(join(dir, 'corpus.jsonl'), '{"_id":"d1","text":"x"}\n');
+    writeFileSync(join(dir, 'queries.jsonl'), '{"_id":"q1","text":"first query"}\n');
+    writeFileSync(join(dir, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq9\td1\t1\n');
+    const none = ragErrorOf(() => loadBeirDataset(dir));
+    expect(none.message).toBe(`nothing to evaluate in ${dir}: no query of queries.jsonl has a judgement in ${join(dir, 'qrels', 'test.tsv')}`);
+    writeFileSync(join(dir, 'qrels', 'test.tsv'), '');
+    expect(ragErrorOf(() => loadBeirDataset(dir)).message).toMatch(/^nothing to evaluate/);
+
+    writeFileSync(join(dir, 'queries.jsonl'), '{"_id":"q1","text":"first query"}\n{"_id": "q2", "text": \nnull\n');
+    expect(ragErrorOf(() => loadBeirDataset(dir)).message).toMatch(new RegExp(`^${join(dir, 'queries.jsonl')}:2: not valid JSON`));
+    writeFileSync(join(dir, 'queries.jsonl'), '{"_id":"q1","text":"first query"}\nnull\n');
+    expect(ragErrorOf(() => loadBeirDataset(dir)).message).toBe(`${join(dir, 'queries.jsonl')}:2: not a JSON object (a query has "_id" and "text")`);
+  });
+
   it('reports a folder missing a BEIR file as NOT_FOUND', () => {
     const err = ragErrorOf(() => loadBeirDataset(beir, 'train'));
     expect(err.code).toBe('NOT_FOUND');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brierScore, confidenceBuckets, expectedCalibrationError, riskCoverage } from '../../../src/eval/calibration.js';
+import { brierScore, confidenceBuckets, expectedCalibrationError, mostConfident, riskCoverage } from '../../../src/eval/calibration.js';
 
 describe('calibration', () => {
   const items = [
@@ -39,5 +39,14 @@ describe('calibration', () => {
     expect(expectedCalibrationError([{ confidence: 0.5, correct: 1 }, { confidence: 0.55, correct: 1 }])).toBeCloseTo(0.475, 10);
     expect(brierScore([{ confidence: 1, correct: 1 }, { confidence: 0.5, correct: 0 }])).toBeCloseTo(0.125, 10);
     expect(expectedCalibrationError([])).toBe(0);
+  });
+
+  it('has one "most confident half": the risk-coverage point at 0.5, also for an odd count', () => {
+    // 131 answers: 0.5954 over 66 (the curve, rounded) and 0.6000 over 65 (floored) were both reported as the half.
+    const odd = Array.from({ length: 131 }, (_v, i) => ({ confidence: 1 - i / 131, correct: i % 5 < 3 ? 1 : 0 }));
+    const half = mostConfident(odd, 0.5);
+    expect(half).toHaveLength(66);
+    const accuracy = half.reduce((sum, i) => sum + i.correct, 0) / half.length;
+    expect(riskCoverage(odd).find((p) => p.coverage === 0.5)?.accuracy).toBe(accuracy);
   });
 });

@@ -32,4 +32,13 @@ describe('LlmJudge (LiveRAG rubric)', () => {
     server.setReply(() => ({ status: 500, error: 'boom' }));
     expect(await judge.judge(item)).toBeNull();
   });
+
+  it('says why a grade is missing', async () => {
+    server.setReply(() => ({ text: 'I think it is fine.' }));
+    expect(await judge.grade(item)).toEqual({ failure: 'the judge replied "I think it is fine.": no JSON object' });
+    server.setReply(() => ({ text: '{"correctness": 3, "faithfulness": 1}' }));
+    expect(await judge.grade(item)).toEqual({ failure: expect.stringContaining('not {"correctness": -1..2, "faithfulness": -1..1}') });
+    server.setReply(() => ({ status: 500, error: 'boom' }));
+    expect(await judge.grade(item)).toEqual({ failure: expect.stringMatching(/^the judge failed: .*boom/) });
+  });
 });
