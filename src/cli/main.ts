@@ -14,7 +14,7 @@ import { OpenAiChatClient } from '../models/openai-chat-client.js';
 import { evaluateRefiner, MIN_REFINE_BUDGET } from '../eval/refine-eval.js';
 import { evaluateRetrieval, MAX_SUPPORT_RECALL_K, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import type { Embedder } from '../models/embedder.js';
-import { Rag } from '../rag.js';
+import { Rag, type QueryRequest } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { withLaunchedOpenSearch } from './launched-opensearch.js';
 import { registerOpenSearchCommands } from './opensearch-command.js';
@@ -138,9 +138,10 @@ export function buildCli(deps: CliDeps = {}): Command {
   configOptions(program.command('query').description('answer a question from the index'))
     .argument('<question>', 'the question')
     .option('--pipeline <name>', 'pipeline to use')
+    .option('--ensemble <name>', 'an ensemble of pipelines to answer with (not with --pipeline)')
     .option('-k <n>', 'chunks to retrieve', wholeNumber(1))
     .option('--json', 'print the whole response as JSON')
-    .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; k?: number; json?: boolean }) => {
+    .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; ensemble?: string; k?: number; json?: boolean }) => {
       const config = cliConfig(flags);
       // The bounds the HTTP API holds a request to.
       if (flags.k !== undefined && flags.k > config.limits.maxK) throw new RagError('BAD_REQUEST', `-k must be at most limits.maxK (${config.limits.maxK}); got ${flags.k}`);
@@ -148,8 +149,9 @@ export function buildCli(deps: CliDeps = {}): Command {
       existingIndex(config);
       const rag = await openRag(config, deps);
       try {
-        const request: { query: string; pipeline?: string; k?: number } = { query: question };
+        const request: QueryRequest = { query: question };
         if (flags.pipeline) request.pipeline = flags.pipeline;
+        if (flags.ensemble) request.ensemble = flags.ensemble;
         if (flags.k !== undefined) request.k = flags.k;
         const r = await rag.query(request);
         if (flags.json) {
@@ -157,7 +159,9 @@ export function buildCli(deps: CliDeps = {}): Command {
           return;
         }
         console.log(r.answer);
-        console.log(`\nconfidence ${r.confidence.toFixed(3)}  entropy ${r.normalizedEntropy.toFixed(3)}  pipeline ${r.pipeline}`);
+        console.log(`\nconfidence ${r.confidence.toFixed(3)}  entropy ${r.normalizedEntropy.toFixed(3)}  ${flags.ensemble ? 'ensemble' : 'pipeline'} ${r.pipeline}`);
+        for (const m of r.members ?? []) console.log(`  ${m.pipeline}: ${m.abstained ? '(abstained)' : m.answer} (weight ${m.weight.toFixed(3)})`);
+        for (const d of r.dropped ?? []) console.log(`  ${d.pipeline}: dropped, ${d.note}`);
         for (const c of r.citations) console.log(`[${c.n}] ${c.docId}${c.headingPath ? ` > ${c.headingPath.join(' > ')}` : ''}`);
         console.log(`\n${r.trace.spans.map((s) => `${s.name} ${s.ms.toFixed(2)} ms`).join(', ')}; total ${r.trace.totalMs.toFixed(2)} ms`);
       } finally {

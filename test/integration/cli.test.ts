@@ -96,6 +96,21 @@ describe('rag CLI', () => {
     expect(response.citations[0]?.headingPath).toEqual(['Installing']);
   });
 
+  it('answers with an ensemble named by --ensemble, listing its members', async () => {
+    // Before, ensembles answered only through /v1/query, chat and eval qa: rag query had no --ensemble.
+    const store = join(dir, 'ensemble.db');
+    await cli('ingest', join(dir, 'guide.md'), '--store', store);
+    const config = join(dir, 'ensemble.yaml');
+    writeFileSync(config, 'ensembles:\n  pair:\n    members: [default, bm25-only]\n');
+    const out = await cli('query', 'how do I install it with administrator rights?', '--store', store, '--config', config, '--ensemble', 'pair');
+    const text = out.join('\n');
+    expect(text).toContain('administrator rights');
+    expect(text).toMatch(/ensemble pair/);
+    expect(text).toMatch(/^ {2}default: .*\(weight 0\.\d+\)$/m);
+    expect(text).toMatch(/^ {2}bm25-only: .*\(weight 0\.\d+\)$/m);
+    await expect(cli('query', 'install', '--store', store, '--config', config, '--pipeline', 'pair')).rejects.toThrow(/"pair" is an ensemble, not a pipeline/);
+  });
+
   it('loads the configured models before a query: a pipeline with the cross-encoder reranker runs, a missing folder stops it', async () => {
     const store = join(dir, 'models.db');
     await cli('ingest', join(dir, 'guide.md'), '--store', store);
