@@ -173,8 +173,9 @@ export function buildCli(deps: CliDeps = {}): Command {
     .requiredOption('--input <file>', 'questions, JSONL: {id, question} or {_id, text}')
     .requiredOption('--output <file>', 'answers, JSONL (appended; ids already there are skipped, so a rerun resumes)')
     .option('--pipeline <name>', 'pipeline to answer with')
+    .option('--ensemble <name>', 'an ensemble to answer with (not with --pipeline); rows carry its members')
     .option('--concurrency <n>', 'questions in flight (1 to 256)', concurrency, 4)
-    .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; concurrency: number }) => {
+    .action(async (flags: CliConfigFlags & { input: string; output: string; pipeline?: string; ensemble?: string; concurrency: number }) => {
       writableFile(flags.output, '--output');
       writableFile(`${flags.output}.errors.jsonl`, '--output');
       // Answers appended to the questions would be read back as questions (and the file no longer a question file).
@@ -186,8 +187,10 @@ export function buildCli(deps: CliDeps = {}): Command {
       const rag = new Rag(config);
       let read: Awaited<ReturnType<typeof readQuestions>>;
       try {
-        // An unknown pipeline stops the batch before it starts, not once per question.
-        rag.pipelines.get(flags.pipeline);
+        // An unknown pipeline or ensemble stops the batch before it starts, not once per question.
+        if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
+        if (flags.ensemble) rag.ensembles.get(flags.ensemble);
+        else rag.pipelines.get(flags.pipeline);
         read = await readQuestions(flags.input);
       } catch (err) {
         await rag.close();
@@ -211,6 +214,7 @@ export function buildCli(deps: CliDeps = {}): Command {
           signal: interrupted.signal,
           skip,
           ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
+          ...(flags.ensemble ? { ensemble: flags.ensemble } : {}),
           onRow: (row) => {
             writeRow(row);
             degraded.add(row.degraded);

@@ -6,6 +6,7 @@ export interface BatchJob {
   id: string;
   status: 'running' | 'done' | 'cancelled';
   pipeline?: string;
+  ensemble?: string;
   total: number;
   done: number;
   failed: number;
@@ -39,9 +40,12 @@ export class BatchJobs {
     private readonly options: { concurrency: number; timeoutMs: number } & BatchJobRetention,
   ) {}
 
-  start(questions: BatchQuestion[], pipeline?: string): BatchJob {
+  /** Starts a job answering with `target`'s pipeline or ensemble (the default pipeline without either). */
+  start(questions: BatchQuestion[], target: { pipeline?: string; ensemble?: string } = {}): BatchJob {
+    const { pipeline, ensemble } = target;
     const job: BatchJob = { id: randomUUID(), status: 'running', total: questions.length, done: 0, failed: 0, createdAt: new Date().toISOString(), rows: [], failures: [] };
     if (pipeline !== undefined) job.pipeline = pipeline;
+    if (ensemble !== undefined) job.ensemble = ensemble;
     this.jobs.set(job.id, job);
     this.forgetOld();
     const controller = new AbortController();
@@ -51,6 +55,7 @@ export class BatchJobs {
       timeoutMs: this.options.timeoutMs,
       signal: controller.signal,
       ...(pipeline !== undefined ? { pipeline } : {}),
+      ...(ensemble !== undefined ? { ensemble } : {}),
       onRow: (row) => job.rows.push(row),
       onFailure: (f) => job.failures.push(f),
       onProgress: (p) => {
@@ -73,6 +78,22 @@ export class BatchJobs {
   get(id: string): BatchJob | undefined {
     this.forgetOld();
     return this.jobs.get(id);
+  }
+
+  /**
+   * Stops a running job (its questions in flight are stopped, the answers so far kept, status "cancelled"), or
+   * forgets a finished one; the job as it stands, or undefined when there is none.
+   */
+  cancel(id: string): BatchJob | undefined {
+    const job = this.get(id);
+    if (!job) return undefined;
+    const controller = this.controllers.get(id);
+    if (controller) {
+      controller.abort();
+      // Marked at once: the run settles on a later turn, and the caller should see what it asked for.
+      job.status = 'cancelled';
+    } else this.jobs.delete(id);
+    return job;
   }
 
   /** Stops every running job (server shutdown). */

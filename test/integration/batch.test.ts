@@ -162,6 +162,43 @@ describe('batch jobs over HTTP', () => {
   });
 });
 
+describe('batch jobs over HTTP: ensembles and stopping', () => {
+  it('answers a job with an ensemble, and stops a running job with DELETE, keeping the answers so far', async () => {
+    const fx = await startHttpFixture({ ensembles: { pair: { members: ['default', 'bm25-only'] } } });
+    try {
+      await fx.rag.ingest([{ id: 'kettle', text: 'The kettle boils water in about three minutes.' }]);
+      // Before, a batch could not name an ensemble (400 unknown field) and a job could not be stopped (404 no route).
+      const started = await fx.app.inject({ method: 'POST', url: '/v1/batch', payload: { questions: [{ id: 'a', question: 'how long does the kettle take to boil?' }], ensemble: 'pair' } });
+      expect(started.statusCode).toBe(202);
+      const { id } = started.json<{ id: string }>();
+      await expect.poll(async () => (await fx.app.inject({ method: 'GET', url: `/v1/batch/${id}` })).json<{ status: string }>().status).toBe('done');
+      const job = (await fx.app.inject({ method: 'GET', url: `/v1/batch/${id}` })).json<{ ensemble: string; rows: Array<{ pipeline: string; answer: string }> }>();
+      expect(job.ensemble).toBe('pair');
+      expect(job.rows[0]).toMatchObject({ pipeline: 'pair', answer: expect.stringMatching(/three minutes/) });
+      const both = await fx.app.inject({ method: 'POST', url: '/v1/batch', payload: { questions: [{ id: 'a', question: 'kettle?' }], ensemble: 'pair', pipeline: 'default' } });
+      expect(both.statusCode).toBe(400);
+      const unknown = await fx.app.inject({ method: 'POST', url: '/v1/batch', payload: { questions: [{ id: 'a', question: 'kettle?' }], ensemble: 'nope' } });
+      expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_ENSEMBLE' });
+
+      const questions = Array.from({ length: 1000 }, (_v, i) => ({ id: `q${i}`, question: `how long does kettle ${i} take to boil?` }));
+      const long = (await fx.app.inject({ method: 'POST', url: '/v1/batch', payload: { questions, ensemble: 'pair' } })).json<{ id: string }>();
+      const stopped = await fx.app.inject({ method: 'DELETE', url: `/v1/batch/${long.id}` });
+      expect(stopped.statusCode).toBe(200);
+      expect(stopped.json<{ status: string }>().status).toBe('cancelled');
+      const after = (await fx.app.inject({ method: 'GET', url: `/v1/batch/${long.id}` })).json<{ status: string; done: number; rows: unknown[] }>();
+      expect(after.status).toBe('cancelled');
+      expect(after.done).toBeLessThan(questions.length);
+      expect(after.rows.length).toBe(after.done);
+      // A finished job is forgotten by DELETE.
+      expect((await fx.app.inject({ method: 'DELETE', url: `/v1/batch/${id}` })).statusCode).toBe(200);
+      expect((await fx.app.inject({ method: 'GET', url: `/v1/batch/${id}` })).statusCode).toBe(404);
+      expect((await fx.app.inject({ method: 'DELETE', url: `/v1/batch/${id}` })).statusCode).toBe(404);
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
 describe('resuming into an output file', () => {
   it('leaves a file that is not a submission file as it was, and names it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rag-batch-out-'));

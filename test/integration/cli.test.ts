@@ -109,6 +109,14 @@ describe('rag CLI', () => {
     expect(text).toMatch(/^ {2}default: .*\(weight 0\.\d+\)$/m);
     expect(text).toMatch(/^ {2}bm25-only: .*\(weight 0\.\d+\)$/m);
     await expect(cli('query', 'install', '--store', store, '--config', config, '--pipeline', 'pair')).rejects.toThrow(/"pair" is an ensemble, not a pipeline/);
+    // rag batch too: its rows name the ensemble and carry the members.
+    const questions = join(dir, 'ensemble-questions.jsonl');
+    writeFileSync(questions, `${JSON.stringify({ id: 'q1', question: 'how do I install it with administrator rights?' })}\n`);
+    const answers = join(dir, 'ensemble-answers.jsonl');
+    await cli('batch', '--input', questions, '--output', answers, '--store', store, '--config', config, '--ensemble', 'pair');
+    const row = JSON.parse(readFileSync(answers, 'utf8').trim()) as { pipeline: string; members: Array<{ pipeline: string }> };
+    expect(row.pipeline).toBe('pair');
+    expect(row.members.map((m) => m.pipeline)).toEqual(['default', 'bm25-only']);
   });
 
   it('loads the configured models before a query: a pipeline with the cross-encoder reranker runs, a missing folder stops it', async () => {

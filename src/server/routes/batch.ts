@@ -29,8 +29,11 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      // An unknown pipeline is the caller's mistake: say so now, not in every row.
-      app.rag.pipelines.get(request.body.pipeline);
+      const { pipeline, ensemble } = request.body;
+      if (pipeline !== undefined && ensemble !== undefined) throw new RagError('VALIDATION', 'give pipeline or ensemble, not both');
+      // An unknown pipeline or ensemble is the caller's mistake: say so now, not in every row.
+      if (ensemble !== undefined) app.rag.ensembles.get(ensemble);
+      else app.rag.pipelines.get(pipeline);
       // Rows are matched to questions by id, so an id must name one question (as `rag batch` requires of a file).
       const seen = new Set<string>();
       for (const [i, { id }] of request.body.questions.entries()) {
@@ -45,7 +48,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           `${jobs.running} batch jobs are running, the most limits.maxRunningBatchJobs allows; start this one when one of them is done`,
         );
       }
-      const job = jobs.start(request.body.questions, request.body.pipeline);
+      const job = jobs.start(request.body.questions, { ...(pipeline !== undefined ? { pipeline } : {}), ...(ensemble !== undefined ? { ensemble } : {}) });
       return reply.status(202).send(view(job));
     },
   );
@@ -62,6 +65,23 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const job = jobs.get(request.params.id);
+      if (!job) throw new RagError('NOT_FOUND', `no batch job "${request.params.id}" (jobs live in memory and do not survive a restart)`);
+      return view(job);
+    },
+  );
+
+  app.delete(
+    '/v1/batch/:id',
+    {
+      schema: {
+        tags: ['query'],
+        summary: 'Stop a running batch job (its answers so far are kept), or forget a finished one',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: BatchJobSchema, '4xx': ErrorResponse },
+      },
+    },
+    async (request) => {
+      const job = jobs.cancel(request.params.id);
       if (!job) throw new RagError('NOT_FOUND', `no batch job "${request.params.id}" (jobs live in memory and do not survive a restart)`);
       return view(job);
     },

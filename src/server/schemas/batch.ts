@@ -9,6 +9,7 @@ export const batchBodySchema = (limits: { maxQueryChars: number; maxBatchQuestio
         { minItems: 1, maxItems: limits.maxBatchQuestions },
       ),
       pipeline: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      ensemble: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'An ensemble to answer with (not with pipeline)' })),
     },
     { additionalProperties: false },
   );
@@ -31,6 +32,7 @@ export const BatchJobSchema = Type.Object({
   id: Type.String(),
   status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('cancelled')]),
   pipeline: Type.Optional(Type.String()),
+  ensemble: Type.Optional(Type.String()),
   total: Type.Integer(),
   done: Type.Integer(),
   failed: Type.Integer(),
