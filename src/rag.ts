@@ -8,7 +8,7 @@ import { TextMemo } from './core/text-memo.js';
 import { MemoryCache } from './core/memory-cache.js';
 import { RedisCache } from './core/redis-cache.js';
 import { createRedis } from './core/redis-client.js';
-import { cacheKey, type ResponseCache } from './core/response-cache.js';
+import { cacheKey, configDigest, type ResponseCache } from './core/response-cache.js';
 import type { Span } from './core/trace.js';
 import type { Degradation, DocumentInput, MetadataFilter, Passage, PipelineResult, QueryPlan, ScoredChunk } from './core/types.js';
 import { createEmbedder } from './models/create-embedder.js';
@@ -183,11 +183,14 @@ export class Rag {
   private readonly embedderModel: ModelComponent | undefined;
   private opening: Promise<void> | null = null;
   private loading: Promise<void> | null = null;
+  /** The configuration's digest, in every cache key: an answer computed under other settings is another entry. */
+  private readonly configDigest: string;
 
   constructor(
     readonly config: Config,
     options: RagOptions = {},
   ) {
+    this.configDigest = configDigest(config);
     const fromConfig = !options.embedder && config.embeddings ? createEmbedder(config.embeddings) : undefined;
     this.embedder = options.embedder ?? fromConfig;
     this.embedderModel = fromConfig;
@@ -746,12 +749,18 @@ export class Rag {
   ): Promise<T> {
     const cache = this.cache;
     if (!cache) return compute();
-    const key = cacheKey(operation, request, this.store.version());
+    // No id yet (another process holds the write lock of a new store): answered, not cached.
+    const storeId = this.store.storeId();
+    if (storeId === undefined) return compute();
+    const key = cacheKey(operation, request, { storeId, version: this.store.version(), configDigest: this.configDigest });
     const hit = await ctx.span('cache.get', () => cache.get(key), (v) => ({ hit: v !== undefined, backend: cache.kind }));
     if (hit !== undefined) return { ...(JSON.parse(hit) as T), cached: true, trace: ctx.trace.toJSON() };
+    // Another process (a second server, `rag ingest`) committed and the in-memory index has not caught up yet: the
+    // answer comes from the index as it was, and must not be cached under the store's new version.
+    const staleBefore = this.retriever.stale();
     const result = await compute();
     // A stand-in's answer must not outlive the outage it covered for: the next ask may reach the real thing.
-    if (answeredByStandIn(result)) return result;
+    if (answeredByStandIn(result) || staleBefore || this.retriever.stale()) return result;
     const { trace: _trace, ...body } = result;
     void cache.set(key, JSON.stringify(body), this.config.cache.ttlSeconds);
     return result;
@@ -817,6 +826,8 @@ function generation(llm: LlmConfig): { topLogprobs: number; temperature: number;
 
 /** A stage fell back (`degraded`), or the ensemble's aggregating LLM failed and the vote answered. */
 function answeredByStandIn(result: object): boolean {
-  const r = result as Partial<Pick<QueryResponse, 'degraded' | 'aggregation'>>;
-  return r.degraded !== undefined || r.aggregation?.fallback === true;
+  const r = result as Partial<Pick<QueryResponse, 'degraded' | 'aggregation'>> & { dropped?: unknown[] };
+  // An ensemble answered without a member that failed or ran out of time (an LLM down, a deadline): the next ask
+  // may have every member again, so that answer must not be served from the cache either.
+  return r.degraded !== undefined || r.aggregation?.fallback === true || (Array.isArray(r.dropped) && r.dropped.length > 0);
 }

@@ -32,7 +32,19 @@ export function createRedis(options: RedisOptions, log: StageLogger): Redis {
   return redis;
 }
 
-/** The URL without its password, for logs. */
+/**
+ * The URL without its password, for logs and /readyz: the userinfo password (parsed as the client parses it, so a
+ * password holding an unencoded "@" is hidden whole) and a `password` query parameter, which ioredis also accepts.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL the client could use either: hide everything before the last "@".
+    return url.replace(/\/\/.*@/, '//***@');
+  }
+  if (parsed.password) parsed.password = '***';
+  for (const key of [...parsed.searchParams.keys()]) if (/pass|secret|token/i.test(key)) parsed.searchParams.set(key, '***');
+  return parsed.toString();
 }

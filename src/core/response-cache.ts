@@ -31,8 +31,17 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A cache key for an operation and its request at one index version: ingestion moves the version on. */
-export function cacheKey(operation: string, request: unknown, indexVersion: number): string {
+/**
+ * A cache key for an operation and its request at one index version of one store under one configuration:
+ * ingestion moves the version on; the store's id keeps stores sharing a cache apart; the configuration's digest
+ * keeps answers computed with other settings (k1, a pipeline's definition) out.
+ */
+export function cacheKey(operation: string, request: unknown, index: { storeId: string; version: number; configDigest: string }): string {
   const digest = createHash('sha256').update(stableJson(request)).digest('base64url');
-  return `${operation}:v${indexVersion}:${digest}`;
+  return `${operation}:${index.storeId}:${index.configDigest}:v${index.version}:${digest}`;
+}
+
+/** A short digest of a configuration, for cache keys: any change of a setting is another key. */
+export function configDigest(config: unknown): string {
+  return createHash('sha256').update(stableJson(config)).digest('base64url').slice(0, 16);
 }

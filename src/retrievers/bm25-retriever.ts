@@ -74,6 +74,15 @@ export class Bm25Retriever extends Retriever {
     return this.memoryIndex(onProgress).size;
   }
 
+  /**
+   * True while the in-memory index lags a commit by another process (it is rebuilt in the background from
+   * `backgroundRebuildChunks` on, or at the next query): what it answers is the index as it was, which must not be
+   * cached under the store's new version.
+   */
+  stale(): boolean {
+    return this.options.engine === 'memory' && this.index !== null && this.store.dataVersion() !== this.seenDataVersion;
+  }
+
   close(): void {
     this.closed = true;
     this.unsubscribe();

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
-import { RagError } from '../core/errors.js';
+import { RagError, isRagError } from '../core/errors.js';
 import type { Chunk, DocumentFormat, Metadata, MetadataFilter, StoredDocument, StructureNode } from '../core/types.js';
 import type { ChunkText } from './chunker.js';
 import { ChunkVectors, loadSqliteVec, type NearestHit } from './chunk-vectors.js';
@@ -66,6 +67,7 @@ const META_MODEL = 'embedding.model';
 const META_DIMENSIONS = 'embedding.dimensions';
 /** Why the search index (OpenSearch) may disagree with this store, until it is rebuilt from it. */
 const META_SEARCH_MISMATCH = 'search.mismatch';
+const META_STORE_ID = 'store.id';
 
 interface ChunkRow {
   rowid: number;
@@ -129,6 +131,7 @@ export class SqliteStore {
    */
   private readonly chunkRows: LRUCache<number, Readonly<Chunk & { rowid: number }>>;
   private chunkRowsVersion = -1;
+  private id: string | undefined;
   private readonly vectors: ChunkVectors;
   private readonly stmt;
 
@@ -467,6 +470,28 @@ export class SqliteStore {
   /** Increases with every committed batch or delete: a cache key part that ingestion invalidates. */
   version(): number {
     return Number(this.stmt.getMeta.get('version')?.value ?? 0);
+  }
+
+  /**
+   * The store's own id, random and made once: versions count from 0 in every store, so a cache shared by several
+   * stores (one Redis for two deployments), or outliving a store deleted and made anew at the same path, keeps
+   * their answers apart by it. Undefined while another process holds the write lock and none was made yet.
+   */
+  storeId(): string | undefined {
+    if (this.id !== undefined) return this.id;
+    let id = this.stmt.getMeta.get(META_STORE_ID)?.value;
+    if (id === undefined) {
+      try {
+        // Two processes opening a new store at once: the first id written is the one both keep.
+        this.writing(() => this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(META_STORE_ID, randomUUID()));
+      } catch (err) {
+        if (isRagError(err) && err.code === 'UNAVAILABLE') return undefined;
+        throw err;
+      }
+      id = this.stmt.getMeta.get(META_STORE_ID)?.value;
+    }
+    this.id = id;
+    return id;
   }
 
   /**

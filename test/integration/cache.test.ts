@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { RedisTestServer, redisAvailable } from '../helpers/redis-server.js';
+import { makeTempDir } from '../helpers/tmp.js';
 
 interface QueryBody {
   answer: string;
@@ -99,3 +101,50 @@ describe.skipIf(!redisAvailable)('response cache in Redis', () => {
   });
 });
 
+
+describe.skipIf(!redisAvailable)('response cache in Redis shared by two stores', () => {
+  const tmp = makeTempDir('rag-cache-');
+  let redis: RedisTestServer;
+  const fixtures: HttpFixture[] = [];
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    for (const fx of fixtures) await fx.close();
+    await redis.stop();
+    tmp.cleanup();
+  });
+  const deployment = async (overrides: Record<string, unknown> = {}): Promise<HttpFixture> => {
+    const fx = await startHttpFixture({ redis: { url: redis.url, commandTimeoutMs: 500 }, ...overrides });
+    fixtures.push(fx);
+    return fx;
+  };
+
+  it("never serves one store's answer to another: both at version 1, one Redis, the default key prefix", async () => {
+    // Before, the key held only the version: B answered with A's document, cached.
+    const a = await deployment();
+    const b = await deployment();
+    await ingest(a, [{ id: 'rent', text: 'Acme Corp pays 900 dollars rent per month.' }]);
+    await ingest(b, [{ id: 'rent', text: 'Globex pays 450 dollars rent per month.' }]);
+    expect(a.rag.store.version()).toBe(b.rag.store.version());
+    expect((await ask(a, 'how many dollars of rent per month?')).answer).toMatch(/Acme/);
+    await expect.poll(async () => (await ask(a, 'how many dollars of rent per month?')).cached, { timeout: 2000 }).toBe(true);
+    const fromB = await ask(b, 'how many dollars of rent per month?');
+    expect(fromB.cached).toBeUndefined();
+    expect(fromB.answer).toMatch(/Globex/);
+  });
+
+  it('keeps answers computed under other settings apart, on the same store', async () => {
+    // Before, a restart with another k1 was served the old scores from the cache.
+    const path = join(tmp.dir, 'shared.db');
+    const first = await deployment({ store: { path } });
+    await ingest(first, DOCS);
+    await ask(first, 'why do otters hold hands in their sleep?');
+    await expect.poll(async () => (await ask(first, 'why do otters hold hands in their sleep?')).cached, { timeout: 2000 }).toBe(true);
+    const tuned = await deployment({ store: { path }, retrieval: { bm25: { k1: 2.5 } } });
+    expect(tuned.rag.store.storeId()).toBe(first.rag.store.storeId());
+    expect((await ask(tuned, 'why do otters hold hands in their sleep?')).cached).toBeUndefined();
+    const same = await deployment({ store: { path } });
+    expect((await ask(same, 'why do otters hold hands in their sleep?')).cached).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkText } from '../../../src/store/chunker.js';
@@ -36,6 +37,27 @@ describe.each(stores)('SqliteStore (%s)', (_label, make) => {
     expect(store.version()).toBe(0);
     expect([...store.allChunks()]).toEqual([]);
     expect(() => store.ping()).not.toThrow();
+  });
+
+  it('has an id of its own, the same each time it is opened, another for a store made anew', () => {
+    const store = track(make());
+    const id = store.storeId();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(store.storeId()).toBe(id);
+    expect(track(make()).storeId()).not.toBe(id);
+  });
+
+  it('keeps its id across reopening, and a store deleted and made again at the same path gets another', () => {
+    const path = join(tmp.dir, 'reopen.db');
+    const first = new SqliteStore(path);
+    const id = first.storeId();
+    first.close();
+    const again = track(new SqliteStore(path));
+    expect(again.storeId()).toBe(id);
+    again.close();
+    open.pop();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    expect(track(new SqliteStore(path)).storeId()).not.toBe(id);
   });
 
   it('leaves the version as it is for an empty batch, which changes nothing', () => {
