@@ -6,6 +6,8 @@ export interface SettingIssue {
   path: string;
   message: string;
   value?: unknown;
+  /** The schema the value failed, so a setting of fixed values can list them. */
+  schema?: unknown;
 }
 
 const isTree = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -25,6 +27,6 @@ export function resolveVariant(path: string, section: unknown, key: string, vari
     return { value: section, issues: [{ path: `${path}/${key}`, message, value: chosen }] };
   }
   const value = Value.Default(schema, Value.Convert(schema, structuredClone(section)));
-  const issues = [...Value.Errors(schema, value)].map((e) => ({ path: `${path}${e.path}`, message: e.message, value: e.value }));
+  const issues = [...Value.Errors(schema, value)].map((e) => ({ path: `${path}${e.path}`, message: e.message, value: e.value, schema: e.schema }));
   return { value, issues };
 }

@@ -32,6 +32,10 @@ export async function postJson(url: string, body: unknown, options: PostJsonOpti
     if (timeout.aborted) throw new RagError('UNAVAILABLE', `${what} at ${url} did not answer within ${timeoutMs} ms`, { url }, { cause: err });
     throw new RagError('UNAVAILABLE', `${what} at ${url} is unreachable: ${causeOf(err)}`, { url }, { cause: err });
   }
+  // Some servers and proxies echo the credentials they were sent ("invalid key: Bearer sk-..."): never pass the key on
+  // into an error message, which reaches logs and API clients.
+  const key = options.apiKey;
+  if (key) text = text.split(key).join('***');
   if (status < 200 || status >= 300) {
     const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 300);
     const message = `${what} at ${url} answered HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;

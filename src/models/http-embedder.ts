@@ -98,6 +98,9 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
       const index = typeof row['index'] === 'number' ? row['index'] : position;
       const embedding = row['embedding'];
       if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every((x) => typeof x === 'number')) throw bad(`item ${position} has no numeric "embedding"`);
+      // JSON cannot spell NaN or Infinity, but 1e400 parses to Infinity; such a vector, or an all-zero one, has no direction.
+      if (!embedding.every((x) => Number.isFinite(x))) throw bad(`item ${position} has a value that is not a finite number`);
+      if (embedding.every((x) => x === 0)) throw bad(`item ${position} is a zero vector`);
       if (!Number.isInteger(index) || index < 0 || index >= expected || out[index] !== undefined) throw bad(`item ${position} has index ${String(index)}`);
       if (this.dims > 0 && embedding.length !== this.dims) throw bad(`a vector of ${embedding.length} dimensions, the model gave ${this.dims} at start-up`);
       const v = Float32Array.from(embedding as number[]);

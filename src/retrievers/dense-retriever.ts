@@ -45,6 +45,12 @@ export class DenseRetriever extends Retriever {
     if (vectors.length !== 1 || vector === undefined) {
       throw new RagError('INTERNAL', `embedder "${this.embedder.name}" returned ${vectors.length} vectors for one query`);
     }
+    // A zero or non-finite vector has no direction: searching with it would find nothing and look like an empty index.
+    let sum = 0;
+    for (const x of vector) sum += x * x;
+    if (!(sum > 0) || !Number.isFinite(sum)) {
+      throw new RagError('UNAVAILABLE', `embedder "${this.embedder.name}" returned a zero or non-finite vector for the query`);
+    }
     return vector;
   }
 }

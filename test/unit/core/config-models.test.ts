@@ -60,6 +60,18 @@ describe('embeddings configuration', () => {
     expect(e.message).not.toMatch(/embeddings: Expected union/);
   });
 
+  it('lists the allowed values of a fixed-value setting inside a variant (dtype, pooling, providers, api)', () => {
+    const local = ragErrorOf(() =>
+      validateConfig({ ...base, embeddings: { provider: 'local', modelPath: 'm', dtype: 'float32', pooling: 'max', executionProviders: ['tpu'] } }),
+    );
+    expect(local.message).toContain('embeddings.dtype: must be one of "fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4" (got "float32")');
+    expect(local.message).toContain('embeddings.pooling: must be one of "mean", "cls" (got "max")');
+    expect(local.message).toContain('embeddings.executionProviders.0: must be one of "cuda", "webgpu", "dml", "coreml", "cpu" (got "tpu")');
+    expect(local.message).not.toContain('Expected union');
+    const reranker = ragErrorOf(() => validateConfig({ ...base, rerankers: { r: { kind: 'http', url: 'http://x', api: 'jina' } } }));
+    expect(reranker.message).toContain('rerankers.r.api: must be one of "tei", "cohere" (got "jina")');
+  });
+
   it('rejects a setting of the other variant, an unknown provider and a missing modelPath', () => {
     expect(ragErrorOf(() => validateConfig({ ...base, embeddings: { provider: 'local', modelPath: 'm', url: 'http://x' } })).message).toContain('embeddings.url');
     const unknown = ragErrorOf(() => validateConfig({ ...base, embeddings: { provider: 'onnx', modelPath: 'm' } }));

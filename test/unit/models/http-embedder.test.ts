@@ -120,6 +120,16 @@ describe('HttpEmbedder', () => {
     expect(rejected.message).toContain('answered HTTP 401');
   });
 
+  it('never repeats its API key in an error, even when the server echoes it', async () => {
+    const e = await loaded({ apiKey: 'sk-very-secret-key-123' });
+    reply = (req) => ({ status: 401, body: { error: { message: `Incorrect API key provided: ${String(req.headers['authorization'])}` } } });
+    const err = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()));
+    expect(err.message).toContain('answered HTTP 401');
+    expect(err.message).not.toContain('sk-very-secret-key-123');
+    reply = (req) => ({ body: `<html>denied for ${String(req.headers['authorization'])}</html>` });
+    expect((await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()))).message).not.toContain('sk-very-secret-key-123');
+  });
+
   it('times out after timeoutMs with 503', async () => {
     const e = await loaded({ timeoutMs: 100 });
     reply = (req) => ({ ...openAiEmbeddings(req), delayMs: 1000 });
@@ -143,6 +153,14 @@ describe('HttpEmbedder', () => {
     expect((await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()))).message).toContain('0 embeddings for 1 texts');
     reply = () => ({ body: { data: [{ index: 0, embedding: [1, 2] }] } });
     expect((await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()))).message).toContain('2 dimensions');
+    reply = () => ({ body: '{"data":[{"index":0,"embedding":[1e400,1,2]}]}' });
+    const infinite = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()));
+    expect(infinite.statusCode).toBe(503);
+    expect(infinite.message).toContain('item 0 has a value that is not a finite number');
+    reply = () => ({ body: { data: [{ index: 0, embedding: [0, 0, 0] }] } });
+    const zero = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()));
+    expect(zero.statusCode).toBe(503);
+    expect(zero.message).toContain('item 0 is a zero vector');
     reply = () => ({ body: 'not json' });
     expect((await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()))).message).toContain('not JSON');
   });

@@ -99,6 +99,22 @@ describe('DenseRetriever', () => {
     expect(err.message).toContain('ECONNREFUSED');
   });
 
+  it('answers 503 naming the embedder when it gives a zero or non-finite query vector, rather than no hits', async () => {
+    const embedder = new HashingEmbedder({ dimensions: 64, name: 'remote-model' });
+    const { store } = await setup(embedder);
+    for (const value of [0, Number.POSITIVE_INFINITY, Number.NaN]) {
+      class Broken extends HashingEmbedder {
+        protected override async doEmbed(texts: string[]): Promise<Float32Array[]> {
+          return texts.map(() => new Float32Array(64).fill(value));
+        }
+      }
+      const retriever = new DenseRetriever(store, new Broken({ dimensions: 64, name: 'remote-model' }));
+      const err = await ragErrorOfAsync(() => retriever.retrieve('galaxies', { k: 3 }, new RunContext()));
+      expect(err.statusCode).toBe(503);
+      expect(err.message).toContain('embedder "remote-model" returned a zero or non-finite vector for the query');
+    }
+  });
+
   it('stops with ABORTED on an aborted context', async () => {
     const { retriever } = await setup();
     const controller = new AbortController();
