@@ -7,6 +7,7 @@ import { resolveVariant, type SettingIssue } from './config-variants.js';
 import { envSetting } from './env-setting.js';
 import { generatorNamesOf, moduleEnsembleProblems, rerankerNamesOf } from './module-ensembles.js';
 import { RagError } from './errors.js';
+import { redactUrl } from './redact-url.js';
 
 export type {
   Config,
@@ -164,6 +165,9 @@ export function validateConfig(tree: unknown): Config {
     },
     isTree(tree) ? tree : {},
   );
+  // An empty redis.url (RAG_REDIS__URL=) switches off a URL a file sets: an environment cannot unset a setting.
+  const redisSection = withSections['redis'];
+  if (isTree(redisSection) && redisSection['url'] === '') delete redisSection['url'];
   // Named maps must be mappings: TypeBox's defaults would turn a YAML list into entries "0", "1", ... silently.
   for (const section of ['pipelines', 'ensembles', 'rerankers'] as const) {
     const given = withSections[section];
@@ -368,7 +372,7 @@ function isSecretSetting(setting: string): boolean {
 
 /** A URL's password (redis://:pass@host) replaced by "***" before the value is shown in a message. */
 function withoutPassword(value: unknown): unknown {
-  return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]*@/i, '$1***@') : value;
+  return typeof value === 'string' && (value.includes('@') || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) ? redactUrl(value) : value;
 }
 
 /** The digit count of the first integer in a parsed JSON value that is beyond exact (2^53), if any. */

@@ -1,4 +1,8 @@
 import { Redis } from 'ioredis';
+import { redactUrl } from './redact-url.js';
+
+// Where the readiness route and older imports look for it.
+export { redactUrl };
 import type { StageLogger } from './run-context.js';
 
 export interface RedisOptions {
@@ -30,21 +34,4 @@ export function createRedis(options: RedisOptions, log: StageLogger): Redis {
     log.warn({ err: err.message, url: redactUrl(options.url) }, 'redis unavailable; cache and rate limits degrade');
   });
   return redis;
-}
-
-/**
- * The URL without its password, for logs and /readyz: the userinfo password (parsed as the client parses it, so a
- * password holding an unencoded "@" is hidden whole) and a `password` query parameter, which ioredis also accepts.
- */
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not a URL the client could use either: hide everything before the last "@".
-    return url.replace(/\/\/.*@/, '//***@');
-  }
-  if (parsed.password) parsed.password = '***';
-  for (const key of [...parsed.searchParams.keys()]) if (/pass|secret|token/i.test(key)) parsed.searchParams.set(key, '***');
-  return parsed.toString();
 }

@@ -83,6 +83,11 @@ describe('the llm section', () => {
     const url = ragErrorOf(() => validateConfig({ llm: { ...LLM, baseUrl: 'ftp://user:hunter22@example.com/v1' } }));
     expect(url.message).toContain('ftp://user:***@example.com/v1');
     expect(url.message).not.toContain('hunter22');
+    // A password holding "@" was cut at its first "@" and the rest shown; one in the query was shown whole.
+    const at = ragErrorOf(() => validateConfig({ llm: { ...LLM, baseUrl: 'ftp://:Top@Secret-42@example.com/v1' } }));
+    expect(at.message).not.toContain('Secret-42');
+    const redis = ragErrorOf(() => validateConfig({ redis: { url: 'http://127.0.0.1:6379?password=Hunter-99' } }));
+    expect(redis.message).not.toContain('Hunter-99');
     // A key written as a JSON number beyond 2^53 would be read as another number, then taken as its text.
     const numeric = ragErrorOf(() => loadConfig({ env: { RAG_AUTH__API_KEYS: '[{"name":"app","key":12345678901234567}]' } }));
     expect(numeric.message).toMatch(/RAG_AUTH__API_KEYS holds a number too long to be read exactly \(17 digits\): write it as a "string"/);

@@ -140,6 +140,13 @@ describe('environment overrides', () => {
     expect(ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML, twin], env: { RAG_PIPELINES__A_B__RETRIEVE_K: '5' } })).message).toContain('could mean "a-b" or "a_b"');
   });
 
+  it('lets an empty RAG_REDIS__URL switch off the Redis a file sets', () => {
+    const file = writeConfig('redis:\n  url: redis://127.0.0.1:6379\n');
+    expect(loadConfig({ files: [DEFAULT_YAML, file], env: {} }).redis.url).toBe('redis://127.0.0.1:6379');
+    // Before: "redis.url: Expected string to match '^rediss?://' (got \"\")".
+    expect(loadConfig({ files: [DEFAULT_YAML, file], env: { RAG_REDIS__URL: '' } }).redis.url).toBeUndefined();
+  });
+
   it('ranks overrides above the environment and the environment above files', () => {
     const file = writeConfig('server:\n  port: 4000\n  host: 0.0.0.0\n');
     const config = loadConfig({
