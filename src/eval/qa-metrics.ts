@@ -10,9 +10,12 @@ const ASCII_PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 /** Python's \b is Unicode-aware where JavaScript's is not: an article is a whole word among letters of any script. */
 const ARTICLES = /(?<![\p{L}\p{N}_])(?:a|an|the)(?![\p{L}\p{N}_])/gu;
 
-/** SQuAD's normalize_answer. */
+/**
+ * SQuAD's normalize_answer, on the text's canonical composition (NFC): "Röntgen" typed as one code point for "ö"
+ * and "Röntgen" written "o" + combining diaeresis (as some Wikipedia dumps are) are one answer. Accents stay.
+ */
 export function squadNormalize(text: string): string {
-  return text.toLowerCase().replace(ASCII_PUNCTUATION, '').replace(ARTICLES, ' ').split(/\s+/).filter(Boolean).join(' ');
+  return text.normalize('NFC').toLowerCase().replace(ASCII_PUNCTUATION, '').replace(ARTICLES, ' ').split(/\s+/).filter(Boolean).join(' ');
 }
 
 const tokens = (text: string): string[] => {

@@ -35,6 +35,26 @@ describe('SpellingCorrector', () => {
     expect(corrector().correct('tumot growth').text).toBe('tumor growth');
   });
 
+  it('never corrects a content word into a stop word', () => {
+    // "tenis" is two edits from "this" (a stop word, in every chunk) and from nothing else in this vocabulary.
+    const v = vocabularyOf([['this is about this', 50], ['calendar events', 2]]);
+    const c = new SpellingCorrector(v, { maxEditDistance: 2 });
+    expect(c.correct('tenis calendar').corrections).toEqual([]);
+    expect(c.correct('tenis calendar').text).toBe('tenis calendar');
+  });
+
+  it('corrects a word under eight letters by one slip at most: two slips away it is as likely a word the index lacks', () => {
+    const v = vocabularyOf([['engine grant torch', 20], ['ingest documents', 5]]);
+    const c = new SpellingCorrector(v, { maxEditDistance: 2 });
+    // Before: nginx -> engine, qdrant -> grant, pytorch -> torch.
+    expect(c.correct('nginx qdrant pytorch').corrections).toEqual([]);
+    // One slip: still corrected.
+    expect(c.correct('ingets documnets').corrections).toEqual([
+      { from: 'ingets', to: 'ingest' },
+      { from: 'documnets', to: 'documents' },
+    ]);
+  });
+
   it('fixes transpositions as one edit', () => {
     expect(corrector().correct('Wrold Cup match').text).toBe('World Cup match');
     expect(corrector().correct('recpetor signalling').corrections).toEqual([{ from: 'recpetor', to: 'receptor' }]);
