@@ -142,11 +142,10 @@ export class Ingestor {
    */
   private async structure(docs: readonly AcceptedInput[], ctx?: RunContext): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy }>> {
     const rules = async (d: AcceptedInput, options: PlainTextOptions = {}): Promise<StructureNode> => {
-      const title = d.title ?? d.fallbackTitle;
       const pool = this.options.structurePool;
       try {
-        if (pool?.takes(d.input.text)) return await pool.structure(d.input.text, d.format, title, options, ctx?.signal);
-        return structureOf(d.input.text, d.format, title, options);
+        if (pool?.takes(d.input.text)) return await pool.structure(d.input.text, d.format, d.fallbackTitle, options, ctx?.signal, d.title);
+        return structureOf(d.input.text, d.format, d.fallbackTitle, options, d.title);
       } catch (err) {
         if (err instanceof UnparsableDocument) throw invalidDocument(d.index, d.input, err.message);
         // The pool's own abort error says nothing of why: the context's check names the deadline or the abort.

@@ -25,7 +25,7 @@ const SLICE = 8192;
  * Throws UnparsableDocument when parsing takes longer than `budgetMs` (see MAX_HTML_PARSE_MS), checked as the text
  * is fed to the parser a slice at a time.
  */
-export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HTML_PARSE_MS): StructureNode {
+export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HTML_PARSE_MS, givenTitle?: string): StructureNode {
   const events: HtmlEvent[] = [];
   let docTitle = '';
   let inTitle = false;
@@ -92,7 +92,8 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   flush();
 
   const firstH1 = events.findIndex((e) => e.kind === 'heading' && e.level === 1);
-  const title = collapse(docTitle) || (firstH1 >= 0 ? (events[firstH1]?.text ?? '') : '') || fallbackTitle;
+  // A title the client gave wins; the first H1 then stays a section unless it says the same.
+  const title = givenTitle ?? (collapse(docTitle) || (firstH1 >= 0 ? (events[firstH1]?.text ?? '') : '') || fallbackTitle);
   const builder = new StructureBuilder(title);
   events.forEach((e, i) => {
     if (i === firstH1 && e.text === title) return;

@@ -16,10 +16,10 @@ import {
  * Markdown to a structure tree: ATX/Setext headings open sections, every other block is a paragraph. Throws
  * UnparsableDocument for nesting marked cannot take in bounded time or stack (see unparsable-document.ts).
  */
-export function parseMarkdown(markdown: string, fallbackTitle: string): StructureNode {
+export function parseMarkdown(markdown: string, fallbackTitle: string, givenTitle?: string): StructureNode {
   checkParseBounds(markdown);
   try {
-    return structureOf(new Lexer({ gfm: true }).lex(markdown), fallbackTitle);
+    return structureOf(new Lexer({ gfm: true }).lex(markdown), fallbackTitle, givenTitle);
   } catch (err) {
     // marked recurses per nested construct, emphasis runs too: what the line checks let through ends here.
     if (err instanceof RangeError) throw new UnparsableDocument('Markdown nests too deeply to parse');
@@ -27,11 +27,16 @@ export function parseMarkdown(markdown: string, fallbackTitle: string): Structur
   }
 }
 
-function structureOf(tokens: Token[], fallbackTitle: string): StructureNode {
+/**
+ * The first H1 is the document's title, unless the client gave one: then it stays a section (it is a heading of
+ * the text, such as the first of several articles), except when it says the same.
+ */
+function structureOf(tokens: Token[], fallbackTitle: string, givenTitle?: string): StructureNode {
   const firstH1 = tokens.find((t): t is Tokens.Heading => t.type === 'heading' && t.depth === 1);
-  const builder = new StructureBuilder(firstH1 ? plain(firstH1.text) : fallbackTitle);
+  const h1 = firstH1 ? plain(firstH1.text) : undefined;
+  const builder = new StructureBuilder(givenTitle ?? h1 ?? fallbackTitle);
   for (const token of tokens) {
-    if (token === firstH1) continue;
+    if (token === firstH1 && (givenTitle === undefined || h1 === givenTitle)) continue;
     if (token.type === 'heading') builder.heading(plain((token as Tokens.Heading).text), (token as Tokens.Heading).depth);
     else if (token.type !== 'space' && token.type !== 'hr' && token.type !== 'def') builder.paragraph(blockText(token));
   }

@@ -3,14 +3,17 @@ import { parseHtml } from './parse-html.js';
 import { parseMarkdown } from './parse-markdown.js';
 import { parsePlainText, type PlainTextOptions } from './parse-plain-text.js';
 
-/** The rule-based structure of a document: its markup's headings, or for plain text its heading lines and topics. */
-export function structureOf(text: string, format: DocumentFormat, title: string, options: PlainTextOptions = {}): StructureNode {
+/**
+ * The rule-based structure of a document: its markup's headings, or for plain text its heading lines and topics.
+ * `title` is the fallback when the text names none; `givenTitle`, the client's, wins over the text's own.
+ */
+export function structureOf(text: string, format: DocumentFormat, title: string, options: PlainTextOptions = {}, givenTitle?: string): StructureNode {
   switch (format) {
     case 'markdown':
-      return parseMarkdown(text, title);
+      return parseMarkdown(text, title, givenTitle);
     case 'html':
-      return parseHtml(text, title);
+      return parseHtml(text, title, undefined, givenTitle);
     case 'text':
-      return parsePlainText(text, title, options);
+      return parsePlainText(text, givenTitle ?? title, options);
   }
 }

@@ -26,8 +26,9 @@ export class StructurePool {
     return this.options.threads > 0 && text.length >= this.options.fromChars;
   }
 
-  async structure(text: string, format: DocumentFormat, title: string, options: PlainTextOptions, signal?: AbortSignal): Promise<StructureNode> {
-    const result = await this.started().run({ text, format, title, options }, signal ? { signal } : {});
+  async structure(text: string, format: DocumentFormat, title: string, options: PlainTextOptions, signal?: AbortSignal, givenTitle?: string): Promise<StructureNode> {
+    const task: StructureTask = { text, format, title, options, ...(givenTitle !== undefined ? { givenTitle } : {}) };
+    const result = await this.started().run(task, signal ? { signal } : {});
     if ('unparsable' in result) throw new UnparsableDocument(result.unparsable);
     return result.tree;
   }

@@ -9,6 +9,7 @@ export interface StructureTask {
   format: DocumentFormat;
   title: string;
   options: PlainTextOptions;
+  givenTitle?: string;
 }
 
 /** A class does not survive the thread boundary, so a refused document comes back as data. */
@@ -17,7 +18,7 @@ export type StructureTaskResult = { tree: StructureNode } | { unparsable: string
 /** Piscina's entry point in the worker thread: the same rules as on the main thread. */
 export default function structureTask(task: StructureTask): StructureTaskResult {
   try {
-    return { tree: structureOf(task.text, task.format, task.title, task.options) };
+    return { tree: structureOf(task.text, task.format, task.title, task.options, task.givenTitle) };
   } catch (err) {
     if (err instanceof UnparsableDocument) return { unparsable: err.message };
     throw err;

@@ -1,3 +1,4 @@
+import { withoutInvisibleMarks } from '../core/invisible-marks.js';
 import type { StructureNode } from '../core/types.js';
 
 /** Builds a structure tree from a flat run of headings and paragraphs, nesting sections by heading level. */
@@ -11,7 +12,7 @@ export class StructureBuilder {
   }
 
   heading(title: string, level: number): void {
-    const clean = collapse(title);
+    const clean = collapse(withoutInvisibleMarks(title));
     if (clean.length === 0) return;
     while (this.stack.length > 1 && (this.stack[this.stack.length - 1]?.level ?? 0) >= level) this.stack.pop();
     const node: StructureNode = { kind: 'section', title: clean, level, children: [] };
@@ -20,7 +21,8 @@ export class StructureBuilder {
   }
 
   paragraph(text: string): void {
-    const clean = text.replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+    // After the markup's entities are decoded (HTML's &shy;): marks inside words would split them into two terms.
+    const clean = withoutInvisibleMarks(text).replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
     if (clean.length === 0) return;
     const parent = this.current();
     parent.children.push({ kind: 'paragraph', text: clean, level: parent.level, children: [] });

@@ -202,6 +202,39 @@ describe('Ingestor structuring and storage', () => {
     expect(store.counts().documents).toBe(50);
   });
 
+  it("keeps a Markdown or HTML document's first H1 as a section when the client gives the title", async () => {
+    // Before, the H1 was taken for the title, then the client's title replaced it: "Installation" was lost.
+    await ingestor.ingest([
+      { id: 'md', format: 'markdown', title: 'Manual', text: '# Installation\n\nUnpack the archive.\n\n## Linux\n\nUse the tarball.' },
+      { id: 'html', format: 'html', title: 'Manual', text: '<title>Page</title><h1>Setup</h1><p>Plug it in.</p>' },
+      { id: 'same', format: 'markdown', title: 'Guide', text: '# Guide\n\nRead me.' },
+    ]);
+    const paths = (id: string): string[][] => {
+      const doc = store.getDocument(id);
+      return doc ? sectionsOf(doc.structure).map((x) => x.headingPath) : [];
+    };
+    expect(store.getDocument('md')?.title).toBe('Manual');
+    expect(paths('md')).toEqual([['Installation'], ['Installation', 'Linux']]);
+    expect(store.preparedDocumentsOf(['md'])[0]?.chunks.map((c) => c.headingPath)).toEqual([['Installation'], ['Installation', 'Linux']]);
+    expect(paths('html')).toEqual([['Setup']]);
+    // A first H1 that says the title is not repeated as a section.
+    expect(paths('same')).toEqual([[]]);
+  });
+
+  it('takes soft hyphens and other marks inside words out of the text, after HTML entities are decoded', async () => {
+    // Before, "Versicherungs&shy;gesellschaft" was indexed as two words: the whole word found nothing.
+    await ingestor.ingest([
+      { id: 'html', format: 'html', text: '<h1>Vertrag</h1><p>Die Versicherungs&shy;gesellschaft zahlt Wasser&shy;schäden.</p>' },
+      { id: 'text', text: 'Die Versicherungs\u00adgesellschaft zahlt.' },
+    ]);
+    for (const id of ['html', 'text']) {
+      const text = store.preparedDocumentsOf([id])[0]?.chunks.map((c) => c.text).join(' ') ?? '';
+      expect(text).toContain('Versicherungsgesellschaft');
+      expect(text).not.toMatch(/\u00ad/);
+    }
+    expect(store.ftsSearch('versicherungsgesellschaft', 5).length).toBe(2);
+  });
+
   it('structureOf dispatches on the format', () => {
     expect(structureOf('# H\n\nx', 'markdown', 'fb').title).toBe('H');
     expect(structureOf('# H\n\nx', 'text', 'fb').title).toBe('fb');
