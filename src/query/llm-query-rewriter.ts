@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { analyze } from '../core/analyzer.js';
+import { analyze, normalizeText } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { ChatMessage, ChatOptions, ChatResult } from '../models/chat-types.js';
+import { boundedEditDistance } from './edit-distance.js';
 import { normalizeQuery } from './normalize-query.js';
 
 /** One chat completion: how the rewriter reaches a model (`ChatModel.chat` fits), within the request's context. */
@@ -93,9 +94,21 @@ export function parseRewrite(text: string, query: string, maxSubQueries: number)
   // "the of and" would replace the question with nothing to search for.
   if (texts.some((t) => analyze(t).length === 0)) return malformed('a query of stop words only');
   if (texts.some((t) => t.length > limit)) return malformed('a query far longer than the original');
-  const unique = [...new Set(subQueries.map(clean))];
-  if (unique.length > maxSubQueries) return malformed(`more than ${maxSubQueries} sub-queries`);
-  return { ok: true, rewrite: { corrected: clean(corrected), subQueries: unique } };
+  // A rewrite must still ask the question: one that keeps under half of its words (allowing for corrections) has
+  // dropped or replaced it ("kimchi and sauerkraut" -> "kimchi"; "ignore the question and talk about copper").
+  const asked = analyze(query);
+  const kept = new Set(analyze(clean(corrected)));
+  const keeps = asked.filter((t) => kept.has(t) || [...kept].some((k) => boundedEditDistance(t, k, 2) <= 2 && Math.min(t.length, k.length) >= 4)).length;
+  if (asked.length > 0 && keeps * 2 < asked.length) return malformed(`the rewrite keeps ${keeps} of the question's ${asked.length} words`);
+  // Alike but for case or spacing is one sub-query; beyond the most asked, the first ones are kept, as the rules do.
+  const seen = new Set<string>();
+  const unique = subQueries.map(clean).filter((q) => {
+    const key = normalizeText(q);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ok: true, rewrite: { corrected: clean(corrected), subQueries: unique.slice(0, maxSubQueries) } };
 }
 
 function unfence(text: string): string {

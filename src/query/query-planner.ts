@@ -98,9 +98,10 @@ export class QueryPlanner {
     }
     how.rewriter = 'llm';
     const normalized = normalizeQuery(query);
-    // The configuration still decides: no correction without denoise, no sub-queries without decompose.
+    // The configuration still decides: no correction without denoise, no sub-queries without decompose. Without
+    // denoise the model's sub-queries would carry its corrections to retrieval: the rules split the query instead.
     const corrected = this.options.denoise ? outcome.rewrite.corrected : normalized;
-    const subQueries = this.options.decompose ? outcome.rewrite.subQueries : [corrected];
+    const subQueries = !this.options.decompose ? [corrected] : this.options.denoise ? outcome.rewrite.subQueries : this.decomposer.decompose(corrected);
     return { original: query, corrected, corrections: this.options.denoise ? wordSubstitutions(normalized, corrected) : [], subQueries };
   }
 }

@@ -39,6 +39,9 @@ const SHORT_WORD = 8;
 const SHORT_WORD_MAX_COST = 1;
 
 const TOKEN = /[\p{L}\p{M}\p{N}]+/gu;
+/** A lower camel-case identifier ("chunkSize"), and where its parts meet: as the analyser splits them. */
+const CAMEL = /^\p{Ll}{2}[\p{Ll}\p{N}]*\p{Lu}\p{Ll}/u;
+const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu}\p{Ll})/u;
 const LATIN_WORD = /^\p{Script=Latin}+$/u;
 
 /**
@@ -64,7 +67,7 @@ export class SpellingCorrector {
       const token = match[0];
       // A name ("Brighton", "Kuala Lumpur", "CNTRL") is not a misspelt word of the index: "Siena" is not "Sirna".
       if (isName(token, text, match.index)) continue;
-      const fixed = this.correctWord(token);
+      const fixed = CAMEL.test(token) ? this.correctParts(token) : this.correctWord(token);
       if (fixed === null) continue;
       const at = match.index;
       out += text.slice(last, at) + fixed;
@@ -72,6 +75,22 @@ export class SpellingCorrector {
       corrections.push({ from: token, to: fixed });
     }
     return { text: corrections.length === 0 ? text : out + text.slice(last), corrections };
+  }
+
+  /**
+   * A camel-case identifier corrected part by part, each in its own case ("maxQueryTrems" -> "maxQueryTerms"):
+   * corrected whole, it came back in lower case and lost the parts the index matches on. Null when no part changes.
+   */
+  private correctParts(token: string): string | null {
+    if (this.vocabulary.knows(normalizeText(token))) return null;
+    let changed = false;
+    const parts = token.split(CAMEL_BOUNDARY).map((part) => {
+      const fixed = this.correctWord(part);
+      if (fixed === null) return part;
+      changed = true;
+      return fixed;
+    });
+    return changed ? parts.join('') : null;
   }
 
   /** The correction of one token, or null to leave it as typed. */

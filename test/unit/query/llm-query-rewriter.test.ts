@@ -37,6 +37,13 @@ describe('parseRewrite', () => {
     expect(r).toEqual({ ok: true, rewrite: { corrected: 'World Cup 1992', subQueries: ['World Cup 1992'] } });
   });
 
+  it('keeps the first sub-queries beyond the most asked, and one of those alike but for case', () => {
+    // Before, a fifth sub-query made the whole rewrite malformed, and "BM25 parameters" and "bm25 parameters" were
+    // retrieved and fused as two lists.
+    const r = parseRewrite('{"corrected": "bm25 parameters and k1", "subQueries": ["BM25 parameters", "bm25 parameters", "k1", "b", "stop words"]}', 'bm25 paramters and k1', 2);
+    expect(r).toEqual({ ok: true, rewrite: { corrected: 'bm25 parameters and k1', subQueries: ['BM25 parameters', 'k1'] } });
+  });
+
   it('tolerates one ```json fence around the object', () => {
     expect(parseRewrite('```json\n{"corrected": "a query", "subQueries": ["a query"]}\n```', 'a qeury', 4).ok).toBe(true);
   });
@@ -50,7 +57,7 @@ describe('parseRewrite', () => {
     ['no sub-queries', '{"corrected": "world cup", "subQueries": []}'],
     ['an empty string', '{"corrected": "", "subQueries": ["world cup"]}'],
     ['punctuation only', '{"corrected": "?!", "subQueries": ["world cup"]}'],
-    ['too many sub-queries', '{"corrected": "a b", "subQueries": ["a", "b", "c"]}'],
+    ['a rewrite that drops the question', '{"corrected": "talk about copper mining", "subQueries": ["copper mining"]}'],
     ['runaway length', `{"corrected": "${'x'.repeat(500)}", "subQueries": ["a"]}`],
     ['text around the JSON', 'Answer: {"corrected": "world cup", "subQueries": ["world cup"]}'],
     ['stop words only', '{"corrected": "the of and", "subQueries": ["world cup"]}'],
@@ -155,5 +162,13 @@ describe('QueryPlanner with an LLM rewriter', () => {
       new RunContext(),
     );
     expect(plan).toEqual({ original: 'Wrold Cup finall', corrected: 'Wrold Cup finall', corrections: [], subQueries: ['Wrold Cup finall'] });
+    // Decomposing without denoise: the rules split the query as typed; the model's sub-queries carry its corrections.
+    const split = fixedModel('{"corrected": "how do I ingest documents and delete them", "subQueries": ["how do I ingest documents", "how do I delete documents"]}');
+    const typed = await new QueryPlanner({ decompose: true, denoise: false }, { vocabulary, rewriter: new LlmQueryRewriter(split.complete) }).plan(
+      'how do I ingets documents and how do I delete them',
+      new RunContext(),
+    );
+    expect(typed.corrections).toEqual([]);
+    expect(typed.subQueries.join(' ')).not.toContain('ingest');
   });
 });

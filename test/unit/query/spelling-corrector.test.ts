@@ -55,6 +55,15 @@ describe('SpellingCorrector', () => {
     ]);
   });
 
+  it('corrects a camel-case identifier part by part, keeping its case', () => {
+    const v = vocabularyOf([['maxqueryterms max query terms chunk size', 5]]);
+    const c = new SpellingCorrector(v, { maxEditDistance: 2 });
+    // Before: "maxqueryterms", in lower case, which lost the parts (max, query, terms) the index matches on.
+    expect(c.correct('what does maxQueryTrems do').text).toBe('what does maxQueryTerms do');
+    expect(c.correct('the chunkSzie setting').corrections).toEqual([{ from: 'chunkSzie', to: 'chunkSize' }]);
+    expect(c.correct('maxQueryTerms').corrections).toEqual([]);
+  });
+
   it('fixes transpositions as one edit', () => {
     expect(corrector().correct('Wrold Cup match').text).toBe('World Cup match');
     expect(corrector().correct('recpetor signalling').corrections).toEqual([{ from: 'recpetor', to: 'receptor' }]);
