@@ -9,8 +9,13 @@ const HOW_FRAME = /^\s*how\s+(?:(?:do|does|did|can|could|should|would)(?:\s+(?:i
 /** "How does X work?": the closing "work" belongs to the frame too. */
 const WORK_CLOSE = /(?:^|\s+)works?\s*\?*\s*$/i;
 
+/** "What does X do?": asks what X is for; "what does" and the closing "do" are the frame. */
+const WHAT_DO_FRAME = /^\s*what\s+(?:does|do|did)\s+(?<subject>.+?)\s+do\s*\?*\s*$/i;
+
 /** The question without its how-to frame, for lexical matching; the question itself when nothing else is left. */
 export function withoutQuestionFrame(query: string): string {
+  const whatDo = WHAT_DO_FRAME.exec(query)?.groups?.['subject'];
+  if (whatDo !== undefined && /[\p{L}\p{N}]/u.test(whatDo)) return whatDo;
   const opened = query.replace(HOW_FRAME, '');
   if (opened === query) return query;
   const rest = opened.replace(WORK_CLOSE, '');

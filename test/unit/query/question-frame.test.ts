@@ -19,6 +19,13 @@ describe('withoutQuestionFrame', () => {
     expect(withoutQuestionFrame('what work does the refiner do?')).toBe('what work does the refiner do?');
   });
 
+  it('drops the frame of "what does X do?", which asks what X is for', () => {
+    // Before, "do" was matched against the passages, and web pages that say "do" ranked first.
+    expect(withoutQuestionFrame('what does maxQueryTerms do?')).toBe('maxQueryTerms');
+    expect(withoutQuestionFrame('What do the rate limits do')).toBe('the rate limits');
+    expect(withoutQuestionFrame('what does the refiner do with headings?')).toBe('what does the refiner do with headings?');
+  });
+
   it('keeps every other question whole, and a frame with nothing after it', () => {
     for (const q of ['how many documents fit in a batch?', 'how long do refunds take?', 'which retriever is the default?', 'how do I', 'how does it work?', 'show how do I ingest']) {
       expect(withoutQuestionFrame(q)).toBe(q);
