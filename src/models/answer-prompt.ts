@@ -26,7 +26,11 @@ export function answerMessages(query: string, passages: readonly Passage[]): Cha
 export function numberedPassages(passages: readonly Passage[]): string {
   return passages
     .map((p, i) => {
-      const where = [p.title, ...(p.headingPath ?? [])].filter((s): s is string => Boolean(s && s.trim())).join(' > ');
+      // One line: a title holding line breaks could forge the header of another passage ("\n\n[3] Official").
+      const where = [p.title, ...(p.headingPath ?? [])]
+        .filter((s): s is string => Boolean(s && s.trim()))
+        .map((s) => s.replace(/\s+/g, ' ').trim())
+        .join(' > ');
       return `[${i + 1}]${where ? ` ${where}` : ''}\n${p.text.trim()}`;
     })
     .join('\n\n');
@@ -42,19 +46,43 @@ export interface ParsedAnswer {
   final: boolean;
 }
 
-/** "Answer: X", "Final answer: X", "**Answer:** X", the last such line. */
-const FINAL = /^[ \t>*_#-]*(?:final[ \t]+)?answer[ \t]*[*_]*[ \t]*:[ \t]*[*_]*[ \t]*(.*?)[ \t]*$/dgim;
-const TRAILING_MARKERS = /(?:\s*\[[\d\s,–-]+\])+[\s.*_]*$/;
+/**
+ * "Answer: X", "Final answer: X", "**Answer:** X", the last such line. The answer is taken greedily and trimmed in
+ * code: a lazy group before trailing blanks and $ retried at every blank of a long run (40,000 blanks held the
+ * event loop 6 s).
+ */
+const FINAL = /^[ \t>*_#-]*(?:final[ \t]+)?answer[ \t*_]*:[ \t*_]*(.*)$/dgim;
+const MARKER_ONLY = /^\[[\d\s,–-]+\]$/;
+
+/** Drops characters from the end while `drop` holds: a regex anchored only at $ retries from every position. */
+function trimEndWhile(text: string, drop: (ch: string) => boolean): string {
+  let end = text.length;
+  while (end > 0 && drop(text[end - 1] as string)) end--;
+  return text.slice(0, end);
+}
+
+/** "X [1][2]." -> "X": citation markers at the end, with the blanks, stops and emphasis after them. */
+function withoutTrailingMarkers(text: string): string {
+  let cut = text.length;
+  for (;;) {
+    const rest = trimEndWhile(text.slice(0, cut), (ch) => /[\s.*_]/.test(ch));
+    if (!rest.endsWith(']')) break;
+    const open = rest.lastIndexOf('[');
+    if (open < 0 || !MARKER_ONLY.test(rest.slice(open))) break;
+    cut = open;
+  }
+  return text.slice(0, cut);
+}
 
 export function parseAnswer(generated: string): ParsedAnswer {
   let last: RegExpExecArray | undefined;
   for (const m of generated.matchAll(FINAL)) if ((m[1] ?? '').replace(/[*_\s]/g, '').length > 0) last = m;
   if (last && last[1] !== undefined) {
-    const raw = last[1];
+    const raw = last[1].trimEnd();
     const start = last.indices?.[1]?.[0] ?? 0;
     // The answer's own words: markers, emphasis and a closing period after it are not part of it.
-    const core = raw.replace(TRAILING_MARKERS, '').replace(/[*_\s]+$/, '');
-    const text = withoutMarkers(core.replace(/^[*_]+/, '')).replace(/[*_]+$/, '');
+    const core = trimEndWhile(withoutTrailingMarkers(raw), (ch) => /[*_\s]/.test(ch));
+    const text = trimEndWhile(withoutMarkers(core.replace(/^[*_]+/, '')), (ch) => ch === '*' || ch === '_');
     if (text.length > 0) return { text, start, end: start + core.length, final: true };
   }
   const trimmed = generated.trim();

@@ -24,5 +24,10 @@ export function citationsIn(text: string, passageCount: number): number[] {
 
 /** The text without its citation markers (for a short final answer, where they would spoil a match). */
 export function withoutMarkers(text: string): string {
-  return text.replace(MARKER, '').replace(/\s+([.,;:!?])/g, '$1').replace(/\s{2,}/g, ' ').trim();
+  // Blanks before a punctuation mark go; a run of blanks is matched once (a pattern for "blanks, then a mark"
+  // retried at every blank of a long run).
+  return text
+    .replace(MARKER, '')
+    .replace(/\s+/g, (blanks: string, at: number, all: string) => (/[.,;:!?]/.test(all[at + blanks.length] ?? '') ? '' : blanks.length > 1 ? ' ' : blanks))
+    .trim();
 }

@@ -6,7 +6,7 @@ const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
  * Only small numbers right after a word or punctuation mark, and before prose: "[1996] 2 S.C.R. 507" is a law
  * report and `messages[0].content` or `xs[2] = 1` code, all kept.
  */
-const FOOTNOTE = /(?<=[\p{L}\p{N}.,;:!?)"'’”])\s?(?:\[(?:\d{1,3}|citation needed)\])+(?=$|[,;:!?)"'’”]|\.(?!\w)|\s\p{L})/gu;
+const FOOTNOTE = /(?<=[\p{L}\p{N}.,;:!?)"'’”])\s?(?:\[(?:\d{1,3}(?:\s?[,–-]\s?\d{1,3}){0,8}|citation needed)\])+(?=$|[,;:!?)"'’”]|\.(?!\w)|\s\p{L})/gu;
 
 /**
  * Sentences of a passage; line breaks end a sentence too (list items, table rows and code lines stand alone).

@@ -13,6 +13,8 @@ describe('sentencesOf', () => {
       'Its range shrank.',
     ]);
     expect(sentencesOf('Founded in 1901[1] and renamed in 1920 [12] by its members.')).toEqual(['Founded in 1901 and renamed in 1920 by its members.']);
+    // Lists and ranges too: they read as this system's markers as much as one number does.
+    expect(sentencesOf('Teal, according to records [2, 3] of the museum [4-6].')).toEqual(['Teal, according to records of the museum.']);
   });
 
   it('keeps brackets that are not footnotes: law reports, code, long numbers', () => {
