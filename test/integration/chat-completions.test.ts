@@ -165,6 +165,19 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(fine.choices[0]?.message.content).toMatch(/1937/);
   });
 
+  it('refuses a last question over the limit before any work, and takes the topic from the latest turns only', async () => {
+    const post = (messages: Array<{ role: string; content: string }>) =>
+      fx.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${KEY}` }, payload: { model: 'default', messages } });
+    const long = await post([{ role: 'user', content: `what is it? ${'Xy ('.repeat(2000)}` }]);
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toMatchObject({ code: 'BAD_REQUEST', message: 'messages: the question is longer than 4096 characters' });
+    // 190 long turns, then the Eiffel Tower, then a follow-up: only the latest turns give the topic.
+    const old = Array.from({ length: 190 }, () => ({ role: 'user', content: `Xy (${'noise words '.repeat(400)}` }));
+    const res = await post([...old, { role: 'user', content: 'Tell me about the Eiffel Tower.' }, { role: 'user', content: 'How tall is it?' }]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ question: string }>().question).toBe('How tall is it? (Eiffel Tower)');
+  });
+
   it('lists the roles a message may have when it has another', async () => {
     const res = await fx.app.inject({
       method: 'POST',

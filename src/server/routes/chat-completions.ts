@@ -50,6 +50,9 @@ function unsupportedField(body: ChatRequest): { param: string; reason: string } 
   return undefined;
 }
 
+/** User turns a follow-up's topic is taken from: the conversation's latest. */
+const TOPIC_TURNS = 8;
+
 /** Only text can be asked; an image or audio part is refused by name rather than read as nothing. */
 function nonTextPart(messages: ChatRequest['messages']): string | undefined {
   for (const [i, m] of messages.entries()) {
@@ -135,7 +138,15 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const modelName = ensemble ? model : pipelineNamed(model);
       const target = ensemble ? { ensemble: modelName } : { pipeline: modelName };
       const turns: ConversationTurn[] = messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) }));
-      const question = standaloneQuestion(turns);
+      const { maxQueryChars } = config.limits;
+      const asked = turns.filter((t) => t.role === 'user' && t.content.trim().length > 0);
+      // The question is checked before any work on it, and only the latest user turns, each as long as a question
+      // may be, give it its topic: 200 long messages were analysed for seconds before a 400.
+      if (longerThan(asked.at(-1)?.content.trim() ?? '', maxQueryChars)) {
+        throw new RagError('BAD_REQUEST', `messages: the question is longer than ${maxQueryChars} characters`);
+      }
+      const recent = asked.slice(-TOPIC_TURNS).map((t) => ({ ...t, content: t.content.slice(0, maxQueryChars) }));
+      const question = standaloneQuestion(recent);
       if (question.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
       if (longerThan(question, config.limits.maxQueryChars)) {
         throw new RagError('BAD_REQUEST', `messages: the question is longer than ${config.limits.maxQueryChars} characters`);
