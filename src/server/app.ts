@@ -75,6 +75,9 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
       ? { logger: options.logger }
       : { loggerInstance: options.loggerInstance ?? createLogger(server.logLevel) }),
     bodyLimit: server.bodyLimitBytes,
+    // The request's deadline starts once its body is in: a client sending a body a byte at a time would hold its
+    // connection for ever (Fastify's default is no limit). Twice the deadline, then Node answers 408 and closes.
+    requestTimeout: 2 * server.requestTimeoutMs,
     // A client's own x-request-id is kept when it looks like an id; anything else (10 kB, markup, paths) would be
     // echoed into every log line and response, so it gets a fresh one instead.
     requestIdHeader: false,
@@ -84,7 +87,8 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
     },
     frameworkErrors: frameworkError,
     // Document ids may be 512 characters, each up to 12 once UTF-8 and percent-encoded in the path.
-    routerOptions: { maxParamLength: 512 * 12 },
+    // "/v1/models/" is the list, not a model with an empty id.
+    routerOptions: { maxParamLength: 512 * 12, ignoreTrailingSlash: true },
     // Bad input must be rejected, not repaired: no silent coercion, no silent dropping of unknown fields.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -66,6 +66,15 @@ describe('health, readiness, OpenAPI, not found, request ids', () => {
     expect(JSON.stringify(doc.paths['/v1/query'])).toMatch(/"required":\["query"\]/);
   });
 
+  it('times out a request whose body never finishes arriving, and reads a trailing slash as the route without it', async () => {
+    // Fastify's default is no limit: a body sent a byte at a time held its connection for ever.
+    expect(fx.app.server.requestTimeout).toBe(2 * fx.rag.config.server.requestTimeoutMs);
+    // Before, "/v1/models/" was the model route with an empty id: a 400.
+    const list = await fx.app.inject({ method: 'GET', url: '/v1/models/' });
+    expect(list.statusCode).toBe(200);
+    expect(list.json<{ object: string }>().object).toBe('list');
+  });
+
   it('an unknown route -> 404 NOT_FOUND naming method and path', async () => {
     const err = expectError(await fx.app.inject({ method: 'GET', url: '/v1/nothing?x=1' }), 404, 'NOT_FOUND');
     expect(err.message).toBe('no route GET /v1/nothing');
