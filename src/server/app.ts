@@ -87,8 +87,7 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
     },
     frameworkErrors: frameworkError,
     // Document ids may be 512 characters, each up to 12 once UTF-8 and percent-encoded in the path.
-    // "/v1/models/" is the list, not a model with an empty id.
-    routerOptions: { maxParamLength: 512 * 12, ignoreTrailingSlash: true },
+    routerOptions: { maxParamLength: 512 * 12 },
     // Bad input must be rejected, not repaired: no silent coercion, no silent dropping of unknown fields.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();

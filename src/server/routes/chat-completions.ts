@@ -92,11 +92,14 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...app.rag.ensembles.names().map((id) => ({ id, kind: 'ensemble' as const })),
     ].map(({ id, kind }) => ({ id, object: 'model' as const, created, owned_by: 'rag-platform', kind }));
 
-  app.get(
-    '/v1/models',
-    { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema } }, config: { openAiErrors: true } },
-    async () => ({ object: 'list' as const, data: models() }),
-  );
+  // "/v1/models/" too: it is the list, not a model with an empty id (a 400 before).
+  for (const url of ['/v1/models', '/v1/models/']) {
+    app.get(
+      url,
+      { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema }, hide: url.endsWith('/') }, config: { openAiErrors: true } },
+      async () => ({ object: 'list' as const, data: models() }),
+    );
+  }
 
   app.get(
     '/v1/models/:id',
