@@ -78,7 +78,9 @@ async function embedderFor(config: Config, deps: CliDeps): Promise<Embedder | un
  */
 async function openRag(config: Config, deps: CliDeps, options: { check: boolean } = { check: true }): Promise<Rag> {
   const embedder = await embedderFor(config, deps);
-  const rag = new Rag(config, embedder ? { embedder } : {});
+  // Warnings (a store's legacy embedding record taken over, say) go to stderr, as the server would log them.
+  const log = { debug: () => undefined, warn: (_obj: object, msg?: string) => process.stderr.write(`warning: ${msg ?? ''}\n`) };
+  const rag = new Rag(config, { log, ...(embedder ? { embedder } : {}) });
   try {
     if (options.check) await rag.init();
   } catch (err) {

@@ -44,6 +44,17 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
     return this.dims;
   }
 
+  /** The endpoint and the model asked for: what makes the vectors. */
+  override get identity(): string {
+    return `http:${this.source}#model=${this.options.model ?? '(server default)'}`;
+  }
+
+  /** The endpoint's origin and path: no credentials or query, which the store and messages must not keep. */
+  override get source(): string {
+    const u = new URL(this.endpoint);
+    return `${u.origin}${u.pathname}`;
+  }
+
   async load(): Promise<void> {
     if (this.loadMs >= 0) return;
     const started = performance.now();

@@ -514,7 +514,7 @@ export class OpenSearchStore {
     if (dimension !== embedder.dimensions) {
       throw new RagError(
         'CONFIG',
-        `OpenSearch index ${index} ${dimension === undefined ? 'has no vector field' : `holds ${dimension}-dimensional vectors`}, but embedder ${embedder.name} makes ${embedder.dimensions}: rebuild the collection (rag opensearch rebuild)`,
+        `OpenSearch index ${index} ${dimension === undefined ? 'has no vector field' : `holds ${dimension}-dimensional vectors`}, but embedder ${embedder.identity} makes ${embedder.dimensions}: rebuild the collection (rag opensearch rebuild)`,
       );
     }
   }

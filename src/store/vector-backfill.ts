@@ -1,6 +1,6 @@
 import { RunContext } from '../core/run-context.js';
 import type { Embedder } from '../models/embedder.js';
-import { sameSpace, spaceMismatch, spaceOf, type EmbeddingSpace } from './embedding-space.js';
+import { spaceOf, type EmbeddingSpace } from './embedding-space.js';
 import type { IndexableChunk, SqliteStore } from './sqlite-store.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
@@ -22,6 +22,8 @@ export interface BackfillResult {
   /** Vectors written. */
   written: number;
   chunks: number;
+  /** The legacy space (the embedder's kind alone) that this embedder's identity replaced, if any. */
+  upgradedFrom?: EmbeddingSpace;
 }
 
 /** Rows read per page while looking for chunks without a vector. */
@@ -34,8 +36,7 @@ const PAGE = 2000;
 export async function backfillVectors(store: SqliteStore, embedder: Embedder, options: BackfillOptions, ctx = new RunContext()): Promise<BackfillResult> {
   const space = spaceOf(embedder);
   if (options.rebuild) store.dropVectors();
-  const recorded = store.embeddingSpace();
-  if (recorded !== null && !sameSpace(recorded, space)) throw spaceMismatch(store.path, recorded, space);
+  const upgradedFrom = store.checkSpace(space);
 
   const have = store.vectorRowids();
   const missing = Math.max(0, store.counts().chunks - have.size);
@@ -68,5 +69,5 @@ export async function backfillVectors(store: SqliteStore, embedder: Embedder, op
     }
   }
   if (pending.length > 0) await flush(pending);
-  return { space, missing, written, chunks: store.counts().chunks };
+  return { space, missing, written, chunks: store.counts().chunks, ...(upgradedFrom ? { upgradedFrom } : {}) };
 }
