@@ -82,7 +82,7 @@ async function openRag(config: Config, deps: CliDeps, options: { check: boolean 
   const log = { debug: () => undefined, warn: (_obj: object, msg?: string) => process.stderr.write(`warning: ${msg ?? ''}\n`) };
   const rag = new Rag(config, { log, ...(embedder ? { embedder } : {}) });
   try {
-    if (options.check) await rag.init();
+    if (options.check) for (const m of await rag.init()) for (const w of m.warnings ?? []) log.warn({ role: m.role }, w);
   } catch (err) {
     await rag.close();
     throw err;

@@ -18,8 +18,10 @@ export interface ModelStatus {
   dtype?: string;
   /** Vector length of an embedding model. */
   dimensions?: number;
-  /** Tokens per input after which text is truncated. */
+  /** Tokens per input after which text is truncated: the configured maxLength, capped at what the model takes. */
   maxLength?: number;
+  /** What the start-up logs as warnings, e.g. a maxLength capped at the model's limit. */
+  warnings?: string[];
   loadMs: number;
 }
 
