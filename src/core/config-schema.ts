@@ -280,6 +280,12 @@ const httpModelFields = {
   timeoutMs: Type.Integer({ minimum: 100, default: 30000 }),
   /** Requests in flight at once for one call. */
   concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /** Retries after a connection error, a timeout, 408, 429 or 5xx; never past the request's deadline. */
+  maxRetries: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+  /** First backoff, doubled each retry, with jitter. */
+  retryBaseMs: Type.Integer({ minimum: 1, default: 250 }),
+  /** Longest wait between attempts; a Retry-After asking for more fails the request instead. */
+  retryMaxMs: Type.Integer({ minimum: 1, default: 5000 }),
 };
 
 const embeddingFields = {

@@ -1,5 +1,5 @@
 import { RagError } from '../core/errors.js';
-import { postJson } from '../core/http-json.js';
+import { DEFAULT_MAX_ANSWER_BYTES, postJson, type PostJsonOptions } from '../core/http-json.js';
 import { mapConcurrent } from '../core/map-concurrent.js';
 import { RunContext } from '../core/run-context.js';
 import { Embedder } from './embedder.js';
@@ -14,6 +14,10 @@ export interface HttpEmbedderOptions {
   timeoutMs: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /** Retries of a transient failure (connection, timeout, 408, 429, 5xx), after Retry-After or a jittered backoff. */
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
   /** Texts per request. */
   batchSize: number;
   queryPrefix: string;
@@ -92,8 +96,17 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
   private async request(input: string[], ctx: RunContext): Promise<Float32Array[]> {
     const body: Record<string, unknown> = { input, encoding_format: 'float' };
     if (this.options.model !== undefined) body['model'] = this.options.model;
-    const post = { what: 'embeddings server', timeoutMs: this.options.timeoutMs, ctx };
-    const answer = await postJson(this.endpoint, body, this.options.apiKey ? { ...post, apiKey: this.options.apiKey } : post);
+    const { timeoutMs, maxRetries, retryBaseMs, retryMaxMs } = this.options;
+    const post: PostJsonOptions = {
+      what: 'embeddings server',
+      timeoutMs,
+      ctx,
+      retry: { maxRetries, baseMs: retryBaseMs, maxMs: retryMaxMs, setting: this.role },
+      // A generous bound on what `input.length` vectors take as JSON (~25 bytes a number): more is no embedding.
+      maxBytes: Math.max(DEFAULT_MAX_ANSWER_BYTES, input.length * (this.dims || 4096) * 64),
+    };
+    if (this.options.apiKey) post.apiKey = this.options.apiKey;
+    const answer = await postJson(this.endpoint, body, post);
     return this.parse(answer, input.length);
   }
 

@@ -1,5 +1,5 @@
 import { RagError } from '../core/errors.js';
-import { postJson } from '../core/http-json.js';
+import { postJson, type PostJsonOptions } from '../core/http-json.js';
 import { mapConcurrent } from '../core/map-concurrent.js';
 import { RunContext } from '../core/run-context.js';
 import type { ScoredChunk } from '../core/types.js';
@@ -17,6 +17,10 @@ export interface HttpRerankerOptions {
   apiKey?: string;
   timeoutMs: number;
   concurrency: number;
+  /** Retries of a transient failure (connection, timeout, 408, 429, 5xx), after Retry-After or a jittered backoff. */
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
   /** Passages per request. */
   batchSize: number;
 }
@@ -85,8 +89,11 @@ export class HttpReranker extends Reranker implements ModelComponent {
     const body: Record<string, unknown> =
       this.options.api === 'tei' ? { query, texts: passages, truncate: true } : { query, documents: passages, top_n: passages.length };
     if (this.options.model !== undefined) body['model'] = this.options.model;
-    const post = { what: 'rerank server', timeoutMs: this.options.timeoutMs, ctx };
-    const answer = await postJson(this.endpoint, body, this.options.apiKey ? { ...post, apiKey: this.options.apiKey } : post);
+    const { timeoutMs, maxRetries, retryBaseMs, retryMaxMs } = this.options;
+    const retry = { maxRetries, baseMs: retryBaseMs, maxMs: retryMaxMs, setting: `rerankers.${this.name}` };
+    const post: PostJsonOptions = { what: 'rerank server', timeoutMs, ctx, retry };
+    if (this.options.apiKey) post.apiKey = this.options.apiKey;
+    const answer = await postJson(this.endpoint, body, post);
     return this.parse(answer, passages.length);
   }
 

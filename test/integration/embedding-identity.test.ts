@@ -140,6 +140,9 @@ describe('an HTTP embedder’s identity', () => {
     queryPrefix: '',
     passagePrefix: '',
     normalize: true,
+    maxRetries: 0,
+    retryBaseMs: 10,
+    retryMaxMs: 1000,
     ...over,
   });
 

@@ -108,7 +108,17 @@ describe('rerankers configuration', () => {
       batchSize: 64,
       sigmoid: false,
     });
-    expect(config.rerankers['tei']).toEqual({ kind: 'http', url: 'http://tei:8080', api: 'tei', timeoutMs: 30000, concurrency: 4, batchSize: 32 });
+    expect(config.rerankers['tei']).toEqual({
+      kind: 'http',
+      url: 'http://tei:8080',
+      api: 'tei',
+      timeoutMs: 30000,
+      concurrency: 4,
+      maxRetries: 2,
+      retryBaseMs: 250,
+      retryMaxMs: 5000,
+      batchSize: 32,
+    });
     expect(config.pipelines['default']?.reranker).toBe('cross');
   });
 
