@@ -325,6 +325,17 @@ export const HttpEmbeddingsSchema = Type.Object(
 export const EmbeddingsConfigSchema = Type.Union([LocalEmbeddingsSchema, HttpEmbeddingsSchema]);
 export const EMBEDDINGS_VARIANTS = { local: LocalEmbeddingsSchema, http: HttpEmbeddingsSchema };
 
+const rerankerFallbackFields = {
+  /**
+   * "retrieval-order": a model that is unavailable (after the retries) or still busy `fallbackReserveMs` before the
+   * request's deadline keeps the retrieval order, and the answer is flagged `degraded` (as the LLM reranker's with
+   * llm.fallback); "none": that is the request's error (503/504).
+   */
+  fallback: Type.Union([Type.Literal('retrieval-order'), Type.Literal('none')], { default: 'retrieval-order' }),
+  /** Time kept back from the model for the rest of the pipeline, when the request has a deadline. */
+  fallbackReserveMs: Type.Integer({ minimum: 0, default: 1000 }),
+};
+
 export const CrossEncoderRerankerSchema = Type.Object(
   {
     kind: Type.Literal('cross-encoder'),
@@ -333,6 +344,7 @@ export const CrossEncoderRerankerSchema = Type.Object(
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 64 }),
     /** Report sigmoid(logit) in (0, 1) instead of the raw logit; the order is the same. */
     sigmoid: Type.Boolean({ default: false }),
+    ...rerankerFallbackFields,
   },
   Strict,
 );
@@ -347,6 +359,7 @@ export const HttpRerankerSchema = Type.Object(
     ...httpModelFields,
     /** Passages per request (TEI's default client batch limit is 32). */
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+    ...rerankerFallbackFields,
   },
   Strict,
 );

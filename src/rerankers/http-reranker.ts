@@ -5,7 +5,7 @@ import { RunContext } from '../core/run-context.js';
 import type { ScoredChunk } from '../core/types.js';
 import type { ModelComponent, ModelStatus } from '../models/model-status.js';
 import { passageText } from './passage-text.js';
-import { Reranker } from './reranker.js';
+import { Reranker, type RerankerFallback } from './reranker.js';
 
 export interface HttpRerankerOptions {
   /** Server base URL. */
@@ -23,6 +23,8 @@ export interface HttpRerankerOptions {
   retryMaxMs: number;
   /** Passages per request. */
   batchSize: number;
+  /** Keep the retrieval order, flagged degraded, when the model fails (`rerankers.<name>.fallback`). */
+  fallback?: RerankerFallback;
 }
 
 /**
@@ -40,6 +42,10 @@ export class HttpReranker extends Reranker implements ModelComponent {
   ) {
     super();
     this.endpoint = `${options.url.replace(/\/+$/, '')}${options.api === 'tei' ? '/rerank' : '/v1/rerank'}`;
+  }
+
+  protected override get fallback(): RerankerFallback | undefined {
+    return this.options.fallback;
   }
 
   private get role(): string {

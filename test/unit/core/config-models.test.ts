@@ -107,6 +107,8 @@ describe('rerankers configuration', () => {
       dtype: 'fp32',
       batchSize: 64,
       sigmoid: false,
+      fallback: 'retrieval-order',
+      fallbackReserveMs: 1000,
     });
     expect(config.rerankers['tei']).toEqual({
       kind: 'http',
@@ -118,6 +120,8 @@ describe('rerankers configuration', () => {
       retryBaseMs: 250,
       retryMaxMs: 5000,
       batchSize: 32,
+      fallback: 'retrieval-order',
+      fallbackReserveMs: 1000,
     });
     expect(config.pipelines['default']?.reranker).toBe('cross');
   });
