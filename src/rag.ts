@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config, LlmConfig, RetrieverName } from './core/config.js';
+import { rerankerNamesOf, retrieverNamesOf } from './core/module-ensembles.js';
 import { RagError, isRagError } from './core/errors.js';
 import { longerThan } from './core/char-count.js';
 import { RunContext, type StageLogger } from './core/run-context.js';
@@ -18,6 +19,7 @@ import { ExtractiveReader } from './models/extractive-reader.js';
 import { FallbackReader } from './models/fallback-reader.js';
 import { LlmGenerator } from './models/llm-generator.js';
 import type { ModelComponent, ModelStatus } from './models/model-status.js';
+import type { ModelProbe } from './models/model-probe.js';
 import { OpenAiChatClient } from './models/openai-chat-client.js';
 import type { Reader } from './models/reader.js';
 import type { Pipeline, PipelineRunOptions } from './pipelines/pipeline.js';
@@ -359,6 +361,32 @@ export class Rag {
       throw new RagError('UNKNOWN_PIPELINE', `"${name}" is an ensemble, not a pipeline: send it as "ensemble": "${name}" (pipelines: ${this.pipelines.names().join(', ')})`);
     }
     return this.pipelines.get(name);
+  }
+
+  /**
+   * Whether each model server answers now (HTTP models; a local model that loaded stays loaded), by role, each
+   * within `timeoutMs` and its answer kept a few seconds: for /readyz, as the LLM server is probed.
+   */
+  async probeModels(timeoutMs: number): Promise<Map<string, ModelProbe>> {
+    const probed = await Promise.all(
+      this.models.flatMap((m) => (m.probe ? [m.probe(timeoutMs).then((p): [string, ModelProbe] => [m.status().role, p])] : [])),
+    );
+    return new Map(probed);
+  }
+
+  /**
+   * The model roles the default pipeline cannot answer without: the embedder when it retrieves dense or hybrid,
+   * and a reranker it uses that has no stand-in (fallback: none). Their servers being down makes /readyz unready.
+   */
+  modelsRequired(): Set<string> {
+    const required = new Set<string>();
+    const pipeline = this.config.pipelines[this.config.defaultPipeline];
+    if (!pipeline) return required;
+    if (retrieverNamesOf(pipeline).some((r) => r === 'dense' || r === 'hybrid')) required.add('embeddings');
+    for (const name of rerankerNamesOf(pipeline)) {
+      if (this.config.rerankers[name]?.fallback === 'none') required.add(`reranker.${name}`);
+    }
+    return required;
   }
 
   /** The loaded models: role, source, the execution provider that runs each, and any provider fallen back from. */

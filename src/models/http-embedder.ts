@@ -3,6 +3,7 @@ import { DEFAULT_MAX_ANSWER_BYTES, postJson, type PostJsonOptions } from '../cor
 import { mapConcurrent } from '../core/map-concurrent.js';
 import { RunContext } from '../core/run-context.js';
 import { Embedder } from './embedder.js';
+import { ProbeCache, type ModelProbe } from './model-probe.js';
 import type { ModelComponent, ModelStatus } from './model-status.js';
 import { l2Normalize } from './pooling.js';
 
@@ -35,6 +36,7 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
   private readonly endpoint: string;
   private dims = 0;
   private loadMs = -1;
+  private readonly probes = new ProbeCache();
 
   constructor(
     private readonly options: HttpEmbedderOptions,
@@ -76,6 +78,18 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
     const s: ModelStatus = { role: this.role, kind: 'http', source: this.endpoint, dimensions: this.dims, loadMs: this.loadMs };
     if (this.options.model !== undefined) s.model = this.options.model;
     return s;
+  }
+
+  /** Embeds one short text without retries: a server that went down after the start is seen by /readyz. */
+  async probe(timeoutMs: number): Promise<ModelProbe> {
+    return this.probes.check(async () => {
+      const post: PostJsonOptions = { what: 'embeddings server', timeoutMs };
+      if (this.options.apiKey) post.apiKey = this.options.apiKey;
+      const body: Record<string, unknown> = { input: ['readyz'], encoding_format: 'float' };
+      if (this.options.model !== undefined) body['model'] = this.options.model;
+      this.parse(await postJson(this.endpoint, body, post), 1);
+      return { reachable: true };
+    });
   }
 
   async dispose(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ExecutionProvider, ProviderFailure } from './execution-providers.js';
+import type { ModelProbe } from './model-probe.js';
 
 /** What a loaded model reports at start-up (the log) and in /readyz: where it runs and on what. */
 export interface ModelStatus {
@@ -32,4 +33,9 @@ export interface ModelComponent {
   status(): ModelStatus;
   /** Releases the model's memory (ONNX sessions); a no-op for HTTP clients. */
   dispose(): Promise<void>;
+  /**
+   * Whether the model's server answers now (HTTP models only: a local model that loaded stays loaded), within
+   * `timeoutMs`, the answer kept for a few seconds; never throws.
+   */
+  probe?(timeoutMs: number): Promise<ModelProbe>;
 }

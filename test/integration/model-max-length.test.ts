@@ -82,7 +82,7 @@ describe('maxLength beyond the model’s position embeddings', () => {
       const r = await fx.app.inject({ method: 'POST', url: '/v1/documents', payload: { documents: [{ id: 'long', title: 'Long', text: LONG }] } });
       expect(r.statusCode).toBe(200);
       const ready = await readiness(fx.app);
-      expect(ready.models.find((m) => m.role === 'embeddings')).toMatchObject({ maxLength: 64 });
+      expect(ready.models.find((m) => m.role === 'embeddings')).toMatchObject({ maxLength: 64, warnings: [expect.stringContaining('maxLength 512 is more than')] });
     });
   });
 });
