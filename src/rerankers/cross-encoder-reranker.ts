@@ -90,7 +90,7 @@ export class CrossEncoderReranker extends Reranker implements ModelComponent {
     const started = performance.now();
     const outputs: unknown = await model(batch.inputs);
     const onnxMs = roundMs(performance.now() - started);
-    const logits = outputTensor(outputs, ['logits'], this.role);
+    const logits = outputTensor(outputs, ['logits'], `${this.role} (${this.options.modelPath})`);
     const labels = logits.dims[1] ?? 1;
     if (logits.dims.length !== 2 || labels !== 1) {
       throw new RagError('CONFIG', `${this.role}: ${this.options.modelPath} gives logits [${logits.dims.join(', ')}]; a cross-encoder reranker needs one logit per pair`);

@@ -1,3 +1,4 @@
+import { RagError, isRagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { Embedder } from '../models/embedder.js';
 import { spaceOf, type EmbeddingSpace } from './embedding-space.js';
@@ -26,6 +27,16 @@ export interface BackfillResult {
   upgradedFrom?: EmbeddingSpace;
 }
 
+/**
+ * A failed or interrupted backfill keeps the batches it committed: the error says how many, and `details.written`
+ * carries the number for the CLI's summary.
+ */
+function keptSoFar(err: unknown, written: number): unknown {
+  if (!isRagError(err)) return err;
+  const kept = err.code === 'ABORTED' ? '' : `; the ${written} vectors stored before it are kept: run \`rag reindex --vectors\` again to resume`;
+  return new RagError(err.code, `${err.message}${kept}`, { ...err.details, written }, { cause: err });
+}
+
 /** Rows read per page while looking for chunks without a vector. */
 const PAGE = 2000;
 
@@ -44,7 +55,13 @@ export async function backfillVectors(store: SqliteStore, embedder: Embedder, op
   let done = 0;
   options.onProgress?.(0, missing);
   const flush = async (pending: IndexableChunk[]): Promise<void> => {
-    const vectors = await passageVectors(embedder, pending.map(passageText), options.embedBatchSize, ctx);
+    let vectors: Float32Array[];
+    try {
+      ctx.check('reindex');
+      vectors = await passageVectors(embedder, pending.map(passageText), options.embedBatchSize, ctx, { offset: done, total: Math.max(missing, done + pending.length) });
+    } catch (err) {
+      throw keptSoFar(err, written);
+    }
     written += store.addVectors(
       pending.map((chunk, i) => ({ rowid: chunk.rowid, vector: vectors[i] as Float32Array })),
       space,
@@ -55,7 +72,11 @@ export async function backfillVectors(store: SqliteStore, embedder: Embedder, op
 
   let pending: IndexableChunk[] = [];
   for (let after = 0; ; ) {
-    ctx.check('reindex');
+    try {
+      ctx.check('reindex');
+    } catch (err) {
+      throw keptSoFar(err, written);
+    }
     const page = store.chunksAfter(after, PAGE);
     if (page.length === 0) break;
     after = page[page.length - 1]?.rowid ?? after;
