@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config, LlmConfig, RetrieverName } from './core/config.js';
+import { rerankerNamesOf, retrieverNamesOf } from './core/module-ensembles.js';
 import { RagError, isRagError } from './core/errors.js';
 import { longerThan } from './core/char-count.js';
 import { RunContext, type StageLogger } from './core/run-context.js';
@@ -18,6 +19,7 @@ import { ExtractiveReader } from './models/extractive-reader.js';
 import { FallbackReader } from './models/fallback-reader.js';
 import { LlmGenerator } from './models/llm-generator.js';
 import type { ModelComponent, ModelStatus } from './models/model-status.js';
+import type { ModelProbe } from './models/model-probe.js';
 import { OpenAiChatClient } from './models/openai-chat-client.js';
 import type { Reader } from './models/reader.js';
 import type { Pipeline, PipelineRunOptions } from './pipelines/pipeline.js';
@@ -42,7 +44,7 @@ import { IntentRetriever } from './retrievers/intent-retriever.js';
 import { buildOpenSearchRetriever } from './retrievers/opensearch-retriever-factory.js';
 import type { Retriever } from './retrievers/retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
-import { describeSpace, sameSpace, spaceMismatch, spaceOf } from './store/embedding-space.js';
+import { describeSpace, spaceOf, type EmbeddingSpace } from './store/embedding-space.js';
 import { Ingestor, type IngestorOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
@@ -185,12 +187,14 @@ export class Rag {
   private loading: Promise<void> | null = null;
   /** The configuration's digest, in every cache key: an answer computed under other settings is another entry. */
   private readonly configDigest: string;
+  private readonly log: StageLogger;
 
   constructor(
     readonly config: Config,
     options: RagOptions = {},
   ) {
     this.configDigest = configDigest(config);
+    this.log = options.log ?? { debug: () => undefined, warn: () => undefined };
     const fromConfig = !options.embedder && config.embeddings ? createEmbedder(config.embeddings) : undefined;
     this.embedder = options.embedder ?? fromConfig;
     this.embedderModel = fromConfig;
@@ -307,7 +311,7 @@ export class Rag {
     }
     const aggregator = this.llm && config.llm ? { chat: this.llm, options: generation(config.llm) } : undefined;
     this.ensembles = new EnsembleRegistry(config.ensembles, this.pipelines, aggregator);
-    const log = options.log ?? { debug: () => undefined, warn: () => undefined };
+    const log = this.log;
     this.redis = config.redis.url ? createRedis({ ...config.redis, url: config.redis.url }, log) : null;
     this.cache = !config.cache.enabled
       ? null
@@ -357,6 +361,32 @@ export class Rag {
       throw new RagError('UNKNOWN_PIPELINE', `"${name}" is an ensemble, not a pipeline: send it as "ensemble": "${name}" (pipelines: ${this.pipelines.names().join(', ')})`);
     }
     return this.pipelines.get(name);
+  }
+
+  /**
+   * Whether each model server answers now (HTTP models; a local model that loaded stays loaded), by role, each
+   * within `timeoutMs` and its answer kept a few seconds: for /readyz, as the LLM server is probed.
+   */
+  async probeModels(timeoutMs: number): Promise<Map<string, ModelProbe>> {
+    const probed = await Promise.all(
+      this.models.flatMap((m) => (m.probe ? [m.probe(timeoutMs).then((p): [string, ModelProbe] => [m.status().role, p])] : [])),
+    );
+    return new Map(probed);
+  }
+
+  /**
+   * The model roles the default pipeline cannot answer without: the embedder when it retrieves dense or hybrid,
+   * and a reranker it uses that has no stand-in (fallback: none). Their servers being down makes /readyz unready.
+   */
+  modelsRequired(): Set<string> {
+    const required = new Set<string>();
+    const pipeline = this.config.pipelines[this.config.defaultPipeline];
+    if (!pipeline) return required;
+    if (retrieverNamesOf(pipeline).some((r) => r === 'dense' || r === 'hybrid')) required.add('embeddings');
+    for (const name of rerankerNamesOf(pipeline)) {
+      if (this.config.rerankers[name]?.fallback === 'none') required.add(`reranker.${name}`);
+    }
+    return required;
   }
 
   /** The loaded models: role, source, the execution provider that runs each, and any provider fallen back from. */
@@ -695,7 +725,9 @@ export class Rag {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     };
     this.opening = null;
-    return backfillVectors(this.store, embedder, backfill, ctx);
+    const result = await backfillVectors(this.store, embedder, backfill, ctx);
+    this.noteUpgrade(result.upgradedFrom ?? null, result.space);
+    return result;
   }
 
   /** Drops every vector and the recorded embedding model: to stop using dense retrieval on this store. */
@@ -771,8 +803,8 @@ export class Rag {
     if (!embedder) return;
     await this.loadEmbedder(embedder);
     const space = spaceOf(embedder);
+    this.noteUpgrade(this.store.checkSpace(space), space);
     const status = this.store.vectorStatus();
-    if (status.space !== null && !sameSpace(status.space, space)) throw spaceMismatch(this.store.path, status.space, space);
     if (status.vectors < status.chunks) {
       const missing = status.chunks - status.vectors;
       throw new RagError(
@@ -782,6 +814,16 @@ export class Rag {
         { chunks: status.chunks, missing },
       );
     }
+  }
+
+  /** A store that recorded only the embedder's kind now records its identity: it could not be checked, say so. */
+  private noteUpgrade(legacy: EmbeddingSpace | null, space: EmbeddingSpace): void {
+    if (legacy === null) return;
+    this.log.warn(
+      { store: this.store.path, recorded: legacy.model, model: space.model, dimensions: space.dimensions },
+      `store ${this.store.path} recorded its vectors' embedding model only as "${legacy.model}" (an older version): it cannot be checked, ` +
+        `and now records the configured one, ${describeSpace(space)}; if its vectors came from another model, recompute them with \`rag reindex --vectors --rebuild\``,
+    );
   }
 
   /** Loads the embedder once; a failed load is tried again next time (the model server may come up). */

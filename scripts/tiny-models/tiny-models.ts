@@ -22,13 +22,19 @@ export interface TinyModelPaths {
   crossEncoder: string;
 }
 
+/** Another shape for a test of its own: other sizes, or a tokenizer that claims more tokens than the graph takes. */
+export interface TinyModelVariant extends Partial<Omit<BertSpec, 'vocabSize' | 'seed'>> {
+  tokenizerMaxLength?: number;
+}
+
 /**
  * Writes a model folder as transformers.js loads it: config.json, the tokenizer files and onnx/model.onnx (the
  * fp32 file; dtype q8 would look for onnx/model_quantized.onnx, which is not written).
  */
-export function writeTinyModel(dir: string, head: BertHead, seed: number): void {
+export function writeTinyModel(dir: string, head: BertHead, seed: number, variant: TinyModelVariant = {}): void {
   const vocab = tinyVocabulary();
-  const spec: BertSpec = { ...TINY_BERT, vocabSize: vocab.length, seed };
+  const { tokenizerMaxLength, ...sizes } = variant;
+  const spec: BertSpec = { ...TINY_BERT, ...sizes, vocabSize: vocab.length, seed };
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const config: Record<string, unknown> = {
     model_type: 'bert',
@@ -51,7 +57,7 @@ export function writeTinyModel(dir: string, head: BertHead, seed: number): void 
   const json = (name: string, value: unknown): void => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
   json('config.json', config);
   json('tokenizer.json', tokenizerJson(vocab));
-  json('tokenizer_config.json', tokenizerConfigJson(spec.maxPositions));
+  json('tokenizer_config.json', tokenizerConfigJson(tokenizerMaxLength ?? spec.maxPositions));
   json('special_tokens_map.json', specialTokensMapJson());
   writeFileSync(join(dir, 'vocab.txt'), `${vocab.join('\n')}\n`);
   writeFileSync(join(dir, 'onnx', 'model.onnx'), bertOnnx(spec, head));

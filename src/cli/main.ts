@@ -2,7 +2,8 @@ import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RETRIEVER_NAMES, type Config, type RetrieverName } from '../core/config-schema.js';
-import { RagError } from '../core/errors.js';
+import { RagError, isRagError } from '../core/errors.js';
+import { RunContext } from '../core/run-context.js';
 import { longerThan } from '../core/char-count.js';
 import { answeredIds, jsonlAppender, readQuestions, runBatch, type BatchProgress } from '../eval/batch-runner.js';
 import { DegradedCount } from '../eval/degraded-count.js';
@@ -78,9 +79,11 @@ async function embedderFor(config: Config, deps: CliDeps): Promise<Embedder | un
  */
 async function openRag(config: Config, deps: CliDeps, options: { check: boolean } = { check: true }): Promise<Rag> {
   const embedder = await embedderFor(config, deps);
-  const rag = new Rag(config, embedder ? { embedder } : {});
+  // Warnings (a store's legacy embedding record taken over, say) go to stderr, as the server would log them.
+  const log = { debug: () => undefined, warn: (_obj: object, msg?: string) => process.stderr.write(`warning: ${msg ?? ''}\n`) };
+  const rag = new Rag(config, { log, ...(embedder ? { embedder } : {}) });
   try {
-    if (options.check) await rag.init();
+    if (options.check) for (const m of await rag.init()) for (const w of m.warnings ?? []) log.warn({ role: m.role }, w);
   } catch (err) {
     await rag.close();
     throw err;
@@ -255,6 +258,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       const rag = await openRag(config, deps, { check: false });
       // Started by the first progress report, so a command that fails at once prints no bar.
       let progress: Progress | null = null;
+      const interrupt = interruptOnSigint();
       try {
         if (flags.dropVectors) {
           const { vectors } = rag.store.vectorStatus();
@@ -263,24 +267,39 @@ export function buildCli(deps: CliDeps = {}): Command {
           return;
         }
         const started = performance.now();
-        const r = await rag.reindexVectors({
-          ...(flags.rebuild ? { rebuild: true } : {}),
-          ...(flags.batchSize !== undefined ? { batchSize: positiveInt(flags.batchSize, '--batch-size') } : {}),
-          onProgress: (done, total) => {
-            progress ??= startProgress('vectors', total);
-            progress.update(done, total);
-          },
-        });
+        const kept = (): string => {
+          const status = rag.store.vectorStatus();
+          return `${status.vectors} of ${status.chunks} chunks have a vector; index version ${rag.store.version()}`;
+        };
+        let r;
+        try {
+          r = await rag.reindexVectors(
+            {
+              ...(flags.rebuild ? { rebuild: true } : {}),
+              ...(flags.batchSize !== undefined ? { batchSize: positiveInt(flags.batchSize, '--batch-size') } : {}),
+              onProgress: (done, total) => {
+                progress ??= startProgress('vectors', total);
+                progress.update(done, total);
+              },
+            },
+            new RunContext({ signal: interrupt.signal }),
+          );
+        } catch (err) {
+          (progress as Progress | null)?.stop();
+          if (!interrupt.signal.aborted) throw err;
+          // Each batch commits: what was stored stays, and the next run computes only the rest.
+          const written = isRagError(err) ? err.details?.['written'] : undefined;
+          console.log(`computed ${typeof written === 'number' ? written : 0} vectors; ${kept()}; interrupted: run again to resume`);
+          process.exitCode = INTERRUPTED_EXIT;
+          return;
+        }
         (progress as Progress | null)?.stop();
         const seconds = (performance.now() - started) / 1000;
-        const status = rag.store.vectorStatus();
-        console.log(
-          `computed ${r.written} vectors with "${r.space.model}" (${r.space.dimensions} dimensions) in ${seconds.toFixed(1)} s; ` +
-            `${status.vectors} of ${status.chunks} chunks have a vector; index version ${rag.store.version()}`,
-        );
+        console.log(`computed ${r.written} vectors with "${r.space.model}" (${r.space.dimensions} dimensions) in ${seconds.toFixed(1)} s; ${kept()}`);
       } finally {
+        interrupt.dispose();
         (progress as Progress | null)?.stop();
-        rag.close();
+        await rag.close();
       }
     });
 

@@ -29,6 +29,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     // store embedded with another model, stops the start before any work is done.
     for (const m of await rag.init()) {
       log.info({ model: m }, `model loaded: ${m.role} from ${m.source}${m.provider ? ` on ${m.provider}` : ''}`);
+      for (const w of m.warnings ?? []) log.warn({ role: m.role }, w);
       for (const f of m.fallbacks ?? []) log.warn({ role: m.role, provider: f.provider, reason: f.reason }, `${m.role}: execution provider ${f.provider} unavailable, fell back to ${m.provider ?? 'the next'}`);
     }
     // OpenSearch down at start-up does not stop the server: /readyz answers 503 with the reason until it is back.

@@ -280,6 +280,12 @@ const httpModelFields = {
   timeoutMs: Type.Integer({ minimum: 100, default: 30000 }),
   /** Requests in flight at once for one call. */
   concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /** Retries after a connection error, a timeout, 408, 429 or 5xx; never past the request's deadline. */
+  maxRetries: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+  /** First backoff, doubled each retry, with jitter. */
+  retryBaseMs: Type.Integer({ minimum: 1, default: 250 }),
+  /** Longest wait between attempts; a Retry-After asking for more fails the request instead. */
+  retryMaxMs: Type.Integer({ minimum: 1, default: 5000 }),
 };
 
 const embeddingFields = {
@@ -319,6 +325,17 @@ export const HttpEmbeddingsSchema = Type.Object(
 export const EmbeddingsConfigSchema = Type.Union([LocalEmbeddingsSchema, HttpEmbeddingsSchema]);
 export const EMBEDDINGS_VARIANTS = { local: LocalEmbeddingsSchema, http: HttpEmbeddingsSchema };
 
+const rerankerFallbackFields = {
+  /**
+   * "retrieval-order": a model that is unavailable (after the retries) or still busy `fallbackReserveMs` before the
+   * request's deadline keeps the retrieval order, and the answer is flagged `degraded` (as the LLM reranker's with
+   * llm.fallback); "none": that is the request's error (503/504).
+   */
+  fallback: Type.Union([Type.Literal('retrieval-order'), Type.Literal('none')], { default: 'retrieval-order' }),
+  /** Time kept back from the model for the rest of the pipeline, when the request has a deadline. */
+  fallbackReserveMs: Type.Integer({ minimum: 0, default: 1000 }),
+};
+
 export const CrossEncoderRerankerSchema = Type.Object(
   {
     kind: Type.Literal('cross-encoder'),
@@ -327,6 +344,7 @@ export const CrossEncoderRerankerSchema = Type.Object(
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 64 }),
     /** Report sigmoid(logit) in (0, 1) instead of the raw logit; the order is the same. */
     sigmoid: Type.Boolean({ default: false }),
+    ...rerankerFallbackFields,
   },
   Strict,
 );
@@ -341,6 +359,7 @@ export const HttpRerankerSchema = Type.Object(
     ...httpModelFields,
     /** Passages per request (TEI's default client batch limit is 32). */
     batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+    ...rerankerFallbackFields,
   },
   Strict,
 );

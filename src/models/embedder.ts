@@ -10,6 +10,20 @@ export abstract class Embedder {
   /** Vector length; known after the model is loaded (`load()`), fixed for the index's lifetime. */
   abstract readonly dimensions: number;
 
+  /**
+   * What names the model's vector space in a store, recorded with its vectors (known after `load()`): vectors of two
+   * identities are not comparable. By default the name; the built-in embedders give a digest of the ONNX weights
+   * (local) or the endpoint and model name (http), so another model of the same dimension is told apart.
+   */
+  get identity(): string {
+    return this.name;
+  }
+
+  /** Where the model comes from (its folder or endpoint), for messages only: moving a folder changes no identity. */
+  get source(): string | undefined {
+    return undefined;
+  }
+
   /** Loads the model or checks the server, failing with a message naming the path or URL. */
   abstract load(): Promise<void>;
 

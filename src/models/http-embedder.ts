@@ -1,8 +1,9 @@
 import { RagError } from '../core/errors.js';
-import { postJson } from '../core/http-json.js';
+import { DEFAULT_MAX_ANSWER_BYTES, postJson, type PostJsonOptions } from '../core/http-json.js';
 import { mapConcurrent } from '../core/map-concurrent.js';
 import { RunContext } from '../core/run-context.js';
 import { Embedder } from './embedder.js';
+import { ProbeCache, type ModelProbe } from './model-probe.js';
 import type { ModelComponent, ModelStatus } from './model-status.js';
 import { l2Normalize } from './pooling.js';
 
@@ -14,6 +15,10 @@ export interface HttpEmbedderOptions {
   timeoutMs: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /** Retries of a transient failure (connection, timeout, 408, 429, 5xx), after Retry-After or a jittered backoff. */
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
   /** Texts per request. */
   batchSize: number;
   queryPrefix: string;
@@ -31,6 +36,7 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
   private readonly endpoint: string;
   private dims = 0;
   private loadMs = -1;
+  private readonly probes = new ProbeCache();
 
   constructor(
     private readonly options: HttpEmbedderOptions,
@@ -42,6 +48,17 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
 
   get dimensions(): number {
     return this.dims;
+  }
+
+  /** The endpoint and the model asked for: what makes the vectors. */
+  override get identity(): string {
+    return `http:${this.source}#model=${this.options.model ?? '(server default)'}`;
+  }
+
+  /** The endpoint's origin and path: no credentials or query, which the store and messages must not keep. */
+  override get source(): string {
+    const u = new URL(this.endpoint);
+    return `${u.origin}${u.pathname}`;
   }
 
   async load(): Promise<void> {
@@ -63,6 +80,18 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
     return s;
   }
 
+  /** Embeds one short text without retries: a server that went down after the start is seen by /readyz. */
+  async probe(timeoutMs: number): Promise<ModelProbe> {
+    return this.probes.check(async () => {
+      const post: PostJsonOptions = { what: 'embeddings server', timeoutMs };
+      if (this.options.apiKey) post.apiKey = this.options.apiKey;
+      const body: Record<string, unknown> = { input: ['readyz'], encoding_format: 'float' };
+      if (this.options.model !== undefined) body['model'] = this.options.model;
+      this.parse(await postJson(this.endpoint, body, post), 1);
+      return { reachable: true };
+    });
+  }
+
   async dispose(): Promise<void> {
     // Nothing is held between requests.
   }
@@ -81,8 +110,17 @@ export class HttpEmbedder extends Embedder implements ModelComponent {
   private async request(input: string[], ctx: RunContext): Promise<Float32Array[]> {
     const body: Record<string, unknown> = { input, encoding_format: 'float' };
     if (this.options.model !== undefined) body['model'] = this.options.model;
-    const post = { what: 'embeddings server', timeoutMs: this.options.timeoutMs, ctx };
-    const answer = await postJson(this.endpoint, body, this.options.apiKey ? { ...post, apiKey: this.options.apiKey } : post);
+    const { timeoutMs, maxRetries, retryBaseMs, retryMaxMs } = this.options;
+    const post: PostJsonOptions = {
+      what: 'embeddings server',
+      timeoutMs,
+      ctx,
+      retry: { maxRetries, baseMs: retryBaseMs, maxMs: retryMaxMs, setting: this.role },
+      // A generous bound on what `input.length` vectors take as JSON (~25 bytes a number): more is no embedding.
+      maxBytes: Math.max(DEFAULT_MAX_ANSWER_BYTES, input.length * (this.dims || 4096) * 64),
+    };
+    if (this.options.apiKey) post.apiKey = this.options.apiKey;
+    const answer = await postJson(this.endpoint, body, post);
     return this.parse(answer, input.length);
   }
 

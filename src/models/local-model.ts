@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { RagError } from '../core/errors.js';
 import { loadWithProviders, type ExecutionProvider, type ProviderFailure } from './execution-providers.js';
 import { resolveModelFolder, type ModelDtype } from './model-folder.js';
 import type { ModelStatus } from './model-status.js';
+import { positionLimit } from './position-limit.js';
 import { loadedTransformers, transformers } from './transformers-module.js';
 
 export interface LocalModelOptions {
@@ -23,8 +26,10 @@ export interface LocalModel {
   source: string;
   provider: ExecutionProvider;
   failures: ProviderFailure[];
-  /** The configured maxLength, capped at what the tokenizer says the model takes. */
+  /** The configured maxLength, capped at what the tokenizer and the position embeddings say the model takes. */
   maxLength: number;
+  /** What the start-up should log: a maxLength capped. */
+  warnings?: string[];
   loadMs: number;
 }
 
@@ -41,6 +46,7 @@ export function localModelStatus(role: string, m: LocalModel, options: Pick<Loca
     loadMs: m.loadMs,
   };
   if (m.failures.length > 0) s.fallbacks = m.failures;
+  if (m.warnings) s.warnings = [...m.warnings];
   return s;
 }
 
@@ -65,8 +71,7 @@ export async function loadLocalModel(
   } catch (err) {
     throw new RagError('CONFIG', `${role}: cannot load the tokenizer of ${source}: ${(err as Error).message}`, undefined, { cause: err });
   }
-  const limit: unknown = tokenizer.model_max_length;
-  const maxLength = typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? Math.min(options.maxLength, limit) : options.maxLength;
+  const { maxLength, warning } = await effectiveMaxLength(role, source, options, tokenizer, pretrained);
   const { AutoModel, AutoModelForSequenceClassification } = await transformers();
   const Auto = head === 'encoder' ? AutoModel : AutoModelForSequenceClassification;
   const choice = await loadWithProviders(`${role} (${source})`, options.executionProviders, async (device) => {
@@ -86,8 +91,48 @@ export async function loadLocalModel(
     provider: choice.provider,
     failures: choice.failures,
     maxLength,
+    ...(warning ? { warnings: [warning] } : {}),
     loadMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * The configured maxLength, capped at what the model takes: the tokenizer's model_max_length, and the position
+ * embeddings of config.json (a tokenizer may claim more than the graph holds; longer inputs then fail inside ONNX
+ * Runtime on every long text). A cap says so, naming the setting.
+ */
+async function effectiveMaxLength(
+  role: string,
+  source: string,
+  options: LocalModelOptions,
+  tokenizer: PreTrainedTokenizer,
+  pretrained: { local_files_only: boolean },
+): Promise<{ maxLength: number; warning?: string }> {
+  const limits: Array<{ limit: number; why: string }> = [];
+  const fromTokenizer: unknown = tokenizer.model_max_length;
+  if (typeof fromTokenizer === 'number' && Number.isFinite(fromTokenizer) && fromTokenizer > 0) {
+    limits.push({ limit: fromTokenizer, why: `its tokenizer's model_max_length is ${fromTokenizer}` });
+  }
+  const fromPositions = positionLimit(await modelConfig(source, pretrained));
+  if (fromPositions !== undefined) limits.push({ limit: fromPositions, why: `its config.json has position embeddings for ${fromPositions} tokens` });
+  const tightest = limits.sort((a, b) => a.limit - b.limit)[0];
+  if (!tightest || tightest.limit >= options.maxLength) return { maxLength: options.maxLength };
+  return {
+    maxLength: tightest.limit,
+    warning: `${role}: maxLength ${options.maxLength} is more than ${source} takes (${tightest.why}): texts are cut at ${tightest.limit} tokens (set ${role === 'embeddings' ? 'embeddings' : role.replace(/^reranker\./, 'rerankers.')}.maxLength to at most ${tightest.limit} to silence this)`,
+  };
+}
+
+/** The model's config.json (a folder's own file; a Hub model's through transformers.js); undefined when unreadable. */
+async function modelConfig(source: string, pretrained: { local_files_only: boolean }): Promise<unknown> {
+  try {
+    if (isAbsolute(source)) return JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as unknown;
+    const { AutoConfig } = await transformers();
+    return await AutoConfig.from_pretrained(source, pretrained);
+  } catch {
+    // The model's own loading reports a broken config; the tokenizer's limit still applies.
+    return undefined;
+  }
 }
 
 /** The first of `names` among a model's outputs (exports name the token states differently). */

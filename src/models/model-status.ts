@@ -1,4 +1,5 @@
 import type { ExecutionProvider, ProviderFailure } from './execution-providers.js';
+import type { ModelProbe } from './model-probe.js';
 
 /** What a loaded model reports at start-up (the log) and in /readyz: where it runs and on what. */
 export interface ModelStatus {
@@ -18,8 +19,10 @@ export interface ModelStatus {
   dtype?: string;
   /** Vector length of an embedding model. */
   dimensions?: number;
-  /** Tokens per input after which text is truncated. */
+  /** Tokens per input after which text is truncated: the configured maxLength, capped at what the model takes. */
   maxLength?: number;
+  /** What the start-up logs as warnings, e.g. a maxLength capped at the model's limit. */
+  warnings?: string[];
   loadMs: number;
 }
 
@@ -30,4 +33,9 @@ export interface ModelComponent {
   status(): ModelStatus;
   /** Releases the model's memory (ONNX sessions); a no-op for HTTP clients. */
   dispose(): Promise<void>;
+  /**
+   * Whether the model's server answers now (HTTP models only: a local model that loaded stays loaded), within
+   * `timeoutMs`, the answer kept for a few seconds; never throws.
+   */
+  probe?(timeoutMs: number): Promise<ModelProbe>;
 }

@@ -1,9 +1,11 @@
+import { isAbsolute } from 'node:path';
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import { Embedder } from './embedder.js';
 import { encodeBatch } from './encoder-batch.js';
 import { floatData, loadLocalModel, localModelStatus, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from './local-model.js';
+import { onnxFingerprint } from './model-fingerprint.js';
 import type { ModelComponent, ModelStatus } from './model-status.js';
 import { poolTokens, type Pooling } from './pooling.js';
 
@@ -30,6 +32,7 @@ export class TransformersEmbedder extends Embedder implements ModelComponent {
   readonly name = 'local';
   private loaded: LocalModel | null = null;
   private dims = 0;
+  private id = '';
 
   constructor(
     private readonly options: TransformersEmbedderOptions,
@@ -42,12 +45,34 @@ export class TransformersEmbedder extends Embedder implements ModelComponent {
     return this.dims;
   }
 
+  /**
+   * The weights actually loaded (a digest of the ONNX file(s) for the dtype), the dtype and the pooling: what makes
+   * the vectors. Not the path, so a moved folder still matches its store; a Hub model is named by its id.
+   */
+  override get identity(): string {
+    if (!this.id) throw new RagError('UNAVAILABLE', `${this.role}: the model is not loaded, so its identity is unknown`);
+    return this.id;
+  }
+
+  override get source(): string | undefined {
+    return this.loaded?.source;
+  }
+
   async load(): Promise<void> {
     if (this.loaded) return;
-    this.loaded = await loadLocalModel(this.role, 'encoder', this.options, async ({ tokenizer, model, maxLength }) => {
+    const loaded = await loadLocalModel(this.role, 'encoder', this.options, async ({ tokenizer, model, maxLength }) => {
       const [vector] = (await this.forward(tokenizer, model, maxLength, ['warm-up'])).vectors;
       this.dims = vector?.length ?? 0;
     });
+    let weights = `hub=${loaded.source}`;
+    try {
+      if (isAbsolute(loaded.source)) weights = `onnx-sha256=${await onnxFingerprint(loaded.source, this.options.dtype)}`;
+    } catch (err) {
+      await loaded.model.dispose();
+      throw new RagError('CONFIG', `${this.role}: cannot read the weights of ${loaded.source}: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    this.id = `local:${weights},dtype=${this.options.dtype},pooling=${this.options.pooling}`;
+    this.loaded = loaded;
   }
 
   status(): ModelStatus {

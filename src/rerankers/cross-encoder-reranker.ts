@@ -6,13 +6,15 @@ import { encodeBatch } from '../models/encoder-batch.js';
 import { floatData, loadLocalModel, localModelStatus, outputTensor, roundMs, type LocalModel, type LocalModelOptions } from '../models/local-model.js';
 import type { ModelComponent, ModelStatus } from '../models/model-status.js';
 import { passageText } from './passage-text.js';
-import { Reranker } from './reranker.js';
+import { Reranker, type RerankerFallback } from './reranker.js';
 
 export interface CrossEncoderOptions extends LocalModelOptions {
   /** Query–passage pairs per model call. */
   batchSize: number;
   /** Scores as sigmoid(logit) in (0, 1) rather than raw logits; the order is the same. */
   sigmoid: boolean;
+  /** Keep the retrieval order, flagged degraded, when the model fails (`rerankers.<name>.fallback`). */
+  fallback?: RerankerFallback;
 }
 
 /**
@@ -29,6 +31,10 @@ export class CrossEncoderReranker extends Reranker implements ModelComponent {
     private readonly options: CrossEncoderOptions,
   ) {
     super();
+  }
+
+  protected override get fallback(): RerankerFallback | undefined {
+    return this.options.fallback;
   }
 
   private get role(): string {
@@ -84,7 +90,7 @@ export class CrossEncoderReranker extends Reranker implements ModelComponent {
     const started = performance.now();
     const outputs: unknown = await model(batch.inputs);
     const onnxMs = roundMs(performance.now() - started);
-    const logits = outputTensor(outputs, ['logits'], this.role);
+    const logits = outputTensor(outputs, ['logits'], `${this.role} (${this.options.modelPath})`);
     const labels = logits.dims[1] ?? 1;
     if (logits.dims.length !== 2 || labels !== 1) {
       throw new RagError('CONFIG', `${this.role}: ${this.options.modelPath} gives logits [${logits.dims.join(', ')}]; a cross-encoder reranker needs one logit per pair`);

@@ -1,11 +1,12 @@
 import { RagError } from '../core/errors.js';
-import { postJson } from '../core/http-json.js';
+import { postJson, type PostJsonOptions } from '../core/http-json.js';
 import { mapConcurrent } from '../core/map-concurrent.js';
 import { RunContext } from '../core/run-context.js';
 import type { ScoredChunk } from '../core/types.js';
+import { ProbeCache, type ModelProbe } from '../models/model-probe.js';
 import type { ModelComponent, ModelStatus } from '../models/model-status.js';
 import { passageText } from './passage-text.js';
-import { Reranker } from './reranker.js';
+import { Reranker, type RerankerFallback } from './reranker.js';
 
 export interface HttpRerankerOptions {
   /** Server base URL. */
@@ -17,8 +18,14 @@ export interface HttpRerankerOptions {
   apiKey?: string;
   timeoutMs: number;
   concurrency: number;
+  /** Retries of a transient failure (connection, timeout, 408, 429, 5xx), after Retry-After or a jittered backoff. */
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
   /** Passages per request. */
   batchSize: number;
+  /** Keep the retrieval order, flagged degraded, when the model fails (`rerankers.<name>.fallback`). */
+  fallback?: RerankerFallback;
 }
 
 /**
@@ -29,6 +36,7 @@ export interface HttpRerankerOptions {
 export class HttpReranker extends Reranker implements ModelComponent {
   private readonly endpoint: string;
   private loadMs = -1;
+  private readonly probes = new ProbeCache();
 
   constructor(
     readonly name: string,
@@ -36,6 +44,10 @@ export class HttpReranker extends Reranker implements ModelComponent {
   ) {
     super();
     this.endpoint = `${options.url.replace(/\/+$/, '')}${options.api === 'tei' ? '/rerank' : '/v1/rerank'}`;
+  }
+
+  protected override get fallback(): RerankerFallback | undefined {
+    return this.options.fallback;
   }
 
   private get role(): string {
@@ -60,6 +72,14 @@ export class HttpReranker extends Reranker implements ModelComponent {
     return s;
   }
 
+  /** Scores one pair without retries: a server that went down after the start is seen by /readyz. */
+  async probe(timeoutMs: number): Promise<ModelProbe> {
+    return this.probes.check(async () => {
+      await this.request('readyz', ['readyz'], new RunContext(), timeoutMs);
+      return { reachable: true };
+    });
+  }
+
   async dispose(): Promise<void> {
     // Nothing is held between requests.
   }
@@ -80,13 +100,16 @@ export class HttpReranker extends Reranker implements ModelComponent {
       .slice(0, options.k);
   }
 
-  /** Scores of `passages` against `query`, in the passages' order. */
-  private async request(query: string, passages: string[], ctx: RunContext): Promise<number[]> {
+  /** Scores of `passages` against `query`, in the passages' order; with `probeTimeoutMs`, one attempt of that limit (/readyz). */
+  private async request(query: string, passages: string[], ctx: RunContext, probeTimeoutMs?: number): Promise<number[]> {
     const body: Record<string, unknown> =
       this.options.api === 'tei' ? { query, texts: passages, truncate: true } : { query, documents: passages, top_n: passages.length };
     if (this.options.model !== undefined) body['model'] = this.options.model;
-    const post = { what: 'rerank server', timeoutMs: this.options.timeoutMs, ctx };
-    const answer = await postJson(this.endpoint, body, this.options.apiKey ? { ...post, apiKey: this.options.apiKey } : post);
+    const { timeoutMs, maxRetries, retryBaseMs, retryMaxMs } = this.options;
+    const retry = { maxRetries, baseMs: retryBaseMs, maxMs: retryMaxMs, setting: `rerankers.${this.name}` };
+    const post: PostJsonOptions = probeTimeoutMs !== undefined ? { what: 'rerank server', timeoutMs: probeTimeoutMs } : { what: 'rerank server', timeoutMs, ctx, retry };
+    if (this.options.apiKey) post.apiKey = this.options.apiKey;
+    const answer = await postJson(this.endpoint, body, post);
     return this.parse(answer, passages.length);
   }
 

@@ -6,22 +6,35 @@ import type { Embedder } from '../models/embedder.js';
  * of two models are not comparable, so a store holds one space, recorded in its meta table.
  */
 export interface EmbeddingSpace {
+  /** The embedder's identity (`Embedder.identity`): e.g. a digest of a local model's weights, or an endpoint and model. */
   model: string;
   dimensions: number;
+  /** Where the model came from (folder, endpoint), for messages only: not compared. */
+  source?: string;
 }
 
-/** The space of a loaded embedder; its `name` identifies the model. */
+/** The space of a loaded embedder; its `identity` names the model. */
 export function spaceOf(embedder: Embedder): EmbeddingSpace {
   const { name, dimensions } = embedder;
   if (!Number.isInteger(dimensions) || dimensions <= 0) {
     throw new RagError('CONFIG', `embedder "${name}" reports ${String(dimensions)} dimensions: load it before use (Embedder.load())`);
   }
-  return { model: name, dimensions };
+  const source = embedder.source;
+  return { model: embedder.identity, dimensions, ...(source !== undefined ? { source } : {}) };
 }
 
 export const sameSpace = (a: EmbeddingSpace, b: EmbeddingSpace): boolean => a.model === b.model && a.dimensions === b.dimensions;
 
-export const describeSpace = (s: EmbeddingSpace): string => `"${s.model}" (${s.dimensions} dimensions)`;
+/**
+ * Stores written before embedders had identities recorded only the embedder's kind ("local", "http"). Such a space
+ * cannot be checked beyond kind and dimension; one that matches those is taken over by the configured identity.
+ */
+const LEGACY_MODELS = ['local', 'http'];
+
+export const isLegacyOf = (recorded: EmbeddingSpace, space: EmbeddingSpace): boolean =>
+  LEGACY_MODELS.includes(recorded.model) && space.model.startsWith(`${recorded.model}:`) && recorded.dimensions === space.dimensions;
+
+export const describeSpace = (s: EmbeddingSpace): string => `"${s.model}" (${s.dimensions} dimensions${s.source !== undefined ? `, from ${s.source}` : ''})`;
 
 /** The start-up error for a store whose vectors came from another model or dimension: names both, says how to fix. */
 export function spaceMismatch(storePath: string, stored: EmbeddingSpace, configured: EmbeddingSpace): RagError {

@@ -7,7 +7,17 @@ export interface IndexLayout {
   refreshInterval: string;
   /** BM25 parameters, the same as the embedded store's so both backends rank alike. */
   bm25: { k1: number; b: number };
-  vector?: { dimensions: number } & Pick<OpenSearchConfig['knn'], 'engine' | 'spaceType' | 'm' | 'efConstruction' | 'efSearch'>;
+  /** `model`: the embedder's identity, recorded in the mapping's _meta so an index of another model is refused. */
+  vector?: { dimensions: number; model?: string } & Pick<OpenSearchConfig['knn'], 'engine' | 'spaceType' | 'm' | 'efConstruction' | 'efSearch'>;
+}
+
+/** The embedding model an index's vectors came from, as its mapping records it (`_meta.embedding`). */
+export function recordedEmbedding(mappings: unknown): { model: string; dimensions: number } | undefined {
+  const meta: unknown = typeof mappings === 'object' && mappings !== null ? (mappings as Record<string, unknown>)['_meta'] : undefined;
+  const embedding: unknown = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)['embedding'] : undefined;
+  if (typeof embedding !== 'object' || embedding === null) return undefined;
+  const { model, dimensions } = embedding as Record<string, unknown>;
+  return typeof model === 'string' && typeof dimensions === 'number' ? { model, dimensions } : undefined;
 }
 
 /** The field holding a chunk's embedding. */
@@ -82,6 +92,8 @@ export function indexBody(layout: IndexLayout): { settings: Record<string, unkno
       dynamic_templates: [{ meta_strings: { path_match: 'meta.*', match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } }],
       // Vectors are indexed, not kept in _source: half the disk, and rebuilds re-embed from the store anyway.
       ...(layout.vector ? { _source: { excludes: [VECTOR_FIELD] } } : {}),
+      // Which model made the vectors: two models of one dimension are told apart, as in the store of record.
+      ...(layout.vector?.model !== undefined ? { _meta: { embedding: { model: layout.vector.model, dimensions: layout.vector.dimensions } } } : {}),
       properties,
     },
   };

@@ -8,7 +8,7 @@ import type { Embedder } from '../models/embedder.js';
 import { bulkWithBackoff, type BulkOperation } from './opensearch-bulk.js';
 import { createOpenSearchClient } from './opensearch-client.js';
 import { openSearchErrorType, toRagError } from './opensearch-errors.js';
-import { indexBody, indexTemplate, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
+import { indexBody, indexTemplate, recordedEmbedding, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
 
@@ -314,7 +314,10 @@ export class OpenSearchStore {
     options: { onProgress?: (documents: number) => void; keepOld?: boolean } = {},
   ): Promise<{ index: string; previous: string[]; documents: number; chunks: number; failed: WriteFailure[] }> {
     if (this.rebuilding) throw new RagError('BAD_REQUEST', `a rebuild of ${this.alias} is already running`);
-    await this.ensureCollection();
+    await this.ensureCollection().catch((err: unknown) => {
+      // An index that does not fit the embedder (another model or dimension) is what a rebuild is there to replace.
+      if (!(err instanceof RagError && err.details?.['vectorMismatch'] !== undefined)) throw err;
+    });
     const index = await this.createIndex(false);
     this.rebuilding = index;
     this.rebuildLog = new Map();
@@ -509,19 +512,36 @@ export class OpenSearchStore {
     const embedder = this.options.embedder;
     if (!embedder) return;
     const response = await this.client.indices.getMapping({ index });
+    const mappings: unknown = response.body[index]?.mappings;
     const mapping: unknown = response.body[index]?.mappings?.properties?.[VECTOR_FIELD];
     const dimension = typeof mapping === 'object' && mapping !== null && 'dimension' in mapping ? Number(mapping.dimension) : undefined;
     if (dimension !== embedder.dimensions) {
       throw new RagError(
         'CONFIG',
-        `OpenSearch index ${index} ${dimension === undefined ? 'has no vector field' : `holds ${dimension}-dimensional vectors`}, but embedder ${embedder.name} makes ${embedder.dimensions}: rebuild the collection (rag opensearch rebuild)`,
+        `OpenSearch index ${index} ${dimension === undefined ? 'has no vector field' : `holds ${dimension}-dimensional vectors`}, but embedder "${embedder.identity}" makes ${embedder.dimensions}: rebuild the collection (rag opensearch rebuild)`,
+        { vectorMismatch: index },
+      );
+    }
+    const recorded = recordedEmbedding(mappings);
+    if (recorded === undefined) {
+      // An index built before indices recorded their model: it cannot be checked; it records this one from now on.
+      await this.client.indices.putMapping({ index, body: { _meta: { embedding: { model: embedder.identity, dimensions: embedder.dimensions } } } });
+    } else if (recorded.model !== embedder.identity) {
+      throw new RagError(
+        'CONFIG',
+        `OpenSearch index ${index} holds vectors from embedding model "${recorded.model}", but the configured embedder is "${embedder.identity}" ` +
+          `(${embedder.dimensions} dimensions both): rebuild the collection (rag opensearch rebuild)`,
+        { vectorMismatch: index },
       );
     }
   }
 
   private layout(): IndexLayout {
     const embedder = this.options.embedder;
-    return embedder ? { ...this.options.layout, vector: { dimensions: embedder.dimensions, ...this.options.knn } } : this.options.layout;
+    if (!embedder) return this.options.layout;
+    // The identity is known once the embedder is loaded, as the dimension is.
+    const model = embedder.dimensions > 0 ? { model: embedder.identity } : {};
+    return { ...this.options.layout, vector: { dimensions: embedder.dimensions, ...model, ...this.options.knn } };
   }
 
   private async sourcesOf(documents: readonly PreparedDocument[], ctx: RunContext): Promise<ChunkSource[][]> {

@@ -6,9 +6,18 @@ import { spaceOf } from './embedding-space.js';
 /**
  * Passage vectors for `texts`, `batchSize` at a time, each checked: as many as texts, of the embedder's length,
  * finite and non-zero. Any failure becomes a coded error naming the embedder and saying nothing was stored.
+ * `place` puts the texts within a larger run (a backfill's batch among all the chunks it computes), so that chunk
+ * numbers in messages count in the run, not in the batch.
  */
-export async function passageVectors(embedder: Embedder, texts: string[], batchSize: number, ctx: RunContext): Promise<Float32Array[]> {
+export async function passageVectors(
+  embedder: Embedder,
+  texts: string[],
+  batchSize: number,
+  ctx: RunContext,
+  place: { offset: number; total: number } = { offset: 0, total: texts.length },
+): Promise<Float32Array[]> {
   const { dimensions } = spaceOf(embedder);
+  const { offset, total } = place;
   const out: Float32Array[] = [];
   for (let start = 0; start < texts.length; start += batchSize) {
     const batch = texts.slice(start, start + batchSize);
@@ -20,7 +29,7 @@ export async function passageVectors(embedder: Embedder, texts: string[], batchS
       const reason = err instanceof Error ? err.message : String(err);
       throw new RagError(
         isRagError(err) ? err.code : 'UNAVAILABLE',
-        `embedder "${embedder.name}" failed on chunks ${start + 1}-${start + batch.length} of ${texts.length}: ${reason}; nothing of this batch was stored`,
+        `embedder "${embedder.name}" failed on chunks ${offset + start + 1}-${offset + start + batch.length} of ${total}: ${reason}; nothing of this batch was stored`,
         undefined,
         { cause: err },
       );
@@ -31,7 +40,7 @@ export async function passageVectors(embedder: Embedder, texts: string[], batchS
     for (const [i, v] of vectors.entries()) {
       const bad = v.length !== dimensions ? `${v.length} dimensions instead of ${dimensions}` : !isUsable(v) ? 'a zero or non-finite vector' : null;
       if (bad !== null) {
-        throw new RagError('INTERNAL', `embedder "${embedder.name}" returned ${bad} for chunk ${start + i + 1} of ${texts.length}; nothing of this batch was stored`);
+        throw new RagError('INTERNAL', `embedder "${embedder.name}" returned ${bad} for chunk ${offset + start + i + 1} of ${total}; nothing of this batch was stored`);
       }
       out.push(v);
     }

@@ -7,7 +7,7 @@ import { RagError, isRagError } from '../core/errors.js';
 import type { Chunk, DocumentFormat, Metadata, MetadataFilter, StoredDocument, StructureNode } from '../core/types.js';
 import type { ChunkText } from './chunker.js';
 import { ChunkVectors, loadSqliteVec, type NearestHit } from './chunk-vectors.js';
-import { describeSpace, sameSpace, spaceMismatch, type EmbeddingSpace } from './embedding-space.js';
+import { describeSpace, isLegacyOf, sameSpace, spaceMismatch, type EmbeddingSpace } from './embedding-space.js';
 import { filterSql } from './filter-sql.js';
 import type { StructuredBy } from './structure-report.js';
 
@@ -65,6 +65,8 @@ export interface VectorStatus {
 
 const META_MODEL = 'embedding.model';
 const META_DIMENSIONS = 'embedding.dimensions';
+/** Where the model of the vectors came from (folder, endpoint): for messages, never compared. */
+const META_SOURCE = 'embedding.source';
 /** Why the search index (OpenSearch) may disagree with this store, until it is rebuilt from it. */
 const META_SEARCH_MISMATCH = 'search.mismatch';
 const META_STORE_ID = 'store.id';
@@ -339,7 +341,28 @@ export class SqliteStore {
   embeddingSpace(): EmbeddingSpace | null {
     const model = this.stmt.getMeta.get(META_MODEL)?.value;
     const dimensions = this.stmt.getMeta.get(META_DIMENSIONS)?.value;
-    return model === undefined || dimensions === undefined ? null : { model, dimensions: Number(dimensions) };
+    const source = this.stmt.getMeta.get(META_SOURCE)?.value;
+    if (model === undefined || dimensions === undefined) return null;
+    return { model, dimensions: Number(dimensions), ...(source !== undefined ? { source } : {}) };
+  }
+
+  /**
+   * Checks an embedder's space against the recorded one before it is used: another model or dimension is refused
+   * (a CONFIG error naming both). A space recorded by an older version under the embedder's kind alone ("local",
+   * "http") with the same dimension cannot be checked further, and is taken over by this identity; the replaced
+   * space is returned so the caller can say so. Null when nothing changed.
+   */
+  checkSpace(space: EmbeddingSpace): EmbeddingSpace | null {
+    // Read first: the usual answer (same space, or none) needs no write lock, which another process may hold.
+    const seen = this.embeddingSpace();
+    if (seen === null || sameSpace(seen, space)) return null;
+    if (!isLegacyOf(seen, space)) throw spaceMismatch(this.path, seen, space);
+    return this.db.transaction(() => {
+      const recorded = this.embeddingSpace();
+      if (recorded === null || sameSpace(recorded, space)) return null;
+      this.adoptSpace(space);
+      return recorded;
+    }).immediate();
   }
 
   vectorStatus(): VectorStatus {
@@ -395,6 +418,7 @@ export class SqliteStore {
       this.vectors.drop();
       this.stmt.deleteMeta.run(META_MODEL);
       this.stmt.deleteMeta.run(META_DIMENSIONS);
+      this.stmt.deleteMeta.run(META_SOURCE);
       this.bumpVersion();
     }).immediate();
   }
@@ -582,15 +606,19 @@ export class SqliteStore {
     return true;
   }
 
-  /** Records the space and creates the vector table when the store has none; refuses another space. */
+  /**
+   * Records the space and creates the vector table when the store has none; takes over a legacy space of the same
+   * kind and dimension (see `checkSpace`); refuses another space.
+   */
   private adoptSpace(space: EmbeddingSpace): void {
     const recorded = this.embeddingSpace();
-    if (recorded !== null && !sameSpace(recorded, space)) throw spaceMismatch(this.path, recorded, space);
-    if (recorded === null) {
-      this.vectors.create(space.dimensions);
-      this.stmt.setMeta.run(META_MODEL, space.model);
-      this.stmt.setMeta.run(META_DIMENSIONS, String(space.dimensions));
-    }
+    if (recorded !== null && sameSpace(recorded, space)) return;
+    if (recorded !== null && !isLegacyOf(recorded, space)) throw spaceMismatch(this.path, recorded, space);
+    if (recorded === null) this.vectors.create(space.dimensions);
+    this.stmt.setMeta.run(META_MODEL, space.model);
+    this.stmt.setMeta.run(META_DIMENSIONS, String(space.dimensions));
+    if (space.source !== undefined) this.stmt.setMeta.run(META_SOURCE, space.source);
+    else this.stmt.deleteMeta.run(META_SOURCE);
   }
 
   private bumpVersion(): number {

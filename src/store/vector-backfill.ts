@@ -1,6 +1,7 @@
+import { RagError, isRagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { Embedder } from '../models/embedder.js';
-import { sameSpace, spaceMismatch, spaceOf, type EmbeddingSpace } from './embedding-space.js';
+import { spaceOf, type EmbeddingSpace } from './embedding-space.js';
 import type { IndexableChunk, SqliteStore } from './sqlite-store.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
@@ -22,6 +23,18 @@ export interface BackfillResult {
   /** Vectors written. */
   written: number;
   chunks: number;
+  /** The legacy space (the embedder's kind alone) that this embedder's identity replaced, if any. */
+  upgradedFrom?: EmbeddingSpace;
+}
+
+/**
+ * A failed or interrupted backfill keeps the batches it committed: the error says how many, and `details.written`
+ * carries the number for the CLI's summary.
+ */
+function keptSoFar(err: unknown, written: number): unknown {
+  if (!isRagError(err)) return err;
+  const kept = err.code === 'ABORTED' ? '' : `; the ${written} vectors stored before it are kept: run \`rag reindex --vectors\` again to resume`;
+  return new RagError(err.code, `${err.message}${kept}`, { ...err.details, written }, { cause: err });
 }
 
 /** Rows read per page while looking for chunks without a vector. */
@@ -34,8 +47,7 @@ const PAGE = 2000;
 export async function backfillVectors(store: SqliteStore, embedder: Embedder, options: BackfillOptions, ctx = new RunContext()): Promise<BackfillResult> {
   const space = spaceOf(embedder);
   if (options.rebuild) store.dropVectors();
-  const recorded = store.embeddingSpace();
-  if (recorded !== null && !sameSpace(recorded, space)) throw spaceMismatch(store.path, recorded, space);
+  const upgradedFrom = store.checkSpace(space);
 
   const have = store.vectorRowids();
   const missing = Math.max(0, store.counts().chunks - have.size);
@@ -43,7 +55,13 @@ export async function backfillVectors(store: SqliteStore, embedder: Embedder, op
   let done = 0;
   options.onProgress?.(0, missing);
   const flush = async (pending: IndexableChunk[]): Promise<void> => {
-    const vectors = await passageVectors(embedder, pending.map(passageText), options.embedBatchSize, ctx);
+    let vectors: Float32Array[];
+    try {
+      ctx.check('reindex');
+      vectors = await passageVectors(embedder, pending.map(passageText), options.embedBatchSize, ctx, { offset: done, total: Math.max(missing, done + pending.length) });
+    } catch (err) {
+      throw keptSoFar(err, written);
+    }
     written += store.addVectors(
       pending.map((chunk, i) => ({ rowid: chunk.rowid, vector: vectors[i] as Float32Array })),
       space,
@@ -54,7 +72,11 @@ export async function backfillVectors(store: SqliteStore, embedder: Embedder, op
 
   let pending: IndexableChunk[] = [];
   for (let after = 0; ; ) {
-    ctx.check('reindex');
+    try {
+      ctx.check('reindex');
+    } catch (err) {
+      throw keptSoFar(err, written);
+    }
     const page = store.chunksAfter(after, PAGE);
     if (page.length === 0) break;
     after = page[page.length - 1]?.rowid ?? after;
@@ -68,5 +90,5 @@ export async function backfillVectors(store: SqliteStore, embedder: Embedder, op
     }
   }
   if (pending.length > 0) await flush(pending);
-  return { space, missing, written, chunks: store.counts().chunks };
+  return { space, missing, written, chunks: store.counts().chunks, ...(upgradedFrom ? { upgradedFrom } : {}) };
 }

@@ -15,6 +15,8 @@ export interface JsonReply {
   body: unknown;
   /** Answer only after this long (to test timeouts). */
   delayMs?: number;
+  /** Extra response headers (Retry-After...). */
+  headers?: Record<string, string>;
 }
 
 export interface JsonServer {
@@ -43,7 +45,7 @@ export async function startJsonServer(handler: (req: RecordedRequest) => JsonRep
       const reply = handler(recorded);
       const send = (): void => {
         if (res.destroyed) return;
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
         res.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
       };
       if (reply.delayMs) setTimeout(send, reply.delayMs);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,19 +28,21 @@ describe('Ctrl-C during an evaluation', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Starts `rag args...`, sends SIGINT once `ready()` holds, and returns how it ended and what its TMPDIR holds. */
-  async function interrupt(name: string, args: string[], ready: () => boolean): Promise<{ code: number | null; stderr: string; left: string[] }> {
+  /** Starts `rag args...`, sends SIGINT once `ready()` holds, and returns how it ended and what its TMPDIR holds (`usesTmp`: the command makes a temporary index there). */
+  async function interrupt(name: string, args: string[], ready: () => boolean, usesTmp = true): Promise<{ code: number | null; stdout: string; stderr: string; left: string[] }> {
     const tmp = join(dir, `tmp-${name}`);
     mkdirSync(tmp);
     const child = spawn(process.execPath, ['bin/rag.js', ...args], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       await expect.poll(ready, { timeout: 20_000 }).toBe(true);
-      expect(readdirSync(tmp).length).toBeGreaterThan(0);
+      if (usesTmp) expect(readdirSync(tmp).length).toBeGreaterThan(0);
       child.kill('SIGINT');
-      return { code: await ended, stderr, left: readdirSync(tmp) };
+      return { code: await ended, stdout, stderr, left: readdirSync(tmp) };
     } finally {
       child.kill('SIGKILL');
     }
@@ -57,6 +59,42 @@ describe('Ctrl-C during an evaluation', () => {
       expect(r.left).toEqual([]);
     } finally {
       await llm.close();
+    }
+  });
+
+  it('reindex --vectors (an embedding server that stops answering after two batches): keeps them, says so', async () => {
+    // A store with 5 chunks and no vectors, ingested without an embedder.
+    const docs = join(dir, 'reindex-docs');
+    mkdirSync(docs);
+    for (let i = 0; i < 5; i++) writeFileSync(join(docs, `d${i}.md`), `# Topic ${i}\n\nWords about subject number ${i}.\n`);
+    const store = join(dir, 'reindex.db');
+    const plain = join(dir, 'plain.yaml');
+    writeFileSync(plain, `store:\n  path: ${store}\nbootstrap:\n  ingestOnEmpty: false\n`);
+    expect(spawnSync(process.execPath, ['bin/rag.js', 'ingest', docs, '-c', plain]).status).toBe(0);
+
+    // Answers the start-up check and two batches of 2, then holds every request.
+    let requests = 0;
+    const embedder: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (++requests > 3) return;
+        const { input } = JSON.parse(body) as { input: string[] };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: input.map((t, index) => ({ index, embedding: [t.length, 1, 2] })) }));
+      });
+    });
+    await new Promise<void>((resolve) => embedder.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = join(dir, 'reindex.yaml');
+      const { port } = embedder.address() as AddressInfo;
+      writeFileSync(config, `store:\n  path: ${store}\nembeddings:\n  provider: http\n  url: http://127.0.0.1:${port}/v1\n  timeoutMs: 600000\n  maxRetries: 0\n`);
+      const r = await interrupt('reindex', ['reindex', '--vectors', '--batch-size', '2', '-c', config], () => requests > 3, false);
+      expect(r.code).toBe(130);
+      expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^computed 4 vectors; 4 of 5 chunks have a vector; index version \d+; interrupted: run again to resume$/);
+    } finally {
+      embedder.closeAllConnections();
+      embedder.close();
     }
   });
 

@@ -97,7 +97,7 @@ describe('start-up with models', () => {
     expect(err.message).toMatch(/no configured execution provider could run it \(cuda: /);
   });
 
-  it('answers 503 when an HTTP reranker goes down after the start', async () => {
+  it('keeps the retrieval order (degraded) when an HTTP reranker goes down after the start, and 503 with fallback none', async () => {
     const server = await startJsonServer((req) => {
       const { texts } = req.body as { texts: string[] };
       return { body: texts.map((_t, index) => ({ index, score: index })) };
@@ -105,14 +105,17 @@ describe('start-up with models', () => {
     const fx = await startHttpFixture({
       // The same question is asked twice: a cached answer would hide the reranker's absence.
       cache: { enabled: false },
-      rerankers: { tei: { kind: 'http', url: server.url } },
-      pipelines: { remote: { kind: 'sequential', reranker: 'tei' } },
+      rerankers: { tei: { kind: 'http', url: server.url, maxRetries: 0 }, strict: { kind: 'http', url: server.url, maxRetries: 0, fallback: 'none' } },
+      pipelines: { remote: { kind: 'sequential', reranker: 'tei' }, strict: { kind: 'sequential', reranker: 'strict' } },
     });
     try {
       await ingestDocs(fx.app, CORPUS);
-      okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: 'star', pipeline: 'remote' }));
+      expect(okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: 'star', pipeline: 'remote' })).degraded).toBeUndefined();
       await server.close();
-      const body = expectError(await postJson(fx.app, '/v1/query', { query: 'star', pipeline: 'remote' }), 503, 'UNAVAILABLE');
+      const degraded = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: 'star', pipeline: 'remote' }));
+      expect(degraded.degraded).toMatchObject({ stage: 'rerank', reason: 'tei unavailable', fallback: 'retrieval order' });
+      expect(degraded.degraded?.message).toContain(`rerank server at ${server.url}/rerank is unreachable`);
+      const body = expectError(await postJson(fx.app, '/v1/query', { query: 'star', pipeline: 'strict' }), 503, 'UNAVAILABLE');
       expect(body.message).toContain(`rerank server at ${server.url}/rerank is unreachable`);
     } finally {
       await fx.close();

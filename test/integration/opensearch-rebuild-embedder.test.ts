@@ -3,14 +3,18 @@ import { defaultConfigPath, loadConfig, type Config } from '../../src/core/confi
 import { Rag } from '../../src/rag.js';
 import { launchOpenSearch, launchProblem, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
 import { Embedder } from '../../src/models/embedder.js';
+import { ragErrorOfAsync } from '../helpers/errors.js';
 import { HashingEmbedder } from '../helpers/hashing-embedder.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 /** Like the real embedders (local ONNX, HTTP): the dimension is known only once the model is loaded. */
 class LazyEmbedder extends Embedder {
-  readonly name = 'lazy';
-  private readonly inner = new HashingEmbedder({ dimensions: 64, name: 'lazy' });
+  private readonly inner: HashingEmbedder;
   private loaded = false;
+  constructor(readonly name = 'lazy') {
+    super();
+    this.inner = new HashingEmbedder({ dimensions: 64, name });
+  }
   get dimensions(): number {
     return this.loaded ? this.inner.dimensions : 0;
   }
@@ -54,8 +58,50 @@ describe.skipIf(problem !== null)('rag opensearch rebuild with an embedder that 
       expect(r).toMatchObject({ documents: 1, failed: [] });
       const mapping = await rag.search!.client.indices.getMapping({ index: r.index });
       expect(mapping.body[r.index]?.mappings?.properties?.['embedding']).toMatchObject({ type: 'knn_vector', dimension: 64 });
+      expect(mapping.body[r.index]?.mappings?._meta).toEqual({ embedding: { model: 'lazy', dimensions: 64 } });
     } finally {
       await rag.close();
+    }
+  });
+
+  it('refuses an index of another model of the same dimension until it is rebuilt; an index that recorded none takes the model', async () => {
+    // The store of record moves to another model of the same dimension (rag reindex --vectors --rebuild).
+    const embedded = new Rag({ ...config, retrieval: { ...config.retrieval, backend: 'embedded' } }, { embedder: new LazyEmbedder('lazy-b') });
+    await embedded.reindexVectors({ rebuild: true });
+    await embedded.close();
+
+    const stale = new Rag(config, { embedder: new LazyEmbedder('lazy-b') });
+    try {
+      await stale.open();
+      const err = await ragErrorOfAsync(() => stale.connectSearch());
+      expect(err.code).toBe('CONFIG');
+      expect(err.message).toContain('holds vectors from embedding model "lazy", but the configured embedder is "lazy-b"');
+      expect(err.message).toContain('rag opensearch rebuild');
+      await stale.rebuildSearchIndex();
+    } finally {
+      await stale.close();
+    }
+
+    const rebuilt = new Rag(config, { embedder: new LazyEmbedder('lazy-b') });
+    try {
+      await rebuilt.open();
+      expect(await rebuilt.connectSearch()).toBeNull();
+      // As an index built by an older version: no model recorded. Accepted, and from then on it records one.
+      const client = rebuilt.search!.client;
+      const index = Object.keys((await client.indices.getAlias({ name: 'it-lazy' })).body)[0] ?? '';
+      await client.indices.putMapping({ index, body: { _meta: { note: 'older' } } });
+    } finally {
+      await rebuilt.close();
+    }
+    const legacy = new Rag(config, { embedder: new LazyEmbedder('lazy-b') });
+    try {
+      await legacy.open();
+      expect(await legacy.connectSearch()).toBeNull();
+      const index = Object.keys((await legacy.search!.client.indices.getAlias({ name: 'it-lazy' })).body)[0] ?? '';
+      const mapping = await legacy.search!.client.indices.getMapping({ index });
+      expect(mapping.body[index]?.mappings?._meta).toMatchObject({ embedding: { model: 'lazy-b', dimensions: 64 } });
+    } finally {
+      await legacy.close();
     }
   });
 });

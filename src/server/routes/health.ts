@@ -6,6 +6,8 @@ import type { ModelStatus } from '../../models/model-status.js';
 
 /** Short, so a readiness check answers within the one second orchestrators usually give it. */
 const LLM_PROBE_MS = 750;
+/** Likewise for the HTTP embedding and rerank servers. */
+const MODEL_PROBE_MS = 750;
 
 const LlmReadiness = Type.Object({
   url: Type.String({ description: 'The models URL probed (GET {baseUrl}/models)' }),
@@ -34,8 +36,12 @@ const ModelStatusSchema = Type.Object({
   fallbacks: Type.Optional(Type.Array(Type.Object({ provider: Provider, reason: Type.String() }))),
   dtype: Type.Optional(Type.String()),
   dimensions: Type.Optional(Type.Integer()),
-  maxLength: Type.Optional(Type.Integer()),
+  maxLength: Type.Optional(Type.Integer({ description: 'The effective value: the configured maxLength, capped at what the model takes' })),
+  warnings: Type.Optional(Type.Array(Type.String(), { description: 'What the start-up warned about, e.g. a capped maxLength' })),
   loadMs: Type.Number(),
+  reachable: Type.Optional(Type.Boolean({ description: "HTTP models: whether the server answers now (probed, the answer kept a few seconds)" })),
+  required: Type.Optional(Type.Boolean({ description: 'HTTP models: the default pipeline cannot answer without it, so readiness depends on it' })),
+  reason: Type.Optional(Type.String({ description: 'Why the server is not reachable, naming the URL' })),
 });
 
 const Readiness = Type.Object({
@@ -57,6 +63,8 @@ const Readiness = Type.Object({
  * LLM configured, readiness also reports whether its server answers; it makes the server unready only when the
  * default pipeline needs the LLM. With retrieval.backend "opensearch", the cluster must answer and the collection
  * exist: down is 503 with the reason or, with a fallback configured, ready but degraded (the reason says so).
+ * HTTP model servers (embeddings, rerankers) are probed too: one the default pipeline cannot answer without
+ * makes the server unready, another leaves it ready with the reason.
  * With Redis configured, a lost connection leaves the server ready (cache and rate limits degrade, they do not
  * fail requests) and the reason says so. Checked on every call, so it recovers with the cluster and with Redis.
  */
@@ -73,8 +81,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (err) {
       return reply.status(503).send({ ready: false, reason: `models not loaded: ${(err as Error).message}` });
     }
-    // The slow checks (the LLM server, the cluster) run side by side: the probe waits for the slower one only.
+    // The slow checks (the LLM and model servers, the cluster) run side by side: the probe waits for the slowest only.
     const searchCheck = rag.search?.readiness();
+    const modelCheck = rag.probeModels(MODEL_PROBE_MS);
     let llm: typeof LlmReadiness.static | undefined;
     if (rag.llm) {
       const status = await rag.llm.probe(LLM_PROBE_MS);
@@ -83,6 +92,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (status.modelListed !== undefined) llm.modelListed = status.modelListed;
       if (status.reason !== undefined) llm.reason = status.reason;
     }
+    const probes = await modelCheck;
+    const required = rag.modelsRequired();
+    type ModelView = ModelStatus & { reachable?: boolean; required?: boolean; reason?: string };
+    const modelViews = models.map((m): ModelView => {
+      const p = probes.get(m.role);
+      if (!p) return m;
+      return { ...m, reachable: p.reachable, required: required.has(m.role), ...(p.reason !== undefined ? { reason: p.reason } : {}) };
+    });
+    const modelDown = modelViews.filter((m) => m.reachable === false);
     let counts: { documents: number; chunks: number };
     try {
       rag.store.ping();
@@ -91,10 +109,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.status(503).send({ ready: false, reason: `store unavailable: ${(err as Error).message}`, ...(llm ? { llm } : {}) });
     }
     const redis = rag.redis && rag.config.redis.url ? { url: redactUrl(rag.config.redis.url), connected: rag.redis.status === 'ready', status: rag.redis.status } : undefined;
-    const body = { ready: true, ...counts, version: rag.store.version(), models, ...(llm ? { llm } : {}), ...(redis ? { redis } : {}) };
+    const body = { ready: true, ...counts, version: rag.store.version(), models: modelViews, ...(llm ? { llm } : {}), ...(redis ? { redis } : {}) };
     if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
+    const blocking = modelDown.find((m) => m.required === true);
+    if (blocking) return reply.status(503).send({ ...body, ready: false, reason: `${blocking.role}: ${blocking.reason ?? 'model server unavailable'}` });
     // Ready but degraded: what still answers, and how it answers differently.
     const degraded: string[] = [];
+    for (const m of modelDown) {
+      const meanwhile = m.role.startsWith('reranker.') ? 'its pipelines keep the retrieval order' : 'dense retrieval and ingestion answer 503';
+      degraded.push(`${m.role}: ${m.reason ?? 'model server unavailable'}; ${meanwhile}`);
+    }
     if (redis && !redis.connected) degraded.push(`Redis at ${redis.url} is ${redis.status}; answering uncached, rate limits open`);
     const withReason = <T extends object>(b: T): T & { reason?: string } => (degraded.length > 0 ? { ...b, reason: `degraded: ${degraded.join('; ')}` } : b);
     if (!searchCheck) return withReason(body);

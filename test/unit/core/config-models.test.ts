@@ -107,8 +107,22 @@ describe('rerankers configuration', () => {
       dtype: 'fp32',
       batchSize: 64,
       sigmoid: false,
+      fallback: 'retrieval-order',
+      fallbackReserveMs: 1000,
     });
-    expect(config.rerankers['tei']).toEqual({ kind: 'http', url: 'http://tei:8080', api: 'tei', timeoutMs: 30000, concurrency: 4, batchSize: 32 });
+    expect(config.rerankers['tei']).toEqual({
+      kind: 'http',
+      url: 'http://tei:8080',
+      api: 'tei',
+      timeoutMs: 30000,
+      concurrency: 4,
+      maxRetries: 2,
+      retryBaseMs: 250,
+      retryMaxMs: 5000,
+      batchSize: 32,
+      fallback: 'retrieval-order',
+      fallbackReserveMs: 1000,
+    });
     expect(config.pipelines['default']?.reranker).toBe('cross');
   });
 

@@ -33,6 +33,10 @@ const options = (over: Partial<HttpEmbedderOptions> = {}): HttpEmbedderOptions =
   queryPrefix: '',
   passagePrefix: '',
   normalize: false,
+  // No retries unless a test asks: a failure is seen at once.
+  maxRetries: 0,
+  retryBaseMs: 10,
+  retryMaxMs: 1000,
   ...over,
 });
 
@@ -105,7 +109,7 @@ describe('HttpEmbedder', () => {
     expect(err.message).toContain(`embeddings server at ${other.url}/embeddings is unreachable`);
   });
 
-  it('maps a 5xx or 429 answer to 503, and a rejected request (4xx) to a configuration error', async () => {
+  it('maps a 5xx or 429 answer to 503, and a rejected request (4xx) to 502 as the LLM’s is', async () => {
     const e = await loaded();
     reply = () => ({ status: 500, body: { error: 'CUDA out of memory' } });
     const down = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()));
@@ -116,8 +120,48 @@ describe('HttpEmbedder', () => {
     expect((await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()))).statusCode).toBe(503);
     reply = () => ({ status: 401, body: { error: 'invalid api key' } });
     const rejected = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()));
-    expect(rejected.code).toBe('CONFIG');
+    expect(rejected.code).toBe('UPSTREAM_ERROR');
+    expect(rejected.statusCode).toBe(502);
     expect(rejected.message).toContain('answered HTTP 401');
+  });
+
+  it('retries a 5xx or 429 after its Retry-After, recording each wait in the trace', async () => {
+    const e = await loaded({ maxRetries: 2, retryBaseMs: 10, retryMaxMs: 2000 });
+    let calls = 0;
+    reply = (req) => (++calls <= 2 ? { status: calls === 1 ? 503 : 429, body: { error: 'busy' }, headers: { 'retry-after': '0.05' } } : openAiEmbeddings(req));
+    const ctx = new RunContext();
+    const [v] = await e.embedQueries(['star'], ctx);
+    expect(Array.from(v ?? [])).toEqual(fakeVector('star'));
+    expect(server.requests).toHaveLength(3);
+    const waits = ctx.trace.toJSON().spans.filter((sp) => sp.name === 'model.retry');
+    expect(waits.map((w) => w.attrs?.['status'])).toEqual([503, 429]);
+    expect(waits.every((w) => (w.attrs?.['waitMs'] as number) >= 50)).toBe(true);
+  });
+
+  it('gives up after maxRetries, saying how many attempts it made; a 4xx is never retried', async () => {
+    const e = await loaded({ maxRetries: 2, retryBaseMs: 5, retryMaxMs: 100 });
+    reply = () => ({ status: 502, body: { error: 'bad gateway' } });
+    const err = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()));
+    expect(err.statusCode).toBe(503);
+    expect(err.message).toContain('(gave up after 3 attempts)');
+    expect(server.requests).toHaveLength(3);
+    server.requests.length = 0;
+    reply = () => ({ status: 400, body: { error: 'no such model' } });
+    expect((await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()))).statusCode).toBe(502);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not wait for a Retry-After beyond retryMaxMs or the request’s deadline', async () => {
+    const e = await loaded({ maxRetries: 3, retryBaseMs: 5, retryMaxMs: 1000 });
+    reply = () => ({ status: 429, body: { error: 'quota' }, headers: { 'retry-after': '60' } });
+    const far = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext()));
+    expect(far.statusCode).toBe(503);
+    expect(far.message).toContain('more than embeddings.retryMaxMs');
+    expect(server.requests).toHaveLength(1);
+    reply = () => ({ status: 503, body: { error: 'busy' }, headers: { 'retry-after': '0.8' } });
+    const late = await ragErrorOfAsync(() => e.embedQueries(['q'], new RunContext({ timeoutMs: 300 })));
+    expect(late.statusCode).toBe(503);
+    expect(late.message).toContain("would pass the request's deadline");
   });
 
   it('never repeats its API key in an error, even when the server echoes it', async () => {

@@ -144,9 +144,9 @@ describe('CrossEncoderReranker on the tiny model', () => {
     expect(err.message).toBe(`reranker.cross: model folder ${missing} does not exist (set modelPath to a local model folder)`);
   });
 
-  it('rejects a model that gives no logits (an embedding model) at load', async () => {
+  it('rejects a model that gives no logits (an embedding model) at load, naming its folder', async () => {
     const err = await ragErrorOfAsync(() => new CrossEncoderReranker('cross', options({ modelPath: tinyModels().embedder })).load());
     expect(err.code).toBe('CONFIG');
-    expect(err.message).toContain('reranker.cross: the model has none of the outputs logits');
+    expect(err.message).toContain(`reranker.cross (${tinyModels().embedder}): the model has none of the outputs logits`);
   });
 });

@@ -35,7 +35,18 @@ afterEach(() => {
   server.requests.length = 0;
 });
 
-const options = (over: Partial<HttpRerankerOptions> = {}): HttpRerankerOptions => ({ url: server.url, api: 'tei', timeoutMs: 2000, concurrency: 2, batchSize: 32, ...over });
+const options = (over: Partial<HttpRerankerOptions> = {}): HttpRerankerOptions => ({
+  url: server.url,
+  api: 'tei',
+  timeoutMs: 2000,
+  concurrency: 2,
+  batchSize: 32,
+  // No retries unless a test asks: a failure is seen at once.
+  maxRetries: 0,
+  retryBaseMs: 10,
+  retryMaxMs: 1000,
+  ...over,
+});
 
 async function loaded(over: Partial<HttpRerankerOptions> = {}): Promise<HttpReranker> {
   const r = new HttpReranker('remote', options(over));
@@ -106,6 +117,23 @@ describe.each(['tei', 'cohere'] as const)('HttpReranker (api %s)', (api) => {
     expect((await ragErrorOfAsync(() => r.rerank(QUERY, CHUNKS, { k: 3 }, new RunContext()))).message).toContain('4 of 5 passages got no score');
     reply = () => ({ body: api === 'tei' ? [{ index: 9, score: 1 }] : { results: [{ index: 9, relevance_score: 1 }] } });
     expect((await ragErrorOfAsync(() => r.rerank(QUERY, CHUNKS, { k: 3 }, new RunContext()))).message).toContain('index 9');
+  });
+});
+
+describe('HttpReranker retries', () => {
+  it('retries a 5xx after its Retry-After and answers; a 401 at request time is 502 UPSTREAM_ERROR, not retried', async () => {
+    const r = await loaded({ maxRetries: 2, retryBaseMs: 5, retryMaxMs: 2000 });
+    let calls = 0;
+    reply = (req) => (++calls === 1 ? { status: 503, body: { error: 'loading' }, headers: { 'retry-after': '0.05' } } : fakeRerank(req));
+    const ranked = await r.rerank(QUERY, CHUNKS, { k: 3 }, new RunContext());
+    expect(ranked).toHaveLength(3);
+    expect(server.requests).toHaveLength(2);
+    server.requests.length = 0;
+    reply = () => ({ status: 401, body: { error: 'invalid token' } });
+    const err = await ragErrorOfAsync(() => r.rerank(QUERY, CHUNKS, { k: 3 }, new RunContext()));
+    expect(err.code).toBe('UPSTREAM_ERROR');
+    expect(err.statusCode).toBe(502);
+    expect(server.requests).toHaveLength(1);
   });
 });
 

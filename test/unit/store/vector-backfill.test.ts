@@ -45,6 +45,10 @@ describe('backfillVectors', () => {
     const err = await ragErrorOfAsync(() => backfillVectors(store, new FailingEmbedder(2, { dimensions: 32, name: 'm' }), { batchSize: 3, embedBatchSize: 3 }));
     expect(err.code).toBe('UNAVAILABLE');
     expect(store.vectorStatus().vectors).toBe(6);
+    // Chunk numbers count among all the chunks the backfill computes, and the message says what was kept.
+    expect(err.message).toContain('embedder "m" failed on chunks 7-9 of 10');
+    expect(err.message).toContain('the 6 vectors stored before it are kept: run `rag reindex --vectors` again to resume');
+    expect(err.details?.['written']).toBe(6);
     const embedder = new HashingEmbedder({ dimensions: 32, name: 'm' });
     const r = await backfillVectors(store, embedder, { batchSize: 3, embedBatchSize: 3 });
     expect(r.missing).toBe(4);
