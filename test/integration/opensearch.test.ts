@@ -333,9 +333,9 @@ describe.skipIf(problem !== null)('OpenSearch backend on a real node', () => {
       const hits = await retrieveHits(fx.app, 'how do I run the installer?');
       expect(hits[0]?.docId).toBe('guide');
       expect(hits[0]?.source).toBe('opensearch-bm25');
-      // The H1 is the document's title; the chunk keeps its section.
+      // The client's title is the document's; the H1, another text, stays a section, and the chunk keeps both.
       expect(hits[0]?.title).toBe('Install guide');
-      expect(hits[0]?.headingPath).toEqual(['Linux']);
+      expect(hits[0]?.headingPath).toEqual(['Install', 'Linux']);
       expect((await retrieveHits(fx.app, 'quolls', { filter: { lang: 'en' } })).map((h) => h.docId)).toEqual([]);
       const answer = okBody<{ answer: string; citations: Array<{ docId: string }> }>(await postJson(fx.app, '/v1/query', { query: 'where do quolls hunt?' }));
       expect(answer.citations[0]?.docId).toBe('note');
