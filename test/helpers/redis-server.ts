@@ -93,7 +93,13 @@ export class RedisTestServer {
     });
   }
 
+  /** SIGSTOP or SIGCONT: a server that hangs, connections open, then goes on. */
+  hang(hung: boolean): void {
+    this.child?.kill(hung ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   async stop(): Promise<void> {
+    this.hang(false);
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -29,7 +29,7 @@ interface Sample {
 interface Readiness {
   ready: boolean;
   reason?: string;
-  redis?: { url: string; connected: boolean; status: string };
+  redis?: { url: string; connected: boolean; status: string; reason?: string };
 }
 
 /** Concurrent clients asking questions until stopped; every answer recorded with its time span. */
@@ -115,7 +115,7 @@ describe.skipIf(!redisAvailable)('Redis killed under load', () => {
       expect(during.status).toBe(200);
       expect(during.body.ready).toBe(true);
       expect(during.body.redis?.connected).toBe(false);
-      expect(during.body.reason).toMatch(/^degraded: Redis at redis:\/\/127\.0\.0\.1:\d+ is \w+; answering uncached, rate limits open$/);
+      expect(during.body.reason).toMatch(/^degraded: Redis at redis:\/\/127\.0\.0\.1:\d+ is \w+ \(.*ECONNREFUSED.*\); answering uncached, rate limits open$/);
 
       await redis.resume();
       const resumedAt = performance.now();
@@ -143,4 +143,31 @@ describe.skipIf(!redisAvailable)('Redis killed under load', () => {
       await load.stop();
     }
   }, 60_000);
+});
+
+describe.skipIf(!redisAvailable)('Redis that hangs or refuses the password', () => {
+  it('is not called connected while it hangs, and /readyz says why it cannot be used', async () => {
+    const redis = await RedisTestServer.start('right-password-123');
+    const hung = await startHttpFixture({ redis: { url: redis.url, commandTimeoutMs: 100 } });
+    const wrongUrl = redis.url.replace('right-password-123', 'wrong-password-456');
+    const refused = await startHttpFixture({ redis: { url: wrongUrl, commandTimeoutMs: 100 } });
+    try {
+      const ready = async (fx: HttpFixture): Promise<Readiness> => (await fx.app.inject({ method: 'GET', url: '/readyz' })).json<Readiness>();
+      await expect.poll(async () => (await ready(hung)).redis?.connected, { timeout: 5000 }).toBe(true);
+      // Before, a hung Redis (SIGSTOP) read as connected and ready: the client's state does not see it.
+      redis.hang(true);
+      const during = await ready(hung);
+      expect(during.redis).toMatchObject({ connected: false, status: 'ready', reason: expect.stringMatching(/no answer to PING/) });
+      expect(during.reason).toMatch(/^degraded: Redis at .* is ready \(no answer to PING/);
+      redis.hang(false);
+      await expect.poll(async () => (await ready(hung)).redis?.connected, { timeout: 5000 }).toBe(true);
+      // Before, a wrong password said only "reconnecting"; the reason (WRONGPASS) was in the log alone.
+      await expect.poll(async () => (await ready(refused)).redis?.reason ?? '', { timeout: 5000 }).toMatch(/WRONGPASS|NOAUTH|invalid/i);
+      expect(JSON.stringify(await ready(refused))).not.toContain('wrong-password-456');
+    } finally {
+      await hung.close();
+      await refused.close();
+      await redis.stop();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { llmSettingsOf } from '../../core/config.js';
-import { redactUrl } from '../../core/redis-client.js';
+import { redactUrl, redisReadiness } from '../../core/redis-client.js';
 import type { ModelStatus } from '../../models/model-status.js';
 
 /** Short, so a readiness check answers within the one second orchestrators usually give it. */
@@ -18,10 +18,11 @@ const LlmReadiness = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 
-const RedisReadiness = Type.Object({
+const RedisReadinessSchema = Type.Object({
   url: Type.String({ description: 'Without its password' }),
-  connected: Type.Boolean(),
+  connected: Type.Boolean({ description: 'Connected and answering a PING' }),
   status: Type.String({ description: "The client's connection state: ready, connecting, reconnecting..." }),
+  reason: Type.Optional(Type.String({ description: 'Why it is not usable: the last error (WRONGPASS, ECONNREFUSED) or an unanswered PING' })),
 });
 
 const Provider = Type.String();
@@ -52,7 +53,7 @@ const Readiness = Type.Object({
   version: Type.Optional(Type.Integer()),
   llm: Type.Optional(LlmReadiness),
   /** With redis.url: whether the cache and the rate limits have it; without it they degrade (ready, with a reason). */
-  redis: Type.Optional(RedisReadiness),
+  redis: Type.Optional(RedisReadinessSchema),
   /** The configured models: where each runs (execution provider) and what it fell back from. */
   models: Type.Optional(Type.Array(ModelStatusSchema)),
   opensearch: Type.Optional(Type.Object({ index: Type.String(), documents: Type.Integer(), chunks: Type.Integer() })),
@@ -108,7 +109,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (err) {
       return reply.status(503).send({ ready: false, reason: `store unavailable: ${(err as Error).message}`, ...(llm ? { llm } : {}) });
     }
-    const redis = rag.redis && rag.config.redis.url ? { url: redactUrl(rag.config.redis.url), connected: rag.redis.status === 'ready', status: rag.redis.status } : undefined;
+    const redis = rag.redis && rag.config.redis.url ? { url: redactUrl(rag.config.redis.url), ...(await redisReadiness(rag.redis)) } : undefined;
     const body = { ready: true, ...counts, version: rag.store.version(), models: modelViews, ...(llm ? { llm } : {}), ...(redis ? { redis } : {}) };
     if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
     const blocking = modelDown.find((m) => m.required === true);
@@ -119,7 +120,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const meanwhile = m.role.startsWith('reranker.') ? 'its pipelines keep the retrieval order' : 'dense retrieval and ingestion answer 503';
       degraded.push(`${m.role}: ${m.reason ?? 'model server unavailable'}; ${meanwhile}`);
     }
-    if (redis && !redis.connected) degraded.push(`Redis at ${redis.url} is ${redis.status}; answering uncached, rate limits open`);
+    if (redis && !redis.connected) degraded.push(`Redis at ${redis.url} is ${redis.status}${redis.reason ? ` (${redis.reason})` : ''}; answering uncached, rate limits open`);
     const withReason = <T extends object>(b: T): T & { reason?: string } => (degraded.length > 0 ? { ...b, reason: `degraded: ${degraded.join('; ')}` } : b);
     if (!searchCheck) return withReason(body);
     const search = await searchCheck;
