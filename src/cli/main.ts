@@ -538,9 +538,9 @@ export function buildCli(deps: CliDeps = {}): Command {
       else {
         const pct = (n: number): string => `${n} (${((100 * n) / r.questions).toFixed(1)}%)`;
         console.log(`questions             ${r.questions} (${r.reference_changed} changed by the reference)`);
-        console.log(`exact match           ${pct(r.exact_match)}`);
-        console.log(`match, case and punctuation ignored  ${pct(r.normalized_match)}`);
-        console.log(`corrected by us       ${r.corrected_questions} questions, ${r.corrections} words`);
+        console.log(`exact match           ${pct(r.exact_match)} (left as typed: ${pct(r.unchanged_exact_match)})`);
+        console.log(`match, case and punctuation ignored  ${pct(r.normalized_match)} (left as typed: ${pct(r.unchanged_normalized_match)})`);
+        console.log(`corrected by us       ${r.corrected_questions} questions, ${r.corrections} words (each listed with --json)`);
       }
     });
 

@@ -17,6 +17,11 @@ export interface DenoiseEvalReport {
   /** Questions we changed, and the corrections we made. */
   corrected_questions: number;
   corrections: number;
+  /** The same two matches for the questions left as typed: what correcting adds over doing nothing. */
+  unchanged_exact_match: number;
+  unchanged_normalized_match: number;
+  /** Every question we changed, with the reference, so that the corrections can be read one by one. */
+  changes: Array<{ question: string; corrected: string; reference: string; corrections: Array<{ from: string; to: string }> }>;
 }
 
 const loose = (s: string): string => s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
@@ -40,13 +45,28 @@ export async function evaluateDenoising(config: Config, questionsPath: string, c
   try {
     await rag.ingestPaths(corpusPaths, { batchSize: 1000 });
     rag.warm();
-    const report: DenoiseEvalReport = { questions: rows.length, reference_changed: 0, exact_match: 0, normalized_match: 0, corrected_questions: 0, corrections: 0 };
+    const report: DenoiseEvalReport = {
+      questions: rows.length,
+      reference_changed: 0,
+      exact_match: 0,
+      normalized_match: 0,
+      corrected_questions: 0,
+      corrections: 0,
+      unchanged_exact_match: 0,
+      unchanged_normalized_match: 0,
+      changes: [],
+    };
     for (const row of rows) {
       const plan = rag.planner.rulePlan(row.question);
       if (row.reference !== row.question) report.reference_changed++;
       if (plan.corrected === row.reference) report.exact_match++;
       if (loose(plan.corrected) === loose(row.reference)) report.normalized_match++;
-      if (plan.corrections.length > 0) report.corrected_questions++;
+      if (row.question === row.reference) report.unchanged_exact_match++;
+      if (loose(row.question) === loose(row.reference)) report.unchanged_normalized_match++;
+      if (plan.corrections.length > 0) {
+        report.corrected_questions++;
+        report.changes.push({ question: row.question, corrected: plan.corrected, reference: row.reference, corrections: plan.corrections });
+      }
       report.corrections += plan.corrections.length;
     }
     return report;
