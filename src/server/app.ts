@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
@@ -77,7 +78,15 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
     bodyLimit: server.bodyLimitBytes,
     // The request's deadline starts once its body is in: a client sending a body a byte at a time would hold its
     // connection for ever (Fastify's default is no limit). Twice the deadline, then Node answers 408 and closes.
-    requestTimeout: 2 * server.requestTimeoutMs,
+    // Node ignores a request timeout below its headers timeout, and checks only every 30 s by default: both are
+    // set with it, so the bound holds for short deadlines too.
+    serverFactory: (handler) => {
+      const requestTimeout = 2 * server.requestTimeoutMs;
+      return createServer(
+        { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: Math.min(30_000, Math.max(250, requestTimeout / 4)) },
+        handler,
+      );
+    },
     // A client's own x-request-id is kept when it looks like an id; anything else (10 kB, markup, paths) would be
     // echoed into every log line and response, so it gets a fresh one instead.
     requestIdHeader: false,

@@ -30,7 +30,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { pipeline, ensemble } = request.body;
-      if (pipeline !== undefined && ensemble !== undefined) throw new RagError('VALIDATION', 'give pipeline or ensemble, not both');
+      if (pipeline !== undefined && ensemble !== undefined) throw new RagError('BAD_REQUEST', 'give "pipeline" or "ensemble", not both');
       // An unknown pipeline or ensemble is the caller's mistake: say so now, not in every row.
       if (ensemble !== undefined) app.rag.ensembles.get(ensemble);
       else app.rag.pipelines.get(pipeline);
