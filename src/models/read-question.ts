@@ -25,6 +25,11 @@ export interface ReadQuestion {
   kind: string | undefined;
   /** For a definitional question ("what is the ensemble?"), what is to be defined. */
   defines: DefinedSubject | undefined;
+  /**
+   * Terms that say what kind of answer is asked for rather than what it is about ("long" in "how long do refunds
+   * take?"): the answer ("five days") rarely holds them, so the evidence is not short of support without them.
+   */
+  frameTerms: ReadonlySet<string>;
 }
 
 export interface DefinedSubject {
@@ -62,8 +67,12 @@ function analyseQuestion(query: string): ReadQuestion {
     type: answerTypeOf(query),
     kind: askedKind(query),
     defines: definedSubjectOf(query),
+    frameTerms: new Set([...query.matchAll(HOW_MUCH)].flatMap((m) => analyze(m[1] ?? ''))),
   };
 }
+
+/** "How long", "how many", "how old"...: the word after "how" asks for a measure. */
+const HOW_MUCH = /\bhow\s+(long|many|much|old|tall|far|big|large|high|deep|wide|often|soon|fast|heavy|late|early)\b/gi;
 
 function definedSubjectOf(query: string): DefinedSubject | undefined {
   const subject = definedSubject(query);

@@ -44,3 +44,23 @@ describe('the project answers questions about itself', () => {
     expect(body.citations[0]).toMatchObject({ docId: 'README.md', headingPath: section });
   });
 });
+
+describe("the README's library example", () => {
+  it('answers its own question from the one document it stores', async () => {
+    // The README's snippet: one FAQ document, one question. Before, "long" (of "how long") counted as a term the
+    // evidence lacked, and the right sentence was turned into "not found".
+    const fx = await startHttpFixture();
+    try {
+      const readme = readFileSync('README.md', 'utf8');
+      expect(readme).toContain("text: '# FAQ\\n\\n## Refunds\\n\\nRefunds take five days.'");
+      expect(readme).toContain("rag.query({ query: 'how long do refunds take?' })");
+      await fx.rag.ingest([{ id: 'faq', format: 'markdown', text: '# FAQ\n\n## Refunds\n\nRefunds take five days.' }]);
+      const r = await fx.rag.query({ query: 'how long do refunds take?' });
+      expect(r.abstained).toBe(false);
+      expect(r.answer).toBe('Refunds take five days.');
+      expect(r.citations[0]?.docId).toBe('faq');
+    } finally {
+      await fx.close();
+    }
+  });
+});
