@@ -374,7 +374,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       const s = report.scores;
       const source = report.answers_file
         ? `answers file ${report.answers_file}${report.pipeline ? `, pipeline ${report.pipeline}` : ''}`
-        : `pipeline ${report.pipeline ?? ''}`;
+        : `${flags.ensemble ? 'ensemble' : 'pipeline'} ${report.pipeline ?? ''}`;
       console.log(`dataset     ${report.dataset} (${report.answered} of ${report.questions} answered, ${report.failed} failed; ${source})`);
       for (const w of report.warnings) console.log(`warning: ${w}`);
       console.log(`EM ${s.em.toFixed(4)}   F1 ${s.f1.toFixed(4)}   acc ${s.acc.toFixed(4)}   word recall ${s.word_recall.toFixed(4)}`);
