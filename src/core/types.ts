@@ -112,6 +112,11 @@ export interface ReaderResult {
   degraded?: Degradation;
   /** A model's whole reply, when the answer was read out of a longer one (reasoning, then "Answer: ..."). */
   generated?: string;
+  /**
+   * The probability the reader leaves to "none of these" because the passages miss part of the question (the
+   * extractive readers); it is one of the entropy's outcomes.
+   */
+  unsupported?: number;
 }
 
 /** A stage that could not do its work (in time, or at all) and handed it to a stand-in: the answer says so. */

@@ -337,7 +337,7 @@ function withSupport(read: ReaderResult, support: number): ReaderResult {
   if (support >= 1 || read.candidates.length === 0) return read;
   const candidates = read.candidates.map((c) => ({ ...c, prob: Number((c.prob * support).toFixed(6)) }));
   const outcomes = [...candidates.map((c) => c.prob), 1 - support];
-  return { ...read, candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes) };
+  return { ...read, candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes), unsupported: Number((1 - support).toFixed(6)) };
 }
 
 /**

@@ -1,12 +1,20 @@
 import type { PipelineConfig } from '../core/config.js';
 import type { Candidate, Citation, Passage, PipelineResult, ReaderResult } from '../core/types.js';
+import { normalizedEntropy } from '../models/entropy.js';
 
 export const NO_ANSWER = 'I could not find an answer to that in the indexed documents.';
 
-/** A reader's result as a pipeline's: the best candidate, or an abstention when the distribution is too flat. */
+/**
+ * A reader's result as a pipeline's: the best candidate, or an abstention when the candidates are too evenly
+ * spread, or when "none of these" (evidence missing part of the question) is likelier than the best of them. The
+ * spread is the candidates' own: with "none" among the outcomes, one candidate at p = 0.5 would abstain and one at
+ * p = 0.3 answer. abstainAbove 1 never abstains, on either count.
+ */
 export function pipelineResult(name: string, config: PipelineConfig, read: ReaderResult, passages: Passage[]): PipelineResult {
   const best = read.candidates[0];
-  const abstained = best === undefined || read.normalizedEntropy > config.abstainAbove;
+  const spread = read.unsupported === undefined ? read.normalizedEntropy : normalizedEntropy(renormalized(read.candidates.map((c) => c.prob)));
+  const unsupported = read.unsupported !== undefined && best !== undefined && config.abstainAbove < 1 && read.unsupported > best.prob;
+  const abstained = best === undefined || spread > config.abstainAbove || unsupported;
   const result: PipelineResult = {
     pipeline: name,
     answer: abstained ? NO_ANSWER : best.text,
@@ -42,4 +50,10 @@ export function renumberCitations(c: Candidate, own: readonly Passage[], all: re
     return at >= 0 ? [at + 1] : [];
   });
   return { ...c, citations };
+}
+
+/** Probabilities scaled to sum to 1 (all zero stays all zero). */
+function renormalized(probs: readonly number[]): number[] {
+  const sum = probs.reduce((a, b) => a + b, 0);
+  return sum > 0 ? probs.map((p) => p / sum) : [...probs];
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../../src/core/config.js';
+import type { Passage, ReaderResult } from '../../../src/core/types.js';
+import { NO_ANSWER, pipelineResult } from '../../../src/pipelines/pipeline-result.js';
+
+const passages: Passage[] = [{ chunkId: 'k#0', docId: 'k', text: 'The kettle boils water in about three minutes.', score: 1, tokens: 10 }];
+const pipeline = (abstainAbove: number) => validateConfig({ pipelines: { default: { kind: 'sequential', abstainAbove } } }).pipelines['default']!;
+/** One candidate of probability p, the rest "none of these" for want of evidence, as the extractive reader gives it. */
+const read = (p: number): ReaderResult => ({
+  candidates: [{ text: 'The kettle boils water in about three minutes.', prob: p, citations: [1] }],
+  entropy: 0.68,
+  normalizedEntropy: Math.min(1, -(p * Math.log(p) + (1 - p) * Math.log(1 - p)) / Math.log(2)),
+  unsupported: 1 - p,
+});
+
+describe('pipelineResult', () => {
+  it('abstains when "none of these" is likelier than the best candidate, and only then: the spread is the candidates\' own', () => {
+    // Before, the entropy with "none" among its outcomes decided: p = 0.56 abstained (0.99) while p = 0.3 answered.
+    expect(pipelineResult('default', pipeline(0.98), read(0.56), passages)).toMatchObject({ abstained: false, confidence: 0.56 });
+    expect(pipelineResult('default', pipeline(0.98), read(0.3), passages)).toMatchObject({ abstained: true, answer: NO_ANSWER });
+    expect(pipelineResult('default', pipeline(0.98), read(0.45), passages).abstained).toBe(true);
+  });
+
+  it('never abstains with abstainAbove 1, as an ensemble member is configured', () => {
+    expect(pipelineResult('member', pipeline(1), read(0.2), passages).abstained).toBe(false);
+  });
+
+  it('keeps the entropy rule for readers without a support share (the LLM generator)', () => {
+    const llm: ReaderResult = { candidates: [{ text: 'Paris', prob: 0.3, citations: [1] }], entropy: 1, normalizedEntropy: 0.99 };
+    expect(pipelineResult('llm', pipeline(0.98), llm, passages).abstained).toBe(true);
+    expect(pipelineResult('llm', pipeline(0.98), { ...llm, normalizedEntropy: 0.5 }, passages).abstained).toBe(false);
+  });
+});
