@@ -72,7 +72,8 @@ function analyseQuestion(query: string): ReadQuestion {
 }
 
 /** "How long", "how many", "how old"...: the word after "how" asks for a measure. */
-const HOW_MUCH = /\bhow\s+(long|many|much|old|tall|far|big|large|high|deep|wide|often|soon|fast|heavy|late|early)\b/gi;
+const HOW_MUCH =
+  /\bhow\s+(long|many|much|old|tall|far|big|large|small|high|low|deep|wide|thick|often|soon|fast|slow|heavy|late|early|hot|cold|warm|loud|bright|expensive|cheap|strong|close|near)\b/gi;
 
 function definedSubjectOf(query: string): DefinedSubject | undefined {
   const subject = definedSubject(query);

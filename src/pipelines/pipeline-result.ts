@@ -6,14 +6,15 @@ export const NO_ANSWER = 'I could not find an answer to that in the indexed docu
 
 /**
  * A reader's result as a pipeline's: the best candidate, or an abstention when the candidates are too evenly
- * spread, or when "none of these" (evidence missing part of the question) is likelier than the best of them. The
- * spread is the candidates' own: with "none" among the outcomes, one candidate at p = 0.5 would abstain and one at
- * p = 0.3 answer. abstainAbove 1 never abstains, on either count.
+ * spread, or when "none of these" (evidence missing part of the question) is likelier than all of them together:
+ * the passages miss more than half of the question's weight. The spread is the candidates' own: with "none" among
+ * the outcomes, one candidate at p = 0.5 would abstain and one at p = 0.3 answer. abstainAbove 1 never abstains,
+ * on either count.
  */
 export function pipelineResult(name: string, config: PipelineConfig, read: ReaderResult, passages: Passage[]): PipelineResult {
   const best = read.candidates[0];
   const spread = read.unsupported === undefined ? read.normalizedEntropy : normalizedEntropy(renormalized(read.candidates.map((c) => c.prob)));
-  const unsupported = read.unsupported !== undefined && best !== undefined && config.abstainAbove < 1 && read.unsupported > best.prob;
+  const unsupported = read.unsupported !== undefined && config.abstainAbove < 1 && read.unsupported > 0.5;
   const abstained = best === undefined || spread > config.abstainAbove || unsupported;
   const result: PipelineResult = {
     pipeline: name,

@@ -14,11 +14,22 @@ const read = (p: number): ReaderResult => ({
 });
 
 describe('pipelineResult', () => {
-  it('abstains when "none of these" is likelier than the best candidate, and only then: the spread is the candidates\' own', () => {
+  it('abstains when "none of these" is likelier than the candidates together, and only then: the spread is the candidates\' own', () => {
     // Before, the entropy with "none" among its outcomes decided: p = 0.56 abstained (0.99) while p = 0.3 answered.
     expect(pipelineResult('default', pipeline(0.98), read(0.56), passages)).toMatchObject({ abstained: false, confidence: 0.56 });
     expect(pipelineResult('default', pipeline(0.98), read(0.3), passages)).toMatchObject({ abstained: true, answer: NO_ANSWER });
     expect(pipelineResult('default', pipeline(0.98), read(0.45), passages).abstained).toBe(true);
+    // Two candidates sharing 0.6 against "none" at 0.4: the evidence covers most of the question, and it answers.
+    const two: ReaderResult = {
+      candidates: [
+        { text: 'The kettle boils water in about three minutes.', prob: 0.35, citations: [1] },
+        { text: 'It whistles.', prob: 0.25, citations: [1] },
+      ],
+      entropy: 1,
+      normalizedEntropy: 0.98,
+      unsupported: 0.4,
+    };
+    expect(pipelineResult('default', pipeline(0.98), two, passages).abstained).toBe(false);
   });
 
   it('never abstains with abstainAbove 1, as an ensemble member is configured', () => {
