@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config, LlmConfig, RetrieverName } from './core/config.js';
+import { RetrieverNameSchema } from './core/config-schema.js';
 import { rerankerNamesOf, retrieverNamesOf } from './core/module-ensembles.js';
 import { RagError, isRagError } from './core/errors.js';
 import { longerThan } from './core/char-count.js';
@@ -356,7 +357,7 @@ export class Rag {
   }
 
   /** A pipeline by name (the default without one); an ensemble's name gets a hint to send it as `ensemble`. */
-  private pipelineNamed(name: string | undefined): Pipeline {
+  pipelineNamed(name: string | undefined): Pipeline {
     if (name !== undefined && this.ensembles.names().includes(name)) {
       throw new RagError('UNKNOWN_PIPELINE', `"${name}" is an ensemble, not a pipeline: send it as "ensemble": "${name}" (pipelines: ${this.pipelines.names().join(', ')})`);
     }
@@ -844,7 +845,7 @@ export class Rag {
   }
 }
 
-const RETRIEVER_NAMES: readonly string[] = ['bm25', 'dense', 'hybrid'] satisfies RetrieverName[];
+const RETRIEVER_NAMES: readonly string[] = RetrieverNameSchema.anyOf.map((s) => s.const);
 
 /** A call's context: the one given, or a new one carrying the caller's signal (RagBackend's options). */
 function contextOf(ctx: RunContext | RagCallOptions | undefined): RunContext {

@@ -31,13 +31,23 @@ function foldText(text: string): string {
 const CAMEL = /(?<![\p{L}\p{N}])\p{Ll}{2}[\p{Ll}\p{N}]*\p{Lu}\p{Ll}/u;
 const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu}\p{Ll})/u;
 
+/** Whether a token is a lower camel-case identifier ("chunkSize"), as the analyser splits them. */
+export function isCamelIdentifier(token: string): boolean {
+  return CAMEL.test(token);
+}
+
+/** A camel-case identifier's parts as written: "maxQueryTerms" -> max, Query, Terms. */
+export function camelCaseParts(token: string): string[] {
+  return token.split(CAMEL_BOUNDARY);
+}
+
 /**
  * The parts of a camel-case identifier, as index terms ("chunkSize": chunk, size), so a question in words ("the
  * default chunk size") finds the setting it names, as Lucene's word-delimiter filter does for code and
  * configuration. The whole identifier stays a term too. Parts of one letter ("iPhone": i) are dropped.
  */
 function camelParts(token: string, out: string[]): void {
-  for (const part of token.split(CAMEL_BOUNDARY)) {
+  for (const part of camelCaseParts(token)) {
     for (const w of part.toLowerCase().match(WORD) ?? []) if (w.length > 1 && !STOP_WORDS.has(w)) out.push(stem(w));
   }
 }

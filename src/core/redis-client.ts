@@ -1,8 +1,5 @@
 import { Redis } from 'ioredis';
 import { redactUrl } from './redact-url.js';
-
-// Where the readiness route and older imports look for it.
-export { redactUrl };
 import type { StageLogger } from './run-context.js';
 
 export interface RedisOptions {

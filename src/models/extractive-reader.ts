@@ -131,7 +131,7 @@ export class ExtractiveReader extends Reader {
           0.05 * (sectionMatch[p] ?? 0) +
           0.1 * density +
           0.05 * informative +
-          (defines?.definition.test(sentence.text) ? DEFINITION_BONUS : 0) -
+          (defines?.test(sentence.text) ? DEFINITION_BONUS : 0) -
           sentence.penalty;
         scoredSentences.push({ text: sentence.text, score, passage });
       });

@@ -23,19 +23,13 @@ export interface ReadQuestion {
   type: AnswerType;
   /** The kind of thing a "what/which X" question asks for (X's stem). */
   kind: string | undefined;
-  /** For a definitional question ("what is the ensemble?"), what is to be defined. */
-  defines: DefinedSubject | undefined;
+  /** For a definitional question ("what is the ensemble?"), a sentence that defines its subject: "The ensemble is ...". */
+  defines: RegExp | undefined;
   /**
    * Terms that say what kind of answer is asked for rather than what it is about ("long" in "how long do refunds
    * take?"): the answer ("five days") rarely holds them, so the evidence is not short of support without them.
    */
   frameTerms: ReadonlySet<string>;
-}
-
-export interface DefinedSubject {
-  terms: ReadonlySet<string>;
-  /** A sentence that defines it: "The ensemble is ...", "Ensembles are ...". */
-  definition: RegExp;
 }
 
 /** Recent questions analysed (a pure function of the text, like the analyser's stems). */
@@ -66,7 +60,7 @@ function analyseQuestion(query: string): ReadQuestion {
     queryTerms: new Set(content.length > 0 ? content : asked),
     type: answerTypeOf(query),
     kind: askedKind(query),
-    defines: definedSubjectOf(query),
+    defines: definitionOf(query),
     frameTerms: new Set([...query.matchAll(HOW_MUCH)].flatMap((m) => analyze(m[1] ?? ''))),
   };
 }
@@ -75,11 +69,10 @@ function analyseQuestion(query: string): ReadQuestion {
 const HOW_MUCH =
   /\bhow\s+(long|many|much|old|tall|far|big|large|small|high|low|deep|wide|thick|often|soon|fast|slow|heavy|late|early|hot|cold|warm|loud|bright|expensive|cheap|strong|close|near)\b/gi;
 
-function definedSubjectOf(query: string): DefinedSubject | undefined {
+/** "X is ...", "Xs are ...": the sentences that define a definitional question's subject (one of stop words only has none). */
+function definitionOf(query: string): RegExp | undefined {
   const subject = definedSubject(query);
-  const terms = subject === undefined ? [] : analyze(subject);
-  if (subject === undefined || terms.length === 0) return undefined;
+  if (subject === undefined || analyze(subject).length === 0) return undefined;
   const words = subject.split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const definition = new RegExp(`^(?:(?:an?|the)\\s+)?${words.join('\\s+')}(?:e?s)?\\s+(?:is|are|was|were|means|refers to)\\b`, 'iu');
-  return { terms: new Set(terms), definition };
+  return new RegExp(`^(?:(?:an?|the)\\s+)?${words.join('\\s+')}(?:e?s)?\\s+(?:is|are|was|were|means|refers to)\\b`, 'iu');
 }

@@ -1,4 +1,4 @@
-import { isStopWord, normalizeText } from '../core/analyzer.js';
+import { camelCaseParts, isCamelIdentifier, isStopWord, normalizeText } from '../core/analyzer.js';
 import type { Correction } from '../core/types.js';
 import type { NearWord } from './surface-vocabulary.js';
 import { isQueryWord } from './query-words.js';
@@ -39,9 +39,6 @@ const SHORT_WORD = 8;
 const SHORT_WORD_MAX_COST = 1;
 
 const TOKEN = /[\p{L}\p{M}\p{N}]+/gu;
-/** A lower camel-case identifier ("chunkSize"), and where its parts meet: as the analyser splits them. */
-const CAMEL = /^\p{Ll}{2}[\p{Ll}\p{N}]*\p{Lu}\p{Ll}/u;
-const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu}\p{Ll})/u;
 const LATIN_WORD = /^\p{Script=Latin}+$/u;
 
 /**
@@ -67,7 +64,7 @@ export class SpellingCorrector {
       const token = match[0];
       // A name ("Brighton", "Kuala Lumpur", "CNTRL") is not a misspelt word of the index: "Siena" is not "Sirna".
       if (isName(token, text, match.index)) continue;
-      const fixed = CAMEL.test(token) ? this.correctParts(token) : this.correctWord(token);
+      const fixed = isCamelIdentifier(token) ? this.correctParts(token) : this.correctWord(token);
       if (fixed === null) continue;
       const at = match.index;
       out += text.slice(last, at) + fixed;
@@ -84,7 +81,7 @@ export class SpellingCorrector {
   private correctParts(token: string): string | null {
     if (this.vocabulary.knows(normalizeText(token))) return null;
     let changed = false;
-    const parts = token.split(CAMEL_BOUNDARY).map((part) => {
+    const parts = camelCaseParts(token).map((part) => {
       const fixed = this.correctWord(part);
       if (fixed === null) return part;
       changed = true;

@@ -279,15 +279,7 @@ export class SqliteStore {
   getDocument(id: string): StoredDocument | undefined {
     const row = this.stmt.docById.get(id);
     if (!row) return undefined;
-    return {
-      id: row.id,
-      title: row.title,
-      format: row.format,
-      meta: JSON.parse(row.meta) as Metadata,
-      structure: JSON.parse(row.structure) as StructureNode,
-      chunkCount: row.chunk_count,
-      updatedAt: row.updated_at,
-    };
+    return { ...documentOf(row), chunkCount: row.chunk_count, updatedAt: row.updated_at };
   }
 
   /** Chunks by rowid, in the order asked; rowids no longer stored are left out. */
@@ -478,11 +470,7 @@ export class SqliteStore {
 
   private preparedOf(row: DocumentRow): PreparedDocument {
     return {
-      id: row.id,
-      title: row.title,
-      format: row.format,
-      meta: JSON.parse(row.meta) as Metadata,
-      structure: JSON.parse(row.structure) as StructureNode,
+      ...documentOf(row),
       chunks: this.stmt.chunksOfDoc.all(row.seq).map((c) => ({ text: c.text, headingPath: JSON.parse(c.heading_path) as string[] })),
     };
   }
@@ -659,4 +647,9 @@ function openDatabase(path: string): Database.Database {
     db?.close();
     throw new RagError('CONFIG', `cannot open the index ${path} (store.path): ${(err as Error).message}`, undefined, { cause: err });
   }
+}
+
+/** A document row's own fields, read back: what a stored and a prepared document share. */
+function documentOf(row: DocumentRow): { id: string; title: string; format: DocumentFormat; meta: Metadata; structure: StructureNode } {
+  return { id: row.id, title: row.title, format: row.format, meta: JSON.parse(row.meta) as Metadata, structure: JSON.parse(row.structure) as StructureNode };
 }

@@ -30,10 +30,9 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { pipeline, ensemble } = request.body;
-      if (pipeline !== undefined && ensemble !== undefined) throw new RagError('BAD_REQUEST', 'give "pipeline" or "ensemble", not both');
-      // An unknown pipeline or ensemble is the caller's mistake: say so now, not in every row.
-      if (ensemble !== undefined) app.rag.ensembles.get(ensemble);
-      else app.rag.pipelines.get(pipeline);
+      // Both given, or an unknown pipeline or ensemble, is the caller's mistake: say so now, not in every row.
+      if (ensemble !== undefined) app.rag.ensemble({ query: '', ensemble, ...(pipeline !== undefined ? { pipeline } : {}) });
+      else app.rag.pipelineNamed(pipeline);
       // Rows are matched to questions by id, so an id must name one question (as `rag batch` requires of a file).
       const seen = new Set<string>();
       for (const [i, { id }] of request.body.questions.entries()) {

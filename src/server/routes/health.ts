@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { llmSettingsOf } from '../../core/config.js';
-import { redactUrl, redisReadiness } from '../../core/redis-client.js';
+import { redactUrl } from '../../core/redact-url.js';
+import { redisReadiness } from '../../core/redis-client.js';
 import type { ModelStatus } from '../../models/model-status.js';
 
 /** Short, so a readiness check answers within the one second orchestrators usually give it. */

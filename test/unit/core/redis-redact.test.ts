@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../../../src/core/redis-client.js';
+import { redactUrl } from '../../../src/core/redact-url.js';
 
 describe('redactUrl', () => {
   it('hides the password and keeps the rest', () => {
