@@ -21,6 +21,8 @@ const DATE = new RegExp(
   ].join('|'),
   'g',
 );
+/** A time of day ("7 am", "7:30 p.m.", "19:00", "noon"): "when does it open?" asks for one as often as for a date. */
+const TIME = /\b(?:(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?(?:[ap]\.m\.|[ap]m)(?![\p{L}]))?|(?:1[0-2]|0?[1-9])\s?(?:[ap]\.m\.|[ap]m)(?![\p{L}])|noon|midnight)/giu;
 const NUMBER =
   /\b\d[\d,.]*(?:\s*(?:million|billion|thousand|hundred|percent|%|km|kilometres|kilometers|miles|metres|meters|feet|ft|m|kg|years?|days?|people|inhabitants|seats|episodes|copies))?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\s+(?:million|billion|thousand|hundred|years?|people|times)\b/gi;
 /** Capitalised words, joined by a few lower-case connectors ("University of Oxford", "Charles de Gaulle"). */
@@ -35,7 +37,7 @@ const NOT_NAMES = new Set(
 );
 
 /**
- * Short spans of a sentence that could answer a factoid question: dates and year ranges, numbers with their
+ * Short spans of a sentence that could answer a factoid question: dates and year ranges, times of day, numbers with their
  * units, names (runs of capitalised words), quoted titles, and, as a weak fallback, the noun-like phrase that
  * follows a copula ("is a ...", "was the ..."). Overlaps are kept: the scorer decides between "Oxford" and
  * "University of Oxford".
@@ -43,11 +45,13 @@ const NOT_NAMES = new Set(
 export function answerSpans(sentence: string): Span[] {
   const spans: Span[] = [];
   const add = (text: string, kind: SpanKind, start: number): void => {
-    const trimmed = text.replace(/[\s,.;:'’]+$/u, '');
+    // Trailing punctuation is the sentence's, but the stop of "p.m." is the time's.
+    const trimmed = /[ap]\.m\.$/i.test(text) ? text : text.replace(/[\s,.;:'’]+$/u, '');
     if (trimmed.length === 0) return;
     spans.push({ text: trimmed, kind, start, end: start + trimmed.length });
   };
   for (const m of sentence.matchAll(DATE)) add(m[0], 'date', m.index);
+  for (const m of sentence.matchAll(TIME)) add(m[0], 'date', m.index);
   for (const m of sentence.matchAll(NUMBER)) if (!/^\d{4}$/.test(m[0])) add(m[0], 'number', m.index);
   for (const m of sentence.matchAll(QUOTED)) add(m[1] ?? '', 'title', m.index + 1);
   for (const m of sentence.matchAll(NAME)) {

@@ -9,6 +9,7 @@ import { passageTerms } from './passage-terms.js';
 import { leadDescription } from './lead-description.js';
 import { normalizedPassage } from './normalized-passage.js';
 import { sentencesOf } from './sentences.js';
+import { objectSpans } from './object-spans.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
 import { isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
@@ -144,7 +145,7 @@ export class ExtractiveReader extends Reader {
         this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')
           ? linkedEntities(this.memo, passages, queryTerms, weight, totalWeight, question.askedSet, question.kind)
           : undefined;
-      const read = linked ?? this.spanResult(type, question.askedSet, queryTerms, scoredSentences);
+      const read = linked ?? this.spanResult(type, question.askedSet, queryTerms, scoredSentences, question.objectOf);
       if (read) return withSupport(read, support);
     }
     // Whole sentences: the same sentence in two passages is one candidate.
@@ -175,9 +176,16 @@ export class ExtractiveReader extends Reader {
    * sentence's probability, how well its kind fits the question ("when" wants a date), and how near it stands to
    * the question's terms; a span that only repeats the question is no candidate, one that partly repeats it
    * counts less. The same span found in several sentences adds up, so corroborated answers win. The weights
-   * become the candidate distribution.
+   * become the candidate distribution. For "what do X <verb>?", the verb's object in a sentence fits as well as a
+   * name does (`objectSpans`).
    */
-  private spanResult(type: AnswerType, asked: ReadonlySet<string>, queryTerms: ReadonlySet<string>, sentences: ScoredSentence[]): ReaderResult | undefined {
+  private spanResult(
+    type: AnswerType,
+    asked: ReadonlySet<string>,
+    queryTerms: ReadonlySet<string>,
+    sentences: ScoredSentence[],
+    verb: string | undefined,
+  ): ReaderResult | undefined {
     const best = [...sentences].sort((a, b) => b.score - a.score).slice(0, this.options.spanSentences ?? 10);
     // Softer than the sentence distribution: a span's kind and position may outweigh a small lead in sentence score.
     const sentenceProbs = softmax(best.map((s) => s.score), this.options.spanTemperature ?? 0.12);
@@ -187,7 +195,8 @@ export class ExtractiveReader extends Reader {
       const q = sentenceProbs[i] ?? 0;
       const { words, spans } = this.memo.get('sentence-spans', sentence.text, sentence.text, sentenceSpans);
       const positions = words.filter((w) => w.term !== undefined && queryTerms.has(w.term)).map((w) => w.at);
-      for (const span of spans) {
+      const objects = verb === undefined ? [] : objectSpans(sentence.text, words, verb);
+      for (const span of objects.length === 0 ? spans : [...spans, ...objects]) {
         const { terms, key } = span;
         if (terms.length === 0) continue;
         const repeated = terms.filter((t) => asked.has(t)).length / terms.length;
@@ -195,8 +204,10 @@ export class ExtractiveReader extends Reader {
         let distance = positions.length === 0 ? 20 : Number.POSITIVE_INFINITY;
         for (const p of positions) distance = Math.min(distance, wordGap(words, p, span.start, span.end));
         const near = 1 / (1 + distance / NEAR_WORDS);
-        const fit = typeFit(type, span);
-        const weight = q * fit * fit * (0.3 + 0.7 * near) * (1 - 0.8 * repeated);
+        // The verb's object is what the question asks for by its form; a name beside the subject only by its kind.
+        const object = objects.includes(span);
+        const fit = object ? 1 : typeFit(type, span);
+        const weight = (object ? OBJECT_WEIGHT : 1) * q * fit * fit * (0.3 + 0.7 * near) * (1 - 0.8 * repeated);
         if (key.length === 0) continue;
         fits.set(key, Math.max(fits.get(key) ?? 0, fit));
         const seen = bySpan.get(key);
@@ -314,6 +325,8 @@ function termsHeld(terms: readonly string[], termIndex: ReadonlyMap<string, numb
 
 /** Proximity in words at which a span's closeness to the question's terms halves its score. */
 const NEAR_WORDS = 4;
+/** How much more the object of the question's verb counts than a span that only fits the answer's kind. */
+const OBJECT_WEIGHT = 2;
 
 /**
  * A sentence with what scoring it needs that does not depend on the question, computed once per passage. Kept

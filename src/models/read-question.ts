@@ -30,6 +30,11 @@ export interface ReadQuestion {
    * take?"): the answer ("five days") rarely holds them, so the evidence is not short of support without them.
    */
   frameTerms: ReadonlySet<string>;
+  /**
+   * The verb (its term) of "what do/does/did <subject> <verb>?": the answer is what follows it in a sentence, its
+   * object ("what do zebra stripes deter?": "... deter biting flies").
+   */
+  objectOf: string | undefined;
 }
 
 /** Recent questions analysed (a pure function of the text, like the analyser's stems). */
@@ -62,7 +67,22 @@ function analyseQuestion(query: string): ReadQuestion {
     kind: askedKind(query),
     defines: definitionOf(query),
     frameTerms: new Set([...query.matchAll(HOW_MUCH)].flatMap((m) => analyze(m[1] ?? ''))),
+    objectOf: verbAsked(query),
   };
+}
+
+/** Function words that cannot precede a closing verb: "have in common" ends with a noun, not a verb. */
+const BEFORE_VERB_NOT = new Set('in of to on at by for from with into about as than and or the a an'.split(' '));
+
+/**
+ * "What do/does/did <subject> <verb>?" (no kind named after "what", no clause after the verb): the verb's term.
+ * Without a parser the last word is taken for the verb only in that form; "what do they have in common?" has none.
+ */
+function verbAsked(query: string): string | undefined {
+  const m = /^\s*what\s+(?:do|does|did)\s+([^,;:?]+?)\s+([\p{L}-]+)\s*\?*\s*$/iu.exec(query);
+  const subject = m?.[1]?.split(/\s+/) ?? [];
+  if (!m || subject.length > 6 || BEFORE_VERB_NOT.has((subject.at(-1) ?? '').toLowerCase())) return undefined;
+  return analyze(m[2] ?? '')[0];
 }
 
 /** "How long", "how many", "how old"...: the word after "how" asks for a measure. */

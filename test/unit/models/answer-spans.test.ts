@@ -50,6 +50,13 @@ describe('answerSpans', () => {
     );
     expect(texts.some((t) => t === 'name:May')).toBe(false);
   });
+
+  it('finds times of day as dates, not words that merely start with "am" or "pm"', () => {
+    const times = (s: string) => answerSpans(s).filter((x) => x.kind === 'date').map((x) => x.text);
+    expect(times('The warehouse opens at 7 am on weekdays and closes at 7:30 p.m. sharp.')).toEqual(['7 am', '7:30 p.m.']);
+    expect(times('Trains leave at 19:00, 10pm and noon.')).toEqual(['19:00', '10pm', 'noon']);
+    expect(times('A 5 amp fuse; 3 amazing pmids.')).toEqual([]);
+  });
 });
 
 describe('ExtractiveReader on factoid questions', () => {
@@ -74,6 +81,22 @@ describe('ExtractiveReader on factoid questions', () => {
       passage('YG Entertainment was founded by Yang Hyun-suk in 1996. Yang Hyun-suk was a member of Seo Taiji and Boys.'),
     ]);
     expect(r.result.candidates[0]?.text).toMatch(/Yang Hyun-suk|YG Entertainment/);
+  });
+
+  it('answers "when does it open?" with the time of day', () => {
+    const r = reader['doAnswer']('When does the Oslo warehouse open?', [passage('The warehouse in Oslo opens at 7 am on weekdays.')]);
+    expect(r.result.candidates[0]?.text).toBe('7 am');
+  });
+
+  it('answers "what do X <verb>?" with the verb\'s object, even in lower case, over a name further away', () => {
+    const zebra = [passage('Zebra stripes deter biting flies, according to field studies in Tanzania.', 'Zebras')];
+    const r = reader['doAnswer']('what do zebra stripes deter?', zebra);
+    // Before, the only candidate was the name: "Tanzania", with confidence 1.
+    expect(r.result.candidates[0]?.text).toBe('biting flies');
+    expect(reader['doAnswer']('What did Marie Curie discover?', [passage('In Paris, Marie Curie discovered radium in 1898.')]).result.candidates[0]?.text).toBe('radium');
+    // "have in common" does not end with the verb: no object is read.
+    const common = reader['doAnswer']('What do zebra stripes and Tanzania have in common?', zebra);
+    expect(common.result.candidates.map((c) => c.text)).not.toContain('common');
   });
 
   it('keeps whole sentences for questions that want a description', () => {
