@@ -14,7 +14,7 @@ const INTENT_JOIN = new RegExp(`\\s*(?:[,;]\\s*(?:and|but)\\s+(?:also\\s+)?|\\s+
 const RELATIVE = /^(?:who|which|that|whose|whom|where)$/i;
 const WH_OR_AUX_WORD = new RegExp(`^(?:${WH}|${AUX})$`, 'i');
 const NOT_A_NAME = new RegExp(`^(?:${WH}|${AUX}|both)$`, 'i');
-const FILLER = new RegExp(`^(?:${WH}|${AUX}|both|same|either|other)$`, 'i');
+const FILLER = new RegExp(`^(?:${WH}|${AUX}|both|same|either|neither|each|all|other)$`, 'i');
 const LEADING_WH = new RegExp(`^(?:${WH})\\s+`, 'i');
 const AUX_COORDINATION = new RegExp(`^(?:${AUX})\\s+(?:both\\s+)?(?:the\\s+)?(?<a>\\S+(?:\\s+\\S+){0,4}?)\\s+and\\s+(?:the\\s+)?(?<rest>.+)$`, 'iu');
 const PREPOSITIONS = new Set('of in on at for by with from about to into behind between during under over'.split(' '));
@@ -22,6 +22,8 @@ const DETERMINERS = new Set('the a an this that these those its their his her ou
 /** Words that end a lower-case entity in "are A and B both ...". */
 const PREDICATE_START = new Set('both same also either each known considered located based from of in have has had share'.split(' '));
 const CONNECTORS = new Set(['of', 'the', 'de', 'la', 'von', 'van', 'del', 'da', 'du', '&', 'and']);
+/** Words by which a question speaks of two things apart: "were A and B both ...", "the same", "in common". */
+const APART = /\b(?:both|same|each|either|neither|all|common|share|shared|different|differ|alike|similar|together)\b/i;
 
 /**
  * Rule-based decomposition of a query into sub-queries, one per intent (Omni-RAG's decomposition without an
@@ -124,29 +126,42 @@ function versus(text: string, question: boolean): string[] | null {
 }
 
 /**
- * Two named entities joined by "and"/"or" ("Were Scott Derrickson and Ed Wood of the same nationality?",
- * "Both Bishop Carroll High School and Kapaun Mt. Carmel High School are in which city?"): one sub-query per
- * entity with the rest of the question's content words. Entities are runs of capitalised words; in an all
- * lower-case yes/no question ("are a and b both ...") the second entity ends where the predicate starts.
+ * Named entities joined by "and"/"or" ("Were Scott Derrickson and Ed Wood of the same nationality?", "Both Bishop
+ * Carroll High School and Kapaun Mt. Carmel High School are in which city?", "were A, B and C all American?"): one
+ * sub-query per entity with the rest of the question's content words. Entities are runs of capitalised words; in an
+ * all lower-case yes/no question ("are a and b both ...") the second entity ends where the predicate starts. Two
+ * single words joined by "and" are one name ("Simon and Garfunkel", "Procter and Gamble") unless the question
+ * speaks of them apart ("both", "same", "each", ...).
  */
 function coordinatedEntities(text: string): string[] | null {
   const tokens = text.split(/\s+/);
   for (let i = 1; i < tokens.length - 1; i++) {
     const join = (tokens[i] ?? '').toLowerCase();
     if (join !== 'and' && join !== 'or') continue;
+    // The name before the join may end with the list's comma ("A, B, and C").
     let start = i;
-    while (start > 0 && isNameToken(tokens, start - 1)) start--;
+    if (start > 1 && /,$/.test(tokens[i - 1] ?? '') && isNameToken(tokens, i - 1)) start--;
+    while (start > 0 && startsName(tokens, start - 1)) start--;
     let end = i + 1;
     while (end < tokens.length && isNameToken(tokens, end)) end++;
     // "Department of Health and Human Services": an "and" after "X of Y" is inside one name.
     const left = tokens.slice(start, i).map((t) => t.toLowerCase());
-    if (start < i && end > i + 1 && isCapitalised(tokens[start]) && isCapitalised(tokens[i + 1]) && start > 0 && !left.includes('of')) {
-      const a = tokens.slice(start, i).join(' ');
-      const b = tokens.slice(i + 1, end).join(' ');
-      const rest = [...tokens.slice(0, start), ...tokens.slice(end)].join(' ');
-      const out = sides(trimConnectors(a), trimConnectors(b), contentTokens(rest));
-      if (out) return out;
+    if (!(start < i && end > i + 1 && isCapitalised(tokens[start]) && isCapitalised(tokens[i + 1]) && start > 0 && !left.includes('of'))) continue;
+    // "Copenhagen, Denmark and Malmo, Sweden": places with their countries, not a list of names.
+    if (/,$/.test(tokens[end - 1] ?? '') && isCapitalised(tokens[end])) continue;
+    const items = [tokens.slice(start, i).join(' '), tokens.slice(i + 1, end).join(' ')];
+    // Earlier names of a list, each ending with a comma: "A, B and C".
+    while (start > 1 && /,$/.test(tokens[start - 1] ?? '') && isNameToken(tokens, start - 1)) {
+      let from = start - 1;
+      while (from > 0 && startsName(tokens, from - 1)) from--;
+      if (from === 0 || !isCapitalised(tokens[from])) break;
+      items.unshift(tokens.slice(from, start).join(' '));
+      start = from;
     }
+    if (join === 'and' && items.length === 2 && items.every((n) => !/\s/.test(trimConnectors(n))) && !APART.test(text)) continue;
+    const rest = [...tokens.slice(0, start), ...tokens.slice(end)].join(' ');
+    const out = sidesOf(items.map(trimConnectors), contentTokens(rest));
+    if (out) return out;
   }
   const m = AUX_COORDINATION.exec(text);
   if (!m?.groups) return null;
@@ -205,11 +220,14 @@ function relativeClause(text: string): string[] | null {
 
 /** Sub-queries for the two sides of a comparison, each with the shared aspect words; null when a side is empty. */
 function sides(a: string, b: string, aspect: string[]): string[] | null {
-  const ca = contentWords(a);
-  const cb = contentWords(b);
-  if (ca.length === 0 || cb.length === 0 || ca.length > 8 || cb.length > 8) return null;
+  return sidesOf([a, b], aspect);
+}
+
+/** Sub-queries for each side (of two or more), each with the shared aspect words; null when a side is empty or long. */
+function sidesOf(names: readonly string[], aspect: string[]): string[] | null {
+  if (names.some((n) => contentWords(n).length === 0 || contentWords(n).length > 8)) return null;
   const tail = aspect.filter((w) => !FILLER.test(w));
-  return [a, b].map((side) => [side.trim(), ...tail].join(' '));
+  return names.map((side) => [side.trim(), ...tail].join(' '));
 }
 
 /** A pronoun-bearing sub-query gets the content words of what came before it (the referent). */
@@ -235,10 +253,18 @@ function isCapitalised(token: string | undefined): boolean {
   return token !== undefined && /^["'“(]?\p{Lu}/u.test(token);
 }
 
-/** A token that can be part of a name: capitalised, or a connector ("of", "de") between capitalised tokens. */
-function isNameToken(tokens: string[], i: number): boolean {
+/** Walking back from a name: the token before it is part of it (a name token that no comma or colon ends). */
+function startsName(tokens: string[], i: number): boolean {
+  return !/[,?;:]$/.test(tokens[i] ?? '') && isNameToken(tokens, i, true);
+}
+
+/**
+ * A token that can be part of a name: capitalised, or a connector ("of", "de") between capitalised tokens. Walking
+ * forward, a token after a comma starts something else; walking back (`backward`), the caller checks the token itself.
+ */
+function isNameToken(tokens: string[], i: number, backward = false): boolean {
   const t = tokens[i];
-  if (t === undefined || /[,?;:]$/.test(tokens[i - 1] ?? '')) return false;
+  if (t === undefined || (!backward && /[,?;:]$/.test(tokens[i - 1] ?? ''))) return false;
   if (isCapitalised(t) && !NOT_A_NAME.test(t)) return true;
   const lower = t.toLowerCase();
   return lower !== 'and' && CONNECTORS.has(lower) && isCapitalised(tokens[i - 1]) && isCapitalised(tokens[i + 1]);

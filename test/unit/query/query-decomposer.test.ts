@@ -52,6 +52,28 @@ describe('QueryDecomposer', () => {
     ]);
   });
 
+  it('keeps two single words joined by "and" as one name, unless the question speaks of them apart', () => {
+    // Before, "Simon" and "Garfunkel" were searched for apart.
+    expect(decompose('When did Simon and Garfunkel release Bridge over Troubled Water?')).toEqual(['When did Simon and Garfunkel release Bridge over Troubled Water?']);
+    expect(decompose('Who founded Procter and Gamble?')).toEqual(['Who founded Procter and Gamble?']);
+    expect(decompose('Were Lennon and McCartney both born in Liverpool?')).toEqual(['Lennon born Liverpool', 'McCartney born Liverpool']);
+    expect(decompose('Is Beech or Daviesia native further south?')).toEqual(['Beech native further south', 'Daviesia native further south']);
+  });
+
+  it('splits a list of names into one sub-query each, with or without the comma before "and"', () => {
+    const three = ['Scott Derrickson American', 'Ed Wood American', 'Tim Burton American'];
+    // Before, the list was cut at its last "and" only, into "Wood ..." and "Tim Burton ...".
+    expect(decompose('Were Scott Derrickson, Ed Wood and Tim Burton all American?')).toEqual(three);
+    expect(decompose('Were Scott Derrickson, Ed Wood, and Tim Burton all American?')).toEqual(three);
+    // A name after a comma is whole: "the gates: Brook Bar and Trafford Bar" once lost "Brook".
+    expect(decompose('Which club plays between the old toll gates: Brook Bar and Trafford Bar?')).toEqual([
+      'Brook Bar club plays between old toll gates',
+      'Trafford Bar club plays between old toll gates',
+    ]);
+    // Places with their countries are not a list.
+    expect(decompose('How long is the bridge that connects Copenhagen, Denmark and Malmo, Sweden?')).not.toContain('Denmark long bridge connects Sweden');
+  });
+
   it('splits "differences between A and B" and "A vs B"', () => {
     expect(decompose('what are the differences between real time display and real time recording?')).toEqual([
       'real time display',
