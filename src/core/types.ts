@@ -143,6 +143,8 @@ export interface PipelineResult {
   citations: Citation[];
   /** True when nothing relevant was found and the answer says so rather than guess. */
   abstained: boolean;
+  /** The probability left to "none of these" (ReaderResult.unsupported): the passages miss part of the question. */
+  unsupported?: number;
   /** Set when a stage fell back to a stand-in (the LLM did not answer in time: the extractive reader did). */
   degraded?: Degradation;
   /** The agentic pipeline's account of its tool loop. */

@@ -7,6 +7,8 @@ export interface Voter {
   name: string;
   weight: number;
   candidates: readonly Candidate[];
+  /** The voter's probability of "none of these": its passages miss part of the question (the extractive readers). */
+  unsupported?: number;
 }
 
 /** Answers that mean the same, with the weighted probability mass the voters gave them. */
@@ -23,8 +25,10 @@ export interface AnswerCluster {
 
 export interface Vote {
   clusters: AnswerCluster[];
-  /** Normalised entropy of the cluster distribution: the combined uncertainty. */
+  /** Normalised entropy of the cluster distribution ("none of these" among its outcomes): the combined uncertainty. */
   normalizedEntropy: number;
+  /** The share of the weighted mass the voters left to "none of these"; absent when none of them left any. */
+  unsupported?: number;
 }
 
 /** Two answers are the same when their normalised text is, or their token F1 is at least this. */
@@ -47,8 +51,10 @@ interface Building {
 
 /**
  * Clusters every voter's candidates (same normalised text, or token F1 >= 0.8 with the cluster's first answer)
- * and scores each cluster by the weighted sum of its members' probabilities, sum_i w_i * p_i(cluster); the
- * scores are renormalised over the clusters (an LLM's one candidate need not carry all its mass).
+ * and scores each cluster by the weighted sum of its members' probabilities, sum_i w_i * p_i(cluster), renormalised
+ * over the clusters (an LLM's one candidate need not carry all its mass). What the voters left to "none of these"
+ * (their weighted mean) then takes its share: members that agree on an answer their passages barely support do not
+ * make it certain. It never changes which cluster wins.
  */
 export function vote(voters: readonly Voter[]): Vote {
   const clusters: Building[] = [];
@@ -78,15 +84,18 @@ export function vote(voters: readonly Voter[]): Vote {
     }
   }
   const total = clusters.reduce((s, c) => s + c.mass, 0);
+  const allWeight = voters.reduce((s, v) => s + v.weight, 0);
+  const none = allWeight > 0 ? voters.reduce((s, v) => s + (v.unsupported !== undefined && v.unsupported > 0 ? v.weight * v.unsupported : 0), 0) / allWeight : 0;
   const scored: AnswerCluster[] = clusters
     .map((c) => ({
       answer: [...c.texts.values()].sort((a, b) => b.mass - a.mass)[0]?.text ?? c.key,
-      prob: total > 0 ? c.mass / total : 0,
+      prob: total > 0 ? ((1 - none) * c.mass) / total : 0,
       members: [...c.byVoter].sort((a, b) => b[1] - a[1]).map(([name]) => name),
       citations: c.citations,
     }))
     .sort((a, b) => b.prob - a.prob);
-  return { clusters: scored, normalizedEntropy: normalizedEntropy(scored.map((c) => c.prob)) };
+  if (none <= 0 || total <= 0) return { clusters: scored, normalizedEntropy: normalizedEntropy(scored.map((c) => c.prob)) };
+  return { clusters: scored, normalizedEntropy: normalizedEntropy([...scored.map((c) => c.prob), none]), unsupported: none };
 }
 
 /**
@@ -94,9 +103,12 @@ export function vote(voters: readonly Voter[]): Vote {
  * mass cited it, and the entropy of the cluster distribution.
  */
 export function voteAsReaderResult(v: Vote, maxCandidates = 8): ReaderResult {
-  return {
+  const probs = v.clusters.map((c) => c.prob);
+  const result: ReaderResult = {
     candidates: v.clusters.slice(0, maxCandidates).map((c) => ({ text: c.answer, prob: Number(c.prob.toFixed(6)), citations: c.citations[c.members[0] ?? ''] ?? [] })),
-    entropy: entropy(v.clusters.map((c) => c.prob)),
+    entropy: entropy(v.unsupported === undefined ? probs : [...probs, v.unsupported]),
     normalizedEntropy: v.normalizedEntropy,
   };
+  if (v.unsupported !== undefined) result.unsupported = Number(v.unsupported.toFixed(6));
+  return result;
 }

@@ -6,7 +6,7 @@ import type { ChatModel } from '../models/chat-model.js';
 import type { ChatOptions } from '../models/chat-types.js';
 import { readGeneratedAnswer } from '../models/llm-generator.js';
 import type { Pipeline, PipelineRunOptions } from '../pipelines/pipeline.js';
-import { NO_ANSWER, citationsOf, renumberCitations } from '../pipelines/pipeline-result.js';
+import { NO_ANSWER, abstains, citationsOf, renumberCitations } from '../pipelines/pipeline-result.js';
 import { aggregationContext } from './aggregation-context.js';
 import { aggregationMessages } from './aggregation-prompt.js';
 import { sameAnswer, vote, voteAsReaderResult } from './answer-clusters.js';
@@ -136,11 +136,12 @@ export class GenerativeEnsemble extends PipelineEnsemble {
       weight: weights[i] ?? 0,
       // Members cite their own passages: as numbers of the aggregation's, so every candidate cites the response's.
       candidates: m.candidates.map((c) => renumberCitations(c, results.get(m.pipeline)?.passages ?? [], passages)),
+      unsupported: m.unsupported,
     }));
     const tally = vote([...voters, { name: AGGREGATOR, weight: aggregatorWeight, candidates: [written] }]);
     const mine = tally.clusters.find((c) => c.members.includes(AGGREGATOR)) ?? null;
     const combined = voteAsReaderResult(tally);
-    const abstained = tally.normalizedEntropy > this.config.abstainAbove;
+    const abstained = abstains(tally.clusters.map((c) => c.prob), tally, this.config.abstainAbove);
     return {
       ...voted,
       mode: 'generative',

@@ -42,7 +42,7 @@ export class GeneratorEnsemble extends Reader {
     });
     if (answered.length === 0) throw firstError;
     const weights = entropyWeights(answered.map((a) => a.result.normalizedEntropy), this.beta);
-    const tally = vote(answered.map((a, i) => ({ name: a.name, weight: weights[i] ?? 0, candidates: a.result.candidates })));
+    const tally = vote(answered.map((a, i) => ({ name: a.name, weight: weights[i] ?? 0, candidates: a.result.candidates, unsupported: a.result.unsupported })));
     const attrs: Record<string, string | number> = {
       ...Object.fromEntries(answered.map((a, i) => [`${a.name}Weight`, Math.round((weights[i] ?? 0) * 1e4) / 1e4])),
       clusters: tally.clusters.length,

@@ -3,8 +3,7 @@ import { RagError, isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Candidate, Degradation, PipelineResult, QueryPlan } from '../core/types.js';
 import type { Pipeline, PipelineRunOptions } from '../pipelines/pipeline.js';
-import { citationsOf } from '../pipelines/pipeline-result.js';
-import { NO_ANSWER } from '../pipelines/pipeline-result.js';
+import { NO_ANSWER, abstains, citationsOf } from '../pipelines/pipeline-result.js';
 import { vote, voteAsReaderResult, type AnswerCluster } from './answer-clusters.js';
 import { entropyWeights } from './entropy-weights.js';
 import { temperedCandidates } from './tempered-candidates.js';
@@ -26,6 +25,8 @@ export interface EnsembleMember {
   normalizedEntropy: number;
   abstained: boolean;
   candidates: Candidate[];
+  /** The probability the member left to "none of these" (its passages miss part of the question), when it left any. */
+  unsupported?: number;
   ms: number;
   /** The member answered through a stand-in (its LLM failed and the extractive reader read instead). */
   degraded?: Degradation;
@@ -123,6 +124,7 @@ export class PipelineEnsemble {
       normalizedEntropy: result.normalizedEntropy,
       abstained: result.abstained,
       candidates: result.candidates,
+      ...(result.unsupported !== undefined ? { unsupported: result.unsupported } : {}),
       ms: Math.round(ms * 1000) / 1000,
       ...(result.degraded ? { degraded: result.degraded } : {}),
     }));
@@ -131,6 +133,7 @@ export class PipelineEnsemble {
       name: result.pipeline,
       weight: weights[i] ?? 0,
       candidates: temperedCandidates(result.candidates, this.config.temperature),
+      unsupported: result.unsupported,
     }));
     const tally = await ctx.span('ensemble.vote', () => vote(ballots), (v) => ({ clusters: v.clusters.length, normalizedEntropy: Number(v.normalizedEntropy.toFixed(4)) }));
     const winner = tally.clusters[0] ?? null;
@@ -138,7 +141,8 @@ export class PipelineEnsemble {
     // The winning cluster's answer, with the passages of the member that gave it the most mass.
     const source = ok.find((o) => o.result.pipeline === winner?.members[0])?.result ?? ok[0]?.result;
     const passages = source?.passages ?? [];
-    const abstained = winner === null || tally.normalizedEntropy > this.config.abstainAbove;
+    // As a pipeline abstains: the clusters too evenly spread, or "none of these" above all the answers together.
+    const abstained = winner === null || abstains(tally.clusters.map((c) => c.prob), tally, this.config.abstainAbove);
     // A member's stand-in, or a stage shared by the members that fell back: the ensemble's answer says so too.
     const degraded = ok.map((o) => o.result.degraded).find((d) => d !== undefined) ?? ctx.degradations[0];
     return {

@@ -40,6 +40,7 @@ export class BranchingPipeline extends StagedPipeline {
       name: b.name,
       weight: weights[i] ?? 0,
       candidates: (reads[i]?.candidates ?? []).map((c) => renumberCitations(c, b.passages, passages)),
+      unsupported: reads[i]?.unsupported,
     }));
     const combined = vote(voters);
     const read = voteAsReaderResult(combined);

@@ -5,17 +5,11 @@ import { normalizedEntropy } from '../models/entropy.js';
 export const NO_ANSWER = 'I could not find an answer to that in the indexed documents.';
 
 /**
- * A reader's result as a pipeline's: the best candidate, or an abstention when the candidates are too evenly
- * spread, or when "none of these" (evidence missing part of the question) is likelier than all of them together:
- * the passages miss more than half of the question's weight. The spread is the candidates' own: with "none" among
- * the outcomes, one candidate at p = 0.5 would abstain and one at p = 0.3 answer. abstainAbove 1 never abstains,
- * on either count.
+ * A reader's result as a pipeline's: the best candidate, or an abstention (`abstains`).
  */
 export function pipelineResult(name: string, config: PipelineConfig, read: ReaderResult, passages: Passage[]): PipelineResult {
   const best = read.candidates[0];
-  const spread = read.unsupported === undefined ? read.normalizedEntropy : normalizedEntropy(renormalized(read.candidates.map((c) => c.prob)));
-  const unsupported = read.unsupported !== undefined && config.abstainAbove < 1 && read.unsupported > 0.5;
-  const abstained = best === undefined || spread > config.abstainAbove || unsupported;
+  const abstained = best === undefined || abstains(read.candidates.map((c) => c.prob), read, config.abstainAbove);
   const result: PipelineResult = {
     pipeline: name,
     answer: abstained ? NO_ANSWER : best.text,
@@ -27,9 +21,22 @@ export function pipelineResult(name: string, config: PipelineConfig, read: Reade
     citations: abstained ? [] : citationsOf(best.citations, passages),
     abstained,
   };
+  if (read.unsupported !== undefined) result.unsupported = read.unsupported;
   if (read.degraded) result.degraded = read.degraded;
   if (read.generated !== undefined && !abstained) result.generated = read.generated;
   return result;
+}
+
+/**
+ * Whether a distribution abstains at `abstainAbove`: its candidates (`probs`, every one) are too evenly spread, or
+ * "none of these" (evidence missing part of the question) is likelier than all of them together, which means the
+ * passages miss more than half of the question's weight. The spread is the candidates' own: with "none" among the
+ * outcomes, one candidate at p = 0.5 would abstain and one at p = 0.3 answer. abstainAbove 1 never abstains, on
+ * either count.
+ */
+export function abstains(probs: readonly number[], read: Pick<ReaderResult, 'normalizedEntropy' | 'unsupported'>, abstainAbove: number): boolean {
+  const spread = read.unsupported === undefined ? read.normalizedEntropy : normalizedEntropy(renormalized(probs));
+  return spread > abstainAbove || (read.unsupported !== undefined && abstainAbove < 1 && read.unsupported > 0.5);
 }
 
 export function citationsOf(numbers: number[], passages: readonly Passage[]): Citation[] {

@@ -116,7 +116,7 @@ describe('POST /v1/query with a generative ensemble', () => {
     const weights = entropyWeights([...members.map((m) => m.normalizedEntropy), LLM_ENTROPY], 2);
     expect(agg?.weight).toBeCloseTo(weights[members.length] ?? -1, 5);
     const expected = vote([
-      ...members.map((m, i) => ({ name: m.pipeline, weight: weights[i] ?? 0, candidates: m.candidates })),
+      ...members.map((m, i) => ({ name: m.pipeline, weight: weights[i] ?? 0, candidates: m.candidates, unsupported: m.unsupported })),
       { name: '@aggregator', weight: weights[members.length] ?? 0, candidates: [{ text: 'March 1889', prob: LLM_PROB, citations: [] }] },
     ]);
     expect(body.confidence).toBeCloseTo(expected.clusters[0]?.prob ?? -1, 5);

@@ -252,3 +252,32 @@ describe('metadata filter keys with JSON-path characters', () => {
     expect(body.hits.map((h) => h.docId)).toEqual(['weird-meta']);
   });
 });
+
+describe('"none of these" in the response', () => {
+  let fx: HttpFixture;
+
+  beforeAll(async () => {
+    fx = await startHttpFixture({ ensembles: { both: { members: ['default', 'bm25-only'], abstainAbove: 1 } } });
+    await ingestDocs(fx.app, [{ id: 'zebra', text: 'Zebra stripes deter biting flies, according to field studies in Tanzania.' }]);
+  });
+  afterAll(async () => {
+    await fx.close();
+  });
+
+  it('says how much the passages leave to "none of these", for a pipeline and for an ensemble and its members', async () => {
+    // "done" is in no passage: the reader leaves part of its mass to "none of these", and the ensemble of two such
+    // members is no surer than they are (one cluster alone once read as confidence 1).
+    const query = 'where were the zebra studies done?';
+    const single = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query }));
+    expect(single.unsupported).toBeGreaterThan(0.2);
+    expect(single.confidence + (single.unsupported ?? 0)).toBeCloseTo(1, 5);
+    const both = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query, ensemble: 'both' }));
+    expect(both.answer).toBe(single.answer);
+    expect(both.unsupported).toBeCloseTo(single.unsupported ?? 0, 5);
+    expect(both.confidence).toBeCloseTo(single.confidence, 5);
+    expect(both.members?.map((m) => m.unsupported)).toEqual([single.unsupported, single.unsupported]);
+    // A question the passage covers leaves nothing to "none of these", and says nothing of it.
+    const covered = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: 'what do zebra stripes deter?' }));
+    expect(covered.unsupported).toBeUndefined();
+  });
+});

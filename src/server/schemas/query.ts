@@ -62,6 +62,9 @@ export const QueryResponseSchema = Type.Object({
   candidates: Type.Array(CandidateSchema),
   entropy: Type.Number(),
   normalizedEntropy: Type.Number(),
+  unsupported: Type.Optional(
+    Type.Number({ description: 'The probability left to "none of these": the passages miss part of the question (extractive readers, and ensembles of them)' }),
+  ),
   citations: Type.Array(CitationSchema),
   passages: Type.Array(PassageSchema),
   agent: Type.Optional(AgentSchema),
@@ -100,6 +103,7 @@ export const QueryResponseSchema = Type.Object({
         normalizedEntropy: Type.Number(),
         abstained: Type.Boolean(),
         candidates: Type.Array(CandidateSchema),
+        unsupported: Type.Optional(Type.Number({ description: 'The member\'s probability of "none of these"' })),
         ms: Type.Number(),
         degraded: Type.Optional(DegradedSchema),
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { vote } from '../../../src/ensemble/answer-clusters.js';
+import { vote, voteAsReaderResult } from '../../../src/ensemble/answer-clusters.js';
 import { entropyWeights } from '../../../src/ensemble/entropy-weights.js';
 
 const c = (text: string, prob: number, citations: number[] = [1]) => ({ text, prob, citations });
@@ -39,5 +39,27 @@ describe('vote', () => {
     expect(v.clusters).toHaveLength(1);
     expect(v.normalizedEntropy).toBe(0);
     expect(vote([{ name: 'a', weight: 1, candidates: [] }]).clusters).toEqual([]);
+  });
+
+  it('gives "none of these" its share: the voters\' weighted mean, never changing which cluster wins', () => {
+    // Both members find only "Tanzania", each leaving 0.44 to "none of these": agreeing does not make it certain.
+    const agree = vote([
+      { name: 'a', weight: 0.5, candidates: [c('Tanzania', 0.56)], unsupported: 0.44 },
+      { name: 'b', weight: 0.5, candidates: [c('Tanzania', 0.56)], unsupported: 0.44 },
+    ]);
+    expect(agree.clusters[0]!.prob).toBeCloseTo(0.56, 10);
+    expect(agree.unsupported).toBeCloseTo(0.44, 10);
+    expect(agree.normalizedEntropy).toBeGreaterThan(0.9);
+    const mixed = [
+      { name: 'a', weight: 0.75, candidates: [c('X', 0.6), c('Y', 0.4)] },
+      { name: 'b', weight: 0.25, candidates: [c('Y', 0.2)], unsupported: 0.8 },
+    ];
+    const without = vote(mixed.map(({ name, weight, candidates }) => ({ name, weight, candidates })));
+    const withNone = vote(mixed);
+    expect(withNone.unsupported).toBeCloseTo(0.2, 10);
+    expect(withNone.clusters.map((k) => k.answer)).toEqual(without.clusters.map((k) => k.answer));
+    withNone.clusters.forEach((k, i) => expect(k.prob).toBeCloseTo(0.8 * without.clusters[i]!.prob, 10));
+    expect(voteAsReaderResult(withNone)).toMatchObject({ unsupported: 0.2 });
+    expect(without.unsupported).toBeUndefined();
   });
 });

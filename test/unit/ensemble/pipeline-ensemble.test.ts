@@ -129,6 +129,7 @@ class DistributionPipeline extends Pipeline {
   constructor(
     name: string,
     private readonly candidates: Array<[string, number]>,
+    private readonly unsupported?: number,
   ) {
     super(name);
   }
@@ -144,9 +145,27 @@ class DistributionPipeline extends Pipeline {
       passages: [],
       citations: [],
       abstained: false,
+      ...(this.unsupported === undefined ? {} : { unsupported: this.unsupported }),
     };
   }
 }
+
+describe('PipelineEnsemble and "none of these"', () => {
+  it('is no surer than its members when they agree on an answer their passages barely support, and says why', async () => {
+    const members = () => [new DistributionPipeline('a', [['Tanzania', 0.56]], 0.44), new DistributionPipeline('b', [['Tanzania', 0.56]], 0.44)];
+    const r = await new PipelineEnsemble('e', config({ temperature: 3, abstainAbove: 1 }), members()).run(plan, {}, new RunContext());
+    expect(r.answer).toBe('Tanzania');
+    // Before, one cluster alone read as certainty: confidence 1, entropy 0.
+    expect(r.confidence).toBeCloseTo(0.56, 6);
+    expect(r.unsupported).toBeCloseTo(0.44, 6);
+    expect(r.normalizedEntropy).toBeGreaterThan(0.9);
+    expect(r.members.map((m) => m.unsupported)).toEqual([0.44, 0.44]);
+    // Below abstainAbove 1 it abstains as a pipeline does: "none" above every answer together.
+    const sparse = () => [new DistributionPipeline('a', [['Tanzania', 0.3]], 0.7), new DistributionPipeline('b', [['Tanzania', 0.4]], 0.6)];
+    expect((await new PipelineEnsemble('e', config({ abstainAbove: 0.98 }), sparse()).run(plan, {}, new RunContext())).abstained).toBe(true);
+    expect((await new PipelineEnsemble('e', config({ abstainAbove: 0.98 }), members()).run(plan, {}, new RunContext())).abstained).toBe(false);
+  });
+});
 
 describe('PipelineEnsemble temperature', () => {
   // One member nearly sure of X; two members that each lean to Y, less sharply, with equal weights.

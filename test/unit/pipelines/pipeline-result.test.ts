@@ -41,4 +41,10 @@ describe('pipelineResult', () => {
     expect(pipelineResult('llm', pipeline(0.98), llm, passages).abstained).toBe(true);
     expect(pipelineResult('llm', pipeline(0.98), { ...llm, normalizedEntropy: 0.5 }, passages).abstained).toBe(false);
   });
+
+  it('carries the reader\'s "none of these" share, for an ensemble to vote with', () => {
+    expect(pipelineResult('member', pipeline(1), read(0.56), passages).unsupported).toBeCloseTo(0.44, 10);
+    const llm: ReaderResult = { candidates: [{ text: 'Paris', prob: 0.3, citations: [1] }], entropy: 1, normalizedEntropy: 0.5 };
+    expect(pipelineResult('llm', pipeline(0.98), llm, passages)).not.toHaveProperty('unsupported');
+  });
 });
