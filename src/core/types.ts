@@ -134,7 +134,7 @@ export interface Degradation {
 export interface PipelineResult {
   pipeline: string;
   answer: string;
-  /** Probability of the chosen answer under the pipeline's own distribution. */
+  /** Probability of the chosen answer under the pipeline's own distribution; 0 when it abstained (the best guess stays in `candidates`). */
   confidence: number;
   candidates: Candidate[];
   entropy: number;

@@ -146,7 +146,7 @@ export class GenerativeEnsemble extends PipelineEnsemble {
       ...voted,
       mode: 'generative',
       answer: abstained ? NO_ANSWER : written.text,
-      confidence: mine?.prob ?? 0,
+      confidence: abstained ? 0 : (mine?.prob ?? 0),
       candidates: combined.candidates,
       entropy: combined.entropy,
       normalizedEntropy: combined.normalizedEntropy,

@@ -149,7 +149,7 @@ export class PipelineEnsemble {
       ...base,
       ...(degraded ? { degraded } : {}),
       answer: abstained || winner === null ? NO_ANSWER : winner.answer,
-      confidence: winner?.prob ?? 0,
+      confidence: abstained || winner === null ? 0 : winner.prob,
       ...voteAsReaderResult(tally),
       passages,
       citations: abstained || winner === null ? [] : citationsOf(winner.citations[source?.pipeline ?? ''] ?? [], passages),

@@ -13,7 +13,8 @@ export function pipelineResult(name: string, config: PipelineConfig, read: Reade
   const result: PipelineResult = {
     pipeline: name,
     answer: abstained ? NO_ANSWER : best.text,
-    confidence: best?.prob ?? 0,
+    // The probability of the answer given: an abstention gives none (its best guess stays among the candidates).
+    confidence: abstained ? 0 : best.prob,
     candidates: read.candidates,
     entropy: read.entropy,
     normalizedEntropy: read.normalizedEntropy,

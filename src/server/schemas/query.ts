@@ -55,7 +55,7 @@ export const QueryResponseSchema = Type.Object({
   generated: Type.Optional(
     Type.String({ description: "The LLM's whole reply, when `answer` is its marked final line (\"Answer: ...\") after reasoning: what the stream's tokens showed" }),
   ),
-  confidence: Type.Number({ description: 'Probability of the answer under the pipeline distribution' }),
+  confidence: Type.Number({ description: 'Probability of the answer under the pipeline distribution; 0 when it abstained (its best guess stays in candidates)' }),
   abstained: Type.Boolean({ description: 'True when the evidence was too weak to answer' }),
   pipeline: Type.String(),
   plan: PlanSchema,

@@ -106,6 +106,8 @@ describe('PipelineEnsemble', () => {
     ]);
     const r = await split.run(plan, {}, new RunContext());
     expect(r.abstained).toBe(true);
+    expect(r.confidence).toBe(0);
+    expect(r.candidates[0]?.prob).toBeGreaterThan(0);
     expect(r.normalizedEntropy).toBeGreaterThan(0.5);
     const dead = new PipelineEnsemble('e', config(), [new FakePipeline('x', new Error('boom'))]);
     await expect(dead.run(plan, {}, new RunContext())).rejects.toMatchObject({ code: 'UNAVAILABLE' });

@@ -17,7 +17,9 @@ describe('pipelineResult', () => {
   it('abstains when "none of these" is likelier than the candidates together, and only then: the spread is the candidates\' own', () => {
     // Before, the entropy with "none" among its outcomes decided: p = 0.56 abstained (0.99) while p = 0.3 answered.
     expect(pipelineResult('default', pipeline(0.98), read(0.56), passages)).toMatchObject({ abstained: false, confidence: 0.56 });
-    expect(pipelineResult('default', pipeline(0.98), read(0.3), passages)).toMatchObject({ abstained: true, answer: NO_ANSWER });
+    // An abstention answers nothing, so it is sure of nothing: its best guess stays among the candidates.
+    expect(pipelineResult('default', pipeline(0.98), read(0.3), passages)).toMatchObject({ abstained: true, answer: NO_ANSWER, confidence: 0 });
+    expect(pipelineResult('default', pipeline(0.98), read(0.3), passages).candidates[0]?.prob).toBe(0.3);
     expect(pipelineResult('default', pipeline(0.98), read(0.45), passages).abstained).toBe(true);
     // Two candidates sharing 0.6 against "none" at 0.4: the evidence covers most of the question, and it answers.
     const two: ReaderResult = {
