@@ -2,7 +2,8 @@ import { LRUCache } from 'lru-cache';
 import { analyze, stem } from '../core/analyzer.js';
 import { withoutQuestionFrame } from '../query/question-frame.js';
 import { questionOptions, type QuestionOptions } from './question-options.js';
-import { answerTypeOf, askedKind, definedSubject, type AnswerType } from './question-type.js';
+import { definitionPattern } from './definition-pattern.js';
+import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
 
 /** The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. */
 const QUESTION_WORDS = new Set(
@@ -65,7 +66,7 @@ function analyseQuestion(query: string): ReadQuestion {
     queryTerms: new Set(content.length > 0 ? content : asked),
     type: answerTypeOf(query),
     kind: askedKind(query),
-    defines: definitionOf(query),
+    defines: definitionPattern(query, true),
     frameTerms: new Set([...query.matchAll(HOW_MUCH)].flatMap((m) => analyze(m[1] ?? ''))),
     objectOf: verbAsked(query),
   };
@@ -88,11 +89,3 @@ function verbAsked(query: string): string | undefined {
 /** "How long", "how many", "how old"...: the word after "how" asks for a measure. */
 const HOW_MUCH =
   /\bhow\s+(long|many|much|old|tall|far|big|large|small|high|low|deep|wide|thick|often|soon|fast|slow|heavy|late|early|hot|cold|warm|loud|bright|expensive|cheap|strong|close|near)\b/gi;
-
-/** "X is ...", "Xs are ...": the sentences that define a definitional question's subject (one of stop words only has none). */
-function definitionOf(query: string): RegExp | undefined {
-  const subject = definedSubject(query);
-  if (subject === undefined || analyze(subject).length === 0) return undefined;
-  const words = subject.split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^(?:(?:an?|the)\\s+)?${words.join('\\s+')}(?:e?s)?\\s+(?:is|are|was|were|means|refers to)\\b`, 'iu');
-}

@@ -1,5 +1,6 @@
 import { analyze } from '../core/analyzer.js';
 import type { TextMemo } from '../core/text-memo.js';
+import { definitionPattern } from '../models/definition-pattern.js';
 import { withoutQuestionFrame } from '../query/question-frame.js';
 import type { ScoredChunk } from '../core/types.js';
 import { Reranker } from './reranker.js';
@@ -42,6 +43,9 @@ const analyseChunk = (text: string): Analysed => {
  * A model-free reranker over features a first-stage BM25 score ignores: how many of the query's distinct terms a
  * chunk covers (weighted by their rarity within the candidates) and how close together they occur. The BM25
  * score, min-max normalised, stays the main signal so the reranker refines rather than overturns the ranking.
+ * For a definitional question ("what is the ensemble?"), a chunk that holds a sentence defining the subject ("An
+ * ensemble is ...") comes first: BM25 favours the chunks that repeat the word most, which are
+ * seldom the one that says what it is.
  */
 export class LexicalReranker extends Reranker {
   readonly name = 'lexical';
@@ -52,6 +56,7 @@ export class LexicalReranker extends Reranker {
 
   protected doRerank(query: string, chunks: ScoredChunk[], options: { k: number }): ScoredChunk[] {
     const queryTerms = [...new Set(analyze(withoutQuestionFrame(query)))];
+    const defines = definitionPattern(query, false);
     if (queryTerms.length === 0 || chunks.length === 0) return chunks.slice(0, options.k);
     // Keyed by the chunk with its (short) title and heading path, checked against its text: no long string is
     // built per chunk per query.
@@ -86,11 +91,18 @@ export class LexicalReranker extends Reranker {
       const coverage = covered / totalWeight;
       const proximity = present.length >= 2 ? windowScore(docs[i] as Analysed, present) : 0;
       const first = (chunk.score - min) / span;
-      return { ...chunk, score: 0.6 * first + 0.3 * coverage + 0.1 * proximity, source: this.name };
+      const definition = defines?.test(chunk.text) === true ? DEFINITION_BONUS : 0;
+      return { ...chunk, score: 0.6 * first + 0.3 * coverage + 0.1 * proximity + definition, source: this.name };
     });
     return rescored.sort((a, b) => b.score - a.score).slice(0, options.k);
   }
 }
+
+/**
+ * What a chunk that defines a definitional question's subject gains: as much as every other feature together (their
+ * weights sum to 1), so it leads the context (a long one would otherwise not fit the budget after the chunks above it).
+ */
+const DEFINITION_BONUS = 1;
 
 /**
  * 1 when all present query terms (given by their slots in the chunk) occur within a window as short as their

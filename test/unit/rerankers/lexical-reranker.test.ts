@@ -29,6 +29,22 @@ describe('LexicalReranker', () => {
     expect(ranked[0]?.id).toBe('answer');
   });
 
+  it('puts first, for "what is X?", the chunk that says what X is, over chunks that repeat X more', async () => {
+    const chunks = [
+      chunk('costs', 'The ensemble costs what its members do not share. The ensemble runs them at once; the ensemble votes.', 4.3),
+      chunk('wall', 'Wall time: the ensemble takes 4 ms, the ensemble of LLM members 1.00x.', 4),
+      chunk('lead', 'Ensembles run side by side. An ensemble is several pipelines answering the same question.', 2.3),
+    ];
+    const ranked = await rerank('what is the ensemble?', chunks);
+    // Before, BM25's order stood: the definition came third and fell out of a small context budget.
+    expect(ranked[0]?.id).toBe('lead');
+    // Any other question keeps the first-stage order here.
+    expect((await rerank('ensemble costs', chunks))[0]?.id).toBe('costs');
+    // "X is" inside a clause ("once the ensemble is back") is no definition.
+    const clause = await rerank('what is the ensemble?', [chunks[0]!, chunk('clause', 'Retry once the ensemble is back.', 2.3)]);
+    expect(clause[0]?.id).toBe('costs');
+  });
+
   it('ranks the chunk whose query terms stand closest together first, wherever else they recur', async () => {
     const filler = 'the weather stayed mild all week and nobody minded';
     const ranked = await rerank('harbour lighthouse', [
