@@ -42,6 +42,8 @@ interface Scored {
   key: string;
   score: number;
   citations: Set<number>;
+  /** A linked title's share of its probability: less than 1 when its passage describes another kind than asked. */
+  share?: number;
 }
 
 /**
@@ -272,15 +274,21 @@ function linkedEntities(
     // "what Western TV series?") is more likely the bridge the question passes through than the answer.
     const described = kind === undefined ? undefined : memo.get('lead-description', p.chunkId, p.text, leadDescription);
     const fits = kind === undefined || described === undefined || described.has(kind);
-    const score = (0.5 * (relevance[i] ?? 0) + 0.5 * link + 0.1 / Math.sqrt(i + 1)) * (fits ? 1 : OTHER_KIND);
+    const share = fits ? 1 : OTHER_KIND;
+    const score = (0.5 * (relevance[i] ?? 0) + 0.5 * link + 0.1 / Math.sqrt(i + 1)) * share;
     const seen = byTitle.get(key);
-    if (!seen || seen.score < score) byTitle.set(key, { text: title, key, score, citations });
+    if (!seen || seen.score < score) byTitle.set(key, { text: title, key, score, citations, share });
   });
   const top = [...byTitle.values()].sort((a, b) => b.score - a.score).slice(0, 8);
   if (top.length === 0) return undefined;
-  const probs = softmax(top.map((c) => c.score), 0.1);
+  // A title of another kind keeps only its share of the probability too, and what it gives up goes to "none of
+  // these" (the answer is no linked title): renormalised away, a lone actor's name was certain of being the series.
+  const probs = softmax(top.map((c) => c.score), 0.1).map((p, i) => p * (top[i]?.share ?? 1));
+  const none = 1 - probs.reduce((a, b) => a + b, 0);
   const candidates: Candidate[] = top.map((c, i) => ({ text: c.text, prob: Number((probs[i] ?? 0).toFixed(6)), citations: [...c.citations].sort((a, b) => a - b) }));
-  return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+  if (none <= 1e-9) return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+  const outcomes = [...probs, none];
+  return { candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes), unsupported: Number(none.toFixed(6)) };
 }
 
 /**
@@ -349,8 +357,10 @@ interface AnalysedSentence {
 function withSupport(read: ReaderResult, support: number): ReaderResult {
   if (support >= 1 || read.candidates.length === 0) return read;
   const candidates = read.candidates.map((c) => ({ ...c, prob: Number((c.prob * support).toFixed(6)) }));
-  const outcomes = [...candidates.map((c) => c.prob), 1 - support];
-  return { ...read, candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes), unsupported: Number((1 - support).toFixed(6)) };
+  // What the reader already left to "none of these" (linked titles of another kind) stays there.
+  const none = 1 - support * (1 - (read.unsupported ?? 0));
+  const outcomes = [...candidates.map((c) => c.prob), none];
+  return { ...read, candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes), unsupported: Number(none.toFixed(6)) };
 }
 
 /**

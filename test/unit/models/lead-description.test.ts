@@ -54,4 +54,22 @@ describe('linked mode and the kind asked for', () => {
     const who = await linked().answer('Pat Hingle was a close friend of which actor who achieved success in a Western?', passages, new RunContext());
     expect(who.candidates[0]?.text).toBe('Clint Eastwood');
   });
+
+  it('is not sure of a lone linked title of another kind: what it gives up goes to "none of these"', async () => {
+    const passages = [
+      p('Pat Hingle', 'Pat Hingle was an American actor. He was a close friend of Clint Eastwood and appeared in Western series.'),
+      p('Clint Eastwood', 'Clint Eastwood is an American actor. He achieved success as an actor in a Western TV series and was a friend of Pat Hingle.'),
+    ];
+    const question = 'Pat Hingle was a close friend of an actor who achieved success in what Western TV series?';
+    const r = await linked().answer(question, passages, new RunContext());
+    // Before, the one title was renormalised back to certainty: probability 1, entropy 0.
+    expect(r.candidates.map((c) => c.text)).toEqual(['Clint Eastwood']);
+    expect(r.candidates[0]?.prob).toBeCloseTo(0.5, 6);
+    expect(r.unsupported).toBeCloseTo(0.5, 6);
+    expect(r.normalizedEntropy).toBeCloseTo(1, 6);
+    // A title of the kind asked for keeps it all.
+    const who = await linked().answer('Pat Hingle was a close friend of which actor who achieved success in a Western?', passages, new RunContext());
+    expect(who.candidates[0]).toMatchObject({ text: 'Clint Eastwood', prob: 1 });
+    expect(who.unsupported).toBeUndefined();
+  });
 });
