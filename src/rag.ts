@@ -46,6 +46,7 @@ import { buildOpenSearchRetriever } from './retrievers/opensearch-retriever-fact
 import type { Retriever } from './retrievers/retriever.js';
 import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { describeSpace, spaceOf, type EmbeddingSpace } from './store/embedding-space.js';
+import { checkLegacySpace, SAME_MODEL_COSINE, type LegacyTakeover } from './store/legacy-space-check.js';
 import { Ingestor, type IngestorOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
@@ -804,7 +805,7 @@ export class Rag {
     if (!embedder) return;
     await this.loadEmbedder(embedder);
     const space = spaceOf(embedder);
-    this.noteUpgrade(this.store.checkSpace(space), space);
+    this.noteUpgrade(await checkLegacySpace(this.store, embedder), space);
     const status = this.store.vectorStatus();
     if (status.vectors < status.chunks) {
       const missing = status.chunks - status.vectors;
@@ -817,13 +818,18 @@ export class Rag {
     }
   }
 
-  /** A store that recorded only the embedder's kind now records its identity: it could not be checked, say so. */
-  private noteUpgrade(legacy: EmbeddingSpace | null, space: EmbeddingSpace): void {
-    if (legacy === null) return;
+  /** A store that recorded only the embedder's kind now records its identity, its vectors checked: say so. */
+  private noteUpgrade(takeover: LegacyTakeover | null, space: EmbeddingSpace): void {
+    if (takeover === null) return;
+    const { legacy, sampled, lowest } = takeover;
+    const checked =
+      sampled === 0
+        ? 'it holds no vectors yet'
+        : `${sampled} sampled chunks embedded again match their stored vectors (lowest cosine ${lowest.toFixed(4)}, at least ${SAME_MODEL_COSINE})`;
     this.log.warn(
-      { store: this.store.path, recorded: legacy.model, model: space.model, dimensions: space.dimensions },
-      `store ${this.store.path} recorded its vectors' embedding model only as "${legacy.model}" (an older version): it cannot be checked, ` +
-        `and now records the configured one, ${describeSpace(space)}; if its vectors came from another model, recompute them with \`rag reindex --vectors --rebuild\``,
+      { store: this.store.path, recorded: legacy.model, model: space.model, dimensions: space.dimensions, sampled, lowestCosine: lowest },
+      `store ${this.store.path} recorded its vectors' embedding model only as "${legacy.model}" (an older version); ${checked}, ` +
+        `so it now records the configured one, ${describeSpace(space)}`,
     );
   }
 

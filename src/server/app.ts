@@ -9,6 +9,7 @@ import { auth } from './plugins/auth.js';
 import { errorHandler, frameworkError } from './plugins/error-handler.js';
 import { metrics } from './plugins/metrics.js';
 import { rateLimits } from './plugins/rate-limits.js';
+import { RateLimitHealth } from './rate-limit-health.js';
 import { openapi } from './plugins/openapi.js';
 import { strictJson } from './plugins/strict-json.js';
 import { batchRoutes } from './routes/batch.js';
@@ -22,6 +23,8 @@ import { retrieveRoutes } from './routes/retrieve.js';
 declare module 'fastify' {
   interface FastifyInstance {
     rag: Rag;
+    /** Whether the rate limits are counting (Redis may refuse their counters), for /metrics and /readyz. */
+    rateLimitHealth: RateLimitHealth;
   }
   interface FastifyRequest {
     /** The run context of a request that ran the pipeline, for metrics. */
@@ -103,18 +106,21 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.decorate('rag', rag);
+  const rateLimitHealth = new RateLimitHealth(app.log);
+  app.decorate('rateLimitHealth', rateLimitHealth);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   app.decorateRequest('runContext', null);
   await app.register(errorHandler);
-  await app.register(metrics, { rag });
+  await app.register(metrics, { rag, rateLimits: rateLimitHealth });
   await app.register(auth, rag.config.auth);
   await app.register(rateLimits, {
     max: rag.config.auth.rateLimit.max,
     windowMs: rag.config.auth.rateLimit.windowMs,
     perKey: new Map(rag.config.auth.apiKeys.flatMap((k) => (k.rateLimit !== undefined ? [[k.name, k.rateLimit] as const] : []))),
     redis: rag.redis,
+    health: rateLimitHealth,
   });
   await app.register(strictJson);
   await app.register(openapi, { ui: server.docs });

@@ -69,6 +69,13 @@ export class ChunkVectors {
     return this.prepare(`SELECT 1 FROM ${TABLE} WHERE rowid = ?`).get(BigInt(rowid)) !== undefined;
   }
 
+  /** The stored (unit-length) vector of a chunk, or undefined when it has none. */
+  get(rowid: number): Float32Array | undefined {
+    const blob = this.prepare(`SELECT embedding FROM ${TABLE} WHERE rowid = ?`).pluck().get(BigInt(rowid)) as Buffer | undefined;
+    // Copied: a Buffer's offset into its pool need not be aligned for a Float32Array view.
+    return blob === undefined ? undefined : new Float32Array(Uint8Array.from(blob).buffer);
+  }
+
   delete(rowid: number): void {
     this.prepare(`DELETE FROM ${TABLE} WHERE rowid = ?`).run(BigInt(rowid));
   }

@@ -27,7 +27,8 @@ export const sameSpace = (a: EmbeddingSpace, b: EmbeddingSpace): boolean => a.mo
 
 /**
  * Stores written before embedders had identities recorded only the embedder's kind ("local", "http"). Such a space
- * cannot be checked beyond kind and dimension; one that matches those is taken over by the configured identity.
+ * says nothing of the model beyond kind and dimension: one that matches those is taken over by the configured
+ * identity once a sample of its vectors is reproduced by the configured embedder (`checkLegacySpace`).
  */
 const LEGACY_MODELS = ['local', 'http'];
 
@@ -44,5 +45,15 @@ export function spaceMismatch(storePath: string, stored: EmbeddingSpace, configu
       'vectors of different models cannot be compared. Recompute them with `rag reindex --vectors --rebuild`, ' +
       'or configure the original model, or point store.path at a new index',
     { stored: { ...stored }, configured: { ...configured } },
+  );
+}
+
+/** A legacy space may be taken over only after its vectors were checked against the embedder (`checkLegacySpace`). */
+export function legacyUnverified(storePath: string, recorded: EmbeddingSpace): RagError {
+  return new RagError(
+    'CONFIG',
+    `store ${storePath} recorded its vectors' embedding model only as "${recorded.model}" (an older version): open it through Rag, which ` +
+      'checks a sample of its vectors against the configured embedder before taking the record over, or recompute them with `rag reindex --vectors --rebuild`',
+    { stored: { ...recorded } },
   );
 }

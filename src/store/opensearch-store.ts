@@ -9,6 +9,7 @@ import { bulkWithBackoff, type BulkOperation } from './opensearch-bulk.js';
 import { createOpenSearchClient } from './opensearch-client.js';
 import { openSearchErrorType, toRagError } from './opensearch-errors.js';
 import { indexBody, indexTemplate, recordedEmbedding, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
+import { LEGACY_SAMPLE_SIZE, SAME_MODEL_COSINE } from './legacy-space-check.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
 
@@ -524,7 +525,9 @@ export class OpenSearchStore {
     }
     const recorded = recordedEmbedding(mappings);
     if (recorded === undefined) {
-      // An index built before indices recorded their model: it cannot be checked; it records this one from now on.
+      // An index built before indices recorded their model: it records this one from now on, once a sample of its
+      // vectors shows this model made them.
+      await this.checkLegacyVectors(index, embedder);
       await this.client.indices.putMapping({ index, body: { _meta: { embedding: { model: embedder.identity, dimensions: embedder.dimensions } } } });
     } else if (recorded.model !== embedder.identity) {
       throw new RagError(
@@ -534,6 +537,56 @@ export class OpenSearchStore {
         { vectorMismatch: index },
       );
     }
+  }
+
+  /**
+   * A few chunks of an index that recorded no model (the first by document id and position, the same every time),
+   * embedded again and scored exactly against their indexed vectors: a cosine below SAME_MODEL_COSINE for any of
+   * them means another model made the index, a CONFIG error that names the rebuild. An empty index passes.
+   */
+  private async checkLegacyVectors(index: string, embedder: Embedder): Promise<void> {
+    const response = await this.client.search({
+      index,
+      body: { size: LEGACY_SAMPLE_SIZE, query: { match_all: {} }, sort: [{ docId: 'asc' }, { ord: 'asc' }], _source: ['title', 'headingPath', 'text'] },
+    });
+    const hits = response.body.hits.hits.flatMap((hit) => {
+      const source = hit._source as { title?: unknown; headingPath?: unknown; text?: unknown } | undefined;
+      if (typeof hit._id !== 'string' || typeof source?.title !== 'string' || typeof source.text !== 'string') return [];
+      const headingPath = Array.isArray(source.headingPath) ? source.headingPath.map(String) : [];
+      return [{ id: hit._id, text: passageText({ title: source.title, headingPath, text: source.text }) }];
+    });
+    if (hits.length === 0) return;
+    const vectors = await passageVectors(embedder, hits.map((h) => h.text), LEGACY_SAMPLE_SIZE, new RunContext());
+    const cosines: number[] = [];
+    for (const [i, hit] of hits.entries()) {
+      // Exact scoring of the one chunk, whatever the index's engine and space (k-NN's Painless function); a score
+      // may not be negative, hence the 1 +.
+      const scored = await this.client.search({
+        index,
+        body: {
+          size: 1,
+          query: {
+            script_score: {
+              query: { ids: { values: [hit.id] } },
+              script: {
+                source: `1.0 + cosineSimilarity(params.query_value, doc['${VECTOR_FIELD}'])`,
+                params: { query_value: Array.from(vectors[i] ?? []) },
+              },
+            },
+          },
+        },
+      });
+      cosines.push((scored.body.hits.hits[0]?._score ?? 0) - 1);
+    }
+    const lowest = Math.min(...cosines);
+    if (lowest >= SAME_MODEL_COSINE) return;
+    throw new RagError(
+      'CONFIG',
+      `OpenSearch index ${index} recorded no embedding model (built by an older version), and its vectors were not made by the configured embedder ` +
+        `"${embedder.identity}": ${cosines.filter((c) => c < SAME_MODEL_COSINE).length} of ${hits.length} sampled chunks embedded again differ from their ` +
+        `indexed vectors (cosine ${lowest.toFixed(3)}, below ${SAME_MODEL_COSINE}): rebuild the collection (rag opensearch rebuild)`,
+      { vectorMismatch: index, sampled: hits.length, lowest },
+    );
   }
 
   private layout(): IndexLayout {

@@ -7,7 +7,7 @@ import { RagError, isRagError } from '../core/errors.js';
 import type { Chunk, DocumentFormat, Metadata, MetadataFilter, StoredDocument, StructureNode } from '../core/types.js';
 import type { ChunkText } from './chunker.js';
 import { ChunkVectors, loadSqliteVec, type NearestHit } from './chunk-vectors.js';
-import { describeSpace, isLegacyOf, sameSpace, spaceMismatch, type EmbeddingSpace } from './embedding-space.js';
+import { describeSpace, isLegacyOf, legacyUnverified, sameSpace, spaceMismatch, type EmbeddingSpace } from './embedding-space.js';
 import { filterSql } from './filter-sql.js';
 import type { StructuredBy } from './structure-report.js';
 
@@ -341,20 +341,43 @@ export class SqliteStore {
   /**
    * Checks an embedder's space against the recorded one before it is used: another model or dimension is refused
    * (a CONFIG error naming both). A space recorded by an older version under the embedder's kind alone ("local",
-   * "http") with the same dimension cannot be checked further, and is taken over by this identity; the replaced
-   * space is returned so the caller can say so. Null when nothing changed.
+   * "http") with the same dimension is taken over by this identity only with `legacyVerified`: once the caller has
+   * re-embedded a sample of the stored chunks and found their vectors (`checkLegacySpace`); the replaced space is
+   * returned so the caller can say so. Null when nothing changed.
    */
-  checkSpace(space: EmbeddingSpace): EmbeddingSpace | null {
+  checkSpace(space: EmbeddingSpace, options: { legacyVerified?: boolean } = {}): EmbeddingSpace | null {
     // Read first: the usual answer (same space, or none) needs no write lock, which another process may hold.
     const seen = this.embeddingSpace();
     if (seen === null || sameSpace(seen, space)) return null;
     if (!isLegacyOf(seen, space)) throw spaceMismatch(this.path, seen, space);
+    if (!options.legacyVerified) throw legacyUnverified(this.path, seen);
     return this.db.transaction(() => {
       const recorded = this.embeddingSpace();
       if (recorded === null || sameSpace(recorded, space)) return null;
-      this.adoptSpace(space);
+      if (!isLegacyOf(recorded, space)) throw spaceMismatch(this.path, recorded, space);
+      // An older version may have recorded the kind without ever creating the table.
+      this.vectors.create(space.dimensions);
+      this.recordSpace(space);
       return recorded;
     }).immediate();
+  }
+
+  /**
+   * Up to `n` stored chunks with their vectors, chosen the same way every time: spread evenly over the chunks
+   * that have one, first and last included. For checking which model made them.
+   */
+  vectorSample(n: number): Array<{ chunk: IndexableChunk; vector: Float32Array }> {
+    if (!this.vectors.exists() || n <= 0) return [];
+    const rowids = [...this.vectors.rowids()].sort((a, b) => a - b);
+    // Steps of at least one when there are more rowids than picks, so the picks are distinct.
+    const picks = rowids.length <= n ? rowids : Array.from({ length: n }, (_, i) => rowids[Math.round((i * (rowids.length - 1)) / Math.max(1, n - 1))] as number);
+    const out: Array<{ chunk: IndexableChunk; vector: Float32Array }> = [];
+    for (const rowid of picks) {
+      const chunk = this.stmt.chunksAfter.get(rowid - 1, 1);
+      const vector = this.vectors.get(rowid);
+      if (chunk?.rowid === rowid && vector !== undefined) out.push({ chunk: indexable(chunk), vector });
+    }
+    return out;
   }
 
   vectorStatus(): VectorStatus {
@@ -595,14 +618,18 @@ export class SqliteStore {
   }
 
   /**
-   * Records the space and creates the vector table when the store has none; takes over a legacy space of the same
-   * kind and dimension (see `checkSpace`); refuses another space.
+   * Records the space and creates the vector table when the store has none; refuses another space, and a legacy
+   * one that `checkSpace` has not taken over after checking it.
    */
   private adoptSpace(space: EmbeddingSpace): void {
     const recorded = this.embeddingSpace();
     if (recorded !== null && sameSpace(recorded, space)) return;
-    if (recorded !== null && !isLegacyOf(recorded, space)) throw spaceMismatch(this.path, recorded, space);
-    if (recorded === null) this.vectors.create(space.dimensions);
+    if (recorded !== null) throw isLegacyOf(recorded, space) ? legacyUnverified(this.path, recorded) : spaceMismatch(this.path, recorded, space);
+    this.vectors.create(space.dimensions);
+    this.recordSpace(space);
+  }
+
+  private recordSpace(space: EmbeddingSpace): void {
     this.stmt.setMeta.run(META_MODEL, space.model);
     this.stmt.setMeta.run(META_DIMENSIONS, String(space.dimensions));
     if (space.source !== undefined) this.stmt.setMeta.run(META_SOURCE, space.source);

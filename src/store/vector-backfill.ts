@@ -2,6 +2,7 @@ import { RagError, isRagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { Embedder } from '../models/embedder.js';
 import { spaceOf, type EmbeddingSpace } from './embedding-space.js';
+import { checkLegacySpace, type LegacyTakeover } from './legacy-space-check.js';
 import type { IndexableChunk, SqliteStore } from './sqlite-store.js';
 import { passageText } from './passage-text.js';
 import { passageVectors } from './passage-vectors.js';
@@ -23,8 +24,8 @@ export interface BackfillResult {
   /** Vectors written. */
   written: number;
   chunks: number;
-  /** The legacy space (the embedder's kind alone) that this embedder's identity replaced, if any. */
-  upgradedFrom?: EmbeddingSpace;
+  /** The legacy record (the embedder's kind alone) that this embedder's identity replaced after checking it, if any. */
+  upgradedFrom?: LegacyTakeover;
 }
 
 /**
@@ -47,7 +48,8 @@ const PAGE = 2000;
 export async function backfillVectors(store: SqliteStore, embedder: Embedder, options: BackfillOptions, ctx = new RunContext()): Promise<BackfillResult> {
   const space = spaceOf(embedder);
   if (options.rebuild) store.dropVectors();
-  const upgradedFrom = store.checkSpace(space);
+  // A legacy record whose vectors another model made is refused here too: filling the rest with this model would mix them.
+  const upgradedFrom = await checkLegacySpace(store, embedder, ctx);
 
   const have = store.vectorRowids();
   const missing = Math.max(0, store.counts().chunks - have.size);

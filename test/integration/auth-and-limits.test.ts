@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/server/app.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { RedisTestServer, redisAvailable } from '../helpers/redis-server.js';
 
@@ -105,5 +107,60 @@ describe.skipIf(!redisAvailable)('rate limits shared through Redis', () => {
     await redis.kill();
     expect((await retrieve(a, auth(APP_KEY))).statusCode).toBe(200);
     await redis.resume();
+  });
+});
+
+describe.skipIf(!redisAvailable)('rate limits when Redis refuses their counters', () => {
+  let redis: RedisTestServer;
+  let fx: HttpFixture;
+  let admin: Redis;
+  const lines: Array<{ level: number; msg: string; err?: string }> = [];
+
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+    const destination = { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) };
+    fx = await startHttpFixture(
+      { redis: { url: redis.url }, auth: { apiKeys: [{ name: 'app', key: APP_KEY, rateLimit: 2 }] } },
+      {},
+      { loggerInstance: createLogger('info', destination) },
+    );
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await fx.close();
+    await redis.stop();
+  });
+
+  const errorsMetric = async (): Promise<number> => {
+    const text = (await fx.app.inject({ method: 'GET', url: '/metrics' })).body;
+    return Number(/^rag_rate_limit_errors_total (\d+)$/m.exec(text)?.[1]);
+  };
+  const readiness = async (): Promise<{ ready: boolean; reason?: string }> => (await fx.app.inject({ method: 'GET', url: '/readyz' })).json();
+
+  it('lets requests through uncounted, and says so: a counter, one warning, and /readyz degraded until counting works again', async () => {
+    expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(200);
+    expect(await errorsMetric()).toBe(0);
+    expect((await readiness()).reason).toBeUndefined();
+
+    // Out of memory with no eviction: Redis answers PING, but refuses the counter's script.
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    for (let i = 0; i < 5; i++) expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(200);
+    expect(await errorsMetric()).toBe(5);
+    const warnings = lines.filter((l) => l.msg.includes('rate-limit counter'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.err).toMatch(/OOM/);
+    const during = await readiness();
+    expect(during.ready).toBe(true);
+    expect(during.reason).toMatch(/^degraded: Redis at redis:\/\/127\.0\.0\.1:\d+ refused the last rate-limit count \(OOM .*\); rate limits open$/);
+
+    await admin.config('SET', 'maxmemory', '0');
+    // Counted again: a fresh window (the refused requests were never counted), then the limit holds.
+    expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(200);
+    expect((await readiness()).reason).toBeUndefined();
+    expect(lines.some((l) => l.msg === 'rate limits are counted in redis again')).toBe(true);
+    expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(429);
+    expect(await errorsMetric()).toBe(5);
   });
 });

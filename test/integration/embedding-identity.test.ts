@@ -22,6 +22,7 @@ import { makeTempDir } from '../helpers/tmp.js';
 const DOCS: DocumentInput[] = [
   { id: 'stars', title: 'Stars', text: 'Stars are giant balls of hot plasma held together by their own gravity.' },
   { id: 'pasta', title: 'Cooking', text: 'Pasta should be boiled in salted water for about ten minutes.' },
+  { id: 'tides', title: 'Tides', text: 'Tides rise and fall twice a day, pulled by the gravity of the moon.' },
 ];
 
 let tmp: { dir: string; cleanup: () => void };
@@ -86,27 +87,73 @@ describe('the embedding model a store records', () => {
     expect(hits.hits).toHaveLength(1);
   });
 
-  it('takes over a legacy record ("local", same dimension) with the real identity, saying so, and checks from then on', async () => {
+  /** A store ingested with `modelPath`, its record then set back to what an older version wrote: the kind alone. */
+  async function legacyStore(modelPath: string, docs: DocumentInput[] = DOCS): Promise<string> {
     const path = storePath();
-    const first = localRag(path, tinyModels().embedder);
-    await first.ingest(DOCS);
+    if (docs.length === 0) {
+      // Never held a vector, but recorded the kind (an older `rag reindex --vectors` over an empty store).
+      const store = new SqliteStore(path);
+      store.addVectors([], { model: 'local', dimensions: 32 });
+      store.close();
+      return path;
+    }
+    const first = localRag(path, modelPath);
+    await first.ingest(docs);
     await first.close();
     open.pop();
-    // As an older version wrote it: the embedder's kind only.
     const db = new Database(path);
     db.prepare("UPDATE meta SET value = 'local' WHERE key = 'embedding.model'").run();
     db.prepare("DELETE FROM meta WHERE key = 'embedding.source'").run();
     db.close();
+    return path;
+  }
 
+  it('takes over a legacy record ("local", same dimension) whose vectors the configured model reproduces, saying so, and checks from then on', async () => {
+    const path = await legacyStore(tinyModels().embedder);
     warnings.length = 0;
     const upgraded = localRag(path, tinyModels().embedder);
     await upgraded.init();
     expect(meta(path, 'embedding.model')).toMatch(/^local:onnx-sha256=/);
-    expect(warnings.join('\n')).toMatch(/recorded its vectors' embedding model only as "local".*now records the configured one, "local:onnx-sha256=/);
+    expect(warnings.join('\n')).toMatch(
+      /recorded its vectors' embedding model only as "local".*3 sampled chunks embedded again match their stored vectors.*now records the configured one, "local:onnx-sha256=/,
+    );
     await upgraded.close();
     open.pop();
 
     expect((await ragErrorOfAsync(() => localRag(path, otherModel).init())).code).toBe('CONFIG');
+  });
+
+  it('refuses a legacy record whose vectors another model of the same dimension made, naming the command that fixes it', async () => {
+    const path = await legacyStore(otherModel);
+    const rag = localRag(path, tinyModels().embedder);
+    const err = await ragErrorOfAsync(() => rag.init());
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toMatch(/recorded its vectors' embedding model only as "local".*3 of 3 sampled chunks embedded again differ from their stored vectors/);
+    expect(err.message).toContain('`rag reindex --vectors --rebuild`');
+    expect(meta(path, 'embedding.model')).toBe('local');
+    // Neither a dense query, an ingestion, nor a backfill of the missing vectors takes the record over.
+    expect((await ragErrorOfAsync(() => rag.retrieve({ query: 'stars plasma', retriever: 'dense', k: 1 }))).code).toBe('CONFIG');
+    expect((await ragErrorOfAsync(() => rag.ingest([{ id: 'new', title: 'New', text: 'Something else entirely.' }]))).code).toBe('CONFIG');
+    expect((await ragErrorOfAsync(() => rag.reindexVectors())).code).toBe('CONFIG');
+    expect(meta(path, 'embedding.model')).toBe('local');
+
+    // The fix the message names: every vector recomputed with the configured model.
+    const rebuilt = await rag.reindexVectors({ rebuild: true });
+    expect(rebuilt.written).toBe(DOCS.length);
+    expect(meta(path, 'embedding.model')).toMatch(/^local:onnx-sha256=/);
+    await rag.init();
+    expect((await rag.retrieve({ query: 'stars plasma', retriever: 'dense', k: 1 })).hits).toHaveLength(1);
+  });
+
+  it('takes over a legacy record with no vectors as it is', async () => {
+    const path = await legacyStore(tinyModels().embedder, []);
+    warnings.length = 0;
+    const rag = localRag(path, tinyModels().embedder);
+    await rag.init();
+    expect(meta(path, 'embedding.model')).toMatch(/^local:onnx-sha256=/);
+    expect(warnings.join('\n')).toMatch(/only as "local".*it holds no vectors yet, so it now records the configured one/);
+    await rag.ingest(DOCS);
+    expect((await rag.retrieve({ query: 'stars plasma', retriever: 'dense', k: 1 })).hits).toHaveLength(1);
   });
 
   it('does not take a legacy record over by another kind of embedder or another dimension', () => {
@@ -116,7 +163,10 @@ describe('the embedding model a store records', () => {
       const local = { model: 'local:onnx-sha256=0123456789abcdef,dtype=fp32,pooling=mean', dimensions: 4 };
       expect(ragErrorOf(() => store.checkSpace(local)).message).toContain('"http" (4 dimensions)');
       expect(ragErrorOf(() => store.checkSpace({ model: 'http:http://h/v1/embeddings#model=m', dimensions: 8 })).code).toBe('CONFIG');
-      expect(store.checkSpace({ model: 'http:http://h/v1/embeddings#model=m', dimensions: 4 })).toEqual({ model: 'http', dimensions: 4 });
+      // Same kind and dimension: taken over only once its vectors were checked (checkLegacySpace), never unchecked.
+      expect(ragErrorOf(() => store.checkSpace({ model: 'http:http://h/v1/embeddings#model=m', dimensions: 4 })).message).toContain('rag reindex --vectors --rebuild');
+      expect(store.embeddingSpace()?.model).toBe('http');
+      expect(store.checkSpace({ model: 'http:http://h/v1/embeddings#model=m', dimensions: 4 }, { legacyVerified: true })).toEqual({ model: 'http', dimensions: 4 });
       expect(store.embeddingSpace()?.model).toBe('http:http://h/v1/embeddings#model=m');
       expect(ragErrorOf(() => store.checkSpace({ model: 'http:http://h/v1/embeddings#model=other', dimensions: 4 })).code).toBe('CONFIG');
     } finally {

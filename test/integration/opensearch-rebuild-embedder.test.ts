@@ -26,6 +26,13 @@ class LazyEmbedder extends Embedder {
   }
 }
 
+/** Same name and dimension as a LazyEmbedder, other vectors: a model whose name says nothing of what it computes. */
+class ReversedEmbedder extends LazyEmbedder {
+  protected override async doEmbed(texts: string[]): Promise<Float32Array[]> {
+    return (await super.doEmbed(texts)).map((v) => v.slice().reverse());
+  }
+}
+
 const problem = launchProblem();
 
 describe.skipIf(problem !== null)('rag opensearch rebuild with an embedder that is loaded lazily', () => {
@@ -86,7 +93,8 @@ describe.skipIf(problem !== null)('rag opensearch rebuild with an embedder that 
     try {
       await rebuilt.open();
       expect(await rebuilt.connectSearch()).toBeNull();
-      // As an index built by an older version: no model recorded. Accepted, and from then on it records one.
+      // As an index built by an older version: no model recorded. Accepted, since the configured model reproduces a
+      // sample of its vectors, and from then on it records one.
       const client = rebuilt.search!.client;
       const index = Object.keys((await client.indices.getAlias({ name: 'it-lazy' })).body)[0] ?? '';
       await client.indices.putMapping({ index, body: { _meta: { note: 'older' } } });
@@ -102,6 +110,32 @@ describe.skipIf(problem !== null)('rag opensearch rebuild with an embedder that 
       expect(mapping.body[index]?.mappings?._meta).toMatchObject({ embedding: { model: 'lazy-b', dimensions: 64 } });
     } finally {
       await legacy.close();
+    }
+  });
+
+  it('refuses an index that recorded no model when the configured embedder does not reproduce its vectors', async () => {
+    const setUp = new Rag(config, { embedder: new LazyEmbedder('lazy-b') });
+    let index = '';
+    try {
+      await setUp.open();
+      expect(await setUp.connectSearch()).toBeNull();
+      index = Object.keys((await setUp.search!.client.indices.getAlias({ name: 'it-lazy' })).body)[0] ?? '';
+      // As an index built by an older version: no model recorded.
+      await setUp.search!.client.indices.putMapping({ index, body: { _meta: { note: 'older' } } });
+    } finally {
+      await setUp.close();
+    }
+    const other = new Rag(config, { embedder: new ReversedEmbedder('lazy-b') });
+    try {
+      await other.open();
+      const err = await ragErrorOfAsync(() => other.connectSearch());
+      expect(err.code).toBe('CONFIG');
+      expect(err.message).toMatch(/recorded no embedding model .*1 of 1 sampled chunks embedded again differ from their indexed vectors/);
+      expect(err.message).toContain('rag opensearch rebuild');
+      const mapping = await other.search!.client.indices.getMapping({ index });
+      expect(mapping.body[index]?.mappings?._meta).toEqual({ note: 'older' });
+    } finally {
+      await other.close();
     }
   });
 });

@@ -2,13 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Rag } from '../../rag.js';
+import type { RateLimitHealth } from '../rate-limit-health.js';
 
 /**
  * Prometheus metrics at GET /metrics: HTTP requests and their latency by route, every pipeline stage's latency
- * (from the request's trace), cache hits/misses/errors, and the index size. One registry per app, so several
- * apps in one process (tests) do not share counters.
+ * (from the request's trace), cache hits/misses/errors, rate-limit counts Redis refused, and the index size. One
+ * registry per app, so several apps in one process (tests) do not share counters.
  */
-export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag }) => {
+export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag; rateLimits: RateLimitHealth }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rag_' });
   const requests = new Counter({
@@ -46,6 +47,7 @@ export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag }) =>
   cacheCounter('rag_cache_hits_total', 'Response cache hits', () => rag.cache?.stats.hits ?? 0);
   cacheCounter('rag_cache_misses_total', 'Response cache misses', () => rag.cache?.stats.misses ?? 0);
   cacheCounter('rag_cache_errors_total', 'Response cache backend failures (answered uncached)', () => rag.cache?.stats.errors ?? 0);
+  cacheCounter('rag_rate_limit_errors_total', 'Rate-limit counts Redis refused (the request went through uncounted)', () => options.rateLimits.errors);
   new Gauge({
     name: 'rag_index_chunks',
     help: 'Chunks in the index',

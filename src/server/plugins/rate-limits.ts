@@ -1,8 +1,10 @@
-import rateLimit from '@fastify/rate-limit';
+import { createRequire } from 'node:module';
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { RagError } from '../../core/errors.js';
+import type { RateLimitHealth } from '../rate-limit-health.js';
 import { requestRoute } from '../request-route.js';
 
 export interface RateLimitsOptions {
@@ -13,15 +15,63 @@ export interface RateLimitsOptions {
   perKey: Map<string, number>;
   /** Shared counters across server processes; in-process counters without it. */
   redis: Redis | null;
+  /** Hears of every Redis count that failed (and let its request through) and of the next that worked. */
+  health: RateLimitHealth;
+}
+
+/** The plugin's own Redis store (its Lua counter), as it calls it: it is not exported with types. */
+interface LibraryStore {
+  incr(key: string, callback: IncrCallback, timeWindow: number, max: number): void;
+  child(routeOptions: unknown): LibraryStore;
+}
+type IncrCallback = (error: Error | null, result?: { current: number; ttl: number }) => void;
+type LibraryRedisStore = new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, nameSpace: string) => LibraryStore;
+const LibraryRedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as LibraryRedisStore;
+
+/** The plugin's Redis store, telling `health` how each count went: with skipOnError, a failure is otherwise silent. */
+class ReportingStore implements FastifyRateLimitStore {
+  constructor(
+    private readonly inner: LibraryStore,
+    private readonly health: RateLimitHealth,
+  ) {}
+
+  incr(key: string, callback: IncrCallback, timeWindow = 0, max = 0): void {
+    this.inner.incr(
+      key,
+      (error, result) => {
+        if (error) this.health.failed(error);
+        else this.health.succeeded();
+        callback(error, result);
+      },
+      timeWindow,
+      max,
+    );
+  }
+
+  child(routeOptions: unknown): FastifyRateLimitStore {
+    return new ReportingStore(this.inner.child(routeOptions), this.health);
+  }
+}
+
+const NAME_SPACE = 'ratelimit:';
+
+/** The store class the plugin instantiates: its Redis counters (neither continueExceeding nor backoff is used), reporting. */
+function reportingRedisStore(redis: Redis, health: RateLimitHealth): FastifyRateLimitStoreCtor {
+  return class extends ReportingStore {
+    constructor() {
+      super(new LibraryRedisStore(false, false, redis, NAME_SPACE), health);
+    }
+  };
 }
 
 /**
  * Per-key rate limits on the /v1/ routes, counted in Redis when configured. If Redis fails, requests pass
- * (skipOnError): a cache outage must not become an API outage.
+ * (skipOnError): a cache outage must not become an API outage. Each such failure is reported to `health`.
  */
 export const rateLimits = fp(async (app: FastifyInstance, options: RateLimitsOptions) => {
   const limited = options.max > 0 || [...options.perKey.values()].some((m) => m > 0);
   if (!limited) return;
+  const { redis, health } = options;
   const limitOf = (name: string | null): number => {
     const max = (name !== null ? options.perKey.get(name) : undefined) ?? options.max;
     return max > 0 ? max : Number.MAX_SAFE_INTEGER;
@@ -35,8 +85,8 @@ export const rateLimits = fp(async (app: FastifyInstance, options: RateLimitsOpt
     keyGenerator: (request) => (request.apiKeyName !== null ? `key:${request.apiKeyName}` : `ip:${request.ip}`),
     allowList: (request) => !requestRoute(request).startsWith('/v1/'),
     skipOnError: true,
-    nameSpace: 'ratelimit:',
-    ...(options.redis ? { redis: options.redis } : {}),
+    nameSpace: NAME_SPACE,
+    ...(redis ? { store: reportingRedisStore(redis, health) } : {}),
     errorResponseBuilder: (_request, context) =>
       new RagError('RATE_LIMITED', `rate limit of ${context.max} requests per ${options.windowMs / 1000} s reached; retry in ${context.after}`),
   });

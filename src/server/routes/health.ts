@@ -68,7 +68,7 @@ const Readiness = Type.Object({
  * HTTP model servers (embeddings, rerankers) are probed too: one the default pipeline cannot answer without
  * makes the server unready, another leaves it ready with the reason.
  * With Redis configured, a lost connection leaves the server ready (cache and rate limits degrade, they do not
- * fail requests) and the reason says so. Checked on every call, so it recovers with the cluster and with Redis.
+ * fail requests) and the reason says so; so does a Redis that answers but refused the last rate-limit count. Checked on every call, so it recovers with the cluster and with Redis.
  */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
@@ -122,6 +122,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       degraded.push(`${m.role}: ${m.reason ?? 'model server unavailable'}; ${meanwhile}`);
     }
     if (redis && !redis.connected) degraded.push(`Redis at ${redis.url} is ${redis.status}${redis.reason ? ` (${redis.reason})` : ''}; answering uncached, rate limits open`);
+    // Connected, yet refusing the counters (out of memory, a read-only replica): the limits are open all the same.
+    const limitsFailing = app.rateLimitHealth.failing;
+    if (redis?.connected && limitsFailing !== null) {
+      degraded.push(`Redis at ${redis.url} refused the last rate-limit count (${limitsFailing}); rate limits open`);
+    }
     const withReason = <T extends object>(b: T): T & { reason?: string } => (degraded.length > 0 ? { ...b, reason: `degraded: ${degraded.join('; ')}` } : b);
     if (!searchCheck) return withReason(body);
     const search = await searchCheck;
