@@ -57,7 +57,7 @@ function shared(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
   const grams = evidence.map((e) => phrases(leadOf(e.text)));
   const [first, ...rest] = grams;
   if (!first) return empty;
-  const scored: Array<{ text: string; score: number }> = [];
+  const scored: Array<{ text: string; score: number; descriptive: boolean }> = [];
   for (const [key, g] of first) {
     const others = rest.map((m) => m.get(key));
     if (others.some((o) => o === undefined)) continue;
@@ -67,15 +67,24 @@ function shared(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
     if (novel === 0) continue;
     if (!origin && /^\p{Lu}/u.test(g.text) && terms.length === 1) continue;
     const descriptive = [g, ...others].every((o) => o !== undefined && o.descriptive);
-    scored.push({ text: g.text, score: novel + (descriptive ? 1.5 : 0) });
+    scored.push({ text: g.text, score: novel + (descriptive ? 1.5 : 0), descriptive });
   }
   if (scored.length === 0) return empty;
   const top = scored.sort((a, b) => b.score - a.score).slice(0, 6);
-  const probs = softmax(top.map((t) => t.score), 0.5);
+  // A phrase both descriptions hold ("is an American poet") says what the subjects are; one that both leads merely
+  // mention ("released", "movements") may be chance, so it keeps half its probability and the rest goes to "none of
+  // these": renormalised, a lone such phrase was certain.
+  const probs = softmax(top.map((t) => t.score), 0.5).map((p, i) => (top[i]?.descriptive ? p : p * INCIDENTAL));
+  const none = 1 - probs.reduce((a, b) => a + b, 0);
   const cited = [...new Set(evidence.flatMap((e) => e.passages))].sort((a, b) => a - b);
   const candidates = top.map((t, i) => ({ text: t.text, prob: round(probs[i] ?? 0), citations: cited }));
-  return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+  if (none <= 1e-9) return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
+  const outcomes = [...probs, none];
+  return { candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes), unsupported: round(none) };
 }
+
+/** The share of its probability a phrase keeps when it stands outside the subjects' descriptions. */
+const INCIDENTAL = 0.5;
 
 /** The opening two sentences: where an encyclopedia says what its subject is. */
 function leadOf(text: string): string {

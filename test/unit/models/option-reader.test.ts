@@ -76,6 +76,19 @@ describe('readOptions', () => {
       p('Richard Aldington', 'Richard Aldington, born Edward Godfree Aldington, was an English writer and poet.'),
     ]);
     expect(r.candidates[0]?.text).toBe('poet');
+    // Both descriptions say it: it keeps all of its probability (only phrases outside them give some up).
+    expect(r.unsupported ?? 0).toBeLessThan(0.05);
+  });
+
+  it('"what do A and B share?": a phrase both leads only mention is no certainty', () => {
+    const r = read('Astro Boy and The Secret of Kells share which genre of film?', [
+      p('Astro Boy', 'Astro Boy is a Japanese manga series written and illustrated by Osamu Tezuka over many long years. It was released in 1952.'),
+      p('The Secret of Kells', 'The Secret of Kells is a 2009 animated fantasy film directed by Tomm Moore and Nora Twomey in Kilkenny. It was released in Ireland.'),
+    ]);
+    expect(r.candidates.map((c) => c.text)).toEqual(['released']);
+    // Before, the lone phrase was renormalised to probability 1 and entropy 0.
+    expect(r.candidates[0]?.prob).toBeCloseTo(0.5, 6);
+    expect(r.unsupported).toBeCloseTo(0.5, 6);
   });
 });
 
