@@ -12,10 +12,20 @@ const WORK_CLOSE = /(?:^|\s+)works?\s*\?*\s*$/i;
 /** "What does X do?": asks what X is for; "what does" and the closing "do" are the frame. */
 const WHAT_DO_FRAME = /^\s*what\s+(?:does|do|did)\s+(?<subject>.+?)\s+do\s*\?*\s*$/i;
 
+/**
+ * "Does it support X?", "can you tell me about X?", "is there a way to X?": a capability or a request, asked of the
+ * system or the reader. Documentation says "supports" of many things in passing, so the frame's verb would outweigh
+ * X itself ("does it support streaming?" found a table row on "supporting-document recall").
+ */
+const ASK_FRAME =
+  /^\s*(?:(?:does|do|can|could|will|would)\s+(?:it|this|they|you|i|we|one)|is\s+(?:there\s+a\s+way|it\s+possible))\s+(?:(?:to|support|handle|allow|offer|provide|tell\s+me(?:\s+about)?|explain|describe)\s+)?/i;
+
 /** The question without its how-to frame, for lexical matching; the question itself when nothing else is left. */
 export function withoutQuestionFrame(query: string): string {
   const whatDo = WHAT_DO_FRAME.exec(query)?.groups?.['subject'];
   if (whatDo !== undefined && /[\p{L}\p{N}]/u.test(whatDo)) return whatDo;
+  const asked = query.replace(ASK_FRAME, '');
+  if (asked !== query) return /[\p{L}\p{N}]/u.test(asked) ? asked : query;
   const opened = query.replace(HOW_FRAME, '');
   if (opened === query) return query;
   const rest = opened.replace(WORK_CLOSE, '');

@@ -26,6 +26,18 @@ describe('withoutQuestionFrame', () => {
     expect(withoutQuestionFrame('what does the refiner do with headings?')).toBe('what does the refiner do with headings?');
   });
 
+  it('drops the frame of a capability or a request: "does it support X?", "can you tell me about X?"', () => {
+    // Before, "support" outweighed "streaming" and a table row on "supporting-document recall" answered.
+    expect(withoutQuestionFrame('does it support streaming?')).toBe('streaming?');
+    expect(withoutQuestionFrame('Can you tell me about Nolan Ryan?')).toBe('Nolan Ryan?');
+    expect(withoutQuestionFrame('Could you explain the annual food preparation?')).toBe('the annual food preparation?');
+    expect(withoutQuestionFrame('is there a way to stop an answer?')).toBe('stop an answer?');
+    expect(withoutQuestionFrame('can I use an OpenAI client with it?')).toBe('use an OpenAI client with it?');
+    // A yes/no question about something named keeps every word, and so does a frame with nothing after it.
+    expect(withoutQuestionFrame('Does Mount Everest lie in Nepal?')).toBe('Does Mount Everest lie in Nepal?');
+    expect(withoutQuestionFrame('does it?')).toBe('does it?');
+  });
+
   it('keeps every other question whole, and a frame with nothing after it', () => {
     for (const q of ['how many documents fit in a batch?', 'how long do refunds take?', 'which retriever is the default?', 'how do I', 'how does it work?', 'show how do I ingest']) {
       expect(withoutQuestionFrame(q)).toBe(q);
