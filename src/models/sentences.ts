@@ -15,6 +15,24 @@ const FOOTNOTE = /(?<=[\p{L}\p{N}.,;:!?)"'’”])\s?(?:\[(?:\d{1,3}(?:\s?[,–-
 export function sentencesOf(text: string): string[] {
   return text
     .split(/\n+/)
-    .flatMap((line) => [...segmenter.segment(line.replace(FOOTNOTE, ''))].map((s) => s.segment.trim()))
+    .flatMap((line) => joinQuotedQuestions([...segmenter.segment(line.replace(FOOTNOTE, ''))].map((s) => s.segment.trim())))
     .filter((s) => /[\p{L}\p{N}]/u.test(s));
+}
+
+/** A "?" or "!" closing a quotation or parenthesis, then spaces. */
+const QUOTED_END = /[?!]["'’”)\]]+$/u;
+
+/**
+ * ICU ends a sentence at every "?" and "!", even inside one: `"Who Framed Roger Rabbit?" is a film` and `than "what
+ * X?" asks for` came out as two sentences, the second a fragment. A segment that opens in lower case after a quoted
+ * or bracketed question or exclamation goes on the sentence before it.
+ */
+function joinQuotedQuestions(segments: string[]): string[] {
+  const out: string[] = [];
+  for (const s of segments) {
+    const last = out.length - 1;
+    if (last >= 0 && /^\p{Ll}/u.test(s) && QUOTED_END.test(out[last] as string)) out[last] = `${out[last] as string} ${s}`;
+    else out.push(s);
+  }
+  return out;
 }

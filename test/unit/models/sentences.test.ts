@@ -6,6 +6,19 @@ describe('sentencesOf', () => {
     expect(sentencesOf('One sentence here. Another one!\n- a list item\n\n| a | row |')).toEqual(['One sentence here.', 'Another one!', '- a list item', '| a | row |']);
   });
 
+  it('keeps a quoted question or exclamation inside its sentence', () => {
+    // ICU ends a sentence at every "?": the reader answered with the fragment 'asks for at half its probability'.
+    expect(sentencesOf('A title of another kind than "what X?" asks for counts half. Next one.')).toEqual([
+      'A title of another kind than "what X?" asks for counts half.',
+      'Next one.',
+    ]);
+    expect(sentencesOf('"Who Framed Roger Rabbit?" is a 1988 film. He shouted "Stop!" and ran.')).toEqual([
+      '"Who Framed Roger Rabbit?" is a 1988 film.',
+      'He shouted "Stop!" and ran.',
+    ]);
+    expect(sentencesOf('Is it? Yes it is. Was it "done?" Maybe.')).toEqual(['Is it?', 'Yes it is.', 'Was it "done?"', 'Maybe.']);
+  });
+
   it("leaves out a source's footnote references, which would read as citation markers", () => {
     expect(sentencesOf('The quokka lives on Rottnest Island [2], off the coast. It eats leaves.[3][14] Its range shrank[citation needed].')).toEqual([
       'The quokka lives on Rottnest Island, off the coast.',
