@@ -4,7 +4,7 @@ import type { AnalysedSpan, SentenceWord } from './sentence-spans.js';
 
 /** Words that end a verb's object: prepositions, conjunctions, relatives ("deter biting flies, according to ..."). */
 const OBJECT_END = new Set(
-  'according to in on at by for from with into about as than and or but that which who whom whose when where while because since if so than through during after before under over between without'.split(' '),
+  'according to in on at by for from with into about as than and or but that which who whom whose when where while because since if so through during after before under over between without'.split(' '),
 );
 const ARTICLE = /^(?:a|an|the)$/i;
 /** The longest object taken: a noun phrase, not the rest of the sentence. */

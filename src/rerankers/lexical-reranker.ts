@@ -44,8 +44,8 @@ const analyseChunk = (text: string): Analysed => {
  * chunk covers (weighted by their rarity within the candidates) and how close together they occur. The BM25
  * score, min-max normalised, stays the main signal so the reranker refines rather than overturns the ranking.
  * For a definitional question ("what is the ensemble?"), a chunk that holds a sentence defining the subject ("An
- * ensemble is ...") comes first: BM25 favours the chunks that repeat the word most, which are
- * seldom the one that says what it is.
+ * ensemble is ...") comes first: BM25 favours the chunks that repeat the word most, seldom the one that says what
+ * it is.
  */
 export class LexicalReranker extends Reranker {
   readonly name = 'lexical';
