@@ -37,8 +37,8 @@ const NOT_NAMES = new Set(
 );
 
 /**
- * Short spans of a sentence that could answer a factoid question: dates and year ranges, times of day, numbers with their
- * units, names (runs of capitalised words), quoted titles, and, as a weak fallback, the noun-like phrase that
+ * Short spans of a sentence that could answer a factoid question: dates and year ranges, times of day, numbers with
+ * their units, names (runs of capitalised words), quoted titles, and, as a weak fallback, the noun-like phrase that
  * follows a copula ("is a ...", "was the ..."). Overlaps are kept: the scorer decides between "Oxford" and
  * "University of Oxford".
  */

@@ -19,7 +19,7 @@ export function sentencesOf(text: string): string[] {
     .filter((s) => /[\p{L}\p{N}]/u.test(s));
 }
 
-/** A "?" or "!" closing a quotation or parenthesis, then spaces. */
+/** A segment ending in a "?" or "!" that a quotation mark or bracket closes. */
 const QUOTED_END = /[?!]["'’”)\]]+$/u;
 
 /**
