@@ -59,9 +59,12 @@ interface Building {
 export function vote(voters: readonly Voter[]): Vote {
   const clusters: Building[] = [];
   const byKey = new Map<string, Building>();
+  // Members mostly propose the same texts: each is normalised once per vote.
+  const keys = new Map<string, string>();
   for (const voter of voters) {
     for (const c of voter.candidates) {
-      const key = normalizeAnswer(c.text);
+      let key = keys.get(c.text);
+      if (key === undefined) keys.set(c.text, (key = normalizeAnswer(c.text)));
       if (key.length === 0) continue;
       const mass = voter.weight * c.prob;
       const tokens = key.split(' ');
