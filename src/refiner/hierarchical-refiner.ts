@@ -105,7 +105,7 @@ export class HierarchicalRefiner {
       scoreLeaves(query, forest, this.deps.scorer, this.deps.memo, ctx, stats),
     ]);
     const local = contextScores(forest, evidence.leaves, evidence.documents, this.options.context ?? DEFAULT_CONTEXT, alpha);
-    const tokens = this.tokenCounts(forest);
+    const tokens = this.tokenCounts(forest, budget);
     const scores = combine(forest, local, selected, alpha);
     const weight = this.options.redundancy ?? DEFAULT_REDUNDANCY;
     // The similarity is computed lazily, and only when the weight is above 0.
@@ -118,17 +118,23 @@ export class HierarchicalRefiner {
     return { passages, alpha, tokensIn, tokensOut: passages.reduce((s, p) => s + p.tokens, 0), termWeights };
   }
 
-  /** Tokens of every node: its leaves' counts (memoised per leaf text) summed. */
-  private tokenCounts(forest: RefineForest): Map<number, number> {
+  /**
+   * Tokens of every node as emitted: its leaves' counts (memoised per leaf text) summed, and for a node holding
+   * sections the heading lines it emits above their paragraphs (`headingLines`), so a section taken whole pays for
+   * the headings it shows. Headings only add, so they are counted only where the leaves alone fit the budget: a
+   * larger node is never taken.
+   */
+  private tokenCounts(forest: RefineForest, budget: number): Map<number, number> {
     const out = new Map<number, number>();
     const count = this.deps.tokens.count;
+    const cache = `refine.tokens.${this.deps.tokens.name}`;
     const visit = (i: number): number => {
       const node = forest.nodes[i];
       if (!node) return 0;
       const n =
         node.children.length === 0
           ? node.text.length > 0
-            ? this.deps.memo.get(`refine.tokens.${this.deps.tokens.name}`, node.id, node.text, count)
+            ? this.deps.memo.get(cache, node.id, node.text, count)
             : 0
           : node.children.reduce((s, c) => s + visit(c), 0);
       out.set(i, n);
@@ -137,6 +143,11 @@ export class HierarchicalRefiner {
     forest.nodes.forEach((n) => {
       if (n.parent === null) visit(n.index);
     });
+    for (const node of forest.nodes) {
+      if ((node.kind !== 'document' && node.kind !== 'section') || (out.get(node.index) ?? 0) > budget) continue;
+      const lines = headingLines(forest, node.index);
+      if (lines.size > 0) out.set(node.index, (out.get(node.index) ?? 0) + [...lines.values()].reduce((s, h) => s + this.deps.memo.get(cache, `heading\u0000${h}`, h, count), 0));
+    }
     return out;
   }
 
@@ -216,11 +227,54 @@ const order = (forest: RefineForest, i: number): number => {
 
 /** A node's text: a paragraph's units joined as the sentences they were, other nodes' parts by blank lines. */
 function textOf(forest: RefineForest, index: number): string {
-  const node = forest.nodes[index];
-  if (!node) return '';
-  if (node.children.length === 0) return node.text;
-  return node.children
-    .map((c) => textOf(forest, c))
-    .filter((t) => t.length > 0)
-    .join(node.kind === 'paragraph' ? ' ' : '\n\n');
+  const headings = headingLines(forest, index);
+  const parts = (i: number): string => {
+    const node = forest.nodes[i];
+    if (!node) return '';
+    if (node.children.length === 0) return node.text;
+    if (node.kind === 'paragraph') return node.children.map(parts).filter((t) => t.length > 0).join(' ');
+    return node.children
+      .map((c) => {
+        const text = parts(c);
+        const heading = headings.get(c);
+        return heading !== undefined && text.length > 0 ? `${heading}\n${text}` : text;
+      })
+      .filter((t) => t.length > 0)
+      .join('\n\n');
+  };
+  return parts(index);
+}
+
+/**
+ * The heading lines a node emits inside its text, by the paragraph (or paragraph-less leaf) they stand above.
+ * A passage's own heading path is given beside its text; a section taken whole would otherwise run its
+ * subsections' paragraphs together, and the reader could not tell which subsection one belongs to. So each run of
+ * paragraphs from a section below the node is headed by that section's heading path below the node's own
+ * ("Wars > North"), once, above the run's first paragraph; a run back at the node's own level after a subsection
+ * is headed by the node's own title. Sections without a title of their own add no line.
+ */
+function headingLines(forest: RefineForest, index: number): Map<number, string> {
+  const out = new Map<number, string>();
+  const root = forest.nodes[index];
+  if (!root || (root.kind !== 'document' && root.kind !== 'section')) return out;
+  const depth = root.headingPath.length;
+  const own = root.headingPath[depth - 1] ?? forest.documents[root.doc]?.title ?? '';
+  let last: readonly string[] = root.headingPath;
+  const walk = (i: number): void => {
+    const node = forest.nodes[i];
+    if (!node) return;
+    if (node.kind === 'paragraph' || node.children.length === 0) {
+      if (node.text.length === 0 && node.children.length === 0) return;
+      if (node.headingPath !== last && node.headingPath.join('\u0000') !== last.join('\u0000')) {
+        const below = node.headingPath.slice(depth).join(' > ');
+        const line = below.length > 0 ? below : own;
+        if (line.length > 0) out.set(i, line);
+      }
+      last = node.headingPath;
+      return;
+    }
+    for (const c of node.children) walk(c);
+  };
+  for (const c of root.children) walk(c);
+  return out;
 }
