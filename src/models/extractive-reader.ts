@@ -114,7 +114,7 @@ export class ExtractiveReader extends Reader {
         asks.forEach((t, i) => {
           const has = held.has[i] === 1;
           if (has) matchedWeight += weight.get(t) ?? 0;
-          if (has || topic.has(t)) inContextWeight += weight.get(t) ?? 0;
+          if (has || topic.has(t) || sentence.header?.has(t) === true) inContextWeight += weight.get(t) ?? 0;
         });
         const { matched, novel } = held;
         // Only repeats (or quotes) the question, or asks one itself: it cannot be the answer.
@@ -347,6 +347,8 @@ interface AnalysedSentence {
   penalty: number;
   /** It is a question (an FAQ's heading), or code that quotes one (a request in an example): a question is no answer. */
   asks: boolean;
+  /** For a table row, the terms of its table's header row ("setting | default | meaning"), which say what it holds. */
+  header?: ReadonlySet<string>;
 }
 
 /**
@@ -370,14 +372,29 @@ function withSupport(read: ReaderResult, support: number): ReaderResult {
 const DEFINITION_BONUS = 0.15;
 
 function analysedSentences(text: string): AnalysedSentence[] {
-  return sentencesOf(text).map((sentence) => {
-    const penalty = codePenalty(sentence);
-    // In prose a quoted question is usually a title ("Who Framed Roger Rabbit?" was released in 1988), an answer;
-    // in code (marks such as braces) it is a request.
-    const asks = /\?\s*$/u.test(sentence) || (/[{}[\]<>=;|#`\\$]/u.test(sentence) && /\?\s*["'”’)\]}]/u.test(sentence));
-    return { text: sentence, terms: analyze(sentence), penalty, asks };
-  });
+  const out: AnalysedSentence[] = [];
+  // A table row means what its header says: in "server.port | 3000 | where to listen" under "setting | default |
+  // meaning", 3000 is the default. Rows are lines of a run of lines with column separators; the run's first is the header.
+  let header: ReadonlySet<string> | undefined;
+  for (const line of text.split(/\n+/)) {
+    const row = TABLE_ROW.test(line);
+    const under = row ? header : undefined;
+    if (!row) header = undefined;
+    else header ??= termSet(line);
+    for (const sentence of sentencesOf(line)) {
+      // A table's column separators are its layout, not code.
+      const penalty = codePenalty(row ? sentence.replace(/\s\|\s/g, ' ') : sentence);
+      // In prose a quoted question is usually a title ("Who Framed Roger Rabbit?" was released in 1988), an answer;
+      // in code (marks such as braces) it is a request.
+      const asks = /\?\s*$/u.test(sentence) || (/[{}[\]<>=;|#`\\$]/u.test(sentence) && /\?\s*["'”’)\]}]/u.test(sentence));
+      out.push({ text: sentence, terms: analyze(sentence), penalty, asks, ...(under ? { header: under } : {}) });
+    }
+  }
+  return out;
 }
+
+/** A line of a Markdown table: cells separated by " | " (the separator row is dropped at parsing). */
+const TABLE_ROW = /\S\s\|\s\S/;
 
 /** Marks prose almost never holds and code and configuration often do: they count three times. */
 const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;

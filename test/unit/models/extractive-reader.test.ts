@@ -76,6 +76,16 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates[0]?.text).toBe('Hybrid is the default.');
   });
 
+  it('reads a table row under its header: "what is the default port?" finds the row whose default column holds it', async () => {
+    const table = ['setting | default | meaning', 'server.host | 127.0.0.1 | the interface to listen on', 'server.port | 3000 | the port to listen on'].join('\n');
+    const r = await read('what is the default port?', [
+      passage('env', 'RAG_SERVER__PORT=8080 gives the number 8080, a port of your choosing.'),
+      passage('config', table),
+    ]);
+    // Before, the row's pipes counted as code and "default" stood only in the header: the other sentence won.
+    expect(r.candidates[0]?.text).toBe('server.port | 3000 | the port to listen on');
+  });
+
   it('ranks a line of code or configuration below prose that says the same', async () => {
     const r = await read('how do I configure the cache?', [
       passage('yaml', 'cache: { enabled: true, ttlSeconds: 300 } # configure the cache here'),
