@@ -135,12 +135,14 @@ function versus(text: string, question: boolean): string[] | null {
  */
 function coordinatedEntities(text: string): string[] | null {
   const tokens = text.split(/\s+/);
+  // A name kept whole ("Simon and Garfunkel") is not split by the lower-case fallback below either.
+  let keptWhole = false;
   for (let i = 1; i < tokens.length - 1; i++) {
     const join = (tokens[i] ?? '').toLowerCase();
     if (join !== 'and' && join !== 'or') continue;
     // The name before the join may end with the list's comma ("A, B, and C").
     let start = i;
-    if (start > 1 && /,$/.test(tokens[i - 1] ?? '') && isNameToken(tokens, i - 1)) start--;
+    if (start > 1 && /,$/.test(tokens[i - 1] ?? '') && isNameToken(tokens, i - 1, true)) start--;
     while (start > 0 && startsName(tokens, start - 1)) start--;
     let end = i + 1;
     while (end < tokens.length && isNameToken(tokens, end)) end++;
@@ -151,18 +153,22 @@ function coordinatedEntities(text: string): string[] | null {
     if (/,$/.test(tokens[end - 1] ?? '') && isCapitalised(tokens[end])) continue;
     const items = [tokens.slice(start, i).join(' '), tokens.slice(i + 1, end).join(' ')];
     // Earlier names of a list, each ending with a comma: "A, B and C".
-    while (start > 1 && /,$/.test(tokens[start - 1] ?? '') && isNameToken(tokens, start - 1)) {
+    while (start > 1 && /,$/.test(tokens[start - 1] ?? '') && isNameToken(tokens, start - 1, true)) {
       let from = start - 1;
       while (from > 0 && startsName(tokens, from - 1)) from--;
       if (from === 0 || !isCapitalised(tokens[from])) break;
       items.unshift(tokens.slice(from, start).join(' '));
       start = from;
     }
-    if (join === 'and' && items.length === 2 && items.every((n) => !/\s/.test(trimConnectors(n))) && !APART.test(text)) continue;
+    if (join === 'and' && items.length === 2 && items.every((n) => !/\s/.test(trimConnectors(n))) && !APART.test(text)) {
+      keptWhole = true;
+      continue;
+    }
     const rest = [...tokens.slice(0, start), ...tokens.slice(end)].join(' ');
     const out = sidesOf(items.map(trimConnectors), contentTokens(rest));
     if (out) return out;
   }
+  if (keptWhole) return null;
   const m = AUX_COORDINATION.exec(text);
   if (!m?.groups) return null;
   const rest = (m.groups['rest'] ?? '').split(/\s+/);

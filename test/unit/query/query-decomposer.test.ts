@@ -58,6 +58,18 @@ describe('QueryDecomposer', () => {
     expect(decompose('Who founded Procter and Gamble?')).toEqual(['Who founded Procter and Gamble?']);
     expect(decompose('Were Lennon and McCartney both born in Liverpool?')).toEqual(['Lennon born Liverpool', 'McCartney born Liverpool']);
     expect(decompose('Is Beech or Daviesia native further south?')).toEqual(['Beech native further south', 'Daviesia native further south']);
+    // A yes/no question: the lower-case fallback split it into "Procter Cincinnati" (losing "founded") and "Gamble ...".
+    expect(decompose('Was Procter and Gamble founded in Cincinnati?')).toEqual(['Was Procter and Gamble founded in Cincinnati?']);
+    expect(decompose('Were Simon and Garfunkel born in New York?')).toEqual(['Were Simon and Garfunkel born in New York?']);
+  });
+
+  it('splits a list of single-word names, with or without the comma before "and"', () => {
+    const three = ['Simon born New York', 'Garfunkel born New York', 'Zemeckis born New York'];
+    expect(decompose('Were Simon, Garfunkel and Zemeckis born in New York?')).toEqual(three);
+    // Before, "Simon, Garfunkel, New York" and "Zemeckis born New York".
+    expect(decompose('Were Simon, Garfunkel, and Zemeckis born in New York?')).toEqual(three);
+    // Before, "Zemeckis and Leiner" was kept as one name and the list mangled.
+    expect(decompose('Were Simon, Garfunkel, Zemeckis and Leiner born in New York?')).toEqual([...three, 'Leiner born New York']);
   });
 
   it('splits a list of names into one sub-query each, with or without the comma before "and"', () => {
