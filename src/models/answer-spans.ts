@@ -51,8 +51,16 @@ export function answerSpans(sentence: string): Span[] {
     spans.push({ text: trimmed, kind, start, end: start + trimmed.length });
   };
   for (const m of sentence.matchAll(DATE)) add(m[0], 'date', m.index);
-  for (const m of sentence.matchAll(TIME)) add(m[0], 'date', m.index);
-  for (const m of sentence.matchAll(NUMBER)) if (!/^\d{4}$/.test(m[0])) add(m[0], 'number', m.index);
+  const times: Array<[number, number]> = [];
+  for (const m of sentence.matchAll(TIME)) {
+    add(m[0], 'date', m.index);
+    // "6" of "6 pm" is no number of its own; a bare "17:30" may be a duration or a score, so its numbers stay.
+    if (/[ap]\.?m\.?$|noon|midnight/i.test(m[0])) times.push([m.index, m.index + m[0].length]);
+  }
+  for (const m of sentence.matchAll(NUMBER)) {
+    if (/^\d{4}$/.test(m[0]) || times.some(([from, to]) => m.index >= from && m.index < to)) continue;
+    add(m[0], 'number', m.index);
+  }
   for (const m of sentence.matchAll(QUOTED)) add(m[1] ?? '', 'title', m.index + 1);
   for (const m of sentence.matchAll(NAME)) {
     let text = m[0];

@@ -4,7 +4,7 @@ import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { readOptions } from './option-reader.js';
-import { readQuestion } from './read-question.js';
+import { readQuestion, type ReadQuestion } from './read-question.js';
 import { passageTerms } from './passage-terms.js';
 import { leadDescription } from './lead-description.js';
 import { normalizedPassage } from './normalized-passage.js';
@@ -147,7 +147,7 @@ export class ExtractiveReader extends Reader {
         this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')
           ? linkedEntities(this.memo, passages, queryTerms, weight, totalWeight, question.askedSet, question.kind)
           : undefined;
-      const read = linked ?? this.spanResult(type, question.askedSet, queryTerms, scoredSentences, question.objectOf);
+      const read = linked ?? this.spanResult(type, question.askedSet, queryTerms, scoredSentences, question.verb);
       if (read) return withSupport(read, support);
     }
     // Whole sentences: the same sentence in two passages is one candidate.
@@ -179,14 +179,15 @@ export class ExtractiveReader extends Reader {
    * the question's terms; a span that only repeats the question is no candidate, one that partly repeats it
    * counts less. The same span found in several sentences adds up, so corroborated answers win. The weights
    * become the candidate distribution. For "what do X <verb>?", the verb's object in a sentence fits as well as a
-   * name does (`objectSpans`).
+   * name does (`objectSpans`); for "when/where does X <verb>?", a span just after the verb counts more than one
+   * beside the subject ("closes at 6 pm and opens at 5 am").
    */
   private spanResult(
     type: AnswerType,
     asked: ReadonlySet<string>,
     queryTerms: ReadonlySet<string>,
     sentences: ScoredSentence[],
-    verb: string | undefined,
+    verb: ReadQuestion['verb'],
   ): ReaderResult | undefined {
     const best = [...sentences].sort((a, b) => b.score - a.score).slice(0, this.options.spanSentences ?? 10);
     // Softer than the sentence distribution: a span's kind and position may outweigh a small lead in sentence score.
@@ -197,7 +198,8 @@ export class ExtractiveReader extends Reader {
       const q = sentenceProbs[i] ?? 0;
       const { words, spans } = this.memo.get('sentence-spans', sentence.text, sentence.text, sentenceSpans);
       const positions = words.filter((w) => w.term !== undefined && queryTerms.has(w.term)).map((w) => w.at);
-      const objects = verb === undefined ? [] : objectSpans(sentence.text, words, verb);
+      const objects = verb?.asks === 'object' ? objectSpans(sentence.text, words, verb.term) : [];
+      const verbAt = verb?.asks === 'after' ? words.filter((w) => w.term === verb.term).map((w) => w.at) : [];
       for (const span of objects.length === 0 ? spans : [...spans, ...objects]) {
         const { terms, key } = span;
         if (terms.length === 0) continue;
@@ -207,8 +209,8 @@ export class ExtractiveReader extends Reader {
         for (const p of positions) distance = Math.min(distance, wordGap(words, p, span.start, span.end));
         const near = 1 / (1 + distance / NEAR_WORDS);
         // The verb's object is what the question asks for by its form; a name beside the subject only by its kind.
-        const object = objects.includes(span);
-        const fit = object ? 1 : typeFit(type, span);
+        const object = objects.includes(span) || verbAt.some((at) => at < span.start && wordGap(words, at, span.start, span.end) <= AFTER_VERB_WORDS);
+        const fit = objects.includes(span) ? 1 : typeFit(type, span);
         const weight = (object ? OBJECT_WEIGHT : 1) * q * fit * fit * (0.3 + 0.7 * near) * (1 - 0.8 * repeated);
         if (key.length === 0) continue;
         fits.set(key, Math.max(fits.get(key) ?? 0, fit));
@@ -335,6 +337,8 @@ function termsHeld(terms: readonly string[], termIndex: ReadonlyMap<string, numb
 const NEAR_WORDS = 4;
 /** How much more the object of the question's verb counts than a span that only fits the answer's kind. */
 const OBJECT_WEIGHT = 2;
+/** Words between the question's verb and a span that follows it ("opens at 5 am", "was born in the city of ..."). */
+const AFTER_VERB_WORDS = 2;
 
 /**
  * A sentence with what scoring it needs that does not depend on the question, computed once per passage. Kept

@@ -2,9 +2,15 @@ import { analyze } from '../core/analyzer.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import type { AnalysedSpan, SentenceWord } from './sentence-spans.js';
 
-/** Words that end a verb's object: prepositions, conjunctions, relatives ("deter biting flies, according to ..."). */
+/**
+ * Words that end a verb's object: prepositions, conjunctions, relatives ("deter biting flies, according to ..."), and
+ * adverbs of time and frequency ("drink water every day").
+ */
 const OBJECT_END = new Set(
-  'according to in on at by for from with into about as than and or but that which who whom whose when where while because since if so through during after before under over between without'.split(' '),
+  (
+    'according to in on at by for from with into about as than and or but that which who whom whose when where while because since if so through during after before under over between without ' +
+    'every each daily always often usually sometimes never also only too again now then today yearly weekly'
+  ).split(' '),
 );
 const ARTICLE = /^(?:a|an|the)$/i;
 /** The longest object taken: a noun phrase, not the rest of the sentence. */

@@ -32,10 +32,11 @@ export interface ReadQuestion {
    */
   frameTerms: ReadonlySet<string>;
   /**
-   * The verb (its term) of "what do/does/did <subject> <verb>?": the answer is what follows it in a sentence, its
-   * object ("what do zebra stripes deter?": "... deter biting flies").
+   * The verb (its term) the question closes with, in "what/when/where do/does/did <subject> <verb>?": for "what", the
+   * answer is its object, the words after it ("what do zebra stripes deter?": "... deter biting flies"); for "when" and
+   * "where", a date or place just after it ("when does the bakery open?": "... opens at 5 am").
    */
-  objectOf: string | undefined;
+  verb: { term: string; asks: 'object' | 'after' } | undefined;
 }
 
 /** Recent questions analysed (a pure function of the text, like the analyser's stems). */
@@ -68,7 +69,7 @@ function analyseQuestion(query: string): ReadQuestion {
     kind: askedKind(query),
     defines: definitionPattern(query, true),
     frameTerms: new Set([...query.matchAll(HOW_MUCH)].flatMap((m) => analyze(m[1] ?? ''))),
-    objectOf: verbAsked(query),
+    verb: verbAsked(query),
   };
 }
 
@@ -76,14 +77,16 @@ function analyseQuestion(query: string): ReadQuestion {
 const BEFORE_VERB_NOT = new Set('in of to on at by for from with into about as than and or the a an'.split(' '));
 
 /**
- * "What do/does/did <subject> <verb>?" (no kind named after "what", no clause after the verb): the verb's term.
- * Without a parser the last word is taken for the verb only in that form; "what do they have in common?" has none.
+ * "What/when/where do/does/did <subject> <verb>?" (no kind named after "what", no clause after the verb): the verb's
+ * term. Without a parser the last word is taken for the verb only in that form; "what do they have in common?" has
+ * none.
  */
-function verbAsked(query: string): string | undefined {
-  const m = /^\s*what\s+(?:do|does|did)\s+([^,;:?]+?)\s+([\p{L}-]+)\s*\?*\s*$/iu.exec(query);
-  const subject = m?.[1]?.split(/\s+/) ?? [];
+function verbAsked(query: string): ReadQuestion['verb'] {
+  const m = /^\s*(what|when|where)\s+(?:do|does|did)\s+([^,;:?]+?)\s+([\p{L}-]+)\s*\?*\s*$/iu.exec(query);
+  const subject = m?.[2]?.split(/\s+/) ?? [];
   if (!m || subject.length > 6 || BEFORE_VERB_NOT.has((subject.at(-1) ?? '').toLowerCase())) return undefined;
-  return analyze(m[2] ?? '')[0];
+  const term = analyze(m[3] ?? '')[0];
+  return term === undefined ? undefined : { term, asks: m[1]?.toLowerCase() === 'what' ? 'object' : 'after' };
 }
 
 /** "How long", "how many", "how old"...: the word after "how" asks for a measure. */

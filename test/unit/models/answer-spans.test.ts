@@ -83,9 +83,17 @@ describe('ExtractiveReader on factoid questions', () => {
     expect(r.result.candidates[0]?.text).toMatch(/Yang Hyun-suk|YG Entertainment/);
   });
 
-  it('answers "when does it open?" with the time of day', () => {
+  it('answers "when does it open?" with the time of day just after the verb, not the one beside the subject', () => {
     const r = reader['doAnswer']('When does the Oslo warehouse open?', [passage('The warehouse in Oslo opens at 7 am on weekdays.')]);
     expect(r.result.candidates[0]?.text).toBe('7 am');
+    // "6" of "6 pm" is no candidate of its own.
+    expect(r.result.candidates.map((c) => c.text)).not.toContain('7');
+    const bakery = [passage('The bakery closes at 6 pm and opens at 5 am every day except Sunday.')];
+    // Before, the time nearest the subject won both: "6 pm" for when it opens.
+    expect(reader['doAnswer']('when does the bakery open?', bakery).result.candidates[0]?.text).toBe('5 am');
+    expect(reader['doAnswer']('when does the bakery close?', bakery).result.candidates[0]?.text).toBe('6 pm');
+    const museum = [passage('The museum opens at 10:00 and closes at 17:30.')];
+    expect(reader['doAnswer']('when does the museum close?', museum).result.candidates[0]?.text).toBe('17:30');
   });
 
   it('answers "what do X <verb>?" with the verb\'s object, even in lower case, over a name further away', () => {
@@ -94,6 +102,8 @@ describe('ExtractiveReader on factoid questions', () => {
     // Before, the only candidate was the name: "Tanzania", with confidence 1.
     expect(r.result.candidates[0]?.text).toBe('biting flies');
     expect(reader['doAnswer']('What did Marie Curie discover?', [passage('In Paris, Marie Curie discovered radium in 1898.')]).result.candidates[0]?.text).toBe('radium');
+    // The object ends before an adverb of time.
+    expect(reader['doAnswer']('what do zebras drink?', [passage('Zebras drink water every day.')]).result.candidates[0]?.text).toBe('water');
     // "have in common" does not end with the verb: no object is read.
     const common = reader['doAnswer']('What do zebra stripes and Tanzania have in common?', zebra);
     expect(common.result.candidates.map((c) => c.text)).not.toContain('common');
