@@ -2,6 +2,7 @@ import { analyze, termSet } from '../core/analyzer.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { normalizeAnswer } from '../core/answer-text.js';
+import { TABLE_ROW } from '../core/table-row.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
 import { readOptions } from './option-reader.js';
 import { readQuestion, type ReadQuestion } from './read-question.js';
@@ -114,11 +115,11 @@ export class ExtractiveReader extends Reader {
         asks.forEach((t, i) => {
           const has = held.has[i] === 1;
           if (has) matchedWeight += weight.get(t) ?? 0;
-          if (has || topic.has(t) || sentence.header?.has(t) === true) inContextWeight += weight.get(t) ?? 0;
+          if (has || topic.has(t) || sentence.context?.has(t) === true) inContextWeight += weight.get(t) ?? 0;
         });
         const { matched, novel } = held;
         // Only repeats (or quotes) the question, or asks one itself: it cannot be the answer.
-        if (sentence.asks || novel === 0 || (asked.length > 0 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
+        if (sentence.asks || sentence.label === true || novel === 0 || (asked.length > 0 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
         // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
@@ -351,8 +352,13 @@ interface AnalysedSentence {
   penalty: number;
   /** It is a question (an FAQ's heading), or code that quotes one (a request in an example): a question is no answer. */
   asks: boolean;
-  /** For a table row, the terms of its table's header row ("setting | default | meaning"), which say what it holds. */
-  header?: ReadonlySet<string>;
+  /**
+   * What the line stands under beyond the passage's own headings: a table row's header row ("setting | default |
+   * meaning", which says what the row holds), and a heading line within the text ("## Wars > North").
+   */
+  context?: ReadonlySet<string>;
+  /** A table's header row or a heading line: context for what follows, never an answer itself. */
+  label?: boolean;
 }
 
 /**
@@ -378,27 +384,45 @@ const DEFINITION_BONUS = 0.15;
 function analysedSentences(text: string): AnalysedSentence[] {
   const out: AnalysedSentence[] = [];
   // A table row means what its header says: in "server.port | 3000 | where to listen" under "setting | default |
-  // meaning", 3000 is the default. Rows are lines of a run of lines with column separators; the run's first is the header.
+  // meaning", 3000 is the default. Rows are a run of lines with column separators; the run's first is the header.
+  // A heading line inside the text (a refined section's "## Wars > North", a comment above a command) heads what
+  // follows it in the same way. Neither is an answer.
+  const lines = text.split(/\n+/);
+  const rows = lines.map((line) => TABLE_ROW.test(line));
   let header: ReadonlySet<string> | undefined;
-  for (const line of text.split(/\n+/)) {
-    const row = TABLE_ROW.test(line);
-    const under = row ? header : undefined;
+  let heading: ReadonlySet<string> | undefined;
+  lines.forEach((line, i) => {
+    const row = rows[i] === true;
+    const headingLine = HEADING_LINE.test(line);
+    const headerRow = row && rows[i - 1] !== true && rows[i + 1] === true;
+    if (headingLine) heading = termSet(line);
     if (!row) header = undefined;
-    else header ??= termSet(line);
+    else if (headerRow) header = termSet(line);
+    const under = [...(heading && !headingLine ? heading : []), ...(row && !headerRow && header ? header : [])];
+    const context = under.length > 0 ? new Set(under) : undefined;
     for (const sentence of sentencesOf(line)) {
       // A table's column separators are its layout, not code.
       const penalty = codePenalty(row ? sentence.replace(/\s\|\s/g, ' ') : sentence);
       // In prose a quoted question is usually a title ("Who Framed Roger Rabbit?" was released in 1988), an answer;
       // in code (marks such as braces) it is a request.
       const asks = /\?\s*$/u.test(sentence) || (/[{}[\]<>=;|#`\\$]/u.test(sentence) && /\?\s*["'”’)\]}]/u.test(sentence));
-      out.push({ text: sentence, terms: analyze(sentence), penalty, asks, ...(under ? { header: under } : {}) });
+      out.push({
+        text: sentence,
+        terms: analyze(sentence),
+        penalty,
+        asks,
+        ...(context ? { context } : {}),
+        ...(headingLine || headerRow ? { label: true } : {}),
+      });
     }
-  }
+  });
   return out;
 }
 
-/** A line of a Markdown table: cells separated by " | " (the separator row is dropped at parsing). */
-const TABLE_ROW = /\S\s\|\s\S/;
+/** A Markdown heading line: "## Wars > North". */
+const HEADING_LINE = /^#{1,6}\s+\S/;
+
+
 
 /** Marks prose almost never holds and code and configuration often do: they count three times. */
 const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;

@@ -268,7 +268,8 @@ function headingLines(forest: RefineForest, index: number): Map<number, string> 
       if (node.headingPath !== last && node.headingPath.join('\u0000') !== last.join('\u0000')) {
         const below = node.headingPath.slice(depth).join(' > ');
         const line = below.length > 0 ? below : own;
-        if (line.length > 0) out.set(i, line);
+        // As a Markdown heading, so a reader takes it for what it is: the heading of the lines below, not a sentence.
+        if (line.length > 0) out.set(i, `## ${line}`);
       }
       last = node.headingPath;
       return;

@@ -84,6 +84,17 @@ describe('ExtractiveReader on sentences', () => {
     ]);
     // Before, the row's pipes counted as code and "default" stood only in the header: the other sentence won.
     expect(r.candidates[0]?.text).toBe('server.port | 3000 | the port to listen on');
+    // The header row says what the rows hold; it is never an answer itself.
+    const meaning = await read('what is the meaning of the port setting?', [passage('config', table)]);
+    expect(meaning.candidates.map((c) => c.text)).not.toContain('setting | default | meaning');
+  });
+
+  it('reads the lines under a heading line within a passage as under that heading, and never answers with the heading', async () => {
+    // A refined section keeps its subsections' headings as Markdown heading lines.
+    const refined = passage('wars', '## Wars > South\nThe king made peace there.\n\n## Wars > North\nThe king fought there for ten years.');
+    const r = await read('what did the king do in the north?', [refined]);
+    expect(r.candidates[0]?.text).toBe('The king fought there for ten years.');
+    expect(r.candidates.map((c) => c.text).some((t) => t.startsWith('##'))).toBe(false);
   });
 
   it('ranks a line of code or configuration below prose that says the same', async () => {

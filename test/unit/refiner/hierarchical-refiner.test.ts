@@ -90,22 +90,23 @@ describe('HierarchicalRefiner', () => {
     const query = 'the reign of the king: roads, granaries, wars';
     const count = estimateTokenCounter.count;
     const structure = doc('King', section('Reign', section('Early years', para(early)), section('Later years', para(later))), section('Family', para('He married twice.')));
-    const headed = count('Early years') + count(early) + count('Later years') + count(later);
+    const headed = count('## Early years') + count(early) + count('## Later years') + count(later);
     const r = await refiner.refine(query, [{ docId: 'k', title: 'King', structure }], headed, new RunContext());
     const reign = r.passages.find((p) => p.text.includes(early));
     expect(reign?.headingPath).toEqual(['Reign']);
-    expect(reign?.text).toBe(`Early years\n${early}\n\nLater years\n${later}`);
+    // As Markdown headings, so a reader takes them for headings of the lines below, not for sentences.
+    expect(reign?.text).toBe(`## Early years\n${early}\n\n## Later years\n${later}`);
     expect(reign?.tokens).toBe(headed);
     // Headings are paid for: a budget that holds the two paragraphs alone cannot hold the section whole.
     const tight = await refiner.refine(query, [{ docId: 'k', title: 'King', structure }], count(early) + count(later), new RunContext());
     expect(tight.passages.map((p) => p.text)).toEqual([early, later]);
     // A section nested deeper is headed by its heading path below the passage's own.
     const nested = doc('King', section('Reign', section('Wars', section('North', para(later)), section('South', para(early)))), section('Family', para('He married twice.')));
-    const deep = await refiner.refine(query, [{ docId: 'k', title: 'King', structure: nested }], headed + count('Wars > North') + count('Wars > South'), new RunContext());
+    const deep = await refiner.refine(query, [{ docId: 'k', title: 'King', structure: nested }], headed + count('## Wars > North') + count('## Wars > South'), new RunContext());
     const wars = deep.passages.find((p) => p.text.includes(later));
     const below = (path: string[]): string => path.slice(wars?.headingPath?.length ?? 0).join(' > ');
     expect(wars?.headingPath?.length ?? 0).toBeLessThan(3);
-    expect(wars?.text).toBe(`${below(['Reign', 'Wars', 'North'])}\n${later}\n\n${below(['Reign', 'Wars', 'South'])}\n${early}`);
+    expect(wars?.text).toBe(`## ${below(['Reign', 'Wars', 'North'])}\n${later}\n\n## ${below(['Reign', 'Wars', 'South'])}\n${early}`);
   });
 
   it('refines a 5 MB document', async () => {

@@ -104,4 +104,19 @@ describe('Chunker', () => {
     expect(chunks.map((c) => c.text.length)).toEqual([100, 100, 100, 50]);
     expect(chunks.map((c) => c.text).join('')).toBe('x'.repeat(350));
   });
+
+  it("puts a table's header row back above the rows of every chunk that opens in the middle of the table", async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `| setting.number${i} | ${1000 + i} | what setting ${i} is for |`);
+    const markdown = ['# Settings', '', '| setting | default | meaning |', '|---|---|---|', ...rows].join('\n');
+    const chunks = await new Chunker({ chunkSize: 200, chunkOverlap: 0 }).chunk(parseMarkdown(markdown, 'Settings'));
+    expect(chunks.length).toBeGreaterThan(2);
+    // Before, only the first chunk had it: a reader took the next chunks' first row for their header.
+    for (const c of chunks) expect(c.text.split('\n')[0]).toBe('setting | default | meaning');
+    // A header with an empty cell ("| route | |") is one too.
+    const routes = ['| route | |', '|---|---|', ...rows].join('\n');
+    for (const c of await new Chunker({ chunkSize: 200, chunkOverlap: 0 }).chunk(parseMarkdown(routes, 'Routes'))) expect(c.text.split('\n')[0]?.trim()).toBe('route |');
+    // Every row is still there, once.
+    const all = chunks.flatMap((c) => c.text.split('\n').slice(1));
+    expect(new Set(all).size).toBe(12);
+  });
 });
