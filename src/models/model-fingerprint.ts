@@ -8,7 +8,7 @@ const SIDECAR_SUFFIX = '.rag-fingerprint.json';
 
 interface Sidecar {
   dtype: ModelDtype;
-  files: Array<{ name: string; size: number; mtimeMs: number; ino: number }>;
+  files: Array<{ name: string; size: number; mtimeMs: number; ctimeMs: number; ino: number }>;
   digest: string;
 }
 
@@ -17,8 +17,8 @@ interface Sidecar {
  * it (`model.onnx_data`, `model.onnx_data_1`...). It names the model by content, so a store can tell another model
  * of the same dimension from the one that made its vectors, while a folder that was moved or renamed still matches.
  * Hashing reads every byte (about 1 s per GB), so the digest is kept beside the weights and reused while every file
- * keeps its size, modification time and inode (a copy or a rewrite changes one of them); a folder that cannot be
- * written is hashed at each start.
+ * keeps its size, modification and change times and inode (a copy or a rewrite changes one of them, even with its
+ * modification time set back); a folder that cannot be written is hashed at each start.
  */
 export async function onnxFingerprint(folder: string, dtype: ModelDtype): Promise<string> {
   const graph = join(folder, onnxFile(dtype));
@@ -31,7 +31,7 @@ export async function onnxFingerprint(folder: string, dtype: ModelDtype): Promis
   const paths = [graph, ...companions.map((f) => join(dir, f))];
   const files = paths.map((p) => {
     const s = statSync(p);
-    return { name: basename(p), size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+    return { name: basename(p), size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
   });
   const sidecar = join(dir, `.${basename(graph)}${SIDECAR_SUFFIX}`);
   const kept = readSidecar(sidecar);

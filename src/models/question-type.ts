@@ -31,7 +31,7 @@ const NOT_A_SUBJECT = /\b(of|in|on|at|by|for|from|to|with|into|about|than|that|w
  * France?", "what is OpenSearch used for?"), a role ("who is the director?") or a subject of more than five words.
  */
 export function definedSubject(question: string): string | undefined {
-  const m = /^\s*(what|who)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+((?:an?|the)\s+)?(.+?)\s*\??\s*$/iu.exec(question);
+  const m = /^\s*(what|who)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+((?:an?|the)\s+)?(.+?)\s*\?*\s*$/iu.exec(question);
   // "Who is the director?" asks for a person by role; "who was Ada Lovelace?" for a description of one.
   if (m?.[1]?.toLowerCase() === 'who' && m[2] !== undefined) return undefined;
   const subject = m?.[3];

@@ -24,14 +24,14 @@ const QUOTED_END = /[?!]["'’”)\]]+$/u;
 
 /**
  * ICU ends a sentence at every "?" and "!", even inside one: `"Who Framed Roger Rabbit?" is a film` and `than "what
- * X?" asks for` came out as two sentences, the second a fragment. A segment that opens in lower case after a quoted
- * or bracketed question or exclamation goes on the sentence before it.
+ * X?" asks for` came out as two sentences, the second a fragment. A segment that opens in lower case (or with a bracket:
+ * `"Dude, Where's My Car?" (2000) stars ...`) after a quoted or bracketed question or exclamation goes on the one before.
  */
 function joinQuotedQuestions(segments: string[]): string[] {
   const out: string[] = [];
   for (const s of segments) {
     const last = out.length - 1;
-    if (last >= 0 && /^\p{Ll}/u.test(s) && QUOTED_END.test(out[last] as string)) out[last] = `${out[last] as string} ${s}`;
+    if (last >= 0 && /^[\p{Ll}(]/u.test(s) && QUOTED_END.test(out[last] as string)) out[last] = `${out[last] as string} ${s}`;
     else out.push(s);
   }
   return out;

@@ -29,6 +29,8 @@ export class RateLimitHealth {
   succeeded(): void {
     if (this.failing === null) return;
     this.failing = null;
+    // The next outage is news: its first failure is logged at once, however soon it comes.
+    this.lastWarning = 0;
     this.log.info({ rateLimitErrors: this.errors }, 'rate limits are counted in redis again');
   }
 }

@@ -23,6 +23,8 @@ describe('answerTypeOf', () => {
     expect(definedSubject("What's hybrid retrieval")).toBe('hybrid retrieval');
     expect(definedSubject('Who was Ada Lovelace?')).toBe('Ada Lovelace');
     expect(definedSubject('what are batch jobs?')).toBe('batch jobs');
+    // However many question marks close it.
+    expect(definedSubject('what is a widget???')).toBe('widget');
     expect(answerTypeOf('what is the ensemble?')).toBe('description');
     expect(answerTypeOf('Who was Ada Lovelace?')).toBe('description');
     for (const fact of [

@@ -42,4 +42,16 @@ describe('onnxFingerprint', () => {
     // Each dtype keeps its own digest: going back does not read the fp32 weights again.
     expect(await onnxFingerprint(dir, 'fp32')).toBe(second);
   });
+
+  it('hashes again a file rewritten in place at the same size with its modification time set back', async () => {
+    const dir = folder();
+    const graph = join(dir, 'onnx', 'model.onnx');
+    const when = new Date(2021, 5, 1);
+    utimesSync(graph, when, when);
+    const first = await onnxFingerprint(dir, 'fp32');
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(graph, 'weights C');
+    utimesSync(graph, when, when);
+    expect(await onnxFingerprint(dir, 'fp32')).not.toBe(first);
+  });
 });

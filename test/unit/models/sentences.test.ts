@@ -17,6 +17,7 @@ describe('sentencesOf', () => {
       'He shouted "Stop!" and ran.',
     ]);
     expect(sentencesOf('Is it? Yes it is. Was it "done?" Maybe.')).toEqual(['Is it?', 'Yes it is.', 'Was it "done?"', 'Maybe.']);
+    expect(sentencesOf('The film "Dude, Where\'s My Car?" (2000) stars Ashton Kutcher.')).toEqual(['The film "Dude, Where\'s My Car?" (2000) stars Ashton Kutcher.']);
   });
 
   it("leaves out a source's footnote references, which would read as citation markers", () => {
