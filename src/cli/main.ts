@@ -162,7 +162,10 @@ export function buildCli(deps: CliDeps = {}): Command {
           return;
         }
         console.log(r.answer);
-        console.log(`\nconfidence ${r.confidence.toFixed(3)}  entropy ${r.normalizedEntropy.toFixed(3)}  ${flags.ensemble ? 'ensemble' : 'pipeline'} ${r.pipeline}`);
+        const none = r.unsupported !== undefined ? `  none of these ${r.unsupported.toFixed(3)}` : '';
+        console.log(`\nconfidence ${r.confidence.toFixed(3)}  entropy ${r.normalizedEntropy.toFixed(3)}${none}  ${flags.ensemble ? 'ensemble' : 'pipeline'} ${r.pipeline}`);
+        // An abstention answers nothing; its best guesses say how close it came.
+        if (r.abstained) for (const c of r.candidates.slice(0, 3)) console.log(`  best guess ${c.prob.toFixed(3)}: ${c.text}`);
         for (const m of r.members ?? []) console.log(`  ${m.pipeline}: ${m.abstained ? '(abstained)' : m.answer} (weight ${m.weight.toFixed(3)})`);
         for (const d of r.dropped ?? []) console.log(`  ${d.pipeline}: dropped, ${d.note}`);
         for (const c of r.citations) console.log(`[${c.n}] ${c.docId}${c.headingPath ? ` > ${c.headingPath.join(' > ')}` : ''}`);

@@ -94,6 +94,10 @@ describe('rag CLI', () => {
     const response = JSON.parse(out[0] ?? '{}') as { answer: string; citations: Array<{ headingPath?: string[] }> };
     expect(response.answer).toContain('administrator rights');
     expect(response.citations[0]?.headingPath).toEqual(['Installing']);
+    // An abstention prints how much the passages left to "none of these", and its best guesses.
+    const abstained = (await cli('query', 'how do I install the periscope of a submarine?', '--store', store)).join('\n');
+    expect(abstained).toMatch(/confidence 0\.000 .*none of these 0\.\d{3}/);
+    expect(abstained).toMatch(/^ {2}best guess 0\.\d{3}: Run the installer with administrator rights\.$/m);
   });
 
   it('answers with an ensemble named by --ensemble, listing its members', async () => {
