@@ -134,7 +134,15 @@ function joinSoftBreaks(text: string): string {
 
 /** Inline Markdown to readable text: link text, code spans verbatim, emphasis marks and HTML tags dropped. */
 function plain(text: string): string {
-  return inline(new Lexer({ gfm: true }).inlineTokens(text)).trim();
+  const tokens = new Lexer({ gfm: true }).inlineTokens(text);
+  const [first, ...rest] = tokens;
+  // A bold lead-in ("**Metrics.** GET /metrics ...") names what its paragraph or item is about: joined to the first
+  // sentence with a colon, it stays with it, where as a sentence of its own it was a fragment a reader could answer with.
+  if (first?.type === 'strong' && rest.length > 0) {
+    const lead = inline([first]).trim();
+    if (/^[^.!?]{1,80}\.$/u.test(lead) && /^\s/.test(inline(rest))) return `${lead.slice(0, -1)}:${inline(rest)}`.trim();
+  }
+  return inline(tokens).trim();
 }
 
 function inline(tokens: Token[]): string {

@@ -68,6 +68,12 @@ describe('parseMarkdown', () => {
     expect(texts[2]).toContain('1 | 2');
   });
 
+  it('joins a bold lead-in to its first sentence with a colon, so no reader answers with the lead-in alone', () => {
+    const doc = parseMarkdown('# T\n\n**What the keys protect.** Every route needs one.\n\n- **Metrics.** GET /metrics.\n- A **bold** word.\n\n**e.g.** kept', 'T');
+    // Before, "What the keys protect." was a sentence of its own, and the reader answered with it.
+    expect(paragraphs(doc)).toEqual(['What the keys protect: Every route needs one.', '- Metrics: GET /metrics.\n- A bold word.', 'e.g. kept']);
+  });
+
   it('reads setext headings as sections', () => {
     const setext = sections(root)[2];
     expect(setext?.level).toBe(2);
