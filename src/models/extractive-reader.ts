@@ -8,6 +8,7 @@ import { readOptions } from './option-reader.js';
 import { readQuestion, type ReadQuestion } from './read-question.js';
 import { passageTerms } from './passage-terms.js';
 import { leadDescription } from './lead-description.js';
+import { withNoneOfThese } from './none-of-these.js';
 import { normalizedPassage } from './normalized-passage.js';
 import { sentencesOf } from './sentences.js';
 import { objectSpans } from './object-spans.js';
@@ -287,11 +288,8 @@ function linkedEntities(
   // A title of another kind keeps only its share of the probability too, and what it gives up goes to "none of
   // these" (the answer is no linked title): renormalised away, a lone actor's name was certain of being the series.
   const probs = softmax(top.map((c) => c.score), 0.1).map((p, i) => p * (top[i]?.share ?? 1));
-  const none = 1 - probs.reduce((a, b) => a + b, 0);
   const candidates: Candidate[] = top.map((c, i) => ({ text: c.text, prob: Number((probs[i] ?? 0).toFixed(6)), citations: [...c.citations].sort((a, b) => a - b) }));
-  if (none <= 1e-9) return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
-  const outcomes = [...probs, none];
-  return { candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes), unsupported: Number(none.toFixed(6)) };
+  return withNoneOfThese(candidates, probs);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
 import { answerSpans } from './answer-spans.js';
 import { entropy, normalizedEntropy, softmax } from './entropy.js';
+import { withNoneOfThese } from './none-of-these.js';
 import { COPULA } from './lead-description.js';
 import { normalizedPassage } from './normalized-passage.js';
 import { passageTerms } from './passage-terms.js';
@@ -75,12 +76,11 @@ function shared(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
   // mention ("released", "movements") may be chance, so it keeps half its probability and the rest goes to "none of
   // these": renormalised, a lone such phrase was certain.
   const probs = softmax(top.map((t) => t.score), 0.5).map((p, i) => (top[i]?.descriptive ? p : p * INCIDENTAL));
-  const none = 1 - probs.reduce((a, b) => a + b, 0);
   const cited = [...new Set(evidence.flatMap((e) => e.passages))].sort((a, b) => a - b);
-  const candidates = top.map((t, i) => ({ text: t.text, prob: round(probs[i] ?? 0), citations: cited }));
-  if (none <= 1e-9) return { candidates, entropy: entropy(probs), normalizedEntropy: normalizedEntropy(probs) };
-  const outcomes = [...probs, none];
-  return { candidates, entropy: entropy(outcomes), normalizedEntropy: normalizedEntropy(outcomes), unsupported: round(none) };
+  return withNoneOfThese(
+    top.map((t, i) => ({ text: t.text, prob: round(probs[i] ?? 0), citations: cited })),
+    probs,
+  );
 }
 
 /** The share of its probability a phrase keeps when it stands outside the subjects' descriptions. */
