@@ -13,7 +13,8 @@ export interface Redundancy {
  * did not already cover); a node that does not fit is skipped so a smaller one further down can use the room.
  * With `redundancy`, the next node is the one with the best score less its penalty for repeating what was already
  * taken (Carbonell and Goldstein's MMR), so the budget is not spent saying the same thing twice; a parent is not
- * penalised for the descendants it replaces. Returns the chosen nodes (none nested in another).
+ * penalised for the descendants it replaces. Nodes `eligible` refuses are never taken. Returns the chosen nodes (none
+ * nested in another).
  */
 export function selectNodes(
   forest: RefineForest,
@@ -21,12 +22,13 @@ export function selectNodes(
   tokens: ReadonlyMap<number, number>,
   budget: number,
   redundancy?: Redundancy,
+  eligible: (node: number, score: number) => boolean = () => true,
 ): number[] {
   // A node larger than the whole budget never fits, even replacing descendants already taken (they are within it).
   const candidates = [...scores.entries()]
-    .filter(([i]) => {
+    .filter(([i, s]) => {
       const n = tokens.get(i) ?? 0;
-      return n > 0 && n <= budget;
+      return n > 0 && n <= budget && eligible(i, s);
     })
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .map(([i]) => i);

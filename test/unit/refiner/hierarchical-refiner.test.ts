@@ -84,6 +84,28 @@ describe('HierarchicalRefiner', () => {
     expect(noQuery.passages.length).toBeGreaterThan(0);
   });
 
+  it('leaves room unused rather than fill it with fragments that share no word with the question and score below the mean', async () => {
+    const museum = 'The city museum opened in 1887 and holds the famous amber collection of the region.';
+    const documents = [
+      { docId: 'm', title: 'Museum', structure: doc('Museum', section('History', para(museum))) },
+      {
+        docId: 'w',
+        title: 'Weather',
+        structure: doc('Weather', section('Autumn', para('Storms are common in autumn, and the wind blows hard from the west for days.'), para('Rain fell.'), para('Fog.'))),
+      },
+    ];
+    // Room for the museum's paragraph and the two short weather fragments, which share no word with the question.
+    const budget = estimateTokenCounter.count(museum) + estimateTokenCounter.count('Rain fell.') + estimateTokenCounter.count('Fog.');
+    const r = await refiner.refine('when did the city museum open', documents, budget, new RunContext());
+    // Before, the room left after the museum was filled with "Rain fell." and "Fog.".
+    expect(r.passages.map((p) => p.docId)).toEqual(['m']);
+    expect(r.passages[0]?.text).toContain(museum);
+    // A low-scoring paragraph that shares a word with the question may be the second hop: it still fills the room.
+    const hop = [...documents, { docId: 'c', title: 'City', structure: doc('City', section('Streets', para('The city has narrow streets.'))) }];
+    const withHop = await refiner.refine('when did the city museum open', hop, budget + estimateTokenCounter.count('The city has narrow streets.'), new RunContext());
+    expect(withHop.passages.map((p) => p.docId)).toContain('c');
+  });
+
   it('keeps the headings of the subsections inside a section taken whole, and counts them in the budget', async () => {
     const early = 'In his early reign the king built roads and granaries across the kingdom.';
     const later = 'In his later reign the king fought wars, and the kingdom lost its granaries.';
