@@ -28,6 +28,10 @@ const NUMBER =
 /** Capitalised words, joined by a few lower-case connectors ("University of Oxford", "Charles de Gaulle"). */
 const NAME =
   /\p{Lu}[\p{L}\p{N}'’.&-]*(?:\s+(?:(?:of|the|de|del|la|le|van|von|der|da|di|du|&|y)\s+)*\p{Lu}[\p{L}\p{N}'’.&-]*)*/gu;
+/** Words capitalised at a sentence's start that name nothing there: "Every", "Most", "However". */
+const OPENERS = new Set(
+  'Every Each All Some Most Many Several Few Both Such Only Once However Meanwhile Today Yesterday Tomorrow Later Earlier Then Now Also Still Yet Thus Hence Instead Otherwise Nevertheless Moreover Furthermore Finally First Second Third Next Last'.split(' '),
+);
 const CALENDAR = new RegExp(`^(?:${MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$`);
 const DEMONYM = /(?:ian|ean|ese|ish|can|ic)$/;
 const QUOTED = /["“]([^"”]{2,80})["”]/g;
@@ -67,7 +71,13 @@ export function answerSpans(sentence: string): Span[] {
     let start = m.index;
     // A sentence-initial function word is not part of the name: "The Beatles" keeps "Beatles" too.
     const first = text.split(/\s+/)[0] ?? '';
-    if (NOT_NAMES.has(first)) {
+    // A word capitalised only because it opens the sentence ("Every owner renames it") names nothing alone; before
+    // another capitalised word it may begin the name ("All Saints formed ..."), so both are proposed.
+    if (OPENERS.has(first) && /^\W*$/u.test(sentence.slice(0, m.index))) {
+      if (text === first) continue;
+      add(text, 'name', start);
+    }
+    if (NOT_NAMES.has(first) || (OPENERS.has(first) && /^\W*$/u.test(sentence.slice(0, m.index)))) {
       const rest = text.slice(first.length).trimStart();
       start += text.length - rest.length;
       text = rest;

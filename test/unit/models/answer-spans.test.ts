@@ -53,6 +53,15 @@ describe('answerSpans', () => {
     expect(texts.some((t) => t === 'name:May')).toBe(false);
   });
 
+  it('takes no word for a name only because it opens the sentence, but keeps a name it may begin', () => {
+    const names = (s: string) => answerSpans(s).filter((x) => x.kind === 'name').map((x) => x.text);
+    // Before, "Every" was a name, and "what do widget owners rename?" was answered "Every" at confidence 1.
+    expect(names('Every owner renames the widget count.')).toEqual([]);
+    expect(names('Most members voted for Obama.')).toEqual(['Obama']);
+    expect(names('All Saints formed in 1993.')).toEqual(['All Saints', 'Saints']);
+    expect(names('The band All Saints formed in London.')).toEqual(['All Saints', 'London']);
+  });
+
   it('finds times of day as dates, not words that merely start with "am" or "pm"', () => {
     const times = (s: string) => answerSpans(s).filter((x) => x.kind === 'date').map((x) => x.text);
     expect(times('The warehouse opens at 7 am on weekdays and closes at 7:30 p.m. sharp.')).toEqual(['7 am', '7:30 p.m.']);
