@@ -264,3 +264,20 @@ describe('Rag requests in process', () => {
     await expect(rag.stream({ query: 'lava', k: 0 }).next()).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/k must be a whole number/) });
   });
 });
+
+describe('Rag in a caller loop', () => {
+  it('gives the event loop a turn before a query or retrieval resolves, so a loop of them is no single job', async () => {
+    // An extractive answer never waits on I/O: without the turn, a caller's loop ran every query in one job of
+    // microtasks, and V8 kept every WeakRef target of the job (the requests' abort signals) alive to its end.
+    const rag = make({ store: { path: filePath() } });
+    await rag.ingest(DOCS);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    await rag.query({ query: 'what happens when the volcano erupts?' });
+    expect(turned).toBe(true);
+    turned = false;
+    setImmediate(() => (turned = true));
+    await rag.retrieve({ query: 'glacier ice', k: 2 });
+    expect(turned).toBe(true);
+  });
+});
