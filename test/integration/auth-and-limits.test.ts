@@ -9,9 +9,12 @@ const BATCH_KEY = 'batch-key-0123456789abcdef';
 
 const auth = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
-async function retrieve(fx: HttpFixture, headers: Record<string, string> = {}): Promise<{ statusCode: number; body: { code?: string; message?: string } }> {
+async function retrieve(
+  fx: HttpFixture,
+  headers: Record<string, string> = {},
+): Promise<{ statusCode: number; body: { code?: string; message?: string }; headers: Record<string, unknown> }> {
   const res = await fx.app.inject({ method: 'POST', url: '/v1/retrieve', payload: { query: 'anything at all' }, headers });
-  return { statusCode: res.statusCode, body: res.json() };
+  return { statusCode: res.statusCode, body: res.json(), headers: res.headers };
 }
 
 describe('API keys', () => {
@@ -146,7 +149,12 @@ describe.skipIf(!redisAvailable)('rate limits when Redis refuses their counters'
     // Out of memory with no eviction: Redis answers PING, but refuses the counter's script.
     await admin.config('SET', 'maxmemory-policy', 'noeviction');
     await admin.config('SET', 'maxmemory', '1');
-    for (let i = 0; i < 5; i++) expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const refused = await retrieve(fx, auth(APP_KEY));
+      expect(refused.statusCode).toBe(200);
+      // Nothing was counted: no header claims the whole limit left.
+      expect(refused.headers['x-ratelimit-remaining']).toBeUndefined();
+    }
     expect(await errorsMetric()).toBe(5);
     const warnings = lines.filter((l) => l.msg.includes('rate-limit counter'));
     expect(warnings).toHaveLength(1);
@@ -157,7 +165,9 @@ describe.skipIf(!redisAvailable)('rate limits when Redis refuses their counters'
 
     await admin.config('SET', 'maxmemory', '0');
     // Counted again: a fresh window (the refused requests were never counted), then the limit holds.
-    expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(200);
+    const counted = await retrieve(fx, auth(APP_KEY));
+    expect(counted.statusCode).toBe(200);
+    expect(counted.headers['x-ratelimit-remaining']).toBeDefined();
     expect((await readiness()).reason).toBeUndefined();
     expect(lines.some((l) => l.msg === 'rate limits are counted in redis again')).toBe(true);
     expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(429);

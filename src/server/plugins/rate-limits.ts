@@ -90,4 +90,11 @@ export const rateLimits = fp(async (app: FastifyInstance, options: RateLimitsOpt
     errorResponseBuilder: (_request, context) =>
       new RagError('RATE_LIMITED', `rate limit of ${context.max} requests per ${options.windowMs / 1000} s reached; retry in ${context.after}`),
   });
+  // A count Redis refused counted nothing: the plugin's headers would claim the whole limit left ("remaining: max").
+  app.addHook('onSend', async (_request, reply) => {
+    if (health.failing === null) return;
+    for (const header of RATE_LIMIT_HEADERS) reply.removeHeader(header);
+  });
 });
+
+const RATE_LIMIT_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
