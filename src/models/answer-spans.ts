@@ -73,11 +73,12 @@ export function answerSpans(sentence: string): Span[] {
     const first = text.split(/\s+/)[0] ?? '';
     // A word capitalised only because it opens the sentence ("Every owner renames it") names nothing alone; before
     // another capitalised word it may begin the name ("All Saints formed ..."), so both are proposed.
-    if (OPENERS.has(first) && /^\W*$/u.test(sentence.slice(0, m.index))) {
+    const opener = OPENERS.has(first) && /^\W*$/u.test(sentence.slice(0, m.index));
+    if (opener) {
       if (text === first) continue;
       add(text, 'name', start);
     }
-    if (NOT_NAMES.has(first) || (OPENERS.has(first) && /^\W*$/u.test(sentence.slice(0, m.index)))) {
+    if (opener || NOT_NAMES.has(first)) {
       const rest = text.slice(first.length).trimStart();
       start += text.length - rest.length;
       text = rest;

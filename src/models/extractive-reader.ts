@@ -211,8 +211,9 @@ export class ExtractiveReader extends Reader {
         for (const p of positions) distance = Math.min(distance, wordGap(words, p, span.start, span.end));
         const near = 1 / (1 + distance / NEAR_WORDS);
         // The verb's object is what the question asks for by its form; a name beside the subject only by its kind.
-        const object = objects.includes(span) || verbAt.some((at) => at < span.start && wordGap(words, at, span.start, span.end) <= AFTER_VERB_WORDS);
-        const fit = objects.includes(span) ? 1 : typeFit(type, span);
+        const isObject = objects.includes(span);
+        const object = isObject || verbAt.some((at) => at < span.start && wordGap(words, at, span.start, span.end) <= AFTER_VERB_WORDS);
+        const fit = isObject ? 1 : typeFit(type, span);
         const weight = (object ? OBJECT_WEIGHT : 1) * q * fit * fit * (0.3 + 0.7 * near) * (1 - 0.8 * repeated);
         if (key.length === 0) continue;
         fits.set(key, Math.max(fits.get(key) ?? 0, fit));
@@ -419,8 +420,6 @@ function analysedSentences(text: string): AnalysedSentence[] {
 
 /** A Markdown heading line: "## Wars > North". */
 const HEADING_LINE = /^#{1,6}\s+\S/;
-
-
 
 /** Marks prose almost never holds and code and configuration often do: they count three times. */
 const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;

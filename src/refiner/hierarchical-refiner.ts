@@ -306,12 +306,11 @@ function evidenceOnly(forest: RefineForest, scores: ReadonlyMap<number, number>,
     const known = holds.get(i);
     if (known !== undefined) return known;
     const node = forest.nodes[i];
-    const found =
-      node === undefined
-        ? false
-        : node.children.length === 0
-          ? [...leafTerms(forest, i, memo).keys()].some((t) => asked.has(t))
-          : node.children.some((c) => holdsTerm(c));
+    let found = false;
+    if (node !== undefined && node.children.length === 0) {
+      const terms = leafTerms(forest, i, memo);
+      found = [...asked].some((t) => terms.has(t));
+    } else if (node !== undefined) found = node.children.some((c) => holdsTerm(c));
     holds.set(i, found);
     return found;
   };

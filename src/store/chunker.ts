@@ -63,7 +63,7 @@ function tableRows(paragraph: string): TableRows[] {
  */
 function withHeader(piece: string, tables: readonly TableRows[]): string {
   if (tables.length === 0) return piece;
-  const first = piece.slice(0, piece.indexOf('\n') < 0 ? piece.length : piece.indexOf('\n'));
+  const first = piece.split('\n', 1)[0] ?? '';
   const table = tables.find((t) => t.rows.has(first));
   return table === undefined ? piece : `${table.header}\n${piece}`;
 }

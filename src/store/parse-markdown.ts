@@ -140,7 +140,8 @@ function plain(text: string): string {
   // sentence with a colon, it stays with it, where as a sentence of its own it was a fragment a reader could answer with.
   if (first?.type === 'strong' && rest.length > 0) {
     const lead = inline([first]).trim();
-    if (/^[^.!?]{1,80}\.$/u.test(lead) && /^\s/.test(inline(rest))) return `${lead.slice(0, -1)}:${inline(rest)}`.trim();
+    const after = inline(rest);
+    if (/^[^.!?]{1,80}\.$/u.test(lead) && /^\s/.test(after)) return `${lead.slice(0, -1)}:${after}`.trim();
   }
   return inline(tokens).trim();
 }
