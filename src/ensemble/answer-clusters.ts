@@ -1,4 +1,4 @@
-import { normalizeAnswer, tokenF1, tokensF1 } from '../core/answer-text.js';
+import { answerTokens, normalizeAnswer, tokenF1, tokensF1 } from '../core/answer-text.js';
 import type { Candidate, ReaderResult } from '../core/types.js';
 import { entropy, normalizedEntropy } from '../models/entropy.js';
 
@@ -43,6 +43,8 @@ export function sameAnswer(a: string, b: string): boolean {
 interface Building {
   key: string;
   tokens: string[];
+  /** The word its first answer's noun phrase ends on (see `headOf`). */
+  head: string;
   mass: number;
   texts: Map<string, { text: string; mass: number }>;
   byVoter: Map<string, number>;
@@ -50,8 +52,8 @@ interface Building {
 }
 
 /**
- * Clusters every voter's candidates (same normalised text, or token F1 >= 0.8 with the cluster's first answer)
- * and scores each cluster by the weighted sum of its members' probabilities, sum_i w_i * p_i(cluster), renormalised
+ * Clusters every voter's candidates (same normalised text, or token F1 >= 0.8 with the cluster's first answer; a
+ * shorter mention of a longer answer joins it, see `joinShorterMentions`) and scores each cluster by the weighted sum of its members' probabilities, sum_i w_i * p_i(cluster), renormalised
  * over the clusters (an LLM's one candidate need not carry all its mass). What the voters left to "none of these"
  * (their weighted mean) then takes its share: members that agree on an answer their passages barely support do not
  * make it certain. It never changes which cluster wins.
@@ -72,7 +74,7 @@ export function vote(voters: readonly Voter[]): Vote {
       if (!cluster) {
         cluster = clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1);
         if (!cluster) {
-          cluster = { key, tokens, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
+          cluster = { key, tokens, head: headOf(c.text, tokens), mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
           clusters.push(cluster);
         }
         // Clusters are only appended, so the first one close enough stays the first: remember it for this text.
@@ -86,6 +88,7 @@ export function vote(voters: readonly Voter[]): Vote {
       cluster.citations[voter.name] ??= c.citations;
     }
   }
+  joinShorterMentions(clusters);
   const total = clusters.reduce((s, c) => s + c.mass, 0);
   const allWeight = voters.reduce((s, v) => s + v.weight, 0);
   const none = allWeight > 0 ? voters.reduce((s, v) => s + (v.unsupported !== undefined && v.unsupported > 0 ? v.weight * v.unsupported : 0), 0) / allWeight : 0;
@@ -99,6 +102,52 @@ export function vote(voters: readonly Voter[]): Vote {
     .sort((a, b) => b.prob - a.prob);
   if (none <= 0 || total <= 0) return { clusters: scored, normalizedEntropy: normalizedEntropy(scored.map((c) => c.prob)) };
   return { clusters: scored, normalizedEntropy: normalizedEntropy([...scored.map((c) => c.prob), none]), unsupported: none };
+}
+
+/**
+ * The word an answer's noun phrase ends on, which names what it is ("Jackson" of "Reggie Jackson", "2000" of
+ * "February 2000"): its last word, or the last before a comma that qualifies it ("Bangor" of "Bangor, Maine"), unless
+ * what follows the comma is a number (the year of "May 1, 1989").
+ */
+function headOf(text: string, tokens: readonly string[]): string {
+  const comma = text.indexOf(',');
+  if (comma > 0 && !/^\s*\d/.test(text.slice(comma + 1))) {
+    const before = answerTokens(text.slice(0, comma));
+    if (before.length > 0) return before[before.length - 1] as string;
+  }
+  return tokens[tokens.length - 1] ?? '';
+}
+
+/** Whether `longer` names what `shorter` does, more specifically: it holds all its words and ends on the same head. */
+function moreSpecific(longer: Building, shorter: Building): boolean {
+  return longer.tokens.length > shorter.tokens.length && longer.head === shorter.head && shorter.tokens.every((t) => longer.tokens.includes(t));
+}
+
+/**
+ * A shorter mention of a longer answer ("Jackson" beside "Reggie Jackson", "2000" beside "February 2000") is the same
+ * answer said less specifically, yet token F1 keeps them apart (0.67), so members that name one thing at two lengths
+ * split their mass and a third answer can win on less. It joins the longer cluster, whose answer stays the text with
+ * the most mass. Only where every longer answer it fits is one thing at several lengths, each holding the one before:
+ * "Paul" beside both "Justin Paul" and "Pasek & Paul" could be either, and stays apart.
+ */
+function joinShorterMentions(clusters: Building[]): void {
+  const byLength = [...clusters].sort((a, b) => a.tokens.length - b.tokens.length);
+  const joined = new Set<Building>();
+  for (const shorter of byLength) {
+    const longer = byLength.filter((c) => !joined.has(c) && moreSpecific(c, shorter));
+    const into = longer[0];
+    if (into === undefined || !longer.every((c, i) => i === 0 || moreSpecific(c, longer[i - 1] as Building))) continue;
+    into.mass += shorter.mass;
+    for (const [key, t] of shorter.texts) {
+      const held = into.texts.get(key);
+      if (held) held.mass += t.mass;
+      else into.texts.set(key, { ...t });
+    }
+    for (const [voter, mass] of shorter.byVoter) into.byVoter.set(voter, (into.byVoter.get(voter) ?? 0) + mass);
+    for (const [voter, cited] of Object.entries(shorter.citations)) into.citations[voter] ??= cited;
+    joined.add(shorter);
+  }
+  if (joined.size > 0) clusters.splice(0, clusters.length, ...clusters.filter((c) => !joined.has(c)));
 }
 
 /**

@@ -8,7 +8,7 @@ import { entropyWeights } from './entropy-weights.js';
 /**
  * A module-level ensemble of generators (DESIGN, "Ensemble"): every member answers from the same passages,
  * concurrently, and the answers are combined as the pipeline ensemble combines its members': weights
- * exp(-beta * normalised entropy), candidates clustered (same normalised text, or token F1 >= 0.8), clusters
+ * exp(-beta * normalised entropy), candidates clustered as `vote` clusters them (same normalised text, token F1 >= 0.8, shorter mentions), clusters
  * scored by the weighted mass of their members. The passages are the same, so every member's [n] means the same
  * passage. A member that fails is dropped, with a note in the span; only when all fail does the answer fail.
  */

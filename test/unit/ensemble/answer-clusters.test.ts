@@ -31,6 +31,29 @@ describe('vote', () => {
     expect(v.normalizedEntropy).toBeLessThan(1);
   });
 
+  it('joins a shorter mention of a longer answer, ending on the same word, to it ("Jackson" to "Reggie Jackson")', () => {
+    const v = vote([
+      { name: 'a', weight: 0.3, candidates: [c('Jackson', 0.35), c('Ruth', 0.1)] },
+      { name: 'b', weight: 0.3, candidates: [c('Jackson', 0.3), c('Ruth', 0.1)] },
+      { name: 'c', weight: 0.2, candidates: [c('Reggie Jackson', 0.5)] },
+      { name: 'd', weight: 0.2, candidates: [c('Babe Ruth', 0.9)] },
+    ]);
+    // "Babe Ruth" with "Ruth" (0.24) would beat "Jackson" alone (0.195); with "Reggie Jackson" it is 0.295.
+    expect(v.clusters.map((k) => k.answer)).toEqual(['Jackson', 'Babe Ruth']);
+    expect(v.clusters[0]!.members).toEqual(['a', 'c', 'b']);
+    expect(v.clusters[0]!.prob + v.clusters[1]!.prob).toBeCloseTo(1, 6);
+    // A date's year is its head, even after a comma.
+    expect(vote([{ name: 'a', weight: 1, candidates: [c('2000', 0.5), c('March 14, 2000', 0.5)] }]).clusters).toHaveLength(1);
+  });
+
+  it('keeps a shorter mention apart where it could be either of two answers, or is not their head', () => {
+    const v = vote([{ name: 'a', weight: 1, candidates: [c('Paul', 0.4), c('Justin Paul', 0.3), c('Pasek & Paul', 0.3)] }]);
+    expect(v.clusters.map((k) => k.answer).sort()).toEqual(['Pasek & Paul', 'Paul', 'Justin Paul'].sort());
+    // "Bangor, Maine" is a Bangor: "Bangor" joins it, "Maine" does not; "Elvis" is not an "Elvis Presley".
+    const place = vote([{ name: 'a', weight: 1, candidates: [c('Bangor, Maine', 0.4), c('Bangor', 0.3), c('Maine', 0.2), c('Elvis', 0.05), c('Elvis Presley', 0.05)] }]);
+    expect(place.clusters.map((k) => [k.answer, Number(k.prob.toFixed(2))])).toEqual([['Bangor, Maine', 0.7], ['Maine', 0.2], ['Elvis', 0.05], ['Elvis Presley', 0.05]]);
+  });
+
   it('has zero entropy when every member agrees, and none when there are no candidates', () => {
     const v = vote([
       { name: 'a', weight: 0.5, candidates: [c('42', 1)] },
