@@ -23,6 +23,9 @@ const DETERMINERS = new Set('the a an this that these those its their his her ou
 const PREDICATE_START = new Set('both same also either each known considered located based from of in have has had share'.split(' '));
 const CONNECTORS = new Set(['of', 'the', 'de', 'la', 'von', 'van', 'del', 'da', 'du', '&', 'and']);
 /** Words by which a question speaks of two things apart: "were A and B both ...", "the same", "in common". */
+const AUX_FIRST = new RegExp(`^(?:${AUX})\\b`, 'i');
+/** Nationality adjectives by their endings (American, Chinese, British, Israeli, French), and the few others. */
+const DEMONYM = /^(?:\p{Lu}\p{Ll}+(?:an|ese|ish|i|ch)|Greek|Swiss|Thai)\??$/u;
 const APART = /\b(?:both|same|each|either|neither|all|common|share|shared|different|differ|alike|similar|together)\b/i;
 
 /**
@@ -146,6 +149,8 @@ function coordinatedEntities(text: string): string[] | null {
     while (start > 0 && startsName(tokens, start - 1)) start--;
     let end = i + 1;
     while (end < tokens.length && isNameToken(tokens, end)) end++;
+    // "Is Procter and Gamble American?": a nationality closing a yes/no question is what it asks, not the name's end.
+    if (end === tokens.length && end - i > 2 && AUX_FIRST.test(text) && DEMONYM.test(tokens[end - 1] ?? '')) end--;
     // "Department of Health and Human Services": an "and" after "X of Y" is inside one name.
     const left = tokens.slice(start, i).map((t) => t.toLowerCase());
     if (!(start < i && end > i + 1 && isCapitalised(tokens[start]) && isCapitalised(tokens[i + 1]) && start > 0 && !left.includes('of'))) continue;

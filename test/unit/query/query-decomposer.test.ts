@@ -61,6 +61,10 @@ describe('QueryDecomposer', () => {
     // A yes/no question: the lower-case fallback split it into "Procter Cincinnati" (losing "founded") and "Gamble ...".
     expect(decompose('Was Procter and Gamble founded in Cincinnati?')).toEqual(['Was Procter and Gamble founded in Cincinnati?']);
     expect(decompose('Were Simon and Garfunkel born in New York?')).toEqual(['Were Simon and Garfunkel born in New York?']);
+    // A nationality ending a yes/no question is its predicate, not the last word of the name: before, "Procter" and
+    // "Gamble American".
+    expect(decompose('Is Procter and Gamble American?')).toEqual(['Is Procter and Gamble American?']);
+    expect(decompose('Are Tom Hanks and Meg Ryan American?')).toEqual(['Tom Hanks American', 'Meg Ryan American']);
   });
 
   it('splits a list of single-word names, with or without the comma before "and"', () => {
