@@ -31,13 +31,16 @@ export interface Vote {
   unsupported?: number;
 }
 
-/** Two answers are the same when their normalised text is, or their token F1 is at least this. */
+/**
+ * Two answers are the same when their normalised text is, or their token F1 is at least this and they write the same
+ * numbers ("1,000" and "1,000,000" have token F1 0.8: "1 000" and "1 000 000").
+ */
 export const SAME_ANSWER_F1 = 0.8;
 
 /** Whether two answers fall in one cluster by that rule. */
 export function sameAnswer(a: string, b: string): boolean {
   const [x, y] = [normalizeAnswer(a), normalizeAnswer(b)];
-  return x.length > 0 && (x === y || tokenF1(x, y) >= SAME_ANSWER_F1);
+  return x.length > 0 && (x === y || (tokenF1(x, y) >= SAME_ANSWER_F1 && sameNumbers(numbersOf(a), numbersOf(b))));
 }
 
 interface Building {
@@ -45,6 +48,10 @@ interface Building {
   tokens: string[];
   /** The word its first answer's noun phrase ends on (see `headOf`). */
   head: string;
+  /** The numbers its first answer writes, whole ("2.5", "1,000", "7:30"), which its tokens split (see `numbersOf`). */
+  numbers: string[];
+  /** Its first answer joins several ("Will Smith and Jada Smith", "Pasek & Paul", "1980-1990"): never a longer mention. */
+  joins: boolean;
   mass: number;
   texts: Map<string, { text: string; mass: number }>;
   byVoter: Map<string, number>;
@@ -52,9 +59,10 @@ interface Building {
 }
 
 /**
- * Clusters every voter's candidates (same normalised text, or token F1 >= 0.8 with the cluster's first answer; a
- * shorter mention of a longer answer joins it, see `joinShorterMentions`) and scores each cluster by the weighted sum of its members' probabilities, sum_i w_i * p_i(cluster), renormalised
- * over the clusters (an LLM's one candidate need not carry all its mass). What the voters left to "none of these"
+ * Clusters every voter's candidates (same normalised text, or token F1 >= 0.8 with the cluster's first answer and
+ * the same numbers; a shorter mention of a longer answer joins it, see `joinShorterMentions`) and scores each cluster
+ * by the weighted sum of its members' probabilities, sum_i w_i * p_i(cluster), renormalised over the clusters (an
+ * LLM's one candidate need not carry all its mass). What the voters left to "none of these"
  * (their weighted mean) then takes its share: members that agree on an answer their passages barely support do not
  * make it certain. It never changes which cluster wins.
  */
@@ -72,9 +80,11 @@ export function vote(voters: readonly Voter[]): Vote {
       const tokens = key.split(' ');
       let cluster = byKey.get(key);
       if (!cluster) {
-        cluster = clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1);
+        const numbers = numbersOf(c.text);
+        cluster = clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1 && sameNumbers(k.numbers, numbers));
         if (!cluster) {
-          cluster = { key, tokens, head: headOf(c.text, tokens), mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
+          const joins = tokens.includes('and') || tokens.includes('or') || JOINED.test(c.text);
+          cluster = { key, tokens, head: headOf(c.text, tokens), numbers, joins, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
           clusters.push(cluster);
         }
         // Clusters are only appended, so the first one close enough stays the first: remember it for this text.
@@ -118,9 +128,38 @@ function headOf(text: string, tokens: readonly string[]): string {
   return tokens[tokens.length - 1] ?? '';
 }
 
-/** Whether `longer` names what `shorter` does, more specifically: it holds all its words and ends on the same head. */
+/**
+ * The numbers a text writes, each whole with the separators inside it: normalisation splits "2.5" into "2 5", "7:30"
+ * into "7 30", "1,000" into "1 000", so "5" would seem to be a word of "2.5". Commas that end a number ("May 1, 1989")
+ * are not inside it.
+ */
+function numbersOf(text: string): string[] {
+  // A thousands separator is not part of the number's value: "1,000" is "1000".
+  return (text.match(/\d+(?:[.,:]\d+)*/g) ?? []).map((n) => n.replace(/,(?=\d{3}(?!\d))/g, ''));
+}
+
+/** The same numbers, in any order ("May 1, 1989" and "1 May 1989"). */
+function sameNumbers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
+}
+
+/** An ampersand, or a dash between numbers (a range): the answer joins several. */
+const JOINED = /&|\d\s*[-\u2013\u2014]\s*\d/;
+
+/**
+ * Whether `longer` names what `shorter` does, more specifically: it holds all its words and ends on the same head,
+ * every number of the shorter is a whole number of the longer ("2000" of "February 2000", not "5" of "2.5" or "30"
+ * of "7:30"), and it names one thing, not several ("Smith" is not "Will Smith and Jada Smith", "1990" not
+ * "1980-1990").
+ */
 function moreSpecific(longer: Building, shorter: Building): boolean {
-  return longer.tokens.length > shorter.tokens.length && longer.head === shorter.head && shorter.tokens.every((t) => longer.tokens.includes(t));
+  return (
+    !longer.joins &&
+    longer.tokens.length > shorter.tokens.length &&
+    longer.head === shorter.head &&
+    shorter.tokens.every((t) => longer.tokens.includes(t)) &&
+    shorter.numbers.every((n) => longer.numbers.includes(n))
+  );
 }
 
 /**
@@ -128,7 +167,7 @@ function moreSpecific(longer: Building, shorter: Building): boolean {
  * answer said less specifically, yet token F1 keeps them apart (0.67), so members that name one thing at two lengths
  * split their mass and a third answer can win on less. It joins the longer cluster, whose answer stays the text with
  * the most mass. Only where every longer answer it fits is one thing at several lengths, each holding the one before:
- * "Paul" beside both "Justin Paul" and "Pasek & Paul" could be either, and stays apart.
+ * "Paul" beside both "Justin Paul" and "Les Paul" could be either, and stays apart.
  */
 function joinShorterMentions(clusters: Building[]): void {
   const byLength = [...clusters].sort((a, b) => a.tokens.length - b.tokens.length);

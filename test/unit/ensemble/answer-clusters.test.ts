@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { vote, voteAsReaderResult } from '../../../src/ensemble/answer-clusters.js';
+import { sameAnswer, vote, voteAsReaderResult } from '../../../src/ensemble/answer-clusters.js';
 import { entropyWeights } from '../../../src/ensemble/entropy-weights.js';
 
 const c = (text: string, prob: number, citations: number[] = [1]) => ({ text, prob, citations });
@@ -47,11 +47,35 @@ describe('vote', () => {
   });
 
   it('keeps a shorter mention apart where it could be either of two answers, or is not their head', () => {
-    const v = vote([{ name: 'a', weight: 1, candidates: [c('Paul', 0.4), c('Justin Paul', 0.3), c('Pasek & Paul', 0.3)] }]);
-    expect(v.clusters.map((k) => k.answer).sort()).toEqual(['Pasek & Paul', 'Paul', 'Justin Paul'].sort());
+    const v = vote([{ name: 'a', weight: 1, candidates: [c('Paul', 0.4), c('Justin Paul', 0.3), c('Les Paul', 0.3)] }]);
+    expect(v.clusters.map((k) => k.answer).sort()).toEqual(['Les Paul', 'Paul', 'Justin Paul'].sort());
     // "Bangor, Maine" is a Bangor: "Bangor" joins it, "Maine" does not; "Elvis" is not an "Elvis Presley".
     const place = vote([{ name: 'a', weight: 1, candidates: [c('Bangor, Maine', 0.4), c('Bangor', 0.3), c('Maine', 0.2), c('Elvis', 0.05), c('Elvis Presley', 0.05)] }]);
     expect(place.clusters.map((k) => [k.answer, Number(k.prob.toFixed(2))])).toEqual([['Bangor, Maine', 0.7], ['Maine', 0.2], ['Elvis', 0.05], ['Elvis Presley', 0.05]]);
+  });
+
+  it('keeps a number apart from a longer number that merely ends on its digits ("5" and "2.5", "30" and "7:30")', () => {
+    // Every member answered "3"; "5" joined to "2.5" (normalised "2 5") outvoted it.
+    const v = vote([{ name: 'a', weight: 1, candidates: [c('3', 0.32), c('5', 0.2), c('2.5', 0.16), c('2', 0.15)] }]);
+    expect(v.clusters[0]!.answer).toBe('3');
+    expect(v.clusters.map((k) => k.answer)).toContain('2.5');
+    expect(vote([{ name: 'a', weight: 1, candidates: [c('30', 0.5), c('7:30', 0.5)] }]).clusters).toHaveLength(2);
+    expect(vote([{ name: 'a', weight: 1, candidates: [c('25', 0.5), c('1.25', 0.5)] }]).clusters).toHaveLength(2);
+    // A whole number still joins: the year of a date, the count of a phrase.
+    expect(vote([{ name: 'a', weight: 1, candidates: [c('2000', 0.5), c('February 2000', 0.5)] }]).clusters).toHaveLength(1);
+    expect(vote([{ name: 'a', weight: 1, candidates: [c('1,000', 0.5), c('about 1,000', 0.5)] }]).clusters).toHaveLength(1);
+  });
+
+  it('never joins a shorter mention to a list or a range, nor numbers that differ ("1,000" and "1,000,000")', () => {
+    // Before, "Smith" joined "Will Smith and Jada Smith" and outvoted "Jones"; "1990" joined "1980-1990".
+    const v = vote([{ name: 'a', weight: 1, candidates: [c('Jones', 0.4), c('Smith', 0.3), c('Will Smith and Jada Smith', 0.3)] }]);
+    expect(v.clusters[0]!.answer).toBe('Jones');
+    expect(vote([{ name: 'a', weight: 1, candidates: [c('1990', 0.5), c('1980-1990', 0.5)] }]).clusters).toHaveLength(2);
+    // Token F1 0.8 ("1 000" and "1 000 000"), but other numbers: other answers.
+    const n = vote([{ name: 'a', weight: 1, candidates: [c('1,000', 0.96), c('1,000,000', 0.04)] }]);
+    expect(n.clusters.map((k) => k.answer)).toEqual(['1,000', '1,000,000']);
+    expect(sameAnswer('1,000', '1,000,000')).toBe(false);
+    expect(sameAnswer('May 1, 1989', '1 May 1989')).toBe(true);
   });
 
   it('has zero entropy when every member agrees, and none when there are no candidates', () => {
