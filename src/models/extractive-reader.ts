@@ -120,7 +120,9 @@ export class ExtractiveReader extends Reader {
         });
         const { matched, novel } = held;
         // Only repeats (or quotes) the question, or asks one itself: it cannot be the answer.
-        if (sentence.asks || sentence.label === true || novel === 0 || (asked.length > 0 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
+        // A one-word query ("refunds") is echoed by every sentence that holds it: there only a sentence of nothing
+        // else (novel 0) repeats it.
+        if (sentence.asks || sentence.label === true || novel === 0 || (asked.length > 1 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
         // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
@@ -301,7 +303,6 @@ function echoes(terms: readonly string[], asked: readonly string[]): boolean {
   const m = asked.length;
   const first = asked[0] as string;
   const last = asked[m - 1] as string;
-  if (m === 1) return terms.some((t) => t.includes(first));
   for (let i = 0; i + m <= terms.length; i++) {
     if (!(terms[i] as string).endsWith(first) || !(terms[i + m - 1] as string).startsWith(last)) continue;
     let inner = true;

@@ -19,6 +19,14 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates.some((c) => c.text.includes('ask how do I ingest'))).toBe(false);
   });
 
+  it('answers a one-word query with a sentence that holds the word (before, every such sentence "echoed" it)', async () => {
+    const r = await read('refunds', [passage('faq', '# FAQ\n\nRefunds take five days to process. Shipping is free.')]);
+    expect(r.candidates[0]?.text).toBe('Refunds take five days to process.');
+    // A sentence of nothing but the word still repeats it.
+    const bare = await read('refunds', [passage('faq', 'Refunds. Refunds take five days to process.')]);
+    expect(bare.candidates.map((c) => c.text)).toEqual(['Refunds take five days to process.']);
+  });
+
   it('never answers with a question: an FAQ heading, or a request quoting one in a code example', async () => {
     const r = await read('what happens if Redis goes down?', [
       passage('faq', 'What happens when Redis is down for a while? Answers are served uncached until Redis is back.'),
