@@ -115,6 +115,8 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     await expect(client.chat.completions.create({ model: 'default', n: 2, messages: [{ role: 'user', content: 'hi there' }] })).rejects.toMatchObject({
       status: 400,
       code: 'VALIDATION',
+      // The field at fault is OpenAI's `param`, for validation errors too (before: null).
+      param: 'n',
       error: expect.objectContaining({ message: expect.stringMatching(/^n: /) }),
     });
   });
@@ -187,6 +189,9 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     });
     // Before: "messages.0.role: must be equal to constant".
     expect(res.json()).toMatchObject({ code: 'VALIDATION', message: 'messages.0.role: must be one of "system", "developer", "user", "assistant", "tool"' });
+    expect(res.json()).toMatchObject({ error: { param: 'messages.0.role' } });
+    const missing = await fx.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${KEY}` }, payload: { messages: [] } });
+    expect(missing.json()).toMatchObject({ message: 'model: is required', error: { param: 'model' } });
   });
 
   it('names a non-text content part it cannot read', async () => {

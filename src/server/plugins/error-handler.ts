@@ -42,6 +42,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     let code = 'INTERNAL';
     let message = 'internal error';
     let details: Record<string, unknown> | undefined;
+    /** The request field at fault, for OpenAI's `error.param`. */
+    let param: string | undefined;
     if (isRagError(err)) {
       statusCode = err.statusCode;
       code = err.code;
@@ -51,6 +53,7 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
       statusCode = 400;
       code = 'VALIDATION';
       message = validationMessage(err);
+      param = validationField(err);
     } else if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       statusCode = 400;
       code = 'BAD_REQUEST';
@@ -63,7 +66,7 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     if (statusCode >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code, message }, 'request rejected');
     const body = errorBody(statusCode, code, message, request.id, details);
-    return reply.status(statusCode).send(request.routeOptions.config.openAiErrors ? openAiErrorBody(body) : body);
+    return reply.status(statusCode).send(request.routeOptions.config.openAiErrors ? openAiErrorBody(body, param) : body);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -96,8 +99,8 @@ export function errorBody(statusCode: number, code: string, message: string, req
  * The error shape OpenAI's clients read (`error.message`, `error.type`, `error.code`), for the OpenAI-compatible
  * routes: with the usual fields beside it, so a client of either kind finds the reason.
  */
-export function openAiErrorBody(body: ErrorResponse): OpenAiErrorResponse {
-  const param = body.details?.['param'];
+export function openAiErrorBody(body: ErrorResponse, field?: string): OpenAiErrorResponse {
+  const param = field ?? body.details?.['param'];
   return { ...body, error: openAiError(body.statusCode, body.code, body.message, typeof param === 'string' ? param : null) };
 }
 
@@ -119,6 +122,20 @@ export function frameworkError(err: FastifyError, request: FastifyRequest, reply
     .status(statusCode)
     .header('x-request-id', request.id)
     .send(errorBody(statusCode, 'BAD_REQUEST', `the URL is not valid: ${err.message}`, request.id));
+}
+
+/**
+ * The field a validation error names, as its message does ("messages.0.role", a missing "model", an unknown field);
+ * undefined when it is the whole body.
+ */
+function validationField(err: FastifyError): string | undefined {
+  const first = err.validation?.[0];
+  if (!first) return undefined;
+  const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const extra = first.params as Record<string, unknown>;
+  const child = first.keyword === 'required' ? extra['missingProperty'] : first.keyword === 'additionalProperties' ? extra['additionalProperty'] : undefined;
+  const field = typeof child === 'string' ? (path ? `${path}.${child}` : child) : path;
+  return field.length > 0 ? field : undefined;
 }
 
 /** "body/k must be <= 1000" -> "k: must be <= 1000"; names the field a client got wrong. */
