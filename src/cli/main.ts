@@ -549,7 +549,7 @@ export function buildCli(deps: CliDeps = {}): Command {
 
   registerOpenSearchCommands(program, configOptions);
 
-  program.addOption(new Option('--verbose', 'print stack traces of errors').hideHelp());
+  program.addOption(new Option('--verbose', 'print the stack trace of an error (with any command)'));
   return program;
 }
 
