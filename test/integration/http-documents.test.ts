@@ -211,7 +211,7 @@ describe('a batch with one bad document stores nothing', () => {
     ['empty text and no title', { id: 'bad', text: '  ' }, 400, 'INVALID_DOCUMENT', /document 1 \("bad"\).*text is empty/],
     ['an unknown field', { id: 'bad', text: 'x', extra: 1 }, 400, 'VALIDATION', /^documents\.1: unknown field "extra"/],
     ['an unknown format', { id: 'bad', text: 'x', format: 'pdf' }, 400, 'VALIDATION', /^documents\.1\.format/],
-    ['a nested meta value', { id: 'bad', text: 'x', meta: { a: { b: 1 } } }, 400, 'VALIDATION', /^documents\.1\.meta/],
+    ['a nested meta value', { id: 'bad', text: 'x', meta: { a: { b: 1 } } }, 400, 'VALIDATION', /^documents\.1\.meta\.a: must be string, number, boolean or null$/],
     ['a missing text', { id: 'bad' }, 400, 'VALIDATION', /^documents\.1\.text: is required/],
     ['a document that is a string', 'just text', 400, 'VALIDATION', /^documents\.1: must be object/],
   ];

@@ -49,6 +49,11 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
       code = err.code;
       message = err.message;
       details = err.details;
+    } else if (err.validation && err.validationContext === 'body' && request.body === undefined) {
+      // No body and no content-type: said as an empty body with one is (strict-json), not as "body: must be object".
+      statusCode = 400;
+      code = 'BAD_REQUEST';
+      message = 'body is empty; expected a JSON object';
     } else if (err.validation) {
       statusCode = 400;
       code = 'VALIDATION';
@@ -61,7 +66,12 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       statusCode = err.statusCode;
       code = FASTIFY_CODES[err.code] ?? 'BAD_REQUEST';
-      message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? tooLarge(request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit) : err.message;
+      message =
+        err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? tooLarge(request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit)
+          : code === 'UNSUPPORTED_MEDIA_TYPE'
+            ? unsupportedType(request.headers['content-type'])
+            : err.message;
     }
     if (statusCode >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code, message }, 'request rejected');
@@ -80,6 +90,12 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
 
 /** OpenAI API routes this server does not have: the OpenAI SDKs call them, and read errors in OpenAI's shape. */
 const OPENAI_RESOURCES = /^\/v1\/(?:chat|completions|embeddings|responses|images|audio|files|uploads|moderations|assistants|threads|batches|fine_tuning|vector_stores|realtime|organization|evals|containers|conversations)(?:\/|$)/;
+
+/** Fastify says only "Unsupported Media Type": what was sent, and what is read instead. */
+function unsupportedType(contentType: string | undefined): string {
+  const sent = contentType === undefined || contentType.trim() === '' ? 'a body without a content-type' : `media type "${contentType.split(';')[0]?.trim()}"`;
+  return `${sent} is not accepted: send the body as JSON, with content-type: application/json`;
+}
 
 /** Fastify says only "Request body is too large": the limit, and what to do about it, are what the client needs. */
 function tooLarge(limit: number | undefined): string {
@@ -154,6 +170,9 @@ function validationMessage(err: FastifyError): string {
     const allowed = (err.validation ?? []).filter((v) => v.keyword === 'const' && v.instancePath === first.instancePath).map((v) => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue));
     return `${path || 'body'}: must be ${allowed.length > 1 ? `one of ${allowed.join(', ')}` : `equal to ${allowed[0] ?? 'a constant'}`}`;
   }
+  // A union of types (a metadata or filter value) fails once per type: "must be string" named only the first.
+  const union = (err.validation ?? []).filter((v) => v.keyword === 'type' && v.instancePath === first.instancePath).map((v) => String((v.params as { type?: unknown }).type));
+  if (first.keyword === 'type' && union.length > 1) return `${path || 'body'}: must be ${union.slice(0, -1).join(', ')} or ${union.at(-1) ?? ''}`;
   // A key of a record (metadata, a filter) out of bounds: name the key, not only the record.
   const key = (first as { propertyName?: unknown }).propertyName;
   if (typeof key === 'string') return `${path || 'body'}: key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)} ${first.message ?? 'is invalid'}`;
