@@ -65,6 +65,10 @@ describe('health, readiness, OpenAPI, not found, request ids', () => {
     expect(doc.paths['/v1/documents/{id}']).toHaveProperty('get');
     expect(doc.paths['/v1/documents/{id}']).toHaveProperty('delete');
     expect(JSON.stringify(doc.paths['/v1/query'])).toMatch(/"required":\["query"\]/);
+    // A streamed answer is a documented response too (before, only JSON was listed).
+    const answers = (path: string) => Object.keys((doc.paths[path]?.['post'] as { responses: Record<string, { content: object }> }).responses['200']?.content ?? {});
+    expect(answers('/v1/query')).toEqual(['application/json', 'text/event-stream']);
+    expect(answers('/v1/chat/completions')).toEqual(['application/json', 'text/event-stream']);
   });
 
   it('times out a request whose body never finishes arriving, and reads a trailing slash as the route without it', async () => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorResponse } from '../schemas/common.js';
+import { ErrorResponse, SseStreamSchema } from '../schemas/common.js';
 import { QueryResponseSchema, queryBodySchema } from '../schemas/query.js';
 import { RagError, isRagError } from '../../core/errors.js';
 import { contextFor } from '../request-context.js';
@@ -19,7 +19,14 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'JSON by default. With `stream: true` (or `Accept: text/event-stream`) the answer comes as server-sent events: ' +
           'plan, sources (before any answer text), token (new text only), candidate, answer, done; or error.',
         body: queryBodySchema(config.limits),
-        response: { 200: QueryResponseSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
+        response: {
+          200: {
+            description: 'The answer (JSON), or its events as they come (server-sent events)',
+            content: { 'application/json': { schema: QueryResponseSchema }, 'text/event-stream': { schema: SseStreamSchema } },
+          },
+          '4xx': ErrorResponse,
+          '5xx': ErrorResponse,
+        },
       },
     },
     async (request, reply) => {

@@ -37,6 +37,9 @@ export const OpenAiErrorResponse = Type.Object(
 );
 export type OpenAiErrorResponse = Static<typeof OpenAiErrorResponse>;
 
+/** A streamed answer, for the OpenAPI document: its frames are text, written as they come (see `SseStream`). */
+export const SseStreamSchema = Type.String({ description: 'server-sent events: "event: <name>" and "data: <JSON>" lines, a blank line after each frame' });
+
 export const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
 /** A record's key bounds: TypeBox's Record does not carry its key schema's bounds into the JSON schema. */
