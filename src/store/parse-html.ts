@@ -15,6 +15,8 @@ interface HtmlEvent {
   kind: 'heading' | 'paragraph';
   text: string;
   level: number;
+  /** Text of a <pre>: its line breaks and indentation kept. */
+  verbatim?: boolean;
 }
 
 /** Characters handed to the parser at a time, between checks of the time spent. */
@@ -32,16 +34,19 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   let svgDepth = 0;
   let skipDepth = 0;
   let heading = 0;
+  // Open <pre> elements: their text keeps its line breaks and indentation.
+  let pre = 0;
   let buffer = '';
   // Elements open now (the parser reports implied closes too), for the message when parsing takes too long.
   let depth = 0;
 
   const flush = (): void => {
-    const text = collapse(buffer);
+    const verbatim = pre > 0 && heading === 0;
+    const text = verbatim ? buffer.replace(/\r\n?/g, '\n').replace(/^(?:[ \t]*\n)+|\s+$/g, '') : collapse(buffer);
     buffer = '';
-    if (text.length === 0) return;
+    if (text.trim().length === 0) return;
     if (heading > 0) events.push({ kind: 'heading', text, level: heading });
-    else events.push({ kind: 'paragraph', text, level: 0 });
+    else events.push(verbatim ? { kind: 'paragraph', text, level: 0, verbatim } : { kind: 'paragraph', text, level: 0 });
   };
 
   const parser = new Parser(
@@ -54,7 +59,10 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (SKIP.has(name)) skipDepth++;
         if (skipDepth > 0) return;
         const h = HEADING.exec(name);
-        if (h) {
+        if (name === 'pre') {
+          flush();
+          pre++;
+        } else if (h) {
           flush();
           heading = Number(h[1]);
         } else if (BLOCK.has(name)) flush();
@@ -77,6 +85,7 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
           flush();
           heading = 0;
         } else if (BLOCK.has(name)) flush();
+        if (name === 'pre') pre = Math.max(0, pre - 1);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },
@@ -98,7 +107,7 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   events.forEach((e, i) => {
     if (i === firstH1 && e.text === title) return;
     if (e.kind === 'heading') builder.heading(e.text, e.level);
-    else builder.paragraph(e.text);
+    else builder.paragraph(e.text, e.verbatim);
   });
   return builder.root;
 }

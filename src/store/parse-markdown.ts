@@ -16,7 +16,8 @@ import {
  * Markdown to a structure tree: ATX/Setext headings open sections, every other block is a paragraph. Throws
  * UnparsableDocument for nesting marked cannot take in bounded time or stack (see unparsable-document.ts).
  */
-export function parseMarkdown(markdown: string, fallbackTitle: string, givenTitle?: string): StructureNode {
+export function parseMarkdown(source: string, fallbackTitle: string, givenTitle?: string): StructureNode {
+  const markdown = withoutFrontMatter(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
   checkParseBounds(markdown);
   try {
     return structureOf(new Lexer({ gfm: true }).lex(markdown), fallbackTitle, givenTitle);
@@ -38,9 +39,25 @@ function structureOf(tokens: Token[], fallbackTitle: string, givenTitle?: string
   for (const token of tokens) {
     if (token === firstH1 && (givenTitle === undefined || h1 === givenTitle)) continue;
     if (token.type === 'heading') builder.heading(plain((token as Tokens.Heading).text), (token as Tokens.Heading).depth);
-    else if (token.type !== 'space' && token.type !== 'hr' && token.type !== 'def') builder.paragraph(blockText(token));
+    else if (token.type !== 'space' && token.type !== 'hr' && token.type !== 'def') builder.paragraph(blockText(token), token.type === 'code');
   }
   return builder.root;
+}
+
+/**
+ * YAML front matter (Jekyll, Hugo, Docusaurus, Obsidian): a block that opens the document with a `---` line and
+ * closes with `---` or `...`, every line of it a `key: value`, a list item, an indented continuation or blank. It is
+ * metadata, not text: marked would read it as a rule and a setext heading ("title: ... author: ..."), a section
+ * the document's first paragraphs would then sit under. A block with a line of prose in it is left alone.
+ */
+const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
+const FRONT_MATTER_LINE = /^(?:[ \t]*$|[ \t]*#|[\w"'-][^:.!?]{0,60}:(?:[ \t]|$)|[ \t]+\S|-[ \t])/;
+
+function withoutFrontMatter(markdown: string): string {
+  const m = FRONT_MATTER.exec(markdown);
+  if (!m) return markdown;
+  const lines = (m[1] ?? '').split(/\r?\n/);
+  return lines.every((l) => FRONT_MATTER_LINE.test(l)) ? markdown.slice(m[0].length) : markdown;
 }
 
 /** A line's leading containers (blockquote marks and list markers), a list item's indent, a code fence. */

@@ -20,9 +20,16 @@ export class StructureBuilder {
     this.stack.push(node);
   }
 
-  paragraph(text: string): void {
+  /**
+   * `verbatim` for preformatted text (a code block, HTML's <pre>): its indentation is its structure (Python, YAML),
+   * so only trailing blanks and the blank lines around it go; prose has its runs of blanks collapsed.
+   */
+  paragraph(text: string, verbatim = false): void {
     // After the markup's entities are decoded (HTML's &shy;): marks inside words would split them into two terms.
-    const clean = withoutInvisibleMarks(text).replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+    const unmarked = withoutInvisibleMarks(text);
+    const clean = verbatim
+      ? unmarked.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').replace(/^\n+|\s+$/g, '')
+      : unmarked.replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
     if (clean.length === 0) return;
     const parent = this.current();
     parent.children.push({ kind: 'paragraph', text: clean, level: parent.level, children: [] });

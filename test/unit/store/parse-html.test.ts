@@ -113,3 +113,10 @@ describe('parseHtml under its time budget', () => {
     expect(root.children[0]?.text).toBe(`${before}&\u{1F600} end`);
   });
 });
+
+describe('parseHtml: preformatted text', () => {
+  it('keeps the line breaks and indentation of <pre>, and collapses the blanks of other text', () => {
+    const r = parseHtml('<h1>T</h1><p>Some\n   prose   here.</p><pre><code>[server]\r\nport = 8443\n\ndef f():\n    return 1\n</code></pre><p>After.</p>', 'fb');
+    expect(r.children.map((c) => c.text)).toEqual(['Some prose here.', '[server]\nport = 8443\n\ndef f():\n    return 1', 'After.']);
+  });
+});

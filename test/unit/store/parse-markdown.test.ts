@@ -152,3 +152,37 @@ describe('parseMarkdown on markup nested or marked past what marked parses in bo
     expect(text).toMatch(/^a +b c$/);
   });
 });
+
+describe('parseMarkdown: byte order mark and front matter', () => {
+  it('reads the first heading of a text that starts with a byte order mark (as POST /v1/documents sends it)', () => {
+    const r = parseMarkdown('\ufeff# Handbook\n\n## Backup\n\nBackups run nightly.', 'fallback');
+    expect(r.title).toBe('Handbook');
+    expect(sectionsOf(r)).toEqual([{ headingPath: ['Backup'], paragraphs: ['Backups run nightly.'] }]);
+  });
+
+  it('leaves YAML front matter out of the text and the headings', () => {
+    const r = parseMarkdown('---\ntitle: Falcon Guide\nauthor: ops\ntags: [a, b]\nlist:\n  - x\n---\n\n# Falcon Guide\n\nIntro.\n\n## Setup\n\nRun it.', 'fb');
+    expect(r.title).toBe('Falcon Guide');
+    expect(sectionsOf(r)).toEqual([
+      { headingPath: [], paragraphs: ['Intro.'] },
+      { headingPath: ['Setup'], paragraphs: ['Run it.'] },
+    ]);
+    expect(parseMarkdown('\ufeff---\r\ntitle: T\r\n---\r\nBody.', 'fb').children.map((c) => c.text)).toEqual(['Body.']);
+  });
+
+  it('keeps a leading rule and prose that is not front matter', () => {
+    const r = parseMarkdown('---\nThis is a sentence of prose, not metadata.\n---\n\nMore.', 'fb');
+    expect(JSON.stringify(r)).toContain('This is a sentence of prose, not metadata.');
+  });
+});
+
+describe('parseMarkdown: code blocks', () => {
+  it('keeps the indentation of a fenced code block, where it is the structure (Python, YAML)', () => {
+    const r = parseMarkdown('# T\n\n```python\ndef retry(fn):\n    for i in range(3):\n        return fn()\n```\n\n```yaml\nserver:\n  port: 8080\n```\n\nSome   spaced   prose.', 'fb');
+    expect(r.children.map((c) => c.text)).toEqual([
+      'def retry(fn):\n    for i in range(3):\n        return fn()',
+      'server:\n  port: 8080',
+      'Some spaced prose.',
+    ]);
+  });
+});
