@@ -60,9 +60,42 @@ export function identifierTerms(text: string): string[] {
   return out;
 }
 
-/** Words of a text after normalisation, stop words included, unstemmed. */
+/** Words of a text after normalisation, stop words included, unstemmed; Chinese, Japanese and Korean as bigrams. */
 export function words(text: string): string[] {
-  return normalizeText(text).match(WORD) ?? [];
+  return wordsOf(normalizeText(text));
+}
+
+/** Chinese, Japanese (kana) and Korean letters: their text does not separate words with spaces (Korean's units are longer). */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]/u;
+/** A run of one script (the katakana prolonged sound mark with katakana), or of anything else. */
+const CJK_RUN = /\p{Script=Han}+|\p{Script=Hiragana}+|[\p{Script=Katakana}\u30fc]+|\p{Script=Hangul}+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]+/gu;
+
+/**
+ * The words of an already normalised text. A run of CJK letters is one "word" to the pattern (保証期間は購入日から三年間
+ * です up to the next punctuation), which no question would match; it becomes overlapping bigrams instead, as Lucene's
+ * CJK analyser makes them (保証, 証期, 期間, ...), a lone letter its unigram. Bigrams stay within one script: in
+ * Japanese a change of script mostly marks a word's edge (the kanji of 保証期間, then the particle は), so a question's
+ * grammar (は何, ですか) makes no terms that only questions hold. Other scripts' words are left as they are.
+ */
+function wordsOf(normalized: string): string[] {
+  const found = normalized.match(WORD) ?? [];
+  if (!CJK.test(normalized)) return found;
+  const out: string[] = [];
+  for (const w of found) {
+    if (!CJK.test(w)) out.push(w);
+    else for (const part of w.match(CJK_RUN) ?? []) pushBigrams(part, out);
+  }
+  return out;
+}
+
+function pushBigrams(part: string, out: string[]): void {
+  if (!CJK.test(part)) {
+    out.push(part);
+    return;
+  }
+  const letters = [...part];
+  if (letters.length === 1) out.push(part);
+  for (let i = 0; i + 1 < letters.length; i++) out.push(`${letters[i] as string}${letters[i + 1] as string}`);
 }
 
 export function isStopWord(word: string): boolean {
@@ -94,7 +127,7 @@ export function analyze(text: string): string[] {
   }
   for (const token of foldText(text).match(WORD) ?? []) {
     // Lower-casing a token one at a time splits it exactly as lower-casing the whole text would ("İ" gains a mark).
-    for (const w of token.toLowerCase().match(WORD) ?? []) if (!STOP_WORDS.has(w)) out.push(stem(w));
+    for (const w of wordsOf(token.toLowerCase())) if (!STOP_WORDS.has(w)) out.push(stem(w));
     if (CAMEL.test(token)) camelParts(token, out);
   }
   return out;

@@ -77,6 +77,8 @@ export class ExtractiveReader extends Reader {
       if (read && read.candidates.length > 0) return read;
     }
     const { asked, queryTerms, defines } = question;
+    // Only a question's own words ("what", "how do I") make a sentence holding all its terms in order a quotation.
+    const phraseOnly = asked.every((t) => queryTerms.has(t));
     const perPassage = passages.map((p) => this.memo.get('sentences', p.chunkId, p.text, analysedSentences));
     const sentenceCount = perPassage.reduce((n, s) => n + s.length, 0);
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
@@ -120,9 +122,9 @@ export class ExtractiveReader extends Reader {
         });
         const { matched, novel } = held;
         // Only repeats (or quotes) the question, or asks one itself: it cannot be the answer.
-        // A one-word query ("refunds") is echoed by every sentence that holds it: there only a sentence of nothing
-        // else (novel 0) repeats it.
-        if (sentence.asks || sentence.label === true || novel === 0 || (asked.length > 1 && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
+        // A query of content words only ("refunds", "battery life", "充电时间") is echoed by every sentence that holds
+        // it, and those are its answers: there only a sentence of nothing else (novel 0) repeats it.
+        if (sentence.asks || sentence.label === true || novel === 0 || (!phraseOnly && sentence.terms.length >= asked.length && echoes(sentence.terms, asked))) return;
         // Coverage counts the sentence's own terms, and (apart) the terms the sentence and its section heading hold
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
@@ -405,7 +407,7 @@ function analysedSentences(text: string): AnalysedSentence[] {
       const penalty = codePenalty(row ? sentence.replace(/\s\|\s/g, ' ') : sentence);
       // In prose a quoted question is usually a title ("Who Framed Roger Rabbit?" was released in 1988), an answer;
       // in code (marks such as braces) it is a request.
-      const asks = /\?\s*$/u.test(sentence) || (/[{}[\]<>=;|#`\\$]/u.test(sentence) && /\?\s*["'”’)\]}]/u.test(sentence));
+      const asks = /[?？]\s*$/u.test(sentence) || (/[{}[\]<>=;|#`\\$]/u.test(sentence) && /\?\s*["'”’)\]}]/u.test(sentence));
       out.push({
         text: sentence,
         terms: analyze(sentence),

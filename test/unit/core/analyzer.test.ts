@@ -51,6 +51,15 @@ describe('analyze', () => {
   it('keeps non-Latin scripts', () => {
     expect(analyze('Москва 東京')).toEqual(['москва', '東京']);
   });
+
+  it('splits Chinese, Japanese and Korean into bigrams within one script (before: one term up to the punctuation)', () => {
+    expect(analyze('电池的容量是五千毫安时。')).toEqual(['电池', '池的', '的容', '容量', '量是', '是五', '五千', '千毫', '毫安', '安时']);
+    // Kanji, then the particle: a question's grammar makes no term its answer lacks.
+    expect(analyze('保証期間は何年')).toEqual(['保証', '証期', '期間', 'は', '何年']);
+    expect(analyze('배터리 수명은')).toEqual(['배터', '터리', '수명', '명은']);
+    // The prolonged sound mark belongs to its katakana word; other scripts' words stay whole beside them.
+    expect(words('バッテリー iPhone保証')).toEqual(['ハッ', 'ッテ', 'テリ', 'リー', 'iphone', '保証']);
+  });
 });
 
 describe('identifiers in lower camel case', () => {

@@ -27,6 +27,19 @@ describe('ExtractiveReader on sentences', () => {
     expect(bare.candidates.map((c) => c.text)).toEqual(['Refunds take five days to process.']);
   });
 
+  it('answers a phrase of content words with the sentences that hold it, in any script', async () => {
+    // A query without a question's words ("what", "how") is not quoted by the sentences holding it: they answer it.
+    const battery = await read('battery life', [passage('b', 'Battery life is about two days.')]);
+    expect(battery.candidates[0]?.text).toBe('Battery life is about two days.');
+    const korean = await read('배터리 수명은?', [passage('k', '배터리 수명은 약 이틀입니다.')]);
+    expect(korean.candidates[0]?.text).toBe('배터리 수명은 약 이틀입니다.');
+    const japanese = await read('保証期間は何年ですか？', [passage('j', '本製品の保証期間は購入日から三年間です。保証を受けるには領収書が必要です。')]);
+    expect(japanese.candidates[0]?.text).toBe('本製品の保証期間は購入日から三年間です。');
+    // A full-width question mark ends a question too: an FAQ heading is no answer.
+    const faq = await read('保証期間', [passage('f', '保証期間は何年ですか？\n本製品の保証期間は三年間です。')]);
+    expect(faq.candidates.map((c) => c.text)).toEqual(['本製品の保証期間は三年間です。']);
+  });
+
   it('never answers with a question: an FAQ heading, or a request quoting one in a code example', async () => {
     const r = await read('what happens if Redis goes down?', [
       passage('faq', 'What happens when Redis is down for a while? Answers are served uncached until Redis is back.'),
