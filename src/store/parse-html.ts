@@ -1,5 +1,6 @@
 import { Parser } from 'htmlparser2';
 import type { StructureNode } from '../core/types.js';
+import { HtmlTable } from './html-table.js';
 import { StructureBuilder, collapse } from './structure.js';
 import { MAX_HTML_PARSE_MS, UnparsableDocument } from './unparsable-document.js';
 
@@ -39,6 +40,8 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   let buffer = '';
   // Elements open now (the parser reports implied closes too), for the message when parsing takes too long.
   let depth = 0;
+  // Tables open now, the innermost last: a data table's rows are written as one paragraph when it closes.
+  const tables: HtmlTable[] = [];
 
   const flush = (): void => {
     const verbatim = pre > 0 && heading === 0;
@@ -59,6 +62,7 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (SKIP.has(name)) skipDepth++;
         if (skipDepth > 0) return;
         const h = HEADING.exec(name);
+        tables.at(-1)?.open(name, h !== null || name === 'pre' || BLOCK.has(name));
         if (name === 'pre') {
           flush();
           pre++;
@@ -67,10 +71,15 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
           heading = Number(h[1]);
         } else if (BLOCK.has(name)) flush();
         else if (name === 'td' || name === 'th') buffer += ' ';
+        // After the flush: the table's blocks begin here.
+        if (name === 'table') tables.push(new HtmlTable(events.length));
       },
       ontext(text) {
         if (inTitle) docTitle += text;
-        else if (skipDepth === 0) buffer += text;
+        else if (skipDepth === 0) {
+          buffer += text;
+          tables.at(-1)?.text(text);
+        }
       },
       onclosetag(name) {
         depth--;
@@ -86,6 +95,15 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
           heading = 0;
         } else if (BLOCK.has(name)) flush();
         if (name === 'pre') pre = Math.max(0, pre - 1);
+        if (name === 'table') {
+          const table = tables.pop();
+          const text = table?.finish();
+          // A data table's rows were paragraphs of their own as the parser went: one paragraph of rows replaces them.
+          if (table && text) {
+            const caption: HtmlEvent[] = text.caption ? [{ kind: 'paragraph', text: text.caption, level: 0 }] : [];
+            events.splice(table.start, events.length - table.start, ...caption, { kind: 'paragraph', text: text.rows.join('\n'), level: 0 });
+          }
+        } else tables.at(-1)?.close(name);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },
