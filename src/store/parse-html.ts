@@ -6,6 +6,12 @@ import { MAX_HTML_PARSE_MS, UnparsableDocument } from './unparsable-document.js'
 
 const HEADING = /^h([1-6])$/;
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'nav', 'iframe']);
+
+/**
+ * A page's or an article's <footer> is boilerplate ("© 2024 ... Privacy policy | Terms of service") that was indexed
+ * under the last section; a quotation's <footer> names its source, and stays.
+ */
+const skips = (name: string, quotes: number): boolean => SKIP.has(name) || (name === 'footer' && quotes === 0);
 /** Elements that end a paragraph: their text is a block of its own. */
 const BLOCK = new Set([
   'p', 'div', 'li', 'ul', 'ol', 'pre', 'blockquote', 'table', 'tr', 'section', 'article', 'main', 'header',
@@ -34,6 +40,8 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   let inTitle = false;
   let svgDepth = 0;
   let skipDepth = 0;
+  // Open <blockquote> elements, outside skipped ones.
+  let quotes = 0;
   let heading = 0;
   // Open <pre> elements: their text keeps its line breaks and indentation.
   let pre = 0;
@@ -59,8 +67,9 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (name === 'svg') svgDepth++;
         // Only the document's <title>, not an icon's inside an <svg>.
         if (name === 'title' && svgDepth === 0) inTitle = true;
-        if (SKIP.has(name)) skipDepth++;
+        if (skips(name, quotes)) skipDepth++;
         if (skipDepth > 0) return;
+        if (name === 'blockquote') quotes++;
         const h = HEADING.exec(name);
         tables.at(-1)?.open(name, h !== null || name === 'pre' || BLOCK.has(name));
         if (name === 'pre') {
@@ -85,11 +94,13 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         depth--;
         if (name === 'title') inTitle = false;
         if (name === 'svg') svgDepth = Math.max(0, svgDepth - 1);
-        if (SKIP.has(name)) {
+        // Elements close in order, so a <footer> is skipped at its close as it was at its open.
+        if (skips(name, quotes)) {
           skipDepth = Math.max(0, skipDepth - 1);
           return;
         }
         if (skipDepth > 0) return;
+        if (name === 'blockquote') quotes = Math.max(0, quotes - 1);
         if (HEADING.test(name)) {
           flush();
           heading = 0;

@@ -80,6 +80,17 @@ describe('parseHtml', () => {
     expect(parseHtml('<p>just text</p>', 'file.html').title).toBe('file.html');
   });
 
+  it("drops a page's and an article's footer, and keeps a quotation's", () => {
+    const r = parseHtml(
+      '<main><h2>Contact</h2><p>Call extension 4471.</p><article><p>Post.</p><footer>Tags: news | Share</footer></article></main>' +
+        '<blockquote><p>Simplicity is prerequisite for reliability.</p><footer>Edsger Dijkstra</footer></blockquote>' +
+        '<footer><p>&copy; 2024 Heron Ltd. Privacy policy | Terms of service</p></footer>',
+      'fb',
+    );
+    // Before, the footer's links were indexed under the last section, and read as a table row.
+    expect(sectionsOf(r)).toEqual([{ headingPath: ['Contact'], paragraphs: ['Call extension 4471.', 'Post.', 'Simplicity is prerequisite for reliability.', 'Edsger Dijkstra'] }]);
+  });
+
   it('does not take the <title> of an inline SVG into the document title', () => {
     const r = parseHtml(
       '<html><head><title>Real Title</title></head><body><svg><title>icon</title><path d="M0"/></svg><p>body</p></body></html>',
