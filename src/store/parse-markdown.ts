@@ -163,6 +163,9 @@ function plain(text: string): string {
   return inline(tokens).trim();
 }
 
+/** Inline HTML tags that end a line or a block where a browser shows them: "a<br>b" reads as two words. */
+const BREAKING_TAG = /^<\/?(?:br|hr|p|div|li|dt|dd|tr|td|th|h[1-6]|blockquote|pre|table|ul|ol|dl)(?=[\s/>])/i;
+
 function inline(tokens: Token[]): string {
   return tokens
     .map((t) => {
@@ -170,7 +173,8 @@ function inline(tokens: Token[]): string {
         case 'codespan':
           return (t as Tokens.Codespan).text;
         case 'html':
-          return '';
+          // A tag that breaks the line (a table cell's <br>, the only way to put two lines in one) separates words.
+          return BREAKING_TAG.test((t as Tokens.HTML).text) ? ' ' : '';
         case 'br':
           return '\n';
         case 'image':

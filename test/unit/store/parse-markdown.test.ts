@@ -102,6 +102,12 @@ describe('parseMarkdown', () => {
     expect(paragraphs(r)).toEqual(['If x < y and y > z then x is smallest.']);
   });
 
+  it('separates the words on either side of a <br> or another line-breaking tag, in a table cell or a paragraph', () => {
+    // Before, "Mon<br>Tue" was "MonTue": the tag was dropped with nothing in its place.
+    const r = parseMarkdown('| Day | Hours |\n|---|---|\n| Mon<br>Tue | 9<br/>17 |\n\nLine one<BR >line two, <span>in</span>line.', 'fb');
+    expect(paragraphs(r)).toEqual(['Day | Hours\nMon Tue | 9 17', 'Line one line two, inline.']);
+  });
+
   it('decodes character references as Markdown renders them', () => {
     const r = parseMarkdown('AT&amp;T and caf&eacute;', 'fb');
     expect(paragraphs(r)).toEqual(['AT&T and café']);
