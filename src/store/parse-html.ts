@@ -1,5 +1,6 @@
 import { Parser } from 'htmlparser2';
 import type { StructureNode } from '../core/types.js';
+import { HtmlLists } from './html-list.js';
 import { HtmlTable } from './html-table.js';
 import { StructureBuilder, collapse } from './structure.js';
 import { MAX_HTML_PARSE_MS, UnparsableDocument } from './unparsable-document.js';
@@ -22,8 +23,10 @@ interface HtmlEvent {
   kind: 'heading' | 'paragraph';
   text: string;
   level: number;
-  /** Text of a <pre>: its line breaks and indentation kept. */
+  /** Text of a <pre> or a list: its line breaks and indentation kept. */
   verbatim?: boolean;
+  /** A block of a list item: its text as a line of the list, with the item's marker or indentation. */
+  line?: string;
 }
 
 /** Characters handed to the parser at a time, between checks of the time spent. */
@@ -50,6 +53,8 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   let depth = 0;
   // Tables open now, the innermost last: a data table's rows are written as one paragraph when it closes.
   const tables: HtmlTable[] = [];
+  // Lists open now: a list's items are written as the lines of one paragraph when the outermost closes.
+  const lists = new HtmlLists();
 
   const flush = (): void => {
     const verbatim = pre > 0 && heading === 0;
@@ -57,12 +62,16 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
     buffer = '';
     if (text.trim().length === 0) return;
     if (heading > 0) events.push({ kind: 'heading', text, level: heading });
-    else events.push(verbatim ? { kind: 'paragraph', text, level: 0, verbatim } : { kind: 'paragraph', text, level: 0 });
+    else if (verbatim) events.push({ kind: 'paragraph', text, level: 0, verbatim });
+    else {
+      const line = lists.active ? lists.line(text) : undefined;
+      events.push(line === undefined ? { kind: 'paragraph', text, level: 0 } : { kind: 'paragraph', text, level: 0, line });
+    }
   };
 
   const parser = new Parser(
     {
-      onopentag(name) {
+      onopentag(name, attribs) {
         depth++;
         if (name === 'svg') svgDepth++;
         // Only the document's <title>, not an icon's inside an <svg>.
@@ -80,8 +89,12 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
           heading = Number(h[1]);
         } else if (BLOCK.has(name)) flush();
         else if (name === 'td' || name === 'th') buffer += ' ';
-        // After the flush: the table's blocks begin here.
-        if (name === 'table') tables.push(new HtmlTable(events.length));
+        // After the flush: the table's or list's blocks begin here.
+        if (name === 'table') {
+          lists.spoil();
+          tables.push(new HtmlTable(events.length));
+        } else if (name === 'ul' || name === 'ol') lists.open(name, attribs, events.length);
+        else if (name === 'li') lists.item(attribs);
       },
       ontext(text) {
         if (inTitle) docTitle += text;
@@ -114,7 +127,15 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
             const caption: HtmlEvent[] = text.caption ? [{ kind: 'paragraph', text: text.caption, level: 0 }] : [];
             events.splice(table.start, events.length - table.start, ...caption, { kind: 'paragraph', text: text.rows.join('\n'), level: 0 });
           }
-        } else tables.at(-1)?.close(name);
+        } else if (name === 'ul' || name === 'ol') {
+          const list = lists.close();
+          const blocks = list ? events.slice(list.start) : [];
+          // A list whose every block is a line of it: one paragraph of its lines replaces them.
+          if (list?.lines && blocks.length > 0 && blocks.every((e) => e.line !== undefined)) {
+            events.splice(list.start, blocks.length, { kind: 'paragraph', text: blocks.map((e) => e.line).join('\n'), level: 0, verbatim: true });
+          }
+        } else if (name === 'li') lists.endItem();
+        else tables.at(-1)?.close(name);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },

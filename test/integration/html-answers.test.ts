@@ -46,4 +46,12 @@ describe('answers from an HTML page', () => {
     expect(body.answer).toBe('Basic | 5 | €19');
     expect(body.citations[0]).toMatchObject({ docId: 'support.html', headingPath: ['Price list'] });
   });
+
+  it('stores the list as lines of items, nested ones indented, and not the footer', async () => {
+    const doc = (await fx.app.inject({ method: 'GET', url: '/v1/documents/support.html' })).json<{ structure: unknown }>();
+    const text = JSON.stringify(doc.structure);
+    expect(text).not.toMatch(/Privacy policy|Log in/);
+    expect(text).toContain(JSON.stringify('- Login fails\n  - Clear the browser cache\n  - Reset the password at the kiosk named Osprey\n- Slow uploads\n  Use the wired network\n  Or upload after 18:00'));
+    expect((await ask('Where can I reset the password?')).answer).toBe('- Reset the password at the kiosk named Osprey');
+  });
 });

@@ -63,7 +63,7 @@ describe('parseHtml', () => {
   });
 
   it('makes block elements separate paragraphs', () => {
-    expect(sectionsOf(root)[2]?.paragraphs).toEqual(['one', 'two']);
+    expect(sectionsOf(root)[2]?.paragraphs).toEqual(['- one\n- two']);
     expect(sectionsOf(root)[3]?.paragraphs).toEqual(['Beta', 'second line', 'c1 | c2']);
   });
 
@@ -115,9 +115,9 @@ describe('parseHtml under its time budget', () => {
     expect(plainText(parseHtml(links, 'fallback'))).toContain('Page 519');
   });
 
-  it('counts implied closes: a thousand unclosed list items in one list are a thousand paragraphs', () => {
+  it('counts implied closes: a thousand unclosed list items in one list are a thousand lines', () => {
     const root = parseHtml(`<ul>${'<li>item'.repeat(1000)}</ul>`, 'fallback');
-    expect(root.children.filter((c) => c.kind === 'paragraph')).toHaveLength(1000);
+    expect(root.children.map((c) => c.text?.split('\n'))).toEqual([Array.from({ length: 1000 }, () => '- item')]);
   });
 
   it('reads text, entities and characters whole across the slices it is fed in', () => {
@@ -165,7 +165,7 @@ describe('parseHtml: tables', () => {
 
   it('keeps the paragraphs of a layout table: cells holding block elements, or one column', () => {
     const layout = parseHtml('<table><tr><td><p>Intro text.</p><p>More text.</p></td><td><ul><li>a</li><li>b</li></ul></td></tr></table>', 'fb');
-    expect(layout.children.map((c) => c.text)).toEqual(['Intro text.', 'More text.', 'a', 'b']);
+    expect(layout.children.map((c) => c.text)).toEqual(['Intro text.', 'More text.', '- a\n- b']);
     const heading = parseHtml('<table><tr><td><h2>Part</h2></td><td>x</td></tr><tr><td>y</td><td>z</td></tr></table>', 'fb');
     expect(sectionsOf(heading)).toEqual([{ headingPath: ['Part'], paragraphs: ['x', 'y z'] }]);
     const column = parseHtml('<table><tr><td>one</td></tr><tr><td>two</td></tr></table>', 'fb');
@@ -175,5 +175,28 @@ describe('parseHtml: tables', () => {
   it('reads a data table inside a layout table as rows, and the layout around it as paragraphs', () => {
     const r = parseHtml('<table><tr><td><p>Menu</p></td><td><table><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr></table></td></tr></table><p>End.</p>', 'fb');
     expect(r.children.map((c) => c.text)).toEqual(['Menu', 'a | 1\nb | 2', 'End.']);
+  });
+});
+
+describe('parseHtml: lists', () => {
+  it('writes a list as one paragraph of lines with markers, numbered in an <ol>, nested items indented under theirs', () => {
+    const r = parseHtml(
+      '<h2>Troubleshooting</h2><ul>\n<li>Login fails\n  <ol><li>Clear the browser cache</li><li>Reset the password</li></ol>\n  then sign in.</li>' +
+        '<li>Slow uploads<br>Use the wired network</li></ul><ol start="3"><li><p>Drain the node.</p></li><li value="7">Restart it.<li>Check.</ol>',
+      'fb',
+    );
+    // Before, every item and line was a paragraph of its own, the nesting and the numbers lost.
+    expect(sectionsOf(r)).toEqual([
+      {
+        headingPath: ['Troubleshooting'],
+        paragraphs: ['- Login fails\n  1. Clear the browser cache\n  2. Reset the password\n  then sign in.\n- Slow uploads\n  Use the wired network', '3. Drain the node.\n7. Restart it.\n8. Check.'],
+      },
+    ]);
+  });
+
+  it('keeps the blocks of a list holding a heading, preformatted text or a table as paragraphs', () => {
+    expect(sectionsOf(parseHtml('<ul><li><h3>Step</h3>Do it.</li><li>Next</li></ul>', 'fb'))).toEqual([{ headingPath: ['Step'], paragraphs: ['Do it.', 'Next'] }]);
+    expect(parseHtml('<ol><li>Run<pre>make\n  all</pre></li><li>Done</li></ol>', 'fb').children.map((c) => c.text)).toEqual(['Run', 'make\n  all', 'Done']);
+    expect(parseHtml('<ul><li>Prices<table><tr><td>a</td><td>1</td></tr></table></li></ul>', 'fb').children.map((c) => c.text)).toEqual(['Prices', 'a | 1']);
   });
 });
