@@ -15,8 +15,17 @@ const FOOTNOTE = /(?<=[\p{L}\p{N}.,;:!?)"'’”])\s?(?:\[(?:\d{1,3}(?:\s?[,–-
 export function sentencesOf(text: string): string[] {
   return text
     .split(/\n+/)
-    .flatMap((line) => joinQuotedQuestions([...segmenter.segment(line.replace(FOOTNOTE, ''))].map((s) => s.segment.trim())))
+    .flatMap((line) => joinQuotedQuestions(joinListNumber([...segmenter.segment(line.replace(FOOTNOTE, ''))].map((s) => s.segment.trim()))))
     .filter((s) => /[\p{L}\p{N}]/u.test(s));
+}
+
+/** An ordered list item's number, as ICU cuts it off its line ("1. Drain the queue." is "1. " and "Drain ..."). */
+const LIST_NUMBER = /^\d{1,9}\.$/;
+
+/** The number of a numbered line goes with the sentence it numbers: alone, "1." was a candidate answer. */
+function joinListNumber(segments: string[]): string[] {
+  const [first, second, ...rest] = segments;
+  return first !== undefined && second !== undefined && LIST_NUMBER.test(first) ? [`${first} ${second}`, ...rest] : segments;
 }
 
 /** A segment ending in a "?" or "!" that a quotation mark or bracket closes. */

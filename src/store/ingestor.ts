@@ -47,6 +47,13 @@ interface AcceptedInput {
 }
 
 const MAX_ID_CHARS = 512;
+
+/** Why a document whose text is not blank is still empty once parsed, by format. */
+const EMPTY_AFTER_PARSING: Record<DocumentFormat, string> = {
+  text: 'text is empty (only invisible characters: soft hyphens, zero-width joiners, byte order marks)',
+  markdown: 'text is empty once parsed as Markdown (only comments, link definitions, front matter or rules)',
+  html: 'text is empty once parsed as HTML (only scripts, styles, navigation, footers, comments or empty elements)',
+};
 const FORMATS: readonly DocumentFormat[] = ['text', 'markdown', 'html'];
 
 /**
@@ -143,15 +150,24 @@ export class Ingestor {
   private async structure(docs: readonly AcceptedInput[], ctx?: RunContext): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy }>> {
     const rules = async (d: AcceptedInput, options: PlainTextOptions = {}): Promise<StructureNode> => {
       const pool = this.options.structurePool;
+      // Markup without a title of its own (<title>, a first H1) then gets none, so that an empty tree says so.
+      const fallback = d.format === 'text' ? d.fallbackTitle : '';
+      let tree: StructureNode;
       try {
-        if (pool?.takes(d.input.text)) return await pool.structure(d.input.text, d.format, d.fallbackTitle, options, ctx?.signal, d.title);
-        return structureOf(d.input.text, d.format, d.fallbackTitle, options, d.title);
+        tree = pool?.takes(d.input.text)
+          ? await pool.structure(d.input.text, d.format, fallback, options, ctx?.signal, d.title)
+          : structureOf(d.input.text, d.format, fallback, options, d.title);
       } catch (err) {
         if (err instanceof UnparsableDocument) throw invalidDocument(d.index, d.input, err.message);
         // The pool's own abort error says nothing of why: the context's check names the deadline or the abort.
         ctx?.check('ingest');
         throw err;
       }
+      // A tree with neither text nor a title of its own was stored as one chunk holding the id: refused as blank text is.
+      const untitled = d.title === undefined && (d.format === 'text' || !tree.title);
+      if (untitled && tree.children.length === 0) throw invalidDocument(d.index, d.input, EMPTY_AFTER_PARSING[d.format]);
+      tree.title ||= d.fallbackTitle;
+      return tree;
     };
     const { structurer } = this.options;
     if (!structurer) {

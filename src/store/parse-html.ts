@@ -1,10 +1,18 @@
 import { Parser } from 'htmlparser2';
 import type { StructureNode } from '../core/types.js';
+import { HtmlLists } from './html-list.js';
+import { HtmlTable } from './html-table.js';
 import { StructureBuilder, collapse } from './structure.js';
 import { MAX_HTML_PARSE_MS, UnparsableDocument } from './unparsable-document.js';
 
 const HEADING = /^h([1-6])$/;
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'nav', 'iframe']);
+
+/**
+ * A page's or an article's <footer> is boilerplate ("© 2024 ... Privacy policy | Terms of service") that was indexed
+ * under the last section; a quotation's <footer> names its source, and stays.
+ */
+const skips = (name: string, quotes: number): boolean => SKIP.has(name) || (name === 'footer' && quotes === 0);
 /** Elements that end a paragraph: their text is a block of its own. */
 const BLOCK = new Set([
   'p', 'div', 'li', 'ul', 'ol', 'pre', 'blockquote', 'table', 'tr', 'section', 'article', 'main', 'header',
@@ -15,8 +23,10 @@ interface HtmlEvent {
   kind: 'heading' | 'paragraph';
   text: string;
   level: number;
-  /** Text of a <pre>: its line breaks and indentation kept. */
+  /** Text of a <pre> or a list: its line breaks and indentation kept. */
   verbatim?: boolean;
+  /** A block of a list item: its text as a line of the list, with the item's marker or indentation. */
+  line?: string;
 }
 
 /** Characters handed to the parser at a time, between checks of the time spent. */
@@ -33,12 +43,18 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   let inTitle = false;
   let svgDepth = 0;
   let skipDepth = 0;
+  // Open <blockquote> elements, outside skipped ones.
+  let quotes = 0;
   let heading = 0;
   // Open <pre> elements: their text keeps its line breaks and indentation.
   let pre = 0;
   let buffer = '';
   // Elements open now (the parser reports implied closes too), for the message when parsing takes too long.
   let depth = 0;
+  // Tables open now, the innermost last: a data table's rows are written as one paragraph when it closes.
+  const tables: HtmlTable[] = [];
+  // Lists open now: a list's items are written as the lines of one paragraph when the outermost closes.
+  const lists = new HtmlLists();
 
   const flush = (): void => {
     const verbatim = pre > 0 && heading === 0;
@@ -46,19 +62,25 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
     buffer = '';
     if (text.trim().length === 0) return;
     if (heading > 0) events.push({ kind: 'heading', text, level: heading });
-    else events.push(verbatim ? { kind: 'paragraph', text, level: 0, verbatim } : { kind: 'paragraph', text, level: 0 });
+    else if (verbatim) events.push({ kind: 'paragraph', text, level: 0, verbatim });
+    else {
+      const line = lists.active ? lists.line(text) : undefined;
+      events.push(line === undefined ? { kind: 'paragraph', text, level: 0 } : { kind: 'paragraph', text, level: 0, line });
+    }
   };
 
   const parser = new Parser(
     {
-      onopentag(name) {
+      onopentag(name, attribs) {
         depth++;
         if (name === 'svg') svgDepth++;
         // Only the document's <title>, not an icon's inside an <svg>.
         if (name === 'title' && svgDepth === 0) inTitle = true;
-        if (SKIP.has(name)) skipDepth++;
+        if (skips(name, quotes)) skipDepth++;
         if (skipDepth > 0) return;
+        if (name === 'blockquote') quotes++;
         const h = HEADING.exec(name);
+        tables.at(-1)?.open(name, h !== null || name === 'pre' || BLOCK.has(name));
         if (name === 'pre') {
           flush();
           pre++;
@@ -67,25 +89,53 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
           heading = Number(h[1]);
         } else if (BLOCK.has(name)) flush();
         else if (name === 'td' || name === 'th') buffer += ' ';
+        // After the flush: the table's or list's blocks begin here.
+        if (name === 'table') {
+          lists.spoil();
+          tables.push(new HtmlTable(events.length));
+        } else if (name === 'ul' || name === 'ol') lists.open(name, attribs, events.length);
+        else if (name === 'li') lists.item(attribs);
       },
       ontext(text) {
         if (inTitle) docTitle += text;
-        else if (skipDepth === 0) buffer += text;
+        else if (skipDepth === 0) {
+          buffer += text;
+          tables.at(-1)?.text(text);
+        }
       },
       onclosetag(name) {
         depth--;
         if (name === 'title') inTitle = false;
         if (name === 'svg') svgDepth = Math.max(0, svgDepth - 1);
-        if (SKIP.has(name)) {
+        // Elements close in order, so a <footer> is skipped at its close as it was at its open.
+        if (skips(name, quotes)) {
           skipDepth = Math.max(0, skipDepth - 1);
           return;
         }
         if (skipDepth > 0) return;
+        if (name === 'blockquote') quotes = Math.max(0, quotes - 1);
         if (HEADING.test(name)) {
           flush();
           heading = 0;
         } else if (BLOCK.has(name)) flush();
         if (name === 'pre') pre = Math.max(0, pre - 1);
+        if (name === 'table') {
+          const table = tables.pop();
+          const text = table?.finish();
+          // A data table's rows were paragraphs of their own as the parser went: one paragraph of rows replaces them.
+          if (table && text) {
+            const caption: HtmlEvent[] = text.caption ? [{ kind: 'paragraph', text: text.caption, level: 0 }] : [];
+            events.splice(table.start, events.length - table.start, ...caption, { kind: 'paragraph', text: text.rows.join('\n'), level: 0 });
+          }
+        } else if (name === 'ul' || name === 'ol') {
+          const list = lists.close();
+          const blocks = list ? events.slice(list.start) : [];
+          // A list whose every block is a line of it: one paragraph of its lines replaces them.
+          if (list?.lines && blocks.length > 0 && blocks.every((e) => e.line !== undefined)) {
+            events.splice(list.start, blocks.length, { kind: 'paragraph', text: blocks.map((e) => e.line).join('\n'), level: 0, verbatim: true });
+          }
+        } else if (name === 'li') lists.endItem();
+        else tables.at(-1)?.close(name);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },

@@ -39,7 +39,8 @@ function structureOf(tokens: Token[], fallbackTitle: string, givenTitle?: string
   for (const token of tokens) {
     if (token === firstH1 && (givenTitle === undefined || h1 === givenTitle)) continue;
     if (token.type === 'heading') builder.heading(plain((token as Tokens.Heading).text), (token as Tokens.Heading).depth);
-    else if (token.type !== 'space' && token.type !== 'hr' && token.type !== 'def') builder.paragraph(blockText(token), token.type === 'code');
+    // A list's indentation is its nesting: kept, as a code block's is.
+    else if (token.type !== 'space' && token.type !== 'hr' && token.type !== 'def') builder.paragraph(blockText(token), token.type === 'code' || token.type === 'list');
   }
   return builder.root;
 }
@@ -112,8 +113,7 @@ function blockText(token: Token): string {
     case 'code':
       return (token as Tokens.Code).text;
     case 'list':
-      // One line per item: an item's own soft line breaks are layout, as in a paragraph.
-      return (token as Tokens.List).items.map((i) => `- ${joinSoftBreaks(plain(i.text))}`).join('\n');
+      return listLines(token as Tokens.List, '').join('\n');
     case 'table': {
       const t = token as Tokens.Table;
       const row = (cells: Tokens.TableCell[]): string => cells.map((c) => plain(c.text)).join(' | ');
@@ -127,6 +127,41 @@ function blockText(token: Token): string {
     default:
       return plain('text' in token && typeof token.text === 'string' ? token.text : token.raw);
   }
+}
+
+/**
+ * A list as lines: one per item, with its marker ("-", or its number in an ordered list: steps are referred to by
+ * number), and a nested list's items on lines of their own, indented under their item. An item's own soft line breaks
+ * are layout, as in a paragraph. Before, numbers became "-" and nested items ran into their parent's line ("- Wait
+ * - Check the dashboard. - Check the logs."), read as one sentence.
+ */
+function listLines(list: Tokens.List, indent: string): string[] {
+  const first = typeof list.start === 'number' ? list.start : 1;
+  return list.items.flatMap((item, i) => {
+    const marker = list.ordered ? `${first + i}.` : '-';
+    const inner = `${indent}${' '.repeat(marker.length + 1)}`;
+    const lines: string[] = [];
+    let words: string[] = [];
+    // The item's text up to a nested list is its marker's line; text after one goes on a line of its own.
+    const endLine = (): void => {
+      if (words.length > 0 || lines.length === 0) lines.push(`${lines.length === 0 ? `${indent}${marker} ` : inner}${words.join(' ')}`);
+      words = [];
+    };
+    for (const [n, child] of item.tokens.entries()) {
+      if (child.type === 'list') {
+        endLine();
+        lines.push(...listLines(child as Tokens.List, inner));
+      } else if (child.type !== 'space' && child.type !== 'checkbox') {
+        // A task item's checkbox ("[ ] ", "[x] ") is a control, not text: a token of its own, or in a loose list
+        // the start of the item's first paragraph.
+        const text = item.task && n === 0 && 'text' in child ? { ...child, text: child.text.replace(/^\[[ xX]\][ \t]+/, '') } : child;
+        const line = collapse(joinSoftBreaks(blockText(text as Token)));
+        if (line) words.push(line);
+      }
+    }
+    endLine();
+    return lines;
+  });
 }
 
 /**
@@ -163,6 +198,9 @@ function plain(text: string): string {
   return inline(tokens).trim();
 }
 
+/** Inline HTML tags that end a line or a block where a browser shows them: "a<br>b" reads as two words. */
+const BREAKING_TAG = /^<\/?(?:br|hr|p|div|li|dt|dd|tr|td|th|h[1-6]|blockquote|pre|table|ul|ol|dl)(?=[\s/>])/i;
+
 function inline(tokens: Token[]): string {
   return tokens
     .map((t) => {
@@ -170,7 +208,8 @@ function inline(tokens: Token[]): string {
         case 'codespan':
           return (t as Tokens.Codespan).text;
         case 'html':
-          return '';
+          // A tag that breaks the line (a table cell's <br>, the only way to put two lines in one) separates words.
+          return BREAKING_TAG.test((t as Tokens.HTML).text) ? ' ' : '';
         case 'br':
           return '\n';
         case 'image':

@@ -209,6 +209,7 @@ describe('a batch with one bad document stores nothing', () => {
     ['HTML nested 100,000 elements deep', { id: 'bad', format: 'html', text: `${'<ul><li>'.repeat(100_000)}x` }, 400, 'INVALID_DOCUMENT', /HTML took over 2000 ms to parse/],
     ['a duplicate id within the batch', { id: 'batch-good', text: 'again' }, 400, 'INVALID_DOCUMENT', /document 1 \("batch-good"\).*appears twice/],
     ['empty text and no title', { id: 'bad', text: '  ' }, 400, 'INVALID_DOCUMENT', /document 1 \("bad"\).*text is empty/],
+    ['HTML with no text and no title', { id: 'bad', format: 'html', text: '<p> </p><!-- c -->' }, 400, 'INVALID_DOCUMENT', /document 1 \("bad"\): text is empty once parsed as HTML/],
     ['an unknown field', { id: 'bad', text: 'x', extra: 1 }, 400, 'VALIDATION', /^documents\.1: unknown field "extra"/],
     ['an unknown format', { id: 'bad', text: 'x', format: 'pdf' }, 400, 'VALIDATION', /^documents\.1\.format/],
     ['a nested meta value', { id: 'bad', text: 'x', meta: { a: { b: 1 } } }, 400, 'VALIDATION', /^documents\.1\.meta\.a: must be string, number, boolean or null$/],

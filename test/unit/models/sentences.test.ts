@@ -6,6 +6,17 @@ describe('sentencesOf', () => {
     expect(sentencesOf('One sentence here. Another one!\n- a list item\n\n| a | row |')).toEqual(['One sentence here.', 'Another one!', '- a list item', '| a | row |']);
   });
 
+  it("keeps a numbered list item's number with its sentence", () => {
+    // ICU cuts "1. " off as a sentence of its own, which the reader could answer with.
+    expect(sentencesOf('1. Drain the queue. Then wait.\n   12. Restart the node.\nIn 1999. It rained.')).toEqual([
+      '1. Drain the queue.',
+      'Then wait.',
+      '12. Restart the node.',
+      'In 1999.',
+      'It rained.',
+    ]);
+  });
+
   it('keeps a quoted question or exclamation inside its sentence', () => {
     // ICU ends a sentence at every "?": the reader answered with the fragment 'asks for at half its probability'.
     expect(sentencesOf('A title of another kind than "what X?" asks for counts half. Next one.')).toEqual([

@@ -30,6 +30,11 @@ describe('Ingestor validation', () => {
     ['text that is not a string', { id: 'n', text: 12 as unknown as string }, 'text'],
     ['missing text', { id: 'n' } as unknown as DocumentInput, 'text'],
     ['empty text and no title', { id: 'n', text: '  \n ' }, 'empty'],
+    // Text that is not blank but holds nothing once parsed: before, stored as one chunk holding the id.
+    ['HTML of only a script, navigation and an empty div', { id: 'n', format: 'html', text: "<html><head><script>x=1</script></head><body><nav><a href='/'>Home</a></nav><div></div></body></html>" }, 'text is empty once parsed as HTML'],
+    ['HTML of a blank paragraph and a comment', { id: 'n', format: 'html', text: '<p> </p><!-- c -->' }, 'text is empty once parsed as HTML'],
+    ['Markdown of a comment and a rule', { id: 'n', format: 'markdown', text: '<!-- draft -->\n\n---\n' }, 'text is empty once parsed as Markdown'],
+    ['plain text of soft hyphens', { id: 'n', text: '\u00ad\u00ad' }, 'text is empty (only invisible characters'],
     ['a lone surrogate in the text', { id: 'n', text: 'broken \ud800 text' }, 'surrogate'],
     ['a lone surrogate in the title', { id: 'n', title: 'bad \udfff', text: 'fine' }, 'surrogate'],
     ['a lone surrogate in the id', { id: 'n\ud800', text: 'fine' }, 'surrogate'],
@@ -148,6 +153,18 @@ describe('Ingestor structuring and storage', () => {
     expect(store.getDocument('given')?.title).toBe('Given Title');
     expect(store.getDocument('docs/guide.md')?.title).toBe('guide.md');
     expect(store.getDocument('own')?.title).toBe('Own Title');
+  });
+
+  it('keeps a markup document whose only text is its title, or that was given a title, findable by that title', async () => {
+    await ingestor.ingest([
+      { id: 'own', format: 'html', text: '<html><head><title>Zeppelin Hangar</title><script>x=1</script></head><body></body></html>' },
+      { id: 'h1', format: 'markdown', text: '# Airship Mooring\n\n<!-- todo -->' },
+      { id: 'given', format: 'html', title: 'Blimp Registry', text: '<nav>Home</nav>' },
+    ]);
+    for (const [id, title] of [['own', 'Zeppelin Hangar'], ['h1', 'Airship Mooring'], ['given', 'Blimp Registry']]) {
+      expect(store.getDocument(id as string)?.title).toBe(title);
+      expect(store.chunksByRowid([...store.rowidsMatching({ docId: id as string })]).map((c) => c.text)).toEqual([title]);
+    }
   });
 
   it('makes a title-only document findable by its title', async () => {
@@ -341,6 +358,18 @@ describe('Ingestor with a structure pool', () => {
     } finally {
       threaded.close();
     }
+  });
+
+  it('refuses a large page with no text parsed in a thread, and titles one without a title of its own by its id', async () => {
+    const pooled = new Ingestor(store, { chunkSize: 300, chunkOverlap: 30, maxDocumentChars: MAX_CHARS, structurePool: pool });
+    const scripts: DocumentInput = { id: 'scripts', format: 'html', text: `<script>${'var x = 1;\n'.repeat(40)}</script><div></div>` };
+    expect(pool.takes(scripts.text)).toBe(true);
+    const err = await ragErrorOfAsync(() => pooled.ingest([good('first'), scripts]));
+    expect(err.message).toContain('document 1 ("scripts"): text is empty once parsed as HTML');
+    const untitled: DocumentInput = { id: 'pages/untitled.html', format: 'html', text: `<p>${'Water the seedlings every morning. '.repeat(10)}</p>` };
+    expect(pool.takes(untitled.text)).toBe(true);
+    await pooled.ingest([untitled]);
+    expect(store.getDocument('pages/untitled.html')?.title).toBe('untitled.html');
   });
 
   it('rejects a batch whose large document the thread cannot parse, naming it, and stores nothing', async () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StructureNode } from '../../../src/core/types.js';
+import { tableHeader } from '../../../src/core/table-row.js';
+import { Chunker } from '../../../src/store/chunker.js';
 import { parseHtml } from '../../../src/store/parse-html.js';
+import { parseMarkdown } from '../../../src/store/parse-markdown.js';
 import { plainText, sectionsOf } from '../../../src/store/structure.js';
 import { UnparsableDocument } from '../../../src/store/unparsable-document.js';
 
@@ -60,8 +63,8 @@ describe('parseHtml', () => {
   });
 
   it('makes block elements separate paragraphs', () => {
-    expect(sectionsOf(root)[2]?.paragraphs).toEqual(['one', 'two']);
-    expect(sectionsOf(root)[3]?.paragraphs).toEqual(['Beta', 'second line', 'c1 c2']);
+    expect(sectionsOf(root)[2]?.paragraphs).toEqual(['- one\n- two']);
+    expect(sectionsOf(root)[3]?.paragraphs).toEqual(['Beta', 'second line', 'c1 | c2']);
   });
 
   it('takes the first h1 as title without a <title>, and does not repeat it', () => {
@@ -75,6 +78,17 @@ describe('parseHtml', () => {
 
   it('falls back to the given title', () => {
     expect(parseHtml('<p>just text</p>', 'file.html').title).toBe('file.html');
+  });
+
+  it("drops a page's and an article's footer, and keeps a quotation's", () => {
+    const r = parseHtml(
+      '<main><h2>Contact</h2><p>Call extension 4471.</p><article><p>Post.</p><footer>Tags: news | Share</footer></article></main>' +
+        '<blockquote><p>Simplicity is prerequisite for reliability.</p><footer>Edsger Dijkstra</footer></blockquote>' +
+        '<footer><p>&copy; 2024 Heron Ltd. Privacy policy | Terms of service</p></footer>',
+      'fb',
+    );
+    // Before, the footer's links were indexed under the last section, and read as a table row.
+    expect(sectionsOf(r)).toEqual([{ headingPath: ['Contact'], paragraphs: ['Call extension 4471.', 'Post.', 'Simplicity is prerequisite for reliability.', 'Edsger Dijkstra'] }]);
   });
 
   it('does not take the <title> of an inline SVG into the document title', () => {
@@ -101,9 +115,9 @@ describe('parseHtml under its time budget', () => {
     expect(plainText(parseHtml(links, 'fallback'))).toContain('Page 519');
   });
 
-  it('counts implied closes: a thousand unclosed list items in one list are a thousand paragraphs', () => {
+  it('counts implied closes: a thousand unclosed list items in one list are a thousand lines', () => {
     const root = parseHtml(`<ul>${'<li>item'.repeat(1000)}</ul>`, 'fallback');
-    expect(root.children.filter((c) => c.kind === 'paragraph')).toHaveLength(1000);
+    expect(root.children.map((c) => c.text?.split('\n'))).toEqual([Array.from({ length: 1000 }, () => '- item')]);
   });
 
   it('reads text, entities and characters whole across the slices it is fed in', () => {
@@ -118,5 +132,71 @@ describe('parseHtml: preformatted text', () => {
   it('keeps the line breaks and indentation of <pre>, and collapses the blanks of other text', () => {
     const r = parseHtml('<h1>T</h1><p>Some\n   prose   here.</p><pre><code>[server]\r\nport = 8443\n\ndef f():\n    return 1\n</code></pre><p>After.</p>', 'fb');
     expect(r.children.map((c) => c.text)).toEqual(['Some prose here.', '[server]\nport = 8443\n\ndef f():\n    return 1', 'After.']);
+  });
+});
+
+describe('parseHtml: tables', () => {
+  const PRICES =
+    '<h2>Price list</h2><table>\n<thead><tr><th>Plan</th><th>Seats</th><th>Price</th></tr></thead>\n<tbody><tr><td>Basic</td>\n<td>5</td><td>&euro;19</td></tr>' +
+    '<tr><td>Pro</td><td> 25 </td><td><b>&euro;49</b></td></tr></tbody></table><p>After.</p>';
+
+  it('writes a data table as one paragraph of rows, as Markdown tables are, its header row first', () => {
+    // Before, each row was a paragraph of its own ("Plan Seats Price", "Basic 5 €19"): the columns were lost, and
+    // the reader answered "how many seats has the Basic plan?" with the header row.
+    const r = parseHtml(PRICES, 'fb');
+    const markdown = parseMarkdown('## Price list\n\n| Plan | Seats | Price |\n|---|---|---|\n| Basic | 5 | &euro;19 |\n| Pro | 25 | **&euro;49** |\n\nAfter.', 'fb');
+    expect(sectionsOf(r)).toEqual(sectionsOf(markdown));
+    expect(sectionsOf(r)[0]?.paragraphs).toEqual(['Plan | Seats | Price\nBasic | 5 | €19\nPro | 25 | €49', 'After.']);
+    expect(tableHeader(sectionsOf(r)[0]?.paragraphs[0] ?? '')).toBe('Plan | Seats | Price');
+  });
+
+  it('puts the header row back above the rows of every chunk of a long HTML table', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `<tr><td>setting.number${i}</td><td>${1000 + i}</td><td>what setting ${i} is for</td></tr>`);
+    const html = `<h1>Settings</h1><table><tr><th>setting</th><th>default</th><th>meaning</th></tr>${rows.join('')}</table>`;
+    const chunks = await new Chunker({ chunkSize: 200, chunkOverlap: 0 }).chunk(parseHtml(html, 'fb'));
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) expect(c.text.split('\n')[0]).toBe('setting | default | meaning');
+  });
+
+  it('separates the words of a cell at a <br>, keeps a caption and skips empty rows', () => {
+    const r = parseHtml('<table><caption>Opening hours</caption><tr><td>Mon<br>Tue</td><td>9<br/>17</td></tr><tr><td> </td><td></td></tr><tr><td>Sun</td><td></td></tr></table>', 'fb');
+    expect(r.children.map((c) => c.text)).toEqual(['Opening hours', 'Mon Tue | 9 17\nSun |']);
+  });
+
+  it('keeps the paragraphs of a layout table: cells holding block elements, or one column', () => {
+    const layout = parseHtml('<table><tr><td><p>Intro text.</p><p>More text.</p></td><td><ul><li>a</li><li>b</li></ul></td></tr></table>', 'fb');
+    expect(layout.children.map((c) => c.text)).toEqual(['Intro text.', 'More text.', '- a\n- b']);
+    const heading = parseHtml('<table><tr><td><h2>Part</h2></td><td>x</td></tr><tr><td>y</td><td>z</td></tr></table>', 'fb');
+    expect(sectionsOf(heading)).toEqual([{ headingPath: ['Part'], paragraphs: ['x', 'y z'] }]);
+    const column = parseHtml('<table><tr><td>one</td></tr><tr><td>two</td></tr></table>', 'fb');
+    expect(column.children.map((c) => c.text)).toEqual(['one', 'two']);
+  });
+
+  it('reads a data table inside a layout table as rows, and the layout around it as paragraphs', () => {
+    const r = parseHtml('<table><tr><td><p>Menu</p></td><td><table><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr></table></td></tr></table><p>End.</p>', 'fb');
+    expect(r.children.map((c) => c.text)).toEqual(['Menu', 'a | 1\nb | 2', 'End.']);
+  });
+});
+
+describe('parseHtml: lists', () => {
+  it('writes a list as one paragraph of lines with markers, numbered in an <ol>, nested items indented under theirs', () => {
+    const r = parseHtml(
+      '<h2>Troubleshooting</h2><ul>\n<li>Login fails\n  <ol><li>Clear the browser cache</li><li>Reset the password</li></ol>\n  then sign in.</li>' +
+        '<li>Slow uploads<br>Use the wired network</li></ul><ol start="3"><li><p>Drain the node.</p></li><li value="7">Restart it.<li>Check.</ol>',
+      'fb',
+    );
+    // Before, every item and line was a paragraph of its own, the nesting and the numbers lost.
+    expect(sectionsOf(r)).toEqual([
+      {
+        headingPath: ['Troubleshooting'],
+        paragraphs: ['- Login fails\n  1. Clear the browser cache\n  2. Reset the password\n  then sign in.\n- Slow uploads\n  Use the wired network', '3. Drain the node.\n7. Restart it.\n8. Check.'],
+      },
+    ]);
+  });
+
+  it('keeps the blocks of a list holding a heading, preformatted text or a table as paragraphs', () => {
+    expect(sectionsOf(parseHtml('<ul><li><h3>Step</h3>Do it.</li><li>Next</li></ul>', 'fb'))).toEqual([{ headingPath: ['Step'], paragraphs: ['Do it.', 'Next'] }]);
+    expect(parseHtml('<ol><li>Run<pre>make\n  all</pre></li><li>Done</li></ol>', 'fb').children.map((c) => c.text)).toEqual(['Run', 'make\n  all', 'Done']);
+    expect(parseHtml('<ul><li>Prices<table><tr><td>a</td><td>1</td></tr></table></li></ul>', 'fb').children.map((c) => c.text)).toEqual(['Prices', 'a | 1']);
   });
 });

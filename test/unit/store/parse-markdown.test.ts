@@ -68,6 +68,17 @@ describe('parseMarkdown', () => {
     expect(texts[2]).toContain('1 | 2');
   });
 
+  it('keeps the numbers of an ordered list, and puts nested items on lines of their own, indented', () => {
+    // Before: "- Drain", and "- Wait - Check the dashboard. - Check the logs.", read as one sentence.
+    const md = '## Runbook\n\n1. Drain the node.\n2. Wait\n   - Check the dashboard.\n   - Check the logs.\n\n   Then go on.\n3. Restart\n\n7) [ ] seven\n8) [x] eight\n\n- [ ] todo\n- loose one\n\n  spans two lines\n  and more';
+    expect(paragraphs(sections(parseMarkdown(md, 'fb'))[0] as StructureNode)).toEqual([
+      '1. Drain the node.\n2. Wait\n   - Check the dashboard.\n   - Check the logs.\n   Then go on.\n3. Restart',
+      '7. seven\n8. eight',
+      '- todo\n- loose one spans two lines and more',
+    ]);
+    expect(plainText(parseMarkdown('- one\n  - two\n    - three   spaced\n- four', 'fb'))).toBe('- one\n  - two\n    - three spaced\n- four');
+  });
+
   it('joins a bold lead-in to its first sentence with a colon, so no reader answers with the lead-in alone', () => {
     const doc = parseMarkdown('# T\n\n**What the keys protect.** Every route needs one.\n\n- **Metrics.** GET /metrics.\n- A **bold** word.\n\n**e.g.** kept', 'T');
     // Before, "What the keys protect." was a sentence of its own, and the reader answered with it.
@@ -100,6 +111,12 @@ describe('parseMarkdown', () => {
     // Not HTML tags: the words between the two signs must not be lost.
     const r = parseMarkdown('If x < y and y > z then x is smallest.', 'fb');
     expect(paragraphs(r)).toEqual(['If x < y and y > z then x is smallest.']);
+  });
+
+  it('separates the words on either side of a <br> or another line-breaking tag, in a table cell or a paragraph', () => {
+    // Before, "Mon<br>Tue" was "MonTue": the tag was dropped with nothing in its place.
+    const r = parseMarkdown('| Day | Hours |\n|---|---|\n| Mon<br>Tue | 9<br/>17 |\n\nLine one<BR >line two, <span>in</span>line.', 'fb');
+    expect(paragraphs(r)).toEqual(['Day | Hours\nMon Tue | 9 17', 'Line one line two, inline.']);
   });
 
   it('decodes character references as Markdown renders them', () => {
