@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../src/cli/main.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tinyModels } from '../helpers/tiny-models.js';
 
 const run = promisify(execFile);
@@ -191,6 +192,23 @@ describe('rag CLI', () => {
     await expect(cli('ingest', join(dir, 'third-broken.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
       /third-broken\.jsonl:3: not valid JSON .*; the 2 documents of the batches before it were stored/,
     );
+  });
+
+  it('refuses a file that is not UTF-8, naming it and how to convert it, before any of its batch is stored', async () => {
+    const folder = join(dir, 'latin1');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.md'), '# Good\n\nA well-encoded note.\n');
+    writeFileSync(join(folder, 'menu.md'), Buffer.from('# Menu\n\ncaf\xe9 au lait\n', 'latin1'));
+    const store = join(dir, 'latin1.db');
+    await expect(cli('ingest', folder, '--store', store)).rejects.toThrow(
+      `${join(folder, 'menu.md')}: not UTF-8 text (line 3); convert it first, e.g. from Latin-1 or Windows-1252: iconv -f windows-1252 -t utf-8`,
+    );
+    const s = new SqliteStore(store);
+    try {
+      expect(s.counts().documents).toBe(0);
+    } finally {
+      s.close();
+    }
   });
 
   it('exits with the error, not a progress bar that runs on, when an evaluation cannot start', async () => {

@@ -151,6 +151,39 @@ describe('readDocumentBatches', () => {
     expect(err.message).toContain(`${path}:2`);
   });
 
+  it('refuses a file that is not UTF-8, naming it and the line, rather than storing replacement characters', async () => {
+    const path = join(tmp.dir, 'latin1.md');
+    writeFileSync(path, Buffer.concat([Buffer.from('# Menu\n\nTea\n'), Buffer.from('caf\xe9 au lait\n', 'latin1')]));
+    const err = await ragErrorOfAsync(() => collect(readDocumentBatches([path], { batchSize: 10 })));
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain(`${path}: not UTF-8 text (line 4)`);
+    expect(err.message).toMatch(/iconv -f windows-1252 -t utf-8 /);
+  });
+
+  it('refuses a JSONL line that is not UTF-8, after the batches before it, naming file:line', async () => {
+    const path = join(tmp.dir, 'latin1.jsonl');
+    writeFileSync(path, Buffer.concat([Buffer.from('{"_id":"a","text":"ok"}\n{"_id":"b","text":"ok"}\n'), Buffer.from('{"_id":"c","text":"caf\xe9"}\n', 'latin1')]));
+    const seen: string[] = [];
+    const err = await ragErrorOfAsync(async () => {
+      for await (const batch of readDocumentBatches([path], { batchSize: 2 })) seen.push(...batch.map((d) => d.id));
+    });
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain(`${path}: not UTF-8 text (line 3)`);
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('reads multi-byte characters split across stream chunks, and strips a leading byte order mark', async () => {
+    // Longer than a read chunk (64 kB), so characters and lines straddle chunk boundaries.
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ _id: `u${i}`, text: `café 漢字 ${'é'.repeat(i % 7)}` }));
+    const jsonl = write('multibyte.jsonl', `\ufeff${rows.join('\r\n')}`);
+    const md = write('bom.md', '\ufeff# Café\n\nnaïve');
+    const docs = (await collect(readDocumentBatches([jsonl, md], { batchSize: 5000, base: tmp.dir }))).flat();
+    expect(docs).toHaveLength(3001);
+    expect(docs[0]).toEqual({ id: 'u0', text: 'café 漢字 ' });
+    expect(docs[2999]?.text).toBe(`café 漢字 ${'é'.repeat(2999 % 7)}`);
+    expect(docs[3000]).toEqual({ id: 'bom.md', text: '# Café\n\nnaïve', format: 'markdown' });
+  });
+
   it('streams a large JSONL file in bounded batches', async () => {
     const n = 2500;
     const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ _id: i, title: `t${i}`, text: `text ${i}` }));
