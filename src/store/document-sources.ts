@@ -17,10 +17,17 @@ const FORMATS: Record<string, DocumentFormat | 'jsonl'> = {
   '.ndjson': 'jsonl',
 };
 
+/** A file to ingest, and whether it was found by walking a folder rather than named itself. */
+export interface SourceFile {
+  path: string;
+  /** Found in a folder: when it holds no text it is skipped, where a file named on its own is an error. */
+  walked: boolean;
+}
+
 /** Files under the given paths (folders walked recursively, hidden entries skipped) that we know how to read. */
-export async function listSourceFiles(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  const visit = async (path: string): Promise<void> => {
+export async function listSourceFiles(paths: string[]): Promise<SourceFile[]> {
+  const out: SourceFile[] = [];
+  const visit = async (path: string, walked: boolean): Promise<void> => {
     const info = await stat(path).catch(() => null);
     if (!info) throw new RagError('NOT_FOUND', `no such file or folder: ${path}`);
     if (info.isDirectory()) {
@@ -28,12 +35,12 @@ export async function listSourceFiles(paths: string[]): Promise<string[]> {
       for (const entry of entries) {
         const child = join(path, entry);
         const childInfo = await stat(child).catch(() => null);
-        if (childInfo?.isDirectory() || FORMATS[extname(entry).toLowerCase()]) await visit(child);
+        if (childInfo?.isDirectory() || FORMATS[extname(entry).toLowerCase()]) await visit(child, true);
       }
-    } else if (FORMATS[extname(path).toLowerCase()]) out.push(path);
+    } else if (FORMATS[extname(path).toLowerCase()]) out.push({ path, walked });
     else throw new RagError('BAD_REQUEST', `unsupported file type: ${path} (known: ${Object.keys(FORMATS).join(' ')})`);
   };
-  for (const p of paths) await visit(p);
+  for (const p of paths) await visit(p, false);
   return out;
 }
 
@@ -68,17 +75,19 @@ function scalarMeta(value: unknown): Metadata | undefined {
 }
 
 /**
- * Reads the given files as batches of documents, streaming JSONL so a large corpus never sits in memory whole.
- * A file's document id is its path relative to `base`. Text that is not UTF-8 is refused, naming the file and
- * line, rather than stored with replacement characters.
+ * Reads the given files (a plain path is a file named by the caller) as batches of documents, streaming JSONL so a
+ * large corpus never sits in memory whole. A file's document id is its path relative to `base`. Text that is not
+ * UTF-8 is refused, naming the file and line, rather than stored with replacement characters. A file found by
+ * walking a folder that holds no text is skipped (reported to `onSkip`); a named one goes on to be refused.
  */
 export async function* readDocumentBatches(
-  files: string[],
-  options: { batchSize: number; base?: string },
+  files: Array<string | SourceFile>,
+  options: { batchSize: number; base?: string; onSkip?: (file: string, reason: string) => void },
 ): AsyncGenerator<DocumentInput[]> {
   let batch: DocumentInput[] = [];
   const base = resolve(options.base ?? '.');
-  for (const file of files) {
+  for (const source of files) {
+    const { path: file, walked } = typeof source === 'string' ? { path: source, walked: false } : source;
     const format = FORMATS[extname(file).toLowerCase()];
     if (format === 'jsonl') {
       let lineNo = 0;
@@ -99,6 +108,10 @@ export async function* readDocumentBatches(
       }
     } else if (format) {
       const text = withoutBom(decodeUtf8(await readFile(file), file));
+      if (walked && text.trim().length === 0) {
+        options.onSkip?.(file, 'it holds no text');
+        continue;
+      }
       const rel = relative(base, resolve(file));
       // Inside the working folder the id is the relative path (README.md, docs/api.md); elsewhere the absolute one.
       const id = rel && !rel.startsWith('..') ? rel : resolve(file);

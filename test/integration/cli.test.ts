@@ -14,11 +14,24 @@ const run = promisify(execFile);
 
 /** Runs the CLI in-process and returns what it printed to stdout. */
 async function cli(...args: string[]): Promise<string[]> {
+  return (await cliOutput(...args)).stdout;
+}
+
+/** Runs the CLI in-process and returns its stdout lines and its stderr text. */
+async function cliOutput(...args: string[]): Promise<{ stdout: string[]; stderr: string }> {
   const lines: string[] = [];
+  let errText = '';
   const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
     lines.push(parts.map(String).join(' '));
   });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    errText += String(chunk);
+    return true;
+  });
+  // The test runner routes console.error around process.stderr.write.
+  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => {
+    errText += `${parts.map(String).join(' ')}\n`;
+  });
   try {
     // Every command, so a subcommand's argument error throws here rather than exiting the test process.
     const program = buildCli();
@@ -31,8 +44,9 @@ async function cli(...args: string[]): Promise<string[]> {
   } finally {
     log.mockRestore();
     stderr.mockRestore();
+    error.mockRestore();
   }
-  return lines;
+  return { stdout: lines, stderr: errText };
 }
 
 describe('rag CLI', () => {
@@ -192,6 +206,19 @@ describe('rag CLI', () => {
     await expect(cli('ingest', join(dir, 'third-broken.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
       /third-broken\.jsonl:3: not valid JSON .*; the 2 documents of the batches before it were stored/,
     );
+  });
+
+  it('skips a file with no text found in a folder, with a warning, but refuses one named on its own', async () => {
+    const folder = join(dir, 'with-empty');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.md'), '# Alpha\n\nThe first note on kettles.\n');
+    writeFileSync(join(folder, 'empty.txt'), '');
+    writeFileSync(join(folder, 'z.md'), '# Zeta\n\nThe last note on kettles.\n');
+    const store = join(dir, 'with-empty.db');
+    const out = await cliOutput('ingest', folder, '--store', store);
+    expect(out.stdout.join('\n')).toMatch(/ingested 2 documents .*; skipped 1 file with no text$/);
+    expect(out.stderr).toContain(`rag ingest: warning: skipped ${join(folder, 'empty.txt')}: it holds no text\n`);
+    await expect(cli('ingest', join(folder, 'empty.txt'), '--store', store)).rejects.toThrow(/text is empty; nothing of this batch was stored/);
   });
 
   it('refuses a file that is not UTF-8, naming it and how to convert it, before any of its batch is stored', async () => {

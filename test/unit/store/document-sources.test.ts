@@ -70,7 +70,8 @@ describe('documentFromRow', () => {
 describe('listSourceFiles', () => {
   it('walks folders recursively in sorted order, skipping hidden entries, node_modules and unknown types', async () => {
     const files = await listSourceFiles([join(tmp.dir, 'docs')]);
-    expect(files.map((f) => relative(tmp.dir, f))).toEqual([
+    expect(files.every((f) => f.walked)).toBe(true);
+    expect(files.map((f) => relative(tmp.dir, f.path))).toEqual([
       join('docs', 'a.md'),
       join('docs', 'b.HTML'),
       join('docs', 'sub', 'c.txt'),
@@ -81,7 +82,10 @@ describe('listSourceFiles', () => {
 
   it('accepts named files of known types, in the order given', async () => {
     const files = await listSourceFiles([join(tmp.dir, 'corpus.jsonl'), join(tmp.dir, 'docs/a.md')]);
-    expect(files).toEqual([join(tmp.dir, 'corpus.jsonl'), join(tmp.dir, 'docs/a.md')]);
+    expect(files).toEqual([
+      { path: join(tmp.dir, 'corpus.jsonl'), walked: false },
+      { path: join(tmp.dir, 'docs/a.md'), walked: false },
+    ]);
   });
 
   it('rejects a named file of an unknown type', async () => {
@@ -182,6 +186,26 @@ describe('readDocumentBatches', () => {
     expect(docs[0]).toEqual({ id: 'u0', text: 'café 漢字 ' });
     expect(docs[2999]?.text).toBe(`café 漢字 ${'é'.repeat(2999 % 7)}`);
     expect(docs[3000]).toEqual({ id: 'bom.md', text: '# Café\n\nnaïve', format: 'markdown' });
+  });
+
+  it('skips a file found in a folder that holds no text, and reports it; a named empty file is read as is', async () => {
+    write('mixed/a.md', 'alpha');
+    write('mixed/empty.txt', '');
+    write('mixed/blank.md', ' \n\t\n');
+    write('mixed/z.md', 'zeta');
+    const skipped: string[] = [];
+    const files = await listSourceFiles([join(tmp.dir, 'mixed'), join(tmp.dir, 'mixed/empty.txt')]);
+    const onSkip = (file: string, reason: string): void => {
+      skipped.push(`${relative(tmp.dir, file)}: ${reason}`);
+    };
+    const docs = (await collect(readDocumentBatches(files, { batchSize: 10, base: tmp.dir, onSkip }))).flat();
+    expect(docs.map((d) => [d.id, d.text])).toEqual([
+      [join('mixed', 'a.md'), 'alpha'],
+      [join('mixed', 'z.md'), 'zeta'],
+      // Named on its own: handed on, for ingestion to refuse with its reason.
+      [join('mixed', 'empty.txt'), ''],
+    ]);
+    expect(skipped).toEqual([`${join('mixed', 'blank.md')}: it holds no text`, `${join('mixed', 'empty.txt')}: it holds no text`]);
   });
 
   it('streams a large JSONL file in bounded batches', async () => {
