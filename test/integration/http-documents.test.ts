@@ -166,6 +166,10 @@ describe('GET /v1/documents/:id', () => {
     expect(hits[0]?.docId).toBe('tree');
     expect(hits[0]?.headingPath).toEqual(['Setup', 'Install']);
     expect(hits[0]?.title).toBe('Field Manual');
+    // A chunk under no heading but the title has no heading path at all, as docs/api.md says (not an empty one).
+    const opening = (await retrieveHits(fx.app, 'opening words')).find((h) => h.docId === 'tree');
+    expect(opening?.text).toContain('Opening words.');
+    expect(opening).not.toHaveProperty('headingPath');
   });
 
   it('an empty id (GET or DELETE /v1/documents/) -> 400 naming the id parameter', async () => {
