@@ -108,6 +108,8 @@ export interface QueryRequest {
 export interface IngestResult extends UpsertResult {
   failed?: WriteFailure[];
   structure?: StructureReport;
+  /** Files found in a folder that were not ingested (one holding no text), and why. */
+  skipped?: Array<{ file: string; reason: string }>;
 }
 
 export interface TraceView {
@@ -664,13 +666,19 @@ export class Rag {
     };
   }
 
-  /** Ingests files and folders in batches (each batch all or nothing), reporting documents done. */
+  /**
+   * Ingests files and folders in batches (each batch all or nothing), reporting documents done. A file in a folder
+   * that holds no text is skipped and listed in `skipped`; one named in `paths` is refused like any empty document.
+   */
   async ingestPaths(paths: string[], options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<IngestResult> {
     await this.open();
     const files = await listSourceFiles(paths);
     const total: IngestResult = { documents: 0, chunks: 0, version: this.store.version() };
+    const onSkip = (file: string, reason: string): void => {
+      total.skipped = [...(total.skipped ?? []), { file, reason }];
+    };
     try {
-      for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500 })) {
+      for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500, onSkip })) {
         const r = await this.ingest(batch);
         total.documents += r.documents;
         total.chunks += r.chunks;

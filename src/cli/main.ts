@@ -124,7 +124,9 @@ export function buildCli(deps: CliDeps = {}): Command {
         const r = await rag.ingestPaths(paths, { batchSize: flags.batchSize, onProgress: (d) => progress.update(d) });
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
-        console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}`);
+        for (const s of r.skipped ?? []) console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}`);
+        const skipped = r.skipped?.length ? `; skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'} with no text` : '';
+        console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}${skipped}`);
         for (const f of r.failed ?? []) console.log(`  not stored: ${f.id} (${f.status}): ${f.reason}`);
         if (r.structure) {
           const s = r.structure;

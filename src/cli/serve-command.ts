@@ -43,7 +43,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       const paths = (options.bootstrap ?? config.bootstrap.paths).filter((p) => existsSync(p));
       if (paths.length > 0) {
         const r = await rag.ingestPaths(paths);
-        log.info({ paths, documents: r.documents, chunks: r.chunks, failed: r.failed?.length ?? 0 }, 'index was empty: ingested bootstrap documents');
+        for (const s of r.skipped ?? []) log.warn({ file: s.file }, `bootstrap: skipped ${s.file}: ${s.reason}`);
+        log.info({ paths, documents: r.documents, chunks: r.chunks, failed: r.failed?.length ?? 0, skipped: r.skipped?.length ?? 0 }, 'index was empty: ingested bootstrap documents');
       } else log.warn({ paths: options.bootstrap ?? config.bootstrap.paths }, 'index is empty and no bootstrap path exists');
     }
     if (!(await rag.connect())) log.warn('redis did not answer at start-up: serving uncached, rate limits open, reconnecting');

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { RagError } from '../core/errors.js';
 import type { DocumentFormat, DocumentInput, Metadata } from '../core/types.js';
 
@@ -18,10 +17,17 @@ const FORMATS: Record<string, DocumentFormat | 'jsonl'> = {
   '.ndjson': 'jsonl',
 };
 
+/** A file to ingest, and whether it was found by walking a folder rather than named itself. */
+export interface SourceFile {
+  path: string;
+  /** Found in a folder: when it holds no text it is skipped, where a file named on its own is an error. */
+  walked: boolean;
+}
+
 /** Files under the given paths (folders walked recursively, hidden entries skipped) that we know how to read. */
-export async function listSourceFiles(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  const visit = async (path: string): Promise<void> => {
+export async function listSourceFiles(paths: string[]): Promise<SourceFile[]> {
+  const out: SourceFile[] = [];
+  const visit = async (path: string, walked: boolean): Promise<void> => {
     const info = await stat(path).catch(() => null);
     if (!info) throw new RagError('NOT_FOUND', `no such file or folder: ${path}`);
     if (info.isDirectory()) {
@@ -29,12 +35,12 @@ export async function listSourceFiles(paths: string[]): Promise<string[]> {
       for (const entry of entries) {
         const child = join(path, entry);
         const childInfo = await stat(child).catch(() => null);
-        if (childInfo?.isDirectory() || FORMATS[extname(entry).toLowerCase()]) await visit(child);
+        if (childInfo?.isDirectory() || FORMATS[extname(entry).toLowerCase()]) await visit(child, true);
       }
-    } else if (FORMATS[extname(path).toLowerCase()]) out.push(path);
+    } else if (FORMATS[extname(path).toLowerCase()]) out.push({ path, walked });
     else throw new RagError('BAD_REQUEST', `unsupported file type: ${path} (known: ${Object.keys(FORMATS).join(' ')})`);
   };
-  for (const p of paths) await visit(p);
+  for (const p of paths) await visit(p, false);
   return out;
 }
 
@@ -69,21 +75,23 @@ function scalarMeta(value: unknown): Metadata | undefined {
 }
 
 /**
- * Reads the given files as batches of documents, streaming JSONL so a large corpus never sits in memory whole.
- * A file's document id is its path relative to `base`.
+ * Reads the given files (a plain path is a file named by the caller) as batches of documents, streaming JSONL so a
+ * large corpus never sits in memory whole. A file's document id is its path relative to `base`. Text that is not
+ * UTF-8 is refused, naming the file and line, rather than stored with replacement characters. A file found by
+ * walking a folder that holds no text is skipped (reported to `onSkip`); a named one goes on to be refused.
  */
 export async function* readDocumentBatches(
-  files: string[],
-  options: { batchSize: number; base?: string },
+  files: Array<string | SourceFile>,
+  options: { batchSize: number; base?: string; onSkip?: (file: string, reason: string) => void },
 ): AsyncGenerator<DocumentInput[]> {
   let batch: DocumentInput[] = [];
   const base = resolve(options.base ?? '.');
-  for (const file of files) {
+  for (const source of files) {
+    const { path: file, walked } = typeof source === 'string' ? { path: source, walked: false } : source;
     const format = FORMATS[extname(file).toLowerCase()];
     if (format === 'jsonl') {
-      const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
       let lineNo = 0;
-      for await (const line of lines) {
+      for await (const line of utf8Lines(file)) {
         lineNo++;
         if (line.trim().length === 0) continue;
         let row: unknown;
@@ -99,7 +107,11 @@ export async function* readDocumentBatches(
         }
       }
     } else if (format) {
-      const text = withoutBom(await readFile(file, 'utf8'));
+      const text = withoutBom(decodeUtf8(await readFile(file), file));
+      if (walked && text.trim().length === 0) {
+        options.onSkip?.(file, 'it holds no text');
+        continue;
+      }
       const rel = relative(base, resolve(file));
       // Inside the working folder the id is the relative path (README.md, docs/api.md); elsewhere the absolute one.
       const id = rel && !rel.startsWith('..') ? rel : resolve(file);
@@ -111,6 +123,67 @@ export async function* readDocumentBatches(
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+// Fatal: a byte that is not UTF-8 throws instead of becoming U+FFFD. The BOM is kept here and dropped by withoutBom.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes of a file as UTF-8 text; `firstLine` is the line they start on, for the message when they are not UTF-8. */
+function decodeUtf8(bytes: Uint8Array, file: string, firstLine = 1): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new RagError(
+      'INVALID_DOCUMENT',
+      `${file}: not UTF-8 text (line ${firstLine + firstBadLine(bytes)}); convert it first, e.g. from Latin-1 or Windows-1252: iconv -f windows-1252 -t utf-8 ${shellWord(file)} > utf8.tmp && mv utf8.tmp ${shellWord(file)}`,
+      { file },
+    );
+  }
+}
+
+/** The index of the first line holding bytes that are not UTF-8 (a newline byte is never part of a character). */
+function firstBadLine(bytes: Uint8Array): number {
+  let line = 0;
+  let start = 0;
+  for (;;) {
+    const end = bytes.indexOf(0x0a, start);
+    try {
+      strictUtf8.decode(bytes.subarray(start, end === -1 ? bytes.length : end));
+    } catch {
+      return line;
+    }
+    if (end === -1) return line;
+    line++;
+    start = end + 1;
+  }
+}
+
+/** A path as one shell word, quoted only when it needs to be, for a command the user may paste. */
+const shellWord = (path: string): string => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The lines of a file, each decoded as strict UTF-8 (a line that is not names its number), a carriage return
+ * before the newline dropped; read as a stream, so a large file never sits in memory whole.
+ */
+async function* utf8Lines(file: string): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  let lineNo = 0;
+  const take = (): string => {
+    lineNo++;
+    const text = decodeUtf8(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending), file, lineNo);
+    pending = [];
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+      pending.push(chunk.subarray(start, end));
+      start = end + 1;
+      yield take();
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield take();
 }
 
 /** A UTF-8 byte order mark, which editors on Windows write first: not part of the first row or the text. */

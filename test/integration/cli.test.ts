@@ -7,17 +7,31 @@ import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../src/cli/main.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tinyModels } from '../helpers/tiny-models.js';
 
 const run = promisify(execFile);
 
 /** Runs the CLI in-process and returns what it printed to stdout. */
 async function cli(...args: string[]): Promise<string[]> {
+  return (await cliOutput(...args)).stdout;
+}
+
+/** Runs the CLI in-process and returns its stdout lines and its stderr text. */
+async function cliOutput(...args: string[]): Promise<{ stdout: string[]; stderr: string }> {
   const lines: string[] = [];
+  let errText = '';
   const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
     lines.push(parts.map(String).join(' '));
   });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    errText += String(chunk);
+    return true;
+  });
+  // The test runner routes console.error around process.stderr.write.
+  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => {
+    errText += `${parts.map(String).join(' ')}\n`;
+  });
   try {
     // Every command, so a subcommand's argument error throws here rather than exiting the test process.
     const program = buildCli();
@@ -30,8 +44,9 @@ async function cli(...args: string[]): Promise<string[]> {
   } finally {
     log.mockRestore();
     stderr.mockRestore();
+    error.mockRestore();
   }
-  return lines;
+  return { stdout: lines, stderr: errText };
 }
 
 describe('rag CLI', () => {
@@ -191,6 +206,36 @@ describe('rag CLI', () => {
     await expect(cli('ingest', join(dir, 'third-broken.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
       /third-broken\.jsonl:3: not valid JSON .*; the 2 documents of the batches before it were stored/,
     );
+  });
+
+  it('skips a file with no text found in a folder, with a warning, but refuses one named on its own', async () => {
+    const folder = join(dir, 'with-empty');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.md'), '# Alpha\n\nThe first note on kettles.\n');
+    writeFileSync(join(folder, 'empty.txt'), '');
+    writeFileSync(join(folder, 'z.md'), '# Zeta\n\nThe last note on kettles.\n');
+    const store = join(dir, 'with-empty.db');
+    const out = await cliOutput('ingest', folder, '--store', store);
+    expect(out.stdout.join('\n')).toMatch(/ingested 2 documents .*; skipped 1 file with no text$/);
+    expect(out.stderr).toContain(`rag ingest: warning: skipped ${join(folder, 'empty.txt')}: it holds no text\n`);
+    await expect(cli('ingest', join(folder, 'empty.txt'), '--store', store)).rejects.toThrow(/text is empty; nothing of this batch was stored/);
+  });
+
+  it('refuses a file that is not UTF-8, naming it and how to convert it, before any of its batch is stored', async () => {
+    const folder = join(dir, 'latin1');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.md'), '# Good\n\nA well-encoded note.\n');
+    writeFileSync(join(folder, 'menu.md'), Buffer.from('# Menu\n\ncaf\xe9 au lait\n', 'latin1'));
+    const store = join(dir, 'latin1.db');
+    await expect(cli('ingest', folder, '--store', store)).rejects.toThrow(
+      `${join(folder, 'menu.md')}: not UTF-8 text (line 3); convert it first, e.g. from Latin-1 or Windows-1252: iconv -f windows-1252 -t utf-8`,
+    );
+    const s = new SqliteStore(store);
+    try {
+      expect(s.counts().documents).toBe(0);
+    } finally {
+      s.close();
+    }
   });
 
   it('exits with the error, not a progress bar that runs on, when an evaluation cannot start', async () => {

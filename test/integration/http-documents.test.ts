@@ -81,6 +81,48 @@ describe('POST /v1/documents, happy path', () => {
   });
 });
 
+describe('ids with slashes, as rag ingest gives them (sub/nested.txt)', () => {
+  const id = 'sub/nested.txt';
+  const raw = (method: 'GET' | 'DELETE', url: string) => fx.app.inject({ method, url });
+
+  it('GET and DELETE take the id with its slashes unencoded, as well as encoded', async () => {
+    await ingestDocs(fx.app, [{ id, text: 'A nested note about the dibbler.' }]);
+    expect(okBody<StoredDocument>(await raw('GET', '/v1/documents/sub/nested.txt')).id).toBe(id);
+    expect(okBody<StoredDocument>(await raw('GET', '/v1/documents/sub%2Fnested.txt')).id).toBe(id);
+    expect(okBody<StoredDocument>(await raw('GET', '/v1/documents/sub/nested.txt?trace=1')).id).toBe(id);
+    expect(okBody<{ deleted: boolean; id: string }>(await raw('DELETE', '/v1/documents/sub/nested.txt'))).toMatchObject({ deleted: true, id });
+    expect(await retrieveHits(fx.app, 'dibbler')).toEqual([]);
+    const again = expectError(await raw('DELETE', '/v1/documents/sub/nested.txt'), 404, 'NOT_FOUND');
+    expect(again.message).toBe(`no document with id "${id}"`);
+  });
+
+  it('decodes the rest of the path: encoded characters in a slashed id, a deeper path, a trailing slash', async () => {
+    const ids = ['docs/api v2/é?.md', 'a/b/c/d.txt', 'dir/'];
+    await ingestDocs(fx.app, ids.map((i) => ({ id: i, text: `The document ${i} about bandicoots.` })));
+    for (const i of ids) {
+      const url = `/v1/documents/${i.split('/').map(encodeURIComponent).join('/')}`;
+      expect(okBody<StoredDocument>(await raw('GET', url)).id).toBe(i);
+      expect(okBody<{ id: string }>(await raw('DELETE', url)).id).toBe(i);
+    }
+  });
+
+  it('an unknown slashed id is 404 naming it; one over 512 characters is 400 naming the id parameter', async () => {
+    const err = expectError(await raw('GET', '/v1/documents/no/such/doc.md'), 404, 'NOT_FOUND');
+    expect(err.message).toBe('no document with id "no/such/doc.md"');
+    for (const method of ['GET', 'DELETE'] as const) {
+      const long = expectError(await raw(method, `/v1/documents/${'a'.repeat(300)}/${'b'.repeat(300)}`), 400, 'VALIDATION');
+      expect(long.message).toMatch(/^id: /);
+    }
+  });
+
+  it('the OpenAPI document keeps one /v1/documents/{id} route, and says slashes may be sent as they are', async () => {
+    const doc = okBody<{ paths: Record<string, Record<string, { description?: string }>> }>(await fx.app.inject({ method: 'GET', url: '/docs/json' }));
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/documents/'))).toEqual(['/v1/documents/{id}']);
+    expect(doc.paths['/v1/documents/{id}']?.['get']?.description).toMatch(/slashes may be sent as they are/);
+    expect(doc.paths['/v1/documents/{id}']?.['delete']?.description).toMatch(/slashes may be sent as they are/);
+  });
+});
+
 describe('GET /v1/documents/:id', () => {
   it('returns the structure tree, with nested sections from the markdown headings', async () => {
     const text = [
@@ -124,6 +166,10 @@ describe('GET /v1/documents/:id', () => {
     expect(hits[0]?.docId).toBe('tree');
     expect(hits[0]?.headingPath).toEqual(['Setup', 'Install']);
     expect(hits[0]?.title).toBe('Field Manual');
+    // A chunk under no heading but the title has no heading path at all, as docs/api.md says (not an empty one).
+    const opening = (await retrieveHits(fx.app, 'opening words')).find((h) => h.docId === 'tree');
+    expect(opening?.text).toContain('Opening words.');
+    expect(opening).not.toHaveProperty('headingPath');
   });
 
   it('an empty id (GET or DELETE /v1/documents/) -> 400 naming the id parameter', async () => {

@@ -1,10 +1,23 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { RagError } from '../../core/errors.js';
 import type { DocumentInput } from '../../core/types.js';
 import { ErrorResponse } from '../schemas/common.js';
 import { DocumentIdParams, IngestResponseSchema, StoredDocumentSchema, documentsBodySchema } from '../schemas/documents.js';
 import { contextFor } from '../request-context.js';
+
+const ID_IN_PATH =
+  'The id is the rest of the path, percent-decoded: its slashes may be sent as they are (docs/api.md, as rag ingest names a file) or encoded (docs%2Fapi.md).';
+
+/**
+ * The wildcard route's "*" parameter under the name the documented route uses, before validation: a bad id reads
+ * "id: ..." whichever route the request took.
+ */
+async function idFromWildcard(request: FastifyRequest): Promise<void> {
+  const params = request.params as Record<string, string | undefined>;
+  request.params = { id: params['*'] ?? '' };
+}
 
 /** Ingestion: a batch is stored whole or not at all; upsert by id; delete by id. */
 export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -26,41 +39,49 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get(
-    '/v1/documents/:id',
-    {
-      schema: {
-        tags: ['documents'],
-        summary: 'A stored document with its structure tree',
-        params: DocumentIdParams,
-        response: { 200: StoredDocumentSchema, '4xx': ErrorResponse },
+  // Each route twice: "/:id" is the one documented (one path segment, so an id's slashes must be encoded), and the
+  // hidden "/*" takes the rest of the path, so the ids `rag ingest` gives (docs/api.md) work with their slashes as is.
+  const getSchema = {
+    tags: ['documents'],
+    summary: 'A stored document with its structure tree',
+    description: ID_IN_PATH,
+    params: DocumentIdParams,
+    response: { 200: StoredDocumentSchema, '4xx': ErrorResponse },
+  };
+  for (const url of ['/v1/documents/:id', '/v1/documents/*']) {
+    const wildcard = url.endsWith('*');
+    app.get(
+      url,
+      { schema: { ...getSchema, ...(wildcard ? { hide: true } : {}) }, ...(wildcard ? { preValidation: idFromWildcard } : {}) },
+      async (request) => {
+        const doc = app.rag.store.getDocument(request.params.id);
+        if (!doc) throw new RagError('NOT_FOUND', `no document with id "${request.params.id}"`, { id: request.params.id });
+        return doc;
       },
-    },
-    async (request) => {
-      const doc = app.rag.store.getDocument(request.params.id);
-      if (!doc) throw new RagError('NOT_FOUND', `no document with id "${request.params.id}"`, { id: request.params.id });
-      return doc;
-    },
-  );
+    );
+  }
 
-  app.delete(
-    '/v1/documents/:id',
-    {
-      schema: {
-        tags: ['documents'],
-        summary: 'Delete a document and its chunks',
-        params: DocumentIdParams,
-        response: {
-          200: Type.Object({ deleted: Type.Boolean(), id: Type.String(), version: Type.Integer() }),
-          '4xx': ErrorResponse,
-        },
+  const deleteSchema = {
+    tags: ['documents'],
+    summary: 'Delete a document and its chunks',
+    description: ID_IN_PATH,
+    params: DocumentIdParams,
+    response: {
+      200: Type.Object({ deleted: Type.Boolean(), id: Type.String(), version: Type.Integer() }),
+      '4xx': ErrorResponse,
+    },
+  };
+  for (const url of ['/v1/documents/:id', '/v1/documents/*']) {
+    const wildcard = url.endsWith('*');
+    app.delete(
+      url,
+      { schema: { ...deleteSchema, ...(wildcard ? { hide: true } : {}) }, ...(wildcard ? { preValidation: idFromWildcard } : {}) },
+      async (request, reply) => {
+        const { id } = request.params;
+        const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
+        if (!(await app.rag.deleteDocument(id, ctx))) throw new RagError('NOT_FOUND', `no document with id "${id}"`, { id });
+        return { deleted: true, id, version: app.rag.store.version() };
       },
-    },
-    async (request, reply) => {
-      const { id } = request.params;
-      const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
-      if (!(await app.rag.deleteDocument(id, ctx))) throw new RagError('NOT_FOUND', `no document with id "${id}"`, { id });
-      return { deleted: true, id, version: app.rag.store.version() };
-    },
-  );
+    );
+  }
 };

@@ -70,7 +70,8 @@ describe('documentFromRow', () => {
 describe('listSourceFiles', () => {
   it('walks folders recursively in sorted order, skipping hidden entries, node_modules and unknown types', async () => {
     const files = await listSourceFiles([join(tmp.dir, 'docs')]);
-    expect(files.map((f) => relative(tmp.dir, f))).toEqual([
+    expect(files.every((f) => f.walked)).toBe(true);
+    expect(files.map((f) => relative(tmp.dir, f.path))).toEqual([
       join('docs', 'a.md'),
       join('docs', 'b.HTML'),
       join('docs', 'sub', 'c.txt'),
@@ -81,7 +82,10 @@ describe('listSourceFiles', () => {
 
   it('accepts named files of known types, in the order given', async () => {
     const files = await listSourceFiles([join(tmp.dir, 'corpus.jsonl'), join(tmp.dir, 'docs/a.md')]);
-    expect(files).toEqual([join(tmp.dir, 'corpus.jsonl'), join(tmp.dir, 'docs/a.md')]);
+    expect(files).toEqual([
+      { path: join(tmp.dir, 'corpus.jsonl'), walked: false },
+      { path: join(tmp.dir, 'docs/a.md'), walked: false },
+    ]);
   });
 
   it('rejects a named file of an unknown type', async () => {
@@ -149,6 +153,59 @@ describe('readDocumentBatches', () => {
     const err = await ragErrorOfAsync(() => collect(readDocumentBatches([path], { batchSize: 10 })));
     expect(err.code).toBe('INVALID_DOCUMENT');
     expect(err.message).toContain(`${path}:2`);
+  });
+
+  it('refuses a file that is not UTF-8, naming it and the line, rather than storing replacement characters', async () => {
+    const path = join(tmp.dir, 'latin1.md');
+    writeFileSync(path, Buffer.concat([Buffer.from('# Menu\n\nTea\n'), Buffer.from('caf\xe9 au lait\n', 'latin1')]));
+    const err = await ragErrorOfAsync(() => collect(readDocumentBatches([path], { batchSize: 10 })));
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain(`${path}: not UTF-8 text (line 4)`);
+    expect(err.message).toMatch(/iconv -f windows-1252 -t utf-8 /);
+  });
+
+  it('refuses a JSONL line that is not UTF-8, after the batches before it, naming file:line', async () => {
+    const path = join(tmp.dir, 'latin1.jsonl');
+    writeFileSync(path, Buffer.concat([Buffer.from('{"_id":"a","text":"ok"}\n{"_id":"b","text":"ok"}\n'), Buffer.from('{"_id":"c","text":"caf\xe9"}\n', 'latin1')]));
+    const seen: string[] = [];
+    const err = await ragErrorOfAsync(async () => {
+      for await (const batch of readDocumentBatches([path], { batchSize: 2 })) seen.push(...batch.map((d) => d.id));
+    });
+    expect(err.code).toBe('INVALID_DOCUMENT');
+    expect(err.message).toContain(`${path}: not UTF-8 text (line 3)`);
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('reads multi-byte characters split across stream chunks, and strips a leading byte order mark', async () => {
+    // Longer than a read chunk (64 kB), so characters and lines straddle chunk boundaries.
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ _id: `u${i}`, text: `café 漢字 ${'é'.repeat(i % 7)}` }));
+    const jsonl = write('multibyte.jsonl', `\ufeff${rows.join('\r\n')}`);
+    const md = write('bom.md', '\ufeff# Café\n\nnaïve');
+    const docs = (await collect(readDocumentBatches([jsonl, md], { batchSize: 5000, base: tmp.dir }))).flat();
+    expect(docs).toHaveLength(3001);
+    expect(docs[0]).toEqual({ id: 'u0', text: 'café 漢字 ' });
+    expect(docs[2999]?.text).toBe(`café 漢字 ${'é'.repeat(2999 % 7)}`);
+    expect(docs[3000]).toEqual({ id: 'bom.md', text: '# Café\n\nnaïve', format: 'markdown' });
+  });
+
+  it('skips a file found in a folder that holds no text, and reports it; a named empty file is read as is', async () => {
+    write('mixed/a.md', 'alpha');
+    write('mixed/empty.txt', '');
+    write('mixed/blank.md', ' \n\t\n');
+    write('mixed/z.md', 'zeta');
+    const skipped: string[] = [];
+    const files = await listSourceFiles([join(tmp.dir, 'mixed'), join(tmp.dir, 'mixed/empty.txt')]);
+    const onSkip = (file: string, reason: string): void => {
+      skipped.push(`${relative(tmp.dir, file)}: ${reason}`);
+    };
+    const docs = (await collect(readDocumentBatches(files, { batchSize: 10, base: tmp.dir, onSkip }))).flat();
+    expect(docs.map((d) => [d.id, d.text])).toEqual([
+      [join('mixed', 'a.md'), 'alpha'],
+      [join('mixed', 'z.md'), 'zeta'],
+      // Named on its own: handed on, for ingestion to refuse with its reason.
+      [join('mixed', 'empty.txt'), ''],
+    ]);
+    expect(skipped).toEqual([`${join('mixed', 'blank.md')}: it holds no text`, `${join('mixed', 'empty.txt')}: it holds no text`]);
   });
 
   it('streams a large JSONL file in bounded batches', async () => {
