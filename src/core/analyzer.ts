@@ -88,6 +88,23 @@ function wordsOf(normalized: string): string[] {
   return out;
 }
 
+/**
+ * A text as an index that splits words at spaces and punctuation (SQLite's unicode61) should see it: each CJK run
+ * replaced by its bigrams, as `words` makes them, separated by spaces, so the bigrams of a question match. Other text
+ * is left as it is.
+ */
+export function spacedCjk(text: string): string {
+  if (!CJK.test(text)) return text;
+  return text.replace(CJK_TEXT_RUN, (run) => {
+    const out: string[] = [];
+    for (const part of foldText(run).toLowerCase().match(CJK_RUN) ?? []) pushBigrams(part, out);
+    return ` ${out.join(' ')} `;
+  });
+}
+
+/** A run of CJK letters (of any of the scripts) in a text. */
+const CJK_TEXT_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]+/gu;
+
 function pushBigrams(part: string, out: string[]): void {
   if (!CJK.test(part)) {
     out.push(part);

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
+import { spacedCjk } from '../core/analyzer.js';
 import { RagError, isRagError } from '../core/errors.js';
 import type { Chunk, DocumentFormat, Metadata, MetadataFilter, StoredDocument, StructureNode } from '../core/types.js';
 import type { ChunkText } from './chunker.js';
@@ -222,7 +223,8 @@ export class SqliteStore {
         doc.chunks.forEach((chunk, ord) => {
           const heading = JSON.stringify(chunk.headingPath);
           const rowid = Number(this.stmt.insertChunk.run(`${doc.id}#${ord}`, seq, ord, heading, chunk.text).lastInsertRowid);
-          this.stmt.insertFts.run(rowid, doc.title, chunk.headingPath.join(' '), chunk.text);
+          // CJK text as bigrams, as the analyser splits it, so the fts5 engine matches a question's bigrams too.
+          this.stmt.insertFts.run(rowid, spacedCjk(doc.title), spacedCjk(chunk.headingPath.join(' ')), spacedCjk(chunk.text));
           const vector = doc.vectors?.[ord];
           if (withVectors && vector) this.vectors.insert(rowid, vector);
           change.added.push({ rowid, title: doc.title, headingPath: chunk.headingPath, text: chunk.text });

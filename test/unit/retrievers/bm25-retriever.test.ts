@@ -57,6 +57,21 @@ describe.each(['memory', 'fts5'] as const)('Bm25Retriever (%s engine)', (engine)
     expect((await ids(retriever, 'tomato')).sort()).toEqual(['cook', 'garden']);
   });
 
+  it('finds Chinese, Japanese and Korean text by the words of a question (bigrams)', async () => {
+    const { ingestor, retriever } = setup(engine);
+    await ingestor.ingest([
+      ...CORPUS,
+      { id: 'ja', format: 'markdown', text: '# 製品マニュアル\n\n## 保証\n\n本製品の保証期間は購入日から三年間です。' },
+      { id: 'zh', text: '电池的容量是五千毫安时。充电时间约为两个小时。' },
+      { id: 'ko', text: '배터리 수명은 약 이틀입니다.' },
+    ]);
+    // Before, a run of CJK letters was one term up to the punctuation: no question matched it.
+    expect((await ids(retriever, '保証期間は何年ですか？'))[0]).toBe('ja');
+    expect((await ids(retriever, '充电时间'))[0]).toBe('zh');
+    expect((await ids(retriever, '배터리 수명'))[0]).toBe('ko');
+    expect((await ids(retriever, 'マニュアル'))[0]).toBe('ja');
+  });
+
   it('returns scored chunks with ids, titles, heading paths and the source name', async () => {
     const { ingestor, retriever } = setup(engine);
     await ingestor.ingest(CORPUS);
