@@ -17,10 +17,10 @@ import {
  * UnparsableDocument for nesting marked cannot take in bounded time or stack (see unparsable-document.ts).
  */
 export function parseMarkdown(source: string, fallbackTitle: string, givenTitle?: string): StructureNode {
-  const markdown = withoutFrontMatter(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
+  const { markdown, title } = frontMatter(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
   checkParseBounds(markdown);
   try {
-    return structureOf(new Lexer({ gfm: true }).lex(markdown), fallbackTitle, givenTitle);
+    return structureOf(new Lexer({ gfm: true }).lex(markdown), title ?? fallbackTitle, givenTitle);
   } catch (err) {
     // marked recurses per nested construct, emphasis runs too: what the line checks let through ends here.
     if (err instanceof RangeError) throw new UnparsableDocument('Markdown nests too deeply to parse');
@@ -54,11 +54,31 @@ function structureOf(tokens: Token[], fallbackTitle: string, givenTitle?: string
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 const FRONT_MATTER_LINE = /^(?:[ \t]*$|[ \t]*#|[\w"'-][^:.!?]{0,60}:(?:[ \t]|$)|[ \t]+\S|-[ \t])/;
 
-function withoutFrontMatter(markdown: string): string {
+/** A top-level `title:` of front matter, its value on the line (quoted or not). */
+const FRONT_MATTER_TITLE = /^title:[ \t]*(.*?)[ \t]*$/;
+
+/**
+ * The document without its front matter, and the front matter's title: static site generators (Hugo, Jekyll,
+ * Docusaurus) take a page's title from there and write no H1, so it stands in for the first H1.
+ */
+function frontMatter(markdown: string): { markdown: string; title?: string } {
   const m = FRONT_MATTER.exec(markdown);
-  if (!m) return markdown;
+  if (!m) return { markdown };
   const lines = (m[1] ?? '').split(/\r?\n/);
-  return lines.every((l) => FRONT_MATTER_LINE.test(l)) ? markdown.slice(m[0].length) : markdown;
+  if (!lines.every((l) => FRONT_MATTER_LINE.test(l))) return { markdown };
+  const body = markdown.slice(m[0].length);
+  const value = lines.map((l) => FRONT_MATTER_TITLE.exec(l)?.[1]).find((v) => v !== undefined);
+  const title = value === undefined || /^[|>]/.test(value) ? '' : collapse(unquoted(value));
+  return title ? { markdown: body, title } : { markdown: body };
+}
+
+/** A YAML scalar without its quotes ("It's", 'It''s'). */
+function unquoted(value: string): string {
+  const double = /^"((?:[^"\\]|\\.)*)"(?:[ \t]+#.*)?$/.exec(value);
+  if (double) return (double[1] ?? '').replace(/\\(["\\])/g, '$1');
+  const single = /^'((?:[^']|'')*)'(?:[ \t]+#.*)?$/.exec(value);
+  if (single) return (single[1] ?? '').replace(/''/g, "'");
+  return value.replace(/[ \t]+#.*$/, '');
 }
 
 /** A line's leading containers (blockquote marks and list markers), a list item's indent, a code fence. */

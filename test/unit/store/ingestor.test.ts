@@ -64,6 +64,11 @@ describe('Ingestor validation', () => {
     });
   }
 
+  it('stores a Markdown page of front matter only under its front-matter title, found by it', async () => {
+    await ingestor.ingest([{ id: 'content/posts/_index.md', format: 'markdown', text: '---\ntitle: "Release notes"\nweight: 10\n---\n' }]);
+    expect(store.getDocument('content/posts/_index.md')?.title).toBe('Release notes');
+  });
+
   it('rejects an id that appears twice in the batch', async () => {
     const err = await ragErrorOfAsync(() => ingestor.ingest([good('a'), good('b'), good('a', 'second copy')]));
     expect(err.code).toBe('INVALID_DOCUMENT');

@@ -187,6 +187,20 @@ describe('parseMarkdown: byte order mark and front matter', () => {
     expect(parseMarkdown('\ufeff---\r\ntitle: T\r\n---\r\nBody.', 'fb').children.map((c) => c.text)).toEqual(['Body.']);
   });
 
+  it("takes the document's title from the front matter's title where no H1 gives one (Hugo, Jekyll pages)", () => {
+    const r = parseMarkdown('---\ntitle: "Installing on Kubernetes"\nweight: 20\n---\n\nRun helm install.', 'k8s.md');
+    expect(r.title).toBe('Installing on Kubernetes');
+    expect(paragraphs(r)).toEqual(['Run helm install.']);
+    expect(parseMarkdown("---\ntitle: 'It''s here' # a comment\n---\nBody.", 'fb').title).toBe("It's here");
+    expect(parseMarkdown('---\ntitle: Plain words # a comment\n---\nBody.', 'fb').title).toBe('Plain words');
+    // A section page of front matter only is titled, not empty.
+    expect(parseMarkdown('---\ntitle: "Posts"\nweight: 10\n---\n', '').title).toBe('Posts');
+    // An H1 still wins; a block scalar or a nested title is not the page's title.
+    expect(parseMarkdown('---\ntitle: Front\n---\n# Heading One\n\nBody.', 'fb').title).toBe('Heading One');
+    expect(parseMarkdown('---\ntitle: >\n  Folded\n---\nBody.', 'fb').title).toBe('fb');
+    expect(parseMarkdown('---\nseo:\n  title: Nested\n---\nBody.', 'fb').title).toBe('fb');
+  });
+
   it('keeps a leading rule and prose that is not front matter', () => {
     const r = parseMarkdown('---\nThis is a sentence of prose, not metadata.\n---\n\nMore.', 'fb');
     expect(JSON.stringify(r)).toContain('This is a sentence of prose, not metadata.');
