@@ -45,7 +45,7 @@ import { HybridRetriever } from './retrievers/hybrid-retriever.js';
 import { IntentRetriever } from './retrievers/intent-retriever.js';
 import { buildOpenSearchRetriever } from './retrievers/opensearch-retriever-factory.js';
 import type { Retriever } from './retrievers/retriever.js';
-import { listSourceFiles, readDocumentBatches } from './store/document-sources.js';
+import { fileDocumentId, listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { describeSpace, spaceOf, type EmbeddingSpace } from './store/embedding-space.js';
 import { checkLegacySpace, SAME_MODEL_COSINE, type LegacyTakeover } from './store/legacy-space-check.js';
 import { Ingestor, type IngestorOptions } from './store/ingestor.js';
@@ -668,7 +668,8 @@ export class Rag {
 
   /**
    * Ingests files and folders in batches (each batch all or nothing), reporting documents done. A file in a folder
-   * that holds no text is skipped and listed in `skipped`; one named in `paths` is refused like any empty document.
+   * that holds no text, or none once parsed, is skipped and listed in `skipped`; one named in `paths` is refused like
+   * any empty document.
    */
   async ingestPaths(paths: string[], options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<IngestResult> {
     await this.open();
@@ -677,9 +678,28 @@ export class Rag {
     const onSkip = (file: string, reason: string): void => {
       total.skipped = [...(total.skipped ?? []), { file, reason }];
     };
+    // A page of a folder that holds no text once parsed (a redirect page, a section index of front matter) is
+    // skipped as an empty file is: a site's build folder has such pages, and one stopped the whole folder.
+    const walked = new Map(files.filter((f) => f.walked).map((f) => [fileDocumentId(f.path), f.path]));
+    const ingestWalked = async (batch: DocumentInput[]): Promise<IngestResult | undefined> => {
+      let docs = batch;
+      while (docs.length > 0) {
+        try {
+          return await this.ingest(docs);
+        } catch (err) {
+          const id = isRagError(err) && err.details?.['empty'] === true ? err.details['id'] : undefined;
+          const file = typeof id === 'string' ? walked.get(id) : undefined;
+          if (file === undefined) throw err;
+          onSkip(file, 'it holds no text once parsed');
+          docs = docs.filter((d) => d.id !== id);
+        }
+      }
+      return undefined;
+    };
     try {
       for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500, onSkip })) {
-        const r = await this.ingest(batch);
+        const r = await ingestWalked(batch);
+        if (!r) continue;
         total.documents += r.documents;
         total.chunks += r.chunks;
         total.version = r.version;

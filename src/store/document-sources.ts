@@ -112,10 +112,7 @@ export async function* readDocumentBatches(
         options.onSkip?.(file, 'it holds no text');
         continue;
       }
-      const rel = relative(base, resolve(file));
-      // Inside the working folder the id is the relative path (README.md, docs/api.md); elsewhere the absolute one.
-      const id = rel && !rel.startsWith('..') ? rel : resolve(file);
-      batch.push({ id, text, format });
+      batch.push({ id: fileDocumentId(file, base), text, format });
       if (batch.length >= options.batchSize) {
         yield batch;
         batch = [];
@@ -123,6 +120,12 @@ export async function* readDocumentBatches(
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/** A file's document id: inside the `base` folder its relative path (README.md, docs/api.md), elsewhere the absolute one. */
+export function fileDocumentId(file: string, base = '.'): string {
+  const rel = relative(resolve(base), resolve(file));
+  return rel && !rel.startsWith('..') ? rel : resolve(file);
 }
 
 // Fatal: a byte that is not UTF-8 throws instead of becoming U+FFFD. The BOM is kept here and dropped by withoutBom.

@@ -165,7 +165,7 @@ export class Ingestor {
       }
       // A tree with neither text nor a title of its own was stored as one chunk holding the id: refused as blank text is.
       const untitled = d.title === undefined && (d.format === 'text' || !tree.title);
-      if (untitled && tree.children.length === 0) throw invalidDocument(d.index, d.input, EMPTY_AFTER_PARSING[d.format]);
+      if (untitled && tree.children.length === 0) throw invalidDocument(d.index, d.input, EMPTY_AFTER_PARSING[d.format], { empty: true });
       tree.title ||= d.fallbackTitle;
       return tree;
     };
@@ -224,9 +224,10 @@ async function betweenDocuments(ctx: RunContext | undefined): Promise<void> {
 }
 
 /** The error that rejects a batch for one of its documents, naming it by place and id. */
-function invalidDocument(index: number, input: DocumentInput, reason: string): RagError {
+function invalidDocument(index: number, input: DocumentInput, reason: string, more: Record<string, unknown> = {}): RagError {
   return new RagError('INVALID_DOCUMENT', `document ${index}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
     index,
     ...(typeof input.id === 'string' ? { id: input.id } : {}),
+    ...more,
   });
 }

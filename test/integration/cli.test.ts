@@ -221,6 +221,20 @@ describe('rag CLI', () => {
     await expect(cli('ingest', join(folder, 'empty.txt'), '--store', store)).rejects.toThrow(/text is empty; nothing of this batch was stored/);
   });
 
+  it('skips a page of a folder that holds no text once parsed (a redirect page), but refuses one named on its own', async () => {
+    const folder = join(dir, 'site');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'page.html'), '<html><head><title>Ports</title></head><body><p>The default port is 8080.</p></body></html>');
+    const redirect = join(folder, 'old-page.html');
+    writeFileSync(redirect, '<html><head><script>window.location.href = "page.html";</script></head></html>');
+    const store = join(dir, 'site.db');
+    // Before, the redirect page stopped the whole folder: "text is empty once parsed as HTML".
+    const out = await cliOutput('ingest', folder, '--store', store);
+    expect(out.stdout.join('\n')).toMatch(/ingested 1 documents .*; skipped 1 file with no text$/);
+    expect(out.stderr).toContain(`rag ingest: warning: skipped ${redirect}: it holds no text once parsed\n`);
+    await expect(cli('ingest', redirect, '--store', store)).rejects.toThrow(/text is empty once parsed as HTML/);
+  });
+
   it('refuses a file that is not UTF-8, naming it and how to convert it, before any of its batch is stored', async () => {
     const folder = join(dir, 'latin1');
     mkdirSync(folder);
