@@ -22,6 +22,10 @@ export class HtmlTable {
   private caption: string | undefined;
   private inCaption = false;
   private layout = false;
+  /** Inside <thead>; whether the open row's cells are all <th>; whether the first row is a header row. */
+  private inHead = false;
+  private rowAllTh = true;
+  private headed = false;
 
   /** `start`: the number of blocks the page had when the table opened, where its own blocks begin. */
   constructor(readonly start: number) {}
@@ -38,6 +42,7 @@ export class HtmlTable {
         this.endCell();
         this.row ??= [];
         this.cell = '';
+        if (name === 'td') this.rowAllTh = false;
         return;
       case 'caption':
         this.inCaption = true;
@@ -48,6 +53,8 @@ export class HtmlTable {
         this.text(' ');
         return;
       case 'thead':
+        this.inHead = true;
+        return;
       case 'tbody':
       case 'tfoot':
         return;
@@ -60,6 +67,7 @@ export class HtmlTable {
     if (name === 'td' || name === 'th') this.endCell();
     else if (name === 'tr') this.endRow();
     else if (name === 'caption') this.inCaption = false;
+    else if (name === 'thead') this.inHead = false;
   }
 
   text(text: string): void {
@@ -73,7 +81,12 @@ export class HtmlTable {
   finish(): TableText | undefined {
     this.endRow();
     if (this.layout || !this.rows.some((r) => r.length > 1)) return undefined;
-    const rows = this.rows.map((cells) => cells.join(' | '));
+    // Without a header row (all <td>, or <th> down the first column only, as an infobox has) the first row is data:
+    // as "a | b" rows it would be read as the header, never an answer. Each row is then "key: value, value".
+    const rows = this.headed ? this.rows.map((cells) => cells.join(' | ')) : this.rows.map(([key = '', ...rest]) => {
+          const values = rest.filter((v) => v.length > 0);
+          return values.length > 0 ? `${key}: ${values.join(', ')}` : key;
+        });
     const caption = collapse(this.caption ?? '');
     return caption ? { caption, rows } : { rows };
   }
@@ -86,7 +99,11 @@ export class HtmlTable {
 
   private endRow(): void {
     this.endCell();
-    if (this.row?.some((c) => c.length > 0)) this.rows.push(this.row);
+    if (this.row?.some((c) => c.length > 0)) {
+      if (this.rows.length === 0) this.headed = this.inHead || this.rowAllTh;
+      this.rows.push(this.row);
+    }
     this.row = undefined;
+    this.rowAllTh = true;
   }
 }

@@ -64,7 +64,8 @@ describe('parseHtml', () => {
 
   it('makes block elements separate paragraphs', () => {
     expect(sectionsOf(root)[2]?.paragraphs).toEqual(['- one\n- two']);
-    expect(sectionsOf(root)[3]?.paragraphs).toEqual(['Beta', 'second line', 'c1 | c2']);
+    // A table without a header row: "key: value" rows (as "c1 | c2" it would be read as a header, never an answer).
+    expect(sectionsOf(root)[3]?.paragraphs).toEqual(['Beta', 'second line', 'c1: c2']);
   });
 
   it('takes the first h1 as title without a <title>, and does not repeat it', () => {
@@ -136,6 +137,17 @@ describe('parseHtml: preformatted text', () => {
 });
 
 describe('parseHtml: tables', () => {
+  it('writes a table without a header row as "key: value" rows, so its first row can answer', () => {
+    // All <td>, or <th> down the first column only (an infobox): before, its first row was read as the header.
+    const kv = '<table><tr><td>Listen port</td><td>8443</td></tr><tr><td>Log level</td><td>info</td></tr></table>';
+    expect(parseHtml(kv, 'fb').children.map((c) => c.text)).toEqual(['Listen port: 8443\nLog level: info']);
+    const infobox = '<table><tr><th>Born</th><td>1946</td></tr><tr><th>Died</th><td>2016</td><td>London</td></tr></table>';
+    expect(parseHtml(infobox, 'fb').children.map((c) => c.text)).toEqual(['Born: 1946\nDied: 2016, London']);
+    // A header row of <th> cells, or a <thead>: rows under their header, as Markdown tables are.
+    const headed = '<table><thead><tr><td>Plan</td><td>Seats</td></tr></thead><tr><td>Basic</td><td>5</td></tr></table>';
+    expect(parseHtml(headed, 'fb').children.map((c) => c.text)).toEqual(['Plan | Seats\nBasic | 5']);
+  });
+
   const PRICES =
     '<h2>Price list</h2><table>\n<thead><tr><th>Plan</th><th>Seats</th><th>Price</th></tr></thead>\n<tbody><tr><td>Basic</td>\n<td>5</td><td>&euro;19</td></tr>' +
     '<tr><td>Pro</td><td> 25 </td><td><b>&euro;49</b></td></tr></tbody></table><p>After.</p>';
@@ -160,7 +172,7 @@ describe('parseHtml: tables', () => {
 
   it('separates the words of a cell at a <br>, keeps a caption and skips empty rows', () => {
     const r = parseHtml('<table><caption>Opening hours</caption><tr><td>Mon<br>Tue</td><td>9<br/>17</td></tr><tr><td> </td><td></td></tr><tr><td>Sun</td><td></td></tr></table>', 'fb');
-    expect(r.children.map((c) => c.text)).toEqual(['Opening hours', 'Mon Tue | 9 17\nSun |']);
+    expect(r.children.map((c) => c.text)).toEqual(['Opening hours', 'Mon Tue: 9 17\nSun']);
   });
 
   it('keeps the paragraphs of a layout table: cells holding block elements, or one column', () => {
@@ -174,7 +186,7 @@ describe('parseHtml: tables', () => {
 
   it('reads a data table inside a layout table as rows, and the layout around it as paragraphs', () => {
     const r = parseHtml('<table><tr><td><p>Menu</p></td><td><table><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr></table></td></tr></table><p>End.</p>', 'fb');
-    expect(r.children.map((c) => c.text)).toEqual(['Menu', 'a | 1\nb | 2', 'End.']);
+    expect(r.children.map((c) => c.text)).toEqual(['Menu', 'a: 1\nb: 2', 'End.']);
   });
 });
 
@@ -197,6 +209,6 @@ describe('parseHtml: lists', () => {
   it('keeps the blocks of a list holding a heading, preformatted text or a table as paragraphs', () => {
     expect(sectionsOf(parseHtml('<ul><li><h3>Step</h3>Do it.</li><li>Next</li></ul>', 'fb'))).toEqual([{ headingPath: ['Step'], paragraphs: ['Do it.', 'Next'] }]);
     expect(parseHtml('<ol><li>Run<pre>make\n  all</pre></li><li>Done</li></ol>', 'fb').children.map((c) => c.text)).toEqual(['Run', 'make\n  all', 'Done']);
-    expect(parseHtml('<ul><li>Prices<table><tr><td>a</td><td>1</td></tr></table></li></ul>', 'fb').children.map((c) => c.text)).toEqual(['Prices', 'a | 1']);
+    expect(parseHtml('<ul><li>Prices<table><tr><td>a</td><td>1</td></tr></table></li></ul>', 'fb').children.map((c) => c.text)).toEqual(['Prices', 'a: 1']);
   });
 });
