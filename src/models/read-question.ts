@@ -12,6 +12,15 @@ const QUESTION_WORDS = new Set(
     .map((w) => stem(w)),
 );
 
+/**
+ * Chinese, Japanese and Korean question words and question endings, as the analyser's bigrams ("무엇입니까" asks "what
+ * is"; "ですか", "是多少"): an answer does not hold them, and counted as words it lacks they sent a found answer to
+ * "none of these".
+ */
+const CJK_QUESTION_TERMS = new Set(
+  analyze('什么 多少 哪里 哪个 哪些 怎么 怎样 为什么 是否 吗 呢 なに どこ いつ だれ なぜ どれ どのくらい ですか ますか 무엇 뭐 얼마 어디 언제 누구 어떻게 입니까 습니까 인가요 나요 예요 에요'),
+);
+
 /** What the extractive readers need of a question whatever the passages. */
 export interface ReadQuestion {
   /** The options it names, when the answer is one of them (or yes/no). */
@@ -59,7 +68,7 @@ function analyseQuestion(query: string): ReadQuestion {
   const asked = analyze(query);
   // Matched without a how-to frame, as retrieval does: the closing "work" of "how does X work?" asks, it is not X.
   const unframed = withoutQuestionFrame(query);
-  const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t));
+  const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t) && !CJK_QUESTION_TERMS.has(t));
   return {
     form: questionOptions(query),
     asked,

@@ -35,6 +35,17 @@ describe('ExtractiveReader on sentences', () => {
     expect(korean.candidates[0]?.text).toBe('배터리 수명은 약 이틀입니다.');
     const japanese = await read('保証期間は何年ですか？', [passage('j', '本製品の保証期間は購入日から三年間です。保証を受けるには領収書が必要です。')]);
     expect(japanese.candidates[0]?.text).toBe('本製品の保証期間は購入日から三年間です。');
+    // A question's own words in Chinese, Japanese and Korean ("what is", "how long", "how much") are not words its
+    // answer lacks: they sent these answers to "none of these" (abstained).
+    for (const [question, text] of [
+      ['기본 포트는 무엇입니까?', '기본 포트는 8080입니다.'],
+      ['充电时间是多少？', '充电时间约为两个小时。'],
+      ['バッテリー寿命はどのくらいですか？', 'バッテリー寿命は約十時間です。'],
+    ] as const) {
+      const r = await read(question, [passage('q', `${text} 其他. 他の. 기타.`)]);
+      expect(r.candidates[0]?.text, question).toBe(text);
+      expect(r.unsupported ?? 0, question).toBeLessThan(r.candidates[0]?.prob ?? 0);
+    }
     // A full-width question mark ends a question too: an FAQ heading is no answer.
     const faq = await read('保証期間', [passage('f', '保証期間は何年ですか？\n本製品の保証期間は三年間です。')]);
     expect(faq.candidates.map((c) => c.text)).toEqual(['本製品の保証期間は三年間です。']);
