@@ -136,9 +136,13 @@ function decodeUtf8(bytes: Uint8Array, file: string, firstLine = 1): string {
   try {
     return strictUtf8.decode(bytes);
   } catch {
+    // UTF-16 (what Windows PowerShell's ">" writes) opens with its byte order mark; anything else is most likely a
+    // Windows code page.
+    const utf16 = firstLine === 1 && bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+    const from = utf16 ? 'UTF-16: iconv -f utf-16' : 'Latin-1 or Windows-1252: iconv -f windows-1252';
     throw new RagError(
       'INVALID_DOCUMENT',
-      `${file}: not UTF-8 text (line ${firstLine + firstBadLine(bytes)}); convert it first, e.g. from Latin-1 or Windows-1252: iconv -f windows-1252 -t utf-8 ${shellWord(file)} > utf8.tmp && mv utf8.tmp ${shellWord(file)}`,
+      `${file}: not UTF-8 text (line ${firstLine + firstBadLine(bytes)}); convert it first, e.g. from ${from} -t utf-8 ${shellWord(file)} > utf8.tmp && mv utf8.tmp ${shellWord(file)}`,
       { file },
     );
   }

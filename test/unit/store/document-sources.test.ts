@@ -164,6 +164,14 @@ describe('readDocumentBatches', () => {
     expect(err.message).toMatch(/iconv -f windows-1252 -t utf-8 /);
   });
 
+  it('advises converting from UTF-16 for a file that starts with its byte order mark (what PowerShell writes)', async () => {
+    const path = join(tmp.dir, 'utf16.txt');
+    writeFileSync(path, Buffer.from('\ufeffHi there\n', 'utf16le'));
+    const err = await ragErrorOfAsync(() => collect(readDocumentBatches([path], { batchSize: 10 })));
+    // Before, the Windows-1252 advice, which stored "ÿþH\u0000i\u0000..." once followed.
+    expect(err.message).toMatch(/from UTF-16: iconv -f utf-16 -t utf-8 /);
+  });
+
   it('refuses a JSONL line that is not UTF-8, after the batches before it, naming file:line', async () => {
     const path = join(tmp.dir, 'latin1.jsonl');
     writeFileSync(path, Buffer.concat([Buffer.from('{"_id":"a","text":"ok"}\n{"_id":"b","text":"ok"}\n'), Buffer.from('{"_id":"c","text":"caf\xe9"}\n', 'latin1')]));
