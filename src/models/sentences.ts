@@ -15,9 +15,15 @@ const FOOTNOTE = /(?<=[\p{L}\p{N}.,;:!?)"'’”])\s?(?:\[(?:\d{1,3}(?:\s?[,–-
 export function sentencesOf(text: string): string[] {
   return text
     .split(/\n+/)
-    .flatMap((line) => joinQuotedQuestions(joinListNumber([...segmenter.segment(line.replace(FOOTNOTE, ''))].map((s) => s.segment.trim()))))
+    .flatMap((line) => joinQuotedQuestions(joinListNumber([...segmenter.segment(line.replace(BULLET, '').replace(FOOTNOTE, ''))].map((s) => s.segment.trim()))))
     .filter((s) => /[\p{L}\p{N}]/u.test(s));
 }
+
+/**
+ * A list item's bullet ("- ", "* ", "• "): layout, not text, so an answer from a list item does not open with it. A
+ * numbered item keeps its number, which steps are referred to by.
+ */
+const BULLET = /^[ \t]*[-*+\u2022][ \t]+(?=\S)/;
 
 /** An ordered list item's number, as ICU cuts it off its line ("1. Drain the queue." is "1. " and "Drain ..."). */
 const LIST_NUMBER = /^\d{1,9}\.$/;

@@ -3,7 +3,17 @@ import { sentencesOf } from '../../../src/models/sentences.js';
 
 describe('sentencesOf', () => {
   it('splits at sentence ends and line breaks', () => {
-    expect(sentencesOf('One sentence here. Another one!\n- a list item\n\n| a | row |')).toEqual(['One sentence here.', 'Another one!', '- a list item', '| a | row |']);
+    expect(sentencesOf('One sentence here. Another one!\n- a list item\n\n| a | row |')).toEqual(['One sentence here.', 'Another one!', 'a list item', '| a | row |']);
+  });
+
+  it("leaves out a list item's bullet, which is layout (an answer opened with it), and keeps a number", () => {
+    expect(sentencesOf('- Reset the password.\n  * Clear the cache.\n• Call us.\n3. Install it.\n-5 degrees\n---')).toEqual([
+      'Reset the password.',
+      'Clear the cache.',
+      'Call us.',
+      '3. Install it.',
+      '-5 degrees',
+    ]);
   });
 
   it("keeps a numbered list item's number with its sentence", () => {
