@@ -65,10 +65,16 @@ export function words(text: string): string[] {
   return wordsOf(normalizeText(text));
 }
 
-/** Chinese, Japanese (kana) and Korean letters: their text does not separate words with spaces (Korean's units are longer). */
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]/u;
-/** A run of one script (the katakana prolonged sound mark with katakana), or of anything else. */
-const CJK_RUN = /\p{Script=Han}+|\p{Script=Hiragana}+|[\p{Script=Katakana}\u30fc]+|\p{Script=Hangul}+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]+/gu;
+/**
+ * Chinese, Japanese (kanji and kana, the katakana prolonged sound mark with them) and Korean letters: their text does
+ * not separate words with spaces (Korean's units are longer than words).
+ */
+const CJK_LETTERS = String.raw`\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc`;
+const CJK = new RegExp(`[${CJK_LETTERS}]`, 'u');
+/** A run of CJK letters of any of the scripts, in a text. */
+const CJK_TEXT_RUN = new RegExp(`[${CJK_LETTERS}]+`, 'gu');
+/** A run of letters of one script (bigrams stay within it), or of anything else. */
+const CJK_RUN = new RegExp(String.raw`\p{Script=Han}+|\p{Script=Hiragana}+|[\p{Script=Katakana}\u30fc]+|\p{Script=Hangul}+|[^${CJK_LETTERS}]+`, 'gu');
 
 /**
  * The words of an already normalised text. A run of CJK letters is one "word" to the pattern (保証期間は購入日から三年間
@@ -101,9 +107,6 @@ export function spacedCjk(text: string): string {
     return ` ${out.join(' ')} `;
   });
 }
-
-/** A run of CJK letters (of any of the scripts) in a text. */
-const CJK_TEXT_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc]+/gu;
 
 function pushBigrams(part: string, out: string[]): void {
   if (!CJK.test(part)) {
