@@ -48,7 +48,7 @@ import type { Retriever } from './retrievers/retriever.js';
 import { fileDocumentId, listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { describeSpace, spaceOf, type EmbeddingSpace } from './store/embedding-space.js';
 import { checkLegacySpace, SAME_MODEL_COSINE, type LegacyTakeover } from './store/legacy-space-check.js';
-import { Ingestor, type IngestorOptions } from './store/ingestor.js';
+import { Ingestor, skippedOf, type IngestorOptions, type PrepareOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
 import { OpenSearchStore, type Refill, type WriteFailure } from './store/opensearch-store.js';
@@ -550,11 +550,11 @@ export class Rag {
     return this.inOrder(() => this.ingestNow(documents, run));
   }
 
-  private async ingestNow(documents: DocumentInput[], ctx?: RunContext): Promise<IngestResult> {
+  private async ingestNow(documents: DocumentInput[], ctx?: RunContext, options: PrepareOptions = {}): Promise<IngestResult & { skippedIds?: string[] }> {
     await this.open();
-    if (!this.search) return this.ingestor.ingest(documents, ctx);
+    if (!this.search) return this.ingestor.ingest(documents, ctx, options);
     const run = ctx ?? new RunContext();
-    const prepared = await run.span('ingest.prepare', () => this.ingestor.prepare(documents, run), (p) => ({ documents: p.length }));
+    const prepared = await run.span('ingest.prepare', () => this.ingestor.prepare(documents, run, options), (p) => ({ documents: p.length }));
     // Embedded once, for both: the store of record keeps the vectors (and their space), OpenSearch indexes them.
     const space = await this.ingestor.embedPrepared(prepared, run);
     // OpenSearch first: a document it refuses is not stored at all, so the two never disagree about what exists.
@@ -577,7 +577,13 @@ export class Rag {
       (r) => ({ chunks: r.chunks }),
     );
     const structure = structureReport(prepared);
-    return { ...result, ...(written.failed.length > 0 ? { failed: written.failed } : {}), ...(structure ? { structure } : {}) };
+    const skippedIds = skippedOf(documents, prepared);
+    return {
+      ...result,
+      ...(written.failed.length > 0 ? { failed: written.failed } : {}),
+      ...(structure ? { structure } : {}),
+      ...(skippedIds.length > 0 ? { skippedIds } : {}),
+    };
   }
 
   /** Deletes from the embedded store only; `deleteDocument` covers every backend. */
@@ -681,25 +687,11 @@ export class Rag {
     // A page of a folder that holds no text once parsed (a redirect page, a section index of front matter) is
     // skipped as an empty file is: a site's build folder has such pages, and one stopped the whole folder.
     const walked = new Map(files.filter((f) => f.walked).map((f) => [fileDocumentId(f.path), f.path]));
-    const ingestWalked = async (batch: DocumentInput[]): Promise<IngestResult | undefined> => {
-      let docs = batch;
-      while (docs.length > 0) {
-        try {
-          return await this.ingest(docs);
-        } catch (err) {
-          const id = isRagError(err) && err.details?.['empty'] === true ? err.details['id'] : undefined;
-          const file = typeof id === 'string' ? walked.get(id) : undefined;
-          if (file === undefined) throw err;
-          onSkip(file, 'it holds no text once parsed');
-          docs = docs.filter((d) => d.id !== id);
-        }
-      }
-      return undefined;
-    };
+    const skipEmpty = new Set(walked.keys());
     try {
       for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500, onSkip })) {
-        const r = await ingestWalked(batch);
-        if (!r) continue;
+        const { skippedIds, ...r } = await this.inOrder(() => this.ingestNow(batch, undefined, { skipEmpty }));
+        for (const id of skippedIds ?? []) onSkip(walked.get(id) ?? id, 'it holds no text once parsed');
         total.documents += r.documents;
         total.chunks += r.chunks;
         total.version = r.version;

@@ -32,6 +32,16 @@ export interface IngestorOptions extends ChunkerOptions {
 /** An ingestion's outcome; `structure` says which structurer built the trees, when an LLM is configured for it. */
 export interface IngestOutcome extends UpsertResult {
   structure?: StructureReport;
+  /** Ids of `skipEmpty` documents left out: they held no text once parsed. */
+  skippedIds?: string[];
+}
+
+export interface PrepareOptions {
+  /**
+   * Ids of documents to leave out when they hold no text once parsed, rather than refuse the batch for them: the
+   * pages a folder's walk found (a redirect page, a section index of front matter only).
+   */
+  skipEmpty?: ReadonlySet<string>;
 }
 
 /** A document that passed validation, before structuring. */
@@ -72,17 +82,18 @@ export class Ingestor {
     this.chunker = new Chunker(options);
   }
 
-  async ingest(inputs: DocumentInput[], ctx?: RunContext): Promise<IngestOutcome> {
+  async ingest(inputs: DocumentInput[], ctx?: RunContext, options: PrepareOptions = {}): Promise<IngestOutcome> {
     const store = this.store;
     if (!store) throw new RagError('INTERNAL', 'this ingestor prepares documents only: it has no store to write to');
     const prepared = ctx
-      ? await ctx.span('ingest.prepare', () => this.prepare(inputs, ctx), (p) => ({ documents: p.length }))
-      : await this.prepare(inputs);
+      ? await ctx.span('ingest.prepare', () => this.prepare(inputs, ctx, options), (p) => ({ documents: p.length }))
+      : await this.prepare(inputs, undefined, options);
     const space = await this.embedPrepared(prepared, ctx);
     const write = (): Promise<UpsertResult> => whileBusy(() => store.upsert(prepared, space), ctx);
     const written = ctx ? await ctx.span('ingest.write', write, (r) => ({ chunks: r.chunks })) : await write();
     const structure = structureReport(prepared);
-    return structure ? { ...written, structure } : written;
+    const skippedIds = skippedOf(inputs, prepared);
+    return { ...written, ...(structure ? { structure } : {}), ...(skippedIds.length > 0 ? { skippedIds } : {}) };
   }
 
   /**
@@ -115,7 +126,7 @@ export class Ingestor {
     return texts.length;
   }
 
-  async prepare(inputs: DocumentInput[], ctx?: RunContext): Promise<PreparedDocument[]> {
+  async prepare(inputs: DocumentInput[], ctx?: RunContext, options: PrepareOptions = {}): Promise<PreparedDocument[]> {
     const seen = new Set<string>();
     const accepted: AcceptedInput[] = [];
     for (const [index, input] of inputs.entries()) {
@@ -126,11 +137,13 @@ export class Ingestor {
       // A title the client gives wins; otherwise the document's own (first H1, <title>), else its id's last part.
       accepted.push({ index, input, format: input.format ?? 'text', title: input.title?.trim() || undefined, fallbackTitle: input.id.split('/').pop() || input.id });
     }
-    const structured = await this.structure(accepted, ctx);
+    const structured = await this.structure(accepted, options.skipEmpty, ctx);
     const out: PreparedDocument[] = [];
     for (const [i, { input, format, title }] of accepted.entries()) {
       if (i > 0) await betweenDocuments(ctx);
-      const { structure, structuredBy } = structured[i] as { structure: StructureNode; structuredBy?: StructuredBy };
+      const tree = structured[i];
+      if (!tree) continue;
+      const { structure, structuredBy } = tree;
       if (title) structure.title = title;
       const chunks = await this.chunker.chunk(structure);
       // A title-only document is still findable by its title.
@@ -147,8 +160,13 @@ export class Ingestor {
    * made-up topic sections, and by the rules for each document the LLM's tree could not be used for (for markup,
    * that is the tree the LLM was shown: topic sections are for plain text only).
    */
-  private async structure(docs: readonly AcceptedInput[], ctx?: RunContext): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy }>> {
-    const rules = async (d: AcceptedInput, options: PlainTextOptions = {}): Promise<StructureNode> => {
+  private async structure(
+    docs: readonly AcceptedInput[],
+    skipEmpty: ReadonlySet<string> | undefined,
+    ctx?: RunContext,
+  ): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy } | null>> {
+    // null: a document of `skipEmpty` that holds no text once parsed, left out.
+    const rules = async (d: AcceptedInput, options: PlainTextOptions = {}): Promise<StructureNode | null> => {
       const pool = this.options.structurePool;
       // Markup without a title of its own (<title>, a first H1) then gets none, so that an empty tree says so.
       const fallback = d.format === 'text' ? d.fallbackTitle : '';
@@ -165,31 +183,37 @@ export class Ingestor {
       }
       // A tree with neither text nor a title of its own was stored as one chunk holding the id: refused as blank text is.
       const untitled = d.title === undefined && (d.format === 'text' || !tree.title);
-      if (untitled && tree.children.length === 0) throw invalidDocument(d.index, d.input, EMPTY_AFTER_PARSING[d.format], { empty: true });
+      if (untitled && tree.children.length === 0) {
+        if (skipEmpty?.has(d.input.id)) return null;
+        throw invalidDocument(d.index, d.input, EMPTY_AFTER_PARSING[d.format]);
+      }
       tree.title ||= d.fallbackTitle;
       return tree;
     };
     const { structurer } = this.options;
     if (!structurer) {
-      const trees: Array<{ structure: StructureNode }> = [];
+      const trees: Array<{ structure: StructureNode } | null> = [];
       for (const [i, d] of docs.entries()) {
         if (i > 0) await betweenDocuments(ctx);
-        trees.push({ structure: await rules(d) });
+        const tree = await rules(d);
+        trees.push(tree && { structure: tree });
       }
       return trees;
     }
-    const tasks: Array<{ id: string; title: string; source: StructureNode }> = [];
+    const tasks: Array<{ id: string; title: string; source: StructureNode; doc: number }> = [];
     for (const [i, d] of docs.entries()) {
       if (i > 0) await betweenDocuments(ctx);
       const source = await rules(d, { topicSections: false });
-      tasks.push({ id: d.input.id, title: d.title ?? source.title ?? d.fallbackTitle, source });
+      if (source) tasks.push({ id: d.input.id, title: d.title ?? source.title ?? d.fallbackTitle, source, doc: i });
     }
     const outcomes = await structurer.structure(tasks, ctx ?? new RunContext());
-    const trees: Array<{ structure: StructureNode; structuredBy?: StructuredBy }> = [];
+    const trees: Array<{ structure: StructureNode; structuredBy?: StructuredBy } | null> = docs.map(() => null);
     for (const [i, o] of outcomes.entries()) {
-      const d = docs[i] as AcceptedInput;
-      if (o.by === 'llm') trees.push({ structure: o.tree, structuredBy: { by: 'llm' } });
-      else trees.push({ structure: d.format === 'text' ? await rules(d) : (tasks[i]?.source ?? (await rules(d))), structuredBy: o });
+      const task = tasks[i] as (typeof tasks)[number];
+      const d = docs[task.doc] as AcceptedInput;
+      // The rules found text in it for the LLM, so they do again: never null here.
+      if (o.by === 'llm') trees[task.doc] = { structure: o.tree, structuredBy: { by: 'llm' } };
+      else trees[task.doc] = { structure: (d.format === 'text' ? await rules(d) : task.source) ?? task.source, structuredBy: o };
     }
     return trees;
   }
@@ -224,10 +248,16 @@ async function betweenDocuments(ctx: RunContext | undefined): Promise<void> {
 }
 
 /** The error that rejects a batch for one of its documents, naming it by place and id. */
-function invalidDocument(index: number, input: DocumentInput, reason: string, more: Record<string, unknown> = {}): RagError {
+function invalidDocument(index: number, input: DocumentInput, reason: string): RagError {
   return new RagError('INVALID_DOCUMENT', `document ${index}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
     index,
     ...(typeof input.id === 'string' ? { id: input.id } : {}),
-    ...more,
   });
+}
+
+/** The ids of a batch that preparing left out (see `PrepareOptions.skipEmpty`). */
+export function skippedOf(inputs: readonly DocumentInput[], prepared: readonly PreparedDocument[]): string[] {
+  if (inputs.length === prepared.length) return [];
+  const kept = new Set(prepared.map((d) => d.id));
+  return inputs.filter((d) => !kept.has(d.id)).map((d) => d.id);
 }

@@ -45,6 +45,16 @@ describe('Ingestor validation', () => {
     ['text over maxDocumentChars', { id: 'n', text: 'a'.repeat(MAX_CHARS + 1) }, String(MAX_CHARS)],
   ];
 
+  it('leaves out a document of skipEmpty that holds no text once parsed, storing the rest, and says which', async () => {
+    const redirect: DocumentInput = { id: 'site/old.html', format: 'html', text: '<html><head><script>location.href="new.html"</script></head></html>' };
+    const r = await ingestor.ingest([good('first'), redirect, good('last')], undefined, { skipEmpty: new Set(['site/old.html']) });
+    expect(r).toMatchObject({ documents: 2, skippedIds: ['site/old.html'] });
+    expect(store.getDocument('site/old.html')).toBeUndefined();
+    // Outside skipEmpty it still stops the batch, and a document of skipEmpty that holds text is stored.
+    await expect(ingestor.ingest([redirect], undefined, { skipEmpty: new Set(['other']) })).rejects.toThrow(/text is empty once parsed as HTML/);
+    expect((await ingestor.ingest([good('site/new.html')], undefined, { skipEmpty: new Set(['site/new.html']) })).skippedIds).toBeUndefined();
+  });
+
   for (const [label, bad, reason] of invalid) {
     it(`rejects a batch holding ${label}, naming its index, and stores nothing of it`, async () => {
       await ingestor.ingest([good('existing')]);
