@@ -101,11 +101,8 @@ function wordsOf(normalized: string): string[] {
  */
 export function spacedCjk(text: string): string {
   if (!CJK.test(text)) return text;
-  return text.replace(CJK_TEXT_RUN, (run) => {
-    const out: string[] = [];
-    for (const part of foldText(run).toLowerCase().match(CJK_RUN) ?? []) pushBigrams(part, out);
-    return ` ${out.join(' ')} `;
-  });
+  // Folded first, as `words` folds: half-width katakana's sound marks (ﾃﾞｰﾀ) would otherwise split a run.
+  return foldText(text).replace(CJK_TEXT_RUN, (run) => ` ${wordsOf(run.toLowerCase()).join(' ')} `);
 }
 
 function pushBigrams(part: string, out: string[]): void {

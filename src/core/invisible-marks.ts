@@ -9,3 +9,6 @@ const INVISIBLE_MARKS = /[\u00AD\u200C\u200D\u2060\uFEFF]/g;
 export function withoutInvisibleMarks(text: string): string {
   return text.replace(INVISIBLE_MARKS, '');
 }
+
+/** A UTF-8 byte order mark, which editors on Windows write first: not part of the first row or the text. */
+export const withoutBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

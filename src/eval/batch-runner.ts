@@ -5,7 +5,7 @@ import { RagError } from '../core/errors.js';
 import { RunContext } from '../core/run-context.js';
 import type { Degradation, Passage } from '../core/types.js';
 import type { Rag } from '../rag.js';
-import { withoutBom } from '../store/document-sources.js';
+import { withoutBom } from '../core/invisible-marks.js';
 
 export interface BatchQuestion {
   id: string;

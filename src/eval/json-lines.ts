@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { RagError } from '../core/errors.js';
-import { withoutBom } from '../store/document-sources.js';
+import { withoutBom } from '../core/invisible-marks.js';
 
 /**
  * The rows of a small JSONL file with their line numbers (blank lines skipped, a byte order mark dropped); a

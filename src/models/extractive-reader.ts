@@ -76,9 +76,7 @@ export class ExtractiveReader extends Reader {
       const read = question.form && passages.length > 0 ? readOptions(question.form, passages, this.memo) : undefined;
       if (read && read.candidates.length > 0) return read;
     }
-    const { asked, queryTerms, defines } = question;
-    // Only a question's own words ("what", "how do I") make a sentence holding all its terms in order a quotation.
-    const phraseOnly = asked.every((t) => queryTerms.has(t));
+    const { asked, queryTerms, defines, phraseOnly } = question;
     const perPassage = passages.map((p) => this.memo.get('sentences', p.chunkId, p.text, analysedSentences));
     const sentenceCount = perPassage.reduce((n, s) => n + s.length, 0);
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"

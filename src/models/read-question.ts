@@ -5,21 +5,17 @@ import { questionOptions, type QuestionOptions } from './question-options.js';
 import { definitionPattern } from './definition-pattern.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
 
-/** The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. */
-const QUESTION_WORDS = new Set(
-  'how what which who whom whose when where why do does did i you we can could should would may might must my me our your is are was were been has have had get'
+/**
+ * The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. With the
+ * Chinese, Japanese and Korean question words and endings, as the analyser's bigrams ("무엇입니까" asks "what is";
+ * "ですか", "是多少"): counted as words the answer lacks, they sent a found answer to "none of these".
+ */
+const QUESTION_WORDS = new Set([
+  ...'how what which who whom whose when where why do does did i you we can could should would may might must my me our your is are was were been has have had get'
     .split(' ')
     .map((w) => stem(w)),
-);
-
-/**
- * Chinese, Japanese and Korean question words and question endings, as the analyser's bigrams ("무엇입니까" asks "what
- * is"; "ですか", "是多少"): an answer does not hold them, and counted as words it lacks they sent a found answer to
- * "none of these".
- */
-const CJK_QUESTION_TERMS = new Set(
-  analyze('什么 多少 哪里 哪个 哪些 怎么 怎样 为什么 是否 吗 呢 なに どこ いつ だれ なぜ どれ どのくらい ですか ますか 무엇 뭐 얼마 어디 언제 누구 어떻게 입니까 습니까 인가요 나요 예요 에요'),
-);
+  ...analyze('什么 多少 哪里 哪个 哪些 怎么 怎样 为什么 是否 吗 呢 なに どこ いつ だれ なぜ どれ どのくらい ですか ますか 무엇 뭐 얼마 어디 언제 누구 어떻게 입니까 습니까 인가요 나요 예요 에요'),
+]);
 
 /** What the extractive readers need of a question whatever the passages. */
 export interface ReadQuestion {
@@ -30,6 +26,11 @@ export interface ReadQuestion {
   askedSet: ReadonlySet<string>;
   /** The terms an answer's text is matched by: its content terms, or all of them when it has none. */
   queryTerms: ReadonlySet<string>;
+  /**
+   * Its terms are all content terms ("refunds", "battery life", 充电时间): no question word ("what", "how do I") makes a
+   * sentence that holds them in order a quotation of it; such sentences answer it.
+   */
+  phraseOnly: boolean;
   type: AnswerType;
   /** The kind of thing a "what/which X" question asks for (X's stem). */
   kind: string | undefined;
@@ -68,12 +69,14 @@ function analyseQuestion(query: string): ReadQuestion {
   const asked = analyze(query);
   // Matched without a how-to frame, as retrieval does: the closing "work" of "how does X work?" asks, it is not X.
   const unframed = withoutQuestionFrame(query);
-  const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t) && !CJK_QUESTION_TERMS.has(t));
+  const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t));
+  const queryTerms = new Set(content.length > 0 ? content : asked);
   return {
     form: questionOptions(query),
     asked,
     askedSet: new Set(asked),
-    queryTerms: new Set(content.length > 0 ? content : asked),
+    queryTerms,
+    phraseOnly: asked.every((t) => queryTerms.has(t)),
     type: answerTypeOf(query),
     kind: askedKind(query),
     defines: definitionPattern(query, true),

@@ -22,10 +22,10 @@ const DETERMINERS = new Set('the a an this that these those its their his her ou
 /** Words that end a lower-case entity in "are A and B both ...". */
 const PREDICATE_START = new Set('both same also either each known considered located based from of in have has had share'.split(' '));
 const CONNECTORS = new Set(['of', 'the', 'de', 'la', 'von', 'van', 'del', 'da', 'du', '&', 'and']);
-/** Words by which a question speaks of two things apart: "were A and B both ...", "the same", "in common". */
 const AUX_FIRST = new RegExp(`^(?:${AUX})\\b`, 'i');
 /** Nationality adjectives by their endings (American, Chinese, British, Israeli, French), and the few others. */
 const DEMONYM = /^(?:\p{Lu}\p{Ll}+(?:an|ese|ish|i|ch)|Greek|Swiss|Thai)\??$/u;
+/** Words by which a question speaks of two things apart: "were A and B both ...", "the same", "in common". */
 const APART = /\b(?:both|same|each|either|neither|all|common|share|shared|different|differ|alike|similar|together)\b/i;
 
 /**

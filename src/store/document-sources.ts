@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { RagError } from '../core/errors.js';
+import { withoutBom } from '../core/invisible-marks.js';
 import type { DocumentFormat, DocumentInput, Metadata } from '../core/types.js';
 
 const FORMATS: Record<string, DocumentFormat | 'jsonl'> = {
@@ -192,6 +193,3 @@ async function* utf8Lines(file: string): AsyncGenerator<string> {
   }
   if (pending.length > 0) yield take();
 }
-
-/** A UTF-8 byte order mark, which editors on Windows write first: not part of the first row or the text. */
-export const withoutBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

@@ -58,13 +58,14 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
 
   const flush = (): void => {
     const verbatim = pre > 0 && heading === 0;
-    const text = verbatim ? buffer.replace(/\r\n?/g, '\n').replace(/^(?:[ \t]*\n)+|\s+$/g, '') : collapse(buffer);
+    // Preformatted text keeps its lines (StructureBuilder trims the blank ones around it); other text is collapsed.
+    const text = verbatim ? buffer.replace(/\r\n?/g, '\n') : collapse(buffer);
     buffer = '';
     if (text.trim().length === 0) return;
     if (heading > 0) events.push({ kind: 'heading', text, level: heading });
     else if (verbatim) events.push({ kind: 'paragraph', text, level: 0, verbatim });
     else {
-      const line = lists.active ? lists.line(text) : undefined;
+      const line = lists.line(text);
       events.push(line === undefined ? { kind: 'paragraph', text, level: 0 } : { kind: 'paragraph', text, level: 0, line });
     }
   };
@@ -80,7 +81,7 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (skipDepth > 0) return;
         if (name === 'blockquote') quotes++;
         const h = HEADING.exec(name);
-        tables.at(-1)?.open(name, h !== null || name === 'pre' || BLOCK.has(name));
+        tables.at(-1)?.open(name, h !== null || BLOCK.has(name));
         if (name === 'pre') {
           flush();
           pre++;

@@ -1,5 +1,6 @@
 import { decodeHTML } from 'entities';
 import { Lexer, type Token, type Tokens } from 'marked';
+import { withoutBom } from '../core/invisible-marks.js';
 import type { StructureNode } from '../core/types.js';
 import { StructureBuilder, collapse } from './structure.js';
 import {
@@ -17,7 +18,7 @@ import {
  * UnparsableDocument for nesting marked cannot take in bounded time or stack (see unparsable-document.ts).
  */
 export function parseMarkdown(source: string, fallbackTitle: string, givenTitle?: string): StructureNode {
-  const { markdown, title } = frontMatter(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
+  const { markdown, title } = frontMatter(withoutBom(source));
   checkParseBounds(markdown);
   try {
     return structureOf(new Lexer({ gfm: true }).lex(markdown), title ?? fallbackTitle, givenTitle);

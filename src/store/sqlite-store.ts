@@ -220,11 +220,12 @@ export class SqliteStore {
           now,
         );
         const seq = Number(info.lastInsertRowid);
+        const ftsTitle = spacedCjk(doc.title);
         doc.chunks.forEach((chunk, ord) => {
           const heading = JSON.stringify(chunk.headingPath);
           const rowid = Number(this.stmt.insertChunk.run(`${doc.id}#${ord}`, seq, ord, heading, chunk.text).lastInsertRowid);
           // CJK text as bigrams, as the analyser splits it, so the fts5 engine matches a question's bigrams too.
-          this.stmt.insertFts.run(rowid, spacedCjk(doc.title), spacedCjk(chunk.headingPath.join(' ')), spacedCjk(chunk.text));
+          this.stmt.insertFts.run(rowid, ftsTitle, spacedCjk(chunk.headingPath.join(' ')), spacedCjk(chunk.text));
           const vector = doc.vectors?.[ord];
           if (withVectors && vector) this.vectors.insert(rowid, vector);
           change.added.push({ rowid, title: doc.title, headingPath: chunk.headingPath, text: chunk.text });

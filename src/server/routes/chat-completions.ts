@@ -8,7 +8,7 @@ import type { Citation } from '../../core/types.js';
 import { citationsIn } from '../../models/citation-markers.js';
 import { standaloneQuestion, type ConversationTurn } from '../../query/standalone-question.js';
 import { ChatCompletionSchema, ChatRequestSchema, ModelListSchema, ModelSchema, type ChatRequest } from '../schemas/chat.js';
-import { OpenAiErrorResponse, SseStreamSchema } from '../schemas/common.js';
+import { OpenAiErrorResponse, jsonOrEventStream } from '../schemas/common.js';
 import { contextFor } from '../request-context.js';
 import { afterFirstEvent } from '../first-event.js';
 import { openAiError } from '../plugins/error-handler.js';
@@ -127,10 +127,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'OpenAI-compatible chat completion answered by a pipeline',
         body: ChatRequestSchema,
         response: {
-          200: {
-            description: 'The completion (JSON), or with stream: true its chunks as they come (server-sent events)',
-            content: { 'application/json': { schema: ChatCompletionSchema }, 'text/event-stream': { schema: SseStreamSchema } },
-          },
+          200: jsonOrEventStream(ChatCompletionSchema, 'The completion (JSON), or with stream: true its chunks as they come (server-sent events)'),
           '4xx': OpenAiErrorResponse,
           '5xx': OpenAiErrorResponse,
         },

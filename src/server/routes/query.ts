@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorResponse, SseStreamSchema } from '../schemas/common.js';
+import { ErrorResponse, jsonOrEventStream } from '../schemas/common.js';
 import { QueryResponseSchema, queryBodySchema } from '../schemas/query.js';
 import { RagError, isRagError } from '../../core/errors.js';
 import { contextFor } from '../request-context.js';
@@ -20,10 +20,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'plan, sources (before any answer text), token (new text only), candidate, answer, done; or error.',
         body: queryBodySchema(config.limits),
         response: {
-          200: {
-            description: 'The answer (JSON), or its events as they come (server-sent events)',
-            content: { 'application/json': { schema: QueryResponseSchema }, 'text/event-stream': { schema: SseStreamSchema } },
-          },
+          200: jsonOrEventStream(QueryResponseSchema, 'The answer (JSON), or its events as they come (server-sent events)'),
           '4xx': ErrorResponse,
           '5xx': ErrorResponse,
         },

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Shapes shared by several routes; they type the handlers and document the API at once. */
 
@@ -38,7 +38,12 @@ export const OpenAiErrorResponse = Type.Object(
 export type OpenAiErrorResponse = Static<typeof OpenAiErrorResponse>;
 
 /** A streamed answer, for the OpenAPI document: its frames are text, written as they come (see `SseStream`). */
-export const SseStreamSchema = Type.String({ description: 'server-sent events: "event: <name>" and "data: <JSON>" lines, a blank line after each frame' });
+const SseStreamSchema = Type.String({ description: 'server-sent events: "event: <name>" and "data: <JSON>" lines, a blank line after each frame' });
+
+/** A 200 that is JSON, or server-sent events when the request asks to stream: both in the OpenAPI document. */
+export function jsonOrEventStream<T extends TSchema>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema }, 'text/event-stream': { schema: SseStreamSchema } } } as const;
+}
 
 export const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
