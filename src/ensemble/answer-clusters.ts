@@ -43,15 +43,34 @@ export function sameAnswer(a: string, b: string): boolean {
   return x.length > 0 && (x === y || (tokenF1(x, y) >= SAME_ANSWER_F1 && sameNumbers(numbersOf(a), numbersOf(b))));
 }
 
-interface Building {
-  key: string;
+/** What the clustering rules read of an answer's text. */
+interface Mention {
   tokens: string[];
-  /** The word its first answer's noun phrase ends on (see `headOf`). */
+  /** The word its noun phrase ends on (see `headOf`). */
   head: string;
-  /** The numbers its first answer writes, whole ("2.5", "1,000", "7:30"), which its tokens split (see `numbersOf`). */
+  /** The numbers it writes, whole ("2.5", "1,000", "7:30"), which its tokens split (see `numbersOf`). */
   numbers: string[];
-  /** Its first answer joins several ("Will Smith and Jada Smith", "Pasek & Paul", "1980-1990"): never a longer mention. */
+  /** It joins several ("Will Smith and Jada Smith", "Pasek & Paul", "1980-1990"): never a longer mention. */
   joins: boolean;
+}
+
+function mentionOf(text: string, tokens: string[]): Mention {
+  return { tokens, head: headOf(text, tokens), numbers: numbersOf(text), joins: tokens.includes('and') || tokens.includes('or') || JOINED.test(text) };
+}
+
+/**
+ * Whether two answers count as one in a vote: the same answer (`sameAnswer`), or one a shorter mention of the other
+ * ("Jackson" and "Reggie Jackson"; see `joinShorterMentions`).
+ */
+export function sameOrMention(a: string, b: string): boolean {
+  if (sameAnswer(a, b)) return true;
+  const [x, y] = [mentionOf(a, answerTokens(a)), mentionOf(b, answerTokens(b))];
+  return x.tokens.length > 0 && y.tokens.length > 0 && (moreSpecific(x, y) || moreSpecific(y, x));
+}
+
+/** A cluster as the vote builds it: the mention of its first answer, and the mass its answers gather. */
+interface Building extends Mention {
+  key: string;
   mass: number;
   texts: Map<string, { text: string; mass: number }>;
   byVoter: Map<string, number>;
@@ -80,11 +99,10 @@ export function vote(voters: readonly Voter[]): Vote {
       const tokens = key.split(' ');
       let cluster = byKey.get(key);
       if (!cluster) {
-        const numbers = numbersOf(c.text);
-        cluster = clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1 && sameNumbers(k.numbers, numbers));
+        const mention = mentionOf(c.text, tokens);
+        cluster = clusters.find((k) => tokensF1(k.tokens, tokens) >= SAME_ANSWER_F1 && sameNumbers(k.numbers, mention.numbers));
         if (!cluster) {
-          const joins = tokens.includes('and') || tokens.includes('or') || JOINED.test(c.text);
-          cluster = { key, tokens, head: headOf(c.text, tokens), numbers, joins, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
+          cluster = { key, ...mention, mass: 0, texts: new Map(), byVoter: new Map(), citations: {} };
           clusters.push(cluster);
         }
         // Clusters are only appended, so the first one close enough stays the first: remember it for this text.
@@ -152,7 +170,7 @@ const JOINED = /&|\d\s*[-\u2013\u2014]\s*\d/;
  * of "7:30"), and it names one thing, not several ("Smith" is not "Will Smith and Jada Smith", "1990" not
  * "1980-1990").
  */
-function moreSpecific(longer: Building, shorter: Building): boolean {
+function moreSpecific(longer: Mention, shorter: Mention): boolean {
   return (
     !longer.joins &&
     longer.tokens.length > shorter.tokens.length &&

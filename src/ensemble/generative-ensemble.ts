@@ -9,7 +9,7 @@ import type { Pipeline, PipelineRunOptions } from '../pipelines/pipeline.js';
 import { NO_ANSWER, abstains, citationsOf, renumberCitations } from '../pipelines/pipeline-result.js';
 import { aggregationContext } from './aggregation-context.js';
 import { aggregationMessages } from './aggregation-prompt.js';
-import { sameAnswer, vote, voteAsReaderResult } from './answer-clusters.js';
+import { sameOrMention, vote, voteAsReaderResult } from './answer-clusters.js';
 import { entropyWeights } from './entropy-weights.js';
 import { PipelineEnsemble, type EnsembleResult, type MemberListener } from './pipeline-ensemble.js';
 
@@ -162,7 +162,8 @@ export class GenerativeEnsemble extends PipelineEnsemble {
         confidence: written.prob,
         normalizedEntropy: Number(normalizedEntropy.toFixed(6)),
         weight: Number(aggregatorWeight.toFixed(6)),
-        memberSupport: Number(voted.distribution.filter((c) => sameAnswer(c.answer, written.text)).reduce((s, c) => s + c.prob, 0).toFixed(6)),
+        // As the vote counts it: the LLM's "Jackson" is supported by the members' "Reggie Jackson".
+        memberSupport: Number(voted.distribution.filter((c) => sameOrMention(c.answer, written.text)).reduce((s, c) => s + c.prob, 0).toFixed(6)),
       },
     };
   }

@@ -140,6 +140,12 @@ describe('POST /v1/query with a generative ensemble', () => {
     expect(alone.winner?.members).toEqual(['@aggregator']);
     expect(alone.confidence).toBeLessThan((agreed.confidence ?? 0) - 0.3);
     expect(alone.normalizedEntropy).toBeGreaterThan(agreed.normalizedEntropy + 0.1);
+ 
+    // A shorter mention of the members' answer is supported by them, as the vote counts it (before: support 0).
+    llm.setReply(answering([' 18', '89']));
+    const shorter = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: `${QUESTION}  `, ensemble: 'written' }));
+    expect(shorter.aggregation?.answer).toBe('1889');
+    expect(shorter.aggregation?.memberSupport).toBeGreaterThan(0.5);
   });
 
   it('falls back to the vote, flagged and not cached, when the LLM fails', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameAnswer, vote, voteAsReaderResult } from '../../../src/ensemble/answer-clusters.js';
+import { sameAnswer, sameOrMention, vote, voteAsReaderResult } from '../../../src/ensemble/answer-clusters.js';
 import { entropyWeights } from '../../../src/ensemble/entropy-weights.js';
 
 const c = (text: string, prob: number, citations: number[] = [1]) => ({ text, prob, citations });
@@ -76,6 +76,15 @@ describe('vote', () => {
     expect(n.clusters.map((k) => k.answer)).toEqual(['1,000', '1,000,000']);
     expect(sameAnswer('1,000', '1,000,000')).toBe(false);
     expect(sameAnswer('May 1, 1989', '1 May 1989')).toBe(true);
+  });
+
+  it('tells two answers one by the vote\'s rules, shorter mentions included (a generative ensemble\'s member support)', () => {
+    expect(sameOrMention('Jackson', 'Reggie Jackson')).toBe(true);
+    expect(sameOrMention('Reggie Jackson', 'reggie jackson')).toBe(true);
+    expect(sameOrMention('Elvis', 'Elvis Presley')).toBe(false);
+    expect(sameOrMention('5', '2.5')).toBe(false);
+    expect(sameOrMention('Smith', 'Will Smith and Jada Smith')).toBe(false);
+    expect(sameOrMention('', 'Jackson')).toBe(false);
   });
 
   it('has zero entropy when every member agrees, and none when there are no candidates', () => {
