@@ -82,11 +82,8 @@ export class HtmlTable {
     this.endRow();
     if (this.layout || !this.rows.some((r) => r.length > 1)) return undefined;
     // Without a header row (all <td>, or <th> down the first column only, as an infobox has) the first row is data:
-    // as "a | b" rows it would be read as the header, never an answer. Each row is then "key: value, value".
-    const rows = this.headed ? this.rows.map((cells) => cells.join(' | ')) : this.rows.map(([key = '', ...rest]) => {
-          const values = rest.filter((v) => v.length > 0);
-          return values.length > 0 ? `${key}: ${values.join(', ')}` : key;
-        });
+    // as "a | b" rows it would be read as the header, never an answer.
+    const rows = this.rows.map(this.headed ? (cells) => cells.join(' | ') : keyValueRow);
     const caption = collapse(this.caption ?? '');
     return caption ? { caption, rows } : { rows };
   }
@@ -106,4 +103,10 @@ export class HtmlTable {
     this.row = undefined;
     this.rowAllTh = true;
   }
+}
+
+/** A row of a table without a header row: "key: value, value" (empty cells left out). */
+function keyValueRow([key = '', ...rest]: string[]): string {
+  const values = rest.filter((v) => v.length > 0);
+  return values.length > 0 ? `${key}: ${values.join(', ')}` : key;
 }

@@ -10,6 +10,12 @@ import { contextFor } from '../request-context.js';
 const ID_IN_PATH =
   'The id is the rest of the path, percent-decoded: its slashes may be sent as they are (docs/api.md, as rag ingest names a file) or encoded (docs%2Fapi.md).';
 
+/** Each id route twice: "/:id", documented, and the hidden "/*" (see `idFromWildcard`). */
+const ID_ROUTES = [
+  { url: '/v1/documents/:id', wildcard: false },
+  { url: '/v1/documents/*', wildcard: true },
+] as const;
+
 /**
  * The wildcard route's "*" parameter under the name the documented route uses, before validation: a bad id reads
  * "id: ..." whichever route the request took.
@@ -48,11 +54,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     params: DocumentIdParams,
     response: { 200: StoredDocumentSchema, '4xx': ErrorResponse },
   };
-  for (const url of ['/v1/documents/:id', '/v1/documents/*']) {
-    const wildcard = url.endsWith('*');
+  for (const { url, wildcard } of ID_ROUTES) {
     app.get(
       url,
-      { schema: { ...getSchema, ...(wildcard ? { hide: true } : {}) }, ...(wildcard ? { preValidation: idFromWildcard } : {}) },
+      { schema: { ...getSchema, hide: wildcard }, ...(wildcard ? { preValidation: idFromWildcard } : {}) },
       async (request) => {
         const doc = app.rag.store.getDocument(request.params.id);
         if (!doc) throw new RagError('NOT_FOUND', `no document with id "${request.params.id}"`, { id: request.params.id });
@@ -71,11 +76,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '4xx': ErrorResponse,
     },
   };
-  for (const url of ['/v1/documents/:id', '/v1/documents/*']) {
-    const wildcard = url.endsWith('*');
+  for (const { url, wildcard } of ID_ROUTES) {
     app.delete(
       url,
-      { schema: { ...deleteSchema, ...(wildcard ? { hide: true } : {}) }, ...(wildcard ? { preValidation: idFromWildcard } : {}) },
+      { schema: { ...deleteSchema, hide: wildcard }, ...(wildcard ? { preValidation: idFromWildcard } : {}) },
       async (request, reply) => {
         const { id } = request.params;
         const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
