@@ -13,6 +13,14 @@ const WORK_CLOSE = /(?:^|\s+)works?\s*\?*\s*$/i;
 const WHAT_DO_FRAME = /^\s*what\s+(?:does|do|did)\s+(?<subject>.+?)\s+do\s*\?*\s*$/i;
 
 /**
+ * Verbs of setting something up after a how-to frame ("how do I change the port?", "how can I turn off the cache?"):
+ * documentation states the setting or command ("server.port", "--port 3001") and seldom the verb, so a match on it
+ * found incidental uses ("every question it changed", "cache.enabled") rather than the thing to set. "configure"
+ * stays: documentation does say "To configure an LLM, ...".
+ */
+const SETTING_VERB = /^(?:change|set(?:\s+up)?|enable|disable|turn\s+(?:on|off)|switch\s+(?:on|off)|use|adjust|modify)\s+/i;
+
+/**
  * "Does it support X?", "can you tell me about X?", "is there a way to X?": a capability or a request, asked of the
  * system or the reader. Documentation says "supports" of many things in passing, so the frame's verb would outweigh
  * X itself ("does it support streaming?" found a table row on "supporting-document recall").
@@ -28,6 +36,12 @@ export function withoutQuestionFrame(query: string): string {
   if (asked !== query) return /[\p{L}\p{N}]/u.test(asked) ? asked : query;
   const opened = query.replace(HOW_FRAME, '');
   if (opened === query) return query;
-  const rest = opened.replace(WORK_CLOSE, '');
+  const rest = withoutSettingVerb(opened.replace(WORK_CLOSE, ''));
   return /[\p{L}\p{N}]/u.test(rest) ? rest : query;
+}
+
+/** The how-to question's rest without a setting verb opening it; the rest as it was when nothing would be left. */
+function withoutSettingVerb(rest: string): string {
+  const object = rest.replace(SETTING_VERB, '');
+  return /[\p{L}\p{N}]/u.test(object) ? object : rest;
 }

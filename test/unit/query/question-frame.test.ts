@@ -13,6 +13,18 @@ describe('withoutQuestionFrame', () => {
     expect(withoutQuestionFrame('How do heat pumps cut emissions?')).toBe('heat pumps cut emissions?');
   });
 
+  it('drops a setting verb after the how-to frame: the thing to set is asked about, the verb seldom written', () => {
+    // Before, "change" matched a table row on "every question it changed" over the one on the port.
+    expect(withoutQuestionFrame('how do I change the port?')).toBe('the port?');
+    expect(withoutQuestionFrame('How can I turn off the cache?')).toBe('the cache?');
+    expect(withoutQuestionFrame('how to set up OpenSearch')).toBe('OpenSearch');
+    expect(withoutQuestionFrame('how do I enable API keys?')).toBe('API keys?');
+    // "configure" stays (documentation says "To configure an LLM"), and so does a verb with nothing after it.
+    expect(withoutQuestionFrame('how to configure an LLM')).toBe('configure an LLM');
+    expect(withoutQuestionFrame('how do I change?')).toBe('change?');
+    expect(withoutQuestionFrame('how do I changelog')).toBe('changelog');
+  });
+
   it('takes the closing "work" of "how does X work?" with it', () => {
     expect(withoutQuestionFrame('how does hierarchical refinement work?')).toBe('hierarchical refinement');
     expect(withoutQuestionFrame('How do agentic pipelines work')).toBe('agentic pipelines');
@@ -61,5 +73,17 @@ describe('retrieval of a how-to question', () => {
     ]);
     const { hits } = await rag.retrieve({ query: 'how do I ingest documents?', k: 3 }, new RunContext());
     expect(hits[0]?.docId).toBe('ingest');
+  });
+
+  it('finds the setting, not a passage that uses the setting verb in passing', async () => {
+    const rag = new Rag(httpTestConfig());
+    open.push(rag);
+    await rag.ingest([
+      { id: 'denoise', title: 'Evaluation', text: 'The report lists every question the repair changed; a change of port changes nothing in it.' },
+      { id: 'server', title: 'Server', text: 'The server listens on port 3000; another port: npm start -- --port 3001.' },
+      { id: 'search', title: 'Search', text: 'Retrieval ranks passages by BM25 and reranks them.' },
+    ]);
+    const { hits } = await rag.retrieve({ query: 'how do I change the port?', k: 3 }, new RunContext());
+    expect(hits[0]?.docId).toBe('server');
   });
 });
