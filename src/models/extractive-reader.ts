@@ -101,7 +101,7 @@ export class ExtractiveReader extends Reader {
     // A question term no passage holds, in its text or headings (a measure word, "long" of "how long", aside), counts
     // as rarer than any they hold: the share of the question the evidence covers bounds how sure an answer from it
     // can be ("the capital of Mongolia" over passages on capitalisation).
-    const absent = asks.filter((t) => weight.get(t) === 0 && !question.frameTerms.has(t) && !headings.some((h) => h.has(t))).length;
+    const absent = asks.filter((t) => weight.get(t) === 0 && !question.frameTerms.has(t) && !question.functionTerms.has(t) && !headings.some((h) => h.has(t))).length;
     const support = totalWeight / (totalWeight + absent * Math.log(1 + 2 * sentenceCount));
 
     const scoredSentences: ScoredSentence[] = [];

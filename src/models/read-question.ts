@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { analyze, stem } from '../core/analyzer.js';
 import { withoutQuestionFrame } from '../query/question-frame.js';
+import { functionTermsOf } from './question-language.js';
 import { questionOptions, type QuestionOptions } from './question-options.js';
 import { definitionPattern } from './definition-pattern.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
@@ -42,6 +43,11 @@ export interface ReadQuestion {
    */
   frameTerms: ReadonlySet<string>;
   /**
+   * The function words of a question in another language than English ("wer", "hat", "den"), which the analyser
+   * (English's stop words only) keeps as terms: the evidence is not short of support without them either.
+   */
+  functionTerms: ReadonlySet<string>;
+  /**
    * The verb (its term) the question closes with, in "what/when/where do/does/did <subject> <verb>?": for "what", the
    * answer is its object, the words after it ("what do zebra stripes deter?": "... deter biting flies"); for "when" and
    * "where", a date or place just after it ("when does the bakery open?": "... opens at 5 am").
@@ -81,6 +87,7 @@ function analyseQuestion(query: string): ReadQuestion {
     kind: askedKind(query),
     defines: definitionPattern(query, true),
     frameTerms: new Set([...query.matchAll(HOW_MUCH)].flatMap((m) => analyze(m[1] ?? ''))),
+    functionTerms: functionTermsOf(query),
     verb: verbAsked(query),
   };
 }

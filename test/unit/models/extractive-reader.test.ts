@@ -51,6 +51,23 @@ describe('ExtractiveReader on sentences', () => {
     expect(faq.candidates.map((c) => c.text)).toEqual(['本製品の保証期間は三年間です。']);
   });
 
+  it('does not count the function words of a German, French or Spanish question as words its answer lacks', async () => {
+    // The analyser drops English stop words only: "wer", "hat", "den" no passage held sent the answer to "none of
+    // these", and the reader abstained with it on top.
+    for (const [question, text] of [
+      ['Wer hat den Eiffelturm entworfen?', 'Der Turm wurde von Gustave Eiffel entworfen.'],
+      ['Où se trouve le Louvre ?', "Le Louvre est un musée d'art situé à Paris."],
+      ['¿Dónde está el Museo del Prado?', 'El Museo del Prado es un museo de arte situado en Madrid.'],
+    ] as const) {
+      const r = await read(question, [passage('p', `${text} Eiffelturm, Louvre, Prado.`)]);
+      expect(r.candidates[0]?.text, question).toBe(text);
+      expect(r.unsupported ?? 0, question).toBeLessThan(r.candidates[0]?.prob ?? 0);
+    }
+    // An English question keeps every word it asks: a missing one still leaves the answer short of support.
+    const english = await read('Who designed the Eiffel tower in Lyon?', [passage('p', 'Gustave Eiffel designed the Eiffel tower.')]);
+    expect(english.unsupported ?? 0).toBeGreaterThan(0);
+  });
+
   it('never answers with a question: an FAQ heading, or a request quoting one in a code example', async () => {
     const r = await read('what happens if Redis goes down?', [
       passage('faq', 'What happens when Redis is down for a while? Answers are served uncached until Redis is back.'),
