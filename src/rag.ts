@@ -52,7 +52,7 @@ import { Ingestor, skippedOf, type IngestorOptions, type PrepareOptions } from '
 import { StructurePool } from './store/structure-pool.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
 import { OpenSearchStore, type Refill, type WriteFailure } from './store/opensearch-store.js';
-import { SqliteStore, type PreparedDocument, type UpsertResult } from './store/sqlite-store.js';
+import { SqliteStore, type FtsUpgrade, type PreparedDocument, type UpsertResult } from './store/sqlite-store.js';
 import { addStructureReports, structureReport, type StructureReport } from './store/structure-report.js';
 import { backfillVectors, type BackfillResult } from './store/vector-backfill.js';
 
@@ -210,6 +210,7 @@ export class Rag {
       throw new RagError('CONFIG', 'refiner.structure: "llm" needs an llm section (at least llm.baseUrl and llm.model)');
     }
     this.store = new SqliteStore(config.store.path);
+    this.noteFtsUpgrade(this.store.ftsUpgrade);
     const ingestorOptions: IngestorOptions = { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars, embedBatchSize: config.retrieval.dense.embedBatchSize };
     if (this.embedder) ingestorOptions.embedder = this.embedder;
     if (config.refiner.structure === 'llm' && llm) ingestorOptions.structurer = new LlmTreeStructurer((m, o, ctx) => llm.chat(m, o, ctx), config.refiner.llmStructure);
@@ -851,6 +852,32 @@ export class Rag {
       { store: this.store.path, recorded: legacy.model, model: space.model, dimensions: space.dimensions, sampled, lowestCosine: lowest },
       `store ${this.store.path} recorded its vectors' embedding model only as "${legacy.model}" (an older version); ${checked}, ` +
         `so it now records the configured one, ${describeSpace(space)}`,
+    );
+  }
+
+  /** An fts index an older version wrote was brought up to date as the store opened (or could not be): say so. */
+  private noteFtsUpgrade(upgrade: FtsUpgrade | null): void {
+    if (upgrade === null) return;
+    const store = this.store.path;
+    if ('deferred' in upgrade) {
+      // A store with no chunks yet (another process creating it at the same moment) has nothing to miss.
+      if (this.store.counts().chunks === 0) return;
+      this.log.warn(
+        { store, ftsUpgrade: 'deferred' },
+        `store ${store}'s full-text index was written by an older version, which indexed Chinese, Japanese and Korean text unsplit, ` +
+          `and could not be brought up to date now (${upgrade.deferred}); until a later start does, the fts5 engine misses such chunks`,
+      );
+      return;
+    }
+    const { reindexed, chunks } = upgrade;
+    if (reindexed === 0) {
+      if (chunks > 0) this.log.debug({ store, reindexed, chunks }, `store ${store}'s full-text index is up to date: none of its ${chunks} chunks holds CJK text`);
+      return;
+    }
+    this.log.warn(
+      { store, reindexed, chunks },
+      `store ${store}'s full-text index was written by an older version, which indexed Chinese, Japanese and Korean text unsplit: ` +
+        `${reindexed} of its ${chunks} chunks were indexed again as bigrams, so the fts5 engine finds them`,
     );
   }
 

@@ -71,6 +71,10 @@ export function words(text: string): string[] {
  */
 const CJK_LETTERS = String.raw`\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc`;
 const CJK = new RegExp(`[${CJK_LETTERS}]`, 'u');
+/** Whether a text holds Chinese, Japanese or Korean letters (which `words` and `spacedCjk` split as bigrams). */
+export function hasCjk(text: string): boolean {
+  return CJK.test(text);
+}
 /** A run of CJK letters of any of the scripts, in a text. */
 const CJK_TEXT_RUN = new RegExp(`[${CJK_LETTERS}]+`, 'gu');
 /** A run of letters of one script (bigrams stay within it), or of anything else. */

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
-import { spacedCjk } from '../core/analyzer.js';
+import { hasCjk, spacedCjk } from '../core/analyzer.js';
 import { RagError, isRagError } from '../core/errors.js';
 import type { Chunk, DocumentFormat, Metadata, MetadataFilter, StoredDocument, StructureNode } from '../core/types.js';
 import type { ChunkText } from './chunker.js';
@@ -57,6 +57,13 @@ export interface UpsertResult {
   version: number;
 }
 
+/**
+ * What opening the store did to an fts index an older version wrote: `reindexed` of its `chunks` (those with CJK
+ * text) were indexed again; or why that waits for a later opening (another process writing, an index it may not
+ * change), the index left as it was.
+ */
+export type FtsUpgrade = { reindexed: number; chunks: number } | { deferred: string };
+
 /** Where a store's vectors stand: their space (null when none were ever stored), and how many chunks have one. */
 export interface VectorStatus {
   space: EmbeddingSpace | null;
@@ -71,6 +78,15 @@ const META_SOURCE = 'embedding.source';
 /** Why the search index (OpenSearch) may disagree with this store, until it is rebuilt from it. */
 const META_SEARCH_MISMATCH = 'search.mismatch';
 const META_STORE_ID = 'store.id';
+/**
+ * How the fts index's rows were written. Absent: by an older version, which indexed a run of CJK letters as one
+ * token (no question's bigrams match it); 2: CJK text as `spacedCjk`'s bigrams. Opening an older index brings it up
+ * to date (`upgradeFts`).
+ */
+const META_FTS_FORMAT = 'fts.format';
+const FTS_FORMAT = 2;
+/** Chunks read at a time while bringing an older fts index up to date. */
+const FTS_UPGRADE_PAGE = 1000;
 
 interface ChunkRow {
   rowid: number;
@@ -137,6 +153,8 @@ export class SqliteStore {
   private id: string | undefined;
   private readonly vectors: ChunkVectors;
   private readonly stmt;
+  /** What this opening did to bring an older fts index up to date; null when it was current. For the caller to log. */
+  readonly ftsUpgrade: FtsUpgrade | null;
 
   /** `cachedChunks`: chunk rows kept in memory by rowid (the most recently read). */
   constructor(path: string, options: { cachedChunks?: number } = {}) {
@@ -192,6 +210,52 @@ export class SqliteStore {
         'SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ? OFFSET ?',
       ),
     };
+    this.ftsUpgrade = this.upgradeFts();
+  }
+
+  /**
+   * Brings an fts index an older version wrote up to date: every chunk with CJK letters in its title, heading or
+   * text is deleted from it and inserted again as `upsert` writes it now. This runs once per store (the marker then
+   * says so): one pass over the chunk texts with a regex, so a store without CJK text just gets the marker; a new
+   * store gets it too. Busy or read-only, the index is left as it was and the next opening tries again.
+   */
+  private upgradeFts(): FtsUpgrade | null {
+    // Read first: a current index, the usual case, needs no write lock, which another process may hold.
+    if (this.ftsFormat() >= FTS_FORMAT) return null;
+    const upgrade = this.db.transaction((): FtsUpgrade | null => {
+      // Another process may have brought it up to date since the read above.
+      if (this.ftsFormat() >= FTS_FORMAT) return null;
+      let reindexed = 0;
+      let chunks = 0;
+      for (let after = 0; ; ) {
+        const page = this.stmt.chunksAfter.all(after, FTS_UPGRADE_PAGE);
+        if (page.length === 0) break;
+        for (const row of page) {
+          const heading = (JSON.parse(row.heading_path) as string[]).join(' ');
+          if (!hasCjk(row.title) && !hasCjk(heading) && !hasCjk(row.text)) continue;
+          // A contentless_delete table deletes a row by its rowid alone: the values it was written with are not needed.
+          this.stmt.deleteFts.run(row.rowid);
+          this.stmt.insertFts.run(row.rowid, spacedCjk(row.title), spacedCjk(heading), spacedCjk(row.text));
+          reindexed++;
+        }
+        chunks += page.length;
+        after = page[page.length - 1]!.rowid;
+      }
+      this.stmt.setMeta.run(META_FTS_FORMAT, String(FTS_FORMAT));
+      // The fts5 engine's answers, cached under the store's version, may differ now.
+      if (reindexed > 0) this.bumpVersion();
+      return { reindexed, chunks };
+    });
+    try {
+      return this.writing(() => upgrade.immediate());
+    } catch (err) {
+      if (isRagError(err) && err.code === 'UNAVAILABLE') return { deferred: err.message };
+      throw err;
+    }
+  }
+
+  private ftsFormat(): number {
+    return Number(this.stmt.getMeta.get(META_FTS_FORMAT)?.value ?? 0);
   }
 
   /**

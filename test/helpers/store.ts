@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import type { ChunkText } from '../../src/store/chunker.js';
 import type { PreparedDocument } from '../../src/store/sqlite-store.js';
 import type { Metadata } from '../../src/core/types.js';
@@ -23,4 +24,40 @@ export function preparedDoc(
     },
     chunks,
   };
+}
+
+/**
+ * Rewrites a store's full-text rows as a version before CJK bigrams wrote them (each field unsplit), and removes the
+ * marker of the format it now writes: a store as such a version left it.
+ */
+export function writeFtsTheOldWay(path: string): void {
+  const db = new Database(path);
+  try {
+    const rows = db
+      .prepare<[], { rowid: number; title: string; heading_path: string; text: string }>(
+        'SELECT c.rowid, d.title, c.heading_path, c.text FROM chunks c JOIN documents d ON d.seq = c.doc_seq',
+      )
+      .all();
+    const remove = db.prepare<[number]>('DELETE FROM chunks_fts WHERE rowid = ?');
+    const insert = db.prepare<[number, string, string, string]>('INSERT INTO chunks_fts (rowid, title, heading, body) VALUES (?, ?, ?, ?)');
+    db.transaction(() => {
+      for (const row of rows) {
+        remove.run(row.rowid);
+        insert.run(row.rowid, row.title, (JSON.parse(row.heading_path) as string[]).join(' '), row.text);
+      }
+      db.prepare("DELETE FROM meta WHERE key = 'fts.format'").run();
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/** The format of the full-text rows a store records (`fts.format` in its meta table), read past the store. */
+export function recordedFtsFormat(path: string): string | undefined {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'fts.format'").get()?.value;
+  } finally {
+    db.close();
+  }
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunContext } from '../../src/core/run-context.js';
 import type { DocumentInput } from '../../src/core/types.js';
@@ -6,6 +7,7 @@ import { Rag, type RagOptions } from '../../src/rag.js';
 import { ragErrorOf, ragErrorOfAsync } from '../helpers/errors.js';
 import { HashingEmbedder } from '../helpers/hashing-embedder.js';
 import { httpTestConfig } from '../helpers/http-fixture.js';
+import { writeFtsTheOldWay } from '../helpers/store.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 /** Rag's wiring of an embedder: which retrievers exist, start-up checks of the store's vectors, reindexing. */
@@ -172,6 +174,51 @@ describe('Rag start-up checks of the stored vectors', () => {
     await expect(rag.open()).rejects.toThrow('model server not up yet');
     await rag.ingest(DOCS, new RunContext());
     expect(embedder.loads).toBe(2);
+  });
+});
+
+describe('Rag on a full-text index an older version wrote', () => {
+  it('says how many chunks the store indexed again as it opened, and the fts5 engine finds a CJK question\'s chunk', async () => {
+    const path = filePath();
+    const fts5 = { store: { path }, retrieval: { bm25: { engine: 'fts5' } } };
+    const first = make(fts5);
+    await first.ingest([...DOCS, { id: 'ja', title: '製品マニュアル', text: '本製品の保証期間は購入日から三年間です。' }]);
+    first.close();
+    writeFtsTheOldWay(path);
+
+    const warnings: string[] = [];
+    const rag = make(fts5, { log: { debug: () => undefined, warn: (_obj, msg) => warnings.push(msg ?? '') } });
+    expect(warnings).toEqual([expect.stringContaining(`store ${path}'s full-text index was written by an older version`)]);
+    expect(warnings[0]).toContain('1 of its 4 chunks were indexed again');
+    const hits = (await rag.retrieve({ query: '保証期間は何年ですか？', k: 1 })).hits;
+    expect(hits[0]).toMatchObject({ docId: 'ja' });
+    // Opened again, the store has nothing more to do, nor to say.
+    rag.close();
+    warnings.length = 0;
+    make(fts5, { log: { debug: () => undefined, warn: (_obj, msg) => warnings.push(msg ?? '') } });
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns when another process\'s write keeps it from doing so, unless the store holds no chunks yet', async () => {
+    const warnings: string[] = [];
+    const log = { debug: () => undefined, warn: (_obj: object, msg?: string) => warnings.push(msg ?? '') };
+    for (const docs of [[], DOCS]) {
+      const path = filePath();
+      const first = make({ store: { path } });
+      await first.ingest(docs);
+      first.close();
+      writeFtsTheOldWay(path);
+      const other = new Database(path);
+      other.prepare('BEGIN IMMEDIATE').run();
+      try {
+        make({ store: { path } }, { log });
+      } finally {
+        other.prepare('ROLLBACK').run();
+        other.close();
+      }
+    }
+    expect(warnings).toEqual([expect.stringContaining('could not be brought up to date now')]);
+    expect(warnings[0]).toContain('is being written by another process');
   });
 });
 

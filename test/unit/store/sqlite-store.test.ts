@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ftsMatchExpression } from '../../../src/retrievers/fts-query.js';
 import type { ChunkText } from '../../../src/store/chunker.js';
 import { SqliteStore, type PreparedDocument, type StoreChange } from '../../../src/store/sqlite-store.js';
-import { preparedDoc } from '../../helpers/store.js';
+import { preparedDoc, recordedFtsFormat, writeFtsTheOldWay } from '../../helpers/store.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -333,5 +335,85 @@ describe('SqliteStore on an index it may not change', () => {
 
   it('names a path that cannot hold an index', () => {
     expect(() => new SqliteStore(tmp.dir)).toThrow(new RegExp(`cannot open the index ${tmp.dir} \\(store\\.path\\)`));
+  });
+});
+
+describe('SqliteStore on a full-text index an older version wrote (CJK text unsplit)', () => {
+  const QUESTION = '保証期間は何年ですか？';
+  const matchOf = (question: string): string => ftsMatchExpression(question, 64) ?? '';
+  const found = (store: SqliteStore, question: string): string[] => docIdsOf(store, store.ftsSearch(matchOf(question), 10).map((h) => h.rowid));
+  /** A store at a new path holding these documents, its full-text rows then rewritten as the older version wrote them. */
+  function oldStore(docs: PreparedDocument[]): string {
+    const path = join(tmp.dir, `old-fts-${++fileNo}.db`);
+    const store = new SqliteStore(path);
+    store.upsert(docs);
+    store.close();
+    writeFtsTheOldWay(path);
+    return path;
+  }
+  const cjkDocs = (): PreparedDocument[] => [
+    preparedDoc('ja', ['本製品の保証期間は購入日から三年間です。'], { title: '製品マニュアル', headingPath: ['保証について'] }),
+    preparedDoc('en', ['The warranty lasts three years from purchase.'], { title: 'Manual' }),
+  ];
+
+  it('re-indexes its CJK chunks as bigrams on opening, so a CJK question finds them, and records the format', () => {
+    const path = oldStore(cjkDocs());
+    // As the older version left it: the question's bigrams match no token of the unsplit text.
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?').all(matchOf(QUESTION))).toEqual([]);
+    raw.close();
+
+    const store = track(new SqliteStore(path));
+    expect(store.ftsUpgrade).toEqual({ reindexed: 1, chunks: 2 });
+    expect(recordedFtsFormat(path)).toBe('2');
+    expect(found(store, QUESTION)).toEqual(['ja']);
+    // Found by its title and heading too, and the chunk without CJK text is indexed as it was.
+    expect(found(store, '製品マニュアル')).toEqual(['ja']);
+    expect(found(store, 'warranty')).toEqual(['en']);
+    // Answers cached under the old version may differ now: a new one.
+    expect(store.version()).toBe(2);
+  });
+
+  it('does no work on a second opening', () => {
+    const path = oldStore(cjkDocs());
+    track(new SqliteStore(path)).close();
+    const again = track(new SqliteStore(path));
+    expect(again.ftsUpgrade).toBeNull();
+    expect(again.version()).toBe(2);
+    expect(found(again, QUESTION)).toEqual(['ja']);
+  });
+
+  it('only records the format when no chunk holds CJK text', () => {
+    const path = oldStore([preparedDoc('en', ['The warranty lasts three years.'], { title: 'Manual' })]);
+    const store = track(new SqliteStore(path));
+    expect(store.ftsUpgrade).toEqual({ reindexed: 0, chunks: 1 });
+    expect(recordedFtsFormat(path)).toBe('2');
+    expect(store.version()).toBe(1);
+    expect(found(store, 'warranty')).toEqual(['en']);
+  });
+
+  it('records the format in a new store', () => {
+    const path = join(tmp.dir, `new-fts-${++fileNo}.db`);
+    expect(track(new SqliteStore(path)).ftsUpgrade).toEqual({ reindexed: 0, chunks: 0 });
+    expect(recordedFtsFormat(path)).toBe('2');
+  });
+
+  it('opens while another process writes, leaving the index as it was, and the next opening brings it up to date', () => {
+    const path = oldStore(cjkDocs());
+    const other = new Database(path);
+    other.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const store = track(new SqliteStore(path));
+      expect(store.ftsUpgrade).toEqual({ deferred: expect.stringContaining('is being written by another process') });
+      expect(store.counts()).toEqual({ documents: 2, chunks: 2 });
+      expect(found(store, QUESTION)).toEqual([]);
+    } finally {
+      other.prepare('ROLLBACK').run();
+      other.close();
+    }
+    expect(recordedFtsFormat(path)).toBeUndefined();
+    const later = track(new SqliteStore(path));
+    expect(later.ftsUpgrade).toEqual({ reindexed: 1, chunks: 2 });
+    expect(found(later, QUESTION)).toEqual(['ja']);
   });
 });
