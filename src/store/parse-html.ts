@@ -1,6 +1,6 @@
 import { Parser } from 'htmlparser2';
 import type { StructureNode } from '../core/types.js';
-import { HtmlLists } from './html-list.js';
+import { HtmlLists, type ListLine } from './html-list.js';
 import { HtmlTable } from './html-table.js';
 import { StructureBuilder, collapse } from './structure.js';
 import { MAX_HTML_PARSE_MS, UnparsableDocument } from './unparsable-document.js';
@@ -26,7 +26,7 @@ interface HtmlEvent {
   /** Text of a <pre> or a list: its line breaks and indentation kept. */
   verbatim?: boolean;
   /** A block of a list item: its text as a line of the list, with the item's marker or indentation. */
-  line?: string;
+  line?: ListLine;
 }
 
 /** Characters handed to the parser at a time, between checks of the time spent. */
@@ -94,8 +94,11 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (name === 'table') {
           lists.spoil();
           tables.push(new HtmlTable(events.length));
-        } else if (name === 'ul' || name === 'ol') lists.open(name, attribs, events.length);
-        else if (name === 'li') lists.item(attribs);
+        } else if (name === 'ul' || name === 'ol') {
+          const line = lists.open(name, attribs, events.length);
+          // The number of an item that opens with a nested list: a line of the list, no text outside it.
+          if (line) events.push({ kind: 'paragraph', text: '', level: 0, line });
+        } else if (name === 'li') lists.item(attribs);
       },
       ontext(text) {
         if (inTitle) docTitle += text;
@@ -133,7 +136,8 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
           const blocks = list ? events.slice(list.start) : [];
           // A list whose every block is a line of it: one paragraph of its lines replaces them.
           if (list?.lines && blocks.length > 0 && blocks.every((e) => e.line !== undefined)) {
-            events.splice(list.start, blocks.length, { kind: 'paragraph', text: blocks.map((e) => e.line).join('\n'), level: 0, verbatim: true });
+            const text = blocks.map((e) => (e.line ? lists.write(e.line) : '')).join('\n');
+            events.splice(list.start, blocks.length, { kind: 'paragraph', text, level: 0, verbatim: true });
           }
         } else if (name === 'li') lists.endItem();
         else tables.at(-1)?.close(name);

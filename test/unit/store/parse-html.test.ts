@@ -206,6 +206,30 @@ describe('parseHtml: lists', () => {
     ]);
   });
 
+  it('numbers an <ol> as its type and start say: letters, Roman numerals, counting down when reversed', () => {
+    const text = (html: string): string => plainText(parseHtml(html, 'fb'));
+    // Before, all of these were numbered 1., 2., 3.: "step b" named no line.
+    expect(text('<ol type="a"><li>Open</li><li>Edit</li><li>Save</li></ol>')).toBe('a. Open\nb. Edit\nc. Save');
+    expect(text('<ol type="A" start="3"><li>x</li><li>y</li></ol>')).toBe('C. x\nD. y');
+    expect(text('<ol type="i"><li>x</li><li>y</li><li>z</li><li>w</li></ol>')).toBe('i. x\nii. y\niii. z\niv. w');
+    expect(text('<ol type="I" start="9"><li>x</li><li>y</li></ol>')).toBe('IX. x\nX. y');
+    expect(text('<ol start="27" type="a"><li>x</li></ol><ol start="0" type="a"><li>y</li></ol>')).toBe('aa. x\n\n0. y');
+    expect(text('<ol reversed><li>x</li><li>y</li><li>z</li></ol>')).toBe('3. x\n2. y\n1. z');
+    expect(text('<ol reversed start="10"><li>x</li><li>y</li></ol>')).toBe('10. x\n9. y');
+    // A list counting down from 10 is indented under its items' widest marker as it is written, "10." and then "9.".
+    const ten = Array.from({ length: 10 }, (_, i) => `<li>s${i}${i === 0 ? '<ul><li>sub</li></ul>' : ''}</li>`).join('');
+    expect(text(`<ol reversed>${ten}</ol>`).split('\n').slice(0, 4)).toEqual(['10. s0', '    - sub', '9. s1', '8. s2']);
+  });
+
+  it('keeps the number of an item that opens with a nested list', () => {
+    // Before: "1. Prepare\n   - Stop the service\n3. Upgrade", step 2 gone.
+    expect(plainText(parseHtml('<ol><li>Prepare</li><li><ul><li>Stop the service</li><li>Back up</li></ul></li><li>Upgrade</li></ol>', 'fb'))).toBe(
+      '1. Prepare\n2.\n   - Stop the service\n   - Back up\n3. Upgrade',
+    );
+    // A bullet alone on its line would say nothing.
+    expect(plainText(parseHtml('<ul><li><ol><li>x</li></ol></li><li>y</li></ul>', 'fb'))).toBe('  1. x\n- y');
+  });
+
   it('keeps the blocks of a list holding a heading, preformatted text or a table as paragraphs', () => {
     expect(sectionsOf(parseHtml('<ul><li><h3>Step</h3>Do it.</li><li>Next</li></ul>', 'fb'))).toEqual([{ headingPath: ['Step'], paragraphs: ['Do it.', 'Next'] }]);
     expect(parseHtml('<ol><li>Run<pre>make\n  all</pre></li><li>Done</li></ol>', 'fb').children.map((c) => c.text)).toEqual(['Run', 'make\n  all', 'Done']);
