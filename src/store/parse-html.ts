@@ -56,6 +56,11 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   // Lists open now: a list's items are written as the lines of one paragraph when the outermost closes.
   const lists = new HtmlLists();
 
+  const addText = (text: string): void => {
+    buffer += text;
+    tables.at(-1)?.text(text);
+  };
+
   const flush = (): void => {
     const verbatim = pre > 0 && heading === 0;
     // Preformatted text keeps its lines (StructureBuilder trims the blank ones around it); other text is collapsed.
@@ -80,6 +85,8 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (skips(name, quotes)) skipDepth++;
         if (skipDepth > 0) return;
         if (name === 'blockquote') quotes++;
+        // A task list's checkbox says whether the item is done: "[x] Back up the database", as Markdown writes it.
+        if (name === 'input' && attribs['type']?.toLowerCase() === 'checkbox') addText('checked' in attribs ? '[x] ' : '[ ] ');
         const h = HEADING.exec(name);
         tables.at(-1)?.open(name, h !== null || BLOCK.has(name));
         if (name === 'pre') {
@@ -103,8 +110,7 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
       ontext(text) {
         if (inTitle) docTitle += text;
         else if (skipDepth === 0) {
-          buffer += text;
-          tables.at(-1)?.text(text);
+          addText(text);
         }
       },
       onclosetag(name) {

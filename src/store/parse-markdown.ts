@@ -154,7 +154,8 @@ function blockText(token: Token): string {
  * A list as lines: one per item, with its marker ("-", or its number in an ordered list: steps are referred to by
  * number), and a nested list's items on lines of their own, indented under their item. An item's own soft line breaks
  * are layout, as in a paragraph. Before, numbers became "-" and nested items ran into their parent's line ("- Wait
- * - Check the dashboard. - Check the logs."), read as one sentence.
+ * - Check the dashboard. - Check the logs."), read as one sentence. A task item's checkbox is its state: "[x] " or
+ * "[ ] " before its text ("is the backup done?").
  */
 function listLines(list: Tokens.List, indent: string): string[] {
   const first = typeof list.start === 'number' ? list.start : 1;
@@ -162,7 +163,7 @@ function listLines(list: Tokens.List, indent: string): string[] {
     const marker = list.ordered ? `${first + i}.` : '-';
     const inner = `${indent}${' '.repeat(marker.length + 1)}`;
     const lines: string[] = [];
-    let words: string[] = [];
+    let words: string[] = item.task ? [item.checked === true ? '[x]' : '[ ]'] : [];
     // The item's text up to a nested list is its marker's line; text after one goes on a line of its own.
     const endLine = (): void => {
       if (words.length > 0 || lines.length === 0) lines.push(`${lines.length === 0 ? `${indent}${marker} ` : inner}${words.join(' ')}`);
@@ -173,8 +174,8 @@ function listLines(list: Tokens.List, indent: string): string[] {
         endLine();
         lines.push(...listLines(child as Tokens.List, inner));
       } else if (child.type !== 'space' && child.type !== 'checkbox') {
-        // A task item's checkbox ("[ ] ", "[x] ") is a control, not text: a token of its own, or in a loose list
-        // the start of the item's first paragraph.
+        // A task item's checkbox ("[ ] ", "[x] ") is written from the item's state: in the source it is a token of
+        // its own, or in a loose list the start of the item's first paragraph.
         const text = item.task && n === 0 && 'text' in child ? { ...child, text: child.text.replace(/^\[[ xX]\][ \t]+/, '') } : child;
         const line = collapse(joinSoftBreaks(blockText(text as Token)));
         if (line) words.push(line);

@@ -230,6 +230,16 @@ describe('parseHtml: lists', () => {
     expect(plainText(parseHtml('<ul><li><ol><li>x</li></ol></li><li>y</li></ul>', 'fb'))).toBe('  1. x\n- y');
   });
 
+  it("keeps a task list's checkboxes as [x] and [ ] before the item's text", () => {
+    const r = parseHtml(
+      '<ul><li class="task-list-item"><input type="checkbox" disabled checked> Back up the database</li>' +
+        '<li><input type="checkbox" disabled> Upgrade the nodes</li><li><p><input type="CheckBox" checked="">Notify users</p></li></ul>',
+      'fb',
+    );
+    // Before, "- Back up the database" and "- Upgrade the nodes" alike: nothing said which was done.
+    expect(plainText(r)).toBe('- [x] Back up the database\n- [ ] Upgrade the nodes\n- [x] Notify users');
+  });
+
   it('keeps the blocks of a list holding a heading, preformatted text or a table as paragraphs', () => {
     expect(sectionsOf(parseHtml('<ul><li><h3>Step</h3>Do it.</li><li>Next</li></ul>', 'fb'))).toEqual([{ headingPath: ['Step'], paragraphs: ['Do it.', 'Next'] }]);
     expect(parseHtml('<ol><li>Run<pre>make\n  all</pre></li><li>Done</li></ol>', 'fb').children.map((c) => c.text)).toEqual(['Run', 'make\n  all', 'Done']);

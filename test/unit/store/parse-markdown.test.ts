@@ -73,10 +73,18 @@ describe('parseMarkdown', () => {
     const md = '## Runbook\n\n1. Drain the node.\n2. Wait\n   - Check the dashboard.\n   - Check the logs.\n\n   Then go on.\n3. Restart\n\n7) [ ] seven\n8) [x] eight\n\n- [ ] todo\n- loose one\n\n  spans two lines\n  and more';
     expect(paragraphs(sections(parseMarkdown(md, 'fb'))[0] as StructureNode)).toEqual([
       '1. Drain the node.\n2. Wait\n   - Check the dashboard.\n   - Check the logs.\n   Then go on.\n3. Restart',
-      '7. seven\n8. eight',
-      '- todo\n- loose one spans two lines and more',
+      '7. [ ] seven\n8. [x] eight',
+      '- [ ] todo\n- loose one spans two lines and more',
     ]);
     expect(plainText(parseMarkdown('- one\n  - two\n    - three   spaced\n- four', 'fb'))).toBe('- one\n  - two\n    - three spaced\n- four');
+  });
+
+  it("keeps a task item's checkbox as [x] or [ ] before its text, in a tight list and a loose one", () => {
+    // Before, "- Back up the database" and "- Upgrade the nodes" alike: nothing said which was done.
+    expect(plainText(parseMarkdown('- [x] Back up the database\n- [ ] Upgrade the nodes\n  - [X] node 1', 'fb'))).toBe(
+      '- [x] Back up the database\n- [ ] Upgrade the nodes\n  - [x] node 1',
+    );
+    expect(plainText(parseMarkdown('1. [ ] Drain\n\n2. [x] Patch\n\n   Reboot after.', 'fb'))).toBe('1. [ ] Drain\n2. [x] Patch Reboot after.');
   });
 
   it('joins a bold lead-in to its first sentence with a colon, so no reader answers with the lead-in alone', () => {
