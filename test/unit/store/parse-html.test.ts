@@ -92,6 +92,34 @@ describe('parseHtml', () => {
     expect(sectionsOf(r)).toEqual([{ headingPath: ['Contact'], paragraphs: ['Call extension 4471.', 'Post.', 'Simplicity is prerequisite for reliability.', 'Edsger Dijkstra'] }]);
   });
 
+  it("drops the page's banner <header>, and keeps an article's or a section's header, its title and byline", () => {
+    const r = parseHtml(
+      '<html><head><title>Heron docs</title></head><body><header><a href="/">Heron</a><form><input type="search"></form><a href="/blog">Blog</a></header>' +
+        '<main><article><header><h1>Upgrading</h1><p>By Ann Lee, 3 May 2024</p></header><p>Stop the service first.</p>' +
+        '<section><header><h2>Rollback</h2><p>Last checked in June.</p></header><p>Restore the backup.</p></section></article></main></body></html>',
+      'fb',
+    );
+    // Before, "Heron Blog" was the first paragraph of the document.
+    expect(sectionsOf(r)).toEqual([
+      { headingPath: ['Upgrading'], paragraphs: ['By Ann Lee, 3 May 2024', 'Stop the service first.'] },
+      { headingPath: ['Upgrading', 'Rollback'], paragraphs: ['Last checked in June.', 'Restore the backup.'] },
+    ]);
+  });
+
+  it('drops an <aside> that is navigation (a sidebar of links, a table of contents) and keeps a callout', () => {
+    const r = parseHtml(
+      '<main><h2>Setup</h2><aside class="sidebar"><h3>Guides</h3><ul><li><a href="/a">Install</a></li><li><a href="/b">Configure</a></li><li><a href="/c">Upgrade</a></li></ul></aside>' +
+        '<p>Run the installer.</p><aside class="note"><p>Back up first: see <a href="/backup">backups</a>.</p></aside>' +
+        '<aside class="toc-drawer"><span>On this page</span></aside><aside role="navigation"><p>Previous page</p></aside>' +
+        '<aside class="sidebar"><p class="sidebar-title">Ports</p><p>The server listens on 8080.</p></aside></main>',
+      'fb',
+    );
+    // Before, the sidebar's links were a section ("Guides") the rest of the page sat under.
+    expect(sectionsOf(r)).toEqual([
+      { headingPath: ['Setup'], paragraphs: ['Run the installer.', 'Back up first: see backups.', 'Ports', 'The server listens on 8080.'] },
+    ]);
+  });
+
   it('does not take the <title> of an inline SVG into the document title', () => {
     const r = parseHtml(
       '<html><head><title>Real Title</title></head><body><svg><title>icon</title><path d="M0"/></svg><p>body</p></body></html>',
