@@ -87,6 +87,12 @@ describe('parseMarkdown', () => {
     expect(plainText(parseMarkdown('1. [ ] Drain\n\n2. [x] Patch\n\n   Reboot after.', 'fb'))).toBe('1. [ ] Drain\n2. [x] Patch Reboot after.');
   });
 
+  it("writes a table in a list item as its rows, each a line under the item, as tables are written elsewhere", () => {
+    const md = '- Plans:\n\n  | plan | seats |\n  |------|-------|\n  | Basic | 5 |\n  | Team | 20 |\n\n  Prices are monthly.\n- Billing';
+    // Before: "- Plans: plan | seats Basic | 5 Team | 20 Prices are monthly.", one line a row could not be read from.
+    expect(plainText(parseMarkdown(md, 'fb'))).toBe('- Plans:\n  plan | seats\n  Basic | 5\n  Team | 20\n  Prices are monthly.\n- Billing');
+  });
+
   it('joins a bold lead-in to its first sentence with a colon, so no reader answers with the lead-in alone', () => {
     const doc = parseMarkdown('# T\n\n**What the keys protect.** Every route needs one.\n\n- **Metrics.** GET /metrics.\n- A **bold** word.\n\n**e.g.** kept', 'T');
     // Before, "What the keys protect." was a sentence of its own, and the reader answered with it.
