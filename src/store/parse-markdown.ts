@@ -50,10 +50,18 @@ function structureOf(tokens: Token[], fallbackTitle: string, givenTitle?: string
  * YAML front matter (Jekyll, Hugo, Docusaurus, Obsidian): a block that opens the document with a `---` line and
  * closes with `---` or `...`, every line of it a `key: value`, a list item, an indented continuation or blank. It is
  * metadata, not text: marked would read it as a rule and a setext heading ("title: ... author: ..."), a section
- * the document's first paragraphs would then sit under. A block with a line of prose in it is left alone.
+ * the document's first paragraphs would then sit under. A block with a line of prose in it is left alone, and so is
+ * one YAML cannot read: a site generator would have refused it, so it is text ("Note: the fix: restart it." between
+ * two rules). Prose shaped like `Word: a sentence.` is not told apart: front matter's `description:` is a sentence too.
  */
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 const FRONT_MATTER_LINE = /^(?:[ \t]*$|[ \t]*#|[\w"'-][^:.!?]{0,60}:(?:[ \t]|$)|[ \t]+\S|-[ \t])/;
+
+/**
+ * A top-level `key: value` line whose plain (unquoted, not flow) value holds ": " or ends with ":", which YAML
+ * rejects ("mapping values are not allowed here"), a comment left out.
+ */
+const NOT_YAML = /^[\w"'-][^:.!?]{0,60}:[ \t]+(?!["'[{|>&*!%@`])(?:[^#]|(?<![ \t])#)*?:(?:[ \t]|$)/;
 
 /** A top-level `title:` of front matter, its value on the line (quoted or not). */
 const FRONT_MATTER_TITLE = /^title:[ \t]*(.*?)[ \t]*$/;
@@ -66,7 +74,7 @@ function frontMatter(markdown: string): { markdown: string; title?: string } {
   const m = FRONT_MATTER.exec(markdown);
   if (!m) return { markdown };
   const lines = (m[1] ?? '').split(/\r?\n/);
-  if (!lines.every((l) => FRONT_MATTER_LINE.test(l))) return { markdown };
+  if (!lines.every((l) => FRONT_MATTER_LINE.test(l) && !NOT_YAML.test(l))) return { markdown };
   const body = markdown.slice(m[0].length);
   const value = lines.map((l) => FRONT_MATTER_TITLE.exec(l)?.[1]).find((v) => v !== undefined);
   const title = value === undefined || /^[|>]/.test(value) ? '' : collapse(unquoted(value));

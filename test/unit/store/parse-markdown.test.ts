@@ -219,6 +219,17 @@ describe('parseMarkdown: byte order mark and front matter', () => {
     const r = parseMarkdown('---\nThis is a sentence of prose, not metadata.\n---\n\nMore.', 'fb');
     expect(JSON.stringify(r)).toContain('This is a sentence of prose, not metadata.');
   });
+
+  it('keeps a `Word: ...` line YAML would refuse (a second ": ", a trailing ":"), as prose, not front matter', () => {
+    // Before, both were taken for front matter and left out of the text.
+    for (const line of ['Note: the fix: restart the server.', 'Update: steps to follow:']) {
+      expect(JSON.stringify(parseMarkdown(`---\n${line}\n---\n\nMore.`, 'fb'))).toContain(line);
+    }
+    // Front matter a generator reads stays out: quoted or flow values, addresses, times, a comment.
+    for (const line of ['title: "Upgrade: a guide"', 'map: {a: b}', 'url: https://example.com/a', 'at: 10:30', 'summary: see #3: it']) {
+      expect(parseMarkdown(`---\n${line}\n---\n\nMore.`, 'fb').children.map((c) => c.text)).toEqual(['More.']);
+    }
+  });
 });
 
 describe('parseMarkdown: code blocks', () => {
