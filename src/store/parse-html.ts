@@ -1,6 +1,6 @@
 import { Parser } from 'htmlparser2';
 import type { StructureNode } from '../core/types.js';
-import { HtmlLists } from './html-list.js';
+import { HtmlLists, type ListLine } from './html-list.js';
 import { HtmlTable } from './html-table.js';
 import { StructureBuilder, collapse } from './structure.js';
 import { MAX_HTML_PARSE_MS, UnparsableDocument } from './unparsable-document.js';
@@ -10,9 +10,34 @@ const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 
 
 /**
  * A page's or an article's <footer> is boilerplate ("© 2024 ... Privacy policy | Terms of service") that was indexed
- * under the last section; a quotation's <footer> names its source, and stays.
+ * under the last section; a quotation's <footer> names its source, and stays. A <header> outside any <article>,
+ * <main> or <section> is the site's banner (its name, a search box, menu links), indexed as the first section's
+ * opening paragraph; an article's or a section's <header> holds its title and byline, and stays.
  */
-const skips = (name: string, quotes: number): boolean => SKIP.has(name) || (name === 'footer' && quotes === 0);
+const skips = (name: string, quotes: number, sectioning: number): boolean =>
+  SKIP.has(name) || (name === 'footer' && quotes === 0) || (name === 'header' && quotes === 0 && sectioning === 0);
+
+/** Elements whose <header> is their own, not the page's. */
+const SECTIONING = new Set(['article', 'main', 'section']);
+
+/**
+ * An <aside> that is navigation: a sidebar of links or a page's table of contents (Hugo and Jekyll themes' sidebars,
+ * Furo's "toc-drawer"), said by its role or class, or seen in its text: 80% of it, headings aside, the text of three
+ * links or more.
+ * Other asides are callouts, docutils' sidebars and footnotes: text of the page, kept. (A class "sidebar" alone does
+ * not tell: docutils writes its sidebar directive, content, as <aside class="sidebar">.)
+ */
+interface OpenAside {
+  start: number;
+  navigation: boolean;
+  /** Characters of text (blanks left out) in it, those inside links, and its links. */
+  chars: number;
+  linkChars: number;
+  links: number;
+}
+const NAVIGATION_CLASS = /(?:^|[\s_-])(?:toc|table-of-contents)(?:$|[\s_-])/i;
+const isNavigation = (a: OpenAside): boolean => a.navigation || (a.links >= 3 && a.linkChars >= 0.8 * a.chars);
+
 /** Elements that end a paragraph: their text is a block of its own. */
 const BLOCK = new Set([
   'p', 'div', 'li', 'ul', 'ol', 'pre', 'blockquote', 'table', 'tr', 'section', 'article', 'main', 'header',
@@ -26,7 +51,7 @@ interface HtmlEvent {
   /** Text of a <pre> or a list: its line breaks and indentation kept. */
   verbatim?: boolean;
   /** A block of a list item: its text as a line of the list, with the item's marker or indentation. */
-  line?: string;
+  line?: ListLine;
 }
 
 /** Characters handed to the parser at a time, between checks of the time spent. */
@@ -43,8 +68,12 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   let inTitle = false;
   let svgDepth = 0;
   let skipDepth = 0;
-  // Open <blockquote> elements, outside skipped ones.
+  // Open <blockquote> elements, and open <article>, <main> and <section> elements, outside skipped ones.
   let quotes = 0;
+  let sectioning = 0;
+  // Open <a> elements and <aside> elements, outside skipped ones: an aside of links is navigation (see OpenAside).
+  let links = 0;
+  const asides: OpenAside[] = [];
   let heading = 0;
   // Open <pre> elements: their text keeps its line breaks and indentation.
   let pre = 0;
@@ -55,6 +84,11 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
   const tables: HtmlTable[] = [];
   // Lists open now: a list's items are written as the lines of one paragraph when the outermost closes.
   const lists = new HtmlLists();
+
+  const addText = (text: string): void => {
+    buffer += text;
+    tables.at(-1)?.text(text);
+  };
 
   const flush = (): void => {
     const verbatim = pre > 0 && heading === 0;
@@ -70,6 +104,19 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
     }
   };
 
+  // An aside that is navigation goes, its blocks with it (the flush at its close wrote the last of them).
+  const closeAside = (): void => {
+    const aside = asides.pop();
+    const parent = asides.at(-1);
+    if (aside && isNavigation(aside)) events.splice(aside.start);
+    // A kept aside's text is its parent's too: a callout of links inside an aside of a few words is mostly links.
+    else if (aside && parent) {
+      parent.chars += aside.chars;
+      parent.linkChars += aside.linkChars;
+      parent.links += aside.links;
+    }
+  };
+
   const parser = new Parser(
     {
       onopentag(name, attribs) {
@@ -77,9 +124,17 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (name === 'svg') svgDepth++;
         // Only the document's <title>, not an icon's inside an <svg>.
         if (name === 'title' && svgDepth === 0) inTitle = true;
-        if (skips(name, quotes)) skipDepth++;
+        if (skips(name, quotes, sectioning)) skipDepth++;
         if (skipDepth > 0) return;
         if (name === 'blockquote') quotes++;
+        if (SECTIONING.has(name)) sectioning++;
+        if (name === 'a') {
+          links++;
+          const aside = asides.at(-1);
+          if (aside && attribs['href'] !== undefined) aside.links++;
+        }
+        // A task list's checkbox says whether the item is done: "[x] Back up the database", as Markdown writes it.
+        if (name === 'input' && attribs['type']?.toLowerCase() === 'checkbox') addText('checked' in attribs ? '[x] ' : '[ ] ');
         const h = HEADING.exec(name);
         tables.at(-1)?.open(name, h !== null || BLOCK.has(name));
         if (name === 'pre') {
@@ -94,14 +149,27 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (name === 'table') {
           lists.spoil();
           tables.push(new HtmlTable(events.length));
-        } else if (name === 'ul' || name === 'ol') lists.open(name, attribs, events.length);
-        else if (name === 'li') lists.item(attribs);
+        } else if (name === 'ul' || name === 'ol') {
+          const line = lists.open(name, attribs, events.length);
+          // The number of an item that opens with a nested list: a line of the list, no text outside it.
+          if (line) events.push({ kind: 'paragraph', text: '', level: 0, line });
+        } else if (name === 'li') lists.item(attribs);
+        else if (name === 'aside') {
+          const navigation = attribs['role'] === 'navigation' || NAVIGATION_CLASS.test(attribs['class'] ?? '');
+          asides.push({ start: events.length, navigation, chars: 0, linkChars: 0, links: 0 });
+        }
       },
       ontext(text) {
         if (inTitle) docTitle += text;
         else if (skipDepth === 0) {
-          buffer += text;
-          tables.at(-1)?.text(text);
+          addText(text);
+          const aside = asides.at(-1);
+          // A sidebar's heading ("Guides", "On this page") names its links: not counted against them.
+          if (aside && heading === 0) {
+            const chars = text.replace(/\s+/g, '').length;
+            aside.chars += chars;
+            if (links > 0) aside.linkChars += chars;
+          }
         }
       },
       onclosetag(name) {
@@ -109,12 +177,14 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
         if (name === 'title') inTitle = false;
         if (name === 'svg') svgDepth = Math.max(0, svgDepth - 1);
         // Elements close in order, so a <footer> is skipped at its close as it was at its open.
-        if (skips(name, quotes)) {
+        if (skips(name, quotes, sectioning)) {
           skipDepth = Math.max(0, skipDepth - 1);
           return;
         }
         if (skipDepth > 0) return;
         if (name === 'blockquote') quotes = Math.max(0, quotes - 1);
+        if (SECTIONING.has(name)) sectioning = Math.max(0, sectioning - 1);
+        if (name === 'a') links = Math.max(0, links - 1);
         if (HEADING.test(name)) {
           flush();
           heading = 0;
@@ -133,9 +203,11 @@ export function parseHtml(html: string, fallbackTitle: string, budgetMs = MAX_HT
           const blocks = list ? events.slice(list.start) : [];
           // A list whose every block is a line of it: one paragraph of its lines replaces them.
           if (list?.lines && blocks.length > 0 && blocks.every((e) => e.line !== undefined)) {
-            events.splice(list.start, blocks.length, { kind: 'paragraph', text: blocks.map((e) => e.line).join('\n'), level: 0, verbatim: true });
+            const text = blocks.map((e) => (e.line ? lists.write(e.line) : '')).join('\n');
+            events.splice(list.start, blocks.length, { kind: 'paragraph', text, level: 0, verbatim: true });
           }
         } else if (name === 'li') lists.endItem();
+        else if (name === 'aside') closeAside();
         else tables.at(-1)?.close(name);
       },
     },

@@ -50,10 +50,18 @@ function structureOf(tokens: Token[], fallbackTitle: string, givenTitle?: string
  * YAML front matter (Jekyll, Hugo, Docusaurus, Obsidian): a block that opens the document with a `---` line and
  * closes with `---` or `...`, every line of it a `key: value`, a list item, an indented continuation or blank. It is
  * metadata, not text: marked would read it as a rule and a setext heading ("title: ... author: ..."), a section
- * the document's first paragraphs would then sit under. A block with a line of prose in it is left alone.
+ * the document's first paragraphs would then sit under. A block with a line of prose in it is left alone, and so is
+ * one YAML cannot read: a site generator would have refused it, so it is text ("Note: the fix: restart it." between
+ * two rules). Prose shaped like `Word: a sentence.` is not told apart: front matter's `description:` is a sentence too.
  */
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 const FRONT_MATTER_LINE = /^(?:[ \t]*$|[ \t]*#|[\w"'-][^:.!?]{0,60}:(?:[ \t]|$)|[ \t]+\S|-[ \t])/;
+
+/**
+ * A top-level `key: value` line whose plain (unquoted, not flow) value holds ": " or ends with ":", which YAML
+ * rejects ("mapping values are not allowed here"), a comment left out.
+ */
+const NOT_YAML = /^[\w"'-][^:.!?]{0,60}:[ \t]+(?!["'[{|>&*!%@`])(?:[^#]|(?<![ \t])#)*?:(?:[ \t]|$)/;
 
 /** A top-level `title:` of front matter, its value on the line (quoted or not). */
 const FRONT_MATTER_TITLE = /^title:[ \t]*(.*?)[ \t]*$/;
@@ -66,7 +74,7 @@ function frontMatter(markdown: string): { markdown: string; title?: string } {
   const m = FRONT_MATTER.exec(markdown);
   if (!m) return { markdown };
   const lines = (m[1] ?? '').split(/\r?\n/);
-  if (!lines.every((l) => FRONT_MATTER_LINE.test(l))) return { markdown };
+  if (!lines.every((l) => FRONT_MATTER_LINE.test(l) && !NOT_YAML.test(l))) return { markdown };
   const body = markdown.slice(m[0].length);
   const value = lines.map((l) => FRONT_MATTER_TITLE.exec(l)?.[1]).find((v) => v !== undefined);
   const title = value === undefined || /^[|>]/.test(value) ? '' : collapse(unquoted(value));
@@ -154,7 +162,9 @@ function blockText(token: Token): string {
  * A list as lines: one per item, with its marker ("-", or its number in an ordered list: steps are referred to by
  * number), and a nested list's items on lines of their own, indented under their item. An item's own soft line breaks
  * are layout, as in a paragraph. Before, numbers became "-" and nested items ran into their parent's line ("- Wait
- * - Check the dashboard. - Check the logs."), read as one sentence.
+ * - Check the dashboard. - Check the logs."), read as one sentence. A task item's checkbox is its state: "[x] " or
+ * "[ ] " before its text ("is the backup done?"). A table in an item is its rows, each a line under the item, as a
+ * table is written elsewhere ("a | b | c"), not one line of its cells.
  */
 function listLines(list: Tokens.List, indent: string): string[] {
   const first = typeof list.start === 'number' ? list.start : 1;
@@ -162,7 +172,7 @@ function listLines(list: Tokens.List, indent: string): string[] {
     const marker = list.ordered ? `${first + i}.` : '-';
     const inner = `${indent}${' '.repeat(marker.length + 1)}`;
     const lines: string[] = [];
-    let words: string[] = [];
+    let words: string[] = item.task ? [item.checked === true ? '[x]' : '[ ]'] : [];
     // The item's text up to a nested list is its marker's line; text after one goes on a line of its own.
     const endLine = (): void => {
       if (words.length > 0 || lines.length === 0) lines.push(`${lines.length === 0 ? `${indent}${marker} ` : inner}${words.join(' ')}`);
@@ -172,9 +182,12 @@ function listLines(list: Tokens.List, indent: string): string[] {
       if (child.type === 'list') {
         endLine();
         lines.push(...listLines(child as Tokens.List, inner));
+      } else if (child.type === 'table') {
+        endLine();
+        lines.push(...blockText(child).split('\n').map((row) => `${inner}${row}`));
       } else if (child.type !== 'space' && child.type !== 'checkbox') {
-        // A task item's checkbox ("[ ] ", "[x] ") is a control, not text: a token of its own, or in a loose list
-        // the start of the item's first paragraph.
+        // A task item's checkbox ("[ ] ", "[x] ") is written from the item's state: in the source it is a token of
+        // its own, or in a loose list the start of the item's first paragraph.
         const text = item.task && n === 0 && 'text' in child ? { ...child, text: child.text.replace(/^\[[ xX]\][ \t]+/, '') } : child;
         const line = collapse(joinSoftBreaks(blockText(text as Token)));
         if (line) words.push(line);

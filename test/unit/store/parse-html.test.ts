@@ -92,6 +92,34 @@ describe('parseHtml', () => {
     expect(sectionsOf(r)).toEqual([{ headingPath: ['Contact'], paragraphs: ['Call extension 4471.', 'Post.', 'Simplicity is prerequisite for reliability.', 'Edsger Dijkstra'] }]);
   });
 
+  it("drops the page's banner <header>, and keeps an article's or a section's header, its title and byline", () => {
+    const r = parseHtml(
+      '<html><head><title>Heron docs</title></head><body><header><a href="/">Heron</a><form><input type="search"></form><a href="/blog">Blog</a></header>' +
+        '<main><article><header><h1>Upgrading</h1><p>By Ann Lee, 3 May 2024</p></header><p>Stop the service first.</p>' +
+        '<section><header><h2>Rollback</h2><p>Last checked in June.</p></header><p>Restore the backup.</p></section></article></main></body></html>',
+      'fb',
+    );
+    // Before, "Heron Blog" was the first paragraph of the document.
+    expect(sectionsOf(r)).toEqual([
+      { headingPath: ['Upgrading'], paragraphs: ['By Ann Lee, 3 May 2024', 'Stop the service first.'] },
+      { headingPath: ['Upgrading', 'Rollback'], paragraphs: ['Last checked in June.', 'Restore the backup.'] },
+    ]);
+  });
+
+  it('drops an <aside> that is navigation (a sidebar of links, a table of contents) and keeps a callout', () => {
+    const r = parseHtml(
+      '<main><h2>Setup</h2><aside class="sidebar"><h3>Guides</h3><ul><li><a href="/a">Install</a></li><li><a href="/b">Configure</a></li><li><a href="/c">Upgrade</a></li></ul></aside>' +
+        '<p>Run the installer.</p><aside class="note"><p>Back up first: see <a href="/backup">backups</a>.</p></aside>' +
+        '<aside class="toc-drawer"><span>On this page</span></aside><aside role="navigation"><p>Previous page</p></aside>' +
+        '<aside class="sidebar"><p class="sidebar-title">Ports</p><p>The server listens on 8080.</p></aside></main>',
+      'fb',
+    );
+    // Before, the sidebar's links were a section ("Guides") the rest of the page sat under.
+    expect(sectionsOf(r)).toEqual([
+      { headingPath: ['Setup'], paragraphs: ['Run the installer.', 'Back up first: see backups.', 'Ports', 'The server listens on 8080.'] },
+    ]);
+  });
+
   it('does not take the <title> of an inline SVG into the document title', () => {
     const r = parseHtml(
       '<html><head><title>Real Title</title></head><body><svg><title>icon</title><path d="M0"/></svg><p>body</p></body></html>',
@@ -204,6 +232,40 @@ describe('parseHtml: lists', () => {
         paragraphs: ['- Login fails\n  1. Clear the browser cache\n  2. Reset the password\n  then sign in.\n- Slow uploads\n  Use the wired network', '3. Drain the node.\n7. Restart it.\n8. Check.'],
       },
     ]);
+  });
+
+  it('numbers an <ol> as its type and start say: letters, Roman numerals, counting down when reversed', () => {
+    const text = (html: string): string => plainText(parseHtml(html, 'fb'));
+    // Before, all of these were numbered 1., 2., 3.: "step b" named no line.
+    expect(text('<ol type="a"><li>Open</li><li>Edit</li><li>Save</li></ol>')).toBe('a. Open\nb. Edit\nc. Save');
+    expect(text('<ol type="A" start="3"><li>x</li><li>y</li></ol>')).toBe('C. x\nD. y');
+    expect(text('<ol type="i"><li>x</li><li>y</li><li>z</li><li>w</li></ol>')).toBe('i. x\nii. y\niii. z\niv. w');
+    expect(text('<ol type="I" start="9"><li>x</li><li>y</li></ol>')).toBe('IX. x\nX. y');
+    expect(text('<ol start="27" type="a"><li>x</li></ol><ol start="0" type="a"><li>y</li></ol>')).toBe('aa. x\n\n0. y');
+    expect(text('<ol reversed><li>x</li><li>y</li><li>z</li></ol>')).toBe('3. x\n2. y\n1. z');
+    expect(text('<ol reversed start="10"><li>x</li><li>y</li></ol>')).toBe('10. x\n9. y');
+    // A list counting down from 10 is indented under its items' widest marker as it is written, "10." and then "9.".
+    const ten = Array.from({ length: 10 }, (_, i) => `<li>s${i}${i === 0 ? '<ul><li>sub</li></ul>' : ''}</li>`).join('');
+    expect(text(`<ol reversed>${ten}</ol>`).split('\n').slice(0, 4)).toEqual(['10. s0', '    - sub', '9. s1', '8. s2']);
+  });
+
+  it('keeps the number of an item that opens with a nested list', () => {
+    // Before: "1. Prepare\n   - Stop the service\n3. Upgrade", step 2 gone.
+    expect(plainText(parseHtml('<ol><li>Prepare</li><li><ul><li>Stop the service</li><li>Back up</li></ul></li><li>Upgrade</li></ol>', 'fb'))).toBe(
+      '1. Prepare\n2.\n   - Stop the service\n   - Back up\n3. Upgrade',
+    );
+    // A bullet alone on its line would say nothing.
+    expect(plainText(parseHtml('<ul><li><ol><li>x</li></ol></li><li>y</li></ul>', 'fb'))).toBe('  1. x\n- y');
+  });
+
+  it("keeps a task list's checkboxes as [x] and [ ] before the item's text", () => {
+    const r = parseHtml(
+      '<ul><li class="task-list-item"><input type="checkbox" disabled checked> Back up the database</li>' +
+        '<li><input type="checkbox" disabled> Upgrade the nodes</li><li><p><input type="CheckBox" checked="">Notify users</p></li></ul>',
+      'fb',
+    );
+    // Before, "- Back up the database" and "- Upgrade the nodes" alike: nothing said which was done.
+    expect(plainText(r)).toBe('- [x] Back up the database\n- [ ] Upgrade the nodes\n- [x] Notify users');
   });
 
   it('keeps the blocks of a list holding a heading, preformatted text or a table as paragraphs', () => {

@@ -73,10 +73,24 @@ describe('parseMarkdown', () => {
     const md = '## Runbook\n\n1. Drain the node.\n2. Wait\n   - Check the dashboard.\n   - Check the logs.\n\n   Then go on.\n3. Restart\n\n7) [ ] seven\n8) [x] eight\n\n- [ ] todo\n- loose one\n\n  spans two lines\n  and more';
     expect(paragraphs(sections(parseMarkdown(md, 'fb'))[0] as StructureNode)).toEqual([
       '1. Drain the node.\n2. Wait\n   - Check the dashboard.\n   - Check the logs.\n   Then go on.\n3. Restart',
-      '7. seven\n8. eight',
-      '- todo\n- loose one spans two lines and more',
+      '7. [ ] seven\n8. [x] eight',
+      '- [ ] todo\n- loose one spans two lines and more',
     ]);
     expect(plainText(parseMarkdown('- one\n  - two\n    - three   spaced\n- four', 'fb'))).toBe('- one\n  - two\n    - three spaced\n- four');
+  });
+
+  it("keeps a task item's checkbox as [x] or [ ] before its text, in a tight list and a loose one", () => {
+    // Before, "- Back up the database" and "- Upgrade the nodes" alike: nothing said which was done.
+    expect(plainText(parseMarkdown('- [x] Back up the database\n- [ ] Upgrade the nodes\n  - [X] node 1', 'fb'))).toBe(
+      '- [x] Back up the database\n- [ ] Upgrade the nodes\n  - [x] node 1',
+    );
+    expect(plainText(parseMarkdown('1. [ ] Drain\n\n2. [x] Patch\n\n   Reboot after.', 'fb'))).toBe('1. [ ] Drain\n2. [x] Patch Reboot after.');
+  });
+
+  it("writes a table in a list item as its rows, each a line under the item, as tables are written elsewhere", () => {
+    const md = '- Plans:\n\n  | plan | seats |\n  |------|-------|\n  | Basic | 5 |\n  | Team | 20 |\n\n  Prices are monthly.\n- Billing';
+    // Before: "- Plans: plan | seats Basic | 5 Team | 20 Prices are monthly.", one line a row could not be read from.
+    expect(plainText(parseMarkdown(md, 'fb'))).toBe('- Plans:\n  plan | seats\n  Basic | 5\n  Team | 20\n  Prices are monthly.\n- Billing');
   });
 
   it('joins a bold lead-in to its first sentence with a colon, so no reader answers with the lead-in alone', () => {
@@ -204,6 +218,17 @@ describe('parseMarkdown: byte order mark and front matter', () => {
   it('keeps a leading rule and prose that is not front matter', () => {
     const r = parseMarkdown('---\nThis is a sentence of prose, not metadata.\n---\n\nMore.', 'fb');
     expect(JSON.stringify(r)).toContain('This is a sentence of prose, not metadata.');
+  });
+
+  it('keeps a `Word: ...` line YAML would refuse (a second ": ", a trailing ":"), as prose, not front matter', () => {
+    // Before, both were taken for front matter and left out of the text.
+    for (const line of ['Note: the fix: restart the server.', 'Update: steps to follow:']) {
+      expect(JSON.stringify(parseMarkdown(`---\n${line}\n---\n\nMore.`, 'fb'))).toContain(line);
+    }
+    // Front matter a generator reads stays out: quoted or flow values, addresses, times, a comment.
+    for (const line of ['title: "Upgrade: a guide"', 'map: {a: b}', 'url: https://example.com/a', 'at: 10:30', 'summary: see #3: it']) {
+      expect(parseMarkdown(`---\n${line}\n---\n\nMore.`, 'fb').children.map((c) => c.text)).toEqual(['More.']);
+    }
   });
 });
 
