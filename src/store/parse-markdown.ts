@@ -164,7 +164,7 @@ function blockText(token: Token): string {
  * are layout, as in a paragraph. Before, numbers became "-" and nested items ran into their parent's line ("- Wait
  * - Check the dashboard. - Check the logs."), read as one sentence. A task item's checkbox is its state: "[x] " or
  * "[ ] " before its text ("is the backup done?"). A table in an item is its rows, each a line under the item, as a
- * table is written elsewhere ("a | b | c"), not one line of its cells.
+ * table is written elsewhere ("a | b | c"), not one line of its cells; a code block its lines, indentation kept.
  */
 function listLines(list: Tokens.List, indent: string): string[] {
   const first = typeof list.start === 'number' ? list.start : 1;
@@ -182,9 +182,9 @@ function listLines(list: Tokens.List, indent: string): string[] {
       if (child.type === 'list') {
         endLine();
         lines.push(...listLines(child as Tokens.List, inner));
-      } else if (child.type === 'table') {
+      } else if (child.type === 'table' || child.type === 'code') {
         endLine();
-        lines.push(...blockText(child).split('\n').map((row) => `${inner}${row}`));
+        lines.push(...blockText(child).split('\n').map((row) => (row.trim() === '' ? '' : `${inner}${row}`)));
       } else if (child.type !== 'space' && child.type !== 'checkbox') {
         // A task item's checkbox ("[ ] ", "[x] ") is written from the item's state: in the source it is a token of
         // its own, or in a loose list the start of the item's first paragraph.

@@ -93,6 +93,12 @@ describe('parseMarkdown', () => {
     expect(plainText(parseMarkdown(md, 'fb'))).toBe('- Plans:\n  plan | seats\n  Basic | 5\n  Team | 20\n  Prices are monthly.\n- Billing');
   });
 
+  it('writes a code block in a list item as its lines under the item, indentation kept', () => {
+    const md = '1. Install and start:\n\n   ```sh\n   npm install\n   npm start -- \\\n     --port 3001\n   ```\n2. Open the playground.';
+    // Before: "1. Install and start: npm install npm start -- \ --port 3001", the commands run into one line.
+    expect(plainText(parseMarkdown(md, 'fb'))).toBe('1. Install and start:\n   npm install\n   npm start -- \\\n     --port 3001\n2. Open the playground.');
+  });
+
   it('joins a bold lead-in to its first sentence with a colon, so no reader answers with the lead-in alone', () => {
     const doc = parseMarkdown('# T\n\n**What the keys protect.** Every route needs one.\n\n- **Metrics.** GET /metrics.\n- A **bold** word.\n\n**e.g.** kept', 'T');
     // Before, "What the keys protect." was a sentence of its own, and the reader answered with it.
