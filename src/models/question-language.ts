@@ -19,7 +19,7 @@ function language(list: readonly string[], extra = ''): ReadonlySet<string> {
   return new Set([...list, ...extra.split(' ').filter(Boolean)].map(normalizeText));
 }
 
-const ENGLISH = language(eng, 'when why does do');
+const ENGLISH = language(eng, 'when why does');
 /** The languages told apart: those whose function words the analyser, English's alone, would count as content. */
 const OTHERS: ReadonlyArray<ReadonlySet<string>> = Object.entries({ deu, fra, spa, ita, por, nld }).map(([name, list]) => language(list, QUESTION_WORDS[name]));
 
@@ -29,8 +29,9 @@ const OTHERS: ReadonlyArray<ReadonlySet<string>> = Object.entries({ deu, fra, sp
  * words its answer lacked, and the reader abstained with "Der Turm wurde von Gustave Eiffel entworfen" on top. The
  * language is the one of whose function words the question holds the most, at least two and more than of English's.
  * Only words of two letters or more in lower case (the first may be capitalised) are counted: "Who founded De La
- * Soul?", "IL-6 signaling plays a role in ..." and "Pol V transcription in T cells" stay English. Empty for an
- * English question, or one too short to tell.
+ * Soul?", "IL-6 signaling plays a role in ..." and "Pol V transcription in T cells" stay English. A name written in
+ * lower case can still count ("who sang la vie en rose"); all that follows is that the few words of it no passage
+ * holds do not lower the answer's support. Empty for an English question, or one too short to tell.
  */
 export function functionTermsOf(query: string): ReadonlySet<string> {
   const words = (query.match(/[\p{L}\p{N}]+/gu) ?? [])

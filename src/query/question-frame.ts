@@ -1,3 +1,5 @@
+import { analyze } from '../core/analyzer.js';
+
 /**
  * The frame a how-to question opens with ("how do I", "how can we", "how does it", "how to"; with "how does X
  * work?", the closing "work" too): it says that a way of doing something is asked, not what it is about.
@@ -19,6 +21,11 @@ const WHAT_DO_FRAME = /^\s*what\s+(?:does|do|did)\s+(?<subject>.+?)\s+do\s*\?*\s
  * stays: documentation does say "To configure an LLM, ...".
  */
 const SETTING_VERB = /^(?:change|set(?:\s+up)?|enable|disable|turn\s+(?:on|off)|switch\s+(?:on|off)|use|adjust|modify)\s+/i;
+/**
+ * A how-to frame that names who acts ("how do I", "how can we", "how to"): the word after it is a verb. After "how
+ * does" it is the subject ("how does use of social media affect teens?"), whose every word stays.
+ */
+const PERSON_HOW = /^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|we|you|one)|to)\b/i;
 
 /**
  * "Does it support X?", "can you tell me about X?", "is there a way to X?": a capability or a request, asked of the
@@ -36,12 +43,9 @@ export function withoutQuestionFrame(query: string): string {
   if (asked !== query) return /[\p{L}\p{N}]/u.test(asked) ? asked : query;
   const opened = query.replace(HOW_FRAME, '');
   if (opened === query) return query;
-  const rest = withoutSettingVerb(opened.replace(WORK_CLOSE, ''));
+  const rest = opened.replace(WORK_CLOSE, '');
+  const object = PERSON_HOW.test(query) ? rest.replace(SETTING_VERB, '') : rest;
+  // Only what leaves terms to match: "how do I use it?" keeps "use", which "it" alone would not give.
+  if (object !== rest && analyze(object).length > 0) return object;
   return /[\p{L}\p{N}]/u.test(rest) ? rest : query;
-}
-
-/** The how-to question's rest without a setting verb opening it; the rest as it was when nothing would be left. */
-function withoutSettingVerb(rest: string): string {
-  const object = rest.replace(SETTING_VERB, '');
-  return /[\p{L}\p{N}]/u.test(object) ? object : rest;
 }

@@ -22,6 +22,10 @@ describe('withoutQuestionFrame', () => {
     // "configure" stays (documentation says "To configure an LLM"), and so does a verb with nothing after it.
     expect(withoutQuestionFrame('how to configure an LLM')).toBe('configure an LLM');
     expect(withoutQuestionFrame('how do I change?')).toBe('change?');
+    // A pronoun leaves no term to match, and after "how does" the next word is the subject, not a verb.
+    expect(withoutQuestionFrame('How do I use it?')).toBe('use it?');
+    expect(withoutQuestionFrame('How does use of social media affect teens?')).toBe('use of social media affect teens?');
+    expect(withoutQuestionFrame('How did set theory develop?')).toBe('set theory develop?');
     expect(withoutQuestionFrame('how do I changelog')).toBe('changelog');
   });
 
