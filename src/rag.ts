@@ -210,7 +210,7 @@ export class Rag {
       throw new RagError('CONFIG', 'refiner.structure: "llm" needs an llm section (at least llm.baseUrl and llm.model)');
     }
     this.store = new SqliteStore(config.store.path);
-    this.noteFtsUpgrade(this.store.ftsUpgrade);
+    this.noteFtsUpgrade(this.store.ftsUpgrade, config.retrieval.bm25.engine === 'fts5');
     const ingestorOptions: IngestorOptions = { ...config.chunking, maxDocumentChars: config.limits.maxDocumentChars, embedBatchSize: config.retrieval.dense.embedBatchSize };
     if (this.embedder) ingestorOptions.embedder = this.embedder;
     if (config.refiner.structure === 'llm' && llm) ingestorOptions.structurer = new LlmTreeStructurer((m, o, ctx) => llm.chat(m, o, ctx), config.refiner.llmStructure);
@@ -855,14 +855,18 @@ export class Rag {
     );
   }
 
-  /** An fts index an older version wrote was brought up to date as the store opened (or could not be): say so. */
-  private noteFtsUpgrade(upgrade: FtsUpgrade | null): void {
+  /**
+   * An fts index an older version wrote was brought up to date as the store opened (or could not be): say so, as a
+   * warning where the fts5 engine searches it, at debug level where the in-memory engine (the default) does.
+   */
+  private noteFtsUpgrade(upgrade: FtsUpgrade | null, fts5: boolean): void {
     if (upgrade === null) return;
     const store = this.store.path;
+    const level = fts5 ? 'warn' : 'debug';
     if ('deferred' in upgrade) {
       // A store with no chunks yet (another process creating it at the same moment) has nothing to miss.
       if (this.store.counts().chunks === 0) return;
-      this.log.warn(
+      this.log[level](
         { store, ftsUpgrade: 'deferred' },
         `store ${store}'s full-text index was written by an older version, which indexed Chinese, Japanese and Korean text unsplit, ` +
           `and could not be brought up to date now (${upgrade.deferred}); until a later start does, the fts5 engine misses such chunks`,
@@ -874,7 +878,7 @@ export class Rag {
       if (chunks > 0) this.log.debug({ store, reindexed, chunks }, `store ${store}'s full-text index is up to date: none of its ${chunks} chunks holds CJK text`);
       return;
     }
-    this.log.warn(
+    this.log[level](
       { store, reindexed, chunks },
       `store ${store}'s full-text index was written by an older version, which indexed Chinese, Japanese and Korean text unsplit: ` +
         `${reindexed} of its ${chunks} chunks were indexed again as bigrams, so the fts5 engine finds them`,

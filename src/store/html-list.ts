@@ -13,7 +13,8 @@ interface Item {
 interface Frame {
   ordered: boolean;
   style: NumberStyle;
-  /** The item the list is nested in. */
+  /** The list it is nested in, and the item of it (undefined for a list put straight inside a list, between items). */
+  up: Frame | undefined;
   parent: Item | undefined;
   /** Its items so far: in the end, the count a `reversed` list without `start` counts down from. */
   items: number;
@@ -80,6 +81,7 @@ export class HtmlLists {
     this.frames.push({
       ordered: name === 'ol',
       style,
+      up: parent,
       parent: parent?.item,
       items: 0,
       next: start ?? (reversed ? 0 : 1),
@@ -145,10 +147,10 @@ function markerOf(item: Item): string {
 /** A list's indentation, worked out once per list and without recursion (lists nest thousands deep). */
 function indentOf(frame: Frame): number {
   const chain: Frame[] = [];
-  for (let f: Frame | undefined = frame; f && f.indent === undefined; f = f.parent?.frame) chain.push(f);
+  for (let f: Frame | undefined = frame; f && f.indent === undefined; f = f.up) chain.push(f);
   for (const f of chain.reverse()) {
-    const parent = f.parent;
-    f.indent = parent ? Math.min(MAX_INDENT, (parent.frame.indent ?? 0) + markerOf(parent).length + 1) : 0;
+    // Under the item's text; a list put straight inside a list (no item open) as under a bullet.
+    f.indent = f.up ? Math.min(MAX_INDENT, (f.up.indent ?? 0) + (f.parent ? markerOf(f.parent).length : 1) + 1) : 0;
   }
   return frame.indent ?? 0;
 }

@@ -258,6 +258,12 @@ describe('parseHtml: lists', () => {
     expect(plainText(parseHtml('<ul><li><ol><li>x</li></ol></li><li>y</li></ul>', 'fb'))).toBe('  1. x\n- y');
   });
 
+  it('indents a list put straight inside a list, between its items, as hand-written HTML does', () => {
+    expect(plainText(parseHtml('<ul><li>a</li><ul><li>b</li><li>c</li></ul><li>d</li></ul>', 'fb'))).toBe('- a\n  - b\n  - c\n- d');
+    // "c" stays under "b", not a step 1 of the outer list.
+    expect(plainText(parseHtml('<ol><li>a<ol><li>b</li><ol><li>c</li></ol></ol></li></ol>', 'fb'))).toBe('1. a\n   1. b\n     1. c');
+  });
+
   it("keeps a task list's checkboxes as [x] and [ ] before the item's text", () => {
     const r = parseHtml(
       '<ul><li class="task-list-item"><input type="checkbox" disabled checked> Back up the database</li>' +
