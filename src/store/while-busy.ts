@@ -20,11 +20,22 @@ export async function whileBusy<T>(write: () => T, ctx?: RunContext): Promise<T>
   const left = ctx?.remainingMs() ?? Number.POSITIVE_INFINITY;
   const until = performance.now() + Math.min(BUSY_WAIT_MS, Number.isFinite(left) ? left : BUSY_WAIT_MS);
   for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
+    let busy: unknown;
     try {
       return write();
     } catch (err) {
       if (!isBusy(err) || performance.now() + pause > until) throw err;
+      busy = err;
     }
-    await sleep(pause, undefined, ctx ? { signal: ctx.signal } : {}).catch(() => ctx?.check('ingest.write'));
+    await sleep(pause, undefined, ctx ? { signal: ctx.signal } : {}).catch((aborted: unknown) => {
+      try {
+        ctx?.check('ingest.write');
+      } catch (err) {
+        // The deadline came during the wait (a loaded machine's timers fire late): the lock is why nothing was
+        // written, so the busy error stands. A client that went away is its own error.
+        throw err instanceof RagError && err.code === 'DEADLINE_EXCEEDED' ? busy : err;
+      }
+      throw aborted;
+    });
   }
 }

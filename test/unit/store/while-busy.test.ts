@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { RagError } from '../../../src/core/errors.js';
 import { RunContext } from '../../../src/core/run-context.js';
 import { Rag } from '../../../src/rag.js';
+import { whileBusy } from '../../../src/store/while-busy.js';
 import { ragErrorOfAsync } from '../../helpers/errors.js';
 import { httpTestConfig } from '../../helpers/http-fixture.js';
 import { makeTempDir } from '../../helpers/tmp.js';
@@ -56,5 +58,31 @@ describe('a write while another process writes', () => {
       expect(rag.store.getDocument('late')).toBeUndefined();
       await expect(rag.deleteDocument('first', new RunContext({ timeoutMs: 300 }))).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { busy: true } });
     });
+  });
+});
+
+describe('whileBusy', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('gives the busy error when the deadline comes during a wait, as on a loaded machine whose timers fire late', async () => {
+    const busy = new RagError('UNAVAILABLE', 'the index is being written by another process', { busy: true });
+    // A clock that does not move: the loop sees time for another wait, and the deadline passes during it. Before,
+    // the aborted wait gave DEADLINE_EXCEEDED (CI once saw it), though the lock was why nothing was written.
+    vi.spyOn(performance, 'now').mockReturnValue(0);
+    const err = await ragErrorOfAsync(() =>
+      whileBusy(() => {
+        throw busy;
+      }, new RunContext({ timeoutMs: 60 })),
+    );
+    expect(err).toBe(busy);
+    // A client that goes away is told so, not that the index is busy.
+    const client = new AbortController();
+    setTimeout(() => client.abort(), 30);
+    const aborted = await ragErrorOfAsync(() =>
+      whileBusy(() => {
+        throw busy;
+      }, new RunContext({ signal: client.signal })),
+    );
+    expect(aborted.code).toBe('ABORTED');
   });
 });
