@@ -3,7 +3,7 @@ import { RagError, isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Candidate, Degradation, PipelineResult, QueryPlan } from '../core/types.js';
 import type { Pipeline, PipelineRunOptions } from '../pipelines/pipeline.js';
-import { NO_ANSWER, abstains, citationsOf } from '../pipelines/pipeline-result.js';
+import { NO_ANSWER, abstains, citationsOf, renumberCitations } from '../pipelines/pipeline-result.js';
 import { vote, voteAsReaderResult, type AnswerCluster } from './answer-clusters.js';
 import { entropyWeights } from './entropy-weights.js';
 import { temperedCandidates } from './tempered-candidates.js';
@@ -145,12 +145,29 @@ export class PipelineEnsemble {
     const abstained = winner === null || abstains(tally.clusters.map((c) => c.prob), tally, this.config.abstainAbove);
     // A member's stand-in, or a stage shared by the members that fell back: the ensemble's answer says so too.
     const degraded = ok.map((o) => o.result.degraded).find((d) => d !== undefined) ?? ctx.degradations[0];
+    const read = voteAsReaderResult(tally);
+    // Each candidate cites the passages of the member that gave it the most mass, numbered in that member's list:
+    // renumbered (by chunk id) into the passages the response returns, the source member's, so every [n] points at
+    // a passage that holds it. A member whose cited passages the source lacks gives way to the next one that cited it.
+    const passagesOf = new Map(ok.map((o) => [o.result.pipeline, o.result.passages]));
+    const candidates = read.candidates.map((c, i) => {
+      const cluster = tally.clusters[i];
+      if (!cluster) return c;
+      for (const voter of cluster.members) {
+        const cited = cluster.citations[voter];
+        if (!cited || cited.length === 0) continue;
+        const renumbered = renumberCitations({ ...c, citations: cited }, passagesOf.get(voter) ?? [], passages);
+        if (renumbered.citations.length > 0) return renumbered;
+      }
+      return { ...c, citations: [] };
+    });
     return {
       ...base,
       ...(degraded ? { degraded } : {}),
       answer: abstained || winner === null ? NO_ANSWER : winner.answer,
       confidence: abstained || winner === null ? 0 : winner.prob,
-      ...voteAsReaderResult(tally),
+      ...read,
+      candidates,
       passages,
       citations: abstained || winner === null ? [] : citationsOf(winner.citations[source?.pipeline ?? ''] ?? [], passages),
       abstained,
