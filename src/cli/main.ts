@@ -402,10 +402,10 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`${field}: ${Object.entries(groups).map(([v, g]) => `${v} F1 ${g.f1.toFixed(3)} recall ${g.word_recall.toFixed(3)} (n=${g.count})`).join('; ')}`);
       }
       if (report.members) {
-        const num = (x: number | undefined): string => (x === undefined ? '-'.padEnd(6) : x.toFixed(4));
+        const num = (x: number | null | undefined): string => (x === undefined || x === null ? '-'.padEnd(6) : x.toFixed(4));
         console.log(`${'member'.padEnd(24)} EM      F1      acc     top-half acc  ECE`);
         for (const [name, m] of Object.entries(report.members)) {
-          console.log(`${name.padEnd(24)} ${m.em.toFixed(4)}  ${m.f1.toFixed(4)}  ${m.acc.toFixed(4)}  ${m.top_half_accuracy.toFixed(4)}        ${m.ece.toFixed(4)}`);
+          console.log(`${name.padEnd(24)} ${m.em.toFixed(4)}  ${m.f1.toFixed(4)}  ${m.acc.toFixed(4)}  ${num(m.top_half_accuracy)}        ${num(m.ece)}`);
         }
         console.log(`${`ensemble ${report.pipeline ?? ''}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${num(cal?.top_half_accuracy)}        ${num(cal?.ece)}`);
       }

@@ -42,7 +42,7 @@ export function qaReportHtml(report: QaReport): string {
             'Ensemble members',
             ['member', 'EM', 'F1', 'acc', 'top-half acc', 'ECE'],
             [
-              ...Object.entries(report.members).map(([name, m]) => [name, m.em, m.f1, m.acc, m.top_half_accuracy, m.ece]),
+              ...Object.entries(report.members).map(([name, m]) => [name, m.em, m.f1, m.acc, m.top_half_accuracy ?? '-', m.ece ?? '-']),
               [`ensemble ${report.pipeline ?? ''}`, s.em, s.f1, s.acc, cal?.top_half_accuracy ?? '-', cal?.ece ?? '-'],
             ],
           ),

@@ -71,7 +71,8 @@ export interface QaReport {
   /** What a reader of the scores must know: unanswered questions, answers a stand-in gave. */
   warnings: string[];
   /** For an ensemble: each member's scores (over every question, a missing answer scoring 0) and calibration. */
-  members?: Record<string, QaScores & { top_half_accuracy: number; ece: number }>;
+  /** Per member; its calibration is null when it gave no answer with a confidence (dropped on every question). */
+  members?: Record<string, QaScores & { top_half_accuracy: number | null; ece: number | null }>;
   failures: BatchFailure[];
   /** LiveRAG's LLM-judged correctness (-1..2) and faithfulness (-1..1), when a judge was asked for. */
   judge?: { correctness: number; faithfulness: number; judged: number; failed: number; first_failure?: string };
@@ -235,7 +236,10 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
   }
   const correct = (answer: string, gold: string[]): number => bestOver(gold, (g) => subExactMatch(answer, g));
   const calibrationItems = scored.flatMap((s) => (isNumber(s.row.confidence) ? [{ confidence: s.row.confidence, correct: correct(s.answer, s.gold) }] : []));
-  const memberNames = [...new Set(scored.flatMap((s) => (s.row.members ?? []).map((m) => m.pipeline)))];
+  // Members the ensemble dropped (failed or timed out) are members too: one dropped on every question still has a row.
+  const memberNames = [...new Set(scored.flatMap((s) => [...(s.row.members ?? []).map((m) => m.pipeline), ...(s.row.dropped ?? [])]))];
+  const droppedCount = new Map<string, number>();
+  for (const s of scored) for (const name of s.row.dropped ?? []) droppedCount.set(name, (droppedCount.get(name) ?? 0) + 1);
   const members = Object.fromEntries(
     memberNames.map((name) => {
       const answers = everyQuestion.map((q) => {
@@ -243,7 +247,8 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
         return { answer: m?.answer, gold: q.gold, confidence: m?.confidence };
       });
       const items = answers.flatMap((a) => (a.answer !== undefined && isNumber(a.confidence) ? [{ confidence: a.confidence, correct: correct(a.answer, a.gold) }] : []));
-      return [name, { ...scoreRows(answers), top_half_accuracy: topHalfAccuracy(items), ece: round(expectedCalibrationError(items)) }];
+      const calibrated = items.length > 0;
+      return [name, { ...scoreRows(answers), top_half_accuracy: calibrated ? topHalfAccuracy(items) : null, ece: calibrated ? round(expectedCalibrationError(items)) : null }];
     }),
   );
   const latency = scored.flatMap((s) => (isNumber(s.row.time_ms) ? [s.row.time_ms] : []));
@@ -258,6 +263,10 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
   if (unanswered > 0) {
     const why = options.answersFile ? `no row in ${options.answersFile}` : `failed`;
     warnings.push(`${unanswered} of ${items.length} questions have no answer (${why}); each scores 0 in the means`);
+  }
+  if (droppedCount.size > 0) {
+    const named = [...droppedCount].map(([name, n]) => `${name} on ${n} of ${scored.length}`).join(', ');
+    warnings.push(`members dropped (failed or timed out): ${named}; each such question scores 0 for that member`);
   }
   if (degraded.total > 0) {
     warnings.push(
