@@ -26,7 +26,8 @@ export interface StandIn {
 export function standInFor(err: unknown, ctx: RunContext, s: StandIn): Degradation | null {
   if (!isRagError(err) || ctx.signal.aborted || ctx.remainingMs() <= 0) return null;
   if (err.code === 'DEADLINE_EXCEEDED') {
-    const message = `${s.who} did not answer within the request's deadline (${s.budgetMs ?? 0} ms left for it, ${s.reserveMs} ms kept for ${s.keptFor})`;
+    // The deadline is the request's, or an ensemble member's own (memberTimeoutMs), whichever comes first.
+    const message = `${s.who} did not answer in time (${s.budgetMs ?? 0} ms left for it before its deadline, ${s.reserveMs} ms kept for ${s.keptFor})`;
     return { stage: s.stage, reason: `${s.primary} timeout`, fallback: s.fallback, message };
   }
   if (err.code === 'UNAVAILABLE') return { stage: s.stage, reason: `${s.primary} unavailable`, fallback: s.fallback, message: err.message };
