@@ -50,6 +50,7 @@ import { describeSpace, spaceOf, type EmbeddingSpace } from './store/embedding-s
 import { checkLegacySpace, SAME_MODEL_COSINE, type LegacyTakeover } from './store/legacy-space-check.js';
 import { Ingestor, skippedOf, type IngestorOptions, type PrepareOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
+import { unknownName } from './pipelines/wrong-kind.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
 import { OpenSearchStore, type Refill, type WriteFailure } from './store/opensearch-store.js';
 import { SqliteStore, type FtsUpgrade, type PreparedDocument, type UpsertResult } from './store/sqlite-store.js';
@@ -361,12 +362,20 @@ export class Rag {
     return retriever;
   }
 
-  /** A pipeline by name (the default without one); an ensemble's name gets a hint to send it as `ensemble`. */
+  /** A pipeline by name (the default without one); an ensemble's name gets a hint to ask for it as one. */
   pipelineNamed(name: string | undefined): Pipeline {
-    if (name !== undefined && this.ensembles.names().includes(name)) {
-      throw new RagError('UNKNOWN_PIPELINE', `"${name}" is an ensemble, not a pipeline: send it as "ensemble": "${name}" (pipelines: ${this.pipelines.names().join(', ')})`);
-    }
+    if (name !== undefined && !this.pipelines.names().includes(name)) throw unknownName('pipeline', name, this.kinds());
     return this.pipelines.get(name);
+  }
+
+  /** An ensemble by name; a pipeline's name gets a hint to ask for it as one. */
+  ensembleNamed(name: string): ReturnType<EnsembleRegistry['get']> {
+    if (!this.ensembles.names().includes(name)) throw unknownName('ensemble', name, this.kinds());
+    return this.ensembles.get(name);
+  }
+
+  private kinds(): { pipelines: string[]; ensembles: string[] } {
+    return { pipelines: this.pipelines.names(), ensembles: this.ensembles.names() };
   }
 
   /**
@@ -480,7 +489,7 @@ export class Rag {
     if (request.pipeline !== undefined && request.ensemble !== undefined) {
       throw new RagError('BAD_REQUEST', 'give "pipeline" or "ensemble", not both');
     }
-    return this.ensembles.get(request.ensemble ?? '');
+    return this.ensembleNamed(request.ensemble ?? '');
   }
 
   /** An ensemble's stream: the plan, one candidate per member as it is counted, then the combined answer. */

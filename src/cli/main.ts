@@ -23,6 +23,7 @@ import { INTERRUPTED_EXIT, interruptOnSigint } from './interrupt.js';
 import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
 import { port, wholeNumber } from './whole-number.js';
+import { unknownName } from '../pipelines/wrong-kind.js';
 
 interface EvalRetrievalFlags extends CliConfigFlags {
   dataset: string;
@@ -147,6 +148,7 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('-k <n>', 'chunks to retrieve', wholeNumber(1))
     .option('--json', 'print the whole response as JSON')
     .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; ensemble?: string; k?: number; json?: boolean }) => {
+      if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
       const config = cliConfig(flags);
       // The bounds the HTTP API holds a request to.
       if (flags.k !== undefined && flags.k > config.limits.maxK) throw new RagError('BAD_REQUEST', `-k must be at most limits.maxK (${config.limits.maxK}); got ${flags.k}`);
@@ -197,8 +199,8 @@ export function buildCli(deps: CliDeps = {}): Command {
       try {
         // An unknown pipeline or ensemble stops the batch before it starts, not once per question.
         if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
-        if (flags.ensemble) rag.ensembles.get(flags.ensemble);
-        else rag.pipelines.get(flags.pipeline);
+        if (flags.ensemble) rag.ensembleNamed(flags.ensemble);
+        else rag.pipelineNamed(flags.pipeline);
         read = await readQuestions(flags.input);
       } catch (err) {
         await rag.close();
@@ -323,13 +325,9 @@ export function buildCli(deps: CliDeps = {}): Command {
       if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
       const config = cliConfig(flags);
       // Mistakes that would otherwise show only as every question failing, or after the whole run.
-      if (flags.pipeline !== undefined && !config.pipelines[flags.pipeline]) {
-        throw new RagError('UNKNOWN_PIPELINE', `unknown pipeline "${flags.pipeline}"; configured: ${Object.keys(config.pipelines).join(', ')}`);
-      }
-      if (flags.ensemble !== undefined && !config.ensembles[flags.ensemble]) {
-        const known = Object.keys(config.ensembles);
-        throw new RagError('UNKNOWN_ENSEMBLE', `unknown ensemble "${flags.ensemble}"; ${known.length > 0 ? `configured: ${known.join(', ')}` : 'none is configured (see config/ensemble.example.yaml)'}`);
-      }
+      const kinds = { pipelines: Object.keys(config.pipelines), ensembles: Object.keys(config.ensembles) };
+      if (flags.pipeline !== undefined && !config.pipelines[flags.pipeline]) throw unknownName('pipeline', flags.pipeline, kinds);
+      if (flags.ensemble !== undefined && !config.ensembles[flags.ensemble]) throw unknownName('ensemble', flags.ensemble, kinds);
       if (flags.report) writableFile(flags.report, '--report');
       if (flags.judge && !config.llm) throw new RagError('CONFIG', '--judge needs an llm section (the judge model)');
       const judge = flags.judge && config.llm ? new LlmJudge(new OpenAiChatClient(config.llm)) : undefined;

@@ -127,7 +127,11 @@ describe('rag CLI', () => {
     expect(text).toMatch(/ensemble pair/);
     expect(text).toMatch(/^ {2}default: .*\(weight 0\.\d+\)$/m);
     expect(text).toMatch(/^ {2}bm25-only: .*\(weight 0\.\d+\)$/m);
-    await expect(cli('query', 'install', '--store', store, '--config', config, '--pipeline', 'pair')).rejects.toThrow(/"pair" is an ensemble, not a pipeline/);
+    await expect(cli('query', 'install', '--store', store, '--config', config, '--pipeline', 'pair')).rejects.toThrow(/"pair" is an ensemble, not a pipeline: ask for it as the ensemble \(--ensemble pair/);
+    // The CLI's own words, not the API's ("give "pipeline" or "ensemble""), and the hint from every command.
+    await expect(cli('query', 'install', '--store', store, '--config', config, '--pipeline', 'default', '--ensemble', 'pair')).rejects.toThrow(/give --pipeline or --ensemble, not both/);
+    await expect(cli('eval', 'qa', '--dataset', dir, '--config', config, '--pipeline', 'pair')).rejects.toThrow(/"pair" is an ensemble, not a pipeline/);
+    await expect(cli('query', 'install', '--store', store, '--config', config, '--ensemble', 'bm25-only')).rejects.toThrow(/"bm25-only" is a pipeline, not an ensemble: ask for it as the pipeline \(--pipeline bm25-only/);
     // rag batch too: its rows name the ensemble and carry the members.
     const questions = join(dir, 'ensemble-questions.jsonl');
     writeFileSync(questions, `${JSON.stringify({ id: 'q1', question: 'how do I install it with administrator rights?' })}\n`);

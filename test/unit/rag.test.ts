@@ -64,7 +64,12 @@ describe('Rag retrievers', () => {
     const rag = make({ ensembles: { both: { members: ['default', 'bm25-only'] } } });
     const err = await ragErrorOfAsync(() => rag.query({ query: 'lava', pipeline: 'both' }));
     expect(err.code).toBe('UNKNOWN_PIPELINE');
-    expect(err.message).toContain('"both" is an ensemble, not a pipeline: send it as "ensemble": "both"');
+    expect(err.message).toContain('"both" is an ensemble, not a pipeline: ask for it as the ensemble (--ensemble both, or "ensemble": "both" in a request)');
+    // And the other way round: a pipeline asked for as an ensemble (before, a plain "unknown ensemble").
+    const other = await ragErrorOfAsync(() => rag.query({ query: 'lava', ensemble: 'bm25-only' }));
+    expect(other.code).toBe('UNKNOWN_ENSEMBLE');
+    expect(other.message).toBe('"bm25-only" is a pipeline, not an ensemble: ask for it as the pipeline (--pipeline bm25-only, or "pipeline": "bm25-only" in a request); ensembles configured: both');
+    expect((await ragErrorOfAsync(() => rag.query({ query: 'lava', ensemble: 'nope' }))).message).toBe('unknown ensemble "nope"; configured: both');
   });
 
   it('calls a retriever name it does not know unknown, not one that needs a model', async () => {
