@@ -323,6 +323,10 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; ensemble?: string; answers?: string; limit?: number; concurrency: number; report?: string; judge?: boolean; json?: boolean }) => {
       if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
+      // A submission is scored as it was answered: a pipeline named beside it would be ignored.
+      if (flags.answers && (flags.pipeline || flags.ensemble)) {
+        throw new RagError('BAD_REQUEST', `give --answers or ${flags.pipeline ? '--pipeline' : '--ensemble'}, not both: a submission file is scored as it was answered`);
+      }
       const config = cliConfig(flags);
       // Mistakes that would otherwise show only as every question failing, or after the whole run.
       const kinds = { pipelines: Object.keys(config.pipelines), ensembles: Object.keys(config.ensembles) };

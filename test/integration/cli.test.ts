@@ -174,6 +174,8 @@ describe('rag CLI', () => {
     await expect(cli('batch', '--input', questions, '--output', questions, '--store', store)).rejects.toThrow(/--output .*questions\.jsonl is the --input file/);
     expect(readFileSync(questions, 'utf8')).toBe(`${JSON.stringify({ id: 'a', question: 'how do I install it?' })}\n`);
     await expect(cli('eval', 'qa', '--dataset', dir, '--pipeline', 'nope')).rejects.toThrow(/unknown pipeline "nope"/);
+    // Before, --pipeline beside --answers was checked, then ignored: the report named the file's pipeline.
+    await expect(cli('eval', 'qa', '--dataset', dir, '--answers', questions, '--pipeline', 'default')).rejects.toThrow(/give --answers or --pipeline, not both/);
     await expect(cli('eval', 'qa', '--dataset', dir, '--report', join(dir, 'no-folder', 'r.html'))).rejects.toThrow(/--report .*no folder/);
     await expect(cli('query', 'install', '-k', '5000', '--store', store)).rejects.toThrow(/-k must be at most limits.maxK \(1000\)/);
     await expect(cli('ingest', join(dir, 'guide.md'), '--batch-size', '0', '--store', store)).rejects.toThrow(/a whole number >= 1/);
