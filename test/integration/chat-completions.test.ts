@@ -239,3 +239,25 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     await expect(client.responses.create({ model: 'default', input: 'hello' })).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 });
+
+describe('chat models when defaultPipeline names another pipeline than "default"', () => {
+  let fx: HttpFixture;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    fx = await startHttpFixture({ defaultPipeline: 'bm25-only' });
+    await fx.rag.ingest(DOCS);
+    const base = await fx.app.listen({ host: '127.0.0.1', port: 0 });
+    client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(() => fx.close());
+
+  it('answers model "default" with the pipeline of that name, as GET /v1/models lists it and /v1/query reads it', async () => {
+    // Before, "default" meant defaultPipeline here (bm25-only), so the listed pipeline "default" could not be chatted with.
+    expect((await client.models.list()).data.map((m) => m.id)).toContain('default');
+    const chat = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }] });
+    expect(chat.model).toBe('default');
+    const other = await client.chat.completions.create({ model: 'bm25-only', messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }] });
+    expect(other.model).toBe('bm25-only');
+  });
+});

@@ -72,11 +72,15 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.rag;
   const created = Math.floor(Date.now() / 1000);
 
-  /** The pipeline a model name means ("default": the default pipeline), or a 400 that lists the models. */
+  /**
+   * The pipeline a model name means, or a 400 that lists the models. A configured pipeline's own name comes first,
+   * as GET /v1/models and /v1/query read it: the packaged `default` pipeline stays reachable when `defaultPipeline`
+   * names another. "default" names the default pipeline only where no pipeline has that name.
+   */
   const pipelineNamed = (model: string): string => {
     const names = app.rag.pipelines.names();
-    if (model === 'default') return app.rag.pipelines.get().name;
     if (names.includes(model)) return model;
+    if (model === 'default') return app.rag.pipelines.get().name;
     const ensembles = app.rag.ensembles.names();
     throw new RagError(
       'UNKNOWN_PIPELINE',
