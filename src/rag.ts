@@ -51,6 +51,7 @@ import { checkLegacySpace, SAME_MODEL_COSINE, type LegacyTakeover } from './stor
 import { Ingestor, skippedOf, type IngestorOptions, type PrepareOptions } from './store/ingestor.js';
 import { StructurePool } from './store/structure-pool.js';
 import { unknownName } from './pipelines/wrong-kind.js';
+import { checkFilter } from './core/metadata-filter.js';
 import { LlmTreeStructurer } from './store/llm-tree-structurer.js';
 import { OpenSearchStore, type Refill, type WriteFailure } from './store/opensearch-store.js';
 import { SqliteStore, type FtsUpgrade, type PreparedDocument, type UpsertResult } from './store/sqlite-store.js';
@@ -519,7 +520,7 @@ export class Rag {
    * The bounds the HTTP schemas hold a request to, for callers in process too (a library user's `k: -1` returned no
    * hits, and a missing query failed with a TypeError).
    */
-  private checkRequest(request: { query?: unknown; k?: unknown; contextTokens?: unknown }): void {
+  private checkRequest(request: { query?: unknown; k?: unknown; contextTokens?: unknown; filter?: unknown }): void {
     const { maxK, maxQueryChars } = this.config.limits;
     // An empty or wordless query is refused when it is planned ("no words to search for"), as over HTTP.
     if (typeof request.query !== 'string') throw new RagError('BAD_REQUEST', `query must be a string; got ${typeof request.query}`);
@@ -530,6 +531,7 @@ export class Rag {
     if (request.contextTokens !== undefined && !(Number.isInteger(request.contextTokens) && (request.contextTokens as number) >= 1)) {
       throw new RagError('BAD_REQUEST', `contextTokens must be a whole number >= 1; got ${String(request.contextTokens)}`);
     }
+    if (request.filter !== undefined) checkFilter(request.filter);
   }
 
   private async retrieveNow(request: RetrieveRequest, ctx: RunContext): Promise<RetrieveResponse> {

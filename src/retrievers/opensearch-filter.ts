@@ -6,5 +6,6 @@ import type { MetadataFilter } from '../core/types.js';
  */
 export function filterClauses(filter: MetadataFilter | undefined): Array<Record<string, unknown>> {
   if (!filter) return [];
-  return Object.entries(filter).map(([key, value]) => ({ term: { [key === 'docId' ? 'docId' : `meta.${key}`]: value } }));
+  // A key given as undefined is absent, as it is once a request is JSON (and in the embedded store's filter).
+  return Object.entries(filter).filter(([, value]) => value !== undefined).map(([key, value]) => ({ term: { [key === 'docId' ? 'docId' : `meta.${key}`]: value } }));
 }

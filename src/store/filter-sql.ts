@@ -9,6 +9,8 @@ export function filterSql(filter: MetadataFilter): RowFilter {
   const clauses: string[] = [];
   const params: Array<string | number> = [];
   for (const [key, value] of Object.entries(filter)) {
+    // A key given as undefined is absent, as it is once a request is JSON.
+    if (value === undefined) continue;
     if (key === 'docId') {
       clauses.push('d.id = ?');
       params.push(String(value));

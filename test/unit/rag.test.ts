@@ -324,6 +324,21 @@ describe('Rag requests in process', () => {
     await expect(rag.retrieve({ query: 'lava' })).resolves.toMatchObject({ hits: [expect.objectContaining({ docId: 'volcano' })] });
     await expect(rag.stream({ query: 'lava', k: 0 }).next()).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/k must be a whole number/) });
   });
+
+  it('hold a filter to the HTTP bounds, and leave out a key given as undefined, as JSON does', async () => {
+    const rag = make();
+    await rag.ingest(DOCS.map((d) => ({ ...d, meta: { lang: 'en' } })));
+    // Before: a RangeError from SQLite ("Too few parameter values were provided").
+    const nested = { lang: { en: true } } as unknown as Record<string, string>;
+    await expect(rag.retrieve({ query: 'lava', filter: nested })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'filter.lang: must be a string, number or boolean; got object' });
+    await expect(rag.query({ query: 'lava', filter: { lang: ['en'] } as unknown as Record<string, string> })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/filter.lang: .* got an array/) });
+    // Before: { lang: undefined } matched nothing, and its empty answer was then served, from the cache, to a
+    // request with no filter key at all (`filter: {}`), whose cache key is the same.
+    const lang: string | undefined = undefined;
+    await expect(rag.retrieve({ query: 'lava', filter: { lang } as unknown as Record<string, string> })).resolves.toMatchObject({ hits: [expect.objectContaining({ docId: 'volcano' })] });
+    await expect(rag.retrieve({ query: 'lava', filter: {} })).resolves.toMatchObject({ hits: [expect.objectContaining({ docId: 'volcano' })] });
+    expect((await rag.query({ query: 'where does lava flow from?', filter: { lang, docId: 'volcano' } as unknown as Record<string, string> })).citations).toHaveLength(1);
+  });
 });
 
 describe('Rag in a caller loop', () => {

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MAX_FILTER_KEYS, MAX_METADATA_KEY_CHARS } from '../../core/metadata-filter.js';
 
 /** Shapes shared by several routes; they type the handlers and document the API at once. */
 
@@ -48,11 +49,11 @@ export function jsonOrEventStream<T extends TSchema>(schema: T, description: str
 export const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
 /** A record's key bounds: TypeBox's Record does not carry its key schema's bounds into the JSON schema. */
-export const metadataKeys = { propertyNames: { minLength: 1, maxLength: 128 } };
+export const metadataKeys = { propertyNames: { minLength: 1, maxLength: MAX_METADATA_KEY_CHARS } };
 
-export const MetadataFilter = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Scalar, {
+export const MetadataFilter = Type.Record(Type.String({ minLength: 1, maxLength: MAX_METADATA_KEY_CHARS }), Scalar, {
   description: 'Exact match on document metadata keys, or "docId"; all keys must match',
-  maxProperties: 32,
+  maxProperties: MAX_FILTER_KEYS,
   ...metadataKeys,
 });
 
