@@ -54,5 +54,5 @@ export { buildApp } from './server/app.js';
 export { HttpRagClient, type HttpRagClientOptions } from './client/http-rag-client.js';
 export type { RagBackend, RagCallOptions } from './client/rag-backend.js';
 export { RagRetriever, type RagRetrieverInput } from './langchain/rag-retriever.js';
-export { RagAnswerRunnable, type RagAnswerInput } from './langchain/rag-answer-runnable.js';
+export { RagAnswerRunnable, type RagAnswerInput, type RagTarget } from './langchain/rag-answer-runnable.js';
 export { RagAnswerTextRunnable } from './langchain/rag-answer-text-runnable.js';

@@ -1,7 +1,8 @@
 import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
+import type { IterableReadableStream } from '@langchain/core/utils/stream';
 import type { RagBackend } from '../client/rag-backend.js';
-import { answerRequest, callOptions, type RagAnswerInput } from './rag-answer-runnable.js';
-import { callError } from './call-error.js';
+import { answerRequest, callOptions, type RagAnswerInput, type RagTarget } from './rag-answer-runnable.js';
+import { callError, streamWithRagErrors } from './call-error.js';
 
 /**
  * The answer's text alone, as a LangChain Runnable that streams: `invoke` gives the whole text, and `stream` (or
@@ -13,21 +14,27 @@ import { callError } from './call-error.js';
 export class RagAnswerTextRunnable extends Runnable<string | RagAnswerInput, string> {
   lc_namespace = ['rag_platform', 'runnables'];
 
+  /** `target`: the pipeline's name, or `{ pipeline }` or `{ ensemble }`; an input's own choice wins. */
   constructor(
     private readonly backend: RagBackend,
-    private readonly pipeline?: string,
+    private readonly target?: string | RagTarget,
   ) {
     super();
   }
 
   async invoke(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<string> {
     return this._callWithConfig(
-      async (value: string | RagAnswerInput, config?: Partial<RunnableConfig>) => (await this.backend.query(answerRequest(value, this.pipeline), callOptions(config))).answer,
+      async (value: string | RagAnswerInput, config?: Partial<RunnableConfig>) => (await this.backend.query(answerRequest(value, this.target), callOptions(config))).answer,
       input,
       options,
     ).catch((err: unknown) => {
       throw callError(err);
     });
+  }
+
+  /** Stopped by an abort or a timeout, it ends with the RagError `invoke` gives (ABORTED, DEADLINE_EXCEEDED). */
+  override stream(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<IterableReadableStream<string>> {
+    return streamWithRagErrors(super.stream(input, options));
   }
 
   override async *_streamIterator(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): AsyncGenerator<string> {
@@ -41,7 +48,7 @@ export class RagAnswerTextRunnable extends Runnable<string | RagAnswerInput, str
   private async *pieces(inputs: AsyncGenerator<string | RagAnswerInput>, options: Partial<RunnableConfig> | undefined): AsyncGenerator<string> {
     for await (const input of inputs) {
       let written = false;
-      for await (const e of this.backend.stream(answerRequest(input, this.pipeline), callOptions(options))) {
+      for await (const e of this.backend.stream(answerRequest(input, this.target), callOptions(options))) {
         if (e.event === 'token' && e.data.text.length > 0) {
           written = true;
           yield e.data.text;

@@ -19,7 +19,7 @@ describe('LangChain.js adapters', () => {
   let remote: HttpRagClient;
 
   beforeAll(async () => {
-    fx = await startHttpFixture({ auth: { apiKeys: [{ name: 'lc', key: KEY }] } });
+    fx = await startHttpFixture({ auth: { apiKeys: [{ name: 'lc', key: KEY }] }, ensembles: { pair: { members: ['default', 'bm25-only'] } } });
     await fx.rag.ingest(DOCS);
     const address = await fx.app.listen({ host: '127.0.0.1', port: 0 });
     remote = new HttpRagClient({ baseUrl: address, apiKey: KEY });
@@ -53,6 +53,22 @@ describe('LangChain.js adapters', () => {
     expect(await chain.invoke({ question: 'what do ants follow?' })).toMatch(/PHEROMONE/);
     const batch = await runnable.batch(['what do ants follow?', 'why do bees dance?']);
     expect(batch).toHaveLength(2);
+  });
+
+  it.each(['in process', 'remote'])('runnables answer through an ensemble too, and say what input they take (%s)', async (which) => {
+    const backend = backends().find(([name]) => name === which)?.[1] as RagBackend;
+    // Before, a runnable could name a pipeline only: an ensemble's name was refused as "not a pipeline".
+    const answer = await new RagAnswerRunnable(backend, { ensemble: 'pair' }).invoke('what do ants follow?');
+    expect(answer.pipeline).toBe('pair');
+    expect(answer.members?.map((m) => m.pipeline).sort()).toEqual(['bm25-only', 'default']);
+    expect(await new RagAnswerTextRunnable(backend).invoke({ question: 'what do ants follow?', ensemble: 'pair' })).toMatch(/pheromone/);
+    // The input's own choice wins over the runnable's.
+    expect((await new RagAnswerRunnable(backend, { ensemble: 'pair' }).invoke({ question: 'what do ants follow?', pipeline: 'bm25-only' })).pipeline).toBe('bm25-only');
+    // Before: the server's "query: is required", though the caller had passed a query.
+    await expect(new RagAnswerRunnable(backend).invoke({ query: 'what do ants follow?' } as never)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('{ question, pipeline?, ensemble? }'),
+    });
   });
 
   it('reports the server refusing a wrong key as an error with the reason', async () => {
@@ -102,5 +118,21 @@ describe('LangChain.js adapters: aborting a call', () => {
       await expect(answer).rejects.toMatchObject({ name: 'RagError', code: 'DEADLINE_EXCEEDED' });
       await expect.poll(() => llm.inFlight, { timeout: 2000 }).toBe(0);
     }
+  });
+
+  it.each(['in process', 'remote'])('a streamed answer stopped by a timeout or a signal throws the RagError invoke throws (%s)', async (which) => {
+    const backend: RagBackend = which === 'remote' ? remote : fx.rag;
+    for (const runnable of [new RagAnswerTextRunnable(backend, 'llm'), new RagAnswerRunnable(backend, 'llm')]) {
+      const drain = async (options: { timeout?: number; signal?: AbortSignal }): Promise<void> => {
+        for await (const piece of await runnable.stream('how do bees tell where flowers are?', options)) void piece;
+      };
+      // Before: LangChain's DOMException (TimeoutError, AbortError), not a RagError.
+      await expect(drain({ timeout: 300 })).rejects.toMatchObject({ name: 'RagError', code: 'DEADLINE_EXCEEDED' });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      await expect(drain({ signal: controller.signal })).rejects.toMatchObject({ name: 'RagError', code: 'ABORTED' });
+      await expect(drain({ signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'RagError', code: 'ABORTED' });
+    }
+    await expect.poll(() => llm.inFlight, { timeout: 2000 }).toBe(0);
   });
 });
