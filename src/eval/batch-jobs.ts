@@ -64,7 +64,7 @@ export class BatchJobs {
       },
     }).finally(() => {
       job.status = controller.signal.aborted ? 'cancelled' : 'done';
-      job.finishedAt = new Date().toISOString();
+      job.finishedAt ??= new Date().toISOString();
       this.controllers.delete(job.id);
     });
     return job;
@@ -90,8 +90,9 @@ export class BatchJobs {
     const controller = this.controllers.get(id);
     if (controller) {
       controller.abort();
-      // Marked at once: the run settles on a later turn, and the caller should see what it asked for.
+      // Marked at once: the run settles on a later turn (adding no rows), and the caller should see what it asked for.
       job.status = 'cancelled';
+      job.finishedAt = new Date().toISOString();
     } else this.jobs.delete(id);
     return job;
   }

@@ -163,6 +163,9 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
             ? { query: q.question, pipeline: options.pipeline }
             : { query: q.question };
         const r = await rag.query(request, new RunContext(ctxOptions));
+        // Stopped while it was being answered (a question that never waits on I/O finishes anyway): left unanswered,
+        // as one the stop interrupted is, so a cancelled job gains no rows after the cancel and a rerun answers it.
+        if (options.signal?.aborted) continue;
         options.onRow({
           id: q.id,
           question: q.question,

@@ -43,4 +43,17 @@ describe('BatchJobs retention', () => {
     const third = await finished(jobs, 2);
     expect([first, second, third].map((id) => jobs.get(id) !== undefined)).toEqual([false, true, true]);
   });
+
+  it('adds no answer after a cancel, and says when it ended at once', async () => {
+    const jobs = make({});
+    const job = jobs.start(questions(300));
+    await expect.poll(() => job.done, { interval: 1 }).toBeGreaterThan(0);
+    const cancelled = jobs.cancel(job.id);
+    const rows = cancelled?.rows.length;
+    expect(cancelled).toMatchObject({ status: 'cancelled', finishedAt: expect.any(String) });
+    // Before, the questions in flight (extractive answers finish whatever the signal) were added after the cancel.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(jobs.get(job.id)?.rows.length).toBe(rows);
+    expect(jobs.get(job.id)?.done).toBe(rows);
+  });
 });
