@@ -121,6 +121,17 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     });
   });
 
+  it('takes null for stream, stream_options and n as absent, as OpenAI and vLLM do', async () => {
+    // Before: 400 "stream: must be boolean"; proxies forward unset fields as null.
+    const reply = await fetch(`${client.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${client.apiKey}` },
+      body: JSON.stringify({ model: 'default', stream: null, stream_options: null, n: null, messages: [{ role: 'user', content: 'When did the Golden Gate Bridge open?' }] }),
+    });
+    expect(reply.status).toBe(200);
+    expect(((await reply.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).toMatch(/1937/);
+  });
+
   it('reports an unknown model and a wrong key as the OpenAI client expects', async () => {
     await expect(client.chat.completions.create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'hi there' }] })).rejects.toMatchObject({
       status: 400,

@@ -22,12 +22,16 @@ export const ChatRequestSchema = Type.Object(
       ),
       { minItems: 1, maxItems: 200 },
     ),
-    stream: Type.Optional(Type.Boolean()),
+    // null as absent, as OpenAI's API and vLLM take it (proxies forward unset fields so).
+    stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
     stream_options: Type.Optional(
-      Type.Object({ include_usage: Type.Optional(Type.Boolean({ description: 'A last chunk with `usage` and no choices, before [DONE]' })) }, { additionalProperties: true }),
+      Type.Union([
+        Type.Object({ include_usage: Type.Optional(Type.Boolean({ description: 'A last chunk with `usage` and no choices, before [DONE]' })) }, { additionalProperties: true }),
+        Type.Null(),
+      ]),
     ),
     // One answer per question: a pipeline has one. Refused above 1 rather than silently answered with one choice.
-    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1, description: 'Only 1: a pipeline gives one answer' })),
+    n: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1, description: 'Only 1: a pipeline gives one answer' }), Type.Null()])),
     // Named so that they are refused with a reason (400, the field as `param`) rather than ignored.
     tools: Type.Optional(Type.Unknown({ description: 'Refused unless empty: a pipeline answers in text' })),
     tool_choice: Type.Optional(Type.Unknown({ description: 'Only "none" or "auto"' })),
