@@ -4,6 +4,7 @@ import type { QueryPlan } from '../core/types.js';
 import { standInForAny } from '../core/stand-in.js';
 import type { QueryRewriter, RewriteOutcome } from './llm-query-rewriter.js';
 import { normalizeQuery } from './normalize-query.js';
+import { withoutLeadingPleasantry } from './leading-pleasantry.js';
 import { QueryDecomposer } from './query-decomposer.js';
 import { EnglishWords } from './english-words.js';
 import { SpellingCorrector, type CorrectionVocabulary } from './spelling-corrector.js';
@@ -22,7 +23,7 @@ export interface QueryPlannerDeps {
 
 /**
  * Query understanding (Omni-RAG): normalises the text (Unicode NFKC, control characters out, whitespace
- * collapsed), corrects misspellings against the index's vocabulary, and decomposes multi-intent questions into
+ * collapsed, a chat user's opening "thanks," or "ok." left out), corrects misspellings against the index's vocabulary, and decomposes multi-intent questions into
  * sub-queries. With a rewriter (an LLM), its validated answer replaces the rule-based plan; when the answer is
  * malformed the rule-based plan stands and the trace says so; when the call fails or takes longer than
  * `rewriteTimeoutMs` (or half the request's time left), the rule-based plan stands and the request's answer
@@ -51,7 +52,7 @@ export class QueryPlanner {
 
   /** The rule-based plan alone, synchronous (no model call). */
   rulePlan(query: string): QueryPlan {
-    const normalized = normalizeQuery(query);
+    const normalized = asked(query);
     let corrected = normalized;
     let corrections: QueryPlan['corrections'] = [];
     const vocabulary = this.options.denoise ? this.deps.vocabulary?.() : undefined;
@@ -72,7 +73,7 @@ export class QueryPlanner {
     const budget = Number.isFinite(left) ? Math.min(this.options.rewriteTimeoutMs, Math.max(0, left / 2)) : this.options.rewriteTimeoutMs;
     let outcome: RewriteOutcome;
     try {
-      outcome = await rewriter.rewrite(normalizeQuery(query), { maxSubQueries: this.options.maxSubQueries, ctx: ctx.child(budget) });
+      outcome = await rewriter.rewrite(asked(query), { maxSubQueries: this.options.maxSubQueries, ctx: ctx.child(budget) });
     } catch (err) {
       outcome = { ok: false, reason: 'error', detail: err instanceof Error ? err.message : String(err), error: err };
     }
@@ -97,7 +98,7 @@ export class QueryPlanner {
       return rules;
     }
     how.rewriter = 'llm';
-    const normalized = normalizeQuery(query);
+    const normalized = asked(query);
     // The configuration still decides: no correction without denoise, no sub-queries without decompose. Without
     // denoise the model's sub-queries would carry its corrections to retrieval: the rules split the query instead.
     const corrected = this.options.denoise ? outcome.rewrite.corrected : normalized;
@@ -107,3 +108,8 @@ export class QueryPlanner {
 }
 
 export { normalizeQuery } from './normalize-query.js';
+
+/** The query as it is planned: normalised, without the pleasantries a chat user opens with ("thanks, how ...?"). */
+function asked(query: string): string {
+  return withoutLeadingPleasantry(normalizeQuery(query));
+}

@@ -21,6 +21,16 @@ describe('QueryPlanner (rules)', () => {
     expect(plan.subQueries).toEqual([plan.corrected]);
   });
 
+  it("leaves out a chat user's opening pleasantries, which are not what is asked", () => {
+    // Before, "thanks" counted as a word the answer lacked, and the reader abstained where the bare question was answered.
+    expect(planner().rulePlan('thanks, where are stars born?').corrected).toBe('where are stars born?');
+    expect(planner().rulePlan('Thanks! Now, where are stras born?').corrected).toBe('where are stars born?');
+    expect(planner({ denoise: false }).rulePlan('ok. where are stars born?').corrected).toBe('where are stars born?');
+    // A name that starts like one, and a pleasantry alone, stay.
+    expect(planner().rulePlan('Great Wall of China length?').corrected).toBe('Great Wall of China length?');
+    expect(planner().rulePlan('thanks!').corrected).toBe('thanks!');
+  });
+
   it('with denoise off, only normalises', () => {
     expect(planner({ denoise: false }).rulePlan('stras  in a nebulla').corrected).toBe('stras in a nebulla');
   });
