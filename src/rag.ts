@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Config, LlmConfig, RetrieverName } from './core/config.js';
-import { RetrieverNameSchema } from './core/config-schema.js';
+import { CONTEXT_TOKENS, RetrieverNameSchema } from './core/config-schema.js';
 import { rerankerNamesOf, retrieverNamesOf } from './core/module-ensembles.js';
 import { RagError, isRagError } from './core/errors.js';
 import { longerThan } from './core/char-count.js';
@@ -528,8 +528,9 @@ export class Rag {
     if (request.k !== undefined && !(Number.isInteger(request.k) && (request.k as number) >= 1 && (request.k as number) <= maxK)) {
       throw new RagError('BAD_REQUEST', `k must be a whole number from 1 to limits.maxK (${maxK}); got ${String(request.k)}`);
     }
-    if (request.contextTokens !== undefined && !(Number.isInteger(request.contextTokens) && (request.contextTokens as number) >= 1)) {
-      throw new RagError('BAD_REQUEST', `contextTokens must be a whole number >= 1; got ${String(request.contextTokens)}`);
+    const tokens = request.contextTokens;
+    if (tokens !== undefined && !(Number.isInteger(tokens) && (tokens as number) >= CONTEXT_TOKENS.min && (tokens as number) <= CONTEXT_TOKENS.max)) {
+      throw new RagError('BAD_REQUEST', `contextTokens must be a whole number from ${CONTEXT_TOKENS.min} to ${CONTEXT_TOKENS.max}; got ${String(tokens)}`);
     }
     if (request.filter !== undefined) checkFilter(request.filter);
   }
@@ -557,6 +558,10 @@ export class Rag {
    * batch sent later could be written before a large one sent earlier, and the older version of a document win.
    */
   async ingest(documents: DocumentInput[], ctx?: RunContext | RagCallOptions): Promise<IngestResult> {
+    // A JavaScript caller is not held to the type: one document, or none, was a TypeError from deep inside.
+    if (!Array.isArray(documents)) {
+      throw new RagError('BAD_REQUEST', `ingest takes an array of documents ({ id, text, ... }); got ${documents === null ? 'null' : typeof documents}`);
+    }
     // A signal alone (as `query` takes one) stops the batch before it is written.
     const run = ctx === undefined ? undefined : contextOf(ctx);
     return this.inOrder(() => this.ingestNow(documents, run));

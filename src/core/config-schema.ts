@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 
+/** A context's token budget: a pipeline's `contextTokens`, and a request's (the HTTP schema and library callers alike). */
+export const CONTEXT_TOKENS = { min: 32, max: 32768 } as const;
+
 /** Every setting the server knows; unknown keys are rejected so a typo never goes unnoticed. */
 const Strict = { additionalProperties: false } as const;
 
@@ -96,7 +99,7 @@ export const PipelineConfigSchema = Type.Object(
     /** Chunks kept after reranking, before budgeted selection. */
     rerankK: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
     /** Token budget of the context handed to the reader. */
-    contextTokens: Type.Integer({ minimum: 32, maximum: 32768, default: 1200 }),
+    contextTokens: Type.Integer({ minimum: CONTEXT_TOKENS.min, maximum: CONTEXT_TOKENS.max, default: 1200 }),
     /** Normalised entropy above which the pipeline abstains rather than guess. */
     abstainAbove: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
     /**

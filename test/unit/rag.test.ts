@@ -325,6 +325,17 @@ describe('Rag requests in process', () => {
     await expect(rag.stream({ query: 'lava', k: 0 }).next()).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/k must be a whole number/) });
   });
 
+  it('hold contextTokens to the HTTP bounds, and refuse an ingest that is no list of documents', async () => {
+    const rag = make();
+    await rag.ingest(DOCS);
+    // Before: a budget of 1 token was accepted and silently abstained; over HTTP it is 32 to 32768.
+    await expect(rag.query({ query: 'lava', contextTokens: 1 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'contextTokens must be a whole number from 32 to 32768; got 1' });
+    // Before: "inputs.entries is not a function", a TypeError from deep inside.
+    for (const [input, got] of [[{ id: 'x', text: 'one' }, 'object'], [undefined, 'undefined'], [null, 'null'], ['text', 'string']] as const) {
+      await expect(rag.ingest(input as never)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: `ingest takes an array of documents ({ id, text, ... }); got ${got}` });
+    }
+  });
+
   it('hold a filter to the HTTP bounds, and leave out a key given as undefined, as JSON does', async () => {
     const rag = make();
     await rag.ingest(DOCS.map((d) => ({ ...d, meta: { lang: 'en' } })));

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CONTEXT_TOKENS } from '../../core/config-schema.js';
 import { CandidateSchema, CitationSchema, DegradedSchema, MetadataFilter, PassageSchema, PlanSchema, TraceSchema, kField, queryField } from './common.js';
 
 export const queryBodySchema = (limits: { maxQueryChars: number; maxK: number }) => {
@@ -9,7 +10,7 @@ export const queryBodySchema = (limits: { maxQueryChars: number; maxK: number })
       ensemble: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A configured ensemble instead of a pipeline (not both)' })),
       k: Type.Optional(kField(limits.maxK, 'Chunks to retrieve (overrides the pipeline setting)')),
       filter: Type.Optional(MetadataFilter),
-      contextTokens: Type.Optional(Type.Integer({ minimum: 32, maximum: 32768, description: 'Token budget of the context' })),
+      contextTokens: Type.Optional(Type.Integer({ minimum: CONTEXT_TOKENS.min, maximum: CONTEXT_TOKENS.max, description: 'Token budget of the context' })),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, description: 'Deadline for this request' })),
       stream: Type.Optional(Type.Boolean({ description: 'Answer as server-sent events' })),
     },
