@@ -34,6 +34,14 @@ describe('standaloneQuestion', () => {
     expect(q).toContain('Golden Gate Bridge');
   });
 
+  it('gives the topic to a follow-up of one content word after a question word', () => {
+    // Before, "what" counted as a content word: "formats?" got the topic, "what formats?" did not.
+    for (const follow of ['formats?', 'what formats?', 'which formats?', 'how about formats?']) {
+      expect(standaloneQuestion([{ role: 'user', content: 'how do I ingest documents?' }, { role: 'user', content: follow }]), follow).toBe(`${follow} (ingest documents)`);
+    }
+    expect(standaloneQuestion([{ role: 'user', content: 'how do I ingest documents?' }, { role: 'user', content: 'what formats are accepted?' }])).toBe('what formats are accepted?');
+  });
+
   it('carries the topic through several follow-ups', () => {
     expect(
       standaloneQuestion([
