@@ -148,7 +148,7 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('-k <n>', 'chunks to retrieve', wholeNumber(1))
     .option('--json', 'print the whole response as JSON')
     .action(async (question: string, flags: CliConfigFlags & { pipeline?: string; ensemble?: string; k?: number; json?: boolean }) => {
-      if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
+      oneTarget(flags);
       const config = cliConfig(flags);
       // The bounds the HTTP API holds a request to.
       if (flags.k !== undefined && flags.k > config.limits.maxK) throw new RagError('BAD_REQUEST', `-k must be at most limits.maxK (${config.limits.maxK}); got ${flags.k}`);
@@ -194,11 +194,11 @@ export function buildCli(deps: CliDeps = {}): Command {
       }
       const config = cliConfig(flags);
       existingIndex(config);
+      oneTarget(flags);
       const rag = new Rag(config);
       let read: Awaited<ReturnType<typeof readQuestions>>;
       try {
         // An unknown pipeline or ensemble stops the batch before it starts, not once per question.
-        if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
         if (flags.ensemble) rag.ensembleNamed(flags.ensemble);
         else rag.pipelineNamed(flags.pipeline);
         read = await readQuestions(flags.input);
@@ -322,7 +322,7 @@ export function buildCli(deps: CliDeps = {}): Command {
     .option('--judge', "grade every answer with LiveRAG's correctness and faithfulness rubric, by the configured LLM")
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (flags: CliConfigFlags & { dataset: string; pipeline?: string; ensemble?: string; answers?: string; limit?: number; concurrency: number; report?: string; judge?: boolean; json?: boolean }) => {
-      if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
+      oneTarget(flags);
       // A submission is scored as it was answered: a pipeline named beside it would be ignored.
       if (flags.answers && (flags.pipeline || flags.ensemble)) {
         throw new RagError('BAD_REQUEST', `give --answers or ${flags.pipeline ? '--pipeline' : '--ensemble'}, not both: a submission file is scored as it was answered`);
@@ -600,4 +600,9 @@ export async function main(argv: string[], deps: CliDeps = {}): Promise<void> {
   // An interrupted command may leave work that cannot be stopped (a hung model request) holding the event loop:
   // it has cleaned up and said so, so it ends now.
   if (process.exitCode === INTERRUPTED_EXIT) process.exit(INTERRUPTED_EXIT);
+}
+
+/** A command answers through a pipeline or an ensemble, not both. */
+function oneTarget(flags: { pipeline?: string; ensemble?: string }): void {
+  if (flags.pipeline && flags.ensemble) throw new RagError('BAD_REQUEST', 'give --pipeline or --ensemble, not both');
 }

@@ -169,7 +169,8 @@ export class PipelineEnsemble {
       ...read,
       candidates,
       passages,
-      citations: abstained || winner === null ? [] : citationsOf(winner.citations[source?.pipeline ?? ''] ?? [], passages),
+      // The winner's candidate's, renumbered above: when the source member cited nothing for it, another member did.
+      citations: abstained || winner === null ? [] : citationsOf(candidates[0]?.citations ?? [], passages),
       abstained,
     };
   }

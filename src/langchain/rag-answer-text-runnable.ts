@@ -1,8 +1,7 @@
-import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
-import type { IterableReadableStream } from '@langchain/core/utils/stream';
-import type { RagBackend } from '../client/rag-backend.js';
-import { answerRequest, callOptions, type RagAnswerInput, type RagTarget } from './rag-answer-runnable.js';
-import { callError, streamWithRagErrors } from './call-error.js';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import type { QueryResponse } from '../rag.js';
+import { answerRequest, callOptions, type RagAnswerInput } from './answer-request.js';
+import { RagRunnable } from './rag-runnable.js';
 
 /**
  * The answer's text alone, as a LangChain Runnable that streams: `invoke` gives the whole text, and `stream` (or
@@ -11,30 +10,9 @@ import { callError, streamWithRagErrors } from './call-error.js';
  * answer is then withheld as too uncertain: text already written stays written. An ensemble writes its answer in
  * one piece, after its vote.
  */
-export class RagAnswerTextRunnable extends Runnable<string | RagAnswerInput, string> {
-  lc_namespace = ['rag_platform', 'runnables'];
-
-  /** `target`: the pipeline's name, or `{ pipeline }` or `{ ensemble }`; an input's own choice wins. */
-  constructor(
-    private readonly backend: RagBackend,
-    private readonly target?: string | RagTarget,
-  ) {
-    super();
-  }
-
-  async invoke(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<string> {
-    return this._callWithConfig(
-      async (value: string | RagAnswerInput, config?: Partial<RunnableConfig>) => (await this.backend.query(answerRequest(value, this.target), callOptions(config))).answer,
-      input,
-      options,
-    ).catch((err: unknown) => {
-      throw callError(err);
-    });
-  }
-
-  /** Stopped by an abort or a timeout, it ends with the RagError `invoke` gives (ABORTED, DEADLINE_EXCEEDED). */
-  override stream(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): Promise<IterableReadableStream<string>> {
-    return streamWithRagErrors(super.stream(input, options));
+export class RagAnswerTextRunnable extends RagRunnable<string> {
+  protected output(response: QueryResponse): string {
+    return response.answer;
   }
 
   override async *_streamIterator(input: string | RagAnswerInput, options?: Partial<RunnableConfig>): AsyncGenerator<string> {

@@ -1,4 +1,4 @@
-import { analyze, isStopWord, stem } from '../core/analyzer.js';
+import { analyze, isStopWord, stem, words as wordsIn } from '../core/analyzer.js';
 
 export interface ConversationTurn {
   role: 'system' | 'user' | 'assistant' | 'tool';
@@ -14,9 +14,6 @@ const FRAME_WORDS = new Set(
     ' ',
   ),
 );
-
-/** The frame words as the analyser's terms: what a question names besides them is what it is about. */
-const FRAME_TERMS = new Set([...FRAME_WORDS].map((w) => stem(w)));
 
 /** Topic words carried into a follow-up: enough to name a topic, few enough not to drown the follow-up. */
 const MAX_TOPIC_WORDS = 6;
@@ -39,8 +36,9 @@ export function standaloneQuestion(turns: readonly ConversationTurn[]): string {
 }
 
 function withTopic(question: string, previous: string): string {
-  // Its content words: "what formats?" names one, as "formats?" does ("what" was counted, and it got no topic).
-  if (analyze(question).filter((t) => !FRAME_TERMS.has(t)).length >= 2 && !REFERRING.test(question)) return question;
+  // Its content words, as written (stems of frame words are words too: "does", "doe"): "what formats?" names one, as
+  // "formats?" does ("what" was counted, and it got no topic).
+  if (wordsIn(question).filter((w) => !isStopWord(w) && !FRAME_WORDS.has(w)).length >= 2 && !REFERRING.test(question)) return question;
   const own = new Set(analyze(question));
   const seen = new Set<string>();
   const topicWords = (text: string): string[] => {

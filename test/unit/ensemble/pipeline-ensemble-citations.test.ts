@@ -55,4 +55,18 @@ describe('PipelineEnsemble citations', () => {
       for (const n of c.citations) expect(r.passages[n - 1]?.text).toContain(c.text);
     }
   });
+
+  it('cites the winning answer from another member when the one whose passages are returned cited nothing for it', async () => {
+    const paris = passage('paris', 'Paris is the capital of France.');
+    const lyon = passage('lyon', 'Lyon is a city in France.');
+    const e = new PipelineEnsemble('e', config, [
+      new Member('a', [paris, lyon], [{ text: 'Paris', prob: 0.95, citations: [] }, { text: 'Lyon', prob: 0.05, citations: [2] }], 0.1),
+      new Member('b', [lyon, paris], [{ text: 'Paris', prob: 0.9, citations: [2] }, { text: 'Lyon', prob: 0.1, citations: [1] }], 0.3),
+    ]);
+    const r = await e.run(plan, {}, new RunContext());
+    expect(r.answer).toBe('Paris');
+    // Before, the answer's citations came from the source member alone: none, while its candidate cited [1].
+    expect(r.citations.map((c) => c.docId)).toEqual(['paris']);
+    expect(r.candidates[0]?.citations).toEqual([1]);
+  });
 });

@@ -26,8 +26,10 @@ describe('QueryPlanner (rules)', () => {
     expect(planner().rulePlan('thanks, where are stars born?').corrected).toBe('where are stars born?');
     expect(planner().rulePlan('Thanks! Now, where are stras born?').corrected).toBe('where are stars born?');
     expect(planner({ denoise: false }).rulePlan('ok. where are stars born?').corrected).toBe('where are stars born?');
-    // A name that starts like one, and a pleasantry alone, stay.
+    // A name that starts like one, a pleasantry before no question, and a pleasantry alone, stay.
     expect(planner().rulePlan('Great Wall of China length?').corrected).toBe('Great Wall of China length?');
+    expect(planner({ denoise: false }).rulePlan('Nice, France population?').corrected).toBe('Nice, France population?');
+    expect(planner({ denoise: false }).rulePlan('Hello, World program in Go?').corrected).toBe('Hello, World program in Go?');
     expect(planner().rulePlan('thanks!').corrected).toBe('thanks!');
   });
 

@@ -40,6 +40,8 @@ describe('standaloneQuestion', () => {
       expect(standaloneQuestion([{ role: 'user', content: 'how do I ingest documents?' }, { role: 'user', content: follow }]), follow).toBe(`${follow} (ingest documents)`);
     }
     expect(standaloneQuestion([{ role: 'user', content: 'how do I ingest documents?' }, { role: 'user', content: 'what formats are accepted?' }])).toBe('what formats are accepted?');
+    // Words whose stems are a frame word's ("doe" of "does") still name things.
+    expect(standaloneQuestion([{ role: 'user', content: 'how do I ingest documents?' }, { role: 'user', content: 'John Doe?' }])).toBe('John Doe?');
   });
 
   it('carries the topic through several follow-ups', () => {
