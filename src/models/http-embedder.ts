@@ -6,21 +6,11 @@ import { Embedder } from './embedder.js';
 import { ProbeCache, type ModelProbe } from './model-probe.js';
 import type { ModelComponent, ModelStatus } from './model-status.js';
 import { l2Normalize } from './pooling.js';
+import type { HttpModelOptions } from './http-model-options.js';
 
-export interface HttpEmbedderOptions {
+export interface HttpEmbedderOptions extends HttpModelOptions {
   /** Base URL of an OpenAI-compatible API, e.g. http://localhost:8080/v1; requests go to {url}/embeddings. */
   url: string;
-  model?: string;
-  apiKey?: string;
-  timeoutMs: number;
-  /** Requests in flight at once. */
-  concurrency: number;
-  /** Retries of a transient failure (connection, timeout, 408, 429, 5xx), after Retry-After or a jittered backoff. */
-  maxRetries: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** Texts per request. */
-  batchSize: number;
   queryPrefix: string;
   passagePrefix: string;
   normalize: boolean;

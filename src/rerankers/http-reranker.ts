@@ -4,26 +4,17 @@ import { mapConcurrent } from '../core/map-concurrent.js';
 import { RunContext } from '../core/run-context.js';
 import type { ScoredChunk } from '../core/types.js';
 import { ProbeCache, type ModelProbe } from '../models/model-probe.js';
+import type { HttpModelOptions } from '../models/http-model-options.js';
 import type { ModelComponent, ModelStatus } from '../models/model-status.js';
 import { passageText } from './passage-text.js';
 import { Reranker, type RerankerFallback } from './reranker.js';
 
-export interface HttpRerankerOptions {
+export interface HttpRerankerOptions extends HttpModelOptions {
   /** Server base URL. */
   url: string;
   /** "tei": POST {url}/rerank {query, texts} -> [{index, score}]. "cohere" (Cohere, Jina, vLLM):
    *  POST {url}/v1/rerank {query, documents, top_n} -> {results: [{index, relevance_score}]}. */
   api: 'tei' | 'cohere';
-  model?: string;
-  apiKey?: string;
-  timeoutMs: number;
-  concurrency: number;
-  /** Retries of a transient failure (connection, timeout, 408, 429, 5xx), after Retry-After or a jittered backoff. */
-  maxRetries: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** Passages per request. */
-  batchSize: number;
   /** Keep the retrieval order, flagged degraded, when the model fails (`rerankers.<name>.fallback`). */
   fallback?: RerankerFallback;
 }
