@@ -35,7 +35,7 @@ export function resolveModelFolder(role: string, modelPath: string, dtype: Model
   }
   if (!statSync(folder).isDirectory()) throw new RagError('CONFIG', `${role}: model path ${folder} is not a folder`);
   const onnx = onnxFile(dtype);
-  for (const file of ['config.json', 'tokenizer.json', onnx]) {
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnx]) {
     if (existsSync(join(folder, file))) continue;
     let hint = '';
     if (file === onnx && dtype === 'fp32' && existsSync(join(folder, 'model.onnx'))) hint = ': model.onnx is at the folder root, transformers.js reads it from onnx/';

@@ -42,6 +42,13 @@ describe('resolveModelFolder', () => {
     rmSync(join(noTokenizer, 'tokenizer.json'));
     expect(ragErrorOf(() => resolveModelFolder('embeddings', noTokenizer, 'fp32', false)).message).toBe(`embeddings: model folder ${noTokenizer} has no tokenizer.json`);
 
+    // transformers.js cannot load a tokenizer without it ("Cannot read properties of undefined (reading 'tokenizer_class')").
+    const noTokenizerConfig = copy('no-tokenizer-config');
+    rmSync(join(noTokenizerConfig, 'tokenizer_config.json'));
+    expect(ragErrorOf(() => resolveModelFolder('embeddings', noTokenizerConfig, 'fp32', false)).message).toBe(
+      `embeddings: model folder ${noTokenizerConfig} has no tokenizer_config.json`,
+    );
+
     const atRoot = copy('at-root');
     renameSync(join(atRoot, 'onnx', 'model.onnx'), join(atRoot, 'model.onnx'));
     expect(ragErrorOf(() => resolveModelFolder('embeddings', atRoot, 'fp32', false)).message).toContain('model.onnx is at the folder root');
