@@ -405,6 +405,17 @@ export class Rag {
     return required;
   }
 
+  /**
+   * Why the store's vectors cannot be searched with the configured embedder now (another process rebuilt them with
+   * another model, or dropped them, since this one started), or null: for /readyz. Null too without an embedder, or
+   * before it is loaded.
+   */
+  vectorProblem(): string | null {
+    const embedder = this.embedder;
+    if (!embedder || !(embedder.dimensions > 0)) return null;
+    return this.store.vectorProblem(spaceOf(embedder));
+  }
+
   /** The loaded models: role, source, the execution provider that runs each, and any provider fallen back from. */
   modelStatus(): ModelStatus[] {
     return this.models.map((m) => m.status());

@@ -2,6 +2,7 @@ import { RagError, isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
 import type { Embedder } from '../models/embedder.js';
+import { spaceOf } from '../store/embedding-space.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { Retriever } from './retriever.js';
 
@@ -21,6 +22,10 @@ export class DenseRetriever extends Retriever {
   }
 
   protected async doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): Promise<ScoredChunk[]> {
+    // Vectors another process rebuilt with another model, or dropped, since start-up: 503 saying so, not a ranking
+    // of another model's vectors (or none) answered as if it were one.
+    const problem = this.store.vectorProblem(spaceOf(this.embedder));
+    if (problem !== null) throw new RagError('UNAVAILABLE', `dense retrieval is unavailable: ${problem}`);
     const vector = await this.embedQuery(query, ctx);
     ctx.check('retrieve.dense');
     const hits = this.store.nearestChunks(vector, options.k, options.filter);

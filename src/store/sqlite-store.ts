@@ -150,6 +150,8 @@ export class SqliteStore {
    */
   private readonly chunkRows: LRUCache<number, Readonly<Chunk & { rowid: number }>>;
   private chunkRowsVersion = -1;
+  /** The last `vectorProblem` answer, and the store state and space it was for. */
+  private vectorCheck: { state: string; problem: string | null } | undefined;
   private id: string | undefined;
   private readonly vectors: ChunkVectors;
   private readonly stmt;
@@ -270,7 +272,7 @@ export class SqliteStore {
     const now = new Date().toISOString();
     let chunkCount = 0;
     const run = this.db.transaction((docs: PreparedDocument[]) => {
-      const withVectors = this.checkVectorsOf(docs, space);
+      const withVectors = writableVectors(() => this.checkVectorsOf(docs, space));
       for (const doc of docs) {
         const existing = this.stmt.docSeq.get(doc.id);
         if (existing) change.removed.push(...this.removeDocument(existing.seq, withVectors));
@@ -445,6 +447,31 @@ export class SqliteStore {
       if (chunk?.rowid === rowid && vector !== undefined) out.push({ chunk: indexable(chunk), vector });
     }
     return out;
+  }
+
+  /**
+   * Why this store's vectors cannot be searched with vectors of `space` now, or null when they can. The server
+   * checks at start-up, but another process may since have rebuilt them with another model (`rag reindex --vectors
+   * --rebuild`) or dropped them (`--drop-vectors`): a query vector compared with another model's vectors ranks at
+   * random, silently. Read again only after a commit (this process's or another's).
+   */
+  vectorProblem(space: EmbeddingSpace): string | null {
+    const state = `${this.dataVersion()}:${this.version()}:${space.model}:${space.dimensions}`;
+    if (this.vectorCheck?.state === state) return this.vectorCheck.problem;
+    const recorded = this.embeddingSpace();
+    let problem: string | null = null;
+    if (recorded === null) {
+      // A store with no chunks has no vectors yet: its first batch records them.
+      const { chunks } = this.counts();
+      if (chunks > 0) problem = `store ${this.path} holds no vectors for its ${chunks} chunks (another process dropped them, \`rag reindex --drop-vectors\`): compute them with \`rag reindex --vectors\``;
+    } else if (!sameSpace(recorded, space) && !isLegacyOf(recorded, space)) {
+      problem = `${spaceMismatch(this.path, recorded, space).message} (they changed after this server started)`;
+    } else {
+      const { chunks, vectors } = this.vectorStatus();
+      if (vectors < chunks) problem = `store ${this.path} has ${chunks - vectors} of ${chunks} chunks without a vector (being computed by \`rag reindex --vectors\`?): dense retrieval would miss them`;
+    }
+    this.vectorCheck = { state, problem };
+    return problem;
   }
 
   vectorStatus(): VectorStatus {
@@ -746,4 +773,18 @@ function openDatabase(path: string): Database.Database {
 /** A document row's own fields, read back: what a stored and a prepared document share. */
 function documentOf(row: DocumentRow): { id: string; title: string; format: DocumentFormat; meta: Metadata; structure: StructureNode } {
   return { id: row.id, title: row.title, format: row.format, meta: JSON.parse(row.meta) as Metadata, structure: JSON.parse(row.structure) as StructureNode };
+}
+
+/**
+ * A batch's vectors that do not fit the store, found as it is written: the store changed under a running server
+ * (another process rebuilt or dropped its vectors) or this process runs without the store's embedder. A 503 naming
+ * the fix, nothing written; as the store's own CONFIG error it was a 500, an internal error to an HTTP client.
+ */
+function writableVectors(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch (err) {
+    if (isRagError(err) && err.code === 'CONFIG') throw new RagError('UNAVAILABLE', `${err.message}; nothing of this batch was stored`, err.details, { cause: err });
+    throw err;
+  }
 }

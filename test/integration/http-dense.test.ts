@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentInput } from '../../src/core/types.js';
-import type { QueryResponse, RetrieveResponse } from '../../src/rag.js';
+import { Rag, type QueryResponse, type RetrieveResponse } from '../../src/rag.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { FailingEmbedder, HashingEmbedder } from '../helpers/hashing-embedder.js';
-import { expectError, ingestDocs, okBody, postJson, readiness, retrieveHits, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { expectError, httpTestConfig, ingestDocs, okBody, postJson, readiness, retrieveHits, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { makeTempDir } from '../helpers/tmp.js';
 
 /** Dense and hybrid retrieval over HTTP, with a real (feature-hashing) embedder. */
 
@@ -103,6 +106,68 @@ describe('dense retrieval over HTTP without, or with a failing, embedder', () =>
       expect(err.message).toContain('embedder "flaky" failed');
       expect(err.message).toContain('nothing of this batch was stored');
       expect(await readiness(fx.app)).toMatchObject({ documents: 0, chunks: 0 });
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
+describe('dense retrieval when another process changes the store\'s vectors under a running server', () => {
+  const tmp = makeTempDir('rag-dense-changed-');
+  afterAll(() => tmp.cleanup());
+
+  /** A server on a store file, and another process's view of the same store (`rag reindex` run beside it). */
+  async function serverAndOther(name: string): Promise<{ fx: HttpFixture; path: string }> {
+    const path = join(tmp.dir, `${name}.db`);
+    const fx = await startHttpFixture(
+      { store: { path }, cache: { enabled: false }, pipelines: { semantic: { kind: 'sequential', retriever: 'hybrid' } } },
+      { embedder: new HashingEmbedder({ dimensions: 64, name: 'test/hashing-64' }) },
+    );
+    await ingestDocs(fx.app, CORPUS);
+    return { fx, path };
+  }
+
+  it('answers 503 saying why, when the vectors were rebuilt with another model, and stores nothing', async () => {
+    const { fx, path } = await serverAndOther('rebuilt');
+    try {
+      expect((await retrieveHits(fx.app, 'hot plasma stars', { k: 2, retriever: 'dense' }))[0]?.docId).toBe('astronomy');
+      // `rag reindex --vectors --rebuild` with another model of the same dimension, from another process.
+      const other = new Rag(httpTestConfig({ store: { path } }), { embedder: new HashingEmbedder({ dimensions: 64, name: 'test/other-64' }) });
+      await other.reindexVectors({ rebuild: true });
+      other.close();
+      // Before: 200 with the other model's vectors ranked against this one's query vector.
+      const dense = expectError(await postJson(fx.app, '/v1/retrieve', { query: 'hot plasma stars', k: 2, retriever: 'dense' }), 503, 'UNAVAILABLE');
+      expect(dense.message).toMatch(/dense retrieval is unavailable: store .* holds vectors from embedding model "test\/other-64".*configured embedder is "test\/hashing-64".*changed after this server started/);
+      expectError(await postJson(fx.app, '/v1/query', { query: 'what are stars?', pipeline: 'semantic' }), 503, 'UNAVAILABLE');
+      // Before: a 500 CONFIG.
+      const write = expectError(await postJson(fx.app, '/v1/documents', { documents: [{ id: 'late', text: 'Written after the rebuild.' }] }), 503, 'UNAVAILABLE');
+      expect(write.message).toContain('nothing of this batch was stored');
+      expect((await fx.app.inject({ method: 'GET', url: '/v1/documents/late' })).statusCode).toBe(404);
+      // BM25 answers on; readiness says what is wrong (ready, as the default pipeline retrieves with BM25).
+      expect((await retrieveHits(fx.app, 'hot plasma stars', { k: 1 }))[0]?.docId).toBe('astronomy');
+      const ready = await fx.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json<{ reason?: string }>().reason).toMatch(/^degraded: vectors: store .* holds vectors from embedding model "test\/other-64".*; dense and hybrid retrieval and ingestion answer 503/);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('answers 503 when they were dropped, and answers again once they are computed', async () => {
+    const { fx, path } = await serverAndOther('dropped');
+    try {
+      const other = new SqliteStore(path);
+      other.dropVectors();
+      other.close();
+      // Before: 200 with no hits, and hybrid quietly BM25 alone.
+      expect(expectError(await postJson(fx.app, '/v1/retrieve', { query: 'hot plasma stars', k: 2, retriever: 'dense' }), 503, 'UNAVAILABLE').message).toMatch(
+        /holds no vectors for its 4 chunks .*rag reindex --vectors/,
+      );
+      expectError(await postJson(fx.app, '/v1/retrieve', { query: 'hot plasma stars', k: 2, retriever: 'hybrid' }), 503, 'UNAVAILABLE');
+      const again = new Rag(httpTestConfig({ store: { path } }), { embedder: new HashingEmbedder({ dimensions: 64, name: 'test/hashing-64' }) });
+      await again.reindexVectors();
+      again.close();
+      expect((await retrieveHits(fx.app, 'hot plasma stars', { k: 2, retriever: 'dense' }))[0]?.docId).toBe('astronomy');
     } finally {
       await fx.close();
     }

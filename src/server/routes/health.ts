@@ -115,8 +115,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (llm && llm.required && !llm.reachable) return reply.status(503).send({ ...body, ready: false, reason: llm.reason ?? 'LLM server unavailable' });
     const blocking = modelDown.find((m) => m.required === true);
     if (blocking) return reply.status(503).send({ ...body, ready: false, reason: `${blocking.role}: ${blocking.reason ?? 'model server unavailable'}` });
+    // The store's vectors changed under this server (another process rebuilt or dropped them).
+    const vectors = rag.vectorProblem();
+    if (vectors !== null && required.has('embeddings')) return reply.status(503).send({ ...body, ready: false, reason: `vectors: ${vectors}` });
     // Ready but degraded: what still answers, and how it answers differently.
     const degraded: string[] = [];
+    if (vectors !== null) degraded.push(`vectors: ${vectors}; dense and hybrid retrieval and ingestion answer 503`);
     for (const m of modelDown) {
       const meanwhile = m.role.startsWith('reranker.') ? 'its pipelines keep the retrieval order' : 'dense retrieval and ingestion answer 503';
       degraded.push(`${m.role}: ${m.reason ?? 'model server unavailable'}; ${meanwhile}`);

@@ -221,7 +221,8 @@ describe('the embedding space of a store', () => {
     const version = store.version();
     const other = { model: 'other/model', dimensions: 8 };
     const err = ragErrorOf(() => store.upsert([withVectors(preparedDoc('x', ['x']), [new Float32Array(8).fill(1)])], other));
-    expect(err.code).toBe('CONFIG');
+    // Found as a batch is written (the store changed under a running server): a 503, not an internal error.
+    expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toContain('"test/random" (48 dimensions)');
     expect(err.message).toContain('"other/model" (8 dimensions)');
     expect(err.message).toContain('rag reindex --vectors --rebuild');
@@ -233,7 +234,7 @@ describe('the embedding space of a store', () => {
     const store = track(new SqliteStore(':memory:'));
     store.upsert(randomCorpus(2).docs.slice(0, 3), SPACE);
     const none = ragErrorOf(() => store.upsert([preparedDoc('plain', ['no vector'])]));
-    expect(none.code).toBe('CONFIG');
+    expect(none.code).toBe('UNAVAILABLE');
     expect(none.message).toContain('"test/random" (48 dimensions)');
     expect(none.message).toContain('rag reindex --drop-vectors');
     const short = ragErrorOf(() => store.upsert([withVectors(preparedDoc('short', ['x']), [new Float32Array(3).fill(1)])], SPACE));
@@ -247,7 +248,7 @@ describe('the embedding space of a store', () => {
     const store = track(new SqliteStore(':memory:'));
     store.upsert([preparedDoc('old', ['stored before any embedder'])]);
     const err = ragErrorOf(() => store.upsert([withVectors(preparedDoc('new', ['x']), [gaussian(mulberry32(1))])], SPACE));
-    expect(err.code).toBe('CONFIG');
+    expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toContain('1 chunks without vectors');
     expect(err.message).toContain('rag reindex --vectors');
     expect(store.embeddingSpace()).toBeNull();

@@ -340,7 +340,7 @@ describe('Ingestor with an embedder', () => {
   it('refuses to ingest with another model than the one that made the stored vectors', async () => {
     await withEmbedder(new HashingEmbedder({ dimensions: 32 })).ingest([good('a')]);
     const err = await ragErrorOfAsync(() => withEmbedder(new HashingEmbedder({ dimensions: 64 })).ingest([good('b')]));
-    expect(err.code).toBe('CONFIG');
+    expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toContain('(32 dimensions)');
     expect(err.message).toContain('(64 dimensions)');
     expect(store.getDocument('b')).toBeUndefined();
