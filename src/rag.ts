@@ -341,6 +341,16 @@ export class Rag {
   }
 
   /**
+   * What ingestion needs and no more: the embedder loaded and the store's vectors checked (`open`), the other models
+   * left unloaded (a reranker's server being down is no reason to refuse an ingestion). The embedder's status, or
+   * null without one.
+   */
+  async openStore(): Promise<ModelStatus | null> {
+    await this.open();
+    return this.embedderModel?.status() ?? null;
+  }
+
+  /**
    * Loads the embedder and checks the store's vectors against it: vectors from another model or dimension, or
    * chunks without a vector, are a CONFIG error that says how to fix it. Nothing to do without an embedder. Every
    * operation that needs it calls it (once); call it at start-up to fail there rather than at the first request.

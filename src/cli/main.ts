@@ -75,16 +75,19 @@ async function embedderFor(config: Config, deps: CliDeps): Promise<Embedder | un
 }
 
 /**
- * A Rag with its models loaded and the store's vectors checked, as the server would have it; `reindex` skips
- * that check, since vectors the store lacks or holds from another model are what it is there to fix.
+ * A Rag ready for a command. `models`: every model loaded and the store's vectors checked, as the server would
+ * have it (a query); `store`: the embedder alone and the store's vectors checked (ingestion: a reranker's server
+ * being down is no reason to refuse it); `none`: neither, for `reindex`, since vectors the store lacks or holds from
+ * another model are what it is there to fix.
  */
-async function openRag(config: Config, deps: CliDeps, options: { check: boolean } = { check: true }): Promise<Rag> {
+async function openRag(config: Config, deps: CliDeps, load: 'models' | 'store' | 'none' = 'models'): Promise<Rag> {
   const embedder = await embedderFor(config, deps);
   // Warnings (a store's legacy embedding record taken over, say) go to stderr, as the server would log them.
   const log = { debug: () => undefined, warn: (_obj: object, msg?: string) => process.stderr.write(`warning: ${msg ?? ''}\n`) };
   const rag = new Rag(config, { log, ...(embedder ? { embedder } : {}) });
   try {
-    if (options.check) for (const m of await rag.init()) for (const w of m.warnings ?? []) log.warn({ role: m.role }, w);
+    if (load === 'models') for (const m of await rag.init()) for (const w of m.warnings ?? []) log.warn({ role: m.role }, w);
+    if (load === 'store') for (const w of (await rag.openStore())?.warnings ?? []) log.warn({ role: 'embeddings' }, w);
   } catch (err) {
     await rag.close();
     throw err;
@@ -118,7 +121,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       // Every path is checked before the index is opened or a progress bar drawn: a typo is one line, not a 0/s bar.
       const missing = paths.filter((p) => !existsSync(p));
       if (missing.length > 0) throw new RagError('NOT_FOUND', `no such file or folder: ${missing.join(', ')}`);
-      const rag = await openRag(cliConfig(flags), deps);
+      const rag = await openRag(cliConfig(flags), deps, 'store');
       const progress = startProgress('ingest');
       try {
         const started = performance.now();
@@ -262,7 +265,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       if (flags.rebuild && !flags.vectors) throw new RagError('BAD_REQUEST', 'reindex: --rebuild goes with --vectors');
       if (flags.vectors === flags.dropVectors) throw new RagError('BAD_REQUEST', 'reindex: give exactly one of --vectors and --drop-vectors');
       const config = cliConfig(flags);
-      const rag = await openRag(config, deps, { check: false });
+      const rag = await openRag(config, deps, 'none');
       // Started by the first progress report, so a command that fails at once prints no bar.
       let progress: Progress | null = null;
       const interrupt = interruptOnSigint();

@@ -99,6 +99,20 @@ describe('rag CLI with an embedder', () => {
     expect(report['queries']).toBe(5);
   });
 
+  it('ingests and evaluates retrieval while a reranker no command here uses has its server down', async () => {
+    // Before, both loaded every model and stopped on "reranker.down: the rerank server is not usable", though the
+    // running server ingested the same documents fine.
+    const config = join(dir, 'reranker-down.yaml');
+    writeFileSync(config, 'rerankers:\n  down: { kind: http, url: "http://127.0.0.1:9", timeoutMs: 500, maxRetries: 0 }\n');
+    const store = join(dir, 'reranker-down.db');
+    const { out } = await cli(withEmbedder(), 'ingest', notes, '--store', store, '--config', config);
+    expect(out.join('\n')).toMatch(/12 documents/);
+    const evaluated = await cli(withEmbedder(), 'eval', 'retrieval', '--dataset', dataset, '--retriever', 'hybrid', '--config', config, '--json');
+    expect((JSON.parse(evaluated.out.at(-1) ?? '{}') as Record<string, unknown>)['queries']).toBe(5);
+    // A query loads what pipelines use: the model is checked there, as the server checks it at start.
+    await expect(cli(withEmbedder(), 'query', 'topic number 3', '--store', store, '--config', config)).rejects.toThrow(/reranker\.down/);
+  });
+
   it('eval retrieval --retriever dense without an embedder fails, and an unknown retriever is refused', async () => {
     await expect(cli({}, 'eval', 'retrieval', '--dataset', dataset, '--retriever', 'dense', '--json')).rejects.toThrow(/needs an embedding model/);
     await expect(cli(withEmbedder(), 'eval', 'retrieval', '--dataset', dataset, '--retriever', 'splade')).rejects.toThrow();
