@@ -10,6 +10,14 @@ export interface RerankerFallback {
   reserveMs: number;
 }
 
+/** Orders a stand-in gave (the retrieval order kept): an ensemble of rerankers leaves them out of its vote. */
+const KEPT_RETRIEVAL_ORDER = new WeakSet<readonly ScoredChunk[]>();
+
+/** Whether a reranker's answer is its stand-in's, the retrieval order kept because its model failed. */
+export function keptRetrievalOrder(ranked: readonly ScoredChunk[]): boolean {
+  return KEPT_RETRIEVAL_ORDER.has(ranked);
+}
+
 /** A reranker: the public method records the stage; implementations provide `doRerank`. */
 export abstract class Reranker {
   abstract readonly name: string;
@@ -40,7 +48,9 @@ export abstract class Reranker {
       ctx.degradations.push(degraded);
       ctx.log.warn({ ...degraded }, `${degraded.reason}: ${who} kept the retrieval order`);
       ctx.trace.record(`rerank.${this.name}.fallback`, ctx.trace.now(), { reason: degraded.reason, warning: degraded.message });
-      return chunks.slice(0, options.k);
+      const kept = chunks.slice(0, options.k);
+      KEPT_RETRIEVAL_ORDER.add(kept);
+      return kept;
     }
   }
 

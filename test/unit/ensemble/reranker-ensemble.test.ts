@@ -3,7 +3,7 @@ import { RagError } from '../../../src/core/errors.js';
 import { RunContext } from '../../../src/core/run-context.js';
 import type { ScoredChunk } from '../../../src/core/types.js';
 import { RerankerEnsemble } from '../../../src/ensemble/reranker-ensemble.js';
-import { Reranker } from '../../../src/rerankers/reranker.js';
+import { Reranker, type RerankerFallback } from '../../../src/rerankers/reranker.js';
 import { ragErrorOfAsync } from '../../helpers/errors.js';
 
 const chunk = (id: string, score = 0): ScoredChunk => ({ id, docId: id, text: `text ${id}`, score, source: 'bm25' });
@@ -63,6 +63,23 @@ describe('RerankerEnsemble', () => {
     const broken = new OrderReranker('llm', new RagError('UNAVAILABLE', 'LLM server down'));
     const err = await ragErrorOfAsync(() => new RerankerEnsemble(named(lexical(), broken), { aggregation: 'rrf', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 3 }, new RunContext()));
     expect(err.code).toBe('UNAVAILABLE');
+  });
+
+  it('leaves a member whose stand-in kept the retrieval order out of the vote, saying so; all of them, the retrieval order', async () => {
+    /** A model reranker whose server is down and whose stand-in keeps the retrieval order (fallback: retrieval-order). */
+    class DownReranker extends OrderReranker {
+      protected override get fallback(): RerankerFallback {
+        return { reserveMs: 0 };
+      }
+    }
+    const down = (name: string): DownReranker => new DownReranker(name, new RagError('UNAVAILABLE', `${name} server down`));
+    const ctx = new RunContext();
+    const out = await new RerankerEnsemble(named(down('tei'), down('coh'), cross()), { aggregation: 'borda', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 5 }, ctx);
+    // Before, the two stand-ins' retrieval order outvoted the one member that answered, 2 to 1.
+    expect(out.map((h) => h.id)).toEqual(['e', 'c', 'a', 'b', 'd']);
+    expect(ctx.degradations.map((d) => d.reason).sort()).toEqual(['coh unavailable', 'tei unavailable']);
+    const none = await new RerankerEnsemble(named(down('tei'), down('coh')), { aggregation: 'rrf', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 3 }, new RunContext());
+    expect(none.map((h) => h.id)).toEqual(['a', 'b', 'c']);
   });
 
   it('returns nothing for no candidates without asking the members', async () => {
