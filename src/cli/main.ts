@@ -483,6 +483,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`retriever   ${report.retriever}`);
         console.log(`dataset     ${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks)`);
         console.log(`backend     ${report.backend}`);
+        if (report.embedder) console.log(`embedder    "${report.embedder.model}" (${report.embedder.dimensions} dimensions)`);
         console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
         console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
         console.log(`MRR@10      ${report['mrr@10'].toFixed(4)}`);

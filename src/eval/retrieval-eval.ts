@@ -19,6 +19,8 @@ export interface RetrievalEvalReport {
   /** Where the chunks were searched: the embedded store, or a temporary OpenSearch collection. */
   backend: 'embedded' | 'opensearch';
   retriever: RetrieverName;
+  /** With dense or hybrid: the embedding model whose vectors were searched, as the store records it. */
+  embedder?: { model: string; dimensions: number };
   'ndcg@10': number;
   'recall@100': number;
   'mrr@10': number;
@@ -162,11 +164,13 @@ export async function evaluateRetrieval(
       }
     }
     const round = (x: number, d = 4): number => Number(x.toFixed(d));
+    const space = rag.store.embeddingSpace();
     const report: RetrievalEvalReport = {
       dataset: datasetDir,
       split,
       backend,
       retriever: name,
+      ...(space && name !== 'bm25' ? { embedder: { model: space.model, dimensions: space.dimensions } } : {}),
       'ndcg@10': round(mean(ndcg)),
       'recall@100': round(mean(recall)),
       'mrr@10': round(mean(mrr)),

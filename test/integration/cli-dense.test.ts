@@ -95,6 +95,8 @@ describe('rag CLI with an embedder', () => {
     const { out } = await cli(withEmbedder(), 'eval', 'retrieval', '--dataset', dataset, '--retriever', retriever, '--json');
     const report = JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
     expect(report['retriever']).toBe(retriever);
+    // Which model was measured, so runs of two models can be told apart.
+    expect(report['embedder']).toEqual({ model: 'cli-hashing-128', dimensions: 128 });
     expect(report['ndcg@10']).toBe(1);
     expect(report['queries']).toBe(5);
   });
