@@ -57,6 +57,8 @@ interface AcceptedInput {
 }
 
 const MAX_ID_CHARS = 512;
+/** A character that shows: not white space, a control character or a format character (zero-width, BOM). */
+const VISIBLE = /[^\s\p{Cc}\p{Cf}]/u;
 
 /** Why a document whose text is not blank is still empty once parsed, by format. */
 const EMPTY_AFTER_PARSING: Record<DocumentFormat, string> = {
@@ -220,12 +222,17 @@ export class Ingestor {
 
   private invalidReason(input: DocumentInput, seen: Set<string>): string | null {
     if (typeof input.id !== 'string' || input.id.trim().length === 0) return 'id must be a non-empty string';
-    if (input.id.length > MAX_ID_CHARS) return `id is longer than ${MAX_ID_CHARS} characters`;
+    // Counted as the request schema counts it, by code point: 300 emoji passed the schema and failed here.
+    if (longerThan(input.id, MAX_ID_CHARS)) return `id is longer than ${MAX_ID_CHARS} characters`;
     if (seen.has(input.id)) return 'id appears twice in the batch';
     if (typeof input.text !== 'string') return 'text must be a string';
     if (input.title !== undefined && typeof input.title !== 'string') return 'title must be a string';
     if (input.format !== undefined && !FORMATS.includes(input.format)) return `format must be one of ${FORMATS.join(', ')}`;
     if (input.text.trim().length === 0 && !(input.title ?? '').trim()) return 'text is empty';
+    // Zero-width spaces, a byte order mark, control characters: nothing a reader or a search could show.
+    if (!VISIBLE.test(input.text) && !VISIBLE.test(input.title ?? '')) return 'text is empty (only invisible characters: zero-width spaces and joiners, soft hyphens, byte order marks, control characters)';
+    // Text never holds NUL: a binary file (an archive, an image) read as text.
+    if (input.text.includes('\u0000')) return 'text holds NUL characters: a binary file, not text';
     if (longerThan(input.text, this.options.maxDocumentChars)) return `text is longer than ${this.options.maxDocumentChars} characters`;
     if (!input.text.isWellFormed() || !(input.title ?? '').isWellFormed() || !input.id.isWellFormed()) {
       return 'text holds invalid Unicode (a lone surrogate)';

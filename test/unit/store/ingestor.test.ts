@@ -35,6 +35,11 @@ describe('Ingestor validation', () => {
     ['HTML of a blank paragraph and a comment', { id: 'n', format: 'html', text: '<p> </p><!-- c -->' }, 'text is empty once parsed as HTML'],
     ['Markdown of a comment and a rule', { id: 'n', format: 'markdown', text: '<!-- draft -->\n\n---\n' }, 'text is empty once parsed as Markdown'],
     ['plain text of soft hyphens', { id: 'n', text: '\u00ad\u00ad' }, 'text is empty (only invisible characters'],
+    // Before, these were stored as a document of one chunk holding them.
+    ['text of a zero-width space', { id: 'n', text: '\u200b' }, 'text is empty (only invisible characters'],
+    ['text of control characters', { id: 'n', text: '\u0000\u0001\u0002\u0003' }, 'text is empty (only invisible characters'],
+    ['a binary file read as text', { id: 'n', format: 'markdown', text: 'PK\u0003\u0004\u0000\u0000 word.xml lorem' }, 'NUL characters: a binary file'],
+    ['an id over 512 characters, counted by code point', { id: '\u{1F600}'.repeat(513), text: 'x' }, 'id is longer than 512'],
     ['a lone surrogate in the text', { id: 'n', text: 'broken \ud800 text' }, 'surrogate'],
     ['a lone surrogate in the title', { id: 'n', title: 'bad \udfff', text: 'fine' }, 'surrogate'],
     ['a lone surrogate in the id', { id: 'n\ud800', text: 'fine' }, 'surrogate'],
@@ -100,6 +105,8 @@ describe('Ingestor validation', () => {
     const text = `emoji ${'🦘'.repeat(MAX_CHARS / 2)}`;
     expect(text.length).toBeGreaterThan(MAX_CHARS);
     expect((await ingestor.ingest([{ id: 'kangaroos', text }])).documents).toBe(1);
+    // Ids too: 300 emoji are 300 characters (before, 600 UTF-16 units failed the 512 limit the schema had passed).
+    expect((await ingestor.ingest([{ id: '\u{1F998}'.repeat(300), text: 'kangaroos' }])).documents).toBe(1);
   });
 
   it('rejects an unknown format as an invalid document', async () => {
