@@ -40,7 +40,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       log.warn({ paths: options.bootstrap, documents: stored }, `--bootstrap fills an empty index only, and this one holds ${stored} documents: add these with "rag ingest <path>"`);
     }
     if (config.bootstrap.ingestOnEmpty && stored === 0 && !searchProblem) {
-      const paths = (options.bootstrap ?? config.bootstrap.paths).filter((p) => existsSync(p));
+      const wanted = options.bootstrap ?? config.bootstrap.paths;
+      const paths = wanted.filter((p) => existsSync(p));
+      // A typo in bootstrap.paths beside a path that exists went unnoticed: the others were ingested, silently.
+      const missing = wanted.filter((p) => !paths.includes(p));
+      if (missing.length > 0 && paths.length > 0) log.warn({ missing, cwd: process.cwd() }, `bootstrap: no such file or folder: ${missing.join(', ')} (relative to ${process.cwd()})`);
       if (paths.length > 0) {
         const r = await rag.ingestPaths(paths);
         for (const s of r.skipped ?? []) log.warn({ file: s.file }, `bootstrap: skipped ${s.file}: ${s.reason}`);
