@@ -32,7 +32,9 @@ export class Chunker {
 
   async chunk(structure: StructureNode): Promise<ChunkText[]> {
     const out: ChunkText[] = [];
-    for (const section of sectionsOf(structure)) {
+    // A heading with no text under it ("## Phase two: Kilimanjaro rollout" of an outline) is a chunk of its words:
+    // without one, it was stored and never found.
+    for (const section of sectionsOf(structure, { headingOnly: true })) {
       const text = section.paragraphs.join('\n\n');
       // Most sections fit whole; the splitter's work is only needed for the long ones.
       const pieces = text.length <= this.chunkSize ? [text] : await this.splitter.splitText(text);

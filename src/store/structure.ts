@@ -49,7 +49,7 @@ export interface SectionText {
 }
 
 /** Walks the tree in document order and yields each section's own paragraphs with its heading path. */
-export function sectionsOf(root: StructureNode): SectionText[] {
+export function sectionsOf(root: StructureNode, options: { headingOnly?: boolean } = {}): SectionText[] {
   const out: SectionText[] = [];
   const walk = (node: StructureNode, path: string[]): void => {
     let run: string[] = [];
@@ -61,7 +61,10 @@ export function sectionsOf(root: StructureNode): SectionText[] {
       if (child.kind === 'paragraph') run.push(child.text ?? '');
       else {
         flush();
-        walk(child, [...path, child.title ?? '']);
+        const childPath = [...path, child.title ?? ''];
+        // `headingOnly`: a heading with nothing under it (an outline's entry) is a section of its own words.
+        if (options.headingOnly && child.children.length === 0 && (child.title ?? '').trim()) out.push({ headingPath: childPath, paragraphs: [child.title ?? ''] });
+        else walk(child, childPath);
       }
     }
     flush();

@@ -72,6 +72,16 @@ describe('POST /v1/documents, happy path', () => {
     expect((await retrieveHits(fx.app, 'echidna')).map((h) => h.docId)).toEqual(['title-only']);
   });
 
+  it('an outline (headings with nothing under them) is found by its headings, in Markdown and HTML', async () => {
+    // Before, such headings were stored and never found: "Kilimanjaro rollout" had no hits.
+    await ingestDocs(fx.app, [
+      { id: 'outline-md', format: 'markdown', text: '# Roadmap\n\n## Phase one: Zanzibar migration\n\n## Phase two: Kilimanjaro rollout\n' },
+      { id: 'outline-html', format: 'html', text: '<h1>Plan</h1><h2>Step Quetzal</h2><h2>Step Ocelot</h2>' },
+    ]);
+    expect((await retrieveHits(fx.app, 'Kilimanjaro rollout'))[0]).toMatchObject({ docId: 'outline-md', headingPath: ['Phase two: Kilimanjaro rollout'] });
+    expect((await retrieveHits(fx.app, 'Ocelot'))[0]?.docId).toBe('outline-html');
+  });
+
   it('ids with slashes, query characters and non-ASCII round-trip through the :id routes', async () => {
     const id = 'dir/sub?x=1#frag é 漢字';
     await ingestDocs(fx.app, [{ id, text: 'A wallaroo document.' }]);
