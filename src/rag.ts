@@ -45,7 +45,7 @@ import { HybridRetriever } from './retrievers/hybrid-retriever.js';
 import { IntentRetriever } from './retrievers/intent-retriever.js';
 import { buildOpenSearchRetriever } from './retrievers/opensearch-retriever-factory.js';
 import type { Retriever } from './retrievers/retriever.js';
-import { fileDocumentId, listSourceFiles, readDocumentBatches } from './store/document-sources.js';
+import { documentOrigin, fileDocumentId, listSourceFiles, readDocumentBatches } from './store/document-sources.js';
 import { describeSpace, spaceOf, type EmbeddingSpace } from './store/embedding-space.js';
 import { checkLegacySpace, SAME_MODEL_COSINE, type LegacyTakeover } from './store/legacy-space-check.js';
 import { Ingestor, skippedOf, type IngestorOptions, type PrepareOptions } from './store/ingestor.js';
@@ -726,9 +726,21 @@ export class Rag {
     // skipped as an empty file is: a site's build folder has such pages, and one stopped the whole folder.
     const walked = new Map(files.filter((f) => f.walked).map((f) => [fileDocumentId(f.path), f.path]));
     const skipEmpty = new Set(walked.keys());
+    // Ids of the batches before, by where they came from: a later batch repeating one is refused, as one batch
+    // repeating an id is (before, whether a duplicate was refused or replaced the first depended on --batch-size).
+    const earlier = new Map<string, string>();
     try {
       for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500, onSkip })) {
-        const { skippedIds, ...r } = await this.inOrder(() => this.ingestNow(batch, undefined, { skipEmpty }));
+        for (const doc of batch) {
+          const first = earlier.get(doc.id);
+          if (first !== undefined) {
+            throw new RagError('INVALID_DOCUMENT', `${documentOrigin(doc) ?? `"${doc.id}"`}: id "${doc.id}" is also that of ${first}; nothing of this batch was stored`, { id: doc.id });
+          }
+        }
+        const { skippedIds, ...r } = await this.inOrder(() => this.ingestNow(batch, undefined, { skipEmpty })).catch((err: unknown) => {
+          throw withOrigin(err, batch);
+        });
+        for (const doc of batch) earlier.set(doc.id, documentOrigin(doc) ?? `"${doc.id}"`);
         for (const id of skippedIds ?? []) onSkip(walked.get(id) ?? id, 'it holds no text once parsed');
         total.documents += r.documents;
         total.chunks += r.chunks;
@@ -981,4 +993,16 @@ async function turnAfter<T>(work: Promise<T>): Promise<T> {
   } finally {
     await nextTurn();
   }
+}
+
+/**
+ * A document's error from a batch read from files, named by where the document came from ("rows.jsonl:3") rather
+ * than by its place in the batch ("document 6"), which counts across files and batches.
+ */
+function withOrigin(err: unknown, batch: readonly DocumentInput[]): unknown {
+  if (!isRagError(err) || err.code !== 'INVALID_DOCUMENT' || typeof err.details?.['index'] !== 'number') return err;
+  const doc = batch[err.details['index']];
+  const origin = doc ? documentOrigin(doc) : undefined;
+  if (origin === undefined) return err;
+  return new RagError(err.code, err.message.replace(/^document \d+/, origin), { ...err.details, origin }, { cause: err });
 }

@@ -81,6 +81,14 @@ function scalarMeta(value: unknown): Metadata | undefined {
  * UTF-8 is refused, naming the file and line, rather than stored with replacement characters. A file found by
  * walking a folder that holds no text is skipped (reported to `onSkip`); a named one goes on to be refused.
  */
+/** Where each document read from files came from: "file:line" for a JSONL row, the file otherwise. */
+const ORIGINS = new WeakMap<DocumentInput, string>();
+
+/** Where a document read by `readDocumentBatches` came from ("rows.jsonl:3", "docs/a.md"); undefined otherwise. */
+export function documentOrigin(doc: DocumentInput): string | undefined {
+  return ORIGINS.get(doc);
+}
+
 export async function* readDocumentBatches(
   files: Array<string | SourceFile>,
   options: { batchSize: number; base?: string; onSkip?: (file: string, reason: string) => void },
@@ -101,7 +109,9 @@ export async function* readDocumentBatches(
         } catch (err) {
           throw new RagError('INVALID_DOCUMENT', `${file}:${lineNo}: not valid JSON (${(err as Error).message})`);
         }
-        batch.push(documentFromRow(row, `${file}:${lineNo}`));
+        const doc = documentFromRow(row, `${file}:${lineNo}`);
+        ORIGINS.set(doc, `${file}:${lineNo}`);
+        batch.push(doc);
         if (batch.length >= options.batchSize) {
           yield batch;
           batch = [];
@@ -113,7 +123,9 @@ export async function* readDocumentBatches(
         options.onSkip?.(file, 'it holds no text');
         continue;
       }
-      batch.push({ id: fileDocumentId(file, base), text, format });
+      const doc: DocumentInput = { id: fileDocumentId(file, base), text, format };
+      ORIGINS.set(doc, file);
+      batch.push(doc);
       if (batch.length >= options.batchSize) {
         yield batch;
         batch = [];

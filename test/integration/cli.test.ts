@@ -204,9 +204,16 @@ describe('rag CLI', () => {
     writeFileSync(join(dir, 'bom.jsonl'), `\ufeff${rows.join('\n')}\n`);
     expect((await cli('ingest', join(dir, 'bom.jsonl'), '--store', store)).join('\n')).toMatch(/ingested 3 documents/);
     writeFileSync(join(dir, 'third-bad.jsonl'), `${[...rows.slice(0, 2), JSON.stringify({ id: 'bad', text: ' ' })].join('\n')}\n`);
+    // The bad document is named by its file and line (before, "document 0", its place in its batch).
     await expect(cli('ingest', join(dir, 'third-bad.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
-      /"bad"\): text is empty; nothing of this batch was stored; the 2 documents of the batches before it were stored/,
+      /third-bad\.jsonl:3 \("bad"\): text is empty; nothing of this batch was stored; the 2 documents of the batches before it were stored/,
     );
+    // An id repeated in a later batch is refused as one repeated within a batch is, whatever --batch-size (before,
+    // with batches of 2 the second silently replaced the first).
+    writeFileSync(join(dir, 'dup.jsonl'), `${[...rows, JSON.stringify({ id: 'a', text: 'Another a.' })].join('\n')}\n`);
+    for (const size of ['2', '500']) {
+      await expect(cli('ingest', join(dir, 'dup.jsonl'), '--batch-size', size, '--store', store), size).rejects.toThrow(/dup\.jsonl:4.*"a".*dup\.jsonl:1|dup\.jsonl:4 \("a"\): id appears twice/);
+    }
     // A line that is not JSON stops the reading; the batches before it are in the index, and the message says so.
     writeFileSync(join(dir, 'third-broken.jsonl'), `${[...rows.slice(0, 2), '{"id": "c", "text": '].join('\n')}\n`);
     await expect(cli('ingest', join(dir, 'third-broken.jsonl'), '--batch-size', '2', '--store', store)).rejects.toThrow(
