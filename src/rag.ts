@@ -590,6 +590,10 @@ export class Rag {
 
   private async ingestNow(documents: DocumentInput[], ctx?: RunContext, options: PrepareOptions = {}): Promise<IngestResult & { skippedIds?: string[] }> {
     await this.open();
+    // Vectors another process rebuilt or dropped under this server: refused before any parsing, embedding or
+    // OpenSearch write, so nothing lands in one place and not the other.
+    const vectors = this.vectorProblem();
+    if (vectors !== null) throw new RagError('UNAVAILABLE', `ingestion is unavailable: ${vectors}; nothing of this batch was stored`);
     if (!this.search) return this.ingestor.ingest(documents, ctx, options);
     const run = ctx ?? new RunContext();
     const prepared = await run.span('ingest.prepare', () => this.ingestor.prepare(documents, run, options), (p) => ({ documents: p.length }));
@@ -737,9 +741,11 @@ export class Rag {
             throw new RagError('INVALID_DOCUMENT', `${documentOrigin(doc) ?? `"${doc.id}"`}: id "${doc.id}" is also that of ${first}; nothing of this batch was stored`, { id: doc.id });
           }
         }
-        const { skippedIds, ...r } = await this.inOrder(() => this.ingestNow(batch, undefined, { skipEmpty })).catch((err: unknown) => {
-          throw withOrigin(err, batch);
-        });
+        const name = (index: number): string | undefined => {
+          const doc = batch[index];
+          return doc ? documentOrigin(doc) : undefined;
+        };
+        const { skippedIds, ...r } = await this.inOrder(() => this.ingestNow(batch, undefined, { skipEmpty, name }));
         for (const doc of batch) earlier.set(doc.id, documentOrigin(doc) ?? `"${doc.id}"`);
         for (const id of skippedIds ?? []) onSkip(walked.get(id) ?? id, 'it holds no text once parsed');
         total.documents += r.documents;
@@ -993,16 +999,4 @@ async function turnAfter<T>(work: Promise<T>): Promise<T> {
   } finally {
     await nextTurn();
   }
-}
-
-/**
- * A document's error from a batch read from files, named by where the document came from ("rows.jsonl:3") rather
- * than by its place in the batch ("document 6"), which counts across files and batches.
- */
-function withOrigin(err: unknown, batch: readonly DocumentInput[]): unknown {
-  if (!isRagError(err) || err.code !== 'INVALID_DOCUMENT' || typeof err.details?.['index'] !== 'number') return err;
-  const doc = batch[err.details['index']];
-  const origin = doc ? documentOrigin(doc) : undefined;
-  if (origin === undefined) return err;
-  return new RagError(err.code, err.message.replace(/^document \d+/, origin), { ...err.details, origin }, { cause: err });
 }

@@ -42,14 +42,14 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     if (config.bootstrap.ingestOnEmpty && stored === 0 && !searchProblem) {
       const wanted = options.bootstrap ?? config.bootstrap.paths;
       const paths = wanted.filter((p) => existsSync(p));
-      // A typo in bootstrap.paths beside a path that exists went unnoticed: the others were ingested, silently.
-      const missing = wanted.filter((p) => !paths.includes(p));
-      if (missing.length > 0 && paths.length > 0) log.warn({ missing, cwd: process.cwd() }, `bootstrap: no such file or folder: ${missing.join(', ')} (relative to ${process.cwd()})`);
       if (paths.length > 0) {
+        // A typo in bootstrap.paths beside a path that exists went unnoticed: the others were ingested, silently.
+        const missing = wanted.filter((p) => !paths.includes(p));
+        if (missing.length > 0) log.warn({ missing, cwd: process.cwd() }, `bootstrap: no such file or folder: ${missing.join(', ')} (relative to ${process.cwd()})`);
         const r = await rag.ingestPaths(paths);
         for (const s of r.skipped ?? []) log.warn({ file: s.file }, `bootstrap: skipped ${s.file}: ${s.reason}`);
         log.info({ paths, documents: r.documents, chunks: r.chunks, failed: r.failed?.length ?? 0, skipped: r.skipped?.length ?? 0 }, 'index was empty: ingested bootstrap documents');
-      } else log.warn({ paths: options.bootstrap ?? config.bootstrap.paths }, 'index is empty and no bootstrap path exists');
+      } else log.warn({ paths: wanted }, 'index is empty and no bootstrap path exists');
     }
     if (!(await rag.connect())) log.warn('redis did not answer at start-up: serving uncached, rate limits open, reconnecting');
     const started = performance.now();

@@ -113,8 +113,8 @@ export async function evaluateRetrieval(
       if (reason) throw new RagError('UNAVAILABLE', `OpenSearch unavailable for the evaluation: ${reason}`);
     }
     const intents = new IntentRetriever(rag.retrieverNamed(name), { fusion: config.query.fusion, subQueryDepth: config.query.subQueryDepth });
-    // Retrieval alone: the embedder and the store, not the rerankers and readers (one down would stop the evaluation).
-    await rag.openStore();
+    // Retrieval alone: ingestion opens the embedder and the store, not the rerankers and readers (one down would
+    // stop the evaluation).
     onProgress({ phase: 'ingest', done: 0 });
     const started = performance.now();
     const { documents, failed } = await rag.ingestPaths([dataset.corpusPath], {

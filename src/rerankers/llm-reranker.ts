@@ -3,7 +3,7 @@ import { budgetBefore, standInFor } from '../core/stand-in.js';
 import type { ScoredChunk } from '../core/types.js';
 import type { ChatModel } from '../models/chat-model.js';
 import type { ChatMessage } from '../models/chat-types.js';
-import { Reranker } from './reranker.js';
+import { Reranker, keepRetrievalOrder } from './reranker.js';
 
 export interface LlmRerankerOptions {
   /** How many of the first chunks the LLM ranks (one prompt holds them all); the rest follow in their order. */
@@ -60,7 +60,7 @@ export class LlmReranker extends Reranker {
       ctx.degradations.push(degraded);
       ctx.log.warn({ ...degraded }, `${degraded.reason}: the LLM reranker kept the retrieval order`);
       ctx.trace.record('rerank.llm.ranking', ctx.trace.now(), { fallback: true, warning: degraded.message });
-      return chunks.slice(0, options.k);
+      return keepRetrievalOrder(chunks, options.k);
     }
     const start = ctx.trace.now();
     const parsed = parseRanking(reply.text, head.length);
@@ -68,7 +68,7 @@ export class LlmReranker extends Reranker {
       const warning = `malformed ranking (${parsed.problem}); kept the input order`;
       ctx.log.warn({ reranker: this.name, problem: parsed.problem, reply: reply.text.slice(0, 200) }, `LLM reranker: ${warning}`);
       ctx.trace.record('rerank.llm.ranking', start, { fallback: true, warning });
-      return chunks.slice(0, options.k);
+      return keepRetrievalOrder(chunks, options.k);
     }
     const ranked = new Set(parsed.ranking);
     const order = [...parsed.ranking, ...head.map((_, i) => i + 1).filter((n) => !ranked.has(n))];

@@ -18,6 +18,13 @@ export function keptRetrievalOrder(ranked: readonly ScoredChunk[]): boolean {
   return KEPT_RETRIEVAL_ORDER.has(ranked);
 }
 
+/** A stand-in's answer: the retrieval order, cut to k and marked as kept (see `keptRetrievalOrder`). */
+export function keepRetrievalOrder(chunks: readonly ScoredChunk[], k: number): ScoredChunk[] {
+  const kept = chunks.slice(0, k);
+  KEPT_RETRIEVAL_ORDER.add(kept);
+  return kept;
+}
+
 /** A reranker: the public method records the stage; implementations provide `doRerank`. */
 export abstract class Reranker {
   abstract readonly name: string;
@@ -48,9 +55,7 @@ export abstract class Reranker {
       ctx.degradations.push(degraded);
       ctx.log.warn({ ...degraded }, `${degraded.reason}: ${who} kept the retrieval order`);
       ctx.trace.record(`rerank.${this.name}.fallback`, ctx.trace.now(), { reason: degraded.reason, warning: degraded.message });
-      const kept = chunks.slice(0, options.k);
-      KEPT_RETRIEVAL_ORDER.add(kept);
-      return kept;
+      return keepRetrievalOrder(chunks, options.k);
     }
   }
 

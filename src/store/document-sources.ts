@@ -75,12 +75,6 @@ function scalarMeta(value: unknown): Metadata | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/**
- * Reads the given files (a plain path is a file named by the caller) as batches of documents, streaming JSONL so a
- * large corpus never sits in memory whole. A file's document id is its path relative to `base`. Text that is not
- * UTF-8 is refused, naming the file and line, rather than stored with replacement characters. A file found by
- * walking a folder that holds no text is skipped (reported to `onSkip`); a named one goes on to be refused.
- */
 /** Where each document read from files came from: "file:line" for a JSONL row, the file otherwise. */
 const ORIGINS = new WeakMap<DocumentInput, string>();
 
@@ -89,6 +83,12 @@ export function documentOrigin(doc: DocumentInput): string | undefined {
   return ORIGINS.get(doc);
 }
 
+/**
+ * Reads the given files (a plain path is a file named by the caller) as batches of documents, streaming JSONL so a
+ * large corpus never sits in memory whole. A file's document id is its path relative to `base`. Text that is not
+ * UTF-8 is refused, naming the file and line, rather than stored with replacement characters. A file found by
+ * walking a folder that holds no text is skipped (reported to `onSkip`); a named one goes on to be refused.
+ */
 export async function* readDocumentBatches(
   files: Array<string | SourceFile>,
   options: { batchSize: number; base?: string; onSkip?: (file: string, reason: string) => void },

@@ -42,6 +42,8 @@ export interface PrepareOptions {
    * pages a folder's walk found (a redirect page, a section index of front matter only).
    */
   skipEmpty?: ReadonlySet<string>;
+  /** How errors name a document of the batch, by its index: where it came from ("rows.jsonl:3"); else "document N". */
+  name?: (index: number) => string | undefined;
 }
 
 /** A document that passed validation, before structuring. */
@@ -134,12 +136,12 @@ export class Ingestor {
     for (const [index, input] of inputs.entries()) {
       if (index % 256 === 0) ctx?.check('ingest');
       const reason = this.invalidReason(input, seen);
-      if (reason !== null) throw invalidDocument(index, input, reason);
+      if (reason !== null) throw invalidDocument(index, input, reason, options.name);
       seen.add(input.id);
       // A title the client gives wins; otherwise the document's own (first H1, <title>), else its id's last part.
       accepted.push({ index, input, format: input.format ?? 'text', title: input.title?.trim() || undefined, fallbackTitle: input.id.split('/').pop() || input.id });
     }
-    const structured = await this.structure(accepted, options.skipEmpty, ctx);
+    const structured = await this.structure(accepted, options, ctx);
     const out: PreparedDocument[] = [];
     for (const [i, { input, format, title }] of accepted.entries()) {
       if (i > 0) await betweenDocuments(ctx);
@@ -164,7 +166,7 @@ export class Ingestor {
    */
   private async structure(
     docs: readonly AcceptedInput[],
-    skipEmpty: ReadonlySet<string> | undefined,
+    { skipEmpty, name }: PrepareOptions,
     ctx?: RunContext,
   ): Promise<Array<{ structure: StructureNode; structuredBy?: StructuredBy } | null>> {
     // null: a document of `skipEmpty` that holds no text once parsed, left out.
@@ -178,7 +180,7 @@ export class Ingestor {
           ? await pool.structure(d.input.text, d.format, fallback, options, ctx?.signal, d.title)
           : structureOf(d.input.text, d.format, fallback, options, d.title);
       } catch (err) {
-        if (err instanceof UnparsableDocument) throw invalidDocument(d.index, d.input, err.message);
+        if (err instanceof UnparsableDocument) throw invalidDocument(d.index, d.input, err.message, name);
         // The pool's own abort error says nothing of why: the context's check names the deadline or the abort.
         ctx?.check('ingest');
         throw err;
@@ -187,7 +189,7 @@ export class Ingestor {
       const untitled = d.title === undefined && (d.format === 'text' || !tree.title);
       if (untitled && tree.children.length === 0) {
         if (skipEmpty?.has(d.input.id)) return null;
-        throw invalidDocument(d.index, d.input, EMPTY_AFTER_PARSING[d.format]);
+        throw invalidDocument(d.index, d.input, EMPTY_AFTER_PARSING[d.format], name);
       }
       tree.title ||= d.fallbackTitle;
       return tree;
@@ -255,10 +257,12 @@ async function betweenDocuments(ctx: RunContext | undefined): Promise<void> {
 }
 
 /** The error that rejects a batch for one of its documents, naming it by place and id. */
-function invalidDocument(index: number, input: DocumentInput, reason: string): RagError {
-  return new RagError('INVALID_DOCUMENT', `document ${index}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
+function invalidDocument(index: number, input: DocumentInput, reason: string, name?: (index: number) => string | undefined): RagError {
+  const origin = name?.(index);
+  return new RagError('INVALID_DOCUMENT', `${origin ?? `document ${index}`}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
     index,
     ...(typeof input.id === 'string' ? { id: input.id } : {}),
+    ...(origin !== undefined ? { origin } : {}),
   });
 }
 

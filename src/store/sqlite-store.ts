@@ -151,7 +151,7 @@ export class SqliteStore {
   private readonly chunkRows: LRUCache<number, Readonly<Chunk & { rowid: number }>>;
   private chunkRowsVersion = -1;
   /** The last `vectorProblem` answer, and the store state and space it was for. */
-  private vectorCheck: { state: string; problem: string | null } | undefined;
+  private vectorCheck: { data: number; version: number; space: string; problem: string | null } | undefined;
   private id: string | undefined;
   private readonly vectors: ChunkVectors;
   private readonly stmt;
@@ -456,8 +456,13 @@ export class SqliteStore {
    * random, silently. Read again only after a commit (this process's or another's).
    */
   vectorProblem(space: EmbeddingSpace): string | null {
-    const state = `${this.dataVersion()}:${this.version()}:${space.model}:${space.dimensions}`;
-    if (this.vectorCheck?.state === state) return this.vectorCheck.problem;
+    const data = this.dataVersion();
+    const version = this.version();
+    const key = `${space.model}:${space.dimensions}`;
+    const last = this.vectorCheck;
+    // This process's own writes are checked as they are made (`checkVectorsOf`): a store found usable stays so
+    // until another process commits, and a dense query after each ingested batch does not count the vectors again.
+    if (last && last.data === data && last.space === key && (last.version === version || last.problem === null)) return last.problem;
     const recorded = this.embeddingSpace();
     let problem: string | null = null;
     if (recorded === null) {
@@ -470,7 +475,7 @@ export class SqliteStore {
       const { chunks, vectors } = this.vectorStatus();
       if (vectors < chunks) problem = `store ${this.path} has ${chunks - vectors} of ${chunks} chunks without a vector (being computed by \`rag reindex --vectors\`?): dense retrieval would miss them`;
     }
-    this.vectorCheck = { state, problem };
+    this.vectorCheck = { data, version, space: key, problem };
     return problem;
   }
 
@@ -507,6 +512,7 @@ export class SqliteStore {
    * the number written.
    */
   addVectors(entries: ReadonlyArray<{ rowid: number; vector: Float32Array }>, space: EmbeddingSpace): number {
+    this.vectorCheck = undefined;
     return this.db.transaction(() => {
       this.adoptSpace(space);
       let written = 0;
@@ -523,6 +529,7 @@ export class SqliteStore {
 
   /** Removes every vector and the recorded space: for a model change (`rag reindex --vectors --rebuild`) or to stop using dense retrieval. */
   dropVectors(): void {
+    this.vectorCheck = undefined;
     this.db.transaction(() => {
       this.vectors.drop();
       this.stmt.deleteMeta.run(META_MODEL);

@@ -3,6 +3,7 @@ import { RunContext, type StageLogger } from '../../../src/core/run-context.js';
 import type { ScoredChunk } from '../../../src/core/types.js';
 import { OpenAiChatClient } from '../../../src/models/openai-chat-client.js';
 import { LlmReranker, parseRanking } from '../../../src/rerankers/llm-reranker.js';
+import { keptRetrievalOrder } from '../../../src/rerankers/reranker.js';
 import { ragErrorOfAsync } from '../../helpers/errors.js';
 import { OpenAiTestServer } from '../../helpers/openai-test-server.js';
 
@@ -89,6 +90,8 @@ describe('LlmReranker', () => {
     const ctx = new RunContext({ log });
     const out = await reranker().rerank('q', CHUNKS, { k: 3 }, ctx);
     expect(out).toEqual(CHUNKS.slice(0, 3));
+    // Marked as the retrieval order kept, so an ensemble of rerankers gives it no vote.
+    expect(keptRetrievalOrder(out)).toBe(true);
     const span = ctx.trace.spans.find((s) => s.name === 'rerank.llm.ranking');
     expect(span?.attrs?.['fallback']).toBe(true);
     expect(String(span?.attrs?.['warning'])).toMatch(problem);
