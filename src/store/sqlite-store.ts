@@ -172,6 +172,9 @@ export class SqliteStore {
     this.stmt = {
       docSeq: this.db.prepare<[string], { seq: number }>('SELECT seq FROM documents WHERE id = ?'),
       docById: this.db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE id = ?'),
+      listDocs: this.db.prepare<[string, number], Omit<DocumentRow, 'structure' | 'seq'>>(
+        'SELECT id, title, format, meta, chunk_count, updated_at FROM documents WHERE id > ? ORDER BY id LIMIT ?',
+      ),
       chunksOfDoc: this.db.prepare<[number], ChunkRow>(
         `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
          FROM chunks c JOIN documents d ON d.seq = c.doc_seq WHERE c.doc_seq = ? ORDER BY c.ord`,
@@ -343,6 +346,21 @@ export class SqliteStore {
     } finally {
       this.db.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
     }
+  }
+
+  /**
+   * Documents in id order after `after` (keyset paging: a page is found by the unique id index, however deep),
+   * at most `limit`, without their trees: what a listing shows.
+   */
+  listDocuments(options: { after?: string; limit: number }): Array<Omit<StoredDocument, 'structure'>> {
+    return this.stmt.listDocs.all(options.after ?? '', options.limit).map((row) => ({
+      id: row.id,
+      title: row.title,
+      format: row.format,
+      meta: JSON.parse(row.meta) as Metadata,
+      chunkCount: row.chunk_count,
+      updatedAt: row.updated_at,
+    }));
   }
 
   getDocument(id: string): StoredDocument | undefined {

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { RagError } from '../../core/errors.js';
 import type { DocumentInput } from '../../core/types.js';
 import { ErrorResponse } from '../schemas/common.js';
-import { DocumentIdParams, IngestResponseSchema, StoredDocumentSchema, documentsBodySchema } from '../schemas/documents.js';
+import { DocumentIdParams, DocumentListQuery, DocumentListSchema, IngestResponseSchema, StoredDocumentSchema, documentsBodySchema } from '../schemas/documents.js';
 import { contextFor } from '../request-context.js';
 
 const ID_IN_PATH =
@@ -42,6 +42,28 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
       const result = await app.rag.ingest(request.body.documents as DocumentInput[], ctx);
       return { ...result, trace: ctx.trace.toJSON() };
+    },
+  );
+
+  app.get(
+    '/v1/documents',
+    {
+      schema: {
+        tags: ['documents'],
+        summary: 'The stored documents, a page at a time in id order (without their trees)',
+        querystring: DocumentListQuery,
+        response: { 200: DocumentListSchema, '4xx': ErrorResponse },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit === undefined ? 100 : Number(request.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw new RagError('VALIDATION', `limit: must be a whole number from 1 to 1000; got "${request.query.limit ?? ''}"`);
+      }
+      const documents = app.rag.store.listDocuments({ limit, ...(request.query.after !== undefined ? { after: request.query.after } : {}) });
+      // A full page may have a next one: its last id is where that begins.
+      const last = documents.length === limit ? documents[documents.length - 1] : undefined;
+      return { documents, ...(last ? { next: last.id } : {}) };
     },
   );
 

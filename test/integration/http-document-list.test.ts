@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError, ingestDocs, okBody, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+
+interface Page {
+  documents: Array<{ id: string; title: string; format: string; meta: Record<string, unknown>; chunkCount: number; updatedAt: string }>;
+  next?: string;
+}
+
+/** Listing what a collection holds: before, GET /v1/documents was 404, and an id no longer wanted could not be found. */
+describe('GET /v1/documents', () => {
+  let fx: HttpFixture;
+  const list = async (query = ''): Promise<Page> => okBody<Page>(await fx.app.inject({ method: 'GET', url: `/v1/documents${query}` }));
+
+  beforeAll(async () => {
+    fx = await startHttpFixture();
+    await ingestDocs(fx.app, [
+      { id: 'notes/b.md', format: 'markdown', text: '# Bilbies\n\nBilbies dig burrows.', meta: { topic: 'animals' } },
+      { id: 'a.txt', text: 'Quokkas live on Rottnest Island.' },
+      { id: 'notes/c.html', format: 'html', text: '<h1>Cassowaries</h1><p>Cassowaries are large birds.</p>' },
+    ]);
+  });
+  afterAll(() => fx.close());
+
+  it('lists the stored documents in id order, without their trees', async () => {
+    const page = await list();
+    expect(page.documents.map((d) => d.id)).toEqual(['a.txt', 'notes/b.md', 'notes/c.html']);
+    expect(page.documents[1]).toMatchObject({ title: 'Bilbies', format: 'markdown', meta: { topic: 'animals' }, chunkCount: 1 });
+    expect(page.documents[1]).not.toHaveProperty('structure');
+    expect(page.next).toBeUndefined();
+  });
+
+  it('pages with limit and after, the next page beginning after the last id of the one before', async () => {
+    const first = await list('?limit=2');
+    expect(first.documents.map((d) => d.id)).toEqual(['a.txt', 'notes/b.md']);
+    expect(first.next).toBe('notes/b.md');
+    const second = await list(`?limit=2&after=${encodeURIComponent(first.next ?? '')}`);
+    expect(second.documents.map((d) => d.id)).toEqual(['notes/c.html']);
+    expect(second.next).toBeUndefined();
+    // A deleted document is gone from the listing.
+    await fx.app.inject({ method: 'DELETE', url: '/v1/documents/a.txt' });
+    expect((await list()).documents.map((d) => d.id)).toEqual(['notes/b.md', 'notes/c.html']);
+  });
+
+  it('refuses a limit out of range and an unknown parameter, naming them', async () => {
+    expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=0' }), 400, 'VALIDATION').message).toMatch(/limit/);
+    expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=1001' }), 400, 'VALIDATION').message).toMatch(/limit/);
+    expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?page=2' }), 400, 'VALIDATION').message).toMatch(/page/);
+  });
+});
