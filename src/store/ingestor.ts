@@ -149,7 +149,15 @@ export class Ingestor {
       if (!tree) continue;
       const { structure, structuredBy } = tree;
       if (title) structure.title = title;
-      const chunks = await this.chunker.chunk(structure);
+      // A document parsed in a thread is cut in one too: the splitter's work grows with its length as the parse's does.
+      const pool = this.options.structurePool;
+      const chunks = pool?.takes(input.text)
+        ? await pool.chunk(structure, this.options, ctx?.signal).catch((err: unknown) => {
+            // The pool's own abort error says nothing of why: the context's check names the deadline or the abort.
+            ctx?.check('ingest');
+            throw err;
+          })
+        : await this.chunker.chunk(structure);
       // A title-only document is still findable by its title.
       if (chunks.length === 0) chunks.push({ text: structure.title ?? input.id, headingPath: [] });
       const doc: PreparedDocument = { id: input.id, title: structure.title ?? input.id, format, meta: input.meta ?? {}, structure, chunks };
