@@ -353,20 +353,13 @@ export class SqliteStore {
    * at most `limit`, without their trees: what a listing shows.
    */
   listDocuments(options: { after?: string; limit: number }): Array<Omit<StoredDocument, 'structure'>> {
-    return this.stmt.listDocs.all(options.after ?? '', options.limit).map((row) => ({
-      id: row.id,
-      title: row.title,
-      format: row.format,
-      meta: JSON.parse(row.meta) as Metadata,
-      chunkCount: row.chunk_count,
-      updatedAt: row.updated_at,
-    }));
+    return this.stmt.listDocs.all(options.after ?? '', options.limit).map(summaryOf);
   }
 
   getDocument(id: string): StoredDocument | undefined {
     const row = this.stmt.docById.get(id);
     if (!row) return undefined;
-    return { ...documentOf(row), chunkCount: row.chunk_count, updatedAt: row.updated_at };
+    return { ...summaryOf(row), structure: JSON.parse(row.structure) as StructureNode };
   }
 
   /** Chunks by rowid, in the order asked; rowids no longer stored are left out. */
@@ -796,6 +789,11 @@ function openDatabase(path: string): Database.Database {
 }
 
 /** A document row's own fields, read back: what a stored and a prepared document share. */
+/** A stored document without its tree, as a listing shows it. */
+function summaryOf(row: Omit<DocumentRow, 'structure' | 'seq'>): Omit<StoredDocument, 'structure'> {
+  return { id: row.id, title: row.title, format: row.format, meta: JSON.parse(row.meta) as Metadata, chunkCount: row.chunk_count, updatedAt: row.updated_at };
+}
+
 function documentOf(row: DocumentRow): { id: string; title: string; format: DocumentFormat; meta: Metadata; structure: StructureNode } {
   return { id: row.id, title: row.title, format: row.format, meta: JSON.parse(row.meta) as Metadata, structure: JSON.parse(row.structure) as StructureNode };
 }

@@ -44,6 +44,7 @@ describe('GET /v1/documents', () => {
   it('refuses a limit out of range and an unknown parameter, naming them', async () => {
     expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=0' }), 400, 'VALIDATION').message).toMatch(/limit/);
     expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=1001' }), 400, 'VALIDATION').message).toMatch(/limit/);
+    expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=1e2' }), 400, 'VALIDATION').message).toMatch(/limit/);
     expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?page=2' }), 400, 'VALIDATION').message).toMatch(/page/);
   });
 });

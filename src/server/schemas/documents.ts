@@ -59,25 +59,11 @@ export const DocumentIdParams = Type.Object({ id: Type.String({ minLength: 1, ma
 export const DocumentListQuery = Type.Object(
   {
     // A query string's values are text (the server coerces no types): the number is read by the route.
-    limit: Type.Optional(Type.String({ maxLength: 8, description: 'Documents per page, 1 to 1000 (100 when left out)' })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'Documents per page, 1 to 1000 (100 when left out)' })),
     after: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The page after this id: the `next` of the page before' })),
   },
   { additionalProperties: false },
 );
-
-export const DocumentListSchema = Type.Object({
-  documents: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      title: Type.String(),
-      format: Type.String(),
-      meta: Type.Record(Type.String(), Type.Union([Scalar, Type.Null()])),
-      chunkCount: Type.Integer(),
-      updatedAt: Type.String(),
-    }),
-  ),
-  next: Type.Optional(Type.String({ description: 'The `after` of the next page; absent on the last' })),
-});
 
 export const StoredDocumentSchema = Type.Object({
   id: Type.String(),
@@ -89,4 +75,9 @@ export const StoredDocumentSchema = Type.Object({
   }),
   chunkCount: Type.Integer(),
   updatedAt: Type.String(),
+});
+
+export const DocumentListSchema = Type.Object({
+  documents: Type.Array(Type.Omit(StoredDocumentSchema, ['structure'])),
+  next: Type.Optional(Type.String({ description: 'The `after` of the next page; absent on the last' })),
 });
