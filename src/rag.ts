@@ -733,12 +733,13 @@ export class Rag {
     // Ids of the batches before, by where they came from: a later batch repeating one is refused, as one batch
     // repeating an id is (before, whether a duplicate was refused or replaced the first depended on --batch-size).
     const earlier = new Map<string, string>();
+    const where = (doc: DocumentInput): string => documentOrigin(doc) ?? `"${doc.id}"`;
     try {
       for await (const batch of readDocumentBatches(files, { batchSize: options.batchSize ?? 500, onSkip })) {
         for (const doc of batch) {
           const first = earlier.get(doc.id);
           if (first !== undefined) {
-            throw new RagError('INVALID_DOCUMENT', `${documentOrigin(doc) ?? `"${doc.id}"`}: id "${doc.id}" is also that of ${first}; nothing of this batch was stored`, { id: doc.id });
+            throw new RagError('INVALID_DOCUMENT', `${where(doc)}: id "${doc.id}" is also that of ${first}; nothing of this batch was stored`, { id: doc.id });
           }
         }
         const name = (index: number): string | undefined => {
@@ -746,7 +747,7 @@ export class Rag {
           return doc ? documentOrigin(doc) : undefined;
         };
         const { skippedIds, ...r } = await this.inOrder(() => this.ingestNow(batch, undefined, { skipEmpty, name }));
-        for (const doc of batch) earlier.set(doc.id, documentOrigin(doc) ?? `"${doc.id}"`);
+        for (const doc of batch) earlier.set(doc.id, where(doc));
         for (const id of skippedIds ?? []) onSkip(walked.get(id) ?? id, 'it holds no text once parsed');
         total.documents += r.documents;
         total.chunks += r.chunks;

@@ -52,7 +52,11 @@ export class QueryPlanner {
 
   /** The rule-based plan alone, synchronous (no model call). */
   rulePlan(query: string): QueryPlan {
-    const normalized = asked(query);
+    return this.plannedByRules(query, asked(query));
+  }
+
+  /** The rule-based plan of `query`, normalised as `asked` gives it (computed once per plan). */
+  private plannedByRules(query: string, normalized: string): QueryPlan {
     let corrected = normalized;
     let corrections: QueryPlan['corrections'] = [];
     const vocabulary = this.options.denoise ? this.deps.vocabulary?.() : undefined;
@@ -66,14 +70,15 @@ export class QueryPlanner {
   }
 
   protected async doPlan(query: string, ctx: RunContext, how: { rewriter: string; fallback?: string }): Promise<QueryPlan> {
-    const rules = this.rulePlan(query);
+    const normalized = asked(query);
+    const rules = this.plannedByRules(query, normalized);
     const rewriter = this.deps.rewriter;
     if (!rewriter || !/[\p{L}\p{N}]/u.test(rules.corrected)) return rules;
     const left = ctx.remainingMs();
     const budget = Number.isFinite(left) ? Math.min(this.options.rewriteTimeoutMs, Math.max(0, left / 2)) : this.options.rewriteTimeoutMs;
     let outcome: RewriteOutcome;
     try {
-      outcome = await rewriter.rewrite(asked(query), { maxSubQueries: this.options.maxSubQueries, ctx: ctx.child(budget) });
+      outcome = await rewriter.rewrite(normalized, { maxSubQueries: this.options.maxSubQueries, ctx: ctx.child(budget) });
     } catch (err) {
       outcome = { ok: false, reason: 'error', detail: err instanceof Error ? err.message : String(err), error: err };
     }
@@ -98,7 +103,6 @@ export class QueryPlanner {
       return rules;
     }
     how.rewriter = 'llm';
-    const normalized = asked(query);
     // The configuration still decides: no correction without denoise, no sub-queries without decompose. Without
     // denoise the model's sub-queries would carry its corrections to retrieval: the rules split the query instead.
     const corrected = this.options.denoise ? outcome.rewrite.corrected : normalized;

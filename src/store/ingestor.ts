@@ -151,13 +151,7 @@ export class Ingestor {
       if (title) structure.title = title;
       // A document parsed in a thread is cut in one too: the splitter's work grows with its length as the parse's does.
       const pool = this.options.structurePool;
-      const chunks = pool?.takes(input.text)
-        ? await pool.chunk(structure, this.options, ctx?.signal).catch((err: unknown) => {
-            // The pool's own abort error says nothing of why: the context's check names the deadline or the abort.
-            ctx?.check('ingest');
-            throw err;
-          })
-        : await this.chunker.chunk(structure);
+      const chunks = pool?.takes(input.text) ? await fromThread(pool.chunk(structure, this.options, ctx?.signal), ctx) : await this.chunker.chunk(structure);
       // A title-only document is still findable by its title.
       if (chunks.length === 0) chunks.push({ text: structure.title ?? input.id, headingPath: [] });
       const doc: PreparedDocument = { id: input.id, title: structure.title ?? input.id, format, meta: input.meta ?? {}, structure, chunks };
@@ -185,12 +179,10 @@ export class Ingestor {
       let tree: StructureNode;
       try {
         tree = pool?.takes(d.input.text)
-          ? await pool.structure(d.input.text, d.format, fallback, options, ctx?.signal, d.title)
+          ? await fromThread(pool.structure(d.input.text, d.format, fallback, options, ctx?.signal, d.title), ctx)
           : structureOf(d.input.text, d.format, fallback, options, d.title);
       } catch (err) {
         if (err instanceof UnparsableDocument) throw invalidDocument(d.index, d.input, err.message, name);
-        // The pool's own abort error says nothing of why: the context's check names the deadline or the abort.
-        ctx?.check('ingest');
         throw err;
       }
       // A tree with neither text nor a title of its own was stored as one chunk holding the id: refused as blank text is.
@@ -272,6 +264,19 @@ function invalidDocument(index: number, input: DocumentInput, reason: string, na
     ...(typeof input.id === 'string' ? { id: input.id } : {}),
     ...(origin !== undefined ? { origin } : {}),
   });
+}
+
+/**
+ * A thread's work for the batch: the pool's own abort error says nothing of why it stopped, so the context's check
+ * names the deadline or the abort first.
+ */
+async function fromThread<T>(work: Promise<T>, ctx: RunContext | undefined): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    ctx?.check('ingest');
+    throw err;
+  }
 }
 
 /** The ids of a batch that preparing left out (see `PrepareOptions.skipEmpty`). */
