@@ -61,12 +61,14 @@ export class RunContext {
 
   /**
    * A context for part of the request (an ensemble member) with a deadline of its own, never later than this
-   * one's: same trace, logger and memo; aborting this one aborts it.
+   * one's: same trace, logger and memo; aborting this one aborts it. Its stand-ins are noted in this one's
+   * degradations, or in `own.degradations` for a caller that reports them itself.
    */
-  child(timeoutMs?: number): RunContext {
+  child(timeoutMs?: number, own?: { degradations: Degradation[] }): RunContext {
     const remaining = this.remainingMs();
     const limit = Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, remaining);
-    const options: RunContextOptions = { signal: this.signal, trace: this.trace, log: this.log, memo: this.memo, degradations: this.degradations };
+    const degradations = own?.degradations ?? this.degradations;
+    const options: RunContextOptions = { signal: this.signal, trace: this.trace, log: this.log, memo: this.memo, degradations };
     if (Number.isFinite(limit)) options.timeoutMs = Math.max(0, limit);
     return new RunContext(options);
   }

@@ -77,9 +77,22 @@ describe('RerankerEnsemble', () => {
     const out = await new RerankerEnsemble(named(down('tei'), down('coh'), cross()), { aggregation: 'borda', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 5 }, ctx);
     // Before, the two stand-ins' retrieval order outvoted the one member that answered, 2 to 1.
     expect(out.map((h) => h.id)).toEqual(['e', 'c', 'a', 'b', 'd']);
-    expect(ctx.degradations.map((d) => d.reason).sort()).toEqual(['coh unavailable', 'tei unavailable']);
-    const none = await new RerankerEnsemble(named(down('tei'), down('coh')), { aggregation: 'rrf', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 3 }, new RunContext());
+    // One note for the ranking naming both members that gave way, and that the member that answered ranked (each
+    // member's own note said "retrieval order", which was not what ranked, and the answer carried only the first).
+    expect(ctx.degradations).toEqual([
+      {
+        stage: 'rerank',
+        reason: 'tei unavailable; coh unavailable',
+        fallback: 'cross',
+        message: 'tei server down; coh server down; ranked by cross alone',
+      },
+    ]);
+    const allDown = new RunContext();
+    const none = await new RerankerEnsemble(named(down('tei'), down('coh')), { aggregation: 'rrf', rrfK: 60, weights: {} }).rerank('q', CHUNKS, { k: 3 }, allDown);
     expect(none.map((h) => h.id)).toEqual(['a', 'b', 'c']);
+    expect(allDown.degradations).toEqual([
+      { stage: 'rerank', reason: 'tei unavailable; coh unavailable', fallback: 'retrieval order', message: 'tei server down; coh server down; ranked by the retrieval order' },
+    ]);
   });
 
   it('returns nothing for no candidates without asking the members', async () => {
