@@ -18,6 +18,7 @@ import type { Embedder } from '../models/embedder.js';
 import { Rag, type QueryRequest } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { withLaunchedOpenSearch } from './launched-opensearch.js';
+import { registerDocumentCommands } from './documents-command.js';
 import { registerOpenSearchCommands } from './opensearch-command.js';
 import { INTERRUPTED_EXIT, interruptOnSigint } from './interrupt.js';
 import { startProgress, type Progress } from './progress.js';
@@ -78,7 +79,7 @@ async function embedderFor(config: Config, deps: CliDeps): Promise<Embedder | un
  * A Rag ready for a command. `models`: every model loaded and the store's vectors checked, as the server would
  * have it (a query); `store`: the embedder alone and the store's vectors checked (ingestion: a reranker's server
  * being down is no reason to refuse it); `none`: neither, for `reindex`, since vectors the store lacks or holds from
- * another model are what it is there to fix.
+ * another model are what it is there to fix, and for listing and deleting documents, which need no model.
  */
 async function openRag(config: Config, deps: CliDeps, load: 'models' | 'store' | 'none' = 'models'): Promise<Rag> {
   const embedder = await embedderFor(config, deps);
@@ -95,7 +96,7 @@ async function openRag(config: Config, deps: CliDeps, load: 'models' | 'store' |
   return rag;
 }
 
-/** The `rag` command: serve, ingest, query, reindex, eval. */
+/** The `rag` command: serve, ingest, documents, query, reindex, eval. */
 export function buildCli(deps: CliDeps = {}): Command {
   const program = new Command('rag').description('RAG platform: serve, ingest, query, reindex and evaluate').showHelpAfterError('(add --help for usage)');
 
@@ -555,6 +556,11 @@ export function buildCli(deps: CliDeps = {}): Command {
       }
     });
 
+  registerDocumentCommands(program, configOptions, (flags) => {
+    const config = cliConfig(flags);
+    existingIndex(config);
+    return openRag(config, deps, 'none');
+  });
   registerOpenSearchCommands(program, configOptions);
 
   program.addOption(new Option('--verbose', 'print the stack trace of an error (with any command)'));

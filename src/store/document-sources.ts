@@ -178,8 +178,8 @@ function firstBadLine(bytes: Uint8Array): number {
   }
 }
 
-/** A path as one shell word, quoted only when it needs to be, for a command the user may paste. */
-const shellWord = (path: string): string => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`);
+/** A path (or id) as one shell word, quoted only when it needs to be, for a command the user may paste. */
+export const shellWord = (path: string): string => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`);
 
 /**
  * The lines of a file, each decoded as strict UTF-8 (a line that is not names its number), a carriage return
