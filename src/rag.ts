@@ -717,9 +717,12 @@ export class Rag {
   /**
    * Ingests files and folders in batches (each batch all or nothing), reporting documents done. A file in a folder
    * that holds no text, or none once parsed, is skipped and listed in `skipped`; one named in `paths` is refused like
-   * any empty document.
+   * any empty document. `onBatch` hears the ids of each batch once it is ingested.
    */
-  async ingestPaths(paths: string[], options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<IngestResult> {
+  async ingestPaths(
+    paths: string[],
+    options: { batchSize?: number; onProgress?: (done: number) => void; onBatch?: (ids: readonly string[]) => void } = {},
+  ): Promise<IngestResult> {
     await this.open();
     const files = await listSourceFiles(paths);
     const total: IngestResult = { documents: 0, chunks: 0, version: this.store.version() };
@@ -755,6 +758,7 @@ export class Rag {
         if (r.failed) total.failed = [...(total.failed ?? []), ...r.failed];
         const structure = addStructureReports(total.structure, r.structure);
         if (structure) total.structure = structure;
+        options.onBatch?.(batch.map((d) => d.id));
         options.onProgress?.(total.documents);
       }
     } catch (err) {

@@ -18,7 +18,9 @@ import type { Embedder } from '../models/embedder.js';
 import { Rag, type QueryRequest } from '../rag.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { withLaunchedOpenSearch } from './launched-opensearch.js';
+import { registerDocumentCommands } from './documents-command.js';
 import { registerOpenSearchCommands } from './opensearch-command.js';
+import { prunePrefixes, pruneFolders } from './prune-folders.js';
 import { INTERRUPTED_EXIT, interruptOnSigint } from './interrupt.js';
 import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
@@ -78,7 +80,7 @@ async function embedderFor(config: Config, deps: CliDeps): Promise<Embedder | un
  * A Rag ready for a command. `models`: every model loaded and the store's vectors checked, as the server would
  * have it (a query); `store`: the embedder alone and the store's vectors checked (ingestion: a reranker's server
  * being down is no reason to refuse it); `none`: neither, for `reindex`, since vectors the store lacks or holds from
- * another model are what it is there to fix.
+ * another model are what it is there to fix, and for listing and deleting documents, which need no model.
  */
 async function openRag(config: Config, deps: CliDeps, load: 'models' | 'store' | 'none' = 'models'): Promise<Rag> {
   const embedder = await embedderFor(config, deps);
@@ -95,7 +97,7 @@ async function openRag(config: Config, deps: CliDeps, load: 'models' | 'store' |
   return rag;
 }
 
-/** The `rag` command: serve, ingest, query, reindex, eval. */
+/** The `rag` command: serve, ingest, documents, query, reindex, eval. */
 export function buildCli(deps: CliDeps = {}): Command {
   const program = new Command('rag').description('RAG platform: serve, ingest, query, reindex and evaluate').showHelpAfterError('(add --help for usage)');
 
@@ -117,15 +119,22 @@ export function buildCli(deps: CliDeps = {}): Command {
   configOptions(program.command('ingest').description('ingest files or folders (Markdown, HTML, text, JSONL)'))
     .argument('<paths...>', 'files or folders')
     .option('--batch-size <n>', 'documents per transaction', wholeNumber(1), 500)
-    .action(async (paths: string[], flags: CliConfigFlags & { batchSize: number }) => {
+    .option('--prune', 'after ingesting, delete the documents of files no longer in the given folders (not files named on their own)')
+    .action(async (paths: string[], flags: CliConfigFlags & { batchSize: number; prune?: boolean }) => {
       // Every path is checked before the index is opened or a progress bar drawn: a typo is one line, not a 0/s bar.
       const missing = paths.filter((p) => !existsSync(p));
       if (missing.length > 0) throw new RagError('NOT_FOUND', `no such file or folder: ${missing.join(', ')}`);
+      const prefixes = flags.prune ? prunePrefixes(paths) : [];
+      // What this run stored under those folders is never pruned (a JSONL row whose id looks like a path).
+      const stored = new Set<string>();
+      const onBatch = (ids: readonly string[]): void => {
+        for (const id of ids) if (prefixes.some((p) => id.startsWith(p))) stored.add(id);
+      };
       const rag = await openRag(cliConfig(flags), deps, 'store');
       const progress = startProgress('ingest');
       try {
         const started = performance.now();
-        const r = await rag.ingestPaths(paths, { batchSize: flags.batchSize, onProgress: (d) => progress.update(d) });
+        const r = await rag.ingestPaths(paths, { batchSize: flags.batchSize, onProgress: (d) => progress.update(d), ...(flags.prune ? { onBatch } : {}) });
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
         for (const s of r.skipped ?? []) console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}`);
@@ -138,6 +147,15 @@ export function buildCli(deps: CliDeps = {}): Command {
           for (const f of s.fallbackDocuments) console.log(`  rules for ${f.id}: ${f.reason}`);
         }
         if (r.failed?.length) process.exitCode = 1;
+        if (flags.prune) {
+          // Only after an ingestion that stored everything: a document OpenSearch refused is not in the index now.
+          if (r.failed?.length) console.log(`not pruned: ${r.failed.length} documents were not stored (ingest again to prune)`);
+          else {
+            const removed = await pruneFolders(rag, prefixes, (id) => stored.has(id));
+            for (const id of removed) console.log(`  removed ${id} (its file is gone)`);
+            console.log(`pruned ${removed.length} document${removed.length === 1 ? '' : 's'} whose files are gone from ${prefixes.join(', ')}${removed.length > 0 ? `; index version ${rag.store.version()}` : ''}`);
+          }
+        }
       } finally {
         progress.stop();
         await rag.close();
@@ -555,6 +573,11 @@ export function buildCli(deps: CliDeps = {}): Command {
       }
     });
 
+  registerDocumentCommands(program, configOptions, (flags) => {
+    const config = cliConfig(flags);
+    existingIndex(config);
+    return openRag(config, deps, 'none');
+  });
   registerOpenSearchCommands(program, configOptions);
 
   program.addOption(new Option('--verbose', 'print the stack trace of an error (with any command)'));

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RagError } from '../core/errors.js';
 import { withoutBom } from '../core/invisible-marks.js';
 import type { DocumentFormat, DocumentInput, Metadata } from '../core/types.js';
@@ -141,6 +141,24 @@ export function fileDocumentId(file: string, base = '.'): string {
   return rel && !rel.startsWith('..') ? rel : resolve(file);
 }
 
+/**
+ * The id prefix of the files `rag ingest` reads under a folder, as `fileDocumentId` names them: `docs/` for a folder
+ * inside `base`, the absolute path and a separator for one outside it. Null for `base` itself or a folder that holds
+ * it: its files' ids are bare relative paths (`a.md`), which documents read from another working folder, or sent
+ * over HTTP, may have too, so they name no folder.
+ */
+export function folderIdPrefix(folder: string, base = '.'): string | null {
+  const rel = relative(resolve(base), resolve(folder));
+  const up = relative(resolve(folder), resolve(base));
+  if (up === '' || (up !== '..' && !up.startsWith(`..${sep}`) && !isAbsolute(up))) return null;
+  return `${rel.startsWith('..') || isAbsolute(rel) ? resolve(folder) : rel}${sep}`;
+}
+
+/** Whether `rag ingest` reads a file of this name (by its extension) when it walks a folder. */
+export function isSourceFileName(path: string): boolean {
+  return FORMATS[extname(path).toLowerCase()] !== undefined;
+}
+
 // Fatal: a byte that is not UTF-8 throws instead of becoming U+FFFD. The BOM is kept here and dropped by withoutBom.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -178,8 +196,8 @@ function firstBadLine(bytes: Uint8Array): number {
   }
 }
 
-/** A path as one shell word, quoted only when it needs to be, for a command the user may paste. */
-const shellWord = (path: string): string => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`);
+/** A path (or id) as one shell word, quoted only when it needs to be, for a command the user may paste. */
+export const shellWord = (path: string): string => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`);
 
 /**
  * The lines of a file, each decoded as strict UTF-8 (a line that is not names its number), a carriage return

@@ -172,8 +172,8 @@ export class SqliteStore {
     this.stmt = {
       docSeq: this.db.prepare<[string], { seq: number }>('SELECT seq FROM documents WHERE id = ?'),
       docById: this.db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE id = ?'),
-      listDocs: this.db.prepare<[string, number], Omit<DocumentRow, 'structure' | 'seq'>>(
-        'SELECT id, title, format, meta, chunk_count, updated_at FROM documents WHERE id > ? ORDER BY id LIMIT ?',
+      listDocs: this.db.prepare<[string, string, number], Omit<DocumentRow, 'structure' | 'seq'>>(
+        'SELECT id, title, format, meta, chunk_count, updated_at FROM documents WHERE id > ? AND id >= ? ORDER BY id LIMIT ?',
       ),
       chunksOfDoc: this.db.prepare<[number], ChunkRow>(
         `SELECT c.rowid, c.id, d.id AS doc_id, d.title, c.heading_path, c.text
@@ -350,10 +350,14 @@ export class SqliteStore {
 
   /**
    * Documents in id order after `after` (keyset paging: a page is found by the unique id index, however deep),
-   * at most `limit`, without their trees: what a listing shows.
+   * at most `limit`, without their trees: what a listing shows. With `prefix`, only ids that start with it: they
+   * lie together in id order, so the page starts at the prefix and ends at the first id without it.
    */
-  listDocuments(options: { after?: string; limit: number }): Array<Omit<StoredDocument, 'structure'>> {
-    return this.stmt.listDocs.all(options.after ?? '', options.limit).map(summaryOf);
+  listDocuments(options: { after?: string; limit: number; prefix?: string }): Array<Omit<StoredDocument, 'structure'>> {
+    const prefix = options.prefix ?? '';
+    const rows = this.stmt.listDocs.all(options.after ?? '', prefix, options.limit);
+    const end = rows.findIndex((r) => !r.id.startsWith(prefix));
+    return (end === -1 ? rows : rows.slice(0, end)).map(summaryOf);
   }
 
   getDocument(id: string): StoredDocument | undefined {

@@ -41,6 +41,24 @@ describe('GET /v1/documents', () => {
     expect((await list()).documents.map((d) => d.id)).toEqual(['notes/b.md', 'notes/c.html']);
   });
 
+  it('lists only the ids under a prefix, paged the same way', async () => {
+    // Ids just before and after the prefix's range in id order ('.' < '/' < '0').
+    await ingestDocs(fx.app, [
+      { id: 'notes.txt', text: 'Not under notes/.' },
+      { id: 'notes0/x.txt', text: 'Not under notes/ either.' },
+    ]);
+    expect((await list('?prefix=notes%2F')).documents.map((d) => d.id)).toEqual(['notes/b.md', 'notes/c.html']);
+    const first = await list('?prefix=notes%2F&limit=1');
+    expect(first.documents.map((d) => d.id)).toEqual(['notes/b.md']);
+    expect(first.next).toBe('notes/b.md');
+    const second = await list(`?prefix=notes%2F&limit=1&after=${encodeURIComponent(first.next ?? '')}`);
+    expect(second.documents.map((d) => d.id)).toEqual(['notes/c.html']);
+    // After the range's last id, nothing (not the ids that follow it).
+    expect((await list(`?prefix=notes%2F&after=${encodeURIComponent('notes/c.html')}`)).documents).toEqual([]);
+    expect((await list('?prefix=zz')).documents).toEqual([]);
+    expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?prefix=' }), 400, 'VALIDATION').message).toMatch(/prefix/);
+  });
+
   it('refuses a limit out of range and an unknown parameter, naming them', async () => {
     expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=0' }), 400, 'VALIDATION').message).toMatch(/limit/);
     expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=1001' }), 400, 'VALIDATION').message).toMatch(/limit/);

@@ -61,6 +61,7 @@ export const DocumentListQuery = Type.Object(
     // A query string's values are text (the server coerces no types): the number is read by the route.
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'Documents per page, 1 to 1000 (100 when left out)' })),
     after: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The page after this id: the `next` of the page before' })),
+    prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Only the ids that start with this (docs/ for the files rag ingest read from docs)' })),
   },
   { additionalProperties: false },
 );

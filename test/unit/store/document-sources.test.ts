@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentInput } from '../../../src/core/types.js';
-import { documentFromRow, listSourceFiles, readDocumentBatches } from '../../../src/store/document-sources.js';
+import { documentFromRow, fileDocumentId, folderIdPrefix, listSourceFiles, readDocumentBatches } from '../../../src/store/document-sources.js';
 import { ragErrorOf, ragErrorOfAsync } from '../../helpers/errors.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 
@@ -230,5 +230,28 @@ describe('readDocumentBatches', () => {
     }
     expect(count).toBe(n);
     expect(batches).toBe(3);
+  });
+});
+
+describe('folderIdPrefix', () => {
+  it('is the prefix of the ids its files get, however the folder is spelt', () => {
+    // Relative folders are read from the working directory, as files are; the ids from it by default.
+    for (const folder of ['notes', './notes/', resolve('notes'), 'notes/../notes']) expect(folderIdPrefix(folder), folder).toBe('notes/');
+    const base = join(tmp.dir, 'work');
+    expect(folderIdPrefix(join(base, 'notes'), base)).toBe('notes/');
+    const inside = resolve(base, 'notes', 'sub', 'a.md');
+    expect(fileDocumentId(inside, base).startsWith(folderIdPrefix(join(base, 'notes'), base) ?? '?')).toBe(true);
+    // Outside the base its files' ids are absolute paths; a folder whose name begins with two dots is as fileDocumentId reads it.
+    expect(folderIdPrefix(join(tmp.dir, 'outside'), base)).toBe(`${join(tmp.dir, 'outside')}/`);
+    expect(fileDocumentId(join(base, '..x', 'a.md'), base).startsWith(folderIdPrefix(join(base, '..x'), base) ?? '?')).toBe(true);
+  });
+
+  it('is null for the base itself and the folders that hold it: their files have bare relative ids', () => {
+    const base = join(tmp.dir, 'work');
+    expect(folderIdPrefix(base, base)).toBeNull();
+    expect(folderIdPrefix(tmp.dir, base)).toBeNull();
+    expect(folderIdPrefix('.')).toBeNull();
+    expect(folderIdPrefix('..')).toBeNull();
+    expect(folderIdPrefix('/')).toBeNull();
   });
 });

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { RagError, isRagError } from '../core/errors.js';
+import type { Rag } from '../rag.js';
+import { shellWord } from '../store/document-sources.js';
+import type { CliConfigFlags } from './cli-config.js';
+import { wholeNumber } from './whole-number.js';
+
+interface ListFlags extends CliConfigFlags {
+  after?: string;
+  limit: number;
+  prefix?: string;
+  json?: boolean;
+}
+
+/**
+ * `rag documents list|delete`: what GET /v1/documents and DELETE /v1/documents/:id do, on the index the
+ * configuration names. `open` opens it (an index that does not exist is an error, not an empty one made).
+ */
+export function registerDocumentCommands(program: Command, configOptions: (cmd: Command) => Command, open: (flags: CliConfigFlags) => Promise<Rag>): void {
+  const group = program.command('documents').description('list or delete stored documents');
+
+  configOptions(group.command('list').description('the stored documents, a page at a time in id order'))
+    .option('--after <id>', 'the page after this id (the one the previous page ends with)')
+    .option('--limit <n>', 'documents per page (1 to 1000)', wholeNumber(1, 1000), 100)
+    .option('--prefix <p>', 'only ids that start with this (docs/ for the files `rag ingest docs` read)')
+    .option('--json', 'print the page as one JSON object, as GET /v1/documents answers it')
+    .action(async (flags: ListFlags) => {
+      const rag = await open(flags);
+      try {
+        const documents = rag.store.listDocuments({ limit: flags.limit, ...(flags.after !== undefined ? { after: flags.after } : {}), ...(flags.prefix ? { prefix: flags.prefix } : {}) });
+        // A full page may have a next one: its last id is where that begins, as over HTTP.
+        const next = documents.length === flags.limit ? documents[documents.length - 1]?.id : undefined;
+        if (flags.json) {
+          console.log(JSON.stringify({ documents, ...(next !== undefined ? { next } : {}) }));
+          return;
+        }
+        if (documents.length === 0) {
+          console.log(`no documents${flags.prefix ? ` whose id starts with ${flags.prefix}` : ''}${flags.after !== undefined ? ` after ${flags.after}` : ''}`);
+          return;
+        }
+        const rows = [['ID', 'FORMAT', 'CHUNKS', 'UPDATED', 'TITLE'], ...documents.map((d) => [d.id, d.format, String(d.chunkCount), d.updatedAt, d.title])];
+        const widths = rows[0]!.map((_h, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+        if (next !== undefined) {
+          const more = ['rag documents list', '--after', shellWord(next), ...(flags.prefix ? ['--prefix', shellWord(flags.prefix)] : []), ...(flags.limit !== 100 ? ['--limit', String(flags.limit)] : [])];
+          console.log(`more may follow: ${more.join(' ')}`);
+        }
+      } finally {
+        await rag.close();
+      }
+    });
+
+  configOptions(group.command('delete').description('delete documents and their chunks, from the store and the search index'))
+    .argument('<ids...>', 'document ids, as `rag documents list` shows them')
+    .action(async (ids: string[], flags: CliConfigFlags) => {
+      const rag = await open(flags);
+      try {
+        const unique = [...new Set(ids)];
+        // All or nothing: one mistyped id stops the command before any document is deleted.
+        const unknown = unique.filter((id) => rag.store.getDocument(id) === undefined);
+        if (unknown.length > 0) {
+          throw new RagError('NOT_FOUND', `no document with id ${unknown.map((id) => `"${id}"`).join(', ')}: nothing was deleted (rag documents list shows the ids)`, { ids: unknown });
+        }
+        const deleted: string[] = [];
+        for (const id of unique) {
+          try {
+            // The route's own path: OpenSearch first, then the store, each write in order with the server's.
+            await rag.deleteDocument(id);
+          } catch (err) {
+            if (!isRagError(err) || deleted.length === 0) throw err;
+            throw new RagError(err.code, `${err.message}; deleted before it: ${deleted.join(', ')}`, { ...err.details, deleted }, { cause: err });
+          }
+          deleted.push(id);
+          console.log(`deleted ${id}`);
+        }
+        console.log(`deleted ${deleted.length} document${deleted.length === 1 ? '' : 's'}; index version ${rag.store.version()}`);
+      } finally {
+        await rag.close();
+      }
+    });
+}
