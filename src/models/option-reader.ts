@@ -1,4 +1,4 @@
-import { analyze, termSet } from '../core/analyzer.js';
+import { analyze, normalizeText, termSet } from '../core/analyzer.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import type { TextMemo } from '../core/text-memo.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
@@ -8,6 +8,7 @@ import { withNoneOfThese } from './none-of-these.js';
 import { COPULA } from './lead-description.js';
 import { normalizedPassage } from './normalized-passage.js';
 import { passageTerms } from './passage-terms.js';
+import { isEnglishFunctionWord } from './question-language.js';
 import type { QuestionOptions } from './question-options.js';
 import { sentencesOf } from './sentences.js';
 
@@ -100,11 +101,13 @@ function phrases(text: string): Map<string, { text: string; descriptive: boolean
   const copula = COPULA.exec(text);
   const describedFrom = copula ? copula.index + copula[0].length : -1;
   const describedTo = describedFrom < 0 ? -1 : describedFrom + 80;
-  const tokens = [...text.matchAll(/[\p{L}][\p{L}'’-]*/gu)].map((m) => ({ word: m[0], at: m.index, stem: analyze(m[0])[0] }));
+  // The analyser keeps some function words as terms ("whose", "also"): at a phrase's edge they make a phrase of
+  // chance ("whose", in both leads, was the lone answer to what a cocktail and a drink are both examples of).
+  const tokens = [...text.matchAll(/[\p{L}][\p{L}'’-]*/gu)].map((m) => ({ word: m[0], at: m.index, stem: analyze(m[0])[0], function: isEnglishFunctionWord(normalizeText(m[0])) }));
   for (let i = 0; i < tokens.length; i++) {
     for (let n = 1; n <= 3 && i + n <= tokens.length; n++) {
       const span = tokens.slice(i, i + n);
-      if (span[0]?.stem === undefined || span[n - 1]?.stem === undefined) continue;
+      if (span[0]?.stem === undefined || span[n - 1]?.stem === undefined || span[0].function || span[n - 1]?.function) continue;
       const key = span.map((t) => t.stem ?? t.word.toLowerCase()).join(' ');
       const start = span[0].at;
       const last = span[n - 1] as (typeof span)[number];
@@ -139,7 +142,10 @@ function yesNo(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
   let yes: number;
   if (evidence.some((e) => e.text.length === 0)) yes = 0.5;
   else if (form.same && evidence.length >= 2) {
-    const described = evidence.map((e) => descriptor(e.text, e.option));
+    // "The same city" is not settled by "an American band": a place finer than a country is read where the lead
+    // says the subject is ("formed in 1986 in Buffalo, New York"), and compared as the first place named.
+    const read = FINE_PLACE.test(form.predicate) ? (e: Evidence) => placeOf(leadOf(e.text), e.option) : (e: Evidence) => descriptor(e.text, e.option);
+    const described = evidence.map(read);
     const agree = described.every((d) => d !== undefined && d === described[0]);
     yes = agree ? 0.75 : 0.3;
   } else {
@@ -174,14 +180,19 @@ function distribution(evidence: Evidence[], scores: number[], temperature: numbe
 function evidenceFor(option: string, passages: readonly Passage[], memo: TextMemo): Evidence {
   const wanted = normalizeAnswer(option);
   const tokens = new Set(wanted.split(' '));
-  const about: number[] = [];
+  const exact: number[] = [];
+  const near: number[] = [];
   passages.forEach((p, i) => {
     const title = memo.get('normalized-title', p.chunkId, p.title ?? '', normalizeAnswer);
     if (title.length === 0) return;
     const titleTokens = title.split(' ');
     const shared = titleTokens.filter((t) => tokens.has(t)).length;
-    if (title === wanted || (shared / tokens.size >= 0.6 && shared / titleTokens.length >= 0.5)) about.push(i + 1);
+    if (title === wanted) exact.push(i + 1);
+    else if (shared / tokens.size >= 0.6 && shared / titleTokens.length >= 0.5) near.push(i + 1);
   });
+  // A title that is the option names the option itself; one that only shares most of its words may name something
+  // else after it ("Edward F. Albee Foundation" for "Edward Albee"), whose dates and full name are not the option's.
+  const about = exact.length > 0 ? exact : near;
   if (about.length > 0) {
     const texts = about.map((n) => passages[n - 1] as Passage);
     const text = texts.map((p) => p.text).join('\n');
@@ -263,6 +274,24 @@ function numberValue(text: string): number | undefined {
   const base = Number((m[1] ?? '').replace(/,/g, ''));
   const scale = { million: 1e6, billion: 1e9, thousand: 1e3 }[(m[2] ?? '').toLowerCase() as 'million'] ?? 1;
   return Number.isFinite(base) ? base * scale : undefined;
+}
+
+/** A place finer than a country: the subjects' nationality ("American") does not say whether they share it. */
+const FINE_PLACE = /\b(city|cities|town|village|state|province|county|district|neighbou?rhood|borough|region|municipality|suburb)\b/i;
+const MONTH = /^(January|February|March|April|May|June|July|August|September|October|November|December)$/;
+
+/**
+ * The first place a lead puts its subject in: the capitalised word after "in" (past lower-case words such as
+ * "northeastern", never a month or the subject's own name), normalised. Undefined when the lead names none.
+ */
+function placeOf(lead: string, subject: string): string | undefined {
+  const own = new Set(normalizeAnswer(subject).split(' '));
+  for (const m of lead.matchAll(/\bin\s+(?:(?:the|[\p{Ll}-]+)\s+){0,2}(\p{Lu}[\p{L}'’.-]*)/gu)) {
+    const word = m[1] ?? '';
+    const key = normalizeAnswer(word);
+    if (key.length > 0 && !MONTH.test(word) && !own.has(key)) return key;
+  }
+  return undefined;
 }
 
 /** The first capitalised word after the lead's copula, other than the subject's own ("an American director"). */

@@ -19,7 +19,12 @@ function language(list: readonly string[], extra = ''): ReadonlySet<string> {
   return new Set([...list, ...extra.split(' ').filter(Boolean)].map(normalizeText));
 }
 
-const ENGLISH = language(eng, 'when why does');
+const ENGLISH = language(eng, 'when why does whose whom');
+
+/** Whether a word (lower case, diacritics folded) is an English function word: "whose" says nothing of a subject. */
+export function isEnglishFunctionWord(word: string): boolean {
+  return ENGLISH.has(word);
+}
 /** The languages told apart: those whose function words the analyser, English's alone, would count as content. */
 const OTHERS: ReadonlyArray<ReadonlySet<string>> = Object.entries({ deu, fra, spa, ita, por, nld }).map(([name, list]) => language(list, QUESTION_WORDS[name]));
 

@@ -26,6 +26,18 @@ describe('readOptions', () => {
     expect(read('Which writer was born later, Arthur Conan Doyle or Penelope Lively?', [LIVELY, DOYLE]).candidates[0]?.text).toBe('Penelope Margaret Lively');
   });
 
+  it('reads an option from the passage titled by it, not one titled by something named after it', () => {
+    const foundation = p('Edward F. Albee Foundation', 'The Edward F. Albee Foundation was founded in 1967 by the playwright to run a writers\' colony.');
+    const albee = p('Edward Albee', 'Edward Franklin Albee III (March 12, 1928 – September 16, 2016) was an American playwright.');
+    const barrie = p('J. M. Barrie', 'Sir James Matthew Barrie (9 May 1860 – 19 June 1937) was a Scottish novelist and playwright.');
+    const r = read('Which playwright was born first, Edward Albee or J. M. Barrie?', [foundation, albee, barrie]);
+    expect(r.candidates.map((c) => c.text)).toEqual(['J. M. Barrie', 'Edward Franklin Albee III']);
+    expect(r.candidates[1]?.citations).toEqual([2]);
+    // With no passage titled by the option, one whose title shares most of its words still speaks for it.
+    const near = read('Which playwright was born first, Edward Albee or J. M. Barrie?', [foundation, barrie]);
+    expect(near.candidates.map((c) => c.text)).toEqual(['J. M. Barrie', 'The Edward F. Albee Foundation']);
+  });
+
   it('compares quantities near the asked words: "more species"', () => {
     const r = read('Which genus has more species, Xanthoceras or Ehretia?', [
       p('Xanthoceras', 'Xanthoceras is a genus of flowering plants. It contains 2 species native to China.'),
@@ -68,6 +80,29 @@ describe('readOptions', () => {
       p('Jean Renoir', 'Jean Renoir was a French film director, screenwriter and actor.'),
     ]);
     expect(differ.candidates[0]?.text).toBe('no');
+  });
+
+  it('"the same city": compares the first place each lead puts its subject in, not the nationality', () => {
+    const q = 'Were Goo Goo Dolls and Echosmith formed in the same city?';
+    const gooGoo = p('Goo Goo Dolls', 'The Goo Goo Dolls are an American rock band formed in 1986 in Buffalo, New York, by Johnny Rzeznik.');
+    const echosmith = p('Echosmith', 'Echosmith is an American indie pop band formed in February 2009 in Chino, California.');
+    expect(read(q, [gooGoo, echosmith]).candidates[0]?.text).toBe('no');
+    const buffalo = p('Echosmith', 'Echosmith is an American indie pop band formed in February 2009 in Buffalo, New York.');
+    expect(read(q, [gooGoo, buffalo]).candidates[0]?.text).toBe('yes');
+    // Lower-case words between "in" and the place are passed over: Yancheng against Sichuan.
+    const province = read('Are both Dafeng District and Dazhou located in the same province?', [
+      p('Dafeng District', 'Dafeng District is a district in Yancheng, Jiangsu province, China.'),
+      p('Dazhou', 'Dazhou is a prefecture-level city in northeastern Sichuan province, China.'),
+    ]);
+    expect(province.candidates[0]?.text).toBe('no');
+  });
+
+  it('"what do A and B share?": no function word is a shared phrase ("whose")', () => {
+    const r = read('The Polar Bear and Daiquiri are both examples of what?', [
+      p('Polar Bear (cocktail)', 'A Polar Bear is a mint chocolate cocktail whose taste is that of a peppermint pattie.'),
+      p('Daiquiri', 'Daiquiri is a family of cocktails whose main ingredients are rum, citrus juice, and sugar.'),
+    ]);
+    expect(r.candidates.map((c) => c.text)).toEqual(['cocktail']);
   });
 
   it('"what do A and B share?": a phrase both leads hold', () => {
