@@ -161,4 +161,12 @@ describe('ExtractiveReader on sentences', () => {
     ]);
     expect(r.candidates[0]?.text).toBe('Caching keeps answers for five minutes in memory.');
   });
+
+  it('does not match the "mean" of "what does X mean?": the answer gives the meaning without the word', async () => {
+    const r = await read('what does abstained mean?', [
+      passage('answer', 'abstained is true when the evidence is too weak to answer.'),
+      passage('fields', 'The pipeline options mean what they mean for the other kinds, and abstained is listed among them.'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('abstained is true when the evidence is too weak to answer.');
+  });
 });
