@@ -169,4 +169,14 @@ describe('ExtractiveReader on sentences', () => {
     ]);
     expect(r.candidates[0]?.text).toBe('abstained is true when the evidence is too weak to answer.');
   });
+
+  it("prefers the sentence whose subject (its opening, a table row's first cell) holds the question's terms", async () => {
+    // Both rows hold "request" and "timeout"; the second row is about the request timeout, the first about Redis.
+    const table = (row: string) => `setting | default | meaning\n${row}`;
+    const r = await read('what is the request timeout?', [
+      passage('redis', table('redis.commandTimeoutMs | 200 | a slower command fails and the request goes on')),
+      passage('server', table('server.requestTimeoutMs | 30000 | deadline of every call a client makes, streams and batch questions included')),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^server\.requestTimeoutMs/);
+  });
 });
