@@ -13,6 +13,7 @@ import { normalizedPassage } from './normalized-passage.js';
 import { sentencesOf } from './sentences.js';
 import { objectSpans } from './object-spans.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
+import { nearestWindow } from './nearest-window.js';
 import { isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
@@ -50,8 +51,8 @@ interface Scored {
 
 /**
  * The default reader, with no model: every sentence of the passages is a candidate answer, scored by the
- * rarity-weighted share of the question's content terms it holds (in its opening, its subject, more when it is the
- * answer whole), how well its passage ranked, how well its
+ * rarity-weighted share of the question's content terms it holds (those within a clause of each other; in its
+ * opening, its subject, more when it is the answer whole), how well its passage ranked, how well its
  * section's headings match the question, and how focused it is; a sentence that only repeats the question is not
  * a candidate, and code-like text ranks lower. Scores become a probability
  * distribution (softmax), whose entropy says how sure the reader is.
@@ -118,8 +119,9 @@ export class ExtractiveReader extends Reader {
         if (held === undefined || held.matched === 0) return;
         let matchedWeight = 0;
         let inContextWeight = 0;
+        const near = held.matched > 1 && sentence.terms.length > NEAR_TERMS ? nearestWindow(sentence.terms, termIndex, weights, NEAR_TERMS) : held.has;
         asks.forEach((t, i) => {
-          const has = held.has[i] === 1;
+          const has = near[i] === 1;
           if (has) matchedWeight += weight.get(t) ?? 0;
           if (has || topic.has(t) || sentence.context?.has(t) === true) inContextWeight += weight.get(t) ?? 0;
         });
@@ -355,6 +357,11 @@ function termsHeld(terms: readonly string[], termIndex: ReadonlyMap<string, numb
   return { has, matched, novel };
 }
 
+/**
+ * Terms (stop words aside) within which a sentence's matches of the question count as one mention, about a clause:
+ * beyond it a long sentence's scattered matches outranked the clause that answers.
+ */
+const NEAR_TERMS = 8;
 /** The terms that open a prose sentence, where its subject (what it is about) usually stands. */
 const LEAD_TERMS = 6;
 /**

@@ -170,6 +170,15 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates[0]?.text).toBe('abstained is true when the evidence is too weak to answer.');
   });
 
+  it("counts the question's terms where they stand together, not scattered over a long sentence", async () => {
+    // Both sentences hold "index" and "rebuilt", both open with "index"; only the second says them in one clause.
+    const r = await read('when is the index rebuilt?', [
+      passage('scattered', 'The index holds every chunk with its title, headings, vectors and counts, and a store copied from another machine keeps them until it is rebuilt.'),
+      passage('clause', 'The index, with its chunk table and vector column, is rebuilt after the analyser changes.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^The index, with its chunk table/);
+  });
+
   it("prefers the sentence whose subject (its opening, a table row's first cell) holds the question's terms", async () => {
     // Both rows hold "request" and "timeout"; the second row is about the request timeout, the first about Redis.
     const table = (row: string) => `setting | default | meaning\n${row}`;
