@@ -13,6 +13,7 @@ import { normalizedPassage } from './normalized-passage.js';
 import { sentencesOf } from './sentences.js';
 import { objectSpans } from './object-spans.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
+import { nearestWindow } from './nearest-window.js';
 import { isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
@@ -50,7 +51,8 @@ interface Scored {
 
 /**
  * The default reader, with no model: every sentence of the passages is a candidate answer, scored by the
- * rarity-weighted share of the question's content terms it holds, how well its passage ranked, how well its
+ * rarity-weighted share of the question's content terms it holds (those within a clause of each other; in its
+ * opening, its subject, more when it is the answer whole), how well its passage ranked, how well its
  * section's headings match the question, and how focused it is; a sentence that only repeats the question is not
  * a candidate, and code-like text ranks lower. Scores become a probability
  * distribution (softmax), whose entropy says how sure the reader is.
@@ -104,6 +106,10 @@ export class ExtractiveReader extends Reader {
     const absent = asks.filter((t) => weight.get(t) === 0 && !question.frameTerms.has(t) && !question.functionTerms.has(t) && !headings.some((h) => h.has(t))).length;
     const support = totalWeight / (totalWeight + absent * Math.log(1 + 2 * sentenceCount));
 
+    const weights = asks.map((t) => weight.get(t) ?? 0);
+    // A sentence given whole as the answer should be about what is asked, so its subject counts; a factoid's span only
+    // needs its sentence to state the fact, wherever the question's terms stand in it.
+    const leadWeight = (this.options.spans ?? 'auto') === 'sentences' || !isFactoid(question.type) ? LEAD_WEIGHT : 0;
     const scoredSentences: ScoredSentence[] = [];
     perPassage.forEach((sentences, p) => {
       const passage = p + 1;
@@ -113,8 +119,9 @@ export class ExtractiveReader extends Reader {
         if (held === undefined || held.matched === 0) return;
         let matchedWeight = 0;
         let inContextWeight = 0;
+        const near = held.matched > 1 && sentence.terms.length > NEAR_TERMS ? nearestWindow(sentence.terms, termIndex, weights, NEAR_TERMS) : held.has;
         asks.forEach((t, i) => {
-          const has = held.has[i] === 1;
+          const has = near[i] === 1;
           if (has) matchedWeight += weight.get(t) ?? 0;
           if (has || topic.has(t) || sentence.context?.has(t) === true) inContextWeight += weight.get(t) ?? 0;
         });
@@ -127,12 +134,15 @@ export class ExtractiveReader extends Reader {
         // together: under "Ingest documents", "POST them to /v1/documents" answers "how do I ingest documents?", and
         // within one passage on the Eiffel Tower the sentence with "tall" beats one that only names the tower.
         const coverage = matchedWeight / totalWeight;
+        const leadCoverage = leadWeight === 0 ? 0 : leadHeld(sentence, termIndex, weights) / totalWeight;
         const contextCoverage = inContextWeight / totalWeight;
         const rankPrior = 1 / Math.sqrt(passage);
         const density = matched / (matched + novel);
         const informative = Math.min(1, novel / 6);
         const score =
-          0.35 * coverage +
+          (0.35 - leadWeight) * coverage +
+          // A subject needs something said of it: a bare list or heading-like fragment is all opening.
+          leadWeight * leadCoverage * informative +
           0.3 * contextCoverage +
           0.15 * rankPrior +
           0.05 * (sectionMatch[p] ?? 0) +
@@ -312,6 +322,19 @@ function echoes(terms: readonly string[], asked: readonly string[]): boolean {
   return false;
 }
 
+/** The weight of the question's terms in a sentence's lead (its first terms, or a table row's first cell). */
+function leadHeld(sentence: AnalysedSentence, termIndex: ReadonlyMap<string, number>, weights: readonly number[]): number {
+  const seen = new Set<number>();
+  let held = 0;
+  for (let k = 0; k < sentence.lead; k++) {
+    const i = termIndex.get(sentence.terms[k] as string);
+    if (i === undefined || seen.has(i)) continue;
+    seen.add(i);
+    held += weights[i] ?? 0;
+  }
+  return held;
+}
+
 /** Which of the question's terms (by index) a sentence holds, how many, and how many of its terms are not asked. */
 interface TermsHeld {
   has: Uint8Array;
@@ -334,6 +357,19 @@ function termsHeld(terms: readonly string[], termIndex: ReadonlyMap<string, numb
   return { has, matched, novel };
 }
 
+/**
+ * Terms (stop words aside) within which a sentence's matches of the question count as one mention, about a clause:
+ * beyond it a long sentence's scattered matches outranked the clause that answers.
+ */
+const NEAR_TERMS = 8;
+/** The terms that open a prose sentence, where its subject (what it is about) usually stands. */
+const LEAD_TERMS = 6;
+/**
+ * How much of the coverage weight goes to the question's terms in a sentence's lead: "server.requestTimeoutMs | 30000"
+ * is about the request timeout, "a request whose body ... twice server.requestTimeoutMs" about something else.
+ */
+const LEAD_WEIGHT = 0.1;
+
 /** Proximity in words at which a span's closeness to the question's terms halves its score. */
 const NEAR_WORDS = 4;
 /** How much more the object of the question's verb counts than a span that only fits the answer's kind. */
@@ -350,6 +386,8 @@ interface AnalysedSentence {
   text: string;
   terms: string[];
   penalty: number;
+  /** How many of `terms` open it, where its subject stands: a table row's first cell, else the first LEAD_TERMS. */
+  lead: number;
   /** It is a question (an FAQ's heading), or code that quotes one (a request in an example): a question is no answer. */
   asks: boolean;
   /**
@@ -406,9 +444,13 @@ function analysedSentences(text: string): AnalysedSentence[] {
       // In prose a quoted question is usually a title ("Who Framed Roger Rabbit?" was released in 1988), an answer;
       // in code (marks such as braces) it is a request.
       const asks = /[?？]\s*$/u.test(sentence) || (/[{}[\]<>=;|#`\\$]/u.test(sentence) && /\?\s*["'”’)\]}]/u.test(sentence));
+      const terms = analyze(sentence);
+      const cell = row && TABLE_ROW.test(sentence) ? sentence.split(CELL_SEPARATOR)[0] : undefined;
+      const lead = cell !== undefined ? analyze(cell).length : Math.min(terms.length, LEAD_TERMS);
       out.push({
         text: sentence,
-        terms: analyze(sentence),
+        terms,
+        lead,
         penalty,
         asks,
         ...(context ? { context } : {}),
@@ -418,6 +460,9 @@ function analysedSentences(text: string): AnalysedSentence[] {
   });
   return out;
 }
+
+/** Between a table row's cells. */
+const CELL_SEPARATOR = /\s\|(?:\s|$)/;
 
 /** A Markdown heading line: "## Wars > North". */
 const HEADING_LINE = /^#{1,6}\s+\S/;

@@ -75,7 +75,8 @@ function analyseQuestion(query: string): ReadQuestion {
   const asked = analyze(query);
   // Matched without a how-to frame, as retrieval does: the closing "work" of "how does X work?" asks, it is not X.
   const unframed = withoutQuestionFrame(query);
-  const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t));
+  const meaning = meaningTerms(query);
+  const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t) && !meaning.has(t));
   const queryTerms = new Set(content.length > 0 ? content : asked);
   return {
     form: questionOptions(query),
@@ -90,6 +91,18 @@ function analyseQuestion(query: string): ReadQuestion {
     functionTerms: functionTermsOf(query),
     verb: verbAsked(query),
   };
+}
+
+/**
+ * "What does X mean?", "what is meant by X?", "what does X stand for?": the verb asks for X's meaning, which the answer
+ * gives without saying "means" ("normalizedEntropy divides ... (0 = certain)"); matched as a term it found sentences that
+ * use the word in passing ("mean what they mean for the other kinds", a table's "meaning" column).
+ */
+const MEANING_FRAME = /^\s*what\s+(?:(?:does|do|did)\s+.+?\s+(?<verb>mean|stand\s+for)\b|(?:is|are|was|were)\s+(?<meant>meant)\s+by\b)/i;
+
+function meaningTerms(query: string): ReadonlySet<string> {
+  const m = MEANING_FRAME.exec(query)?.groups;
+  return new Set(analyze(m?.['verb'] ?? m?.['meant'] ?? ''));
 }
 
 /** Function words that cannot precede a closing verb: "have in common" ends with a noun, not a verb. */

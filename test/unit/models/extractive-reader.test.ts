@@ -161,4 +161,31 @@ describe('ExtractiveReader on sentences', () => {
     ]);
     expect(r.candidates[0]?.text).toBe('Caching keeps answers for five minutes in memory.');
   });
+
+  it('does not match the "mean" of "what does X mean?": the answer gives the meaning without the word', async () => {
+    const r = await read('what does abstained mean?', [
+      passage('answer', 'abstained is true when the evidence is too weak to answer.'),
+      passage('fields', 'The pipeline options mean what they mean for the other kinds, and abstained is listed among them.'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('abstained is true when the evidence is too weak to answer.');
+  });
+
+  it("counts the question's terms where they stand together, not scattered over a long sentence", async () => {
+    // Both sentences hold "index" and "rebuilt", both open with "index"; only the second says them in one clause.
+    const r = await read('when is the index rebuilt?', [
+      passage('scattered', 'The index holds every chunk with its title, headings, vectors and counts, and a store copied from another machine keeps them until it is rebuilt.'),
+      passage('clause', 'The index, with its chunk table and vector column, is rebuilt after the analyser changes.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^The index, with its chunk table/);
+  });
+
+  it("prefers the sentence whose subject (its opening, a table row's first cell) holds the question's terms", async () => {
+    // Both rows hold "request" and "timeout"; the second row is about the request timeout, the first about Redis.
+    const table = (row: string) => `setting | default | meaning\n${row}`;
+    const r = await read('what is the request timeout?', [
+      passage('redis', table('redis.commandTimeoutMs | 200 | a slower command fails and the request goes on')),
+      passage('server', table('server.requestTimeoutMs | 30000 | deadline of every call a client makes, streams and batch questions included')),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^server\.requestTimeoutMs/);
+  });
 });
