@@ -19,6 +19,7 @@ import { RunContext } from '../src/core/run-context.js';
 import { Rag } from '../src/rag.js';
 import { OpenAiTestServer } from '../test/helpers/openai-test-server.js';
 import { nonNegativeNumber, positiveInt } from './cli-numbers.js';
+import { requireInputs } from './input-path.js';
 
 const options = new Command()
   .requiredOption('--dataset <dir>', 'a QA dataset folder (corpus.jsonl, queries.jsonl)')
@@ -29,6 +30,8 @@ const options = new Command()
   .option('--llm-ms <ms>', 'time LLM members instead, against a local server taking this long per completion', nonNegativeNumber('--llm-ms'))
   .parse()
   .opts<{ dataset: string; config: string; ensemble: string; questions: number; passes: number; llmMs?: number }>();
+
+requireInputs('bench/ensemble.ts', [`${options.dataset}/corpus.jsonl`, `${options.dataset}/queries.jsonl`]);
 
 const base = { store: { path: ':memory:' }, cache: { enabled: false }, bootstrap: { ingestOnEmpty: false } };
 let server: OpenAiTestServer | undefined;

@@ -22,14 +22,20 @@ import type { Reranker } from '../src/rerankers/reranker.js';
 import { Bm25Index } from '../src/retrievers/bm25-index.js';
 import { Chunker } from '../src/store/chunker.js';
 import { parsePlainText } from '../src/store/parse-plain-text.js';
+import { requireInputs } from './input-path.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+const USAGE = 'npx tsx bench/refiner.ts <docs.json> [--cross-encoder <folder>] [--budget n] [--runs n]';
 const path = args[0];
-if (!path) throw new Error('usage: bench/refiner.ts <docs.json> [--cross-encoder <folder>] [--budget n] [--runs n]');
+if (!path || path.startsWith('--')) {
+  console.error(`bench/refiner.ts: give the documents file first\nusage: ${USAGE}`);
+  process.exit(2);
+}
+requireInputs('bench/refiner.ts', [path], USAGE);
 const budget = Number(flag('--budget') ?? 1024);
 const runs = Number(flag('--runs') ?? 50);
 const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Array<{ id: string | number; title: string; contents: string }>>;

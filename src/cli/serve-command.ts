@@ -39,6 +39,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     if (options.bootstrap && stored > 0) {
       log.warn({ paths: options.bootstrap, documents: stored }, `--bootstrap fills an empty index only, and this one holds ${stored} documents: add these with "rag ingest <path>"`);
     }
+    if (config.bootstrap.ingestOnEmpty && stored === 0 && searchProblem) {
+      // Ingesting would store documents OpenSearch does not index; nothing ingests them once it is back.
+      const wanted = options.bootstrap ?? config.bootstrap.paths;
+      log.warn({ paths: wanted }, `bootstrap skipped: OpenSearch is unavailable; once it is back, run "rag ingest ${wanted.join(' ')}" (or restart the server)`);
+    }
     if (config.bootstrap.ingestOnEmpty && stored === 0 && !searchProblem) {
       const wanted = options.bootstrap ?? config.bootstrap.paths;
       const paths = wanted.filter((p) => existsSync(p));

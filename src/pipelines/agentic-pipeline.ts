@@ -180,7 +180,9 @@ export class AgenticPipeline extends StagedPipeline {
       case 'answer': {
         const unknown = call.args.citations.filter((id) => evidence.get(id) === undefined);
         if (unknown.length > 0) {
-          throw new ToolRefusal(`citations name ${unknown.join(', ')}, which no search or read returned; cite ids from the results (p1 to p${evidence.size})`);
+          // Before any search has found anything there is no range to cite from ("p1 to p0").
+          const cite = evidence.size === 0 ? 'search first, then cite ids from its results' : `cite ids from the results (p1 to p${evidence.size})`;
+          throw new ToolRefusal(`citations name ${unknown.join(', ')}, which no search or read returned; ${cite}`);
         }
         return { reply: 'Answer recorded.', step: record(), answer: toolAnswer(call.args, reply, evidence) };
       }

@@ -6,7 +6,7 @@ import { pino, type DestinationStream } from 'pino';
 import type { Rag } from '../rag.js';
 import type { RunContext } from '../core/run-context.js';
 import { auth } from './plugins/auth.js';
-import { errorHandler, frameworkError } from './plugins/error-handler.js';
+import { MAX_PARAM_LENGTH, errorHandler, frameworkError } from './plugins/error-handler.js';
 import { metrics } from './plugins/metrics.js';
 import { rateLimits } from './plugins/rate-limits.js';
 import { RateLimitHealth } from './rate-limit-health.js';
@@ -98,8 +98,7 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
       return typeof asked === 'string' && CLIENT_REQUEST_ID.test(asked) ? asked : randomUUID();
     },
     frameworkErrors: frameworkError,
-    // Document ids may be 512 characters, each up to 12 once UTF-8 and percent-encoded in the path.
-    routerOptions: { maxParamLength: 512 * 12 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Bad input must be rejected, not repaired: no silent coercion, no silent dropping of unknown fields.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();

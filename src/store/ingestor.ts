@@ -259,7 +259,9 @@ async function betweenDocuments(ctx: RunContext | undefined): Promise<void> {
 /** The error that rejects a batch for one of its documents, naming it by place and id. */
 function invalidDocument(index: number, input: DocumentInput, reason: string, name?: (index: number) => string | undefined): RagError {
   const origin = name?.(index);
-  return new RagError('INVALID_DOCUMENT', `${origin ?? `document ${index}`}${typeof input.id === 'string' ? ` ("${input.id.slice(0, 80)}")` : ''}: ${reason}; nothing of this batch was stored`, {
+  // A file's id is its path, which its origin already says: "ed/empty.md" once, not twice.
+  const id = typeof input.id === 'string' && input.id !== origin ? ` ("${input.id.slice(0, 80)}")` : '';
+  return new RagError('INVALID_DOCUMENT', `${origin ?? `document ${index}`}${id}: ${reason}; nothing of this batch was stored`, {
     index,
     ...(typeof input.id === 'string' ? { id: input.id } : {}),
     ...(origin !== undefined ? { origin } : {}),

@@ -385,6 +385,25 @@ describe('what the fuzz found', () => {
     expect(res.json()).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST', requestId: 'trace-1', message: expect.stringContaining('the URL is not valid') });
   });
 
+  it('a URL the OpenAI-compatible routes cannot take is answered in OpenAI\'s error shape, as their other errors are', async () => {
+    for (const [url, statusCode] of [
+      ['/v1/models/%E0%A4%A', 400],
+      [`/v1/models/${'a'.repeat(7000)}`, 414],
+    ] as const) {
+      const res = await fx.app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(statusCode);
+      const body = res.json();
+      expect(body).toMatchObject({ statusCode, code: 'BAD_REQUEST', message: expect.stringContaining('the URL is not valid') });
+      expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'BAD_REQUEST', message: body.message, param: null });
+    }
+    // The other routes keep the plain shape.
+    const plain = await fx.app.inject({ method: 'GET', url: `/v1/batch/${'a'.repeat(7000)}` });
+    expect(plain.statusCode).toBe(414);
+    expect(plain.json()).toMatchObject({ code: 'BAD_REQUEST', error: 'URI Too Long' });
+    // The message names the limit and does not quote the URL back.
+    expect(plain.json().message).toBe('the URL is not valid: a path parameter is over 6144 characters (the path is 7010)');
+  });
+
   it('a document with a long id (over Fastify\'s 100-character parameter default) can be read and deleted', async () => {
     const id = `${'é'.repeat(300)}-${'d'.repeat(211)}`;
     expect(id).toHaveLength(512);

@@ -31,4 +31,15 @@ describe('rag serve bootstrap', () => {
     expect(log).toContain(`bootstrap: no such file or folder: ${missing}`);
     expect(log).toMatch(/index was empty: ingested bootstrap documents/);
   }, 60_000);
+
+  it('says the bootstrap was skipped when OpenSearch is down at start-up, and how to ingest it later', async () => {
+    const doc = join(dir, 'notes.md');
+    writeFileSync(doc, '# Notes\n\nWombats dig burrows.\n');
+    // Port 9 (discard): nothing listens there. Before, the log said only that OpenSearch was unavailable.
+    const env = { RAG_RETRIEVAL__BACKEND: 'opensearch', RAG_OPENSEARCH__NODES: '["http://127.0.0.1:9"]' };
+    const log = await serveLog(env, ['--store', join(dir, 'os-store.db'), '--bootstrap', doc]);
+    expect(log).toContain('bootstrap skipped: OpenSearch is unavailable; once it is back, run');
+    expect(log).toContain(`rag ingest ${doc}`);
+    expect(log).not.toMatch(/ingested bootstrap documents/);
+  }, 60_000);
 });

@@ -132,13 +132,28 @@ export function openAiError(statusCode: number, code: string, message: string, p
  * them outside the error handler and the hooks, so they are answered here, in the same shape, with the request id.
  */
 export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const statusCode = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const statusCode = tooLong ? 414 : 400;
   request.log.info({ code: err.code, message: err.message }, 'request rejected');
+  // Fastify's message quotes the whole URL: a 7,000-character id came back 7,000 characters long, with no limit named.
+  const reason = tooLong
+    ? `the URL is not valid: a path parameter is over ${MAX_PARAM_LENGTH} characters (the path is ${request.url.split('?')[0]?.length ?? 0})`
+    : `the URL is not valid: ${err.message}`;
+  const body = errorBody(statusCode, 'BAD_REQUEST', reason, request.id);
+  // Answered before routing, so no route's openAiErrors flag: the OpenAI routes are told by their path.
+  const path = request.url.split('?')[0] ?? '';
+  const openAi = OPENAI_RESOURCES.test(path) || OPENAI_ROUTES.test(path);
   return reply
     .status(statusCode)
     .header('x-request-id', request.id)
-    .send(errorBody(statusCode, 'BAD_REQUEST', `the URL is not valid: ${err.message}`, request.id));
+    .send(openAi ? openAiErrorBody(body) : body);
 }
+
+/** The longest path parameter, percent-encoded: a document id of 512 characters, each up to 12 once encoded. */
+export const MAX_PARAM_LENGTH = 512 * 12;
+
+/** The OpenAI-compatible routes this server has (their errors carry OpenAI's shape: see the routes' openAiErrors). */
+const OPENAI_ROUTES = /^\/v1\/models(?:\/|$)/;
 
 /**
  * The field a validation error names, as its message does ("messages.0.role", a missing "model", an unknown field);

@@ -166,6 +166,16 @@ describe('AgenticPipeline', () => {
     expect(r.trace.spans.map((s) => s.name)).toContain('agent.tool.invalid');
   });
 
+  it('a citation before any search is told to search first, not given an empty range of ids', async () => {
+    llm.enqueue(answerCall([tok('Paris', 0.9, [0.9, 0.1])], ['p1']), toolCall('search', { query: 'capital of France' }), (req) =>
+      answerCall([tok('Paris', 0.9, [0.9, 0.1])], [passageIdOf(req, 'france') ?? '?']),
+    );
+    const r = await ask('agent');
+    expect(r.answer).toBe('Paris');
+    // Before: "cite ids from the results (p1 to p0)".
+    expect(r.agent?.steps[0]?.error).toBe('citations name p1, which no search or read returned; search first, then cite ids from its results');
+  });
+
   it('reads a document by its id, refined by the configured refiner to readTokens around the focus', async () => {
     llm.enqueue(toolCall('read', { id: 'guide', focus: 'Louvre museum' }), answerCall([tok('the Louvre', 0.9, [0.9, 0.1])], ['p1']));
     const r = await ask('agent-refined');
