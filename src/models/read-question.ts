@@ -5,6 +5,7 @@ import { functionTermsOf } from './question-language.js';
 import { questionOptions, type QuestionOptions } from './question-options.js';
 import { definitionPattern } from './definition-pattern.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
+import { questionAcronyms } from './question-acronyms.js';
 
 /**
  * The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. With the
@@ -24,6 +25,7 @@ export interface ReadQuestion {
   form: QuestionOptions | undefined;
   /** Its index terms, in order. */
   asked: readonly string[];
+  /** Its terms, and the acronyms its names make ("DCEU" of "DC Extended Universe"): what an answer must not only repeat. */
   askedSet: ReadonlySet<string>;
   /** The terms an answer's text is matched by: its content terms, or all of them when it has none. */
   queryTerms: ReadonlySet<string>;
@@ -81,7 +83,7 @@ function analyseQuestion(query: string): ReadQuestion {
   return {
     form: questionOptions(query),
     asked,
-    askedSet: new Set(asked),
+    askedSet: new Set([...asked, ...questionAcronyms(query)]),
     queryTerms,
     phraseOnly: asked.every((t) => queryTerms.has(t)),
     type: answerTypeOf(query),

@@ -86,6 +86,14 @@ describe('ExtractiveReader on factoid questions', () => {
     expect(r.result.normalizedEntropy).toBeLessThan(1);
   });
 
+  it('never answers with the acronym of the question\'s own names ("DCEU" for "DC Extended Universe")', () => {
+    const r = reader['doAnswer']('Which DC Extended Universe actress will star in its fifth film?', [
+      passage('The fifth film of the DCEU stars the actress Gal Gadot. The DCEU began in 2013.', 'DC Extended Universe'),
+    ]);
+    expect(r.result.candidates[0]?.text).toBe('Gal Gadot');
+    expect(r.result.candidates.map((c) => c.text)).not.toContain('DCEU');
+  });
+
   it('gives a corroborated span more mass than one found once', () => {
     const r = reader['doAnswer']('Who founded the label that signed Winner?', [
       passage('Winner is a boy group formed by YG Entertainment in 2013.'),
