@@ -27,7 +27,7 @@ interface Evidence {
 
 const YEAR = /\b(1[0-9]{3}|20[0-9]{2})\b/g;
 /** Words that ask rather than describe: left out of what is asked of each option. */
-const ASKING = new Set(analyze('which who whom whose what when where how both either also considered is are was were do does did has have had of the same one from by about than with'));
+const ASKING = new Set(analyze('which who whom whose what when where how both either also considered is are was were do does did has have had of the same one from by about than with located based involved type types kind kinds form forms'));
 
 /**
  * Answers a question whose answer is one of the options it names, or yes/no about named subjects, by weighing

@@ -69,6 +69,15 @@ describe('readOptions', () => {
     expect(no.candidates[0]?.text).toBe('no');
   });
 
+  it('yes/no: framing words ("located", "types of") are not what the subjects\' texts must hold', () => {
+    const yes = read('Are Guildford Cathedral and St Paul\'s Cathedral both located in England?', [
+      p('Guildford Cathedral', 'Guildford Cathedral is an Anglican cathedral in Guildford, Surrey, England.'),
+      p('St Paul\'s Cathedral', 'St Paul\'s Cathedral is an Anglican cathedral in London, England.'),
+    ]);
+    // Before, neither text said "located": half the asked terms missing read as a tie, and a tie answers no.
+    expect(yes.candidates[0]?.text).toBe('yes');
+  });
+
   it('"the same ...": yes when the subjects\' leads describe them alike', () => {
     const same = read('Were Scott Derrickson and Ed Wood of the same nationality?', [
       p('Scott Derrickson', 'Scott Derrickson (born July 16, 1966) is an American director, screenwriter and producer.'),
