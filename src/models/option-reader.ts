@@ -45,6 +45,9 @@ export function readOptions(form: QuestionOptions, passages: readonly Passage[],
 /** Nationality, origin or language asked: then a capitalised word ("Armenian") may be the answer. */
 const ASKS_ORIGIN = /\b(nationality|country|countries|ancestry|origin|language|citizenship|ethnicity|descent|city|state|located)\b/i;
 
+/** A kind of thing asked: the answer is a common noun ("building", "poet"), never a name. */
+const ASKS_KIND = /\b(type|types|kind|kinds|sort|occupation|profession|career|pursuit|structure)\b/i;
+
 /**
  * What two subjects have in common: the phrases (one to three words) that both subjects' texts hold, the ones in
  * their opening descriptions ("is an American poet") first, longer and rarer ones before short common ones.
@@ -56,6 +59,7 @@ function shared(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
   const own = new Set(form.options.flatMap((o) => analyze(o)));
   const asked = new Set(analyze(form.predicate));
   const origin = ASKS_ORIGIN.test(form.predicate);
+  const asksKind = ASKS_KIND.test(form.predicate);
   const grams = evidence.map((e) => phrases(leadOf(e.text)));
   const [first, ...rest] = grams;
   if (!first) return empty;
@@ -67,7 +71,10 @@ function shared(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
     if (terms.some((t) => own.has(t))) continue;
     const novel = terms.filter((t) => !asked.has(t)).length;
     if (novel === 0) continue;
-    if (!origin && /^\p{Lu}/u.test(g.text) && terms.length === 1) continue;
+    // A word one of the texts writes only capitalised is (part of) a name there, not a description, unless an origin
+    // is asked ("Armenian"): "east" of "on the east side" and "15 East 30th Street" is no shared trait. When a kind
+    // of thing is asked ("what type of structure?"), no name of any length is one ("New York City", for a building).
+    if (!origin && (terms.length === 1 || asksKind) && [g, ...others].some((o) => o?.common !== true)) continue;
     const descriptive = [g, ...others].every((o) => o !== undefined && o.descriptive);
     scored.push({ text: g.text, score: novel + (descriptive ? 1.5 : 0), descriptive });
   }
@@ -84,6 +91,13 @@ function shared(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
   );
 }
 
+/** A phrase of a lead: its first surface form, whether it stands in the description, whether it is ever in lower case. */
+interface Phrase {
+  text: string;
+  descriptive: boolean;
+  common: boolean;
+}
+
 /** The share of its probability a phrase keeps when it stands outside the subjects' descriptions. */
 const INCIDENTAL = 0.5;
 
@@ -96,18 +110,26 @@ function leadOf(text: string): string {
  * Phrases of one to three words, keyed by their stems, with no stop word at either end and no number; marked
  * descriptive when they stand in the lead's first description (after "is a", up to the first comma-free clause).
  */
-function phrases(text: string): Map<string, { text: string; descriptive: boolean }> {
-  const out = new Map<string, { text: string; descriptive: boolean }>();
+function phrases(text: string): Map<string, Phrase> {
+  const out = new Map<string, Phrase>();
   const copula = COPULA.exec(text);
   const describedFrom = copula ? copula.index + copula[0].length : -1;
   const describedTo = describedFrom < 0 ? -1 : describedFrom + 80;
   // The analyser keeps some function words as terms ("whose", "also"): at a phrase's edge they make a phrase of
   // chance ("whose", in both leads, was the lone answer to what a cocktail and a drink are both examples of).
-  const tokens = [...text.matchAll(/[\p{L}][\p{L}'’-]*/gu)].map((m) => ({ word: m[0], at: m.index, stem: analyze(m[0])[0], function: isEnglishFunctionWord(normalizeText(m[0])) }));
+  // Whole words, digits included, so that no phrase starts inside one ("th Streets" of "47th and 48th Streets").
+  const tokens = [...text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)].map((m) => ({
+    word: m[0],
+    at: m.index,
+    stem: analyze(m[0])[0],
+    function: isEnglishFunctionWord(normalizeText(m[0])),
+    number: /\p{N}/u.test(m[0]),
+  }));
   for (let i = 0; i < tokens.length; i++) {
     for (let n = 1; n <= 3 && i + n <= tokens.length; n++) {
       const span = tokens.slice(i, i + n);
       if (span[0]?.stem === undefined || span[n - 1]?.stem === undefined || span[0].function || span[n - 1]?.function) continue;
+      if (span.some((t) => t.number)) continue;
       const key = span.map((t) => t.stem ?? t.word.toLowerCase()).join(' ');
       const start = span[0].at;
       const last = span[n - 1] as (typeof span)[number];
@@ -115,8 +137,12 @@ function phrases(text: string): Map<string, { text: string; descriptive: boolean
       if (/[,;:()]/.test(surface)) continue;
       const descriptive = start >= describedFrom && start < describedTo && describedFrom >= 0;
       const seen = out.get(key);
-      if (!seen) out.set(key, { text: surface, descriptive });
-      else if (descriptive) seen.descriptive = true;
+      const common = /^\P{Lu}/u.test(surface);
+      if (!seen) out.set(key, { text: surface, descriptive, common });
+      else {
+        if (descriptive) seen.descriptive = true;
+        if (common) seen.common = true;
+      }
     }
   }
   return out;

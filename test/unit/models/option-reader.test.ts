@@ -124,6 +124,15 @@ describe('readOptions', () => {
     expect(r.unsupported ?? 0).toBeLessThan(0.05);
   });
 
+  it('"what do A and B share?": no phrase starts inside a word, and a word one text has only in a name is no trait', () => {
+    const r = read('What type of structure does 277 Park Avenue and 126 Madison Avenue have in common?', [
+      p('277 Park Avenue', '277 Park Avenue is an office building in the Midtown Manhattan neighborhood of New York City. It stands on the east side of Park Avenue between East 47th and 48th Streets.'),
+      p('126 Madison Avenue', '126 Madison Avenue (also known as 15 East 30th Street) is a proposed residential skyscraper in NoMad, Manhattan, New York City. The building will rise 47 stories.'),
+    ]);
+    // Before: "th Streets" (of "48th Streets" and "30th Street"), "east" (a name's part in the second), "New York City".
+    expect(r.candidates.map((c) => c.text)).toEqual(['building']);
+  });
+
   it('"what do A and B share?": a phrase both leads only mention is no certainty', () => {
     const r = read('Astro Boy and The Secret of Kells share which genre of film?', [
       p('Astro Boy', 'Astro Boy is a Japanese manga series written and illustrated by Osamu Tezuka over many long years. It was released in 1952.'),
