@@ -19,8 +19,8 @@ export interface Bm25RetrieverOptions {
   vocabulary?: boolean;
   /**
    * From this many chunks, an index that another process's commit made stale is rebuilt in the background, in
-   * slices of 15 ms between other work, while queries are answered from the stale one (default 2,000: about 0.2 s
-   * of rebuilding at once). Smaller indexes are rebuilt at once, before the query.
+   * slices of 15 ms between other work, while queries are answered by FTS5 (default 2,000: about 0.2 s of
+   * rebuilding at once). Smaller indexes are rebuilt at once, before the query.
    */
   backgroundRebuildChunks?: number;
 }
@@ -76,8 +76,8 @@ export class Bm25Retriever extends Retriever {
 
   /**
    * True while the in-memory index lags a commit by another process (it is rebuilt in the background from
-   * `backgroundRebuildChunks` on, or at the next query): what it answers is the index as it was, which must not be
-   * cached under the store's new version.
+   * `backgroundRebuildChunks` on, or at the next query): FTS5 answers meanwhile, ranking by its own analysis, which
+   * must not be cached under the store's new version as the memory engine's answer.
    */
   stale(): boolean {
     return this.options.engine === 'memory' && this.index !== null && this.store.dataVersion() !== this.seenDataVersion;
@@ -127,9 +127,15 @@ export class Bm25Retriever extends Retriever {
   }
 
   private searchMemory(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
+    const index = this.memoryIndex();
+    // While a large index is rebuilt after another process's commit, its postings may name rows that are gone: a
+    // re-ingested document's chunks are deleted and inserted again under new rowids, so the index as it was found
+    // nothing at all for seconds while `rag ingest` re-read an unchanged folder. FTS5, which every commit keeps
+    // current, answers meanwhile (not cached: see `stale`).
+    if (this.stale()) return this.searchFts(query, k, allow);
     const options: { maxTerms: number; allow?: Set<number> } = { maxTerms: this.options.maxQueryTerms };
     if (allow) options.allow = allow;
-    return this.memoryIndex().search(termsOf(words(query), query), k, options);
+    return index.search(termsOf(words(query), query), k, options);
   }
 
   private searchFts(query: string, k: number, allow: Set<number> | undefined): Bm25Hit[] {
