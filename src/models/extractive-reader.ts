@@ -14,6 +14,7 @@ import { sentencesOf } from './sentences.js';
 import { objectSpans } from './object-spans.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
 import { nearestWindow } from './nearest-window.js';
+import { codePenalty } from './code-penalty.js';
 import { isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
@@ -466,12 +467,3 @@ const CELL_SEPARATOR = /\s\|(?:\s|$)/;
 
 /** A Markdown heading line: "## Wars > North". */
 const HEADING_LINE = /^#{1,6}\s+\S/;
-
-/** Marks prose almost never holds and code and configuration often do: they count three times. */
-const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;
-
-/** Prose has a few percent punctuation; code and markup far more. They make poor answers, so they rank lower. */
-function codePenalty(text: string): number {
-  const symbols = text.replace(/[\s\p{L}\p{N}]/gu, '').length + 2 * (text.match(CODE_MARKS)?.length ?? 0);
-  return Math.max(0, symbols / Math.max(1, text.length) - 0.08);
-}

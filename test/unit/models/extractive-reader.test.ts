@@ -154,6 +154,16 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates[0]?.text).toMatch(/^To configure the cache/);
   });
 
+  it('does not take prose that names settings and routes inline for code', async () => {
+    // Both speak of API keys; the first names the setting, the route and the header, whose dots, slashes and
+    // brackets counted as code: the sentence that only says the API is open without keys won.
+    const r = await read('how do I turn on API keys?', [
+      passage('keys', 'API keys: With auth.apiKeys set, every /v1/ route needs Authorization: Bearer <key> (401 without a valid one).'),
+      passage('open', 'API keys are optional, and without any of them configured the whole API stays open to every caller.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^API keys: With auth\.apiKeys set/);
+  });
+
   it('does not match the closing "work" of "how does X work?" against the passages', async () => {
     const r = await read('how does caching work?', [
       passage('keeps', 'Caching keeps answers for five minutes in memory.'),
