@@ -99,6 +99,13 @@ export class ExtractiveReader extends Reader {
       for (const sentences of holds) for (const held of sentences) if (held.has[i] === 1) df++;
       weight.set(t, df === 0 ? 0 : Math.log(1 + sentenceCount / df));
     });
+    // The question's verb weighs no more than the least of its other terms: answers word it otherwise, so its rarity
+    // among the passages says little, and a sentence that happens to use it outranked those on the subject.
+    const others = asks.filter((t) => !question.verbs.has(t) && (weight.get(t) ?? 0) > 0).map((t) => weight.get(t) ?? 0);
+    if (others.length > 0) {
+      const cap = Math.min(...others);
+      for (const t of question.verbs) if (weight.has(t)) weight.set(t, Math.min(weight.get(t) ?? 0, cap));
+    }
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0);
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
     // A question term no passage holds, in its text or headings (a measure word, "long" of "how long", aside), counts

@@ -164,6 +164,17 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates[0]?.text).toMatch(/^API keys: With auth\.apiKeys set/);
   });
 
+  it("does not let the question's verb outweigh its subject for being rare among the passages", async () => {
+    // "carries" stands in one sentence, "API key" and "header" in several: the sentence that carries a header won,
+    // though the answer is the one on sending the API key.
+    const r = await read('which header carries the API key?', [
+      passage('auth', 'The API key is sent as Authorization: Bearer, followed by the key.'),
+      passage('ids', 'Every response carries the x-request-id header.'),
+      passage('keys', 'An API key is at least 16 characters. Each API key has a name. Every header of a response is logged. A header name is case-insensitive.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^The API key is sent as Authorization: Bearer/);
+  });
+
   it('does not match the closing "work" of "how does X work?" against the passages', async () => {
     const r = await read('how does caching work?', [
       passage('keeps', 'Caching keeps answers for five minutes in memory.'),
