@@ -15,16 +15,30 @@ const KIND_THEN_VERB =
 /** Auxiliaries and the like, which the frames above may catch in a verb's place: they are no verb of the question. */
 const NOT_A_VERB = new Set('is are was were be been has have had do does did can could will would should may might must get'.split(' '));
 
+export interface QuestionVerbs {
+  /** The terms of the question's verbs. */
+  terms: ReadonlySet<string>;
+  /**
+   * The verb of a how-to question ("run" of "how do I run the tests?"), which a command line does without saying it
+   * ("npm test").
+   */
+  act: string | undefined;
+}
+
 /**
- * The terms of the question's verbs: answers say what they ask in other words ("carries" is answered by "needs
- * Authorization: Bearer <key>"), so a verb rare among the passages is no sign that a sentence holding it answers.
+ * The question's verbs: answers say what they ask in other words ("carries" is answered by "needs Authorization:
+ * Bearer <key>", "run the tests" by "npm test"), so a verb rare among the passages is no sign that a sentence holding
+ * it answers.
  */
-export function questionVerbs(question: string): ReadonlySet<string> {
+export function questionVerbs(question: string): QuestionVerbs {
   const terms = new Set<string>();
+  let act: string | undefined;
   for (const frame of [HOW_TO, AFTER_ACTOR, SUBJECT_ASKS, KIND_THEN_VERB]) {
     const verb = frame.exec(question)?.groups?.['verb'];
     if (verb === undefined || NOT_A_VERB.has(verb.toLowerCase())) continue;
-    for (const term of analyze(verb)) terms.add(term);
+    const own = analyze(verb);
+    for (const term of own) terms.add(term);
+    if (frame === HOW_TO) act = own[0];
   }
-  return terms;
+  return { terms, act };
 }

@@ -6,7 +6,7 @@ import { questionOptions, type QuestionOptions } from './question-options.js';
 import { definitionPattern } from './definition-pattern.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
 import { questionAcronyms } from './question-acronyms.js';
-import { questionVerbs } from './question-verbs.js';
+import { questionVerbs, type QuestionVerbs } from './question-verbs.js';
 
 /**
  * The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. With the
@@ -56,8 +56,8 @@ export interface ReadQuestion {
    * "where", a date or place just after it ("when does the bakery open?": "... opens at 5 am").
    */
   verb: { term: string; asks: 'object' | 'after' } | undefined;
-  /** The terms of its verbs (`questionVerbs`): they weigh no more than its other content terms. */
-  verbs: ReadonlySet<string>;
+  /** Its verbs (`questionVerbs`): they weigh no more than its other content terms. */
+  verbs: QuestionVerbs;
 }
 
 /** Recent questions analysed (a pure function of the text, like the analyser's stems). */

@@ -175,6 +175,21 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates[0]?.text).toMatch(/^The API key is sent as Authorization: Bearer/);
   });
 
+  it('answers "how do I <verb> X?" with a command line that does it, which never names the verb', async () => {
+    // Before, a sentence that used "test" and "runs" in passing won: the command held "test" only.
+    const r = await read('how do I run the tests?', [
+      passage('dev', 'npm install # also builds dist/\nnpm test # unit and integration tests'),
+      passage('warnings', 'Two warnings of npm install are expected and harmless: EBADENGINE for cookie (the test injector asks for Node 22; it runs on 20).'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('npm test # unit and integration tests');
+    // A prose line keeps its verb to itself: only a command does what it says without saying it.
+    const prose = await read('how do I run the tests?', [
+      passage('dev', 'The tests are unit and integration tests'),
+      passage('warnings', 'Two warnings of npm install are expected and harmless: EBADENGINE for cookie (the test injector asks for Node 22; it runs on 20).'),
+    ]);
+    expect(prose.candidates[0]?.text).toMatch(/^Two warnings/);
+  });
+
   it('does not match the closing "work" of "how does X work?" against the passages', async () => {
     const r = await read('how does caching work?', [
       passage('keeps', 'Caching keeps answers for five minutes in memory.'),

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { questionVerbs } from '../../../src/models/question-verbs.js';
 
-const terms = (question: string) => [...questionVerbs(question)];
+const terms = (question: string) => [...questionVerbs(question).terms];
 
 describe('questionVerbs', () => {
-  it('finds the verb after a how-to or capability frame', () => {
-    expect(terms('how do I run the tests?')).toEqual(['run']);
-    expect(terms('can I talk to it with an OpenAI client?')).toEqual(['talk']);
+  it('finds the verb after a how-to or capability frame, and calls a how-to verb the act', () => {
+    expect(questionVerbs('how do I run the tests?')).toEqual({ terms: new Set(['run']), act: 'run' });
+    expect(questionVerbs('can I talk to it with an OpenAI client?')).toEqual({ terms: new Set(['talk']), act: undefined });
     expect(terms('is there a way to stop a job?')).toEqual(['stop']);
   });
 
