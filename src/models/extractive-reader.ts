@@ -14,6 +14,7 @@ import { sentencesOf } from './sentences.js';
 import { objectSpans } from './object-spans.js';
 import { sentenceSpans, wordGap } from './sentence-spans.js';
 import { nearestWindow } from './nearest-window.js';
+import { codePenalty } from './code-penalty.js';
 import { isFactoid, typeFit, type AnswerType } from './question-type.js';
 import { Reader, type ReaderOutput } from './reader.js';
 
@@ -54,7 +55,8 @@ interface Scored {
  * rarity-weighted share of the question's content terms it holds (those within a clause of each other; in its
  * opening, its subject, more when it is the answer whole), how well its passage ranked, how well its
  * section's headings match the question, and how focused it is; a sentence that only repeats the question is not
- * a candidate, and code-like text ranks lower. Scores become a probability
+ * a candidate, and code-like text ranks lower. The question's verb weighs no more than its other terms, and a command
+ * line does a how-to question's verb without naming it. Scores become a probability
  * distribution (softmax), whose entropy says how sure the reader is.
  */
 export class ExtractiveReader extends Reader {
@@ -98,6 +100,14 @@ export class ExtractiveReader extends Reader {
       for (const sentences of holds) for (const held of sentences) if (held.has[i] === 1) df++;
       weight.set(t, df === 0 ? 0 : Math.log(1 + sentenceCount / df));
     });
+    // The question's verb weighs no more than the least of its other terms: answers word it otherwise, so its rarity
+    // among the passages says little, and a sentence that happens to use it outranked those on the subject.
+    const verbs = question.verbs.terms;
+    const others = asks.filter((t) => !verbs.has(t) && (weight.get(t) ?? 0) > 0).map((t) => weight.get(t) ?? 0);
+    if (others.length > 0) {
+      const cap = Math.min(...others);
+      for (const t of verbs) if (weight.has(t)) weight.set(t, Math.min(weight.get(t) ?? 0, cap));
+    }
     const totalWeight = [...weight.values()].reduce((a, b) => a + b, 0);
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
     // A question term no passage holds, in its text or headings (a measure word, "long" of "how long", aside), counts
@@ -107,6 +117,7 @@ export class ExtractiveReader extends Reader {
     const support = totalWeight / (totalWeight + absent * Math.log(1 + 2 * sentenceCount));
 
     const weights = asks.map((t) => weight.get(t) ?? 0);
+    const act = question.verbs.act === undefined ? undefined : termIndex.get(question.verbs.act);
     // A sentence given whole as the answer should be about what is asked, so its subject counts; a factoid's span only
     // needs its sentence to state the fact, wherever the question's terms stand in it.
     const leadWeight = (this.options.spans ?? 'auto') === 'sentences' || !isFactoid(question.type) ? LEAD_WEIGHT : 0;
@@ -120,8 +131,10 @@ export class ExtractiveReader extends Reader {
         let matchedWeight = 0;
         let inContextWeight = 0;
         const near = held.matched > 1 && sentence.terms.length > NEAR_TERMS ? nearestWindow(sentence.terms, termIndex, weights, NEAR_TERMS) : held.has;
+        // A command line does what a how-to question asks without naming it: "npm test" runs the tests.
+        const acts = act !== undefined && sentence.command === true;
         asks.forEach((t, i) => {
-          const has = near[i] === 1;
+          const has = near[i] === 1 || (acts && i === act);
           if (has) matchedWeight += weight.get(t) ?? 0;
           if (has || topic.has(t) || sentence.context?.has(t) === true) inContextWeight += weight.get(t) ?? 0;
         });
@@ -397,6 +410,8 @@ interface AnalysedSentence {
   context?: ReadonlySet<string>;
   /** A table's header row or a heading line: context for what follows, never an answer itself. */
   label?: boolean;
+  /** A line of its own that reads as a command or setting, not prose: "npm test # unit and integration tests". */
+  command?: boolean;
 }
 
 /**
@@ -438,7 +453,9 @@ function analysedSentences(text: string): AnalysedSentence[] {
     else if (headerRow) header = termSet(line);
     const under = [...(heading && !headingLine ? heading : []), ...(row && !headerRow && header ? header : [])];
     const context = under.length > 0 ? new Set(under) : undefined;
-    for (const sentence of sentencesOf(line)) {
+    const sentences = sentencesOf(line);
+    const command = !row && !headingLine && sentences.length === 1 && COMMAND_LINE.test(line.trim());
+    for (const sentence of sentences) {
       // A table's column separators are its layout, not code.
       const penalty = codePenalty(row ? sentence.replace(/\s\|\s/g, ' ') : sentence);
       // In prose a quoted question is usually a title ("Who Framed Roger Rabbit?" was released in 1988), an answer;
@@ -455,6 +472,7 @@ function analysedSentences(text: string): AnalysedSentence[] {
         asks,
         ...(context ? { context } : {}),
         ...(headingLine || headerRow ? { label: true } : {}),
+        ...(command ? { command: true } : {}),
       });
     }
   });
@@ -464,14 +482,11 @@ function analysedSentences(text: string): AnalysedSentence[] {
 /** Between a table row's cells. */
 const CELL_SEPARATOR = /\s\|(?:\s|$)/;
 
+/**
+ * A command or setting on a line of its own: it opens with a lower-case name (a program, a setting) and does not end
+ * as a sentence does.
+ */
+const COMMAND_LINE = /^[a-z][\w.-]*(?:\s|:|$)(?:.*[^.!?:;,])?$/u;
+
 /** A Markdown heading line: "## Wars > North". */
 const HEADING_LINE = /^#{1,6}\s+\S/;
-
-/** Marks prose almost never holds and code and configuration often do: they count three times. */
-const CODE_MARKS = /[{}[\]<>=;|#`\\$]/g;
-
-/** Prose has a few percent punctuation; code and markup far more. They make poor answers, so they rank lower. */
-function codePenalty(text: string): number {
-  const symbols = text.replace(/[\s\p{L}\p{N}]/gu, '').length + 2 * (text.match(CODE_MARKS)?.length ?? 0);
-  return Math.max(0, symbols / Math.max(1, text.length) - 0.08);
-}

@@ -6,6 +6,7 @@ import { questionOptions, type QuestionOptions } from './question-options.js';
 import { definitionPattern } from './definition-pattern.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
 import { questionAcronyms } from './question-acronyms.js';
+import { questionVerbs, type QuestionVerbs } from './question-verbs.js';
 
 /**
  * The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. With the
@@ -55,6 +56,8 @@ export interface ReadQuestion {
    * "where", a date or place just after it ("when does the bakery open?": "... opens at 5 am").
    */
   verb: { term: string; asks: 'object' | 'after' } | undefined;
+  /** Its verbs (`questionVerbs`): they weigh no more than its other content terms. */
+  verbs: QuestionVerbs;
 }
 
 /** Recent questions analysed (a pure function of the text, like the analyser's stems). */
@@ -92,6 +95,7 @@ function analyseQuestion(query: string): ReadQuestion {
     frameTerms: new Set([...query.matchAll(HOW_MUCH)].flatMap((m) => analyze(m[1] ?? ''))),
     functionTerms: functionTermsOf(query),
     verb: verbAsked(query),
+    verbs: questionVerbs(query),
   };
 }
 

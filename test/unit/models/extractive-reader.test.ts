@@ -154,6 +154,42 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates[0]?.text).toMatch(/^To configure the cache/);
   });
 
+  it('does not take prose that names settings and routes inline for code', async () => {
+    // Both speak of API keys; the first names the setting, the route and the header, whose dots, slashes and
+    // brackets counted as code: the sentence that only says the API is open without keys won.
+    const r = await read('how do I turn on API keys?', [
+      passage('keys', 'API keys: With auth.apiKeys set, every /v1/ route needs Authorization: Bearer <key> (401 without a valid one).'),
+      passage('open', 'API keys are optional, and without any of them configured the whole API stays open to every caller.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^API keys: With auth\.apiKeys set/);
+  });
+
+  it("does not let the question's verb outweigh its subject for being rare among the passages", async () => {
+    // "carries" stands in one sentence, "API key" and "header" in several: the sentence that carries a header won,
+    // though the answer is the one on sending the API key.
+    const r = await read('which header carries the API key?', [
+      passage('auth', 'The API key is sent as Authorization: Bearer, followed by the key.'),
+      passage('ids', 'Every response carries the x-request-id header.'),
+      passage('keys', 'An API key is at least 16 characters. Each API key has a name. Every header of a response is logged. A header name is case-insensitive.'),
+    ]);
+    expect(r.candidates[0]?.text).toMatch(/^The API key is sent as Authorization: Bearer/);
+  });
+
+  it('answers "how do I <verb> X?" with a command line that does it, which never names the verb', async () => {
+    // Before, a sentence that used "test" and "runs" in passing won: the command held "test" only.
+    const r = await read('how do I run the tests?', [
+      passage('dev', 'npm install # also builds dist/\nnpm test # unit and integration tests'),
+      passage('warnings', 'Two warnings of npm install are expected and harmless: EBADENGINE for cookie (the test injector asks for Node 22; it runs on 20).'),
+    ]);
+    expect(r.candidates[0]?.text).toBe('npm test # unit and integration tests');
+    // A prose line keeps its verb to itself: only a command does what it says without saying it.
+    const prose = await read('how do I run the tests?', [
+      passage('dev', 'The tests are unit and integration tests'),
+      passage('warnings', 'Two warnings of npm install are expected and harmless: EBADENGINE for cookie (the test injector asks for Node 22; it runs on 20).'),
+    ]);
+    expect(prose.candidates[0]?.text).toMatch(/^Two warnings/);
+  });
+
   it('does not match the closing "work" of "how does X work?" against the passages', async () => {
     const r = await read('how does caching work?', [
       passage('keeps', 'Caching keeps answers for five minutes in memory.'),

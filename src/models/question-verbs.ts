@@ -1,0 +1,44 @@
+import { analyze } from '../core/analyzer.js';
+
+/**
+ * Where a question's verb stands, told by the words around it (no parser): after a how-to or capability frame that
+ * names who acts ("how do I run ...", "can I talk ...", "is there a way to turn ..."), right after a question word
+ * that is the subject, before a clause or its object ("what happens when ...", "who wrote the ..."), and between the kind a "which/what" question asks for
+ * and a determiner ("which header carries the API key?": nouns do not stand right before "the").
+ */
+const HOW_TO = /^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|we|you|one)|to)\s+(?<verb>[\p{L}-]+)/iu;
+const AFTER_ACTOR = /^\s*(?:(?:can|could|do|should)\s+(?:i|we|you|one)|is\s+there\s+a\s+way\s+to)\s+(?<verb>[\p{L}-]+)/iu;
+const SUBJECT_ASKS = /^\s*(?:what|who)\s+(?<verb>[\p{L}-]+)\s+(?:when|if|to|the|a|an|after|before|during|this|that|these|those|his|her|its|their)\s/iu;
+const KIND_THEN_VERB =
+  /^\s*(?:which|what)\s+(?!(?:of|is|are|was|were|do|does|did)\s)[\p{L}\p{N}-]+(?:\s+[\p{L}\p{N}-]+)?\s+(?<verb>[\p{L}-]+)\s+(?:the|a|an|this|that|these|those|its|their|his|her|our|your|my)\s/iu;
+
+/** Auxiliaries and the like, which the frames above may catch in a verb's place: they are no verb of the question. */
+const NOT_A_VERB = new Set('is are was were be been has have had do does did can could will would should may might must get'.split(' '));
+
+export interface QuestionVerbs {
+  /** The terms of the question's verbs. */
+  terms: ReadonlySet<string>;
+  /**
+   * The verb of a how-to question ("run" of "how do I run the tests?"), which a command line does without saying it
+   * ("npm test").
+   */
+  act: string | undefined;
+}
+
+/**
+ * The question's verbs: answers say what they ask in other words ("carries" is answered by "needs Authorization:
+ * Bearer <key>", "run the tests" by "npm test"), so a verb rare among the passages is no sign that a sentence holding
+ * it answers.
+ */
+export function questionVerbs(question: string): QuestionVerbs {
+  const terms = new Set<string>();
+  let act: string | undefined;
+  for (const frame of [HOW_TO, AFTER_ACTOR, SUBJECT_ASKS, KIND_THEN_VERB]) {
+    const verb = frame.exec(question)?.groups?.['verb'];
+    if (verb === undefined || NOT_A_VERB.has(verb.toLowerCase())) continue;
+    const own = analyze(verb);
+    for (const term of own) terms.add(term);
+    if (frame === HOW_TO) act = own[0];
+  }
+  return { terms, act };
+}
