@@ -42,7 +42,16 @@ export function registerDocumentCommands(program: Command, configOptions: (cmd: 
         const widths = rows[0]!.map((_h, i) => Math.max(...rows.map((r) => r[i]!.length)));
         for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
         if (next !== undefined) {
-          const more = ['rag documents list', '--after', shellWord(next), ...(flags.prefix ? ['--prefix', shellWord(flags.prefix)] : []), ...(flags.limit !== 100 ? ['--limit', String(flags.limit)] : [])];
+          // The same index and settings: without --store or --config the next page was looked for in the default index.
+          const more = [
+            'rag documents list',
+            ...(flags.config !== undefined ? ['--config', shellWord(flags.config)] : []),
+            ...(flags.store !== undefined ? ['--store', shellWord(flags.store)] : []),
+            '--after',
+            shellWord(next),
+            ...(flags.prefix ? ['--prefix', shellWord(flags.prefix)] : []),
+            ...(flags.limit !== 100 ? ['--limit', String(flags.limit)] : []),
+          ];
           console.log(`more may follow: ${more.join(' ')}`);
         }
       } finally {

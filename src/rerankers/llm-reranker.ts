@@ -28,7 +28,8 @@ const SYSTEM = [
  * Listwise LLM reranking (RankGPT-style): the LLM sees the query and the numbered passages at once and returns
  * their order as JSON. The ranking is validated (integers naming passages, none twice); passages it leaves out
  * follow in their input order. A reply that is not a valid ranking keeps the input order, and says so: a
- * `rerank.llm.ranking` span with `fallback: true` and the problem, and a warning in the log. A server that hangs
+ * `rerank.llm.ranking` span with `fallback: true` and the problem, a warning in the log, and `degraded` (reason
+ * `llm malformed`). A server that hangs
  * or is down keeps the input order too when `fallback` is set (the answer says so in `degraded`), else it is the
  * request's error.
  */
@@ -68,6 +69,9 @@ export class LlmReranker extends Reranker {
       const warning = `malformed ranking (${parsed.problem}); kept the input order`;
       ctx.log.warn({ reranker: this.name, problem: parsed.problem, reply: reply.text.slice(0, 200) }, `LLM reranker: ${warning}`);
       ctx.trace.record('rerank.llm.ranking', start, { fallback: true, warning });
+      // The answer says so too (and is not cached: the next try may rank): in an ensemble of rerankers this member
+      // had no vote, which the ensemble's note named only for members whose server failed.
+      ctx.degradations.push({ stage: 'rerank', reason: 'llm malformed', fallback: 'retrieval order', message: `the LLM reranker's reply was a ${warning}` });
       return keepRetrievalOrder(chunks, options.k);
     }
     const ranked = new Set(parsed.ranking);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RagError } from '../core/errors.js';
 import { withoutBom } from '../core/invisible-marks.js';
@@ -25,20 +25,42 @@ export interface SourceFile {
   walked: boolean;
 }
 
-/** Files under the given paths (folders walked recursively, hidden entries skipped) that we know how to read. */
+/**
+ * Files under the given paths (folders walked recursively, hidden entries skipped) that we know how to read, each
+ * once: paths that overlap (`docs docs/api`, `docs ./docs`, a folder and a file in it) name the same file, and so
+ * the same id, which twice in a batch would refuse the batch. A file also named on its own counts as named.
+ */
 export async function listSourceFiles(paths: string[]): Promise<SourceFile[]> {
   const out: SourceFile[] = [];
+  const seen = new Map<string, SourceFile>();
+  const add = (path: string, walked: boolean): void => {
+    const key = resolve(path);
+    const found = seen.get(key);
+    if (found) found.walked &&= walked;
+    else {
+      const file = { path, walked };
+      seen.set(key, file);
+      out.push(file);
+    }
+  };
+  // The folders being walked, by their real path: a link back to one of them (`docs/loop -> ..`) is a loop, which
+  // was followed until the system refused, every file ingested some 40 times under ever longer ids.
+  const walking = new Set<string>();
   const visit = async (path: string, walked: boolean): Promise<void> => {
     const info = await stat(path).catch(() => null);
     if (!info) throw new RagError('NOT_FOUND', `no such file or folder: ${path}`);
     if (info.isDirectory()) {
+      const real = await realpath(path);
+      if (walking.has(real)) return;
+      walking.add(real);
       const entries = (await readdir(path)).filter((e) => !e.startsWith('.') && e !== 'node_modules').sort();
       for (const entry of entries) {
         const child = join(path, entry);
         const childInfo = await stat(child).catch(() => null);
         if (childInfo?.isDirectory() || FORMATS[extname(entry).toLowerCase()]) await visit(child, true);
       }
-    } else if (FORMATS[extname(path).toLowerCase()]) out.push({ path, walked });
+      walking.delete(real);
+    } else if (FORMATS[extname(path).toLowerCase()]) add(path, walked);
     else throw new RagError('BAD_REQUEST', `unsupported file type: ${path} (known: ${Object.keys(FORMATS).join(' ')})`);
   };
   for (const p of paths) await visit(p, false);

@@ -57,11 +57,12 @@ describe('rag documents list and delete', () => {
 
     const first = await cli('documents', 'list', '--store', store, '--limit', '2');
     expect(first.slice(1, 3).map((l) => l.split(/ +/)[0])).toEqual(['a.txt', 'notes.txt']);
-    expect(first[3]).toBe('more may follow: rag documents list --after notes.txt --limit 2');
+    // The next page's command names the same index (before, it left out --store and looked in the default one).
+    expect(first[3]).toBe(`more may follow: rag documents list --store ${store} --after notes.txt --limit 2`);
     const second = await cli('documents', 'list', '--store', store, '--limit', '2', '--after', 'notes.txt');
     expect(second.slice(1, 3).map((l) => l.split(/ +/)[0])).toEqual(['notes/b.md', 'notes/c.md']);
     // A full page may be the last, as over HTTP: the page after it is empty.
-    expect(second[3]).toBe('more may follow: rag documents list --after notes/c.md --limit 2');
+    expect(second[3]).toBe(`more may follow: rag documents list --store ${store} --after notes/c.md --limit 2`);
     expect(await cli('documents', 'list', '--store', store, '--limit', '2', '--after', 'notes/c.md')).toEqual(['no documents after notes/c.md']);
 
     expect((await cli('documents', 'list', '--store', store, '--prefix', 'notes/')).slice(1).map((l) => l.split(/ +/)[0])).toEqual(['notes/b.md', 'notes/c.md']);
@@ -189,6 +190,20 @@ describe('rag ingest <folder> --prune', () => {
     // Beside a folder, a file is ingested and not pruned.
     expect(await ingest('new.md', 'notes', '--prune')).toMatch(/^pruned 0 documents/m);
     expect(stored(store).ids).toContain('new.md');
+  });
+
+  it('ingests and prunes folders given one inside another, and a file inside a folder given, once each', async () => {
+    mkdirSync(at('nest', 'inner'), { recursive: true });
+    writeFileSync(at('nest', 'n.md'), note('N'));
+    writeFileSync(at('nest', 'inner', 'i.md'), note('I'));
+    writeFileSync(at('nest', 'inner', 'gone.md'), note('Gone'));
+    // Before, each file reached twice was "id appears twice in the batch" and nothing was stored.
+    expect(await ingest('nest', 'nest/inner', './nest/n.md')).toMatch(/^ingested 3 documents/m);
+    rmSync(at('nest', 'inner', 'gone.md'));
+    const out = await ingest('nest', './nest/inner/', '--prune');
+    expect(out).toMatch(/^ingested 2 documents/m);
+    expect(out).toMatch(/^pruned 1 document whose files are gone from nest\/, nest\/inner\/; index version \d+$/m);
+    expect(stored(store).ids.filter((id) => id.startsWith('nest/'))).toEqual(['nest/inner/i.md', 'nest/n.md']);
   });
 
   it('lists what a folder holds with --prefix, as the pruning sees it', async () => {

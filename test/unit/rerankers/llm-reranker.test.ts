@@ -98,6 +98,8 @@ describe('LlmReranker', () => {
     expect(String(span?.attrs?.['warning'])).toMatch(/kept the input order/);
     expect(log.warnings).toHaveLength(1);
     expect(log.warnings[0]).toMatch(/LLM reranker: malformed ranking/);
+    // And the answer says it degraded (before, only the trace and the log did).
+    expect(ctx.degradations).toEqual([{ stage: 'rerank', reason: 'llm malformed', fallback: 'retrieval order', message: expect.stringMatching(problem) }]);
   });
 
   it('one chunk or none: no call to the model', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentInput } from '../../../src/core/types.js';
@@ -86,6 +86,29 @@ describe('listSourceFiles', () => {
       { path: join(tmp.dir, 'corpus.jsonl'), walked: false },
       { path: join(tmp.dir, 'docs/a.md'), walked: false },
     ]);
+  });
+
+  it('lists a file reached through overlapping paths once, as named when it was also named on its own', async () => {
+    const docs = join(tmp.dir, 'docs');
+    const files = await listSourceFiles([docs, join(docs, 'sub'), `${docs}/./`, join(docs, 'a.md')]);
+    expect(files.map((f) => relative(tmp.dir, f.path))).toEqual([
+      join('docs', 'a.md'),
+      join('docs', 'b.HTML'),
+      join('docs', 'sub', 'c.txt'),
+      join('docs', 'sub', 'deeper', 'd.rst'),
+      join('docs', 'sub', 'e.markdown'),
+    ]);
+    expect(files.filter((f) => !f.walked).map((f) => relative(tmp.dir, f.path))).toEqual([join('docs', 'a.md')]);
+  });
+
+  it('does not follow a link back to a folder it is walking, but does follow one to a folder elsewhere', async () => {
+    const root = join(tmp.dir, 'linked');
+    write('linked/l.md', '# L\n\nlima');
+    write('elsewhere/o.md', '# O\n\noscar');
+    symlinkSync('.', join(root, 'loop'));
+    symlinkSync(join(tmp.dir, 'elsewhere'), join(root, 'other'));
+    // Before: l.md, loop/l.md, loop/loop/l.md, ... some 40 levels deep, until the system refused.
+    expect((await listSourceFiles([root])).map((f) => relative(root, f.path))).toEqual(['l.md', join('other', 'o.md')]);
   });
 
   it('rejects a named file of an unknown type', async () => {
@@ -209,11 +232,12 @@ describe('readDocumentBatches', () => {
     const docs = (await collect(readDocumentBatches(files, { batchSize: 10, base: tmp.dir, onSkip }))).flat();
     expect(docs.map((d) => [d.id, d.text])).toEqual([
       [join('mixed', 'a.md'), 'alpha'],
-      [join('mixed', 'z.md'), 'zeta'],
-      // Named on its own: handed on, for ingestion to refuse with its reason.
+      // Named on its own (as well as found in the folder, where it is listed once): handed on, for ingestion to
+      // refuse with its reason.
       [join('mixed', 'empty.txt'), ''],
+      [join('mixed', 'z.md'), 'zeta'],
     ]);
-    expect(skipped).toEqual([`${join('mixed', 'blank.md')}: it holds no text`, `${join('mixed', 'empty.txt')}: it holds no text`]);
+    expect(skipped).toEqual([`${join('mixed', 'blank.md')}: it holds no text`]);
   });
 
   it('streams a large JSONL file in bounded batches', async () => {
