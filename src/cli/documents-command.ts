@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { RagError, isRagError } from '../core/errors.js';
+import { RagError } from '../core/errors.js';
 import type { Rag } from '../rag.js';
 import { shellWord } from '../store/document-sources.js';
 import type { CliConfigFlags } from './cli-config.js';
+import { deleteEach } from './delete-each.js';
 import { wholeNumber } from './whole-number.js';
 
 interface ListFlags extends CliConfigFlags {
@@ -27,11 +28,11 @@ export function registerDocumentCommands(program: Command, configOptions: (cmd: 
     .action(async (flags: ListFlags) => {
       const rag = await open(flags);
       try {
-        const documents = rag.store.listDocuments({ limit: flags.limit, ...(flags.after !== undefined ? { after: flags.after } : {}), ...(flags.prefix ? { prefix: flags.prefix } : {}) });
-        // A full page may have a next one: its last id is where that begins, as over HTTP.
-        const next = documents.length === flags.limit ? documents[documents.length - 1]?.id : undefined;
+        // The page GET /v1/documents answers: `--json` prints it as is.
+        const page = rag.store.documentPage({ limit: flags.limit, after: flags.after, prefix: flags.prefix });
+        const { documents, next } = page;
         if (flags.json) {
-          console.log(JSON.stringify({ documents, ...(next !== undefined ? { next } : {}) }));
+          console.log(JSON.stringify(page));
           return;
         }
         if (documents.length === 0) {
@@ -70,18 +71,7 @@ export function registerDocumentCommands(program: Command, configOptions: (cmd: 
         if (unknown.length > 0) {
           throw new RagError('NOT_FOUND', `no document with id ${unknown.map((id) => `"${id}"`).join(', ')}: nothing was deleted (rag documents list shows the ids)`, { ids: unknown });
         }
-        const deleted: string[] = [];
-        for (const id of unique) {
-          try {
-            // The route's own path: OpenSearch first, then the store, each write in order with the server's.
-            await rag.deleteDocument(id);
-          } catch (err) {
-            if (!isRagError(err) || deleted.length === 0) throw err;
-            throw new RagError(err.code, `${err.message}; deleted before it: ${deleted.join(', ')}`, { ...err.details, deleted }, { cause: err });
-          }
-          deleted.push(id);
-          console.log(`deleted ${id}`);
-        }
+        const deleted = await deleteEach(rag, unique, (id) => console.log(`deleted ${id}`));
         console.log(`deleted ${deleted.length} document${deleted.length === 1 ? '' : 's'}; index version ${rag.store.version()}`);
       } finally {
         await rag.close();

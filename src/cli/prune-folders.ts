@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
-import { RagError, isRagError } from '../core/errors.js';
+import { RagError } from '../core/errors.js';
 import type { Rag } from '../rag.js';
 import { folderIdPrefix } from '../store/document-sources.js';
 import { staleFileDocuments } from '../store/stale-file-documents.js';
+import { deleteEach } from './delete-each.js';
 
 /**
  * The id prefixes `rag ingest --prune` prunes under: those of the folders among `paths` (files named on their own
@@ -31,15 +32,5 @@ export function prunePrefixes(paths: readonly string[]): string[] {
  * /v1/documents/:id does (OpenSearch too); `keep` spares ids the ingestion just stored. Returns the ids deleted.
  */
 export async function pruneFolders(rag: Rag, prefixes: readonly string[], keep: (id: string) => boolean): Promise<string[]> {
-  const removed: string[] = [];
-  for (const id of staleFileDocuments(rag.store, prefixes, { keep })) {
-    try {
-      // False: deleted meanwhile by someone else, which is what was wanted.
-      if (await rag.deleteDocument(id)) removed.push(id);
-    } catch (err) {
-      if (!isRagError(err) || removed.length === 0) throw err;
-      throw new RagError(err.code, `${err.message}; pruned before it: ${removed.join(', ')} (run again to prune the rest)`, { ...err.details, pruned: removed }, { cause: err });
-    }
-  }
-  return removed;
+  return deleteEach(rag, staleFileDocuments(rag.store, prefixes, { keep }));
 }

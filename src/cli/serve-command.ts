@@ -39,22 +39,22 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     if (options.bootstrap && stored > 0) {
       log.warn({ paths: options.bootstrap, documents: stored }, `--bootstrap fills an empty index only, and this one holds ${stored} documents: add these with "rag ingest <path>"`);
     }
-    if (config.bootstrap.ingestOnEmpty && stored === 0 && searchProblem) {
-      // Ingesting would store documents OpenSearch does not index; nothing ingests them once it is back.
+    if (config.bootstrap.ingestOnEmpty && stored === 0) {
       const wanted = options.bootstrap ?? config.bootstrap.paths;
-      log.warn({ paths: wanted }, `bootstrap skipped: OpenSearch is unavailable; once it is back, run "rag ingest ${wanted.join(' ')}" (or restart the server)`);
-    }
-    if (config.bootstrap.ingestOnEmpty && stored === 0 && !searchProblem) {
-      const wanted = options.bootstrap ?? config.bootstrap.paths;
-      const paths = wanted.filter((p) => existsSync(p));
-      if (paths.length > 0) {
-        // A typo in bootstrap.paths beside a path that exists went unnoticed: the others were ingested, silently.
-        const missing = wanted.filter((p) => !paths.includes(p));
-        if (missing.length > 0) log.warn({ missing, cwd: process.cwd() }, `bootstrap: no such file or folder: ${missing.join(', ')} (relative to ${process.cwd()})`);
-        const r = await rag.ingestPaths(paths);
-        for (const s of r.skipped ?? []) log.warn({ file: s.file }, `bootstrap: skipped ${s.file}: ${s.reason}`);
-        log.info({ paths, documents: r.documents, chunks: r.chunks, failed: r.failed?.length ?? 0, skipped: r.skipped?.length ?? 0 }, 'index was empty: ingested bootstrap documents');
-      } else log.warn({ paths: wanted }, 'index is empty and no bootstrap path exists');
+      if (searchProblem) {
+        // Ingesting would store documents OpenSearch does not index; nothing ingests them once it is back.
+        log.warn({ paths: wanted }, `bootstrap skipped: OpenSearch is unavailable; once it is back, run "rag ingest ${wanted.join(' ')}" (or restart the server)`);
+      } else {
+        const paths = wanted.filter((p) => existsSync(p));
+        if (paths.length > 0) {
+          // A typo in bootstrap.paths beside a path that exists went unnoticed: the others were ingested, silently.
+          const missing = wanted.filter((p) => !paths.includes(p));
+          if (missing.length > 0) log.warn({ missing, cwd: process.cwd() }, `bootstrap: no such file or folder: ${missing.join(', ')} (relative to ${process.cwd()})`);
+          const r = await rag.ingestPaths(paths);
+          for (const s of r.skipped ?? []) log.warn({ file: s.file }, `bootstrap: skipped ${s.file}: ${s.reason}`);
+          log.info({ paths, documents: r.documents, chunks: r.chunks, failed: r.failed?.length ?? 0, skipped: r.skipped?.length ?? 0 }, 'index was empty: ingested bootstrap documents');
+        } else log.warn({ paths: wanted }, 'index is empty and no bootstrap path exists');
+      }
     }
     if (!(await rag.connect())) log.warn('redis did not answer at start-up: serving uncached, rate limits open, reconnecting');
     const started = performance.now();

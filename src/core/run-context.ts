@@ -62,12 +62,11 @@ export class RunContext {
   /**
    * A context for part of the request (an ensemble member) with a deadline of its own, never later than this
    * one's: same trace, logger and memo; aborting this one aborts it. Its stand-ins are noted in this one's
-   * degradations, or in `own.degradations` for a caller that reports them itself.
+   * degradations, or in `degradations` for a caller that reports them itself.
    */
-  child(timeoutMs?: number, own?: { degradations: Degradation[] }): RunContext {
+  child(timeoutMs?: number, degradations: Degradation[] = this.degradations): RunContext {
     const remaining = this.remainingMs();
     const limit = Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, remaining);
-    const degradations = own?.degradations ?? this.degradations;
     const options: RunContextOptions = { signal: this.signal, trace: this.trace, log: this.log, memo: this.memo, degradations };
     if (Number.isFinite(limit)) options.timeoutMs = Math.max(0, limit);
     return new RunContext(options);

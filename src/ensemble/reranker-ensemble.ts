@@ -32,7 +32,7 @@ export class RerankerEnsemble extends Reranker {
     // The members' stand-ins are noted here, not on the request: a member's own note says the retrieval order
     // stood, which is true of the ensemble only when every member gave way.
     const stoodIn: Degradation[] = [];
-    const members = ctx.child(undefined, { degradations: stoodIn });
+    const members = ctx.child(undefined, stoodIn);
     const rankings = await Promise.all(this.members.map((m) => m.reranker.rerank(query, chunks, { k: chunks.length }, members)));
     const lists: RankedList[] = this.members.flatMap((m, i) => {
       const hits = rankings[i] ?? [];

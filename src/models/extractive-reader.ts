@@ -118,9 +118,11 @@ export class ExtractiveReader extends Reader {
 
     const weights = asks.map((t) => weight.get(t) ?? 0);
     const act = question.verbs.act === undefined ? undefined : termIndex.get(question.verbs.act);
+    // A factoid question is answered by spans of the sentences, others by a sentence whole.
+    const spanAnswer = (this.options.spans ?? 'auto') !== 'sentences' && isFactoid(question.type);
     // A sentence given whole as the answer should be about what is asked, so its subject counts; a factoid's span only
     // needs its sentence to state the fact, wherever the question's terms stand in it.
-    const leadWeight = (this.options.spans ?? 'auto') === 'sentences' || !isFactoid(question.type) ? LEAD_WEIGHT : 0;
+    const leadWeight = spanAnswer ? 0 : LEAD_WEIGHT;
     const scoredSentences: ScoredSentence[] = [];
     perPassage.forEach((sentences, p) => {
       const passage = p + 1;
@@ -168,7 +170,7 @@ export class ExtractiveReader extends Reader {
     });
 
     const { type } = question;
-    if ((this.options.spans ?? 'auto') !== 'sentences' && isFactoid(type)) {
+    if (spanAnswer) {
       // Linked mode answers with the bridge entities (linked passages' titles) when there are any, else with spans.
       const linked =
         this.options.spans === 'linked' && (type === 'person' || type === 'place' || type === 'entity')

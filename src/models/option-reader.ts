@@ -10,6 +10,7 @@ import { normalizedPassage } from './normalized-passage.js';
 import { passageTerms } from './passage-terms.js';
 import { isEnglishFunctionWord } from './question-language.js';
 import type { QuestionOptions } from './question-options.js';
+import { monthPattern } from './question-type.js';
 import { sentencesOf } from './sentences.js';
 
 /** What the passages say about one option: the passages about it (by title) or, failing that, the sentences naming it. */
@@ -170,8 +171,9 @@ function yesNo(form: QuestionOptions, evidence: Evidence[]): ReaderResult {
   else if (form.same && evidence.length >= 2) {
     // "The same city" is not settled by "an American band": a place finer than a country is read where the lead
     // says the subject is ("formed in 1986 in Buffalo, New York"), and compared as the first place named.
-    const read = FINE_PLACE.test(form.predicate) ? (e: Evidence) => placeOf(leadOf(e.text), e.option) : (e: Evidence) => descriptor(e.text, e.option);
-    const described = evidence.map(read);
+    // The lead's first two sentences: an abbreviation ("Jr.") may end the first one early.
+    const read = FINE_PLACE.test(form.predicate) ? placeOf : descriptor;
+    const described = evidence.map((e) => read(leadOf(e.text), e.option));
     const agree = described.every((d) => d !== undefined && d === described[0]);
     yes = agree ? 0.75 : 0.3;
   } else {
@@ -304,32 +306,29 @@ function numberValue(text: string): number | undefined {
 
 /** A place finer than a country: the subjects' nationality ("American") does not say whether they share it. */
 const FINE_PLACE = /\b(city|cities|town|village|state|province|county|district|neighbou?rhood|borough|region|municipality|suburb)\b/i;
-const MONTH = /^(January|February|March|April|May|June|July|August|September|October|November|December)$/;
 
 /**
  * The first place a lead puts its subject in: the capitalised word after "in" (past lower-case words such as
- * "northeastern", never a month or the subject's own name), normalised. Undefined when the lead names none.
+ * "northeastern", never a month), normalised. Undefined when the lead names none.
  */
 function placeOf(lead: string, subject: string): string | undefined {
-  const own = new Set(normalizeAnswer(subject).split(' '));
-  for (const m of lead.matchAll(/\bin\s+(?:(?:the|[\p{Ll}-]+)\s+){0,2}(\p{Lu}[\p{L}'’.-]*)/gu)) {
-    const word = m[1] ?? '';
-    const key = normalizeAnswer(word);
-    if (key.length > 0 && !MONTH.test(word) && !own.has(key)) return key;
-  }
-  return undefined;
+  return firstOtherWord(lead.matchAll(/\bin\s+(?:(?:the|[\p{Ll}-]+)\s+){0,2}(\p{Lu}[\p{L}'’.-]*)/gu), subject, (word) => monthPattern.test(word));
 }
 
-/** The first capitalised word after the lead's copula, other than the subject's own ("an American director"). */
-function descriptor(text: string, subject: string): string | undefined {
-  // The lead's first two sentences: an abbreviation ("Jr.") may end the first one early.
-  const lead = leadOf(text);
+/** The first capitalised word after the lead's copula ("an American director"). */
+function descriptor(lead: string, subject: string): string | undefined {
   const copula = COPULA.exec(lead);
   if (!copula) return undefined;
+  return firstOtherWord(lead.slice(copula.index + copula[0].length).matchAll(/(\p{Lu}[\p{L}'’-]*)/gu), subject);
+}
+
+/** The first word matched (group 1), normalised, that is not one of the subject's own words nor `skip`ped. */
+function firstOtherWord(matches: Iterable<RegExpMatchArray>, subject: string, skip?: (word: string) => boolean): string | undefined {
   const own = new Set(normalizeAnswer(subject).split(' '));
-  for (const m of lead.slice(copula.index + copula[0].length).matchAll(/\p{Lu}[\p{L}'’-]*/gu)) {
-    const word = normalizeAnswer(m[0]);
-    if (word.length > 0 && !own.has(word)) return word;
+  for (const m of matches) {
+    const word = m[1] ?? '';
+    const key = normalizeAnswer(word);
+    if (key.length > 0 && !own.has(key) && skip?.(word) !== true) return key;
   }
   return undefined;
 }

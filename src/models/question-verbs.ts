@@ -1,4 +1,5 @@
 import { analyze } from '../core/analyzer.js';
+import { PERSON_HOW } from '../query/question-frame.js';
 
 /**
  * Where a question's verb stands, told by the words around it (no parser): after a how-to or capability frame that
@@ -6,7 +7,8 @@ import { analyze } from '../core/analyzer.js';
  * that is the subject, before a clause or its object ("what happens when ...", "who wrote the ..."), and between the kind a "which/what" question asks for
  * and a determiner ("which header carries the API key?": nouns do not stand right before "the").
  */
-const HOW_TO = /^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|we|you|one)|to)\s+(?<verb>[\p{L}-]+)/iu;
+// The how-to frame retrieval leaves out of the query (question-frame.ts), and the verb after it.
+const HOW_TO = new RegExp(String.raw`${PERSON_HOW.source}\s+(?<verb>[\p{L}-]+)`, 'iu');
 const AFTER_ACTOR = /^\s*(?:(?:can|could|do|should)\s+(?:i|we|you|one)|is\s+there\s+a\s+way\s+to)\s+(?<verb>[\p{L}-]+)/iu;
 const SUBJECT_ASKS = /^\s*(?:what|who)\s+(?<verb>[\p{L}-]+)\s+(?:when|if|to|the|a|an|after|before|during|this|that|these|those|his|her|its|their)\s/iu;
 const KIND_THEN_VERB =

@@ -25,7 +25,7 @@ const SETTING_VERB = /^(?:change|set(?:\s+up)?|enable|disable|turn\s+(?:on|off)|
  * A how-to frame that names who acts ("how do I", "how can we", "how to"): the word after it is a verb. After "how
  * does" it is the subject ("how does use of social media affect teens?"), whose every word stays.
  */
-const PERSON_HOW = /^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|we|you|one)|to)\b/i;
+export const PERSON_HOW = /^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|we|you|one)|to)\b/i;
 
 /**
  * "Does it support X?", "can you tell me about X?", "is there a way to X?": a capability or a request, asked of the

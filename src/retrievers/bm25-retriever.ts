@@ -190,7 +190,7 @@ export class Bm25Retriever extends Retriever {
     if (this.store.path === ':memory:' || this.backgroundFailed) return false;
     this.rebuilding = true;
     void (async () => {
-      // Never inside the query that noticed the change: it is answered from the index as it was.
+      // Never inside the query that noticed the change: FTS5 answers it, and the next ones until the swap.
       await nextTurn();
       if (this.closed) return;
       // The version, the snapshot's start and the log of own commits, with nothing in between: a commit by another

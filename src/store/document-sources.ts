@@ -57,10 +57,10 @@ export async function listSourceFiles(paths: string[]): Promise<SourceFile[]> {
       for (const entry of entries) {
         const child = join(path, entry);
         const childInfo = await stat(child).catch(() => null);
-        if (childInfo?.isDirectory() || FORMATS[extname(entry).toLowerCase()]) await visit(child, true);
+        if (childInfo?.isDirectory() || isSourceFileName(entry)) await visit(child, true);
       }
       walking.delete(real);
-    } else if (FORMATS[extname(path).toLowerCase()]) add(path, walked);
+    } else if (isSourceFileName(path)) add(path, walked);
     else throw new RagError('BAD_REQUEST', `unsupported file type: ${path} (known: ${Object.keys(FORMATS).join(' ')})`);
   };
   for (const p of paths) await visit(p, false);
@@ -170,10 +170,9 @@ export function fileDocumentId(file: string, base = '.'): string {
  * over HTTP, may have too, so they name no folder.
  */
 export function folderIdPrefix(folder: string, base = '.'): string | null {
-  const rel = relative(resolve(base), resolve(folder));
   const up = relative(resolve(folder), resolve(base));
   if (up === '' || (up !== '..' && !up.startsWith(`..${sep}`) && !isAbsolute(up))) return null;
-  return `${rel.startsWith('..') || isAbsolute(rel) ? resolve(folder) : rel}${sep}`;
+  return `${fileDocumentId(folder, base)}${sep}`;
 }
 
 /** Whether `rag ingest` reads a file of this name (by its extension) when it walks a folder. */

@@ -353,11 +353,18 @@ export class SqliteStore {
    * at most `limit`, without their trees: what a listing shows. With `prefix`, only ids that start with it: they
    * lie together in id order, so the page starts at the prefix and ends at the first id without it.
    */
-  listDocuments(options: { after?: string; limit: number; prefix?: string }): Array<Omit<StoredDocument, 'structure'>> {
+  listDocuments(options: DocumentPageOptions): Array<Omit<StoredDocument, 'structure'>> {
     const prefix = options.prefix ?? '';
     const rows = this.stmt.listDocs.all(options.after ?? '', prefix, options.limit);
     const end = rows.findIndex((r) => !r.id.startsWith(prefix));
     return (end === -1 ? rows : rows.slice(0, end)).map(summaryOf);
+  }
+
+  /** A page of `listDocuments` and, when it is full, `next`: the id the next page comes after (that page may be empty). */
+  documentPage(options: DocumentPageOptions): { documents: Array<Omit<StoredDocument, 'structure'>>; next?: string } {
+    const documents = this.listDocuments(options);
+    const last = documents.length === options.limit ? documents[documents.length - 1] : undefined;
+    return last ? { documents, next: last.id } : { documents };
   }
 
   getDocument(id: string): StoredDocument | undefined {
@@ -794,6 +801,13 @@ function openDatabase(path: string): Database.Database {
 
 /** A document row's own fields, read back: what a stored and a prepared document share. */
 /** A stored document without its tree, as a listing shows it. */
+/** Which page of the stored documents: after an id (none: from the first), at most `limit`, ids under a prefix. */
+export interface DocumentPageOptions {
+  after?: string | undefined;
+  limit: number;
+  prefix?: string | undefined;
+}
+
 function summaryOf(row: Omit<DocumentRow, 'structure' | 'seq'>): Omit<StoredDocument, 'structure'> {
   return { id: row.id, title: row.title, format: row.format, meta: JSON.parse(row.meta) as Metadata, chunkCount: row.chunk_count, updatedAt: row.updated_at };
 }

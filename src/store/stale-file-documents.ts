@@ -12,21 +12,21 @@ const PAGE = 1000;
  * `keep` spares ids all the same: those the ingestion just stored, such as a JSONL row whose id looks like a path.
  */
 export function staleFileDocuments(
-  store: Pick<SqliteStore, 'listDocuments'>,
+  store: Pick<SqliteStore, 'documentPage'>,
   prefixes: readonly string[],
   options: { base?: string; keep?: (id: string) => boolean } = {},
 ): string[] {
   const base = resolve(options.base ?? '.');
   const stale = new Set<string>();
   for (const prefix of prefixes) {
-    for (let after: string | undefined; ; ) {
-      const page = store.listDocuments({ prefix, limit: PAGE, ...(after !== undefined ? { after } : {}) });
-      for (const { id } of page) {
+    let after: string | undefined;
+    do {
+      const page = store.documentPage({ prefix, limit: PAGE, after });
+      for (const { id } of page.documents) {
         if (isSourceFileName(id) && !options.keep?.(id) && !isFile(resolve(base, id))) stale.add(id);
       }
-      if (page.length < PAGE) break;
-      after = page[page.length - 1]!.id;
-    }
+      after = page.next;
+    } while (after !== undefined);
   }
   // Folders given one inside another list the same ids twice, and out of order.
   return [...stale].sort();

@@ -134,14 +134,14 @@ export function openAiError(statusCode: number, code: string, message: string, p
 export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
   const statusCode = tooLong ? 414 : 400;
+  const path = request.url.split('?')[0] ?? '';
   request.log.info({ code: err.code, message: err.message }, 'request rejected');
   // Fastify's message quotes the whole URL: a 7,000-character id came back 7,000 characters long, with no limit named.
   const reason = tooLong
-    ? `the URL is not valid: a path parameter is over ${MAX_PARAM_LENGTH} characters (the path is ${request.url.split('?')[0]?.length ?? 0})`
+    ? `the URL is not valid: a path parameter is over ${MAX_PARAM_LENGTH} characters (the path is ${path.length})`
     : `the URL is not valid: ${err.message}`;
   const body = errorBody(statusCode, 'BAD_REQUEST', reason, request.id);
   // Answered before routing, so no route's openAiErrors flag: the OpenAI routes are told by their path.
-  const path = request.url.split('?')[0] ?? '';
   const openAi = OPENAI_RESOURCES.test(path) || OPENAI_ROUTES.test(path);
   return reply
     .status(statusCode)

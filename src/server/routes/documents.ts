@@ -60,11 +60,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw new RagError('VALIDATION', `limit: must be a whole number from 1 to 1000; got "${request.query.limit ?? ''}"`);
       }
-      const { after, prefix } = request.query;
-      const documents = app.rag.store.listDocuments({ limit, ...(after !== undefined ? { after } : {}), ...(prefix !== undefined ? { prefix } : {}) });
-      // A full page may have a next one: its last id is where that begins.
-      const last = documents.length === limit ? documents[documents.length - 1] : undefined;
-      return { documents, ...(last ? { next: last.id } : {}) };
+      return app.rag.store.documentPage({ limit, after: request.query.after, prefix: request.query.prefix });
     },
   );
 

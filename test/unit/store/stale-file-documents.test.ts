@@ -6,14 +6,17 @@ import type { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 
 /** A store's listing over these ids, paged and cut by prefix as SqliteStore's is. */
-function listing(ids: string[]): Pick<SqliteStore, 'listDocuments'> {
+function listing(ids: string[]): Pick<SqliteStore, 'documentPage'> {
   const sorted = [...ids].sort();
   return {
-    listDocuments: ({ after, limit, prefix }) =>
-      sorted
+    documentPage: ({ after, limit, prefix }) => {
+      const documents = sorted
         .filter((id) => id > (after ?? '') && id.startsWith(prefix ?? ''))
         .slice(0, limit)
-        .map((id) => ({ id, title: id, format: 'markdown' as const, meta: {}, chunkCount: 1, updatedAt: '' })),
+        .map((id) => ({ id, title: id, format: 'markdown' as const, meta: {}, chunkCount: 1, updatedAt: '' }));
+      const last = documents.length === limit ? documents[documents.length - 1] : undefined;
+      return last ? { documents, next: last.id } : { documents };
+    },
   };
 }
 
