@@ -871,8 +871,8 @@ export class Rag {
     const key = cacheKey(operation, request, { storeId, version: this.store.version(), configDigest: this.configDigest });
     const hit = await ctx.span('cache.get', () => cache.get(key), (v) => ({ hit: v !== undefined, backend: cache.kind }));
     if (hit !== undefined) return { ...(JSON.parse(hit) as T), cached: true, trace: ctx.trace.toJSON() };
-    // Another process (a second server, `rag ingest`) committed and the in-memory index has not caught up yet: the
-    // answer comes from the index as it was, and must not be cached under the store's new version.
+    // Another process (a second server, `rag ingest`) committed and the in-memory index has not caught up yet: FTS5
+    // answers meanwhile, ranking by its own analysis, which must not be cached as the memory index's answer.
     const staleBefore = this.retriever.stale();
     const result = await compute();
     // A stand-in's answer must not outlive the outage it covered for: the next ask may reach the real thing.
