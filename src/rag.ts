@@ -639,10 +639,37 @@ export class Rag {
    * second argument is the request's context (its deadline bounds a wait for another process's write), or a signal.
    */
   async deleteDocument(id: string, ctx?: RunContext | RagCallOptions): Promise<boolean> {
+    return (await this.deleteDocuments([id], ctx)).length > 0;
+  }
+
+  /**
+   * Deletes documents as `deleteDocument` does, the store's part in one write (one version, one change for a server
+   * on the same file to follow): pruning a folder of thousands of files was thousands of commits, each making such a
+   * server rebuild its index. With OpenSearch each is deleted there first; a failure there part-way still deletes
+   * from the store those it deleted, so the two agree, and is the error, naming them. Returns the ids deleted from
+   * either.
+   */
+  async deleteDocuments(ids: readonly string[], ctx?: RunContext | RagCallOptions): Promise<string[]> {
     const run = contextOf(ctx);
     return this.inOrder(async () => {
-      const inSearch = this.search ? await this.search.delete(id) : false;
-      return (await whileBusy(() => this.store.delete(id), run)) || inSearch;
+      const unique = [...new Set(ids)];
+      const done: string[] = [];
+      const inSearch = new Set<string>();
+      let failure: unknown;
+      for (const id of unique) {
+        try {
+          if (this.search && (await this.search.delete(id))) inSearch.add(id);
+          done.push(id);
+        } catch (err) {
+          failure = err;
+          break;
+        }
+      }
+      const inStore = new Set(done.length === 0 ? [] : await whileBusy(() => this.store.deleteMany(done), run));
+      const deleted = done.filter((id) => inStore.has(id) || inSearch.has(id));
+      if (failure === undefined) return deleted;
+      if (!isRagError(failure) || deleted.length === 0) throw failure;
+      throw new RagError(failure.code, `${failure.message}; deleted before it: ${deleted.join(', ')} (run again for the rest)`, { ...failure.details, deleted }, { cause: failure });
     });
   }
 

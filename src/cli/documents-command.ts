@@ -3,7 +3,6 @@ import { RagError } from '../core/errors.js';
 import type { Rag } from '../rag.js';
 import { shellWord } from '../store/document-sources.js';
 import type { CliConfigFlags } from './cli-config.js';
-import { deleteEach } from './delete-each.js';
 import { wholeNumber } from './whole-number.js';
 
 interface ListFlags extends CliConfigFlags {
@@ -71,7 +70,9 @@ export function registerDocumentCommands(program: Command, configOptions: (cmd: 
         if (unknown.length > 0) {
           throw new RagError('NOT_FOUND', `no document with id ${unknown.map((id) => `"${id}"`).join(', ')}: nothing was deleted (rag documents list shows the ids)`, { ids: unknown });
         }
-        const deleted = await deleteEach(rag, unique, (id) => console.log(`deleted ${id}`));
+        // As DELETE /v1/documents/:id does, OpenSearch first; the store's part in one write.
+        const deleted = await rag.deleteDocuments(unique);
+        for (const id of deleted) console.log(`deleted ${id}`);
         console.log(`deleted ${deleted.length} document${deleted.length === 1 ? '' : 's'}; index version ${rag.store.version()}`);
       } finally {
         await rag.close();

@@ -3,7 +3,6 @@ import { RagError } from '../core/errors.js';
 import type { Rag } from '../rag.js';
 import { folderIdPrefix } from '../store/document-sources.js';
 import { staleFileDocuments } from '../store/stale-file-documents.js';
-import { deleteEach } from './delete-each.js';
 
 /**
  * The id prefixes `rag ingest --prune` prunes under: those of the folders among `paths` (files named on their own
@@ -28,9 +27,10 @@ export function prunePrefixes(paths: readonly string[]): string[] {
 }
 
 /**
- * Deletes the documents under `prefixes` whose files are gone (`staleFileDocuments`), each as DELETE
- * /v1/documents/:id does (OpenSearch too); `keep` spares ids the ingestion just stored. Returns the ids deleted.
+ * Deletes the documents under `prefixes` whose files are gone (`staleFileDocuments`) as DELETE /v1/documents/:id
+ * does (OpenSearch too), in one write of the store; `keep` spares ids the ingestion just stored. Returns the ids
+ * deleted.
  */
 export async function pruneFolders(rag: Rag, prefixes: readonly string[], keep: (id: string) => boolean): Promise<string[]> {
-  return deleteEach(rag, staleFileDocuments(rag.store, prefixes, { keep }));
+  return rag.deleteDocuments(staleFileDocuments(rag.store, prefixes, { keep }));
 }

@@ -310,20 +310,33 @@ export class SqliteStore {
 
   /** Deletes a document and its chunks; false when there was no such document. */
   delete(id: string): boolean {
+    return this.deleteMany([id]).length > 0;
+  }
+
+  /**
+   * Deletes documents and their chunks in one transaction: one version, one change for the indexes that follow the
+   * store (and for a server on the same file to notice), not one per document. Returns the ids that were stored.
+   */
+  deleteMany(ids: readonly string[]): string[] {
     const change: StoreChange = { added: [], removed: [] };
-    const found = this.writing(() =>
+    const deleted = this.writing(() =>
       this.db
         .transaction(() => {
-          const existing = this.stmt.docSeq.get(id);
-          if (!existing) return false;
-          change.removed.push(...this.removeDocument(existing.seq, this.vectors.exists()));
-          this.bumpVersion();
-          return true;
+          const withVectors = this.vectors.exists();
+          const found: string[] = [];
+          for (const id of new Set(ids)) {
+            const existing = this.stmt.docSeq.get(id);
+            if (!existing) continue;
+            change.removed.push(...this.removeDocument(existing.seq, withVectors));
+            found.push(id);
+          }
+          if (found.length > 0) this.bumpVersion();
+          return found;
         })
         .immediate(),
     );
-    if (found) this.emit(change);
-    return found;
+    if (deleted.length > 0) this.emit(change);
+    return deleted;
   }
 
   /**

@@ -264,6 +264,18 @@ describe('Rag writes', () => {
     expect(rag.store.getDocument('x')).toBeUndefined();
   });
 
+  it('deletes several documents in one write of the store, in order with the others', async () => {
+    const rag = make();
+    const ingested = rag.ingest(batch('first'));
+    const version = rag.store.version();
+    const deleted = rag.deleteDocuments(['x', 'nope', 'x']);
+    await ingested;
+    expect(await deleted).toEqual(['x']);
+    expect(rag.store.getDocument('x')).toBeUndefined();
+    // The batch's commit, then one for the deletion.
+    expect(rag.store.version()).toBe(version + 2);
+  });
+
   it('go on after a write that failed', async () => {
     const rag = make();
     const bad = rag.ingest([{ id: 'bad', text: ' ' }]);

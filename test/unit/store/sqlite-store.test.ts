@@ -187,6 +187,22 @@ describe.each(stores)('SqliteStore (%s)', (_label, make) => {
     expect(store.delete('a')).toBe(false);
   });
 
+  it('deleteMany removes several documents in one commit: one version, one change', () => {
+    const store = track(make());
+    store.upsert([preparedDoc('a', ['alpha']), preparedDoc('b', ['beta', 'bravo']), preparedDoc('c', ['gamma'])]);
+    const changes: StoreChange[] = [];
+    store.onChange((c) => changes.push(c));
+    // Before, pruning deleted one document per commit: a version and a change (a server's index rebuild) each.
+    expect(store.deleteMany(['a', 'nope', 'b', 'a'])).toEqual(['a', 'b']);
+    expect(store.version()).toBe(2);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.removed.map((c) => c.text).sort()).toEqual(['alpha', 'beta', 'bravo']);
+    expect(store.counts()).toEqual({ documents: 1, chunks: 1 });
+    expect(store.deleteMany(['a', 'b'])).toEqual([]);
+    expect(store.version()).toBe(2);
+    expect(changes).toHaveLength(1);
+  });
+
   it('version() increases once per committed batch or delete', () => {
     const store = track(make());
     expect(store.upsert([preparedDoc('a', ['x']), preparedDoc('b', ['y'])]).version).toBe(1);
