@@ -112,8 +112,11 @@ export class ExtractiveReader extends Reader {
     if (totalWeight === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
     // A question term no passage holds, in its text or headings (a measure word, "long" of "how long", aside), counts
     // as rarer than any they hold: the share of the question the evidence covers bounds how sure an answer from it
-    // can be ("the capital of Mongolia" over passages on capitalisation).
-    const absent = asks.filter((t) => weight.get(t) === 0 && !question.frameTerms.has(t) && !question.functionTerms.has(t) && !headings.some((h) => h.has(t))).length;
+    // can be ("the capital of Mongolia" over passages on capitalisation). Not its verb: answers word it otherwise
+    // ("why should I avoid PPTP?" over passages on why PPTP is weak), so its absence is no sign the evidence misses it.
+    const absent = asks.filter(
+      (t) => weight.get(t) === 0 && !verbs.has(t) && !question.frameTerms.has(t) && !question.functionTerms.has(t) && !headings.some((h) => h.has(t)),
+    ).length;
     const support = totalWeight / (totalWeight + absent * Math.log(1 + 2 * sentenceCount));
 
     const weights = asks.map((t) => weight.get(t) ?? 0);

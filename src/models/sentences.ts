@@ -15,8 +15,27 @@ const FOOTNOTE = /(?<=[\p{L}\p{N}.,;:!?)"'’”])\s?(?:\[(?:\d{1,3}(?:\s?[,–-
 export function sentencesOf(text: string): string[] {
   return text
     .split(/\n+/)
-    .flatMap((line) => joinQuotedQuestions(joinListNumber([...segmenter.segment(line.replace(BULLET, '').replace(FOOTNOTE, ''))].map((s) => s.segment.trim()))))
+    .flatMap((line) => joinQuotedQuestions(joinListNumber(segmentsOf(line.replace(BULLET, '').replace(FOOTNOTE, '')))))
     .filter((s) => /[\p{L}\p{N}]/u.test(s));
+}
+
+/** A segment that ICU ended at a "?", "!" or "..." with no space after it. */
+const MID_WORD_END = /(?:[?!]|\.\.\.|…)$/u;
+
+/**
+ * A line's sentences as ICU cuts them, except after a "?", "!" or "..." with no space after it, as in a URL's query or
+ * a command's placeholder (`?prefix=notes%2F`, `<paths...>: Markdown`): that cut left two fragments, the first a
+ * candidate answer that stops mid-phrase. (A "." with none after it stays a cut: flattened tables run "cell.|next".)
+ */
+function segmentsOf(line: string): string[] {
+  const out: string[] = [];
+  let joined = false;
+  for (const { segment } of segmenter.segment(line)) {
+    if (joined) out[out.length - 1] += segment;
+    else out.push(segment);
+    joined = MID_WORD_END.test(segment);
+  }
+  return out.map((s) => s.trim());
 }
 
 /**

@@ -11,8 +11,12 @@ const HOW_FRAME = /^\s*how\s+(?:(?:do|does|did|can|could|should|would)(?:\s+(?:i
 /** "How does X work?": the closing "work" belongs to the frame too. */
 const WORK_CLOSE = /(?:^|\s+)works?\s*\?*\s*$/i;
 
-/** "What does X do?": asks what X is for; "what does" and the closing "do" are the frame. */
-const WHAT_DO_FRAME = /^\s*what\s+(?:does|do|did)\s+(?<subject>.+?)\s+do\s*\?*\s*$/i;
+/**
+ * "What does X do?" asks what X is for, "what does X mean?" (or "stand for") what X is: "what does" and the closing verb
+ * are the frame. Documentation defines X without saying "means", so the verb matched passages that use it in passing
+ * ("the mean over tokens", a table's "meaning" column).
+ */
+const WHAT_DO_FRAME = /^\s*what\s+(?:does|do|did)\s+(?<subject>.+?)\s+(?:do|mean|stand\s+for)\s*\?*\s*$/i;
 
 /**
  * Verbs of setting something up after a how-to frame ("how do I change the port?", "how can I turn off the cache?"):
@@ -48,4 +52,24 @@ export function withoutQuestionFrame(query: string): string {
   // Only what leaves terms to match: "how do I use it?" keeps "use", which "it" alone would not give.
   if (object !== rest && analyze(object).length > 0) return object;
   return /[\p{L}\p{N}]/u.test(rest) ? rest : query;
+}
+
+/**
+ * The inverted auxiliary and person of a question, wherever it stands: "which file formats can I ingest?", "which
+ * version do I need?", "why should I avoid it?".
+ */
+const INVERSION = /(?<![\p{L}\p{N}'’])(?:do|does|did|can|could|should|would|will|shall|may|might|must)\s+(?:i|we|you)(?![\p{L}\p{N}'’])/giu;
+
+/**
+ * The question's words to match passages by: without its frame (`withoutQuestionFrame`), and without the inverted
+ * auxiliary and person of the question wherever they stand ("which file formats can I ingest?" -> "which file formats
+ * ingest?"). Lucene's stop words keep them, and documentation seldom writes "I" or "can" (5 and 15 of the bundled
+ * docs' 200 chunks), so as rare terms they outweighed the question's subject and found the passages that quote a
+ * question (the quick start's "how do I ingest documents?") rather than those about the subject. The question
+ * itself when nothing else is left.
+ */
+export function questionContent(query: string): string {
+  const unframed = withoutQuestionFrame(query);
+  const rest = unframed.replace(INVERSION, ' ').replace(/\s+/g, ' ').trim();
+  return rest !== unframed.trim() && analyze(rest).length > 0 ? rest : unframed;
 }

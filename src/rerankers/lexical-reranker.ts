@@ -1,7 +1,7 @@
 import { analyze } from '../core/analyzer.js';
 import type { TextMemo } from '../core/text-memo.js';
 import { definitionPattern } from '../models/definition-pattern.js';
-import { withoutQuestionFrame } from '../query/question-frame.js';
+import { questionContent } from '../query/question-frame.js';
 import type { ScoredChunk } from '../core/types.js';
 import { Reranker } from './reranker.js';
 
@@ -55,7 +55,7 @@ export class LexicalReranker extends Reranker {
   }
 
   protected doRerank(query: string, chunks: ScoredChunk[], options: { k: number }): ScoredChunk[] {
-    const queryTerms = [...new Set(analyze(withoutQuestionFrame(query)))];
+    const queryTerms = [...new Set(analyze(questionContent(query)))];
     const defines = definitionPattern(query, false);
     if (queryTerms.length === 0 || chunks.length === 0) return chunks.slice(0, options.k);
     // Keyed by the chunk with its (short) title and heading path, checked against its text: no long string is

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { identifierTerms, isStopWord, stem, words } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
-import { withoutQuestionFrame } from '../query/question-frame.js';
+import { questionContent } from '../query/question-frame.js';
 import { SurfaceVocabulary } from '../query/surface-vocabulary.js';
 import type { TermStatistics } from '../refiner/term-statistics.js';
 import type { IndexableChunk, SqliteStore, StoreChange } from '../store/sqlite-store.js';
@@ -118,8 +118,9 @@ export class Bm25Retriever extends Retriever {
   protected doRetrieve(query: string, options: RetrieveOptions, ctx: RunContext): ScoredChunk[] {
     ctx.check('retrieve');
     const allow = options.filter ? this.store.rowidsMatching(options.filter) : undefined;
-    // A how-to frame ("how do I") is not searched for: its words match passages that quote questions, not answers.
-    const text = withoutQuestionFrame(query);
+    // A how-to frame ("how do I"), or a "can I" anywhere, is not searched for: its words match passages that quote
+    // questions, not answers.
+    const text = questionContent(query);
     const hits = this.options.engine === 'memory' ? this.searchMemory(text, options.k, allow) : this.searchFts(text, options.k, allow);
     const chunks = this.store.chunksByRowid(hits.map((h) => h.key));
     const scoreOf = new Map(hits.map((h) => [h.key, h.score]));

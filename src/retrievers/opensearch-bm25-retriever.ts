@@ -1,7 +1,7 @@
 import { isStopWord, words } from '../core/analyzer.js';
 import type { RunContext } from '../core/run-context.js';
 import type { RetrieveOptions, ScoredChunk } from '../core/types.js';
-import { withoutQuestionFrame } from '../query/question-frame.js';
+import { questionContent } from '../query/question-frame.js';
 import { CONTENT_FIELD } from '../store/opensearch-index-template.js';
 import type { OpenSearchStore } from '../store/opensearch-store.js';
 import { filterClauses } from './opensearch-filter.js';
@@ -33,7 +33,7 @@ export class OpenSearchBm25Retriever extends Retriever {
 
   /** The search request for a query (exposed for tests and for explaining a ranking). */
   request(query: string, options: RetrieveOptions): Record<string, unknown> {
-    const text = this.bounded(withoutQuestionFrame(query));
+    const text = this.bounded(questionContent(query));
     const match =
       this.options.titleBoost > 0
         ? { multi_match: { query: text, fields: [CONTENT_FIELD, `title^${this.options.titleBoost}`], type: 'most_fields' } }

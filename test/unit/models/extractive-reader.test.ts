@@ -175,6 +175,22 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates[0]?.text).toMatch(/^The API key is sent as Authorization: Bearer/);
   });
 
+  it("is not less sure for a verb of the question that no passage holds: answers word it otherwise", async () => {
+    // "avoid" stands after "should I", in the middle of the question; the passages say why PPTP is weak without the word.
+    // Before, it counted as a key term the evidence misses, rarer than any they hold, and "none of these" took 0.48
+    // (over LiveRAG's passages on PPTP, more than half: the pipeline abstained).
+    const passages = [
+      passage('vpn', 'PPTP is the least secure VPN protocol. L2TP and IPsec are more secure than PPTP and almost as fast.'),
+      passage('setup', 'Windows comes with a VPN client that supports PPTP and L2TP.'),
+    ];
+    const r = await read('What is the PPTP protocol and why should I avoid it?', passages);
+    expect(r.unsupported).toBeUndefined();
+    expect(r.candidates[0]?.text).toMatch(/^PPTP is the least secure VPN protocol/);
+    // A subject term no passage holds still counts against the evidence.
+    const off = await read('What is the PPTP protocol and why should I avoid Kerberos?', passages);
+    expect(off.unsupported ?? 0).toBeGreaterThan(0.4);
+  });
+
   it('answers "how do I <verb> X?" with a command line that does it, which never names the verb', async () => {
     // Before, a sentence that used "test" and "runs" in passing won: the command held "test" only.
     const r = await read('how do I run the tests?', [

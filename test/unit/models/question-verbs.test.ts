@@ -17,6 +17,13 @@ describe('questionVerbs', () => {
     expect(terms('what city hosted the 1996 games?')).toEqual(['host']);
   });
 
+  it('finds the verb after an inverted auxiliary and person wherever it stands', () => {
+    expect(terms('which file formats can I ingest?')).toEqual(['ingest']);
+    expect(terms('which Node version do I need?')).toEqual(['need']);
+    expect(terms('What is PPTP and why should I avoid it?')).toEqual(['avoid']);
+    expect(terms('what else can you do?')).toEqual([]);
+  });
+
   it('finds none where the words around give no verb, and never an auxiliary', () => {
     for (const question of ['what is the default port?', 'what does the abstained field mean?', 'which of the two is older?', 'what films starred him?', 'rate limits', 'who is the director?']) {
       expect(terms(question), question).toEqual([]);

@@ -57,4 +57,25 @@ describe('sentencesOf', () => {
       expect(sentencesOf(kept)).toEqual([kept]);
     }
   });
+
+  it('does not end a sentence at a "?", "!" or "..." with no space after it: a URL\'s query, a placeholder', () => {
+    // Before, ICU cut both, and "prefix=notes%2F: the files ..." was a candidate answer, "... <paths..." another.
+    expect(sentencesOf('prefix lists only the ids that start with it (?prefix=notes%2F: the files rag ingest notes read). It adds.')).toEqual([
+      'prefix lists only the ids that start with it (?prefix=notes%2F: the files rag ingest notes read).',
+      'It adds.',
+    ]);
+    expect(sentencesOf('Files are ingested with npx rag ingest <paths...>: Markdown (.md), HTML (.html) and text (.txt). Each is read.')).toEqual([
+      'Files are ingested with npx rag ingest <paths...>: Markdown (.md), HTML (.html) and text (.txt).',
+      'Each is read.',
+    ]);
+    expect(sentencesOf('Open https://example.com/a?b=c!now to see it.')).toEqual(['Open https://example.com/a?b=c!now to see it.']);
+    // With a space after them they end sentences as before, and so does a "." before a table's bar.
+    expect(sentencesOf('Why? Nobody knew! Then... it rained.')).toEqual(['Why?', 'Nobody knew!', 'Then... it rained.']);
+    expect(sentencesOf('Insights.|Quality|Biased.')).toEqual(sentencesOfIcu('Insights.|Quality|Biased.'));
+  });
 });
+
+/** ICU's own cut of a line, for text the joining must leave as ICU cuts it. */
+function sentencesOfIcu(line: string): string[] {
+  return [...new Intl.Segmenter('en', { granularity: 'sentence' }).segment(line)].map((s) => s.segment.trim()).filter((s) => s.length > 0);
+}

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunContext } from '../../../src/core/run-context.js';
-import { withoutQuestionFrame } from '../../../src/query/question-frame.js';
+import { questionContent, withoutQuestionFrame } from '../../../src/query/question-frame.js';
 import { Rag } from '../../../src/rag.js';
 import { httpTestConfig } from '../../helpers/http-fixture.js';
 
@@ -42,6 +42,13 @@ describe('withoutQuestionFrame', () => {
     expect(withoutQuestionFrame('what does the refiner do with headings?')).toBe('what does the refiner do with headings?');
   });
 
+  it('drops the frame of "what does X mean?" (or "stand for"), which asks what X is', () => {
+    // Before, "mean" was matched, and a table's "meaning" column or "the mean over tokens" ranked with X.
+    expect(withoutQuestionFrame('what does the degraded field mean?')).toBe('the degraded field');
+    expect(withoutQuestionFrame('What does RRF stand for?')).toBe('RRF');
+    expect(withoutQuestionFrame('what does abstained mean in the response?')).toBe('what does abstained mean in the response?');
+  });
+
   it('drops the frame of a capability or a request: "does it support X?", "can you tell me about X?"', () => {
     // Before, "support" outweighed "streaming" and a table row on "supporting-document recall" answered.
     expect(withoutQuestionFrame('does it support streaming?')).toBe('streaming?');
@@ -57,6 +64,23 @@ describe('withoutQuestionFrame', () => {
   it('keeps every other question whole, and a frame with nothing after it', () => {
     for (const q of ['how many documents fit in a batch?', 'how long do refunds take?', 'which retriever is the default?', 'how do I', 'how does it work?', 'show how do I ingest']) {
       expect(withoutQuestionFrame(q)).toBe(q);
+    }
+  });
+});
+
+describe('questionContent', () => {
+  it('drops the inverted auxiliary and person of a question wherever they stand, after the frame', () => {
+    expect(questionContent('which file formats can I ingest?')).toBe('which file formats ingest?');
+    expect(questionContent('which Node version do I need?')).toBe('which Node version need?');
+    expect(questionContent('What is PPTP and why should I avoid it?')).toBe('What is PPTP and why avoid it?');
+    expect(questionContent('what can you tell me about the cache?')).toBe('what tell me about the cache?');
+    expect(questionContent('how do I change the port?')).toBe('the port?');
+    expect(questionContent('what does the degraded field mean?')).toBe('the degraded field');
+  });
+
+  it('keeps a question with no inversion whole, the person of a statement, and the question when nothing else is left', () => {
+    for (const q of ['which retriever is the default?', "I'm curious about the steam engines at Crofton", 'What tricks do attackers use?', 'Canyou do it?', 'can I?']) {
+      expect(questionContent(q)).toBe(q);
     }
   });
 });
@@ -82,6 +106,23 @@ describe('retrieval of a how-to question', () => {
       { id: 'ingest', title: 'Ingestion', text: 'POST documents to the documents endpoint to ingest them; a batch is stored whole.' },
     ]);
     expect(first).toBe('ingest');
+  });
+
+  it('finds the passage about the subject, not one that quotes a question with the same "can I" in the middle', async () => {
+    // "I" and "can" are rare in documentation: before, they outweighed "formats" and the quick start's example came first.
+    const first = await firstHit('which file formats can I ingest?', [
+      { id: 'start', title: 'Quick start', text: 'Start the server, then ask it what I can ask: can I ingest a folder?' },
+      { id: 'formats', title: 'Ingestion', text: 'The file formats ingested are Markdown, HTML and text; each file is one document.' },
+    ]);
+    expect(first).toBe('formats');
+  });
+
+  it('finds the passage about X for "what does X mean?", not one that says "mean" beside X', async () => {
+    const first = await firstHit('what does the degraded field mean?', [
+      { id: 'stats', title: 'Statistics', text: 'The mean latency of degraded runs: what the benchmark means by slow.' },
+      { id: 'field', title: 'Responses', text: 'When a stage fell back to a stand-in, the degraded field says which and why; it is absent otherwise, as are the other fields of a degraded answer.' },
+    ]);
+    expect(first).toBe('field');
   });
 
   it('finds the setting, not a passage that uses the setting verb in passing', async () => {

@@ -29,6 +29,16 @@ describe('LexicalReranker', () => {
     expect(ranked[0]?.id).toBe('answer');
   });
 
+  it('does not count the inverted "can I" of a question, wherever it stands', async () => {
+    // "I" and "can" are rare among documentation's chunks: before, the one quoting "can I" covered the most weight.
+    const ranked = await rerank('which file formats can I ingest?', [
+      chunk('quote', 'Ask it anything: can I ingest a folder? I can, it says.', 1.05),
+      chunk('answer', 'File formats: Markdown, HTML and text are ingested.', 1),
+      chunk('other', 'The playground streams answers.', 0.5),
+    ]);
+    expect(ranked[0]?.id).toBe('answer');
+  });
+
   it('puts first, for "what is X?", the chunk that says what X is, over chunks that repeat X more', async () => {
     const chunks = [
       chunk('costs', 'The ensemble costs what its members do not share. The ensemble runs them at once; the ensemble votes.', 4.3),

@@ -55,6 +55,10 @@ describe('OpenSearchBm25Retriever.request', () => {
   it('searches a how-to question without its frame, as the embedded BM25 does', () => {
     expect(retriever.request('how do I measure glacier ice?', { k: 2 })).toEqual({ size: 2, query: { match: { content: 'measure glacier ice?' } } });
   });
+
+  it('searches a question without its inverted auxiliary and person, as the embedded BM25 does', () => {
+    expect(retriever.request('which glacier can I measure?', { k: 2 })).toEqual({ size: 2, query: { match: { content: 'which glacier measure?' } } });
+  });
 });
 
 describe('OpenSearchKnnRetriever.request', () => {
