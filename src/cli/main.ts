@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RETRIEVER_NAMES, type Config, type RetrieverName } from '../core/config-schema.js';
@@ -186,6 +186,11 @@ export function buildCli(deps: CliDeps = {}): Command {
           console.log(JSON.stringify(r));
           return;
         }
+        // What was asked, when the plan changed it: a word the corrector took for a typo ("deno" -> "den") changes
+        // the answer, and only --json showed it.
+        const { corrections, subQueries } = r.plan;
+        if (corrections.length > 0) console.log(`(read as: ${r.plan.corrected}; ${corrections.map((c) => `${c.from} -> ${c.to}`).join(', ')})`);
+        if (subQueries.length > 1) console.log(`(in parts: ${subQueries.map((q) => `"${q}"`).join(', ')})`);
         console.log(r.answer);
         const none = r.unsupported !== undefined ? `  none of these ${r.unsupported.toFixed(3)}` : '';
         console.log(`\nconfidence ${r.confidence.toFixed(3)}  entropy ${r.normalizedEntropy.toFixed(3)}${none}  ${flags.ensemble ? 'ensemble' : 'pipeline'} ${r.pipeline}`);
@@ -231,6 +236,9 @@ export function buildCli(deps: CliDeps = {}): Command {
       for (const problem of invalid) console.error(`rag batch: skipped ${problem}`);
       const skip = answeredIds(flags.output);
       const failuresPath = `${flags.output}.errors.jsonl`;
+      // The failures of this run only: a failed question has no row, so this run asks it again, and an id that now
+      // succeeds stayed listed as failed (three reruns listed one failure three times).
+      if (existsSync(failuresPath)) truncateSync(failuresPath);
       const writeRow = jsonlAppender(flags.output);
       const writeFailure = jsonlAppender(failuresPath);
       const degraded = new DegradedCount();
@@ -265,7 +273,9 @@ export function buildCli(deps: CliDeps = {}): Command {
             `rag batch: warning: ${degraded.total} of ${result.done} answers came from a stand-in, not ${flags.pipeline ?? `pipeline ${rag.config.defaultPipeline}`} (their rows carry "degraded"); answers scored from this file are not that pipeline's alone`,
           );
         }
-        if (result.failed > 0 || invalid.length > 0) process.exitCode = 2;
+        // Ctrl-C ends with 130, as it does every other command: a script must not take the partial file for a whole one.
+        if (interrupted.signal.aborted) process.exitCode = INTERRUPTED_EXIT;
+        else if (result.failed > 0 || invalid.length > 0) process.exitCode = 2;
       } finally {
         process.off('SIGINT', stop);
         progress.stop();

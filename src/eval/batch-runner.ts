@@ -106,11 +106,13 @@ export function answeredIds(outputPath: string): Set<string> {
       } catch (err) {
         throw new RagError('BAD_REQUEST', `${outputPath}:${i + 1}: not a row of answers (${(err as Error).message}); is this the right output file?`);
       }
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-        throw new RagError('BAD_REQUEST', `${outputPath}:${i + 1}: not a row of answers (a JSON object with "id"); is this the right output file?`);
+      // A question file ({id, question}) is JSON rows too: taking its ids for answered ones would skip them unanswered
+      // and append answers to the questions. A row of answers has "id" and "answer", as `rag eval qa --answers` reads it.
+      const { id, answer } = (row ?? {}) as { id?: unknown; answer?: unknown };
+      if (row === null || typeof row !== 'object' || Array.isArray(row) || typeof id !== 'string' || typeof answer !== 'string') {
+        throw new RagError('BAD_REQUEST', `${outputPath}:${i + 1}: not a row of answers (a JSON object with "id" and "answer"); is this the right output file?`);
       }
-      const id = (row as { id?: unknown }).id;
-      if (typeof id === 'string') ids.add(id);
+      ids.add(id);
     });
   if (cut < text.length) {
     // Only the start of a row is taken for a crash's half line: anything else is someone's text, not ours to cut.

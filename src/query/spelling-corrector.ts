@@ -116,10 +116,10 @@ export class SpellingCorrector {
 function isName(token: string, text: string, at: number): boolean {
   if (token.length > 1 && token === token.toUpperCase() && /\p{Lu}/u.test(token)) return true;
   if (!/^\p{Lu}/u.test(token)) return false;
-  // The first word of the text, of a sentence or of a quotation is capitalised anyway.
+  // The first word of the text, of a sentence or of a quotation is capitalised anyway; a parenthesis opens none.
   let i = at - 1;
   while (i >= 0 && /\s/u.test(text[i] as string)) i--;
-  return i >= 0 && !'.!?:"“('.includes(text[i] as string);
+  return i >= 0 && !'.!?:"“'.includes(text[i] as string);
 }
 
 /** The correction written in the typed word's case: "Wrold" -> "World", "NASAA" -> "NASA". */

@@ -215,4 +215,19 @@ describe('resuming into an output file', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('leaves a question file as it was: its ids are not answers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rag-batch-out-'));
+    try {
+      const questions = join(dir, 'questions.jsonl');
+      const text = '{"id":"q1","question":"what is bm25?"}\n{"_id":"q2","text":"how are chunks made?"}\n';
+      writeFileSync(questions, text);
+      expect(() => answeredIds(questions)).toThrow(`${questions}:1: not a row of answers`);
+      writeFileSync(questions, text.split('\n')[1] + '\n');
+      expect(() => answeredIds(questions)).toThrow(`${questions}:1: not a row of answers`);
+      expect(readFileSync(questions, 'utf8')).toBe(text.split('\n')[1] + '\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -98,6 +98,27 @@ describe('Ctrl-C during an evaluation', () => {
     }
   });
 
+  it('batch (waiting on an LLM that never answers): keeps the answers so far, says so, exits 130', async () => {
+    const llm = await OpenAiTestServer.start({ reply: hang });
+    try {
+      const store = join(dir, 'batch.db');
+      const docs = join(dir, 'batch-docs');
+      mkdirSync(docs);
+      writeFileSync(join(docs, 'kiln.md'), '# Kiln\n\nA pottery kiln fires clay at about 1200 degrees Celsius.\n');
+      const config = join(dir, 'batch.yaml');
+      writeFileSync(config, `store:\n  path: ${store}\nserver:\n  requestTimeoutMs: 600000\nllm:\n  baseUrl: ${llm.baseUrl}\n  model: test-model\n  maxRetries: 0\n  timeoutMs: 600000\npipelines:\n  llm:\n    kind: sequential\n    generator: llm\n`);
+      expect(spawnSync(process.execPath, ['bin/rag.js', 'ingest', docs, '-c', config]).status).toBe(0);
+      const input = join(dir, 'batch-questions.jsonl');
+      writeFileSync(input, '{"id":"q1","question":"how hot does a kiln fire clay?"}\n');
+      const output = join(dir, 'batch-answers.jsonl');
+      const r = await interrupt('batch', ['batch', '--input', input, '--output', output, '-c', config, '--pipeline', 'llm'], () => llm.chatRequests().length > 0, false);
+      expect(r.code).toBe(130);
+      expect(r.stdout.trim().split('\n').at(-1)).toMatch(/interrupted: run again to resume$/);
+    } finally {
+      await llm.close();
+    }
+  });
+
   it('eval retrieval (waiting on an embedding server that never answers)', async () => {
     let requests = 0;
     const embedder: Server = createServer(() => void requests++);

@@ -75,6 +75,9 @@ describe('rag CLI', () => {
     const abstained = (await cli('query', 'how do I install the periscope of a submarine?', '--store', store)).join('\n');
     expect(abstained).toMatch(/confidence 0\.000 .*none of these 0\.\d{3}/);
     expect(abstained).toMatch(/^ {2}best guess 0\.\d{3}: Run the installer with administrator rights\.$/m);
+    // A corrected question says how it was read (before, only --json showed the corrections).
+    const corrected = await cli('query', 'how do I run the installer with adminstrator rights?', '--store', store);
+    expect(corrected[0]).toBe('(read as: how do I run the installer with administrator rights?; adminstrator -> administrator)');
   });
 
   it('answers with an ensemble named by --ensemble, listing its members', async () => {
@@ -119,6 +122,23 @@ describe('rag CLI', () => {
     const missing = join(dir, 'no-such-model');
     writeFileSync(config, yaml(missing));
     await expect(cli('query', 'how do I install it?', '--store', store, '--config', config, '--pipeline', 'neural')).rejects.toThrow(missing);
+  });
+
+  it('rag batch keeps the failures of its last run only: a rerun asks a failed question again', async () => {
+    const store = join(dir, 'failures.db');
+    await cli('ingest', join(dir, 'guide.md'), '--store', store);
+    const questions = join(dir, 'failing-questions.jsonl');
+    // A question of no words fails (BAD_REQUEST); the other one is answered.
+    writeFileSync(questions, `${JSON.stringify({ id: 'ok', question: 'how do I install it?' })}\n${JSON.stringify({ id: 'bad', question: '?' })}\n`);
+    const answers = join(dir, 'failing-answers.jsonl');
+    for (let run = 0; run < 3; run++) {
+      await cli('batch', '--input', questions, '--output', answers, '--store', store);
+      process.exitCode = undefined;
+    }
+    // Before, each rerun appended its failure again: three lines for one question.
+    const failures = readFileSync(`${answers}.errors.jsonl`, 'utf8').trim().split('\n');
+    expect(failures.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['bad']);
+    expect(readFileSync(answers, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   it('refuses mistaken numbers, names and paths before doing any work', async () => {
