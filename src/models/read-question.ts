@@ -28,7 +28,7 @@ export interface ReadQuestion {
   asked: readonly string[];
   /** Its terms, and the acronyms its names make ("DCEU" of "DC Extended Universe"): what an answer must not only repeat. */
   askedSet: ReadonlySet<string>;
-  /** The terms an answer's text is matched by: its content terms, or all of them when it has none. */
+  /** The terms an answer's text is matched by: its content terms (none for a question of question words alone). */
   queryTerms: ReadonlySet<string>;
   /**
    * Its terms are all content terms ("refunds", "battery life", 充电时间): no question word ("what", "how do I") makes a
@@ -82,7 +82,9 @@ function analyseQuestion(query: string): ReadQuestion {
   const unframed = withoutQuestionFrame(query);
   const meaning = meaningTerms(query);
   const content = (unframed === query ? asked : analyze(unframed)).filter((t) => !QUESTION_WORDS.has(t) && !meaning.has(t));
-  const queryTerms = new Set(content.length > 0 ? content : asked);
+  // A question of question words alone ("how do I", "what is it", "who are you") names nothing to look for: matched
+  // by those words, it was answered at confidence 0.4 by any sentence holding "how" and "I". It gets no candidates.
+  const queryTerms = new Set(content);
   return {
     form: questionOptions(query),
     asked,

@@ -60,10 +60,12 @@ export class SpellingCorrector {
     if (this.options.maxEditDistance <= 0 || this.vocabulary.size === 0) return { text, corrections };
     let out = '';
     let last = 0;
+    // A text written all in capitals says nothing by its case: "WHAT IS THE DEFUALT CHUNK SISE" was all acronyms.
+    const shouted = !/\p{Ll}/u.test(text);
     for (const match of text.matchAll(TOKEN)) {
       const token = match[0];
       // A name ("Brighton", "Kuala Lumpur", "CNTRL") is not a misspelt word of the index: "Siena" is not "Sirna".
-      if (isName(token, text, match.index)) continue;
+      if (!shouted && isName(token, text, match.index)) continue;
       const fixed = isCamelIdentifier(token) ? this.correctParts(token) : this.correctWord(token);
       if (fixed === null) continue;
       const at = match.index;

@@ -19,6 +19,15 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates.some((c) => c.text.includes('ask how do I ingest'))).toBe(false);
   });
 
+  it('gives no candidate for a question of question words alone ("how do I", "what is it")', async () => {
+    const passages = [passage('faq', 'This note tells how I set up my router at home. To reset the router, hold the button for five seconds. Who wrote it is unknown.')];
+    for (const q of ['how do I', 'what is it', 'who are you']) {
+      // Before: "how do I" was matched by its own words, and a sentence holding "how" and "I" answered at 0.4.
+      expect((await read(q, passages)).candidates).toEqual([]);
+    }
+    expect((await read('how do I reset the router?', passages)).candidates[0]?.text).toBe('To reset the router, hold the button for five seconds.');
+  });
+
   it('answers a one-word query with a sentence that holds the word (before, every such sentence "echoed" it)', async () => {
     const r = await read('refunds', [passage('faq', '# FAQ\n\nRefunds take five days to process. Shipping is free.')]);
     expect(r.candidates[0]?.text).toBe('Refunds take five days to process.');

@@ -128,6 +128,10 @@ describe('SpellingCorrector', () => {
     // "Hoase" within a sentence is a name; at the start of one, or after a quotation mark, a capitalised slip.
     expect(corrector().correct('a trip to Hoase and the CURRANCY board').corrections).toEqual([]);
     expect(corrector().correct('Hoase prices. Hoase again: "Currancy"').corrections.map((c) => c.to)).toEqual(['House', 'House', 'Currency']);
+    // A parenthesis opens no sentence: "(Hoase)" is still a name.
+    expect(corrector().correct('a trip (Hoase) to the sea').corrections).toEqual([]);
+    // A text all in capitals says nothing by its case: its words are corrected (before, each was taken for an acronym).
+    expect(corrector().correct('WHAT FACTRS OF CURRANCY').corrections.map((c) => c.to)).toEqual(['FACTORS', 'CURRENCY']);
   });
 
   it('does nothing on an empty vocabulary or with correction off', () => {
