@@ -241,10 +241,16 @@ function sidesOf(names: readonly string[], aspect: string[]): string[] | null {
   return names.map((side) => [side.trim(), ...tail].join(' '));
 }
 
+/** "What is X", "who are X": a question with its subject, however short. */
+const DEFINES = /^\s*(?:what|who)\s+(?:is|are|was|were)\s+\S/i;
+
 /** A pronoun-bearing sub-query gets the content words of what came before it (the referent). */
 function resolveReferences(sub: string, referent: string, context: string): string {
   const tokens = sub.split(/\s+/).map((t) => normalizeText(t.replace(/[^\p{L}\p{N}']/gu, '')));
-  const pointsBack = tokens.some((t) => isPronoun(t)) || (contentWords(sub).length < 2 && tokens.some((t) => isQueryWord(t)));
+  // One content word is elliptical ("and the population?") unless the sub-query asks what it is ("what is rrf" has
+  // its own subject: it became "what is rrf bm25" after "what is bm25").
+  const own = contentWords(sub).length;
+  const pointsBack = tokens.some((t) => isPronoun(t)) || ((own === 0 || (own === 1 && !DEFINES.test(sub))) && tokens.some((t) => isQueryWord(t)));
   if (!pointsBack) return sub;
   const source = referent.length > 0 ? referent : context;
   const extra = contentTokens(source).filter((t) => !sub.toLowerCase().includes(t.toLowerCase())).slice(-4);

@@ -29,6 +29,11 @@ describe('QueryDecomposer', () => {
     expect(subs[1]).toContain('volcanoes');
   });
 
+  it('gives no referent to a short question that names its own subject ("what is rrf")', () => {
+    // Before: "what is rrf bm25", the one-word subject taken for an ellipsis.
+    expect(decompose('what is bm25; what is rrf?')).toEqual(['what is bm25', 'what is rrf?']);
+  });
+
   it('uses a context sentence as the referent of a question', () => {
     const subs = decompose('I heard Malaysia has a national flower. What is it and where can I see it in Kuala Lumpur?');
     expect(subs).toHaveLength(2);
