@@ -6,6 +6,7 @@ import { RunContext } from '../core/run-context.js';
 import type { Degradation, Passage } from '../core/types.js';
 import type { Rag } from '../rag.js';
 import { withoutBom } from '../core/invisible-marks.js';
+import { answerMessages } from '../models/answer-prompt.js';
 
 export interface BatchQuestion {
   id: string;
@@ -125,12 +126,15 @@ export function answeredIds(outputPath: string): Set<string> {
   return ids;
 }
 
-/** The reader's input as one prompt: the question and the numbered passages it answered from. */
+/**
+ * The generator's prompt as one text: the messages the LLM generator sends for this question (as the pipeline read
+ * it, corrected) and these passages. An extractive pipeline reads the same question and passages without a prompt.
+ * Before, a prompt of its own wording was written, with the question as typed: not what any generator was asked.
+ */
 export function finalPrompt(question: string, passages: readonly Passage[]): string {
-  const context = passages
-    .map((p, i) => `[${i + 1}] ${p.title ? `${p.title}${p.headingPath?.length ? ` > ${p.headingPath.join(' > ')}` : ''}\n` : ''}${p.text}`)
+  return answerMessages(question, passages)
+    .map((m) => m.content)
     .join('\n\n');
-  return `Answer the question from the passages below, citing them as [n].\n\nPassages:\n${context}\n\nQuestion: ${question}`;
 }
 
 export interface BatchOptions {
@@ -172,7 +176,7 @@ export async function runBatch(rag: Rag, questions: readonly BatchQuestion[], op
           id: q.id,
           question: q.question,
           passages: r.passages.map((p) => ({ passage: p.text, doc_IDs: [p.docId] })),
-          final_prompt: finalPrompt(q.question, r.passages),
+          final_prompt: finalPrompt(r.plan.corrected, r.passages),
           answer: r.answer,
           confidence: r.confidence,
           abstained: r.abstained,

@@ -77,6 +77,8 @@ describe('batch answering (LiveRAG submission format)', () => {
     expect(row?.passages[0]?.doc_IDs).toEqual(['doc4']);
     expect(row?.final_prompt).toContain('Question: what colour is the gadget number 4?');
     expect(row?.final_prompt).toContain('[1]');
+    // The LLM generator's own prompt (before: a wording of the batch's own, which no generator was sent).
+    expect(row?.final_prompt.startsWith('You answer questions using only the numbered passages you are given.')).toBe(true);
     expect(typeof row?.confidence).toBe('number');
   });
 
