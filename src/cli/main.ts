@@ -443,7 +443,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`${`ensemble ${report.pipeline ?? ''}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${num(cal?.top_half_accuracy)}        ${num(cal?.ece)}`);
       }
       const lat = report.latency_ms;
-      console.log(lat ? `latency     p50 ${lat.p50} ms, p95 ${lat.p95} ms` : `latency     not computed (${report.not_computed?.latency ?? ''})`);
+      console.log(lat ? `latency     p50 ${lat.p50.toFixed(2)} ms, p95 ${lat.p95.toFixed(2)} ms` : `latency     not computed (${report.not_computed?.latency ?? ''})`);
     });
   configOptions(evalCmd.command('retrieval').description('nDCG@10, Recall@100, MRR@10 on a BEIR dataset'))
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/)')
@@ -521,7 +521,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(
           `query       noise ${q.noise ? `${q.noise.rate} (seed ${q.noise.seed})` : 'none'}, denoise ${q.denoise ? 'on' : 'off'} (${q.corrections} corrections in ${q.corrected_queries} queries), decompose ${q.decompose ? 'on' : 'off'} (${q.decomposed_queries} queries split, ${q.fusion})`,
         );
-        console.log(`latency     p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`);
+        console.log(`latency     p50 ${report.latency_ms.p50.toFixed(2)} ms, p95 ${report.latency_ms.p95.toFixed(2)} ms`);
         console.log(`ingestion   ${report.ingest_docs_per_s} docs/s`);
       } else console.log(JSON.stringify(report));
     });

@@ -140,6 +140,8 @@ describe('rag eval qa and rag batch: what the scores are over', () => {
     expect(text).toContain('(2 of 3 answered, 1 failed; pipeline llm)');
     expect(text).toMatch(/warning: 2 of 2 answers came from a stand-in \(generate: llm unavailable 2\): these scores are not llm's alone/);
     expect(text).toContain('warning: 1 of 3 questions have no answer (failed); each scores 0 in the means');
+    // Both percentiles with two decimals (before, "p50 12.16 ms, p95 52.0399 ms").
+    expect(text).toMatch(/^latency {5}p50 \d+\.\d\d ms, p95 \d+\.\d\d ms$/m);
     expect(err).toEqual([]);
 
     const json = lastJson((await cli('eval', 'qa', '--dataset', dataset, '-c', llmDown, '--pipeline', 'llm', '--json')).out);
