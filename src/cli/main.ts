@@ -26,6 +26,7 @@ import { startProgress, type Progress } from './progress.js';
 import { serve } from './serve-command.js';
 import { port, wholeNumber } from './whole-number.js';
 import { unknownName } from '../pipelines/wrong-kind.js';
+import { latencyText } from '../eval/latency-text.js';
 
 interface EvalRetrievalFlags extends CliConfigFlags {
   dataset: string;
@@ -243,9 +244,7 @@ export function buildCli(deps: CliDeps = {}): Command {
       const writeFailure = jsonlAppender(failuresPath);
       const degraded = new DegradedCount();
       const progress = startProgress('batch', questions.length);
-      const interrupted = new AbortController();
-      const stop = (): void => interrupted.abort();
-      process.once('SIGINT', stop);
+      const interrupted = interruptOnSigint();
       try {
         const result = await runBatch(rag, questions, {
           concurrency: flags.concurrency,
@@ -277,7 +276,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         if (interrupted.signal.aborted) process.exitCode = INTERRUPTED_EXIT;
         else if (result.failed > 0 || invalid.length > 0) process.exitCode = 2;
       } finally {
-        process.off('SIGINT', stop);
+        interrupted.dispose();
         progress.stop();
         await rag.close();
       }
@@ -443,7 +442,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(`${`ensemble ${report.pipeline ?? ''}`.padEnd(24)} ${s.em.toFixed(4)}  ${s.f1.toFixed(4)}  ${s.acc.toFixed(4)}  ${num(cal?.top_half_accuracy)}        ${num(cal?.ece)}`);
       }
       const lat = report.latency_ms;
-      console.log(lat ? `latency     p50 ${lat.p50.toFixed(2)} ms, p95 ${lat.p95.toFixed(2)} ms` : `latency     not computed (${report.not_computed?.latency ?? ''})`);
+      console.log(lat ? `latency     ${latencyText(lat)}` : `latency     not computed (${report.not_computed?.latency ?? ''})`);
     });
   configOptions(evalCmd.command('retrieval').description('nDCG@10, Recall@100, MRR@10 on a BEIR dataset'))
     .requiredOption('--dataset <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/)')
@@ -521,7 +520,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(
           `query       noise ${q.noise ? `${q.noise.rate} (seed ${q.noise.seed})` : 'none'}, denoise ${q.denoise ? 'on' : 'off'} (${q.corrections} corrections in ${q.corrected_queries} queries), decompose ${q.decompose ? 'on' : 'off'} (${q.decomposed_queries} queries split, ${q.fusion})`,
         );
-        console.log(`latency     p50 ${report.latency_ms.p50.toFixed(2)} ms, p95 ${report.latency_ms.p95.toFixed(2)} ms`);
+        console.log(`latency     ${latencyText(report.latency_ms)}`);
         console.log(`ingestion   ${report.ingest_docs_per_s} docs/s`);
       } else console.log(JSON.stringify(report));
     });
@@ -564,7 +563,7 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(line('refiner', b.refiner));
         console.log(line('baseline', b.baseline));
       }
-      console.log(`refiner     p50 ${r.refine_ms.p50} ms, p95 ${r.refine_ms.p95} ms per question; mean alpha ${r.mean_alpha}; mean ${r.mean_tokens_in} tokens in`);
+      console.log(`refiner     ${latencyText(r.refine_ms)} per question; mean alpha ${r.mean_alpha}; mean ${r.mean_tokens_in} tokens in`);
     });
 
   configOptions(evalCmd.command('denoise').description('how often the corrected question equals a reference correction'))

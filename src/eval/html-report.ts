@@ -2,6 +2,7 @@ import type { QaReport } from './qa-eval.js';
 import type { RetrievalEvalReport } from './retrieval-eval.js';
 // Shared with the playground page, which loads the same module in the browser.
 import { barChart, histogram, lineChart, waterfall } from '../../public/svg-charts.js';
+import { latencyText } from './latency-text.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -87,7 +88,7 @@ export function qaReportHtml(report: QaReport): string {
       ['most confident half, acc', cal ? cal.top_half_accuracy : notComputed(report.not_computed?.calibration)],
       ['calibration error (ECE, 10 bins)', cal ? cal.ece : notComputed(report.not_computed?.calibration)],
       ['Brier score', cal ? cal.brier : notComputed(report.not_computed?.calibration)],
-      ['latency', report.latency_ms ? `p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms` : notComputed(report.not_computed?.latency)],
+      ['latency', report.latency_ms ? latencyText(report.latency_ms) : notComputed(report.not_computed?.latency)],
     ],
     sections,
   );
@@ -108,7 +109,7 @@ export function retrievalReportHtml(report: RetrievalEvalReport): string {
       ['nDCG@10', report['ndcg@10']],
       ['Recall@100', report['recall@100']],
       ['MRR@10', report['mrr@10']],
-      ['latency', `p50 ${report.latency_ms.p50} ms, p95 ${report.latency_ms.p95} ms`],
+      ['latency', latencyText(report.latency_ms)],
       ['documents / chunks', `${report.documents} / ${report.chunks}`],
     ],
     [

@@ -81,13 +81,15 @@ export class ExtractiveReader extends Reader {
       if (read && read.candidates.length > 0) return read;
     }
     const { asked, queryTerms, defines, phraseOnly } = question;
+    // A question of question words alone names nothing to look for.
+    if (queryTerms.size === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
     const perPassage = passages.map((p) => this.memo.get('sentences', p.chunkId, p.text, analysedSentences));
     const sentenceCount = perPassage.reduce((n, s) => n + s.length, 0);
     // How well each passage's title and headings match the question: a sentence under "Ingesting documents"
     // answers "how do I ingest documents?" more likely than one that mentions ingestion in passing.
     const headings = passages.map((p) => this.memo.get('heading-terms', p.chunkId, `${p.title ?? ''} ${(p.headingPath ?? []).join(' ')}`, termSet));
-    const sectionMatch = headings.map((heading) => (queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size));
-    if (queryTerms.size === 0 || sentenceCount === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
+    const sectionMatch = headings.map((heading) => [...queryTerms].filter((t) => heading.has(t)).length / queryTerms.size);
+    if (sentenceCount === 0) return { candidates: [], entropy: 0, normalizedEntropy: 0 };
 
     // Which of the question's terms each sentence holds, found in one pass over the sentence's terms (rather than
     // a scan of the sentence per question term): the ensemble's members and rounds read many passage sets.

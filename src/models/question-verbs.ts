@@ -1,5 +1,5 @@
 import { analyze } from '../core/analyzer.js';
-import { PERSON_HOW } from '../query/question-frame.js';
+import { INVERSION, PERSON_HOW } from '../query/question-frame.js';
 
 /**
  * Where a question's verb stands, told by the words around it (no parser): after a how-to or capability frame that
@@ -10,12 +10,13 @@ import { PERSON_HOW } from '../query/question-frame.js';
  */
 // The how-to frame retrieval leaves out of the query (question-frame.ts), and the verb after it.
 const HOW_TO = new RegExp(String.raw`${PERSON_HOW.source}\s+(?<verb>[\p{L}-]+)`, 'iu');
-const AFTER_ACTOR = /^\s*(?:(?:can|could|do|should)\s+(?:i|we|you|one)|is\s+there\s+a\s+way\s+to)\s+(?<verb>[\p{L}-]+)/iu;
+const AFTER_ACTOR = /^\s*is\s+there\s+a\s+way\s+to\s+(?<verb>[\p{L}-]+)/iu;
 /**
  * The verb after the inverted auxiliary and person of a question, wherever it stands: "which file formats can I
  * ingest?", "which version do I need?", "what is PPTP and why should I avoid it?".
  */
-const INVERTED = /(?<![\p{L}\p{N}])(?:can|could|do|does|did|should|would|must|may|might|shall)\s+(?:i|we|you|one)\s+(?<verb>[\p{L}-]+)/giu;
+// Retrieval's own inversion (question-frame.ts), which it leaves out of the query, and the verb after it.
+const INVERTED = new RegExp(String.raw`${INVERSION.source}\s+(?<verb>[\p{L}-]+)`, 'giu');
 const SUBJECT_ASKS = /^\s*(?:what|who)\s+(?<verb>[\p{L}-]+)\s+(?:when|if|to|the|a|an|after|before|during|this|that|these|those|his|her|its|their)\s/iu;
 const KIND_THEN_VERB =
   /^\s*(?:which|what)\s+(?!(?:of|is|are|was|were|do|does|did)\s)[\p{L}\p{N}-]+(?:\s+[\p{L}\p{N}-]+)?\s+(?<verb>[\p{L}-]+)\s+(?:the|a|an|this|that|these|those|its|their|his|her|our|your|my)\s/iu;

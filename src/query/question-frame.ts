@@ -58,7 +58,7 @@ export function withoutQuestionFrame(query: string): string {
  * The inverted auxiliary and person of a question, wherever it stands: "which file formats can I ingest?", "which
  * version do I need?", "why should I avoid it?".
  */
-const INVERSION = /(?<![\p{L}\p{N}'’])(?:do|does|did|can|could|should|would|will|shall|may|might|must)\s+(?:i|we|you)(?![\p{L}\p{N}'’])/giu;
+export const INVERSION = /(?<![\p{L}\p{N}'’])(?:do|does|did|can|could|should|would|will|shall|may|might|must)\s+(?:i|we|you|one)(?![\p{L}\p{N}'’])/giu;
 
 /**
  * The question's words to match passages by: without its frame (`withoutQuestionFrame`), and without the inverted

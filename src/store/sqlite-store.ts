@@ -324,7 +324,7 @@ export class SqliteStore {
         .transaction(() => {
           const withVectors = this.vectors.exists();
           const found: string[] = [];
-          for (const id of new Set(ids)) {
+          for (const id of ids) {
             const existing = this.stmt.docSeq.get(id);
             if (!existing) continue;
             change.removed.push(...this.removeDocument(existing.seq, withVectors));
