@@ -7,6 +7,7 @@ import { definitionPattern } from './definition-pattern.js';
 import { answerTypeOf, askedKind, type AnswerType } from './question-type.js';
 import { questionAcronyms } from './question-acronyms.js';
 import { questionVerbs, type QuestionVerbs } from './question-verbs.js';
+import { QueryDecomposer } from '../query/query-decomposer.js';
 
 /**
  * The scaffolding of a question ("how do I", "what is"): it says what is asked, not what the answer holds. With the
@@ -58,6 +59,11 @@ export interface ReadQuestion {
   verb: { term: string; asks: 'object' | 'after' } | undefined;
   /** Its verbs (`questionVerbs`): they weigh no more than its other content terms. */
   verbs: QuestionVerbs;
+  /**
+   * Its intents, when it asks several things ("what is PPTP and why should I avoid it?"), as the planner splits them;
+   * `[query]` when it asks one.
+   */
+  intents: readonly string[];
 }
 
 /** Recent questions analysed (a pure function of the text, like the analyser's stems). */
@@ -75,6 +81,9 @@ export function readQuestion(query: string): ReadQuestion {
   }
   return question;
 }
+
+/** The intents a question is read by: as many as the planner's default splits it into, at most three answered in one. */
+const INTENTS = new QueryDecomposer({ maxSubQueries: 3 });
 
 function analyseQuestion(query: string): ReadQuestion {
   const asked = analyze(query);
@@ -98,6 +107,7 @@ function analyseQuestion(query: string): ReadQuestion {
     functionTerms: functionTermsOf(query),
     verb: verbAsked(query),
     verbs: questionVerbs(query),
+    intents: INTENTS.decompose(query),
   };
 }
 

@@ -19,6 +19,21 @@ describe('ExtractiveReader on sentences', () => {
     expect(r.candidates.some((c) => c.text.includes('ask how do I ingest'))).toBe(false);
   });
 
+  it('answers a question of two intents with the best sentence for each, joined, at the product of their probabilities', async () => {
+    const passages = [
+      passage('server', 'The server listens on port 3000 by default. Logs are written as JSON lines.', 'Server'),
+      passage('chunks', 'Chunks hold 1200 characters. To change the chunk size, set chunking.chunkSize in the configuration.', 'Chunking'),
+    ];
+    const r = await read('what port does the server listen on, and how do I change the chunk size?', passages);
+    // Before: one sentence, answering one of the two.
+    expect(r.candidates[0]?.text).toBe('The server listens on port 3000 by default. To change the chunk size, set chunking.chunkSize in the configuration.');
+    expect(r.candidates[0]?.citations).toEqual([1, 2]);
+    const parts = await Promise.all(['what port does the server listen on', 'how do I change the chunk size?'].map((q) => read(q, passages)));
+    expect(r.candidates[0]?.prob).toBeCloseTo((parts[0]?.candidates[0]?.prob ?? 0) * (parts[1]?.candidates[0]?.prob ?? 0), 5);
+    // One intent: one sentence, as before.
+    expect((await read('how do I change the chunk size?', passages)).candidates[0]?.text).toBe('To change the chunk size, set chunking.chunkSize in the configuration.');
+  });
+
   it('gives no candidate for a question of question words alone ("how do I", "what is it")', async () => {
     const passages = [passage('faq', 'This note tells how I set up my router at home. To reset the router, hold the button for five seconds. Who wrote it is unknown.')];
     for (const q of ['how do I', 'what is it', 'who are you']) {
