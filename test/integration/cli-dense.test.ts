@@ -1,31 +1,18 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildCli, type CliDeps } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliDeps } from '../../src/cli/main.js';
 import { RagError } from '../../src/core/errors.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { runCli } from '../helpers/cli-run.js';
 import { HashingEmbedder } from '../helpers/hashing-embedder.js';
 
 /** The CLI's dense paths: `rag reindex` and `rag eval retrieval --retriever`, with an embedder handed in. */
 
 async function cli(deps: CliDeps, ...args: string[]): Promise<{ out: string[]; err: string }> {
-  const out: string[] = [];
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-    out.push(parts.map(String).join(' '));
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    await buildCli(deps).exitOverride().parseAsync(['node', 'rag', ...args]);
-  } finally {
-    log.mockRestore();
-    stderr.mockRestore();
-  }
-  return { out, err };
+  const { stdout, written } = await runCli(args, deps);
+  return { out: stdout, err: written };
 }
 
 const withEmbedder = (dimensions = 128): CliDeps => ({ createEmbedder: () => new HashingEmbedder({ dimensions, name: `cli-hashing-${dimensions}` }) });

@@ -2,33 +2,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildCli } from '../../src/cli/main.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QaReport } from '../../src/eval/qa-eval.js';
+import { runCli } from '../helpers/cli-run.js';
 import { OpenAiTestServer } from '../helpers/openai-test-server.js';
 
 /** Runs the CLI in-process: what it printed to stdout and to stderr (console.error), and the exit status it set. */
 async function cli(...args: string[]): Promise<{ out: string[]; err: string[]; exitCode: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void out.push(parts.map(String).join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void err.push(parts.map(String).join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const program = buildCli();
-    const throwing = (command: Command): void => {
-      command.exitOverride();
-      command.commands.forEach(throwing);
-    };
-    throwing(program);
-    await program.parseAsync(['node', 'rag', ...args]);
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-  }
-  return { out, err, exitCode: Number(process.exitCode ?? 0) };
+  const { stdout, errorLines, exitCode } = await runCli(args);
+  return { out: stdout, err: errorLines, exitCode };
 }
 
 const lines = (rows: object[]): string => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
