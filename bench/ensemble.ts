@@ -3,7 +3,7 @@
  * (members concurrently, sharing retrieval, reranking and identical reads), on fresh request contexts, after an
  * untimed pass that warms every cache. Prints the mean per-question times and the ratio of the ensemble's to its slowest member's.
  *
- *   npx tsx bench/ensemble.ts --dataset <qa-dataset-dir> [--config config/ensemble.example.yaml] [--ensemble all]
+ *   npx tsx bench/ensemble.ts --dataset <qa-dataset-dir> [--config config/ensemble.example.yaml] [--ensemble lean]
  *   npx tsx bench/ensemble.ts --dataset <qa-dataset-dir> --llm-ms 150
  *
  * With `--llm-ms`, the members are LLM pipelines of every kind (sequential, iterative, loop, branching) answering
@@ -24,7 +24,7 @@ import { requireInputs } from './input-path.js';
 const options = new Command()
   .requiredOption('--dataset <dir>', 'a QA dataset folder (corpus.jsonl, queries.jsonl)')
   .option('--config <file>', 'pipelines and ensembles (extractive mode)', 'config/ensemble.example.yaml')
-  .option('--ensemble <name>', 'the ensemble to time (extractive mode)', 'all')
+  .option('--ensemble <name>', 'the ensemble to time (extractive mode)', 'lean')
   .option('--questions <n>', 'questions timed', positiveInt('--questions'), 100)
   .option('--passes <n>', 'timed passes over the questions (the means are over all of them)', positiveInt('--passes'), 3)
   .option('--llm-ms <ms>', 'time LLM members instead, against a local server taking this long per completion', nonNegativeNumber('--llm-ms'))
