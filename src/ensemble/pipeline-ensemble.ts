@@ -167,6 +167,8 @@ export class PipelineEnsemble {
       answer: abstained || winner === null ? NO_ANSWER : winner.answer,
       confidence: abstained || winner === null ? 0 : winner.prob,
       ...read,
+      // No member proposed anything: as a pipeline with no candidate, it knows nothing (`pipelineResult`).
+      ...(winner === null ? { normalizedEntropy: 1 } : {}),
       candidates,
       passages,
       // The winner's candidate's, renumbered above: when the source member cited nothing for it, another member did.

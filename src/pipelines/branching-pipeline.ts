@@ -4,7 +4,7 @@ import type { Passage, PipelineResult, QueryPlan, ScoredChunk } from '../core/ty
 import { vote, voteAsReaderResult, type Voter } from '../ensemble/answer-clusters.js';
 import { entropyWeights } from '../ensemble/entropy-weights.js';
 import type { PipelineRunOptions } from './pipeline.js';
-import { pipelineResult, renumberCitations } from './pipeline-result.js';
+import { pipelineResult, renumberCitations, uncertaintyOf } from './pipeline-result.js';
 import { PipelineStages, type PipelineDeps } from './pipeline-stages.js';
 import { StagedPipeline } from './staged-pipeline.js';
 
@@ -35,7 +35,7 @@ export class BranchingPipeline extends StagedPipeline {
     const branches = await this.branches(plan, options, ctx);
     const reads = await Promise.all(branches.map((b) => this.stages.read(plan.corrected, b.passages, ctx)));
     const passages = union(branches.map((b) => b.passages));
-    const weights = entropyWeights(reads.map((r) => r.normalizedEntropy), 1).map((w, i) => w * (branches[i]?.prior ?? 0));
+    const weights = entropyWeights(reads.map(uncertaintyOf), 1).map((w, i) => w * (branches[i]?.prior ?? 0));
     const voters: Voter[] = branches.map((b, i) => ({
       name: b.name,
       weight: weights[i] ?? 0,

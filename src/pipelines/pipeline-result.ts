@@ -17,7 +17,7 @@ export function pipelineResult(name: string, config: PipelineConfig, read: Reade
     confidence: abstained ? 0 : best.prob,
     candidates: read.candidates,
     entropy: read.entropy,
-    normalizedEntropy: read.normalizedEntropy,
+    normalizedEntropy: uncertaintyOf(read),
     passages,
     citations: abstained ? [] : citationsOf(best.citations, passages),
     abstained,
@@ -26,6 +26,14 @@ export function pipelineResult(name: string, config: PipelineConfig, read: Reade
   if (read.degraded) result.degraded = read.degraded;
   if (read.generated !== undefined && !abstained) result.generated = read.generated;
   return result;
+}
+
+/**
+ * A read's normalised entropy, and 1 when it has no candidate at all: nothing found is knowing nothing, not certainty
+ * (an entropy of 0 there read as "sure" to clients, and weighed most in a vote).
+ */
+export function uncertaintyOf(read: Pick<ReaderResult, 'candidates' | 'normalizedEntropy'>): number {
+  return read.candidates.length === 0 ? 1 : read.normalizedEntropy;
 }
 
 /**

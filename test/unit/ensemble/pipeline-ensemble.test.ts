@@ -5,6 +5,7 @@ import { RunContext } from '../../../src/core/run-context.js';
 import type { PipelineResult, QueryPlan } from '../../../src/core/types.js';
 import { PipelineEnsemble } from '../../../src/ensemble/pipeline-ensemble.js';
 import { Pipeline } from '../../../src/pipelines/pipeline.js';
+import { NO_ANSWER, pipelineResult } from '../../../src/pipelines/pipeline-result.js';
 
 const plan: QueryPlan = { original: 'who?', corrected: 'who?', corrections: [], subQueries: [] };
 
@@ -42,6 +43,15 @@ class FakePipeline extends Pipeline {
       citations: [],
       abstained: false,
     };
+  }
+}
+
+/** A pipeline whose reader found nothing to propose (a question of question words alone, passages that hold none of it). */
+class EmptyPipeline extends Pipeline {
+  readonly kind = 'fake';
+  protected async doRun(): Promise<PipelineResult> {
+    const member = validateConfig({ pipelines: { default: { kind: 'sequential', abstainAbove: 1 } } }).pipelines['default']!;
+    return pipelineResult(this.name, member, { candidates: [], entropy: 0, normalizedEntropy: 0 }, []);
   }
 }
 
@@ -97,6 +107,17 @@ describe('PipelineEnsemble', () => {
     // Every member out of time is still the request's deadline (504), not an outage.
     const allHung = new PipelineEnsemble('e', config(), [new FakePipeline('hung', { text: 'Lyon', prob: 0.9, entropy: 0.1 }, 5000)]);
     await expect(allHung.run(plan, {}, new RunContext({ timeoutMs: 100 }))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  });
+
+  it('weighs a member that proposed nothing least, and with no proposal from any member abstains knowing nothing', async () => {
+    const one = await new PipelineEnsemble('e', config({ beta: 2 }), [
+      new FakePipeline('a', { text: 'Paris', prob: 0.9, entropy: 0.5 }),
+      new EmptyPipeline('empty'),
+    ]).run(plan, {}, new RunContext());
+    expect(one.answer).toBe('Paris');
+    expect(one.members.find((m) => m.pipeline === 'empty')?.weight).toBeLessThan(one.members.find((m) => m.pipeline === 'a')?.weight ?? 0);
+    const none = await new PipelineEnsemble('e', config({ abstainAbove: 1 }), [new EmptyPipeline('x'), new EmptyPipeline('y')]).run(plan, {}, new RunContext());
+    expect(none).toMatchObject({ abstained: true, answer: NO_ANSWER, confidence: 0, normalizedEntropy: 1, winner: null });
   });
 
   it('abstains when its own normalised entropy is above abstainAbove, and fails only when every member fails', async () => {

@@ -34,6 +34,11 @@ describe('pipelineResult', () => {
     expect(pipelineResult('default', pipeline(0.98), two, passages).abstained).toBe(false);
   });
 
+  it('with no candidate at all abstains as knowing nothing: normalised entropy 1, whatever the reader said', () => {
+    const nothing: ReaderResult = { candidates: [], entropy: 0, normalizedEntropy: 0 };
+    expect(pipelineResult('member', pipeline(1), nothing, passages)).toMatchObject({ abstained: true, confidence: 0, normalizedEntropy: 1, answer: NO_ANSWER });
+  });
+
   it('never abstains with abstainAbove 1, as an ensemble member is configured', () => {
     expect(pipelineResult('member', pipeline(1), read(0.2), passages).abstained).toBe(false);
   });
