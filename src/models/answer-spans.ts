@@ -21,8 +21,9 @@ const DATE = new RegExp(
   ].join('|'),
   'g',
 );
+const LONE_YEAR = new RegExp(`^${YEAR}$`);
 /** A time of day ("7 am", "7:30 p.m.", "19:00", "noon"): "when does it open?" asks for one as often as for a date. */
-const TIME = /\b(?:(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?(?:[ap]\.m\.|[ap]m)(?![\p{L}]))?|(?:1[0-2]|0?[1-9])\s?(?:[ap]\.m\.|[ap]m)(?![\p{L}])|noon|midnight)/giu;
+const TIME = /\b(?<![\d.:])(?:(?:[01]?\d|2[0-3]):[0-5]\d(?!\d)(?:\s?(?:[ap]\.m\.|[ap]m)(?![\p{L}]))?|(?:1[0-2]|0?[1-9])\s?(?:[ap]\.m\.|[ap]m)(?![\p{L}])|noon|midnight)/giu;
 const NUMBER =
   /\b\d[\d,.]*(?:\s*(?:million|billion|thousand|hundred|percent|%|km|kilometres|kilometers|miles|metres|meters|feet|ft|m|kg|years?|days?|people|inhabitants|seats|episodes|copies))?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\s+(?:million|billion|thousand|hundred|years?|people|times)\b/gi;
 /** Capitalised words, joined by a few lower-case connectors ("University of Oxford", "Charles de Gaulle"). */
@@ -62,8 +63,10 @@ export function answerSpans(sentence: string): Span[] {
     if (/[ap]\.?m\.?$|noon|midnight/i.test(m[0])) times.push([m.index, m.index + m[0].length]);
   }
   for (const m of sentence.matchAll(NUMBER)) {
-    if (/^\d{4}$/.test(m[0]) || times.some(([from, to]) => m.index >= from && m.index < to)) continue;
-    add(m[0], 'number', m.index);
+    // A year is a date (above); other four-digit numbers are numbers ("port 3000").
+    if (LONE_YEAR.test(m[0]) || times.some(([from, to]) => m.index >= from && m.index < to)) continue;
+    // An address ("127.0.0.1") names a host; it is no quantity.
+    add(m[0], /^\d+(?:\.\d+){3}$/.test(m[0]) ? 'name' : 'number', m.index);
   }
   for (const m of sentence.matchAll(QUOTED)) add(m[1] ?? '', 'title', m.index + 1);
   for (const m of sentence.matchAll(NAME)) {

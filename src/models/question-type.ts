@@ -15,6 +15,8 @@ export function answerTypeOf(question: string): AnswerType {
   if (/\b(why|how (do|does|did|can|could|should|to)|explain|describe|what are the (benefits|advantages|differences|risks|steps)|compare)\b/.test(q)) return 'description';
   if (/\b(when|what year|which year|what date|in what year|what century|what decade|what time|timeframe|what period)\b/.test(q)) return 'date';
   if (/\b(how (many|much|long|old|tall|far|big|large|high|deep|wide)|what (number|percentage|age|population))\b/.test(q)) return 'number';
+  // A quantity named by its noun is answered by a number as "how many" is: "what port?" is 3000, not TCP.
+  if (/\b(what|which)( (default|maximum|minimum|max|min))? (port|version|amount|percent|price|cost|fee|salary|weight|height|length|distance|speed|capacity|temperature|budget|score)\b/.test(q)) return 'number';
   if (/\b(who|whom|whose)\b/.test(q)) return 'person';
   if (/\bwhere\b|\bwhat (city|country|state|town|county|region|continent)\b|\bwhich (city|country|state|town|county|region)\b/.test(q)) return 'place';
   if (/^(is|are|was|were|do|does|did|can|could|has|have|had)\b/.test(q) && !/\bor\b/.test(q)) return 'yesno';

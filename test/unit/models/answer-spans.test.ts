@@ -16,6 +16,11 @@ describe('answerTypeOf', () => {
     expect(answerTypeOf('Which band recorded Help?')).toBe('entity');
     expect(answerTypeOf('How do I ingest documents?')).toBe('description');
     expect(answerTypeOf('Are both bands from England?')).toBe('yesno');
+    // A quantity named by its noun: before, "what port?" was an entity, answered "TCP" or "RAG".
+    expect(answerTypeOf('What port does the server listen on by default?')).toBe('number');
+    expect(answerTypeOf('Which default version is installed?')).toBe('number');
+    expect(answerTypeOf('What amount was the settlement?')).toBe('number');
+    expect(answerTypeOf('What portrait hangs in the hall?')).toBe('entity');
   });
 
   it('takes "what is X?" and "who was X?" for a definition, wanting sentences, but not a question about a fact of X', () => {
@@ -67,6 +72,16 @@ describe('answerSpans', () => {
     expect(times('The warehouse opens at 7 am on weekdays and closes at 7:30 p.m. sharp.')).toEqual(['7 am', '7:30 p.m.']);
     expect(times('Trains leave at 19:00, 10pm and noon.')).toEqual(['19:00', '10pm', 'noon']);
     expect(times('A 5 amp fuse; 3 amazing pmids.')).toEqual([]);
+    // Not the "1:30" inside an address and port.
+    expect(times('The server listens on http://127.0.0.1:3000 by default.')).toEqual([]);
+  });
+
+  it('takes a four-digit number that is no year for a number ("port 3000"), and an address for a name, not a quantity', () => {
+    const texts = (s: string) => answerSpans(s).map((x) => `${x.kind}:${x.text}`);
+    // Before, every four-digit number was left to the date pattern, which takes years only: 3000 was no span at all.
+    expect(texts('server.port | 3000 | TCP port, since 1999')).toEqual(expect.arrayContaining(['number:3000', 'date:1999']));
+    expect(texts('server.port | 3000 | TCP port, since 1999')).not.toContain('number:1999');
+    expect(texts('The server listens on http://127.0.0.1:3000 by default.')).toEqual(expect.arrayContaining(['name:127.0.0.1', 'number:3000']));
   });
 });
 
@@ -84,6 +99,13 @@ describe('ExtractiveReader on factoid questions', () => {
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     expect(r.result.normalizedEntropy).toBeGreaterThanOrEqual(0);
     expect(r.result.normalizedEntropy).toBeLessThan(1);
+  });
+
+  it('answers "what port?" with the port number, not the host address beside it', () => {
+    const r = reader['doAnswer']('What port does the server listen on by default?', [
+      passage('server.port, server.host | 3000, 127.0.0.1 | where to listen. The server listens on http://127.0.0.1:3000 by default.', 'Configuration'),
+    ]);
+    expect(r.result.candidates[0]?.text).toBe('3000');
   });
 
   it('never answers with the acronym of the question\'s own names ("DCEU" for "DC Extended Universe")', () => {
