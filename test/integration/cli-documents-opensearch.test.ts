@@ -1,6 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/core/config.js';
+import { RagError } from '../../src/core/errors.js';
+import { Rag } from '../../src/rag.js';
 import { launchOpenSearch, launchProblem, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
 import { cli } from '../helpers/cli-run.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -57,5 +60,35 @@ describe.skipIf(problem !== null)('rag documents and ingest --prune on OpenSearc
     expect(await indexed()).toEqual([id('a'), id('c')]);
     const listed = JSON.parse((await cli('documents', 'list', '--json', ...args))[0] ?? '{}') as { documents: Array<{ id: string }> };
     expect(listed.documents.map((d) => d.id)).toEqual([id('a'), id('c')]);
+  });
+
+  it('stopped part-way by OpenSearch, deletes from the store just what it deleted there, and says which', async () => {
+    const id = (name: string): string => join(folder, `${name}.md`);
+    for (const name of ['d', 'e']) writeFileSync(join(folder, `${name}.md`), `# ${name}\n\nA note about ${name} and kettles.\n`);
+    await cli('ingest', folder, ...args);
+    const rag = new Rag(loadConfig({ files: [config], overrides: { store: { path: store }, bootstrap: { ingestOnEmpty: false } }, env: {} }));
+    try {
+      const search = rag.search;
+      if (search === null) throw new Error('the configuration should search OpenSearch');
+      // The node fails on the second deletion (a timeout, a node going away), after the first went through.
+      const real = search.delete.bind(search);
+      let calls = 0;
+      vi.spyOn(search, 'delete').mockImplementation(async (...call: Parameters<typeof real>) => {
+        calls++;
+        if (calls === 2) throw new RagError('UNAVAILABLE', 'OpenSearch did not answer');
+        return real(...call);
+      });
+      const failure = await rag.deleteDocuments([id('c'), id('d'), id('e')]).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(RagError);
+      expect(failure).toMatchObject({ code: 'UNAVAILABLE', details: { deleted: [id('c')] } });
+      expect((failure as Error).message).toContain(`deleted before it: ${id('c')}`);
+      // The store and the index agree: c is gone from both, d and e are in both, nothing is lost.
+      expect(rag.store.getDocument(id('c'))).toBeUndefined();
+      expect(rag.store.getDocument(id('d'))).toBeDefined();
+      expect(rag.store.getDocument(id('e'))).toBeDefined();
+    } finally {
+      await rag.close();
+    }
+    expect(await indexed()).toEqual([id('a'), id('d'), id('e')]);
   });
 });
