@@ -191,6 +191,21 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(res.json<{ question: string }>().question).toBe('How tall is it? (Eiffel Tower)');
   });
 
+  it('reads a question within the limit whole, however many UTF-16 units its characters take', async () => {
+    // 3,000 emoji and a question: 3,022 characters, under the 4,096 limit, but 6,022 UTF-16 units. Before, the question
+    // was cut after 4,096 units, keeping only emoji: 400 "query has no words".
+    const content = `${'\u{1F600}'.repeat(3000)} When did the Golden Gate Bridge open?`;
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'user', content }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ question: string }>().question).toBe(content);
+    expect(res.json<{ choices: Array<{ message: { content: string } }> }>().choices[0]?.message.content).toMatch(/1937/);
+  });
+
   it('lists the roles a message may have when it has another', async () => {
     const res = await fx.app.inject({
       method: 'POST',

@@ -156,7 +156,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (longerThan(asked.at(-1)?.content.trim() ?? '', maxQueryChars)) {
         throw new RagError('BAD_REQUEST', `messages: the question is longer than ${maxQueryChars} characters`);
       }
-      const recent = asked.slice(-TOPIC_TURNS).map((t) => ({ ...t, content: t.content.slice(0, maxQueryChars) }));
+      // Earlier turns only give the topic, so they are cut to a question's length; the last is the question, already
+      // checked by code point, and cut by UTF-16 unit it lost its words after 2048 emoji.
+      const recent = asked.slice(-TOPIC_TURNS).map((t, i, all) => (i === all.length - 1 ? t : { ...t, content: t.content.slice(0, maxQueryChars) }));
       const question = standaloneQuestion(recent);
       if (question.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
       if (longerThan(question, config.limits.maxQueryChars)) {
