@@ -206,6 +206,21 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(res.json<{ choices: Array<{ message: { content: string } }> }>().choices[0]?.message.content).toMatch(/1937/);
   });
 
+  it('answers a follow-up within the limit that its topic would push over it as asked, rather than refuse it', async () => {
+    // Before: 400 "the question is longer than 4096 characters" for a question of 4,095 characters, the topic that the
+    // server adds after it being what went over.
+    const followUp = `${'is it really so? '.repeat(240)}How tall is it?`;
+    expect([...followUp].length).toBeLessThanOrEqual(4096);
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'user', content: 'Who designed the Eiffel Tower?' }, { role: 'assistant', content: 'Gustave Eiffel.' }, { role: 'user', content: followUp }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ question: string }>().question).toBe(followUp);
+  });
+
   it('lists the roles a message may have when it has another', async () => {
     const res = await fx.app.inject({
       method: 'POST',

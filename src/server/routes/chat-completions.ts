@@ -159,11 +159,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Earlier turns only give the topic, so they are cut to a question's length; the last is the question, already
       // checked by code point, and cut by UTF-16 unit it lost its words after 2048 emoji.
       const recent = asked.slice(-TOPIC_TURNS).map((t, i, all) => (i === all.length - 1 ? t : { ...t, content: t.content.slice(0, maxQueryChars) }));
-      const question = standaloneQuestion(recent);
-      if (question.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
-      if (longerThan(question, config.limits.maxQueryChars)) {
-        throw new RagError('BAD_REQUEST', `messages: the question is longer than ${config.limits.maxQueryChars} characters`);
-      }
+      const standalone = standaloneQuestion(recent);
+      if (standalone.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
+      // The topic is the server's addition: a follow-up within the limit that it would push over is answered as
+      // asked, not refused as longer than a limit the client kept to.
+      const question = longerThan(standalone, maxQueryChars) ? (asked.at(-1)?.content.trim() ?? '') : standalone;
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
       const id = `chatcmpl-${randomUUID()}`;
       const promptTokens = estimateTokens(turns.map((t) => t.content).join('\n'));
