@@ -6,8 +6,11 @@ import type { FastifyReply } from 'fastify';
  */
 export class SseStream {
   constructor(private readonly reply: FastifyReply) {
+    // Headers the hooks set before the handler (the rate limits'): a hijacked reply does not send them itself.
+    const set = Object.entries(reply.getHeaders()).filter((h): h is [string, string | number | string[]] => h[1] !== undefined);
     reply.hijack();
     reply.raw.writeHead(200, {
+      ...Object.fromEntries(set),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
