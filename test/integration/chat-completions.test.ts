@@ -279,6 +279,17 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     });
     await expect(client.responses.create({ model: 'default', input: 'hello' })).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
+
+  it("refuses a wrong key on an OpenAI route it does not have in OpenAI's shape, so the client shows the reason", async () => {
+    // Before, the 401 was in the plain shape and the client showed only '401 "Unauthorized"'.
+    const keyless = new OpenAI({ baseURL: client.baseURL, apiKey: 'wrong-key-0123456789', maxRetries: 0 });
+    await expect(keyless.embeddings.create({ model: 'default', input: 'hello' })).rejects.toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+      type: 'authentication_error',
+      error: expect.objectContaining({ message: 'invalid API key' }),
+    });
+  });
 });
 
 describe('chat models when defaultPipeline names another pipeline than "default"', () => {
