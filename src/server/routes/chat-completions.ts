@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RagError, isRagError } from '../../core/errors.js';
+import { RagError } from '../../core/errors.js';
 import { longerThan } from '../../core/char-count.js';
 import { estimateTokens } from '../../core/tokens.js';
 import type { Citation } from '../../core/types.js';
@@ -12,7 +12,7 @@ import { OpenAiErrorResponse, jsonOrEventStream } from '../schemas/common.js';
 import { contextFor } from '../request-context.js';
 import { afterFirstEvent } from '../first-event.js';
 import { openAiError } from '../plugins/error-handler.js';
-import { SseStream } from '../sse.js';
+import { SseStream, streamFailure } from '../sse.js';
 
 const textOf = (content: ChatRequest['messages'][number]['content']): string =>
   typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => p.text ?? '').join('\n') : '';
@@ -222,7 +222,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         sse.data('[DONE]');
       } catch (err) {
         if (!(ctx.signal.aborted && !sse.open)) {
-          const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
+          const e = streamFailure(request, err);
           sse.data({ error: openAiError(e.statusCode, e.code, e.message) });
         }
       } finally {
