@@ -244,6 +244,15 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', message: 'messages.0.content.1: only text parts are supported (got type "image_url")' });
+    // A text part without its text is named as such, not as a part of another type.
+    const textless = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'text' }] }] },
+    });
+    expect(textless.statusCode).toBe(400);
+    expect(textless.json()).toMatchObject({ code: 'BAD_REQUEST', message: 'messages.0.content.1.text: is required, a string (a text part\'s text)' });
   });
 
   it("marks the answer's own citation, not a footnote number of its source", async () => {

@@ -58,7 +58,11 @@ function nonTextPart(messages: ChatRequest['messages']): string | undefined {
   for (const [i, m] of messages.entries()) {
     if (!Array.isArray(m.content)) continue;
     const j = m.content.findIndex((part) => part.type !== 'text' || typeof part.text !== 'string');
-    if (j >= 0) return `messages.${i}.content.${j}: only text parts are supported (got type "${String(m.content[j]?.type)}")`;
+    if (j < 0) continue;
+    const part = m.content[j];
+    // A text part without its text was told "only text parts are supported (got type "text")".
+    if (part?.type === 'text') return `messages.${i}.content.${j}.text: is required, a string (a text part's text)`;
+    return `messages.${i}.content.${j}: only text parts are supported (got type "${String(part?.type)}")`;
   }
   return undefined;
 }
