@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RagError, isRagError } from '../core/errors.js';
 
 /**
  * A server-sent-events response: takes the socket over from Fastify, writes `event:`/`data:` frames, and tells
@@ -6,8 +7,11 @@ import type { FastifyReply } from 'fastify';
  */
 export class SseStream {
   constructor(private readonly reply: FastifyReply) {
+    // Headers the hooks set before the handler (the rate limits'): a hijacked reply does not send them itself.
+    const set = Object.entries(reply.getHeaders()).filter((h): h is [string, string | number | string[]] => h[1] !== undefined);
     reply.hijack();
     reply.raw.writeHead(200, {
+      ...Object.fromEntries(set),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
@@ -33,4 +37,16 @@ export class SseStream {
   end(): void {
     if (this.open) this.reply.raw.end();
   }
+}
+
+/**
+ * A failure after a stream opened, as the error event or frame says it, logged as the error handler logs a failed
+ * request (5xx with its cause, a refusal as info): the status line already said 200, so without this line a model
+ * server dropping streams midway, or a bug, left no trace under the request id.
+ */
+export function streamFailure(request: FastifyRequest, err: unknown): RagError {
+  const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
+  if (e.statusCode >= 500) request.log.error({ err }, 'stream failed');
+  else request.log.info({ code: e.code, message: e.message }, 'stream refused');
+  return e;
 }

@@ -81,6 +81,23 @@ describe('rate limits per key (in process)', () => {
     const encoded = await fx.app.inject({ method: 'POST', url: '/%761/retrieve', payload: { query: 'anything at all' }, headers: auth(APP_KEY) });
     expect(encoded.statusCode).toBe(429);
   });
+
+  it('sends the rate-limit headers with a stream too, as with JSON', async () => {
+    // Before, a stream (which writes its own headers) carried none of them.
+    const query = await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: 'anything at all', stream: true }, headers: auth(BATCH_KEY) });
+    const chat = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: { model: 'default', stream: true, messages: [{ role: 'user', content: 'anything at all' }] },
+      headers: auth(BATCH_KEY),
+    });
+    for (const res of [query, chat]) {
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(res.headers['x-ratelimit-limit']).toBeDefined();
+      expect(res.headers['x-ratelimit-remaining']).toBeDefined();
+      expect(res.headers['x-ratelimit-reset']).toBeDefined();
+    }
+  });
 });
 
 describe.skipIf(!redisAvailable)('rate limits shared through Redis', () => {
@@ -155,7 +172,11 @@ describe.skipIf(!redisAvailable)('rate limits when Redis refuses their counters'
       // Nothing was counted: no header claims the whole limit left.
       expect(refused.headers['x-ratelimit-remaining']).toBeUndefined();
     }
-    expect(await errorsMetric()).toBe(5);
+    // Nor does a stream's.
+    const stream = await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: 'anything at all', stream: true }, headers: auth(APP_KEY) });
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(stream.headers['x-ratelimit-remaining']).toBeUndefined();
+    expect(await errorsMetric()).toBe(6);
     const warnings = lines.filter((l) => l.msg.includes('rate-limit counter'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.err).toMatch(/OOM/);
@@ -171,6 +192,6 @@ describe.skipIf(!redisAvailable)('rate limits when Redis refuses their counters'
     expect((await readiness()).reason).toBeUndefined();
     expect(lines.some((l) => l.msg === 'rate limits are counted in redis again')).toBe(true);
     expect((await retrieve(fx, auth(APP_KEY))).statusCode).toBe(429);
-    expect(await errorsMetric()).toBe(5);
+    expect(await errorsMetric()).toBe(6);
   });
 });

@@ -191,6 +191,36 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(res.json<{ question: string }>().question).toBe('How tall is it? (Eiffel Tower)');
   });
 
+  it('reads a question within the limit whole, however many UTF-16 units its characters take', async () => {
+    // 3,000 emoji and a question: 3,022 characters, under the 4,096 limit, but 6,022 UTF-16 units. Before, the question
+    // was cut after 4,096 units, keeping only emoji: 400 "query has no words".
+    const content = `${'\u{1F600}'.repeat(3000)} When did the Golden Gate Bridge open?`;
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'user', content }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ question: string }>().question).toBe(content);
+    expect(res.json<{ choices: Array<{ message: { content: string } }> }>().choices[0]?.message.content).toMatch(/1937/);
+  });
+
+  it('answers a follow-up within the limit that its topic would push over it as asked, rather than refuse it', async () => {
+    // Before: 400 "the question is longer than 4096 characters" for a question of 4,095 characters, the topic that the
+    // server adds after it being what went over.
+    const followUp = `${'is it really so? '.repeat(240)}How tall is it?`;
+    expect([...followUp].length).toBeLessThanOrEqual(4096);
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'user', content: 'Who designed the Eiffel Tower?' }, { role: 'assistant', content: 'Gustave Eiffel.' }, { role: 'user', content: followUp }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ question: string }>().question).toBe(followUp);
+  });
+
   it('lists the roles a message may have when it has another', async () => {
     const res = await fx.app.inject({
       method: 'POST',
@@ -214,6 +244,15 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', message: 'messages.0.content.1: only text parts are supported (got type "image_url")' });
+    // A text part without its text is named as such, not as a part of another type.
+    const textless = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { model: 'default', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'text' }] }] },
+    });
+    expect(textless.statusCode).toBe(400);
+    expect(textless.json()).toMatchObject({ code: 'BAD_REQUEST', message: 'messages.0.content.1.text: is required, a string (a text part\'s text)' });
   });
 
   it("marks the answer's own citation, not a footnote number of its source", async () => {
@@ -248,6 +287,17 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
       error: expect.objectContaining({ message: 'no route POST /v1/embeddings' }),
     });
     await expect(client.responses.create({ model: 'default', input: 'hello' })).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it("refuses a wrong key on an OpenAI route it does not have in OpenAI's shape, so the client shows the reason", async () => {
+    // Before, the 401 was in the plain shape and the client showed only '401 "Unauthorized"'.
+    const keyless = new OpenAI({ baseURL: client.baseURL, apiKey: 'wrong-key-0123456789', maxRetries: 0 });
+    await expect(keyless.embeddings.create({ model: 'default', input: 'hello' })).rejects.toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+      type: 'authentication_error',
+      error: expect.objectContaining({ message: 'invalid API key' }),
+    });
   });
 });
 

@@ -76,7 +76,10 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     if (statusCode >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code, message }, 'request rejected');
     const body = errorBody(statusCode, code, message, request.id, details);
-    return reply.status(statusCode).send(request.routeOptions.config.openAiErrors ? openAiErrorBody(body, param) : body);
+    // An OpenAI route this server lacks, refused before its 404 (a missing key, a rate limit), is answered as the
+    // 404 would be: in OpenAI's shape, or the OpenAI client shows '401 "Unauthorized"' and drops the reason.
+    const openAi = request.routeOptions.config.openAiErrors === true || (request.is404 && OPENAI_RESOURCES.test(request.url.split('?')[0] ?? ''));
+    return reply.status(statusCode).send(openAi ? openAiErrorBody(body, param) : body);
   });
 
   app.setNotFoundHandler((request, reply) => {

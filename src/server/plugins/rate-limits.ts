@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { RagError } from '../../core/errors.js';
@@ -91,9 +91,14 @@ export const rateLimits = fp(async (app: FastifyInstance, options: RateLimitsOpt
       new RagError('RATE_LIMITED', `rate limit of ${context.max} requests per ${options.windowMs / 1000} s reached; retry in ${context.after}`),
   });
   // A count Redis refused counted nothing: the plugin's headers would claim the whole limit left ("remaining: max").
-  app.addHook('onSend', async (_request, reply) => {
+  // Removed right after the count, before the handler, so that a stream, which sends its headers itself, is cleared
+  // too; each route's hook is added after the plugin's own.
+  const uncounted = async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (health.failing === null) return;
     for (const header of RATE_LIMIT_HEADERS) reply.removeHeader(header);
+  };
+  app.addHook('onRoute', (route) => {
+    route.preHandler = [...(route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]), uncounted];
   });
 });
 

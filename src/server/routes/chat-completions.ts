@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RagError, isRagError } from '../../core/errors.js';
+import { RagError } from '../../core/errors.js';
 import { longerThan } from '../../core/char-count.js';
 import { estimateTokens } from '../../core/tokens.js';
 import type { Citation } from '../../core/types.js';
@@ -12,7 +12,7 @@ import { OpenAiErrorResponse, jsonOrEventStream } from '../schemas/common.js';
 import { contextFor } from '../request-context.js';
 import { afterFirstEvent } from '../first-event.js';
 import { openAiError } from '../plugins/error-handler.js';
-import { SseStream } from '../sse.js';
+import { SseStream, streamFailure } from '../sse.js';
 
 const textOf = (content: ChatRequest['messages'][number]['content']): string =>
   typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => p.text ?? '').join('\n') : '';
@@ -58,7 +58,11 @@ function nonTextPart(messages: ChatRequest['messages']): string | undefined {
   for (const [i, m] of messages.entries()) {
     if (!Array.isArray(m.content)) continue;
     const j = m.content.findIndex((part) => part.type !== 'text' || typeof part.text !== 'string');
-    if (j >= 0) return `messages.${i}.content.${j}: only text parts are supported (got type "${String(m.content[j]?.type)}")`;
+    if (j < 0) continue;
+    const part = m.content[j];
+    // A text part without its text was told "only text parts are supported (got type "text")".
+    if (part?.type === 'text') return `messages.${i}.content.${j}.text: is required, a string (a text part's text)`;
+    return `messages.${i}.content.${j}: only text parts are supported (got type "${String(part?.type)}")`;
   }
   return undefined;
 }
@@ -156,12 +160,14 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (longerThan(asked.at(-1)?.content.trim() ?? '', maxQueryChars)) {
         throw new RagError('BAD_REQUEST', `messages: the question is longer than ${maxQueryChars} characters`);
       }
-      const recent = asked.slice(-TOPIC_TURNS).map((t) => ({ ...t, content: t.content.slice(0, maxQueryChars) }));
-      const question = standaloneQuestion(recent);
-      if (question.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
-      if (longerThan(question, config.limits.maxQueryChars)) {
-        throw new RagError('BAD_REQUEST', `messages: the question is longer than ${config.limits.maxQueryChars} characters`);
-      }
+      // Earlier turns only give the topic, so they are cut to a question's length; the last is the question, already
+      // checked by code point, and cut by UTF-16 unit it lost its words after 2048 emoji.
+      const recent = asked.slice(-TOPIC_TURNS).map((t, i, all) => (i === all.length - 1 ? t : { ...t, content: t.content.slice(0, maxQueryChars) }));
+      const standalone = standaloneQuestion(recent);
+      if (standalone.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
+      // The topic is the server's addition: a follow-up within the limit that it would push over is answered as
+      // asked, not refused as longer than a limit the client kept to.
+      const question = longerThan(standalone, maxQueryChars) ? (asked.at(-1)?.content.trim() ?? '') : standalone;
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs);
       const id = `chatcmpl-${randomUUID()}`;
       const promptTokens = estimateTokens(turns.map((t) => t.content).join('\n'));
@@ -220,7 +226,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         sse.data('[DONE]');
       } catch (err) {
         if (!(ctx.signal.aborted && !sse.open)) {
-          const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
+          const e = streamFailure(request, err);
           sse.data({ error: openAiError(e.statusCode, e.code, e.message) });
         }
       } finally {

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, jsonOrEventStream } from '../schemas/common.js';
 import { QueryResponseSchema, queryBodySchema } from '../schemas/query.js';
-import { RagError, isRagError } from '../../core/errors.js';
 import { contextFor } from '../request-context.js';
 import { afterFirstEvent } from '../first-event.js';
-import { SseStream } from '../sse.js';
+import { SseStream, streamFailure } from '../sse.js';
 
 /** POST /v1/query: the whole path, question to answer with citations, confidence and trace. */
 export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -39,8 +38,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch (err) {
         if (ctx.signal.aborted && !sse.open) request.log.info('client went away: stream stopped');
         else {
-          const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
-          if (!isRagError(err)) request.log.error({ err }, 'stream failed');
+          const e = streamFailure(request, err);
           sse.send('error', { statusCode: e.statusCode, code: e.code, message: e.message, requestId: request.id });
         }
       } finally {
