@@ -87,15 +87,31 @@ async function openRag(config: Config, deps: CliDeps, load: 'models' | 'store' |
   const embedder = await embedderFor(config, deps);
   // Warnings (a store's legacy embedding record taken over, say) go to stderr, as the server would log them.
   const log = { debug: () => undefined, warn: (_obj: object, msg?: string) => process.stderr.write(`warning: ${msg ?? ''}\n`) };
-  const rag = new Rag(config, { log, ...(embedder ? { embedder } : {}) });
+  // Only a query reads the response cache. Ingesting, listing, deleting and reindexing opened a Redis connection
+  // just to close it while it connected, which printed "redis unavailable" on every run with Redis up.
+  const rag = new Rag(load === 'models' ? config : withoutRedis(config), { log, ...(embedder ? { embedder } : {}) });
   try {
     if (load === 'models') for (const m of await rag.init()) for (const w of m.warnings ?? []) log.warn({ role: m.role }, w);
+    // The connection is made in the background: without waiting for it, a query's cache lookup came first, failed
+    // ("redis cache unavailable") and the answer was never cached.
+    if (load === 'models' && !(await rag.connect(CLI_REDIS_WAIT_MS))) log.warn({}, 'redis did not answer: answering uncached');
     if (load === 'store') for (const w of (await rag.openStore())?.warnings ?? []) log.warn({ role: 'embeddings' }, w);
   } catch (err) {
     await rag.close();
     throw err;
   }
   return rag;
+}
+
+/** How long a query waits for Redis before answering uncached: a command is not a server, kept up for long. */
+const CLI_REDIS_WAIT_MS = 500;
+
+/** The configuration without a Redis connection, for commands that never use the cache or the rate limits. */
+function withoutRedis(config: Config): Config {
+  if (config.redis.url === undefined) return config;
+  const redis = { ...config.redis };
+  delete redis.url;
+  return { ...config, redis };
 }
 
 /** The `rag` command: serve, ingest, documents, query, reindex, eval. */
