@@ -16,6 +16,7 @@ import { evaluateRefiner, MIN_REFINE_BUDGET } from '../eval/refine-eval.js';
 import { evaluateRetrieval, MAX_SUPPORT_RECALL_K, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import type { Embedder } from '../models/embedder.js';
 import { Rag, type QueryRequest } from '../rag.js';
+import { fileDocumentId } from '../store/document-sources.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { withLaunchedOpenSearch } from './launched-opensearch.js';
 import { registerDocumentCommands } from './documents-command.js';
@@ -154,7 +155,13 @@ export function buildCli(deps: CliDeps = {}): Command {
         const r = await rag.ingestPaths(paths, { batchSize: flags.batchSize, onProgress: (d) => progress.update(d), ...(flags.prune ? { onBatch } : {}) });
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
-        for (const s of r.skipped ?? []) console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}`);
+        for (const s of r.skipped ?? []) {
+          // A file emptied since it was ingested keeps its earlier text in the index (and in answers), --prune too,
+          // since the file is still there: "skipped" alone read as if nothing of it were stored.
+          const id = fileDocumentId(s.file);
+          const kept = rag.store.getDocument(id) ? `; the index still holds its earlier text (rag documents delete ${id} removes it)` : '';
+          console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}${kept}`);
+        }
         const skipped = r.skipped?.length ? `; skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'} with no text` : '';
         console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}${skipped}`);
         for (const f of r.failed ?? []) console.log(`  not stored: ${f.id} (${f.status}): ${f.reason}`);
