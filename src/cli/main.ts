@@ -16,6 +16,7 @@ import { evaluateRefiner, MIN_REFINE_BUDGET } from '../eval/refine-eval.js';
 import { evaluateRetrieval, MAX_SUPPORT_RECALL_K, type EvalProgress, type RetrievalEvalOptions } from '../eval/retrieval-eval.js';
 import type { Embedder } from '../models/embedder.js';
 import { Rag, type QueryRequest } from '../rag.js';
+import { fileDocumentId } from '../store/document-sources.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { withLaunchedOpenSearch } from './launched-opensearch.js';
 import { registerDocumentCommands } from './documents-command.js';
@@ -87,15 +88,31 @@ async function openRag(config: Config, deps: CliDeps, load: 'models' | 'store' |
   const embedder = await embedderFor(config, deps);
   // Warnings (a store's legacy embedding record taken over, say) go to stderr, as the server would log them.
   const log = { debug: () => undefined, warn: (_obj: object, msg?: string) => process.stderr.write(`warning: ${msg ?? ''}\n`) };
-  const rag = new Rag(config, { log, ...(embedder ? { embedder } : {}) });
+  // Only a query reads the response cache. Ingesting, listing, deleting and reindexing opened a Redis connection
+  // just to close it while it connected, which printed "redis unavailable" on every run with Redis up.
+  const rag = new Rag(load === 'models' ? config : withoutRedis(config), { log, ...(embedder ? { embedder } : {}) });
   try {
     if (load === 'models') for (const m of await rag.init()) for (const w of m.warnings ?? []) log.warn({ role: m.role }, w);
+    // The connection is made in the background: without waiting for it, a query's cache lookup came first, failed
+    // ("redis cache unavailable") and the answer was never cached.
+    if (load === 'models' && !(await rag.connect(CLI_REDIS_WAIT_MS))) log.warn({}, 'redis did not answer: answering uncached');
     if (load === 'store') for (const w of (await rag.openStore())?.warnings ?? []) log.warn({ role: 'embeddings' }, w);
   } catch (err) {
     await rag.close();
     throw err;
   }
   return rag;
+}
+
+/** How long a query waits for Redis before answering uncached: a command is not a server, kept up for long. */
+const CLI_REDIS_WAIT_MS = 500;
+
+/** The configuration without a Redis connection, for commands that never use the cache or the rate limits. */
+function withoutRedis(config: Config): Config {
+  if (config.redis.url === undefined) return config;
+  const redis = { ...config.redis };
+  delete redis.url;
+  return { ...config, redis };
 }
 
 /** The `rag` command: serve, ingest, documents, query, reindex, eval. */
@@ -138,7 +155,13 @@ export function buildCli(deps: CliDeps = {}): Command {
         const r = await rag.ingestPaths(paths, { batchSize: flags.batchSize, onProgress: (d) => progress.update(d), ...(flags.prune ? { onBatch } : {}) });
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
-        for (const s of r.skipped ?? []) console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}`);
+        for (const s of r.skipped ?? []) {
+          // A file emptied since it was ingested keeps its earlier text in the index (and in answers), --prune too,
+          // since the file is still there: "skipped" alone read as if nothing of it were stored.
+          const id = fileDocumentId(s.file);
+          const kept = rag.store.getDocument(id) ? `; the index still holds its earlier text (rag documents delete ${id} removes it)` : '';
+          console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}${kept}`);
+        }
         const skipped = r.skipped?.length ? `; skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'} with no text` : '';
         console.log(`ingested ${r.documents} documents (${r.chunks} chunks) in ${seconds.toFixed(1)} s; index version ${r.version}${skipped}`);
         for (const f of r.failed ?? []) console.log(`  not stored: ${f.id} (${f.status}): ${f.reason}`);

@@ -236,8 +236,9 @@ export class Ingestor {
     // Text never holds NUL: a binary file (an archive, an image) read as text.
     if (input.text.includes('\u0000')) return 'text holds NUL characters: a binary file, not text';
     if (longerThan(input.text, this.options.maxDocumentChars)) return `text is longer than ${this.options.maxDocumentChars} characters`;
-    if (!input.text.isWellFormed() || !(input.title ?? '').isWellFormed() || !input.id.isWellFormed()) {
-      return 'text holds invalid Unicode (a lone surrogate)';
+    // The field is named: "text holds" for a bad id sent a client looking through a text that was fine.
+    for (const [field, value] of [['id', input.id], ['title', input.title ?? ''], ['text', input.text]] as const) {
+      if (!value.isWellFormed()) return `${field} holds invalid Unicode (a lone surrogate)`;
     }
     // Stored, filtered on and sent back like the text: held to the same rule.
     if (Object.entries(input.meta ?? {}).some(([key, value]) => !key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed()))) {

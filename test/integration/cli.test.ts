@@ -215,6 +215,11 @@ describe('rag CLI', () => {
     expect(out.stderr).toContain(`rag ingest: warning: skipped ${join(folder, 'empty.txt')}: it holds no text\n`);
     // The file named once: its id is its path (before: 'empty.txt ("empty.txt"): ...').
     await expect(cli('ingest', join(folder, 'empty.txt'), '--store', store)).rejects.toThrow(`${join(folder, 'empty.txt')}: text is empty; nothing of this batch was stored`);
+    // A file emptied since it was stored is skipped too, and the warning says that its earlier text stays.
+    writeFileSync(join(folder, 'z.md'), '');
+    const again = await cliOutput('ingest', folder, '--store', store);
+    expect(again.stderr).toContain(`skipped ${join(folder, 'z.md')}: it holds no text; the index still holds its earlier text (rag documents delete `);
+    expect(again.stderr).not.toMatch(/skipped .*empty\.txt.*still holds/);
   });
 
   it('skips a page of a folder that holds no text once parsed (a redirect page), but refuses one named on its own', async () => {
