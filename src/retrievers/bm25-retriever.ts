@@ -233,6 +233,10 @@ export class Bm25Retriever extends Retriever {
 
   private apply(change: StoreChange): void {
     this.pending?.push(change);
+    // An index another process's commit made stale is rebuilt from the store, which holds this change too. Applied
+    // to it, a new chunk may have the rowid of a row the other process deleted (SQLite reuses the highest), which
+    // the index still holds: the add threw after the commit, failing a write that was stored.
+    if (this.stale()) return;
     applyTo(this.index, this.vocab, change);
   }
 }

@@ -301,4 +301,19 @@ describe('Bm25Retriever (memory) after another process commits', () => {
     await new Ingestor(other, { chunkSize: 400, chunkOverlap: 40, maxDocumentChars: 100_000 }).ingest([{ id: 'zebra', text: 'Zebras graze on the savanna.' }]);
     expect(await ids(retriever, 'zebras savanna')).toEqual(['zebra']);
   });
+  it('takes its own commit while stale, when the row another process deleted gave its rowid to the new chunk', async () => {
+    const path = join(tmp.dir, 'reused-rowid.db');
+    const { ingestor, retriever } = setup('memory', path);
+    const other = new SqliteStore(path);
+    cleanups.push(() => other.close());
+    await ingestor.ingest(CORPUS);
+    retriever.warm();
+    // The other process deletes the document of the highest rowid; SQLite then gives that rowid to the next chunk
+    // inserted, which this process's index, not rebuilt yet, still holds. The commit used to fail after the write
+    // ("key ... is already indexed"): a 500 for a batch that was stored.
+    other.delete('music');
+    await expect(ingestor.ingest([{ id: 'zebra', text: 'Zebras graze on the savanna.' }])).resolves.toMatchObject({ documents: 1 });
+    expect(await ids(retriever, 'zebras savanna')).toEqual(['zebra']);
+    expect(await ids(retriever, 'orchestra violins')).toEqual([]);
+  });
 });
