@@ -252,6 +252,8 @@ export function buildCli(deps: CliDeps = {}): Command {
         if (flags.ensemble) rag.ensembleNamed(flags.ensemble);
         else rag.pipelineNamed(flags.pipeline);
         read = await readQuestions(flags.input);
+        // As `rag query` does: the first questions' cache lookups would otherwise find Redis still connecting.
+        if (!(await rag.connect(CLI_REDIS_WAIT_MS))) console.error('rag batch: warning: redis did not answer: answering uncached');
       } catch (err) {
         await rag.close();
         throw err;

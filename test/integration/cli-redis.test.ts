@@ -43,4 +43,11 @@ describe.skipIf(!redisAvailable)('rag commands with Redis configured', () => {
     expect(second.stderr).not.toMatch(/redis/i);
     expect(JSON.parse(second.stdout)).toMatchObject({ cached: true, answer: expect.stringContaining('termites') });
   });
+
+  it('caches what a batch answers, from its first question on', async () => {
+    writeFileSync(join(tmp.dir, 'q.jsonl'), `${JSON.stringify({ id: 'q1', question: 'when do numbats eat termites?' })}\n`);
+    await rag('batch', '--input', 'q.jsonl', '--output', 'a.jsonl');
+    const asked = await rag('query', 'when do numbats eat termites?', '--json');
+    expect(JSON.parse(asked.stdout)).toMatchObject({ cached: true });
+  });
 });
