@@ -235,6 +235,19 @@ describe('OpenAI-compatible chat, driven by the official openai client', () => {
     expect(missing.json()).toMatchObject({ message: 'model: is required', error: { param: 'model' } });
   });
 
+  it('refuses a blank last user message rather than answer the question before it again', async () => {
+    for (const content of ['   ', null]) {
+      const res = await fx.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${KEY}` },
+        payload: { model: 'default', messages: [{ role: 'user', content: 'Who designed the Eiffel Tower?' }, { role: 'assistant', content: 'Gustave Eiffel.' }, { role: 'user', content }] },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ message: 'messages.2.content: the last user message has no text to answer', error: { param: 'messages.2.content' } });
+    }
+  });
+
   it('names a non-text content part it cannot read', async () => {
     const res = await fx.app.inject({
       method: 'POST',

@@ -154,6 +154,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const target = ensemble ? { ensemble: modelName } : { pipeline: modelName };
       const turns: ConversationTurn[] = messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) }));
       const { maxQueryChars } = config.limits;
+      // The question is the last user message: a blank one is no question, and taking the user turn before it
+      // answered an earlier question again as if it were the new one.
+      const lastUser = turns.findLastIndex((t) => t.role === 'user');
+      if (lastUser >= 0 && (turns[lastUser]?.content.trim() ?? '') === '') {
+        throw new RagError('BAD_REQUEST', `messages.${lastUser}.content: the last user message has no text to answer`, { param: `messages.${lastUser}.content` });
+      }
       const asked = turns.filter((t) => t.role === 'user' && t.content.trim().length > 0);
       // The question is checked before any work on it, and only the latest user turns, each as long as a question
       // may be, give it its topic: 200 long messages were analysed for seconds before a 400.
