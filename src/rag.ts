@@ -514,7 +514,11 @@ export class Rag {
     return this.ensembleNamed(request.ensemble ?? '');
   }
 
-  /** An ensemble's stream: the plan, one candidate per member as it is counted, then the combined answer. */
+  /**
+   * An ensemble's stream, in a pipeline's order (docs/api.md): the plan, then after the vote the winner's passages,
+   * its answer text, one candidate per member with its weight, and the whole answer. The weights are only known
+   * once every member has answered, so nothing of the members comes earlier.
+   */
   private async *streamEnsemble(request: QueryRequest, ctx: RunContext): AsyncGenerator<QueryEvent, void, undefined> {
     const ensemble = this.ensemble(request);
     const plan = await this.plan(request.query, ctx);
@@ -522,11 +526,11 @@ export class Rag {
     const heard: EnsembleMember[] = [];
     const result = await ensemble.run(plan, runOptions(request), ctx, (m) => heard.push(m));
     yield { event: 'sources', data: { passages: result.passages } };
+    if (!result.abstained) yield { event: 'token', data: { text: result.answer } };
     for (const m of heard) {
       const { pipeline, answer, confidence, entropy, normalizedEntropy, abstained, weight } = m;
       yield { event: 'candidate', data: { pipeline, answer, confidence, entropy, normalizedEntropy, abstained, weight } };
     }
-    if (!result.abstained) yield { event: 'token', data: { text: result.answer } };
     yield { event: 'answer', data: { ...result, plan } };
     yield { event: 'done', data: { trace: ctx.trace.toJSON() } };
   }

@@ -54,12 +54,14 @@ describe('POST /v1/query with an ensemble', () => {
     await expectError(await postJson(fx.app, '/v1/query', { query: 'eiffel', ensemble: 'nope' }), 400, 'UNKNOWN_ENSEMBLE');
   });
 
-  it('streams one candidate event per member before the answer', async () => {
+  it('streams in a pipeline\'s order: the answer text, then one candidate event per member, then the answer', async () => {
     const res = await postJson(fx.app, '/v1/query', { query: 'Who designed the Eiffel Tower?', ensemble: 'all', stream: true });
     expect(res.statusCode).toBe(200);
     const events = [...res.body.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
     expect(events.filter((e) => e === 'candidate')).toHaveLength(4);
-    expect(events.indexOf('sources')).toBeLessThan(events.indexOf('candidate'));
+    expect(events.indexOf('sources')).toBeLessThan(events.indexOf('token'));
+    // As a single pipeline streams (docs/api.md): the token came after the members' candidates.
+    expect(events.indexOf('token')).toBeLessThan(events.indexOf('candidate'));
     expect(events.lastIndexOf('candidate')).toBeLessThan(events.indexOf('answer'));
     expect(events.at(-1)).toBe('done');
   });

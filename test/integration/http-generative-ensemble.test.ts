@@ -185,7 +185,7 @@ describe('POST /v1/query with a generative ensemble', () => {
     expect(bare.aggregation?.note).toMatch(/no log-probabilities/);
   });
 
-  it('streams each member\'s candidate, then the LLM\'s answer', async () => {
+  it('streams the LLM\'s answer, then each member\'s candidate', async () => {
     const res = await postJson(fx.app, '/v1/query', { query: QUESTION, ensemble: 'written', stream: true });
     expect(res.statusCode).toBe(200);
     const events = [...res.body.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => ({ event: m[1], data: JSON.parse(m[2] ?? 'null') as Record<string, unknown> }));
