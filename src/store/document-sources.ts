@@ -79,12 +79,29 @@ export function documentFromRow(row: unknown, where: string): DocumentInput {
   }
   if (typeof r['text'] !== 'string') throw new RagError('INVALID_DOCUMENT', `${where}: "text" must be a string`);
   const doc: DocumentInput = { id: String(rawId), text: r['text'] };
-  if (typeof r['title'] === 'string') doc.title = r['title'];
+  // A field of the wrong type is refused, as POST /v1/documents refuses it: dropped, it left a document stored
+  // without the title or metadata its row gave, and without a word.
+  const title = r['title'];
+  if (typeof title === 'string') doc.title = title;
+  else if (title !== undefined && title !== null) throw new RagError('INVALID_DOCUMENT', `${where}: "title" must be a string; got ${kindOf(title)}`);
   const format = r['format'];
   if (format === 'text' || format === 'markdown' || format === 'html') doc.format = format;
-  const meta = scalarMeta(r['metadata'] ?? r['meta']);
+  else if (format !== undefined && format !== null) throw new RagError('INVALID_DOCUMENT', `${where}: "format" must be text, markdown or html; got ${JSON.stringify(format)}`);
+  const metaField = r['metadata'] === undefined ? 'meta' : 'metadata';
+  const rawMeta = r[metaField];
+  if (rawMeta !== undefined && rawMeta !== null && (typeof rawMeta !== 'object' || Array.isArray(rawMeta))) {
+    throw new RagError('INVALID_DOCUMENT', `${where}: "${metaField}" must be an object; got ${kindOf(rawMeta)}`);
+  }
+  const meta = scalarMeta(rawMeta);
   if (meta) doc.meta = meta;
   return doc;
+}
+
+/** A JSON value's kind, for a message: "a number", "an array". */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  const kind = typeof value;
+  return kind === 'object' ? 'an object' : `a ${kind}`;
 }
 
 /** Keeps scalar metadata as is and serialises nested values, so filters can still match them as strings. */

@@ -48,9 +48,24 @@ describe('documentFromRow', () => {
     expect(documentFromRow({ _id: 0, text: 'zero' }, 'f').id).toBe('0');
   });
 
-  it('prefers _id over id and ignores unknown formats, non-string titles and empty metadata', () => {
-    const doc = documentFromRow({ _id: 'beir', id: 'other', title: 5, text: 't', format: 'pdf', metadata: {} }, 'f');
+  it('prefers _id over id, and takes empty metadata and null fields as absent', () => {
+    const doc = documentFromRow({ _id: 'beir', id: 'other', title: null, text: 't', format: null, metadata: {} }, 'f');
     expect(doc).toEqual({ id: 'beir', text: 't' });
+  });
+
+  it('refuses a title, format or metadata of the wrong type, as POST /v1/documents does, naming the row', () => {
+    // Before, each was dropped without a word: the document was stored without the title or metadata its row gave.
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ title: 5 }, '"title" must be a string; got a number'],
+      [{ format: 'pdf' }, '"format" must be text, markdown or html; got "pdf"'],
+      [{ metadata: 'str' }, '"metadata" must be an object; got a string'],
+      [{ meta: [1] }, '"meta" must be an object; got an array'],
+    ];
+    for (const [fields, message] of cases) {
+      const err = ragErrorOf(() => documentFromRow({ _id: 'x', text: 't', ...fields }, 'rows.jsonl:4'));
+      expect(err.code).toBe('INVALID_DOCUMENT');
+      expect(err.message).toBe(`rows.jsonl:4: ${message}`);
+    }
   });
 
   it('serialises nested metadata values so they stay filterable as strings', () => {
