@@ -137,7 +137,7 @@ export function buildCli(deps: CliDeps = {}): Command {
   configOptions(program.command('ingest').description('ingest files or folders (Markdown, HTML, text, JSONL)'))
     .argument('<paths...>', 'files or folders')
     .option('--batch-size <n>', 'documents per transaction', wholeNumber(1), 500)
-    .option('--prune', 'after ingesting, delete the documents of files no longer in the given folders (not files named on their own)')
+    .option('--prune', 'after ingesting, delete the documents of files no longer in the given folders, or emptied there (not files named on their own)')
     .action(async (paths: string[], flags: CliConfigFlags & { batchSize: number; prune?: boolean }) => {
       // Every path is checked before the index is opened or a progress bar drawn: a typo is one line, not a 0/s bar.
       const missing = paths.filter((p) => !existsSync(p));
@@ -155,11 +155,13 @@ export function buildCli(deps: CliDeps = {}): Command {
         const r = await rag.ingestPaths(paths, { batchSize: flags.batchSize, onProgress: (d) => progress.update(d), ...(flags.prune ? { onBatch } : {}) });
         progress.stop();
         const seconds = (performance.now() - started) / 1000;
+        // Files emptied since they were ingested: --prune deletes those under its folders (the index follows the
+        // folder, and an empty file has nothing to answer from); otherwise their earlier text stays, and is said to.
+        const emptied = new Set((r.skipped ?? []).map((s) => fileDocumentId(s.file)).filter((id) => rag.store.getDocument(id) !== undefined));
+        const pruneEmptied = (id: string): boolean => emptied.has(id) && prefixes.some((p) => id.startsWith(p));
         for (const s of r.skipped ?? []) {
-          // A file emptied since it was ingested keeps its earlier text in the index (and in answers), --prune too,
-          // since the file is still there: "skipped" alone read as if nothing of it were stored.
           const id = fileDocumentId(s.file);
-          const kept = rag.store.getDocument(id) ? `; the index still holds its earlier text (rag documents delete ${id} removes it)` : '';
+          const kept = emptied.has(id) && !pruneEmptied(id) ? `; the index still holds its earlier text (rag documents delete ${id} removes it)` : '';
           console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}${kept}`);
         }
         const skipped = r.skipped?.length ? `; skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'} with no text` : '';
@@ -175,9 +177,10 @@ export function buildCli(deps: CliDeps = {}): Command {
           // Only after an ingestion that stored everything: a document OpenSearch refused is not in the index now.
           if (r.failed?.length) console.log(`not pruned: ${r.failed.length} documents were not stored (ingest again to prune)`);
           else {
-            const removed = await pruneFolders(rag, prefixes, (id) => stored.has(id));
-            for (const id of removed) console.log(`  removed ${id} (its file is gone)`);
-            console.log(`pruned ${removed.length} document${removed.length === 1 ? '' : 's'} whose files are gone from ${prefixes.join(', ')}${removed.length > 0 ? `; index version ${rag.store.version()}` : ''}`);
+            const removed = await pruneFolders(rag, prefixes, (id) => stored.has(id), [...emptied].filter(pruneEmptied));
+            for (const id of removed) console.log(`  removed ${id} (${emptied.has(id) ? 'its file holds no text now' : 'its file is gone'})`);
+            const why = removed.some((id) => emptied.has(id)) ? 'are gone from or empty in' : 'are gone from';
+            console.log(`pruned ${removed.length} document${removed.length === 1 ? '' : 's'} whose files ${why} ${prefixes.join(', ')}${removed.length > 0 ? `; index version ${rag.store.version()}` : ''}`);
           }
         }
       } finally {

@@ -27,10 +27,10 @@ export function prunePrefixes(paths: readonly string[]): string[] {
 }
 
 /**
- * Deletes the documents under `prefixes` whose files are gone (`staleFileDocuments`) as DELETE /v1/documents/:id
- * does (OpenSearch too), in one write of the store; `keep` spares ids the ingestion just stored. Returns the ids
- * deleted.
+ * Deletes the documents under `prefixes` whose files are gone (`staleFileDocuments`), and `emptied` (the ids of files
+ * there that hold no text now), as DELETE /v1/documents/:id does (OpenSearch too), in one write of the store; `keep`
+ * spares ids the ingestion just stored. Returns the ids deleted.
  */
-export async function pruneFolders(rag: Rag, prefixes: readonly string[], keep: (id: string) => boolean): Promise<string[]> {
-  return rag.deleteDocuments(staleFileDocuments(rag.store, prefixes, { keep }));
+export async function pruneFolders(rag: Rag, prefixes: readonly string[], keep: (id: string) => boolean, emptied: readonly string[] = []): Promise<string[]> {
+  return rag.deleteDocuments([...new Set([...staleFileDocuments(rag.store, prefixes, { keep }), ...emptied])].sort());
 }

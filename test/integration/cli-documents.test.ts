@@ -179,6 +179,20 @@ describe('rag ingest <folder> --prune', () => {
     expect(await ingest('notes', '--prune')).toContain('  removed notes/gone.md (its file is gone)\n');
   });
 
+  it('prunes a file emptied since it was stored, which a plain ingest keeps and says so', async () => {
+    writeFileSync(at('notes', 'emptied.md'), note('Emptied'));
+    await ingest('notes');
+    writeFileSync(at('notes', 'emptied.md'), '');
+    await ingest('notes');
+    expect(stored(store).ids).toContain('notes/emptied.md');
+    // Before, --prune left it (its file is there) and its old text went on answering.
+    const out = await ingest('notes', '--prune');
+    expect(out).toContain('  removed notes/emptied.md (its file holds no text now)\n');
+    expect(out).toMatch(/^pruned 1 document whose files are gone from or empty in notes\/; index version \d+$/m);
+    expect(stored(store).ids).not.toContain('notes/emptied.md');
+    rmSync(at('notes', 'emptied.md'));
+  });
+
   it('refuses --prune without a folder, or for the working folder itself, before ingesting anything', async () => {
     const before = stored(store);
     writeFileSync(at('new.md'), note('New'));
