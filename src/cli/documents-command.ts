@@ -5,6 +5,29 @@ import { shellWord } from '../store/document-sources.js';
 import type { CliConfigFlags } from './cli-config.js';
 import { wholeNumber } from './whole-number.js';
 
+/** Characters that break a line of the table: C0 and C1 controls (NUL, tab, newline...), DEL, U+2028 and U+2029. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const HAS_CONTROL = new RegExp(CONTROL.source);
+const SHORT_ESCAPES: Record<string, string> = { '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+const unicodeEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * A cell of the table, its control characters escaped as JSON writes them ("\n", "\t", "\u0000"): printed raw, an
+ * id or title holding a newline or a tab broke its row over lines and columns. `--json` has the exact text.
+ */
+export function tableCell(text: string): string {
+  return text.replace(CONTROL, (c) => SHORT_ESCAPES[c] ?? unicodeEscape(c));
+}
+
+/**
+ * A word of the printed next-page command: a control character in it is written as a bash `$'...'` escape, which
+ * keeps the command on one line (shellWord would quote a newline as it is).
+ */
+export function commandWord(text: string): string {
+  if (!HAS_CONTROL.test(text)) return shellWord(text);
+  return `$'${text.replace(/[\\']/g, '\\$&').replace(CONTROL, (c) => SHORT_ESCAPES[c] ?? unicodeEscape(c))}'`;
+}
+
 interface ListFlags extends CliConfigFlags {
   after?: string;
   limit: number;
@@ -35,10 +58,10 @@ export function registerDocumentCommands(program: Command, configOptions: (cmd: 
           return;
         }
         if (documents.length === 0) {
-          console.log(`no documents${flags.prefix ? ` whose id starts with ${flags.prefix}` : ''}${flags.after !== undefined ? ` after ${flags.after}` : ''}`);
+          console.log(`no documents${flags.prefix ? ` whose id starts with ${tableCell(flags.prefix)}` : ''}${flags.after !== undefined ? ` after ${tableCell(flags.after)}` : ''}`);
           return;
         }
-        const rows = [['ID', 'FORMAT', 'CHUNKS', 'UPDATED', 'TITLE'], ...documents.map((d) => [d.id, d.format, String(d.chunkCount), d.updatedAt, d.title])];
+        const rows = [['ID', 'FORMAT', 'CHUNKS', 'UPDATED', 'TITLE'], ...documents.map((d) => [tableCell(d.id), d.format, String(d.chunkCount), d.updatedAt, tableCell(d.title)])];
         const widths = rows[0]!.map((_h, i) => Math.max(...rows.map((r) => r[i]!.length)));
         for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
         if (next !== undefined) {
@@ -48,7 +71,7 @@ export function registerDocumentCommands(program: Command, configOptions: (cmd: 
             ...(flags.config !== undefined ? ['--config', shellWord(flags.config)] : []),
             ...(flags.store !== undefined ? ['--store', shellWord(flags.store)] : []),
             '--after',
-            shellWord(next),
+            commandWord(next),
             ...(flags.prefix ? ['--prefix', shellWord(flags.prefix)] : []),
             ...(flags.limit !== 100 ? ['--limit', String(flags.limit)] : []),
           ];

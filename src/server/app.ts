@@ -10,6 +10,7 @@ import { MAX_PARAM_LENGTH, errorHandler, frameworkError } from './plugins/error-
 import { metrics } from './plugins/metrics.js';
 import { rateLimits } from './plugins/rate-limits.js';
 import { RateLimitHealth } from './rate-limit-health.js';
+import { refuseUndecodableQuery } from './query-string.js';
 import { openapi } from './plugins/openapi.js';
 import { strictJson } from './plugins/strict-json.js';
 import { batchRoutes } from './routes/batch.js';
@@ -113,6 +114,8 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
   app.decorateRequest('runContext', null);
   await app.register(errorHandler);
   await app.register(metrics, { rag, rateLimits: rateLimitHealth });
+  // Before the API keys, as a path that cannot be decoded is answered before them (frameworkError).
+  app.addHook('onRequest', refuseUndecodableQuery);
   await app.register(auth, rag.config.auth);
   await app.register(rateLimits, {
     max: rag.config.auth.rateLimit.max,

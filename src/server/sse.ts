@@ -41,12 +41,14 @@ export class SseStream {
 
 /**
  * A failure after a stream opened, as the error event or frame says it, logged as the error handler logs a failed
- * request (5xx with its cause, a refusal as info): the status line already said 200, so without this line a model
- * server dropping streams midway, or a bug, left no trace under the request id.
+ * request (5xx with its cause, a refusal as info) and counted in rag_stream_errors_total: the status line already
+ * said 200, so without them a model server dropping streams midway, or a bug, left no trace under the request id,
+ * and rag_http_requests_total counted the stream as a success.
  */
 export function streamFailure(request: FastifyRequest, err: unknown): RagError {
   const e = isRagError(err) ? err : new RagError('INTERNAL', 'internal error');
   if (e.statusCode >= 500) request.log.error({ err }, 'stream failed');
   else request.log.info({ code: e.code, message: e.message }, 'stream refused');
+  request.server.countStreamError(request.routeOptions.url ?? 'unmatched', e.code);
   return e;
 }

@@ -23,7 +23,7 @@ function stored(path: string): { ids: string[]; chunks: number } {
 }
 
 /** Documents sent as the HTTP API stores them (POST /v1/documents goes through Rag.ingest). */
-async function ingestOverApi(store: string, documents: Array<{ id: string; text: string; format?: 'markdown' }>): Promise<void> {
+async function ingestOverApi(store: string, documents: Array<{ id: string; text: string; format?: 'markdown'; title?: string }>): Promise<void> {
   const rag = new Rag(loadConfig({ files: [defaultConfigPath], overrides: { store: { path: store } } }));
   try {
     await rag.ingest(documents);
@@ -93,6 +93,27 @@ describe('rag documents list and delete', () => {
     const after = stored(store);
     expect(after.ids).toEqual(['notes.txt', 'notes/c.md']);
     expect(after.chunks).toBe(before.chunks - 2);
+  });
+
+  it('escapes the control characters of ids and titles in the table, one document a line; --json keeps them', async () => {
+    // Before, a newline, a tab or a NUL was printed raw: a row broke over lines, or shifted its columns.
+    const odd = join(tmp.dir, 'odd.db');
+    const ids = ['a\nb', 'c\td', 'e\u0000f', 'g\u2028h\\i'];
+    await ingestOverApi(odd, [
+      ...ids.map((id, i) => ({ id, text: `Document number ${i}.` })),
+      { id: 'z', title: 'Line one\r\nline two', text: 'A title over two lines.' },
+    ]);
+    const lines = (await cli('documents', 'list', '--store', odd, '--limit', '4')).join('\n').split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.slice(1, 5).map((l) => l.split(/ +/)[0])).toEqual(['a\\nb', 'c\\td', 'e\\u0000f', 'g\\u2028h\\i']);
+    // The next page's command stays on its line, its id in bash's $'...' escapes.
+    expect(lines[5]).toBe(`more may follow: rag documents list --store ${odd} --after $'g\\u2028h\\\\i' --limit 4`);
+    const last = (await cli('documents', 'list', '--store', odd, '--after', 'g\u2028h\\i')).join('\n').split('\n');
+    expect(last).toHaveLength(2);
+    expect(last[1]).toMatch(/^z +text +1 +\S+ +Line one\\r\\nline two$/);
+    const page = JSON.parse((await cli('documents', 'list', '--store', odd, '--json'))[0] ?? '{}') as { documents: Array<{ id: string; title: string }> };
+    expect(page.documents.map((d) => d.id)).toEqual([...ids, 'z']);
+    expect(page.documents[4]?.title).toBe('Line one\r\nline two');
   });
 
   it('exits with code 1 and the reason on an unknown id, as a real process', async () => {

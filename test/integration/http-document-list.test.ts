@@ -65,4 +65,16 @@ describe('GET /v1/documents', () => {
     expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=1e2' }), 400, 'VALIDATION').message).toMatch(/limit/);
     expect(expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?page=2' }), 400, 'VALIDATION').message).toMatch(/page/);
   });
+
+  it('says the bounds for every bad limit, not the pattern of a schema', async () => {
+    // Before, "abc" and "1.5" got 'limit: must match pattern "^[0-9]{1,4}$"' while 0 and 1001 got the bounds.
+    for (const limit of ['abc', '1.5', '', '-1', '0', '1001', '1e2', '0x10', '%205', '99999999999999999999']) {
+      const { message } = expectError(await fx.app.inject({ method: 'GET', url: `/v1/documents?limit=${limit}` }), 400, 'VALIDATION');
+      expect(message, limit).toBe(`limit: must be a whole number from 1 to 1000; got ${JSON.stringify(decodeURIComponent(limit))}`);
+    }
+    const twice = expectError(await fx.app.inject({ method: 'GET', url: '/v1/documents?limit=1&limit=2' }), 400, 'VALIDATION');
+    expect(twice.message).toBe('limit: given more than once; give it once');
+    expect((await list('?limit=1000')).documents.length).toBeGreaterThan(0);
+    expect((await list('?limit=0001')).documents).toHaveLength(1);
+  });
 });

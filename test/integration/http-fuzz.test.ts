@@ -2,7 +2,7 @@ import { createConnection } from 'node:net';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf, HOSTILE_BODIES, mutate, pick, withHostileKeys, type JsonSchema } from '../helpers/fuzz.js';
-import { okBody, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { expectError, okBody, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { mulberry32 } from '../helpers/random.js';
 
 /**
@@ -383,6 +383,32 @@ describe('what the fuzz found', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['x-request-id']).toBe('trace-1');
     expect(res.json()).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST', requestId: 'trace-1', message: expect.stringContaining('the URL is not valid') });
+  });
+
+  it('a query parameter that cannot be decoded is a 400 naming it, as a path is (it listed an empty page)', async () => {
+    for (const [query, param, value] of [
+      ['prefix=%FF', 'prefix', '%FF'],
+      ['limit=2&after=%E0%A4%A', 'after', '%E0%A4%A'],
+      ['prefix=a%', 'prefix', 'a%'],
+      ['pre%FFfix=a', 'pre%FFfix', 'a'],
+      // A lone surrogate, encoded as UTF-8 (which has none).
+      ['prefix=%ED%A0%80', 'prefix', '%ED%A0%80'],
+    ] as const) {
+      const res = await fx.app.inject({ method: 'GET', url: `/v1/documents?${query}`, headers: { 'x-request-id': 'trace-2' } });
+      const body = expectError(res, 400, 'BAD_REQUEST');
+      expect(body.message, query).toBe(`the URL is not valid: query parameter "${param}" cannot be percent-decoded ("${value}")`);
+      expect(body.requestId).toBe('trace-2');
+    }
+    // Any route: its query string is the URL's as much as its path is; OpenAI's routes name it in error.param.
+    const query = await fx.app.inject({ method: 'POST', url: '/v1/query?debug=%C0', payload: { query: 'quokkas' } });
+    expect(expectError(query, 400, 'BAD_REQUEST').message).toMatch(/query parameter "debug"/);
+    const models = await fx.app.inject({ method: 'GET', url: '/v1/models?x=%FF' });
+    expect(models.json().error).toMatchObject({ type: 'invalid_request_error', code: 'BAD_REQUEST', param: 'x' });
+    // What decodes is read as before: "%25FF" is the three characters "%FF", "+" a space.
+    await fx.rag.ingest([{ id: '%FF', text: 'An id that reads as a percent escape.' }, { id: 'a b c', text: 'An id with spaces.' }]);
+    const ids = async (url: string): Promise<string[]> => okBody<{ documents: Array<{ id: string }> }>(await fx.app.inject({ method: 'GET', url })).documents.map((d) => d.id);
+    expect(await ids('/v1/documents?prefix=%25FF')).toEqual(['%FF']);
+    expect(await ids('/v1/documents?prefix=a+b%20')).toEqual(['a b c']);
   });
 
   it('a URL the OpenAI-compatible routes cannot take is answered in OpenAI\'s error shape, as their other errors are', async () => {

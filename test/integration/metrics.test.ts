@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { ingestDocs, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { POTTERY_DOCS, POTTERY_QUESTION } from '../helpers/hung-llm.js';
 import { OpenAiTestServer } from '../helpers/openai-test-server.js';
 
 describe('GET /metrics', () => {
@@ -71,5 +72,42 @@ describe('GET /metrics: requests their client left', () => {
       .toMatch(/rag_http_requests_total\{method="POST",route="\/v1\/query",status="499"\} 2\n/);
     const text = (await fx.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).not.toMatch(/route="\/v1\/query",status="200"/);
+  });
+});
+
+describe('GET /metrics: streams that failed after they opened', () => {
+  let fx: HttpFixture;
+  let llm: OpenAiTestServer;
+  beforeAll(async () => {
+    // Two chunks of the answer, then the connection closes (as in stream-failure-log.test.ts).
+    llm = await OpenAiTestServer.start({ reply: () => ({ text: 'Clay is fired at about 1200 degrees in a kiln.', drop: { afterChunks: 2 } }) });
+    fx = await startHttpFixture({
+      cache: { enabled: false },
+      llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0 },
+      pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
+    });
+    await ingestDocs(fx.app, POTTERY_DOCS);
+  });
+  afterAll(async () => {
+    await fx.close();
+    await llm.close();
+  });
+
+  it('counts them by route and error code, where the request counter has them as 200', async () => {
+    const query = await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: POTTERY_QUESTION, pipeline: 'llm', stream: true } });
+    expect(query.body).toMatch(/event: error\ndata: \{"statusCode":503,"code":"UNAVAILABLE"/);
+    for (let i = 0; i < 2; i++) {
+      const chat = await fx.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        payload: { model: 'llm', stream: true, messages: [{ role: 'user', content: POTTERY_QUESTION }] },
+      });
+      expect(chat.body).toMatch(/data: \{"error":\{"message":"LLM server at .* dropped the stream midway/);
+    }
+    const text = (await fx.app.inject({ method: 'GET', url: '/metrics' })).body;
+    // Before, nothing counted them: rag_http_requests_total says 200, the status line sent before the failure.
+    expect(text).toMatch(/rag_http_requests_total\{method="POST",route="\/v1\/query",status="200"\} 1\n/);
+    expect(text).toMatch(/^rag_stream_errors_total\{route="\/v1\/query",code="UNAVAILABLE"\} 1$/m);
+    expect(text).toMatch(/^rag_stream_errors_total\{route="\/v1\/chat\/completions",code="UNAVAILABLE"\} 2$/m);
   });
 });

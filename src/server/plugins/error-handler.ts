@@ -57,8 +57,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     } else if (err.validation) {
       statusCode = 400;
       code = 'VALIDATION';
-      message = validationMessage(err);
       param = validationField(err);
+      message = repeatedParam(err, request, param) ?? validationMessage(err);
     } else if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       statusCode = 400;
       code = 'BAD_REQUEST';
@@ -170,6 +170,16 @@ function validationField(err: FastifyError): string | undefined {
   const child = first.keyword === 'required' ? extra['missingProperty'] : first.keyword === 'additionalProperties' ? extra['additionalProperty'] : undefined;
   const field = typeof child === 'string' ? (path ? `${path}.${child}` : child) : path;
   return field.length > 0 ? field : undefined;
+}
+
+/**
+ * A query-string parameter given twice (`?limit=1&limit=2`) is parsed as a list, which the schema's "must be string"
+ * described as if the value were of the wrong type.
+ */
+function repeatedParam(err: FastifyError, request: FastifyRequest, field: string | undefined): string | undefined {
+  if (err.validationContext !== 'querystring' || err.validation?.[0]?.keyword !== 'type' || field === undefined) return undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  return Array.isArray(query?.[field]) ? `${field}: given more than once; give it once` : undefined;
 }
 
 /** "body/k must be <= 1000" -> "k: must be <= 1000"; names the field a client got wrong. */

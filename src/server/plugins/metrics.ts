@@ -4,9 +4,19 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Rag } from '../../rag.js';
 import type { RateLimitHealth } from '../rate-limit-health.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts a stream that ended with an error event (see `streamFailure`): its status line already said 200, so
+     * rag_http_requests_total cannot count it as failed.
+     */
+    countStreamError(route: string, code: string): void;
+  }
+}
+
 /**
- * Prometheus metrics at GET /metrics: HTTP requests and their latency by route, every pipeline stage's latency
- * (from the request's trace), cache hits/misses/errors, rate-limit counts Redis refused, and the index size. One
+ * Prometheus metrics at GET /metrics: HTTP requests and their latency by route, streams that failed after they
+ * opened, every pipeline stage's latency (from the request's trace), cache hits/misses/errors, rate-limit counts Redis refused, and the index size. One
  * registry per app, so several apps in one process (tests) do not share counters.
  */
 export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag; rateLimits: RateLimitHealth }) => {
@@ -24,6 +34,15 @@ export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag; rate
     labelNames: ['method', 'route'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  const streamErrors = new Counter({
+    name: 'rag_stream_errors_total',
+    help: 'Streamed answers that ended with an error event after they opened (counted with status 200 in rag_http_requests_total), by route and error code',
+    labelNames: ['route', 'code'] as const,
+    registers: [registry],
+  });
+  app.decorate('countStreamError', (route: string, code: string): void => {
+    streamErrors.inc({ route, code });
   });
   const stages = new Histogram({
     name: 'rag_stage_duration_seconds',

@@ -6,6 +6,7 @@ import type { DocumentInput } from '../../core/types.js';
 import { ErrorResponse } from '../schemas/common.js';
 import { DocumentIdParams, DocumentListQuery, DocumentListSchema, IngestResponseSchema, StoredDocumentSchema, documentsBodySchema } from '../schemas/documents.js';
 import { contextFor } from '../request-context.js';
+import { wholeNumberParam } from '../query-string.js';
 
 const ID_IN_PATH =
   'The id is the rest of the path, percent-decoded: its slashes may be sent as they are (docs/api.md, as rag ingest names a file) or encoded (docs%2Fapi.md).';
@@ -56,10 +57,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const limit = request.query.limit === undefined ? 100 : Number(request.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw new RagError('VALIDATION', `limit: must be a whole number from 1 to 1000; got "${request.query.limit ?? ''}"`);
-      }
+      const limit = wholeNumberParam('limit', request.query.limit, { min: 1, max: 1000, fallback: 100 });
       return app.rag.store.documentPage({ limit, after: request.query.after, prefix: request.query.prefix });
     },
   );

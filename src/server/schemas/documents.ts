@@ -58,8 +58,9 @@ export const DocumentIdParams = Type.Object({ id: Type.String({ minLength: 1, ma
 /** GET /v1/documents: a page of the stored documents, in id order. */
 export const DocumentListQuery = Type.Object(
   {
-    // A query string's values are text (the server coerces no types): the number is read by the route.
-    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'Documents per page, 1 to 1000 (100 when left out)' })),
+    // A query string's values are text (the server coerces no types): the number is read, and refused with its
+    // bounds, by the route (wholeNumberParam); a pattern here answered a bad one with the pattern instead.
+    limit: Type.Optional(Type.String({ description: 'Documents per page, a whole number from 1 to 1000 (100 when left out)' })),
     after: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The page after this id: the `next` of the page before' })),
     prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Only the ids that start with this (docs/ for the files rag ingest read from docs)' })),
   },
