@@ -221,6 +221,10 @@ export function buildCli(deps: CliDeps = {}): Command {
         console.log(r.answer);
         const none = r.unsupported !== undefined ? `  none of these ${r.unsupported.toFixed(3)}` : '';
         console.log(`\nconfidence ${r.confidence.toFixed(3)}  entropy ${r.normalizedEntropy.toFixed(3)}${none}  ${flags.ensemble ? 'ensemble' : 'pipeline'} ${r.pipeline}`);
+        // A stand-in's answer is not the pipeline's own: without this line an extractive answer printed as
+        // "pipeline llm" while the LLM was down, and only --json (or the trace's span names) said otherwise.
+        if (r.degraded) console.log(`  degraded: ${r.degraded.stage} ${r.degraded.reason}, answered by ${r.degraded.fallback} (${r.degraded.message})`);
+        if (r.aggregation?.fallback) console.log(`  aggregation fell back to the vote: ${r.aggregation.note ?? 'the LLM wrote no answer'}`);
         // An abstention answers nothing; its best guesses say how close it came.
         if (r.abstained) for (const c of r.candidates.slice(0, 3)) console.log(`  best guess ${c.prob.toFixed(3)}: ${c.text}`);
         for (const m of r.members ?? []) console.log(`  ${m.pipeline}: ${m.abstained ? '(abstained)' : m.answer} (weight ${m.weight.toFixed(3)})`);

@@ -31,13 +31,16 @@ export class GeneratorEnsemble extends Reader {
     ctx.check(this.spanName);
     const answered: Array<{ name: string; result: ReaderResult }> = [];
     const dropped: string[] = [];
+    const reasons: string[] = [];
     let firstError: unknown;
     settled.forEach((s, i) => {
       const name = this.members[i]?.name ?? String(i);
       if (s.status === 'fulfilled') answered.push({ name, result: s.value });
       else {
         firstError ??= s.reason;
-        dropped.push(`${name} (${isRagError(s.reason) ? s.reason.code : 'INTERNAL'}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)})`);
+        const code = isRagError(s.reason) ? s.reason.code : 'INTERNAL';
+        dropped.push(`${name} (${code}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)})`);
+        reasons.push(`${name} ${code === 'UNAVAILABLE' ? 'unavailable' : code === 'DEADLINE_EXCEEDED' ? 'timeout' : 'error'}`);
       }
     });
     if (answered.length === 0) throw firstError;
@@ -52,6 +55,12 @@ export class GeneratorEnsemble extends Reader {
     // One member answered by a stand-in is enough for the answer to say so, as in a branching pipeline.
     const degraded = answered.find((a) => a.result.degraded)?.result.degraded;
     if (degraded) result.degraded = degraded;
+    else if (dropped.length > 0) {
+      // A member that failed (an LLM refusing the request, a reply without log-probabilities) left the answer to the
+      // others: it says so, as an ensemble of rerankers does, and so is not cached. Before, only the span's note
+      // told, and the answer of the members left was cached as the ensemble's.
+      result.degraded = { stage: 'generate', reason: reasons.join('; '), fallback: answered.map((a) => a.name).join('+'), message: `dropped ${dropped.join('; ')}` };
+    }
     return { result, attrs };
   }
 }

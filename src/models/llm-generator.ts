@@ -111,6 +111,16 @@ export function readGeneratedAnswer(r: ChatResult, passageCount: number): Reader
   attrs['answerTokens'] = stats.tokens;
   attrs['sequenceLogprob'] = Number(tokenStats(r.tokens).sumLogprob.toFixed(4));
   const result: ReaderResult = { candidates: [candidate], entropy: stats.meanEntropy, normalizedEntropy: stats.meanNormalizedEntropy };
+  if (r.finishReason === 'length') {
+    // Cut off at maxTokens: the tokens written were likely, but the answer is unfinished ("its height is"), or its
+    // final line may be cut mid-word. Their log-probabilities say nothing of that, so the answer is reported as of
+    // unknown certainty (a coin flip against "some other answer", the most uncertain entropy, as the agent does
+    // without log-probabilities): the pipeline abstains, keeping it as its best guess, and an ensemble weighs it least.
+    attrs['truncated'] = true;
+    candidate.prob = Math.min(candidate.prob, 0.5);
+    result.normalizedEntropy = 1;
+    result.entropy = Math.max(result.entropy, Math.LN2);
+  }
   if (answer.final) result.generated = r.text.trim();
   return { result, attrs };
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { cli, cliOutput } from '../helpers/cli-run.js';
+import { OpenAiTestServer } from '../helpers/openai-test-server.js';
 import { tinyModels } from '../helpers/tiny-models.js';
 
 const run = promisify(execFile);
@@ -105,6 +106,21 @@ describe('rag CLI', () => {
     const row = JSON.parse(readFileSync(answers, 'utf8').trim()) as { pipeline: string; members: Array<{ pipeline: string }> };
     expect(row.pipeline).toBe('pair');
     expect(row.members.map((m) => m.pipeline)).toEqual(['default', 'bm25-only']);
+  });
+
+  it('says when a stand-in answered: an LLM that fails leaves the extractive answer, marked degraded, not passed off as the LLM pipeline\'s', async () => {
+    const llm = await OpenAiTestServer.start({ reply: () => ({ status: 500, error: 'boom' }) });
+    try {
+      const store = join(dir, 'degraded.db');
+      await cli('ingest', join(dir, 'guide.md'), '--store', store);
+      const config = join(dir, 'degraded.yaml');
+      writeFileSync(config, `llm: { baseUrl: "${llm.baseUrl}", model: test-model, maxRetries: 0 }\npipelines:\n  written: { kind: sequential, generator: llm }\n`);
+      const text = (await cli('query', 'how do I install it with administrator rights?', '--store', store, '--config', config, '--pipeline', 'written')).join('\n');
+      expect(text).toContain('administrator rights');
+      expect(text).toMatch(/^ {2}degraded: generate llm unavailable, answered by extractive \(LLM server at .* answered 500: boom\)$/m);
+    } finally {
+      await llm.close();
+    }
   });
 
   it('loads the configured models before a query: a pipeline with the cross-encoder reranker runs, a missing folder stops it', async () => {

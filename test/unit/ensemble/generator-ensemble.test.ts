@@ -89,6 +89,10 @@ describe('GeneratorEnsemble', () => {
     const r = await new GeneratorEnsemble(named(broken, spans()), 2).answer('q', PASSAGES, ctx);
     expect(r.candidates[0]?.text).toBe('march 1889');
     expect(ctx.trace.spans.find((s) => s.name === 'generate.llm+extractive-spans')?.attrs?.['dropped']).toBe('llm (UNAVAILABLE: LLM server down)');
+    // The answer says so too (so it is not cached as the ensemble's), naming the members that answered instead.
+    expect(r.degraded).toEqual({ stage: 'generate', reason: 'llm unavailable', fallback: 'extractive-spans', message: 'dropped llm (UNAVAILABLE: LLM server down)' });
+    const refused = new FixedReader('llm', new RagError('UPSTREAM_ERROR', 'the LLM sent no log-probabilities'));
+    expect((await new GeneratorEnsemble(named(refused, spans()), 2).answer('q', PASSAGES, new RunContext())).degraded?.reason).toBe('llm error');
   });
 
   it('fails with the first member error when every member fails, and with the deadline when the request runs out', async () => {

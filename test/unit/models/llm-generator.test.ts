@@ -169,6 +169,26 @@ describe('LlmGenerator odd replies', () => {
     expect(result?.type === 'result' && result.result.candidates).toEqual([]);
   });
 
+  it('a reply cut off at maxTokens (finish_reason "length") is of unknown certainty, streamed or not: not a confident answer', async () => {
+    // Every token was likely, but the answer stops mid-sentence: its log-probabilities cannot vouch for it.
+    const cut = { tokens: [tok('The', 0.99), tok(' tower', 0.99), tok(' is', 0.99)], finishReason: 'length' };
+    server.enqueue(cut);
+    const ctx = new RunContext();
+    const whole = await generator.answer('How tall is the tower?', PASSAGES, ctx);
+    expect(whole.candidates[0]?.text).toBe('The tower is');
+    expect(whole.candidates[0]?.prob).toBeLessThanOrEqual(0.5);
+    expect(whole.normalizedEntropy).toBe(1);
+    expect(ctx.trace.spans.find((s) => s.name === 'generate.llm')?.attrs?.['truncated']).toBe(true);
+    server.enqueue(cut);
+    const events: ReaderEvent[] = [];
+    for await (const e of generator.stream('How tall is the tower?', PASSAGES, new RunContext())) events.push(e);
+    const result = events.find((e) => e.type === 'result');
+    expect(result?.type === 'result' && result.result.normalizedEntropy).toBe(1);
+    // A reply that stopped on its own keeps its confidence.
+    server.enqueue({ tokens: [tok('Answer: Paris [2]', 0.99)] });
+    expect((await generator.answer('What is the capital of France?', PASSAGES, new RunContext())).candidates[0]?.prob).toBeGreaterThan(0.9);
+  });
+
   it('keeps confidence a probability when a server rounds a logprob above 0', async () => {
     server.enqueue({ tokens: [{ token: 'Answer: Paris [2]', logprob: 0.5, top: [{ token: 'Answer: Paris [2]', logprob: 0.5 }] }] });
     const r = await generator.answer('What is the capital of France?', PASSAGES, new RunContext());
