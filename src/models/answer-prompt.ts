@@ -5,10 +5,13 @@ import { withoutMarkers } from './citation-markers.js';
 /** The label of the final short answer the prompt asks for. */
 export const FINAL_ANSWER_LABEL = 'Answer:';
 
+/** The final answer the prompt asks for when the passages do not hold the answer: read as an abstention. */
+export const UNKNOWN_ANSWER = 'unknown';
+
 /** How every answer the platform asks an LLM for is written: cited, honest about missing evidence, marked. */
 export const ANSWER_RULES = [
   'Support each statement with the numbers of the passages it comes from, in square brackets: [1], or [2][3].',
-  'If the passages do not contain the answer, say so; do not guess.',
+  `If the passages do not contain the answer, do not guess: say what they lack, then end with one last line "${FINAL_ANSWER_LABEL} ${UNKNOWN_ANSWER}".`,
   `When the answer is short (a name, a number, a date, yes or no, a few words), first reason step by step, then end with one last line of the form "${FINAL_ANSWER_LABEL} <the short answer>".`,
 ];
 

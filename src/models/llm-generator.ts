@@ -2,7 +2,7 @@ import { RagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
 import type { Span } from '../core/trace.js';
 import type { Candidate, Passage, ReaderResult } from '../core/types.js';
-import { answerMessages, parseAnswer } from './answer-prompt.js';
+import { UNKNOWN_ANSWER, answerMessages, parseAnswer } from './answer-prompt.js';
 import type { ChatModel } from './chat-model.js';
 import type { ChatOptions, ChatResult } from './chat-types.js';
 import { citationsIn } from './citation-markers.js';
@@ -101,6 +101,13 @@ export function readGeneratedAnswer(r: ChatResult, passageCount: number): Reader
   }
   const answer = parseAnswer(r.text);
   if (answer.text.length === 0) return { result: { candidates: [], entropy: 0, normalizedEntropy: 0 }, attrs };
+  // The model says the passages do not hold the answer, as the prompt asks it to: that is an abstention, not an
+  // answer. Before the prompt asked for this line, "The passages do not say how tall it is." came back as the
+  // answer at confidence 0.99, and won a generative ensemble that no member had given it to.
+  if (answer.final && answer.text.replace(/[\s.*_"'`]/g, '').toLowerCase() === UNKNOWN_ANSWER) {
+    attrs['unknown'] = true;
+    return { result: { candidates: [], entropy: 0, normalizedEntropy: 1 }, attrs };
+  }
   const stats = tokenStats(tokensInRange(r.tokens, r.text, answer.start, answer.end));
   const candidate: Candidate = {
     text: answer.text,

@@ -189,6 +189,21 @@ describe('LlmGenerator odd replies', () => {
     expect((await generator.answer('What is the capital of France?', PASSAGES, new RunContext())).candidates[0]?.prob).toBeGreaterThan(0.9);
   });
 
+  it('takes a final "Answer: unknown", which the prompt asks for when the passages lack the answer, as an abstention', async () => {
+    server.enqueue({ tokens: [tok('The passages do not say how tall the tower is.', 0.99), tok('\nAnswer: unknown.', 0.99)] });
+    const ctx = new RunContext();
+    const r = await generator.answer('How tall is the tower?', PASSAGES, ctx);
+    // Before: the sentence came back as the answer at confidence 0.99.
+    expect(r).toMatchObject({ candidates: [], normalizedEntropy: 1 });
+    expect(ctx.trace.spans.find((s) => s.name === 'generate.llm')?.attrs?.['unknown']).toBe(true);
+    const messages = (server.requests.at(-1)?.body?.messages ?? []) as Array<{ content: string }>;
+    const system = messages[0]?.content ?? '';
+    expect(system).toContain('end with one last line "Answer: unknown"');
+    // "unknown" inside a real answer is an answer.
+    server.enqueue({ tokens: [tok('Answer: Unknown Pleasures [1]', 0.9)] });
+    expect((await generator.answer('Which album?', PASSAGES, new RunContext())).candidates[0]?.text).toBe('Unknown Pleasures');
+  });
+
   it('keeps confidence a probability when a server rounds a logprob above 0', async () => {
     server.enqueue({ tokens: [{ token: 'Answer: Paris [2]', logprob: 0.5, top: [{ token: 'Answer: Paris [2]', logprob: 0.5 }] }] });
     const r = await generator.answer('What is the capital of France?', PASSAGES, new RunContext());
