@@ -103,6 +103,7 @@ export class GenerativeEnsemble extends PipelineEnsemble {
     const messages = aggregationMessages(question, voted.members, passages);
     let written: Candidate | undefined;
     let normalizedEntropy = 0;
+    let cut: string | undefined;
     try {
       const output = await ctx.span(
         'aggregate.llm',
@@ -111,12 +112,16 @@ export class GenerativeEnsemble extends PipelineEnsemble {
       );
       written = output.result.candidates[0];
       normalizedEntropy = output.result.normalizedEntropy;
+      if (output.attrs?.['truncated'] === true) cut = 'the LLM was cut off at maxTokens before its answer was finished';
+      else if (output.attrs?.['unknown'] === true) cut = 'the LLM found no answer in the passages (Answer: unknown)';
     } catch (err) {
       // The request itself was aborted or ran out of time: that is its failure, not the aggregator's.
       ctx.check(`ensemble.${this.name}`);
       const code = isRagError(err) ? err.code : 'INTERNAL';
       return fallback(`the LLM ${code === 'DEADLINE_EXCEEDED' ? 'timed out' : 'failed'}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // An unfinished reply is no answer to weigh against the vote: it had won at a low confidence over the members'.
+    if (cut !== undefined) return fallback(cut);
     if (written === undefined) return fallback('the LLM wrote no answer');
     return this.combine(voted, results, passages, written, normalizedEntropy);
   }

@@ -185,6 +185,18 @@ describe('POST /v1/query with a generative ensemble', () => {
     expect(bare.aggregation?.note).toMatch(/no log-probabilities/);
   });
 
+  it('falls back to the vote when the LLM is cut off at maxTokens, or finds no answer in the passages', async () => {
+    // Before, the cut-off text won the vote at a low confidence over the members' answer.
+    llm.setReply((r) => ({ ...answering([' March', ' 1889'])(r), finishReason: 'length' }));
+    const cut = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: 'When was the Eiffel Tower completed, cut?', ensemble: 'written' }));
+    expect(cut).toMatchObject({ mode: 'vote', answer: 'March 1889', aggregation: { fallback: true } });
+    expect(cut.aggregation?.note).toMatch(/cut off at maxTokens/);
+    llm.setReply(() => ({ tokens: [tok('The passages do not say.', 0.9), tok('\nAnswer: unknown', 0.95)] }));
+    const unknown = okBody<QueryResponse>(await postJson(fx.app, '/v1/query', { query: 'When was the Eiffel Tower completed, unknown?', ensemble: 'written' }));
+    expect(unknown).toMatchObject({ mode: 'vote', answer: 'March 1889', aggregation: { fallback: true } });
+    expect(unknown.aggregation?.note).toMatch(/no answer in the passages/);
+  });
+
   it('streams the LLM\'s answer, then each member\'s candidate', async () => {
     const res = await postJson(fx.app, '/v1/query', { query: QUESTION, ensemble: 'written', stream: true });
     expect(res.statusCode).toBe(200);
