@@ -98,6 +98,10 @@ export class QueryPlanner {
             who: 'the LLM query rewriter',
           }),
         );
+      } else {
+        // A reply the plan cannot use is the rewriter failing too, as the LLM reranker's is: a model that always
+        // answered so turned the rewriter off with no sign in any answer.
+        ctx.degradations.push({ stage: 'plan', reason: 'llm malformed', fallback: 'rules', message: `the LLM query rewriter's reply was not used (${outcome.detail})` });
       }
       ctx.log.warn({ reason: outcome.reason, detail: outcome.detail }, 'query rewrite rejected; using the rule-based plan');
       return rules;

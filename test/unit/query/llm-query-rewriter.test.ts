@@ -93,6 +93,8 @@ describe('QueryPlanner with an LLM rewriter', () => {
     expect(plan.corrected).toBe('World Cup 1992');
     expect(plan.corrections).toEqual([{ from: 'Wrold', to: 'World' }]);
     expect(ctx.trace.spans.find((s) => s.name === 'query.plan')?.attrs).toMatchObject({ rewriter: 'rules', fallback: 'malformed' });
+    // And the answer says so, as it does for an LLM reranker's malformed reply.
+    expect(ctx.degradations).toEqual([{ stage: 'plan', reason: 'llm malformed', fallback: 'rules', message: "the LLM query rewriter's reply was not used (not JSON)" }]);
   });
 
   it('falls back when the call fails, and the answer will say so', async () => {
