@@ -121,7 +121,8 @@ async function attempt(url: string, payload: string, options: PostJsonOptions): 
   }
 }
 
-class TooLarge extends Error {}
+/** A body past the bound `readCapped` was given. */
+export class TooLarge extends Error {}
 
 /** "64 MB", "2 KB": the bound as a person reads it. */
 function size(bytes: number): string {
@@ -130,7 +131,7 @@ function size(bytes: number): string {
 }
 
 /** The body as text, stopping (and dropping the connection) once it passes `maxBytes`. */
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
+export async function readCapped(res: Response, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);

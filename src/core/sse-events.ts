@@ -16,10 +16,12 @@ export const MAX_SSE_BUFFER_CHARS = 32 * 1024 * 1024;
 
 /**
  * A response body's text, decoded as UTF-8 piece by piece as its bytes arrive (a character split between two reads
- * is joined); `onRead` is called on every read, so a caller can restart its idle timer.
+ * is joined); `onRead` is called on every read, so a caller can restart its idle timer. Past `maxBytes` in all, an
+ * SseStreamError.
  */
-export async function* textPieces(reader: ReadableStreamDefaultReader<Uint8Array>, onRead?: () => void): AsyncGenerator<string> {
+export async function* textPieces(reader: ReadableStreamDefaultReader<Uint8Array>, onRead?: () => void, maxBytes = Number.POSITIVE_INFINITY): AsyncGenerator<string> {
   const decoder = new TextDecoder();
+  let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) {
@@ -27,6 +29,9 @@ export async function* textPieces(reader: ReadableStreamDefaultReader<Uint8Array
       if (tail.length > 0) yield tail;
       return;
     }
+    // A stream that never ends would otherwise be held whole by whoever assembles it.
+    total += value.byteLength;
+    if (total > maxBytes) throw new SseStreamError(`the stream passed ${maxBytes} bytes; the rest was refused`);
     onRead?.();
     yield decoder.decode(value, { stream: true });
   }

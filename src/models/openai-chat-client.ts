@@ -8,6 +8,7 @@ import type { ChatDelta, ChatMessage, ChatOptions, ChatResult } from './chat-typ
 import { WireError, chatRequestBody, errorMessageOf, parseChatCompletion, type RequestDefaults } from './openai-wire.js';
 import { backoffMs, retryAfterMs } from './retry-timing.js';
 import { SseStreamError, sseEvents, textPieces } from '../core/sse-events.js';
+import { DEFAULT_MAX_ANSWER_BYTES, TooLarge, readCapped } from '../core/http-json.js';
 
 export interface OpenAiChatClientOptions {
   /** The OpenAI-style base URL, ending in /v1 for most servers: http://127.0.0.1:8000/v1. */
@@ -27,6 +28,8 @@ export interface OpenAiChatClientOptions {
   concurrency: number;
   temperature?: number;
   maxTokens?: number;
+  /** The most bytes of one reply, whole or streamed (default 64 MiB, as for every model server's answer). */
+  maxReplyBytes?: number;
 }
 
 const STAGE = 'llm.chat';
@@ -121,8 +124,11 @@ export class OpenAiChatClient extends ChatModel {
   private readonly slots: Semaphore;
   private readonly defaults: RequestDefaults;
 
+  private readonly maxReplyBytes: number;
+
   constructor(private readonly options: OpenAiChatClientOptions) {
     super();
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_ANSWER_BYTES;
     let parsed: URL;
     try {
       parsed = new URL(options.baseUrl);
@@ -171,7 +177,7 @@ export class OpenAiChatClient extends ChatModel {
 
   protected async doChat(messages: ChatMessage[], options: ChatOptions, ctx: RunContext): Promise<ChatResult> {
     const body = chatRequestBody(messages, options, this.defaults, false);
-    return this.send(body, ctx, async (res) => parseChatCompletion(await readJson(res), body['model'] as string));
+    return this.send(body, ctx, async (res) => parseChatCompletion(await readJson(res, this.maxReplyBytes), body['model'] as string));
   }
 
   protected async *doStream(messages: ChatMessage[], options: ChatOptions, ctx: RunContext): AsyncGenerator<ChatDelta, ChatResult, undefined> {
@@ -181,7 +187,7 @@ export class OpenAiChatClient extends ChatModel {
     const opened = await this.send(body, ctx, async (res, attempt): Promise<Opened> => {
       if (!(res.headers.get('content-type') ?? '').includes('text/event-stream') || res.body === null) {
         // A server that ignores `stream` answers with one JSON body; read inside the attempt, so it is retried too.
-        return { whole: parseChatCompletion(await readJson(res), model) };
+        return { whole: parseChatCompletion(await readJson(res, this.maxReplyBytes), model) };
       }
       attempt.keep();
       return { stream: res.body, attempt };
@@ -195,7 +201,7 @@ export class OpenAiChatClient extends ChatModel {
     const assembler = new ChatStreamAssembler(model);
     let sawDone = false;
     try {
-      for await (const event of sseEvents(textPieces(reader, () => attempt.restartTimer()))) {
+      for await (const event of sseEvents(textPieces(reader, () => attempt.restartTimer(), this.maxReplyBytes))) {
         if (event.data.trim() === '[DONE]') {
           sawDone = true;
           break;
@@ -313,9 +319,16 @@ async function httpError(res: Response): Promise<HttpStatusError> {
   return new HttpStatusError(res.status, message, retryAfterMs(res.headers));
 }
 
-async function readJson(res: Response): Promise<unknown> {
-  // Read first, parse after: a connection dropped mid-body is retried, a body that is not JSON is not.
-  const text = await res.text();
+async function readJson(res: Response, maxBytes: number): Promise<unknown> {
+  // Read first, parse after: a connection dropped mid-body is retried, a body that is not JSON is not. Bounded as
+  // every other model server's answer is: a runaway reply is refused, not read into memory.
+  let text: string;
+  try {
+    text = await readCapped(res, maxBytes);
+  } catch (err) {
+    if (err instanceof TooLarge) throw new WireError(`the reply is larger than ${maxBytes} bytes; refused unread`);
+    throw err;
+  }
   try {
     return JSON.parse(text);
   } catch {

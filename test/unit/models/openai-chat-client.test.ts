@@ -195,6 +195,23 @@ describe('OpenAiChatClient.stream', () => {
   });
 });
 
+describe('OpenAiChatClient reply size', () => {
+  it('refuses a reply past maxReplyBytes, whole or streamed, as an UPSTREAM_ERROR, not read into memory', async () => {
+    const long = 'word '.repeat(2000);
+    server.enqueue({ text: long });
+    const whole = await ragErrorOfAsync(() => client({ maxReplyBytes: 4096 }).chat(ASK, {}, new RunContext()));
+    expect(whole).toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(whole.message).toMatch(/the reply is larger than 4096 bytes/);
+    server.enqueue({ text: long });
+    const streamed = await ragErrorOfAsync(() => drain(client({ maxReplyBytes: 4096 }).stream(ASK, {}, new RunContext())));
+    expect(streamed).toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(streamed.message).toMatch(/passed 4096 bytes/);
+    // Within the bound (64 MiB by default), the same reply is read.
+    server.enqueue({ text: long });
+    expect((await client().chat(ASK, {}, new RunContext())).text.length).toBeGreaterThan(4096);
+  });
+});
+
 describe('OpenAiChatClient retries', () => {
   it('retries 429 after the Retry-After the server asked for, recording the wait', async () => {
     server.enqueue({ status: 429, error: 'rate limited', retryAfter: '0.3' }, { text: 'Paris' });
