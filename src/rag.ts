@@ -617,11 +617,22 @@ export class Rag {
       });
     const failed = new Set(written.failed.map((f) => f.id));
     const stored = prepared.filter((d) => !failed.has(d.id));
-    const result = await run.span(
-      'ingest.write',
-      async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored, space), run) : { documents: 0, chunks: 0, version: this.store.version() }),
-      (r) => ({ chunks: r.chunks }),
-    );
+    const result = await run
+      .span(
+        'ingest.write',
+        async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored, space), run) : { documents: 0, chunks: 0, version: this.store.version() }),
+        (r) => ({ chunks: r.chunks }),
+      )
+      .catch(async (err: unknown) => {
+        // OpenSearch took the batch and the store did not (another process held its write lock past the deadline,
+        // a full disk): the index would answer with documents the store does not have. Taken back as a bulk write
+        // that failed part-way is, and when that fails too, /readyz says so until a rebuild.
+        const failure = isRagError(err) ? err : new RagError('INTERNAL', `storing the batch failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+        const answer = await search.takeBack(stored, restore, failure);
+        const mismatch = answer.details?.['indexMismatch'];
+        if (typeof mismatch === 'string') this.store.markSearchMismatch(`a batch the store refused could not be taken back from OpenSearch (${mismatch})`);
+        throw answer;
+      });
     const structure = structureReport(prepared);
     const skippedIds = skippedOf(documents, prepared);
     return {

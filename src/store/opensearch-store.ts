@@ -250,13 +250,13 @@ export class OpenSearchStore {
   }
 
   /**
-   * After a write failed part-way: puts back, in every index written to, what `restore` says the store of record
+   * After a write failed part-way (or the store of record refused a batch the index took): puts back, in every index written to, what `restore` says the store of record
    * holds for the batch's documents (their stored version, or nothing for a new one), within a budget of its own
    * (the request's deadline may have passed). Returns the error to answer with: the original one, saying the
    * batch was taken back, or, when that failed too, that the index may disagree with the store until it is
    * rebuilt (details.indexMismatch holds why).
    */
-  private async takeBack(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[], failure: RagError): Promise<RagError> {
+  async takeBack(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[], failure: RagError): Promise<RagError> {
     const ctx = new RunContext({ timeoutMs: this.options.requestTimeoutMs });
     const records = restore(documents.map((d) => d.id));
     const recorded = new Set(records.map((d) => d.id));

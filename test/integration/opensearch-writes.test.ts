@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RagError } from '../../src/core/errors.js';
 import { launchOpenSearch, launchProblem, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
 import { OpenSearchStore } from '../../src/store/opensearch-store.js';
 import { expectError, ingestDocs, okBody, postJson, retrieveHits, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
@@ -156,11 +157,29 @@ describe.skipIf(problem !== null)('OpenSearch and the store of record agree', ()
     // The deadline, then at most one OpenSearch timeout (2 s) to take the batch back; it was 12 s per request.
     expect(took).toBeLessThan(1000 + 2000 + 3000);
   });
+
+  it('takes the batch back from OpenSearch when the store refuses it after the index took it', async () => {
+    const fx = await start('it-store-refuses');
+    await ingestDocs(fx.app, batch('original').slice(0, 1));
+    // What another process's write lock held past the deadline, or a full disk, does to the store's write.
+    const upsert = vi.spyOn(fx.rag.store, 'upsert').mockImplementationOnce(() => {
+      throw new RagError('UNAVAILABLE', 'scripted store failure: nothing was written');
+    });
+    try {
+      const err = expectError(await postJson(fx.app, '/v1/documents', { documents: batch('replacing') }), 503, 'UNAVAILABLE');
+      expect(err.message).toContain('taken back');
+    } finally {
+      upsert.mockRestore();
+    }
+    // Before: the index held new1..new5 and the replacing keep, none of them in the store, and /readyz said nothing.
+    expect(await indexed('it-store-refuses')).toEqual({ keep: 'The original version about kakapo parrots.' });
+    expect((await readiness(fx)).reason).toBeUndefined();
+  });
 });
 
 /** Retries `fn` until it stops throwing (the client brings a dropped node back on its own), for 20 s at most. */
-async function eventually<T>(fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 20_000;
+async function eventually<T>(fn: () => Promise<T>, withinMs = 20_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
   for (;;) {
     try {
       return await fn();
