@@ -673,19 +673,48 @@ export class Rag {
       let failure: unknown;
       for (const id of unique) {
         try {
-          if (this.search && (await this.search.delete(id))) inSearch.add(id);
+          if (this.search && (await this.search.delete(id, { ctx: run }))) inSearch.add(id);
           done.push(id);
         } catch (err) {
           failure = err;
           break;
         }
       }
-      const inStore = new Set(done.length === 0 ? [] : await whileBusy(() => this.store.deleteMany(done), run));
+      const inStore = new Set(
+        done.length === 0
+          ? []
+          : await whileBusy(() => this.store.deleteMany(done), run).catch(async (err: unknown) => {
+              throw await this.putBackInSearch([...inSearch], err);
+            }),
+      );
       const deleted = done.filter((id) => inStore.has(id) || inSearch.has(id));
       if (failure === undefined) return deleted;
       if (!isRagError(failure) || deleted.length === 0) throw failure;
       throw new RagError(failure.code, `${failure.message}; deleted before it: ${deleted.join(', ')} (run again for the rest)`, { ...failure.details, deleted }, { cause: failure });
     });
+  }
+
+  /**
+   * The store kept documents OpenSearch had already deleted (another process held its write lock past the
+   * deadline): they are written to the index again from the store, or they would be stored and never found. Returns
+   * the error to answer with, saying which of the two holds them when that fails too.
+   */
+  private async putBackInSearch(ids: string[], err: unknown): Promise<unknown> {
+    if (!this.search || ids.length === 0 || !isRagError(err)) return err;
+    try {
+      const documents = this.store.preparedDocumentsOf(ids);
+      const written = documents.length > 0 ? await this.search.write(documents) : { failed: [] };
+      if (written.failed.length === 0) return err;
+      throw new RagError('UNAVAILABLE', written.failed.map((f) => `${f.id}: ${f.reason}`).join('; '));
+    } catch (again) {
+      const reason = again instanceof Error ? again.message : String(again);
+      return new RagError(
+        err.code,
+        `${err.message}; OpenSearch had already deleted ${ids.join(', ')}, and writing them back failed (${reason}): delete them again, or run \`rag opensearch rebuild\``,
+        { ...err.details, deletedFromSearchOnly: ids },
+        { cause: err },
+      );
+    }
   }
 
   /** Runs a write after every write that arrived before it, whether those succeeded or failed. */

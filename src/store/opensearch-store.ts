@@ -292,13 +292,16 @@ export class OpenSearchStore {
     return new RagError(failure.code, `${failure.message}; nothing of this batch was stored (what it had written to OpenSearch was taken back)`, failure.details, { cause: failure });
   }
 
-  /** Deletes a document's chunks; false when the collection has no such document. */
-  async delete(docId: string, options: { refresh?: boolean | 'wait_for' } = {}): Promise<boolean> {
+  /**
+   * Deletes a document's chunks; false when the collection has no such document. `ctx` is the request the deletion
+   * is for: its deadline bounds every request to the cluster, as a write's does.
+   */
+  async delete(docId: string, options: { refresh?: boolean | 'wait_for'; ctx?: RunContext } = {}): Promise<boolean> {
     await this.ensureCollection();
     const refresh = options.refresh ?? this.options.refresh;
-    const found = await this.deleteFrom(this.alias, docId, refresh);
+    const found = await this.deleteFrom(this.alias, docId, refresh, options.ctx);
     if (this.rebuilding) {
-      await this.deleteFrom(this.rebuilding, docId, false);
+      await this.deleteFrom(this.rebuilding, docId, false, options.ctx);
       this.rebuildLog.set(docId, null);
     }
     return found;
@@ -695,11 +698,11 @@ export class OpenSearchStore {
   }
 
   /** Deletes one document's chunks from one index; false when it has none there. */
-  private async deleteFrom(target: string, docId: string, refresh: boolean | 'wait_for'): Promise<boolean> {
-    const count = (await this.previousChunkCounts(target, [docId])).get(docId);
+  private async deleteFrom(target: string, docId: string, refresh: boolean | 'wait_for', ctx?: RunContext): Promise<boolean> {
+    const count = (await this.previousChunkCounts(target, [docId], ctx)).get(docId);
     if (count === undefined) return false;
     const operations: BulkOperation[] = Array.from({ length: count }, (_x, ord) => ({ action: 'delete', id: openSearchId(chunkId(docId, ord)) }));
-    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, refresh));
+    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, refresh, ctx));
     const error = outcomes.find((o) => o.error !== undefined && o.status !== 404);
     if (error) throw new RagError('UNAVAILABLE', `OpenSearch could not delete document "${docId}" from ${target}: ${error.error ?? ''}`, { backend: 'opensearch' });
     return true;

@@ -175,6 +175,36 @@ describe.skipIf(problem !== null)('OpenSearch and the store of record agree', ()
     expect(await indexed('it-store-refuses')).toEqual({ keep: 'The original version about kakapo parrots.' });
     expect((await readiness(fx)).reason).toBeUndefined();
   });
+
+  it('writes a document back to OpenSearch when the store refuses its deletion', async () => {
+    const fx = await start('it-store-keeps');
+    await ingestDocs(fx.app, batch('original').slice(0, 2));
+    const deleteMany = vi.spyOn(fx.rag.store, 'deleteMany').mockImplementationOnce(() => {
+      throw new RagError('UNAVAILABLE', 'scripted store failure: nothing was written');
+    });
+    try {
+      expectError(await fx.app.inject({ method: 'DELETE', url: '/v1/documents/new1' }), 503, 'UNAVAILABLE');
+    } finally {
+      deleteMany.mockRestore();
+    }
+    // Before: gone from the index, still in the store, so stored and never found.
+    okBody(await fx.app.inject({ method: 'GET', url: '/v1/documents/new1' }));
+    expect(Object.keys(await indexed('it-store-keeps')).sort()).toEqual(['keep', 'new1']);
+  });
+
+  it('a hung node: a deletion is cut at the request deadline too', async () => {
+    const fx = await start('it-hung-delete', { server: { logLevel: 'silent', requestTimeoutMs: 1000 } });
+    await fx.rag.ingest(batch('original').slice(0, 2));
+    rule = (r) => (isBulk(r) ? 'hang' : 'pass');
+    const started = performance.now();
+    const res = await fx.app.inject({ method: 'DELETE', url: '/v1/documents/new1' });
+    const took = performance.now() - started;
+    rule = () => 'pass';
+    expectError(res, 504, 'DEADLINE_EXCEEDED');
+    // It was six OpenSearch timeouts (12 s), whatever the deadline.
+    expect(took).toBeLessThan(1000 + 1500);
+    okBody(await fx.app.inject({ method: 'GET', url: '/v1/documents/new1' }));
+  });
 });
 
 /** Retries `fn` until it stops throwing (the client brings a dropped node back on its own), for 20 s at most. */
