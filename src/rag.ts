@@ -408,7 +408,11 @@ export class Rag {
     const required = new Set<string>();
     const pipeline = this.config.pipelines[this.config.defaultPipeline];
     if (!pipeline) return required;
-    if (retrieverNamesOf(pipeline).some((r) => r === 'dense' || r === 'hybrid')) required.add('embeddings');
+    // With OpenSearch a pipeline's "bm25" (the default) runs opensearch.mode: k-NN and hybrid embed the query, and
+    // without the fallback nothing answers while the embedder cannot.
+    const os = this.config.opensearch;
+    const embedsByMode = this.config.retrieval.backend === 'opensearch' && os.mode !== 'bm25' && os.fallback === 'none';
+    if (retrieverNamesOf(pipeline).some((r) => r === 'dense' || r === 'hybrid' || (r === 'bm25' && embedsByMode))) required.add('embeddings');
     for (const name of rerankerNamesOf(pipeline)) {
       if (this.config.rerankers[name]?.fallback === 'none') required.add(`reranker.${name}`);
     }
