@@ -7,7 +7,7 @@ import type { ScoredChunk } from '../core/types.js';
 import type { Embedder } from '../models/embedder.js';
 import { bulkWithBackoff, type BulkOperation } from './opensearch-bulk.js';
 import { createOpenSearchClient } from './opensearch-client.js';
-import { openSearchErrorType, toRagError } from './opensearch-errors.js';
+import { collectionMissing, openSearchErrorType, toRagError } from './opensearch-errors.js';
 import { indexBody, indexTemplate, recordedEmbedding, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
 import { LEGACY_SAMPLE_SIZE, SAME_MODEL_COSINE } from './legacy-space-check.js';
 import { passageText } from './passage-text.js';
@@ -110,6 +110,8 @@ export function openSearchId(id: string): string {
 export class OpenSearchStore {
   readonly alias: string;
   private ready: Promise<{ created: boolean; index: string }> | null = null;
+  /** A set-up (and fill) is running: a request that finds the collection gone meanwhile must not start another. */
+  private settingUp = false;
   /** The index a running rebuild fills: writes meanwhile go to it too, so the switch loses nothing. */
   private rebuilding: string | null = null;
   /**
@@ -153,15 +155,21 @@ export class OpenSearchStore {
    * fits the embedder. Succeeds once per store; a failure is retried by the next call.
    */
   ensureCollection(): Promise<{ created: boolean; index: string }> {
-    this.ready ??= this.setUp()
-      .then(async (collection) => {
-        if (collection.created && this.refill) await this.fill(collection.index, this.refill);
-        return collection;
-      })
-      .catch((err: unknown) => {
-        this.ready = null;
-        throw toRagError(err, `set-up of collection ${this.alias}`);
-      });
+    if (this.ready === null) {
+      this.settingUp = true;
+      this.ready = this.setUp()
+        .then(async (collection) => {
+          if (collection.created && this.refill) await this.fill(collection.index, this.refill);
+          return collection;
+        })
+        .catch((err: unknown) => {
+          this.ready = null;
+          throw toRagError(err, `set-up of collection ${this.alias}`);
+        })
+        .finally(() => {
+          this.settingUp = false;
+        });
+    }
     return this.ready;
   }
 
@@ -720,6 +728,14 @@ export class OpenSearchStore {
       ),
     );
     for (const doc of response.body.docs) {
+      // A vanished collection is no failed request for mget: each document carries the error. Without this, a write
+      // went on to a bulk request whose every chunk was refused (404), answered 200 as documents the cluster refused.
+      const missing = 'error' in doc ? doc.error : undefined;
+      if (typeof missing === 'object' && missing !== null && 'type' in missing && missing.type === 'index_not_found_exception') {
+        this.collectionGone();
+        const reason = 'reason' in missing && typeof missing.reason === 'string' ? missing.reason : 'index_not_found_exception';
+        throw collectionMissing(`lookup in ${target}`, reason);
+      }
       if (!('found' in doc) || !doc.found) continue;
       const source: unknown = doc._source;
       if (typeof source !== 'object' || source === null || !('docId' in source) || !('chunkCount' in source)) continue;
@@ -755,12 +771,17 @@ export class OpenSearchStore {
 
   /** The collection vanished (a fresh cluster): set it up again on the next call rather than fail forever. */
   private failure(err: unknown, doing: string): RagError {
-    if (openSearchErrorType(err) === 'index_not_found_exception') {
-      this.ready = null;
-      // Set it up (and fill it from the store) now, not on the next request.
-      if (this.refill) void this.ensureCollection().catch(() => undefined);
-    }
+    // Two requests that found it gone (a readiness check counts twice at once, hybrid searches twice) set it up
+    // once: a second set-up alongside the first named its index in the same millisecond, and deleted the first's.
+    if (openSearchErrorType(err) === 'index_not_found_exception') this.collectionGone();
     return toRagError(err, doing);
+  }
+
+  private collectionGone(): void {
+    if (this.settingUp) return;
+    this.ready = null;
+    // Set it up (and fill it from the store) now, not on the next request.
+    if (this.refill) void this.ensureCollection().catch(() => undefined);
   }
 }
 

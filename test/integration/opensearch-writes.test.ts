@@ -205,6 +205,44 @@ describe.skipIf(problem !== null)('OpenSearch and the store of record agree', ()
     expect(took).toBeLessThan(1000 + 1500);
     okBody(await fx.app.inject({ method: 'GET', url: '/v1/documents/new1' }));
   });
+
+  it('an ingestion into a collection deleted while running is a 503 that sets it up again, not documents refused', async () => {
+    const fx = await start('it-gone-ingest');
+    await ingestDocs(fx.app, batch('original').slice(0, 2));
+    await dropIndices('it-gone-ingest');
+    // Before: 200 with every document "failed" (404 index_not_found), and the collection was not created again.
+    const err = expectError(await postJson(fx.app, '/v1/documents', { documents: batch('replacing').slice(2) }), 503, 'UNAVAILABLE');
+    expect(err.message).toContain('the collection does not exist');
+    await eventually(async () => ingestDocs(fx.app, batch('replacing').slice(2)));
+    expect(Object.keys(await indexed('it-gone-ingest')).sort()).toEqual(['keep', 'new1', 'new2', 'new3', 'new4', 'new5']);
+  });
+
+  it('one readiness check that finds the collection gone sets it up again, once', async () => {
+    const fx = await start('it-gone-ready');
+    await ingestDocs(fx.app, batch('original'));
+    await dropIndices('it-gone-ready');
+    const creations: string[] = [];
+    rule = (r) => {
+      if (r.method === 'PUT' && /^\/it-gone-ready\.v\d+$/.test(r.path)) creations.push(r.path);
+      return 'pass';
+    };
+    expect((await readiness(fx)).ready).toBe(false);
+    // Before: its two counts each started a set-up; both named their index in the same millisecond, and the second
+    // deleted the first's, so nothing was left until the next request.
+    const filled = await eventually(async () => {
+      const held = await indexed('it-gone-ready');
+      if (Object.keys(held).length < 6) throw new Error(`${Object.keys(held).length} documents`);
+      return held;
+    }, 5_000);
+    rule = () => 'pass';
+    expect(Object.keys(filled)).toHaveLength(6);
+    expect(creations).toHaveLength(1);
+  });
+
+  async function dropIndices(alias: string): Promise<void> {
+    const aliased = (await (await fetch(`${node.url}/_alias/${alias}`)).json()) as Record<string, unknown>;
+    for (const index of Object.keys(aliased)) await fetch(`${node.url}/${index}`, { method: 'DELETE' });
+  }
 });
 
 /** Retries `fn` until it stops throwing (the client brings a dropped node back on its own), for 20 s at most. */
