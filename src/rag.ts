@@ -408,7 +408,11 @@ export class Rag {
     const required = new Set<string>();
     const pipeline = this.config.pipelines[this.config.defaultPipeline];
     if (!pipeline) return required;
-    if (retrieverNamesOf(pipeline).some((r) => r === 'dense' || r === 'hybrid')) required.add('embeddings');
+    // With OpenSearch a pipeline's "bm25" (the default) runs opensearch.mode: k-NN and hybrid embed the query, and
+    // without the fallback nothing answers while the embedder cannot.
+    const os = this.config.opensearch;
+    const embedsByMode = this.config.retrieval.backend === 'opensearch' && os.mode !== 'bm25' && os.fallback === 'none';
+    if (retrieverNamesOf(pipeline).some((r) => r === 'dense' || r === 'hybrid' || (r === 'bm25' && embedsByMode))) required.add('embeddings');
     for (const name of rerankerNamesOf(pipeline)) {
       if (this.config.rerankers[name]?.fallback === 'none') required.add(`reranker.${name}`);
     }
@@ -617,11 +621,22 @@ export class Rag {
       });
     const failed = new Set(written.failed.map((f) => f.id));
     const stored = prepared.filter((d) => !failed.has(d.id));
-    const result = await run.span(
-      'ingest.write',
-      async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored, space), run) : { documents: 0, chunks: 0, version: this.store.version() }),
-      (r) => ({ chunks: r.chunks }),
-    );
+    const result = await run
+      .span(
+        'ingest.write',
+        async () => (stored.length > 0 ? whileBusy(() => this.store.upsert(stored, space), run) : { documents: 0, chunks: 0, version: this.store.version() }),
+        (r) => ({ chunks: r.chunks }),
+      )
+      .catch(async (err: unknown) => {
+        // OpenSearch took the batch and the store did not (another process held its write lock past the deadline,
+        // a full disk): the index would answer with documents the store does not have. Taken back as a bulk write
+        // that failed part-way is, and when that fails too, /readyz says so until a rebuild.
+        const failure = isRagError(err) ? err : new RagError('INTERNAL', `storing the batch failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+        const answer = await search.takeBack(stored, restore, failure);
+        const mismatch = answer.details?.['indexMismatch'];
+        if (typeof mismatch === 'string') this.store.markSearchMismatch(`a batch the store refused could not be taken back from OpenSearch (${mismatch})`);
+        throw answer;
+      });
     const structure = structureReport(prepared);
     const skippedIds = skippedOf(documents, prepared);
     return {
@@ -662,19 +677,48 @@ export class Rag {
       let failure: unknown;
       for (const id of unique) {
         try {
-          if (this.search && (await this.search.delete(id))) inSearch.add(id);
+          if (this.search && (await this.search.delete(id, { ctx: run }))) inSearch.add(id);
           done.push(id);
         } catch (err) {
           failure = err;
           break;
         }
       }
-      const inStore = new Set(done.length === 0 ? [] : await whileBusy(() => this.store.deleteMany(done), run));
+      const inStore = new Set(
+        done.length === 0
+          ? []
+          : await whileBusy(() => this.store.deleteMany(done), run).catch(async (err: unknown) => {
+              throw await this.putBackInSearch([...inSearch], err);
+            }),
+      );
       const deleted = done.filter((id) => inStore.has(id) || inSearch.has(id));
       if (failure === undefined) return deleted;
       if (!isRagError(failure) || deleted.length === 0) throw failure;
       throw new RagError(failure.code, `${failure.message}; deleted before it: ${deleted.join(', ')} (run again for the rest)`, { ...failure.details, deleted }, { cause: failure });
     });
+  }
+
+  /**
+   * The store kept documents OpenSearch had already deleted (another process held its write lock past the
+   * deadline): they are written to the index again from the store, or they would be stored and never found. Returns
+   * the error to answer with, saying which of the two holds them when that fails too.
+   */
+  private async putBackInSearch(ids: string[], err: unknown): Promise<unknown> {
+    if (!this.search || ids.length === 0 || !isRagError(err)) return err;
+    try {
+      const documents = this.store.preparedDocumentsOf(ids);
+      const written = documents.length > 0 ? await this.search.write(documents) : { failed: [] };
+      if (written.failed.length === 0) return err;
+      throw new RagError('UNAVAILABLE', written.failed.map((f) => `${f.id}: ${f.reason}`).join('; '));
+    } catch (again) {
+      const reason = again instanceof Error ? again.message : String(again);
+      return new RagError(
+        err.code,
+        `${err.message}; OpenSearch had already deleted ${ids.join(', ')}, and writing them back failed (${reason}): delete them again, or run \`rag opensearch rebuild\``,
+        { ...err.details, deletedFromSearchOnly: ids },
+        { cause: err },
+      );
+    }
   }
 
   /** Runs a write after every write that arrived before it, whether those succeeded or failed. */

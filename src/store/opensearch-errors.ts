@@ -29,13 +29,16 @@ export function toRagError(err: unknown, doing: string): RagError {
   }
   if (err instanceof errors.ResponseError) {
     const status = err.statusCode;
-    if (openSearchErrorType(err) === 'index_not_found_exception') {
-      return new RagError('UNAVAILABLE', `OpenSearch ${doing}: the collection does not exist (${err.message}); ingest documents or run \`rag opensearch rebuild\``, { backend: 'opensearch' }, cause);
-    }
+    if (openSearchErrorType(err) === 'index_not_found_exception') return collectionMissing(doing, err.message, cause);
     if (status === 429 || status >= 500) {
       return new RagError('UNAVAILABLE', `OpenSearch answered ${status} (${doing}): ${err.message}`, { backend: 'opensearch', status }, cause);
     }
     return new RagError('INTERNAL', `OpenSearch rejected ${doing} (${status}): ${err.message}`, { backend: 'opensearch', status }, cause);
   }
   return new RagError('INTERNAL', `OpenSearch ${doing} failed: ${err instanceof Error ? err.message : String(err)}`, undefined, cause);
+}
+
+/** The collection's index is gone (deleted, a node restarted without its data). */
+export function collectionMissing(doing: string, reason: string, cause?: { cause: unknown }): RagError {
+  return new RagError('UNAVAILABLE', `OpenSearch ${doing}: the collection does not exist (${reason}); ingest documents or run \`rag opensearch rebuild\``, { backend: 'opensearch' }, cause);
 }

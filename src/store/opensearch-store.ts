@@ -7,7 +7,7 @@ import type { ScoredChunk } from '../core/types.js';
 import type { Embedder } from '../models/embedder.js';
 import { bulkWithBackoff, type BulkOperation } from './opensearch-bulk.js';
 import { createOpenSearchClient } from './opensearch-client.js';
-import { openSearchErrorType, toRagError } from './opensearch-errors.js';
+import { collectionMissing, openSearchErrorType, toRagError } from './opensearch-errors.js';
 import { indexBody, indexTemplate, recordedEmbedding, VECTOR_FIELD, type IndexLayout } from './opensearch-index-template.js';
 import { LEGACY_SAMPLE_SIZE, SAME_MODEL_COSINE } from './legacy-space-check.js';
 import { passageText } from './passage-text.js';
@@ -110,6 +110,8 @@ export function openSearchId(id: string): string {
 export class OpenSearchStore {
   readonly alias: string;
   private ready: Promise<{ created: boolean; index: string }> | null = null;
+  /** A set-up (and fill) is running: a request that finds the collection gone meanwhile must not start another. */
+  private settingUp = false;
   /** The index a running rebuild fills: writes meanwhile go to it too, so the switch loses nothing. */
   private rebuilding: string | null = null;
   /**
@@ -153,15 +155,21 @@ export class OpenSearchStore {
    * fits the embedder. Succeeds once per store; a failure is retried by the next call.
    */
   ensureCollection(): Promise<{ created: boolean; index: string }> {
-    this.ready ??= this.setUp()
-      .then(async (collection) => {
-        if (collection.created && this.refill) await this.fill(collection.index, this.refill);
-        return collection;
-      })
-      .catch((err: unknown) => {
-        this.ready = null;
-        throw toRagError(err, `set-up of collection ${this.alias}`);
-      });
+    if (this.ready === null) {
+      this.settingUp = true;
+      this.ready = this.setUp()
+        .then(async (collection) => {
+          if (collection.created && this.refill) await this.fill(collection.index, this.refill);
+          return collection;
+        })
+        .catch((err: unknown) => {
+          this.ready = null;
+          throw toRagError(err, `set-up of collection ${this.alias}`);
+        })
+        .finally(() => {
+          this.settingUp = false;
+        });
+    }
     return this.ready;
   }
 
@@ -250,13 +258,13 @@ export class OpenSearchStore {
   }
 
   /**
-   * After a write failed part-way: puts back, in every index written to, what `restore` says the store of record
+   * After a write failed part-way (or the store of record refused a batch the index took): puts back, in every index written to, what `restore` says the store of record
    * holds for the batch's documents (their stored version, or nothing for a new one), within a budget of its own
    * (the request's deadline may have passed). Returns the error to answer with: the original one, saying the
    * batch was taken back, or, when that failed too, that the index may disagree with the store until it is
    * rebuilt (details.indexMismatch holds why).
    */
-  private async takeBack(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[], failure: RagError): Promise<RagError> {
+  async takeBack(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[], failure: RagError): Promise<RagError> {
     const ctx = new RunContext({ timeoutMs: this.options.requestTimeoutMs });
     const records = restore(documents.map((d) => d.id));
     const recorded = new Set(records.map((d) => d.id));
@@ -292,13 +300,16 @@ export class OpenSearchStore {
     return new RagError(failure.code, `${failure.message}; nothing of this batch was stored (what it had written to OpenSearch was taken back)`, failure.details, { cause: failure });
   }
 
-  /** Deletes a document's chunks; false when the collection has no such document. */
-  async delete(docId: string, options: { refresh?: boolean | 'wait_for' } = {}): Promise<boolean> {
+  /**
+   * Deletes a document's chunks; false when the collection has no such document. `ctx` is the request the deletion
+   * is for: its deadline bounds every request to the cluster, as a write's does.
+   */
+  async delete(docId: string, options: { refresh?: boolean | 'wait_for'; ctx?: RunContext } = {}): Promise<boolean> {
     await this.ensureCollection();
     const refresh = options.refresh ?? this.options.refresh;
-    const found = await this.deleteFrom(this.alias, docId, refresh);
+    const found = await this.deleteFrom(this.alias, docId, refresh, options.ctx);
     if (this.rebuilding) {
-      await this.deleteFrom(this.rebuilding, docId, false);
+      await this.deleteFrom(this.rebuilding, docId, false, options.ctx);
       this.rebuildLog.set(docId, null);
     }
     return found;
@@ -695,11 +706,11 @@ export class OpenSearchStore {
   }
 
   /** Deletes one document's chunks from one index; false when it has none there. */
-  private async deleteFrom(target: string, docId: string, refresh: boolean | 'wait_for'): Promise<boolean> {
-    const count = (await this.previousChunkCounts(target, [docId])).get(docId);
+  private async deleteFrom(target: string, docId: string, refresh: boolean | 'wait_for', ctx?: RunContext): Promise<boolean> {
+    const count = (await this.previousChunkCounts(target, [docId], ctx)).get(docId);
     if (count === undefined) return false;
     const operations: BulkOperation[] = Array.from({ length: count }, (_x, ord) => ({ action: 'delete', id: openSearchId(chunkId(docId, ord)) }));
-    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, refresh));
+    const outcomes = await bulkWithBackoff(this.client, operations, this.bulkOptions(target, refresh, ctx));
     const error = outcomes.find((o) => o.error !== undefined && o.status !== 404);
     if (error) throw new RagError('UNAVAILABLE', `OpenSearch could not delete document "${docId}" from ${target}: ${error.error ?? ''}`, { backend: 'opensearch' });
     return true;
@@ -717,6 +728,14 @@ export class OpenSearchStore {
       ),
     );
     for (const doc of response.body.docs) {
+      // A vanished collection is no failed request for mget: each document carries the error. Without this, a write
+      // went on to a bulk request whose every chunk was refused (404), answered 200 as documents the cluster refused.
+      const missing = 'error' in doc ? doc.error : undefined;
+      if (typeof missing === 'object' && missing !== null && 'type' in missing && missing.type === 'index_not_found_exception') {
+        this.collectionGone();
+        const reason = 'reason' in missing && typeof missing.reason === 'string' ? missing.reason : 'index_not_found_exception';
+        throw collectionMissing(`lookup in ${target}`, reason);
+      }
       if (!('found' in doc) || !doc.found) continue;
       const source: unknown = doc._source;
       if (typeof source !== 'object' || source === null || !('docId' in source) || !('chunkCount' in source)) continue;
@@ -752,12 +771,17 @@ export class OpenSearchStore {
 
   /** The collection vanished (a fresh cluster): set it up again on the next call rather than fail forever. */
   private failure(err: unknown, doing: string): RagError {
-    if (openSearchErrorType(err) === 'index_not_found_exception') {
-      this.ready = null;
-      // Set it up (and fill it from the store) now, not on the next request.
-      if (this.refill) void this.ensureCollection().catch(() => undefined);
-    }
+    // Two requests that found it gone (a readiness check counts twice at once, hybrid searches twice) set it up
+    // once: a second set-up alongside the first named its index in the same millisecond, and deleted the first's.
+    if (openSearchErrorType(err) === 'index_not_found_exception') this.collectionGone();
     return toRagError(err, doing);
+  }
+
+  private collectionGone(): void {
+    if (this.settingUp) return;
+    this.ready = null;
+    // Set it up (and fill it from the store) now, not on the next request.
+    if (this.refill) void this.ensureCollection().catch(() => undefined);
   }
 }
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelStatus } from '../../src/models/model-status.js';
 import { ProbeCache } from '../../src/models/model-probe.js';
-import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { Rag } from '../../src/rag.js';
+import { httpTestConfig, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { startJsonServer, type JsonReply, type JsonServer, type RecordedRequest } from '../helpers/json-server.js';
 
 /**
@@ -102,6 +103,33 @@ describe('/readyz and the HTTP model servers', () => {
     expect(body.reason).toContain('its pipelines keep the retrieval order');
     expect(body.reason).toContain('embeddings: embeddings server at');
     expect(body.models.find((m) => m.role === 'reranker.tei')).toMatchObject({ reachable: false, required: false });
+  });
+});
+
+describe('the models the default pipeline needs, with OpenSearch', () => {
+  // The default pipeline's retriever is "bm25", which on OpenSearch runs opensearch.mode: k-NN and hybrid embed the
+  // query. Before, the embeddings server was never required there, so /readyz stayed 200 while every query was 503.
+  const required = (opensearch: Record<string, unknown>): string[] => {
+    const rag = new Rag(
+      httpTestConfig({
+        retrieval: { backend: 'opensearch' },
+        opensearch: { nodes: ['http://127.0.0.1:9'], index: 'it-required', ...opensearch },
+        embeddings: { provider: 'http', url: 'http://127.0.0.1:9/v1', maxRetries: 0 },
+      }),
+    );
+    try {
+      return [...rag.modelsRequired()];
+    } finally {
+      void rag.close();
+    }
+  };
+
+  it('requires the embeddings server for opensearch.mode knn and hybrid without a fallback, not otherwise', () => {
+    expect(required({ mode: 'knn' })).toEqual(['embeddings']);
+    expect(required({ mode: 'hybrid' })).toEqual(['embeddings']);
+    expect(required({ mode: 'bm25' })).toEqual([]);
+    // The embedded BM25 answers when the query cannot be embedded.
+    expect(required({ mode: 'knn', fallback: 'embedded-bm25' })).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RagError } from '../../src/core/errors.js';
 import { launchOpenSearch, launchProblem, type OpenSearchNode } from '../../src/store/opensearch-launcher.js';
 import { OpenSearchStore } from '../../src/store/opensearch-store.js';
 import { expectError, ingestDocs, okBody, postJson, retrieveHits, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
@@ -156,11 +157,97 @@ describe.skipIf(problem !== null)('OpenSearch and the store of record agree', ()
     // The deadline, then at most one OpenSearch timeout (2 s) to take the batch back; it was 12 s per request.
     expect(took).toBeLessThan(1000 + 2000 + 3000);
   });
+
+  it('takes the batch back from OpenSearch when the store refuses it after the index took it', async () => {
+    const fx = await start('it-store-refuses');
+    await ingestDocs(fx.app, batch('original').slice(0, 1));
+    // What another process's write lock held past the deadline, or a full disk, does to the store's write.
+    const upsert = vi.spyOn(fx.rag.store, 'upsert').mockImplementationOnce(() => {
+      throw new RagError('UNAVAILABLE', 'scripted store failure: nothing was written');
+    });
+    try {
+      const err = expectError(await postJson(fx.app, '/v1/documents', { documents: batch('replacing') }), 503, 'UNAVAILABLE');
+      expect(err.message).toContain('taken back');
+    } finally {
+      upsert.mockRestore();
+    }
+    // Before: the index held new1..new5 and the replacing keep, none of them in the store, and /readyz said nothing.
+    expect(await indexed('it-store-refuses')).toEqual({ keep: 'The original version about kakapo parrots.' });
+    expect((await readiness(fx)).reason).toBeUndefined();
+  });
+
+  it('writes a document back to OpenSearch when the store refuses its deletion', async () => {
+    const fx = await start('it-store-keeps');
+    await ingestDocs(fx.app, batch('original').slice(0, 2));
+    const deleteMany = vi.spyOn(fx.rag.store, 'deleteMany').mockImplementationOnce(() => {
+      throw new RagError('UNAVAILABLE', 'scripted store failure: nothing was written');
+    });
+    try {
+      expectError(await fx.app.inject({ method: 'DELETE', url: '/v1/documents/new1' }), 503, 'UNAVAILABLE');
+    } finally {
+      deleteMany.mockRestore();
+    }
+    // Before: gone from the index, still in the store, so stored and never found.
+    okBody(await fx.app.inject({ method: 'GET', url: '/v1/documents/new1' }));
+    expect(Object.keys(await indexed('it-store-keeps')).sort()).toEqual(['keep', 'new1']);
+  });
+
+  it('a hung node: a deletion is cut at the request deadline too', async () => {
+    const fx = await start('it-hung-delete', { server: { logLevel: 'silent', requestTimeoutMs: 1000 } });
+    await fx.rag.ingest(batch('original').slice(0, 2));
+    rule = (r) => (isBulk(r) ? 'hang' : 'pass');
+    const started = performance.now();
+    const res = await fx.app.inject({ method: 'DELETE', url: '/v1/documents/new1' });
+    const took = performance.now() - started;
+    rule = () => 'pass';
+    expectError(res, 504, 'DEADLINE_EXCEEDED');
+    // It was six OpenSearch timeouts (12 s), whatever the deadline.
+    expect(took).toBeLessThan(1000 + 1500);
+    okBody(await fx.app.inject({ method: 'GET', url: '/v1/documents/new1' }));
+  });
+
+  it('an ingestion into a collection deleted while running is a 503 that sets it up again, not documents refused', async () => {
+    const fx = await start('it-gone-ingest');
+    await ingestDocs(fx.app, batch('original').slice(0, 2));
+    await dropIndices('it-gone-ingest');
+    // Before: 200 with every document "failed" (404 index_not_found), and the collection was not created again.
+    const err = expectError(await postJson(fx.app, '/v1/documents', { documents: batch('replacing').slice(2) }), 503, 'UNAVAILABLE');
+    expect(err.message).toContain('the collection does not exist');
+    await eventually(async () => ingestDocs(fx.app, batch('replacing').slice(2)));
+    expect(Object.keys(await indexed('it-gone-ingest')).sort()).toEqual(['keep', 'new1', 'new2', 'new3', 'new4', 'new5']);
+  });
+
+  it('one readiness check that finds the collection gone sets it up again, once', async () => {
+    const fx = await start('it-gone-ready');
+    await ingestDocs(fx.app, batch('original'));
+    await dropIndices('it-gone-ready');
+    const creations: string[] = [];
+    rule = (r) => {
+      if (r.method === 'PUT' && /^\/it-gone-ready\.v\d+$/.test(r.path)) creations.push(r.path);
+      return 'pass';
+    };
+    expect((await readiness(fx)).ready).toBe(false);
+    // Before: its two counts each started a set-up; both named their index in the same millisecond, and the second
+    // deleted the first's, so nothing was left until the next request.
+    const filled = await eventually(async () => {
+      const held = await indexed('it-gone-ready');
+      if (Object.keys(held).length < 6) throw new Error(`${Object.keys(held).length} documents`);
+      return held;
+    }, 5_000);
+    rule = () => 'pass';
+    expect(Object.keys(filled)).toHaveLength(6);
+    expect(creations).toHaveLength(1);
+  });
+
+  async function dropIndices(alias: string): Promise<void> {
+    const aliased = (await (await fetch(`${node.url}/_alias/${alias}`)).json()) as Record<string, unknown>;
+    for (const index of Object.keys(aliased)) await fetch(`${node.url}/${index}`, { method: 'DELETE' });
+  }
 });
 
 /** Retries `fn` until it stops throwing (the client brings a dropped node back on its own), for 20 s at most. */
-async function eventually<T>(fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 20_000;
+async function eventually<T>(fn: () => Promise<T>, withinMs = 20_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
   for (;;) {
     try {
       return await fn();
