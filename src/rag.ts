@@ -680,6 +680,9 @@ export class Rag {
           if (this.search && (await this.search.delete(id, { ctx: run }))) inSearch.add(id);
           done.push(id);
         } catch (err) {
+          // A deletion cut at the deadline may still be carried out by the cluster while the store keeps the document
+          // (docs/opensearch.md, "Faults": deleting it again settles it). Writing it back here would answer a
+          // requestTimeoutMs after the deadline on the hung node that caused it.
           failure = err;
           break;
         }
@@ -700,25 +703,23 @@ export class Rag {
 
   /**
    * The store kept documents OpenSearch had already deleted (another process held its write lock past the
-   * deadline): they are written to the index again from the store, or they would be stored and never found. Returns
-   * the error to answer with, saying which of the two holds them when that fails too.
+   * deadline, a full disk): they are written to the index again from the store, or they would be stored and never
+   * found. Returns the error to answer with; when writing back fails too, it says which documents the index lacks,
+   * and the store remembers the mismatch (/readyz says so) until a rebuild.
    */
   private async putBackInSearch(ids: string[], err: unknown): Promise<unknown> {
-    if (!this.search || ids.length === 0 || !isRagError(err)) return err;
-    try {
-      const documents = this.store.preparedDocumentsOf(ids);
-      const written = documents.length > 0 ? await this.search.write(documents) : { failed: [] };
-      if (written.failed.length === 0) return err;
-      throw new RagError('UNAVAILABLE', written.failed.map((f) => `${f.id}: ${f.reason}`).join('; '));
-    } catch (again) {
-      const reason = again instanceof Error ? again.message : String(again);
-      return new RagError(
-        err.code,
-        `${err.message}; OpenSearch had already deleted ${ids.join(', ')}, and writing them back failed (${reason}): delete them again, or run \`rag opensearch rebuild\``,
-        { ...err.details, deletedFromSearchOnly: ids },
-        { cause: err },
-      );
-    }
+    if (!this.search || ids.length === 0) return err;
+    const failure = isRagError(err) ? err : new RagError('INTERNAL', `deleting from the store failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+    const stored = (of: string[]): PreparedDocument[] => this.store.preparedDocumentsOf(of);
+    const reason = await this.search.restoreFromStore(stored(ids), stored);
+    if (reason === null) return new RagError(failure.code, `${failure.message}; nothing was deleted (OpenSearch's copies were written back from the store)`, failure.details, { cause: failure });
+    this.store.markSearchMismatch(`documents OpenSearch deleted and the store kept could not be written back (${reason})`);
+    return new RagError(
+      failure.code,
+      `${failure.message}; OpenSearch had already deleted ${ids.join(', ')}, and writing them back failed (${reason}): delete them again, or run \`rag opensearch rebuild\``,
+      { ...failure.details, deletedFromSearchOnly: ids, indexMismatch: reason },
+      { cause: failure },
+    );
   }
 
   /** Runs a write after every write that arrived before it, whether those succeeded or failed. */

@@ -68,11 +68,11 @@ export function registerDocumentCommands(program: Command, configOptions: (cmd: 
           // The same index and settings: without --store or --config the next page was looked for in the default index.
           const more = [
             'rag documents list',
-            ...(flags.config !== undefined ? ['--config', shellWord(flags.config)] : []),
-            ...(flags.store !== undefined ? ['--store', shellWord(flags.store)] : []),
+            ...(flags.config !== undefined ? ['--config', commandWord(flags.config)] : []),
+            ...(flags.store !== undefined ? ['--store', commandWord(flags.store)] : []),
             '--after',
             commandWord(next),
-            ...(flags.prefix ? ['--prefix', shellWord(flags.prefix)] : []),
+            ...(flags.prefix ? ['--prefix', commandWord(flags.prefix)] : []),
             ...(flags.limit !== 100 ? ['--limit', String(flags.limit)] : []),
           ];
           console.log(`more may follow: ${more.join(' ')}`);

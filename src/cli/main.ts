@@ -19,7 +19,7 @@ import { Rag, type QueryRequest } from '../rag.js';
 import { fileDocumentId } from '../store/document-sources.js';
 import { cliConfig, type CliConfigFlags } from './cli-config.js';
 import { withLaunchedOpenSearch } from './launched-opensearch.js';
-import { registerDocumentCommands } from './documents-command.js';
+import { commandWord, registerDocumentCommands } from './documents-command.js';
 import { registerOpenSearchCommands } from './opensearch-command.js';
 import { prunePrefixes, pruneFolders } from './prune-folders.js';
 import { INTERRUPTED_EXIT, interruptOnSigint } from './interrupt.js';
@@ -158,10 +158,11 @@ export function buildCli(deps: CliDeps = {}): Command {
         // Files emptied since they were ingested: --prune deletes those under its folders (the index follows the
         // folder, and an empty file has nothing to answer from); otherwise their earlier text stays, and is said to.
         const emptied = new Set((r.skipped ?? []).map((s) => fileDocumentId(s.file)).filter((id) => rag.store.getDocument(id) !== undefined));
-        const pruneEmptied = (id: string): boolean => emptied.has(id) && prefixes.some((p) => id.startsWith(p));
+        // Not an id this run stored (a JSONL row may carry a file's id): that is never pruned.
+        const pruneEmptied = (id: string): boolean => emptied.has(id) && !stored.has(id) && prefixes.some((p) => id.startsWith(p));
         for (const s of r.skipped ?? []) {
           const id = fileDocumentId(s.file);
-          const kept = emptied.has(id) && !pruneEmptied(id) ? `; the index still holds its earlier text (rag documents delete ${id} removes it)` : '';
+          const kept = emptied.has(id) && !pruneEmptied(id) && !stored.has(id) ? `; the index still holds its earlier text (rag documents delete ${commandWord(id)} removes it)` : '';
           console.error(`rag ingest: warning: skipped ${s.file}: ${s.reason}${kept}`);
         }
         const skipped = r.skipped?.length ? `; skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'} with no text` : '';

@@ -9,3 +9,15 @@ export function longerThan(text: string, max: number): boolean {
   for (const _ of text) if (++count > max) return true;
   return false;
 }
+
+/** The first `max` characters of a text, counted as `longerThan` counts them: an emoji is never cut in two. */
+export function firstChars(text: string, max: number): string {
+  if (!longerThan(text, max)) return text;
+  let out = '';
+  let count = 0;
+  for (const ch of text) {
+    if (++count > max) break;
+    out += ch;
+  }
+  return out;
+}

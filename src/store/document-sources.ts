@@ -87,7 +87,8 @@ export function documentFromRow(row: unknown, where: string): DocumentInput {
   const format = r['format'];
   if (format === 'text' || format === 'markdown' || format === 'html') doc.format = format;
   else if (format !== undefined && format !== null) throw new RagError('INVALID_DOCUMENT', `${where}: "format" must be text, markdown or html; got ${JSON.stringify(format)}`);
-  const metaField = r['metadata'] === undefined ? 'meta' : 'metadata';
+  // BEIR's "metadata" first, as before, and "meta" when it is absent or null.
+  const metaField = r['metadata'] === undefined || r['metadata'] === null ? 'meta' : 'metadata';
   const rawMeta = r[metaField];
   if (rawMeta !== undefined && rawMeta !== null && (typeof rawMeta !== 'object' || Array.isArray(rawMeta))) {
     throw new RagError('INVALID_DOCUMENT', `${where}: "${metaField}" must be an object; got ${kindOf(rawMeta)}`);

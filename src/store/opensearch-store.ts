@@ -265,6 +265,24 @@ export class OpenSearchStore {
    * rebuilt (details.indexMismatch holds why).
    */
   async takeBack(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[], failure: RagError): Promise<RagError> {
+    const reason = await this.restoreFromStore(documents, restore);
+    if (reason !== null) {
+      return new RagError(
+        failure.code,
+        `${failure.message}; nothing of this batch was stored, but OpenSearch may still hold some of its ${documents.length} documents as this batch wrote them ` +
+          `(taking them back failed: ${reason}): search results may cite documents the store does not have until \`rag opensearch rebuild\` rebuilds the index from the store`,
+        { ...failure.details, indexMismatch: reason },
+        { cause: failure },
+      );
+    }
+    return new RagError(failure.code, `${failure.message}; nothing of this batch was stored (what it had written to OpenSearch was taken back)`, failure.details, { cause: failure });
+  }
+
+  /**
+   * Makes every index written to hold, for these documents, what `restore` says the store of record holds (their
+   * stored version, or nothing for one it lacks), within a budget of its own. Null when done, else why it failed.
+   */
+  async restoreFromStore(documents: readonly PreparedDocument[], restore: (ids: string[]) => PreparedDocument[]): Promise<string | null> {
     const ctx = new RunContext({ timeoutMs: this.options.requestTimeoutMs });
     const records = restore(documents.map((d) => d.id));
     const recorded = new Set(records.map((d) => d.id));
@@ -288,16 +306,9 @@ export class OpenSearchStore {
         }
       }
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      return new RagError(
-        failure.code,
-        `${failure.message}; nothing of this batch was stored, but OpenSearch may still hold some of its ${documents.length} documents as this batch wrote them ` +
-          `(taking them back failed: ${reason}): search results may cite documents the store does not have until \`rag opensearch rebuild\` rebuilds the index from the store`,
-        { ...failure.details, indexMismatch: reason },
-        { cause: failure },
-      );
+      return err instanceof Error ? err.message : String(err);
     }
-    return new RagError(failure.code, `${failure.message}; nothing of this batch was stored (what it had written to OpenSearch was taken back)`, failure.details, { cause: failure });
+    return null;
   }
 
   /**

@@ -150,6 +150,8 @@ export class SqliteStore {
    */
   private readonly chunkRows: LRUCache<number, Readonly<Chunk & { rowid: number }>>;
   private chunkRowsVersion = -1;
+  /** A search-index mismatch the store could not write down (it was refusing writes): see `markSearchMismatch`. */
+  private unrecordedMismatch: string | null = null;
   /** The last `vectorProblem` answer, and the store state and space it was for. */
   private vectorCheck: { data: number; version: number; space: string; problem: string | null } | undefined;
   private id: string | undefined;
@@ -615,7 +617,7 @@ export class SqliteStore {
 
   /** Why the search index may hold what this store does not (see `markSearchMismatch`), or null. */
   searchMismatch(): string | null {
-    return this.stmt.getMeta.get(META_SEARCH_MISMATCH)?.value ?? null;
+    return this.stmt.getMeta.get(META_SEARCH_MISMATCH)?.value ?? this.unrecordedMismatch;
   }
 
   /**
@@ -623,8 +625,18 @@ export class SqliteStore {
    * restart does not forget it; `null` clears it (a rebuild from this store).
    */
   markSearchMismatch(reason: string | null): void {
-    if (reason === null) this.stmt.deleteMeta.run(META_SEARCH_MISMATCH);
-    else this.stmt.setMeta.run(META_SEARCH_MISMATCH, reason);
+    if (reason === null) {
+      this.unrecordedMismatch = null;
+      this.stmt.deleteMeta.run(META_SEARCH_MISMATCH);
+      return;
+    }
+    try {
+      this.stmt.setMeta.run(META_SEARCH_MISMATCH, reason);
+    } catch {
+      // The very failure being recorded may be the store refusing writes (another process's lock, a full disk): the
+      // mismatch is kept in memory then, so /readyz still says it, and the caller's error is not replaced by this one.
+      this.unrecordedMismatch = reason;
+    }
   }
 
   private preparedOf(row: DocumentRow): PreparedDocument {

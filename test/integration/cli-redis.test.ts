@@ -29,7 +29,7 @@ describe.skipIf(!redisAvailable)('rag commands with Redis configured', () => {
   const rag = (...args: string[]) => run(process.execPath, [bin, ...args, '--store', store], { cwd: tmp.dir, env });
 
   it('ingests, lists and deletes without a word about Redis', async () => {
-    for (const args of [['ingest', 'numbat.md'], ['documents', 'list'], ['ingest', 'numbat.md']]) {
+    for (const args of [['ingest', 'numbat.md'], ['documents', 'list'], ['documents', 'delete', 'numbat.md'], ['ingest', 'numbat.md']]) {
       const { stderr } = await rag(...args);
       expect(stderr).not.toMatch(/redis/i);
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RagError } from '../../core/errors.js';
-import { longerThan } from '../../core/char-count.js';
+import { firstChars, longerThan } from '../../core/char-count.js';
 import { estimateTokens } from '../../core/tokens.js';
 import type { Citation } from '../../core/types.js';
 import { citationsIn } from '../../models/citation-markers.js';
@@ -168,7 +168,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       // Earlier turns only give the topic, so they are cut to a question's length; the last is the question, already
       // checked by code point, and cut by UTF-16 unit it lost its words after 2048 emoji.
-      const recent = asked.slice(-TOPIC_TURNS).map((t, i, all) => (i === all.length - 1 ? t : { ...t, content: t.content.slice(0, maxQueryChars) }));
+      const recent = asked.slice(-TOPIC_TURNS).map((t, i, all) => (i === all.length - 1 ? t : { ...t, content: firstChars(t.content, maxQueryChars) }));
       const standalone = standaloneQuestion(recent);
       if (standalone.length === 0) throw new RagError('BAD_REQUEST', 'messages: no user message with text to answer');
       // The topic is the server's addition: a follow-up within the limit that it would push over is answered as

@@ -51,6 +51,8 @@ describe('documentFromRow', () => {
   it('prefers _id over id, and takes empty metadata and null fields as absent', () => {
     const doc = documentFromRow({ _id: 'beir', id: 'other', title: null, text: 't', format: null, metadata: {} }, 'f');
     expect(doc).toEqual({ id: 'beir', text: 't' });
+    // A null "metadata" leaves "meta" to speak, as the rows read before the type checks.
+    expect(documentFromRow({ _id: 'm', text: 't', metadata: null, meta: { lang: 'en' } }, 'f').meta).toEqual({ lang: 'en' });
   });
 
   it('refuses a title, format or metadata of the wrong type, as POST /v1/documents does, naming the row', () => {

@@ -337,6 +337,30 @@ describe('SqliteStore on a file', () => {
   });
 });
 
+describe('SqliteStore search mismatch', () => {
+  it('keeps a mismatch in memory when another connection holds the write lock, rather than throw over the error it records', () => {
+    const path = join(tmp.dir, 'mismatch.db');
+    const store = track(new SqliteStore(path));
+    const other = new Database(path);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      // Recorded in the middle of the very failure it records (the store refusing writes): it used to throw SQLITE_BUSY.
+      store['db'].pragma('busy_timeout = 0');
+      expect(() => store.markSearchMismatch('a batch could not be taken back')).not.toThrow();
+      expect(store.searchMismatch()).toBe('a batch could not be taken back');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    // Written down once the store takes writes again; a rebuild clears both.
+    store.markSearchMismatch('a batch could not be taken back');
+    expect(track(new SqliteStore(path)).searchMismatch()).toBe('a batch could not be taken back');
+    store.markSearchMismatch(null);
+    expect(store.searchMismatch()).toBeNull();
+  });
+});
+
 describe('SqliteStore on an index it may not change', () => {
   it('names the index in a coded error and writes nothing', () => {
     const path = join(tmp.dir, `readonly-${++fileNo}.db`);
