@@ -455,9 +455,10 @@ export function buildCli(deps: CliDeps = {}): Command {
       } else console.log(`calibration not computed (${report.not_computed?.calibration ?? ''})`);
       if (report.judge) {
         const j = report.judge;
-        console.log(`LLM judge   correctness ${j.correctness} (-1..2), faithfulness ${j.faithfulness} (-1..1); ${j.judged} judged, ${j.failed} failed`);
+        if (j.judged === 0) console.log(`LLM judge   nothing judged; ${j.failed} failed`);
+        else console.log(`LLM judge   correctness ${j.correctness} (-1..2), faithfulness ${j.faithfulness} (-1..1); ${j.judged} judged, ${j.failed} failed`);
         if (j.first_failure) console.log(`            first failure: ${j.first_failure}`);
-        if (nothingJudged) console.error('rag eval qa: no answer could be judged: the judge scores above are not grades');
+        if (nothingJudged) console.error('rag eval qa: no answer could be judged');
       }
       if (cal) {
         console.log(`most confident half: acc ${cal.top_half_accuracy.toFixed(4)} against ${(cal.risk_coverage.at(-1)?.accuracy ?? 0).toFixed(4)} for all ${cal.answers} answers with a confidence`);

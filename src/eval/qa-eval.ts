@@ -75,7 +75,7 @@ export interface QaReport {
   members?: Record<string, QaScores & { top_half_accuracy: number | null; ece: number | null }>;
   failures: BatchFailure[];
   /** LiveRAG's LLM-judged correctness (-1..2) and faithfulness (-1..1), when a judge was asked for. */
-  judge?: { correctness: number; faithfulness: number; judged: number; failed: number; first_failure?: string };
+  judge?: { correctness: number | null; faithfulness: number | null; judged: number; failed: number; first_failure?: string };
   /** Mean start and duration of each stage over the answered questions (a typical request's waterfall). */
   stages: Array<{ name: string; at: number; ms: number }>;
   /** Each answered question's scores, confidence and time, for reports. */
@@ -292,9 +292,10 @@ export async function evaluateQa(config: Config, dir: string, options: QaEvalOpt
     );
     const ok = grades.filter((g): g is Judgement => !('failure' in g));
     const firstFailure = grades.find((g): g is { failure: string } => 'failure' in g)?.failure;
+    // Nothing judged has no mean: 0 would read as a grade (and is one on the rubric's scale).
     judge = {
-      correctness: round(mean(ok.map((g) => g.correctness))),
-      faithfulness: round(mean(ok.map((g) => g.faithfulness))),
+      correctness: ok.length === 0 ? null : round(mean(ok.map((g) => g.correctness))),
+      faithfulness: ok.length === 0 ? null : round(mean(ok.map((g) => g.faithfulness))),
       judged: ok.length,
       failed: grades.length - ok.length,
       ...(firstFailure !== undefined ? { first_failure: firstFailure } : {}),

@@ -160,7 +160,9 @@ describe('rag eval qa and rag batch: what the scores are over', () => {
       writeFileSync(answers, lines([{ id: 'q1', answer: '1200 degrees Celsius', passages: [] }, { id: 'q2', answer: 'glazes', passages: [] }]));
       const { out, err, exitCode } = await cli('eval', 'qa', '--dataset', dataset, '--answers', answers, '-c', config, '--judge');
       expect(exitCode).toBe(1);
-      expect(out.join('\n')).toContain('0 judged, 2 failed');
+      // No mean of nothing: "correctness 0" read as a grade.
+      expect(out.join('\n')).toContain('LLM judge   nothing judged; 2 failed');
+      expect(out.join('\n')).not.toMatch(/correctness 0/);
       expect(out.join('\n')).toContain('first failure: the judge replied "It looks right to me.": no JSON object');
       expect(err.join('\n')).toContain('no answer could be judged');
     });
