@@ -50,11 +50,12 @@ export interface ParsedAnswer {
 }
 
 /**
- * "Answer: X", "Final answer: X", "**Answer:** X", the last such line. The answer is taken greedily and trimmed in
- * code: a lazy group before trailing blanks and $ retried at every blank of a long run (40,000 blanks held the
- * event loop 6 s).
+ * "Answer: X", "Final answer: X", "**Answer:** X", the last such line; also the label as a model answering in
+ * French, Spanish, Portuguese, Italian or German writes it ("Réponse : X"; before, the whole French reply was the
+ * answer). The answer is taken greedily and trimmed in code: a lazy group before trailing blanks and $ retried at
+ * every blank of a long run (40,000 blanks held the event loop 6 s).
  */
-const FINAL = /^[ \t>*_#-]*(?:final[ \t]+)?answer[ \t*_]*:[ \t*_]*(.*)$/dgim;
+const FINAL = /^[ \t>*_#-]*(?:(?:final[ \t]+)?answer|réponse(?:[ \t]+finale)?|respuesta(?:[ \t]+final)?|resposta(?:[ \t]+final)?|risposta(?:[ \t]+finale)?|antwort)[ \t*_]*:[ \t*_]*(.*)$/dgim;
 const MARKER_ONLY = /^\[[\d\s,–-]+\]$/;
 
 /** Drops characters from the end while `drop` holds: a regex anchored only at $ retries from every position. */

@@ -13,6 +13,10 @@ describe('parseAnswer', () => {
     expect(parseAnswer('x\nFinal answer: Gustave Eiffel').text).toBe('Gustave Eiffel');
     expect(parseAnswer('x\n- answer : yes').text).toBe('yes');
     expect(parseAnswer('Answer: first\nmore thought\nAnswer: second  ').text).toBe('second');
+    // A model answering in the question's language translates the label: the whole French reply was the answer.
+    expect(parseAnswer('Le passage [1] le dit.\nRéponse : 330 mètres [1]').text).toBe('330 mètres');
+    expect(parseAnswer('x\nRespuesta final: París').text).toBe('París');
+    expect(parseAnswer('x\n**Antwort:** Berlin').text).toBe('Berlin');
   });
   it('is the whole text, trimmed, when no line is marked or the marked one is empty', () => {
     const text = '  Paris is the capital [2].\n';
