@@ -40,5 +40,5 @@ export function toRagError(err: unknown, doing: string): RagError {
 
 /** The collection's index is gone (deleted, a node restarted without its data). */
 export function collectionMissing(doing: string, reason: string, cause?: { cause: unknown }): RagError {
-  return new RagError('UNAVAILABLE', `OpenSearch ${doing}: the collection does not exist (${reason}); ingest documents or run \`rag opensearch rebuild\``, { backend: 'opensearch' }, cause);
+  return new RagError('UNAVAILABLE', `OpenSearch ${doing}: the collection does not exist (${reason}); a running server sets it up again and fills it from the store by itself (try again shortly), or run \`rag opensearch rebuild\``, { backend: 'opensearch' }, cause);
 }
