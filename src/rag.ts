@@ -757,8 +757,15 @@ export class Rag {
     await this.open();
     const mismatch = this.store.searchMismatch();
     const rebuilt = await this.search.rebuild(this.store.preparedDocuments(), onProgress ? { onProgress } : {});
-    // The index now holds what the store holds (unless another mismatch was recorded meanwhile).
-    if (mismatch !== null && this.store.searchMismatch() === mismatch) this.store.markSearchMismatch(null);
+    if (rebuilt.failed.length > 0) {
+      // The alias now points at an index that lacks these: it does not agree with the store, and /readyz says so.
+      const ids = rebuilt.failed.map((f) => f.id);
+      const named = ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
+      this.store.markSearchMismatch(`the last rebuild could not copy ${ids.length} document${ids.length === 1 ? '' : 's'} to OpenSearch (${named}); run \`rag opensearch rebuild\` again`);
+    } else if (mismatch !== null && this.store.searchMismatch() === mismatch) {
+      // The index now holds what the store holds (unless another mismatch was recorded meanwhile).
+      this.store.markSearchMismatch(null);
+    }
     return rebuilt;
   }
 

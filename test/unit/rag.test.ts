@@ -294,6 +294,23 @@ describe('Rag writes', () => {
   });
 });
 
+describe('Rag search-index rebuild', () => {
+  it('remembers that the index lacks the documents a rebuild could not copy, rather than clear the mismatch', async () => {
+    const rag = make();
+    await rag.ingest(DOCS);
+    rag.store.markSearchMismatch('an ingestion failed part-way');
+    // The search index stands in for OpenSearch here: the rebuild copied all but one document, then switched.
+    const copied = { index: 'it.v2', documents: 2, chunks: 2, failed: [{ id: 'reef', status: 400, reason: 'mapper_parsing_exception' }] };
+    Object.defineProperty(rag, 'search', { value: { rebuild: async () => copied, close: () => undefined } });
+    await rag.rebuildSearchIndex();
+    // Before, a rebuild cleared the mismatch whatever it copied, and /readyz said the index agreed with the store.
+    expect(rag.store.searchMismatch()).toBe('the last rebuild could not copy 1 document to OpenSearch (reef); run `rag opensearch rebuild` again');
+    Object.defineProperty(rag, 'search', { value: { rebuild: async () => ({ ...copied, documents: 3, failed: [] }), close: () => undefined } });
+    await rag.rebuildSearchIndex();
+    expect(rag.store.searchMismatch()).toBeNull();
+  });
+});
+
 describe('Rag close', () => {
   it('waits for the work under way, then refuses more with a coded error', async () => {
     const rag = new Rag(httpTestConfig());
