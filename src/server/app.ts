@@ -7,7 +7,7 @@ import type { Rag } from '../rag.js';
 import type { RunContext } from '../core/run-context.js';
 import { auth } from './plugins/auth.js';
 import { MAX_PARAM_LENGTH, errorHandler, frameworkError } from './plugins/error-handler.js';
-import { metrics } from './plugins/metrics.js';
+import { metrics, metricsRoute } from './plugins/metrics.js';
 import { rateLimits } from './plugins/rate-limits.js';
 import { RateLimitHealth } from './rate-limit-health.js';
 import { refuseUndecodableQuery } from './query-string.js';
@@ -127,6 +127,7 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
   await app.register(strictJson);
   await app.register(openapi, { ui: server.docs });
   await app.register(healthRoutes);
+  await app.register(metricsRoute);
   await app.register(queryRoutes);
   await app.register(retrieveRoutes);
   await app.register(documentRoutes);

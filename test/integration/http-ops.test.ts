@@ -58,7 +58,9 @@ describe('health, readiness, OpenAPI, not found, request ids', () => {
     );
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info.title.length).toBeGreaterThan(0);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/query', '/v1/retrieve', '/v1/documents', '/v1/documents/{id}', '/healthz', '/readyz']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/query', '/v1/retrieve', '/v1/documents', '/v1/documents/{id}', '/healthz', '/readyz', '/metrics']));
+    // Every route the API documents is in the document: /metrics was added before the document heard of routes.
+    expect(doc.paths['/metrics']).toHaveProperty('get');
     expect(doc.paths['/v1/query']).toHaveProperty('post');
     expect(doc.paths['/v1/retrieve']).toHaveProperty('post');
     expect(doc.paths['/v1/documents']).toHaveProperty('post');
