@@ -125,7 +125,12 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
     health: rateLimitHealth,
   });
   await app.register(strictJson);
-  await app.register(openapi, { ui: server.docs });
+  const { apiKeys, protectMetrics } = rag.config.auth;
+  await app.register(openapi, {
+    ui: server.docs,
+    // As the auth plugin guards them.
+    guarded: (url) => apiKeys.length > 0 && (url.startsWith('/v1/') || (protectMetrics && url === '/metrics')),
+  });
   await app.register(healthRoutes);
   await app.register(metricsRoute);
   await app.register(queryRoutes);
