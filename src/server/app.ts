@@ -7,7 +7,7 @@ import type { Rag } from '../rag.js';
 import type { RunContext } from '../core/run-context.js';
 import { auth } from './plugins/auth.js';
 import { MAX_PARAM_LENGTH, errorHandler, frameworkError } from './plugins/error-handler.js';
-import { metrics } from './plugins/metrics.js';
+import { metrics, metricsRoute } from './plugins/metrics.js';
 import { rateLimits } from './plugins/rate-limits.js';
 import { RateLimitHealth } from './rate-limit-health.js';
 import { refuseUndecodableQuery } from './query-string.js';
@@ -125,8 +125,14 @@ export async function buildApp(rag: Rag, options: BuildAppOptions = {}): Promise
     health: rateLimitHealth,
   });
   await app.register(strictJson);
-  await app.register(openapi, { ui: server.docs });
+  const { apiKeys, protectMetrics } = rag.config.auth;
+  await app.register(openapi, {
+    ui: server.docs,
+    // As the auth plugin guards them.
+    guarded: (url) => apiKeys.length > 0 && (url.startsWith('/v1/') || (protectMetrics && url === '/metrics')),
+  });
   await app.register(healthRoutes);
+  await app.register(metricsRoute);
   await app.register(queryRoutes);
   await app.register(retrieveRoutes);
   await app.register(documentRoutes);

@@ -49,6 +49,27 @@ describe('API keys', () => {
     expect((await fx.app.inject({ method: 'GET', url: '/metrics', headers: auth(APP_KEY) })).statusCode).toBe(200);
   });
 
+  it('says in the OpenAPI document which routes need the key, so the /docs UI and generated clients can send it', async () => {
+    type Op = { security?: Array<Record<string, string[]>> };
+    const doc = (await fx.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      components: { securitySchemes?: Record<string, { type: string; scheme: string }> };
+      paths: Record<string, Record<string, Op>>;
+    }>();
+    expect(doc.components.securitySchemes?.['apiKey']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const [path, method] of [['/v1/query', 'post'], ['/v1/documents/{id}', 'delete'], ['/v1/models', 'get'], ['/v1/chat/completions', 'post'], ['/metrics', 'get']] as const) {
+      expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
+    }
+    for (const path of ['/healthz', '/readyz']) expect(doc.paths[path]?.['get']?.security, path).toBeUndefined();
+    // Without keys, no route asks for one.
+    const open = await startHttpFixture();
+    try {
+      const plain = (await open.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, Op>> }>();
+      expect(plain.paths['/v1/query']?.['post']?.security).toBeUndefined();
+    } finally {
+      await open.close();
+    }
+  });
+
   it('guards a route however its path is percent-encoded (the router decodes it; the check once read it raw)', async () => {
     for (const url of ['/%761/retrieve', '/v%31/retrieve', '/%76%31/retrieve']) {
       const res = await fx.app.inject({ method: 'POST', url, payload: { query: 'anything at all' } });

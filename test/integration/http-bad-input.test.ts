@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectError,
@@ -164,6 +165,19 @@ describe.each(ROUTES)('bad input on POST %s', (route) => {
       expect(err.message).toMatch(/media type/i);
     },
   );
+
+  it('a compressed body (content-encoding gzip) -> 415 naming the encoding, not "not valid UTF-8"', async () => {
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: route,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync('{"query":"quokkas"}'),
+    });
+    const err = expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(err.message).toBe('content-encoding "gzip" is not accepted: send the JSON body uncompressed');
+    const identity = await fx.app.inject({ method: 'POST', url: route, headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, payload: '{"query":"quokkas"}' });
+    expect(identity.statusCode, identity.body).toBe(200);
+  });
 
   it('a body with no content-type at all -> 415', async () => {
     const err = expectError(await postRaw(fx.app, route, '{"query":"quokkas"}'), 415, 'UNSUPPORTED_MEDIA_TYPE');

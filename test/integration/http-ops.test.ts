@@ -58,7 +58,15 @@ describe('health, readiness, OpenAPI, not found, request ids', () => {
     );
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info.title.length).toBeGreaterThan(0);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/query', '/v1/retrieve', '/v1/documents', '/v1/documents/{id}', '/healthz', '/readyz']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/query', '/v1/retrieve', '/v1/documents', '/v1/documents/{id}', '/healthz', '/readyz', '/metrics']));
+    // Every route the API documents is in the document: /metrics was added before the document heard of routes.
+    expect(doc.paths['/metrics']).toHaveProperty('get');
+    // Every /v1/ operation documents its errors, 4xx and 5xx, so a generated client reads their bodies as typed.
+    for (const [path, methods] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/v1/'))) {
+      for (const [method, op] of Object.entries(methods)) {
+        expect(Object.keys((op as { responses: object }).responses), `${method} ${path}`).toEqual(expect.arrayContaining(['4XX', '5XX']));
+      }
+    }
     expect(doc.paths['/v1/query']).toHaveProperty('post');
     expect(doc.paths['/v1/retrieve']).toHaveProperty('post');
     expect(doc.paths['/v1/documents']).toHaveProperty('post');

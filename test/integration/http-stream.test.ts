@@ -62,6 +62,20 @@ describe('POST /v1/query as server-sent events', () => {
     expect(events[2]?.data['text']).toMatch(/1200 degrees/);
   });
 
+  it('reads the Accept header as HTTP does: q=0 refuses the stream, JSON weighted higher keeps JSON, types ignore case', async () => {
+    const contentType = async (accept: string): Promise<string | undefined> => {
+      const res = await fx.app.inject({ method: 'POST', url: '/v1/query', headers: { accept }, payload: { query: 'how hot does a kiln get?' } });
+      expect(res.statusCode).toBe(200);
+      return String(res.headers['content-type']).split(';')[0];
+    };
+    expect(await contentType('text/event-stream;q=0')).toBe('application/json');
+    expect(await contentType('application/json, text/event-stream;q=0.5')).toBe('application/json');
+    expect(await contentType('TEXT/Event-Stream')).toBe('text/event-stream');
+    expect(await contentType('application/json, text/event-stream')).toBe('text/event-stream');
+    expect(await contentType('text/event-stream, application/json;q=0.9')).toBe('text/event-stream');
+    expect(await contentType('*/*')).toBe('application/json');
+  });
+
   it('answers mistakes as JSON errors before the stream opens, and failures inside it as an error event', async () => {
     const unknown = await fx.app.inject({ method: 'POST', url: '/v1/query', payload: { query: 'kiln', pipeline: 'nope', stream: true } });
     expect(unknown.statusCode).toBe(400);

@@ -11,6 +11,8 @@ declare module 'fastify' {
      * rag_http_requests_total cannot count it as failed.
      */
     countStreamError(route: string, code: string): void;
+    /** The registry GET /metrics reads (see `metricsRoute`). */
+    metricsRegistry: Registry;
   }
 }
 
@@ -108,8 +110,16 @@ export const metrics = fp(async (app: FastifyInstance, options: { rag: Rag; rate
     });
   });
 
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
+  app.decorate('metricsRegistry', registry);
+});
+
+/**
+ * GET /metrics, apart from the hooks above: those must come before every other plugin so that each request is
+ * counted, while the OpenAPI document lists only the routes added after it (it hears of them as they are added).
+ */
+export const metricsRoute = fp(async (app: FastifyInstance) => {
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics, in the text format' } }, async (_request, reply) => {
+    reply.header('content-type', app.metricsRegistry.contentType);
+    return app.metricsRegistry.metrics();
   });
 });

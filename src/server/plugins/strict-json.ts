@@ -13,6 +13,13 @@ export const strictJson = fp(async (app: FastifyInstance) => {
   // Only JSON is accepted: other bodies get 415 rather than a confusing validation error.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // A compressed body is read as is: a gzip body was answered "body is not valid UTF-8", which sends the client
+    // looking for a bad character rather than at its compression.
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if ((body as Buffer).length > 0 && encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      done(new RagError('UNSUPPORTED_MEDIA_TYPE', `content-encoding "${encoding.slice(0, 40)}" is not accepted: send the JSON body uncompressed`), undefined);
+      return;
+    }
     let text: string;
     try {
       text = utf8.decode(body as Buffer);

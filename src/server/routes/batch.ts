@@ -25,7 +25,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['query'],
         summary: 'Start a batch job over a list of questions',
         body: batchBodySchema(config.limits),
-        response: { 202: BatchJobSchema, '4xx': ErrorResponse },
+        response: { 202: BatchJobSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -59,7 +59,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['query'],
         summary: 'Progress of a batch job, and its answers once done',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: BatchJobSchema, '4xx': ErrorResponse },
+        response: { 200: BatchJobSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
       },
     },
     async (request) => {
@@ -76,7 +76,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['query'],
         summary: 'Stop a running batch job (its answers so far are kept), or forget a finished one',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: BatchJobSchema, '4xx': ErrorResponse },
+        response: { 200: BatchJobSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
       },
     },
     async (request) => {

@@ -104,7 +104,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const url of ['/v1/models', '/v1/models/']) {
     app.get(
       url,
-      { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema }, hide: url.endsWith('/') }, config: { openAiErrors: true } },
+      { schema: { tags: ['chat'], summary: 'Pipelines, as OpenAI models', response: { 200: ModelListSchema, '4xx': OpenAiErrorResponse, '5xx': OpenAiErrorResponse }, hide: url.endsWith('/') }, config: { openAiErrors: true } },
       async () => ({ object: 'list' as const, data: models() }),
     );
   }
@@ -116,7 +116,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['chat'],
         summary: 'One pipeline or ensemble, as an OpenAI model',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
-        response: { 200: ModelSchema, '4xx': OpenAiErrorResponse },
+        response: { 200: ModelSchema, '4xx': OpenAiErrorResponse, '5xx': OpenAiErrorResponse },
       },
       config: { openAiErrors: true },
     },

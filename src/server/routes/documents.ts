@@ -53,7 +53,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['documents'],
         summary: 'The stored documents, a page at a time in id order (without their trees)',
         querystring: DocumentListQuery,
-        response: { 200: DocumentListSchema, '4xx': ErrorResponse },
+        response: { 200: DocumentListSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
       },
     },
     async (request) => {
@@ -69,7 +69,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     summary: 'A stored document with its structure tree',
     description: ID_IN_PATH,
     params: DocumentIdParams,
-    response: { 200: StoredDocumentSchema, '4xx': ErrorResponse },
+    response: { 200: StoredDocumentSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
   };
   for (const { url, wildcard } of ID_ROUTES) {
     app.get(
@@ -91,6 +91,8 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     response: {
       200: Type.Object({ deleted: Type.Boolean(), id: Type.String(), version: Type.Integer() }),
       '4xx': ErrorResponse,
+      // A deletion that waited out its deadline for another process's write is 503 (docs/api.md, UNAVAILABLE).
+      '5xx': ErrorResponse,
     },
   };
   for (const { url, wildcard } of ID_ROUTES) {

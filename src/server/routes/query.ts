@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, jsonOrEventStream } from '../schemas/common.js';
 import { QueryResponseSchema, queryBodySchema } from '../schemas/query.js';
+import { acceptsEventStream } from '../accept.js';
 import { contextFor } from '../request-context.js';
 import { afterFirstEvent } from '../first-event.js';
 import { SseStream, streamFailure } from '../sse.js';
@@ -28,7 +29,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { timeoutMs, stream, ...query } = request.body;
       const ctx = contextFor(request, reply, config.server.requestTimeoutMs, timeoutMs);
-      if (!(stream ?? request.headers.accept?.includes('text/event-stream'))) return app.rag.query(query, ctx);
+      if (!(stream ?? acceptsEventStream(request.headers.accept))) return app.rag.query(query, ctx);
       // Mistakes the caller can fix (an unknown pipeline, a query with no words) are answered as JSON errors, before
       // the stream opens.
       const events = await afterFirstEvent(app.rag.stream(query, ctx));

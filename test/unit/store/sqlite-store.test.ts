@@ -266,6 +266,24 @@ describe.each(stores)('SqliteStore (%s)', (_label, make) => {
     expect(store.rowidsMatching({ docId: 'zzz' }).size).toBe(0);
   });
 
+  it('rowidsMatching tells booleans from the numbers 1 and 0 (an exact match)', () => {
+    const store = track(make());
+    store.upsert([
+      preparedDoc('t', ['t1'], { meta: { flag: true } }),
+      preparedDoc('one', ['o1'], { meta: { flag: 1 } }),
+      preparedDoc('f', ['f1'], { meta: { flag: false } }),
+      preparedDoc('zero', ['z1'], { meta: { flag: 0 } }),
+      preparedDoc('s', ['s1'], { meta: { flag: '1' } }),
+      preparedDoc('r', ['r1'], { meta: { flag: 1.5 } }),
+    ]);
+    expect(docIdsOf(store, store.rowidsMatching({ flag: true }))).toEqual(['t']);
+    expect(docIdsOf(store, store.rowidsMatching({ flag: 1 }))).toEqual(['one']);
+    expect(docIdsOf(store, store.rowidsMatching({ flag: false }))).toEqual(['f']);
+    expect(docIdsOf(store, store.rowidsMatching({ flag: 0 }))).toEqual(['zero']);
+    expect(docIdsOf(store, store.rowidsMatching({ flag: '1' }))).toEqual(['s']);
+    expect(docIdsOf(store, store.rowidsMatching({ flag: 1.5 }))).toEqual(['r']);
+  });
+
   it('rowidsMatching matches metadata keys holding quotes, dots and brackets', () => {
     const store = track(make());
     store.upsert([preparedDoc('a', ['a1'], { meta: { 'say "hi"': 1, 'c.d': 2, 'e[0]': 3 } }), preparedDoc('b', ['b1'])]);
