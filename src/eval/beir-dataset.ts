@@ -36,11 +36,19 @@ export function loadBeirDataset(dir: string, split = 'test'): BeirDataset {
       rel.set(docId, Number(grade));
     });
   const queries: BeirQuery[] = [];
+  // A judged query read twice would be scored twice (the second text against the first's judgements), and one
+  // without a text left out: either changes the means without a word, so both stop with the line.
+  const judgedLines = new Map<string, number>();
   for (const { line, row: r } of readJsonLines(queriesPath)) {
     if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new RagError('BAD_REQUEST', `${queriesPath}:${line}: not a JSON object (a query has "_id" and "text")`);
     const row = r as { _id?: unknown; id?: unknown; text?: unknown };
     const id = String(row._id ?? row.id);
-    if (qrels.has(id) && typeof row.text === 'string') queries.push({ id, text: row.text });
+    if (!qrels.has(id)) continue;
+    if (typeof row.text !== 'string') throw new RagError('BAD_REQUEST', `${queriesPath}:${line}: query ${id} is judged but has no "text" string`);
+    const first = judgedLines.get(id);
+    if (first !== undefined) throw new RagError('BAD_REQUEST', `${queriesPath}: query id ${id} appears twice (lines ${first} and ${line}); keep one row per query`);
+    judgedLines.set(id, line);
+    queries.push({ id, text: row.text });
   }
   // Scores over no query would read as 0.0000, a result rather than a mistake.
   if (queries.length === 0) {

@@ -33,7 +33,8 @@ const loose = (s: string): string => s.normalize('NFKC').toLowerCase().replace(/
  */
 export async function evaluateDenoising(config: Config, questionsPath: string, corpusPaths: string[]): Promise<DenoiseEvalReport> {
   const rows = readJsonLines(questionsPath).map(({ line, row }) => {
-    const r = row as { question?: unknown; corrected_question?: unknown };
+    // A line of JSON that is not an object (null, a list) is a wrong row too, not a TypeError.
+    const r = (row !== null && typeof row === 'object' ? row : {}) as { question?: unknown; corrected_question?: unknown };
     if (typeof r.question !== 'string' || typeof r.corrected_question !== 'string') {
       throw new RagError('BAD_REQUEST', `${questionsPath}:${line}: needs "question" and "corrected_question" strings`);
     }

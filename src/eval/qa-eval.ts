@@ -94,25 +94,53 @@ export interface QaReport {
 /** One answer to score: a `rag batch` row, or a plain LiveRAG submission row (no confidence, time or stages). */
 type AnswerRow = Pick<SubmissionRow, 'id' | 'answer'> & Partial<Omit<SubmissionRow, 'id' | 'answer'>>;
 
-/** Queries (`_id`, `text`, `metadata`) and reference answers (`answers.jsonl`) of a QA dataset folder. */
+/** A row's id (`_id`, or `id`) as a string, or undefined when it has none a question could be named by. */
+function rowId(row: { _id?: unknown; id?: unknown }): string | undefined {
+  const id = row._id ?? row.id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/**
+ * Queries (`_id`, `text`, `metadata`) and reference answers (`answers.jsonl`) of a QA dataset folder. A row that is
+ * not a question or a list of answers, or an id given twice, stops with its file and line: a row left out or read
+ * twice would change the means (every question counts) without a word.
+ */
 function loadQa(dir: string): { items: QaItem[]; corpusPath: string } {
   const queriesPath = join(dir, 'queries.jsonl');
   const answersPath = join(dir, 'answers.jsonl');
   for (const p of [queriesPath, answersPath]) if (!existsSync(p)) throw new RagError('NOT_FOUND', `not a QA dataset folder: ${p} is missing`);
   const answers = new Map<string, string[]>();
-  for (const { row: r } of readJsonLines(answersPath)) {
-    const row = r as { _id?: unknown; id?: unknown; answers?: unknown };
-    if (Array.isArray(row.answers)) answers.set(String(row._id ?? row.id), row.answers.filter((a): a is string => typeof a === 'string'));
+  const answerLines = new Map<string, number>();
+  for (const { line, row } of readJsonLines(answersPath)) {
+    const id = isObject(row) ? rowId(row) : undefined;
+    const list = isObject(row) ? row['answers'] : undefined;
+    if (id === undefined || !Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string')) {
+      throw new RagError('BAD_REQUEST', `${answersPath}:${line}: needs "_id" and "answers", a non-empty list of accepted answers (strings)`);
+    }
+    const first = answerLines.get(id);
+    if (first !== undefined) throw new RagError('BAD_REQUEST', `${answersPath}: id ${id} appears twice (lines ${first} and ${line}); keep one row per question`);
+    answerLines.set(id, line);
+    answers.set(id, list);
   }
   const items: QaItem[] = [];
-  for (const { row: r } of readJsonLines(queriesPath)) {
-    const row = r as { _id?: unknown; id?: unknown; text?: unknown; metadata?: Record<string, unknown> };
-    const id = String(row._id ?? row.id);
+  const queryLines = new Map<string, number>();
+  for (const { line, row } of readJsonLines(queriesPath)) {
+    const id = isObject(row) ? rowId(row) : undefined;
+    if (!isObject(row) || id === undefined || typeof row['text'] !== 'string') {
+      throw new RagError('BAD_REQUEST', `${queriesPath}:${line}: needs "_id" and "text" (a question as BEIR writes it)`);
+    }
+    const first = queryLines.get(id);
+    if (first !== undefined) throw new RagError('BAD_REQUEST', `${queriesPath}: id ${id} appears twice (lines ${first} and ${line}); keep one row per question`);
+    queryLines.set(id, line);
     const gold = answers.get(id);
-    if (!gold || typeof row.text !== 'string') continue;
+    if (!gold) continue;
     const categories: Record<string, string> = {};
-    for (const [k, v] of Object.entries(row.metadata ?? {})) if (typeof v === 'string' && k !== 'answer' && v.length <= 40) categories[k] = v;
-    items.push({ id, question: row.text, answers: gold, categories });
+    // Only an object's fields are categories: Object.entries of a string or a list gave one per character or item.
+    const metadata = isObject(row['metadata']) ? row['metadata'] : {};
+    for (const [k, v] of Object.entries(metadata)) if (typeof v === 'string' && k !== 'answer' && v.length <= 40) categories[k] = v;
+    items.push({ id, question: row['text'], answers: gold, categories });
   }
   if (items.length === 0) throw new RagError('BAD_REQUEST', `nothing to evaluate in ${dir}: no question of queries.jsonl has an answer in answers.jsonl`);
   return { items, corpusPath: join(dir, 'corpus.jsonl') };

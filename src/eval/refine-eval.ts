@@ -26,6 +26,8 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { mean, percentile } from './metrics.js';
 import { normalizeAnswer } from '../core/answer-text.js';
 import { bestOver, subExactMatch } from './qa-metrics.js';
+import { readJsonLines } from './json-lines.js';
+import { withoutBom } from '../core/invisible-marks.js';
 
 export type RefineDatasetKind = 'hotpotqa' | 'liverag' | 'wiki-docs';
 
@@ -202,11 +204,8 @@ export function contentWordRecall(context: string, reference: string): number {
   return found / ref.size;
 }
 
-const readJsonl = (path: string): unknown[] =>
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim().length > 0)
-    .map((l) => JSON.parse(l) as unknown);
+/** The rows of a JSONL file: a line that is not JSON stops with the file and line named (a byte order mark dropped). */
+const readJsonl = (path: string): unknown[] => readJsonLines(path).map(({ row }) => row);
 
 interface Loaded {
   questions: Question[];
@@ -225,14 +224,24 @@ async function loadQuestions(kind: RefineDatasetKind, dir: string, config: Confi
     }
     const answers = answerMap(join(dir, 'answers.jsonl'));
     const support = new Map<string, string[]>();
-    for (const line of readFileSync(join(dir, 'qrels', 'test.tsv'), 'utf8').split('\n').slice(1)) {
-      const [q, d] = line.split('\t');
-      if (q && d) support.set(q, [...(support.get(q) ?? []), d]);
-    }
+    // As the BEIR loader reads qrels: the header skipped only when there is one (a file without it lost its first
+    // judgement), and only a grade above 0 is a supporting paragraph.
+    readFileSync(join(dir, 'qrels', 'test.tsv'), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const [q, d, grade] = line.trim().split('\t');
+        if (!q || !d || (i === 0 && q === 'query-id') || !(Number(grade) > 0)) return;
+        support.set(q, [...(support.get(q) ?? []), d]);
+      });
     const texts = new Map((readJsonl(join(dir, 'queries.jsonl')) as Array<{ _id: string; text: string }>).map((q) => [q._id, q.text]));
     const questions: Question[] = [];
-    for (const row of readJsonl(join(dir, 'distractor_contexts.jsonl')) as Array<{ _id: string; paragraph_ids: string[] }>) {
-      const docs = row.paragraph_ids.flatMap((id) => (corpus.has(id) ? [corpus.get(id) as DocumentInput] : []));
+    const contextsPath = join(dir, 'distractor_contexts.jsonl');
+    for (const { line, row: r } of readJsonLines(contextsPath)) {
+      const row = (r ?? {}) as { _id?: unknown; paragraph_ids?: unknown };
+      if (typeof row._id !== 'string' || !Array.isArray(row.paragraph_ids) || !row.paragraph_ids.every((id) => typeof id === 'string')) {
+        throw new RagError('BAD_REQUEST', `${contextsPath}:${line}: needs "_id" and "paragraph_ids", a list of corpus ids`);
+      }
+      const docs = (row.paragraph_ids as string[]).flatMap((id) => (corpus.has(id) ? [corpus.get(id) as DocumentInput] : []));
       questions.push({
         id: row._id,
         text: texts.get(row._id) ?? '',
@@ -245,7 +254,22 @@ async function loadQuestions(kind: RefineDatasetKind, dir: string, config: Confi
     return { questions };
   }
   if (kind === 'wiki-docs') {
-    const data = JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')) as Record<string, Array<{ id: string | number; title: string; contents: string }>>;
+    const docsPath = join(dir, 'docs.json');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(withoutBom(readFileSync(docsPath, 'utf8')));
+    } catch (err) {
+      throw new RagError('BAD_REQUEST', `${docsPath}: not valid JSON (${(err as Error).message})`);
+    }
+    // Each question maps to its articles: a list of {id, title, contents}. Anything else ended in a TypeError.
+    const isArticle = (a: unknown): boolean => {
+      const x = (a ?? {}) as { id?: unknown; title?: unknown; contents?: unknown };
+      return (typeof x.id === 'string' || typeof x.id === 'number') && typeof x.contents === 'string' && (x.title === undefined || typeof x.title === 'string');
+    };
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((rows) => Array.isArray(rows) && rows.every(isArticle))) {
+      throw new RagError('BAD_REQUEST', `${docsPath}: needs an object mapping each question to a list of articles ({"id", "title", "contents"})`);
+    }
+    const data = parsed as Record<string, Array<{ id: string | number; title: string; contents: string }>>;
     if (!options.answers || options.answers.length === 0) throw new RagError('BAD_REQUEST', `${dir}/docs.json carries no answers: give them (--answer)`);
     const questions: Question[] = [];
     let documents = 0;

@@ -78,6 +78,20 @@ describe('loadBeirDataset', () => {
     expect(ragErrorOf(() => loadBeirDataset(dir)).message).toBe(`${join(dir, 'queries.jsonl')}:2: not a JSON object (a query has "_id" and "text")`);
   });
 
+  it('stops at a judged query given twice or without a text, rather than scoring it twice or leaving it out', () => {
+    const dir = join(tmp.dir, 'twice');
+    mkdirSync(join(dir, 'qrels'), { recursive: true });
+    writeFileSync(join(dir, 'corpus.jsonl'), '{"_id":"d1","text":"x"}\n');
+    writeFileSync(join(dir, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq1\td1\t1\n');
+    writeFileSync(join(dir, 'queries.jsonl'), '{"_id":"q1","text":"first query"}\n{"_id":"q9","text":"unjudged"}\n{"_id":"q1","text":"another text"}\n');
+    expect(ragErrorOf(() => loadBeirDataset(dir)).message).toBe(`${join(dir, 'queries.jsonl')}: query id q1 appears twice (lines 1 and 3); keep one row per query`);
+    writeFileSync(join(dir, 'queries.jsonl'), '{"_id":"q1","text":42}\n');
+    expect(ragErrorOf(() => loadBeirDataset(dir)).message).toBe(`${join(dir, 'queries.jsonl')}:1: query q1 is judged but has no "text" string`);
+    // An unjudged query is not read, duplicates and all.
+    writeFileSync(join(dir, 'queries.jsonl'), '{"_id":"q1","text":"first"}\n{"_id":"q9","text":1}\n{"_id":"q9","text":1}\n');
+    expect(loadBeirDataset(dir).queries).toEqual([{ id: 'q1', text: 'first' }]);
+  });
+
   it('reports a folder missing a BEIR file as NOT_FOUND', () => {
     const err = ragErrorOf(() => loadBeirDataset(beir, 'train'));
     expect(err.code).toBe('NOT_FOUND');

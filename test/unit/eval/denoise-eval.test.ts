@@ -31,4 +31,9 @@ describe('evaluateDenoising', () => {
       },
     ]);
   });
+  it('names the line of a row that is JSON but not an object of questions', async () => {
+    const questions = join(tmp.dir, 'null-row.jsonl');
+    writeFileSync(questions, '{"question": "a", "corrected_question": "a"}\nnull\n');
+    await expect(evaluateDenoising(httpTestConfig(), questions, [join(tmp.dir, 'none')])).rejects.toThrow(`${questions}:2: needs "question" and "corrected_question" strings`);
+  });
 });
