@@ -1040,7 +1040,7 @@ export class Rag {
   private async plan(query: string, ctx: RunContext): Promise<QueryPlan> {
     const plan = await this.planner.plan(query, ctx);
     if (!/[\p{L}\p{N}]/u.test(plan.corrected)) {
-      throw new RagError('BAD_REQUEST', 'query has no words to search for (letters or digits)');
+      throw new RagError('BAD_REQUEST', 'query has no words to search for (letters or digits)', { noWords: true });
     }
     return plan;
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RagError } from '../../core/errors.js';
+import { RagError, isRagError } from '../../core/errors.js';
 import { firstChars, longerThan } from '../../core/char-count.js';
 import { estimateTokens } from '../../core/tokens.js';
 import type { Citation } from '../../core/types.js';
@@ -178,8 +178,15 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const id = `chatcmpl-${randomUUID()}`;
       const promptTokens = estimateTokens(turns.map((t) => t.content).join('\n'));
 
+      // The planner names the question "query", a field chat has not: the client sent it as its last user message.
+      const asChat = (err: unknown): unknown =>
+        isRagError(err) && err.details?.['noWords'] === true
+          ? new RagError('BAD_REQUEST', `messages.${lastUser}.content: the question has no words to search for (letters or digits)`, { param: `messages.${lastUser}.content` })
+          : err;
       if (!stream) {
-        const r = await app.rag.query({ query: question, ...target }, ctx);
+        const r = await app.rag.query({ query: question, ...target }, ctx).catch((err: unknown) => {
+          throw asChat(err);
+        });
         // The whole reply when the model reasoned before its final line: what a stream of the same question shows.
         const content = withMarkers(r.generated ?? r.answer, r.citations);
         const completionTokens = estimateTokens(content);
@@ -198,7 +205,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
 
       // A question with no words is answered as a JSON error, before the stream opens.
-      const events = await afterFirstEvent(app.rag.stream({ query: question, ...target }, ctx));
+      const events = await afterFirstEvent(app.rag.stream({ query: question, ...target }, ctx)).catch((err: unknown) => {
+        throw asChat(err);
+      });
       const sse = new SseStream(reply);
       // Every content delta sent, for the usage chunk a client may ask for.
       let sent = '';
