@@ -6,7 +6,6 @@ import { ConfigSchema, EMBEDDINGS_VARIANTS, EnsembleConfigSchema, PipelineConfig
 import { resolveVariant, type SettingIssue } from './config-variants.js';
 import { envSetting } from './env-setting.js';
 import { generatorNamesOf, moduleEnsembleProblems, rerankerNamesOf } from './module-ensembles.js';
-import { fetchBlockedPort } from './fetch-bad-ports.js';
 import { RagError } from './errors.js';
 import { redactUrl } from './redact-url.js';
 
@@ -329,10 +328,6 @@ function checkBaseUrl(baseUrl: string): void {
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new RagError('CONFIG', `invalid configuration:\n  llm.baseUrl: must be an http(s) URL such as http://127.0.0.1:8000/v1 (got ${JSON.stringify(withoutPassword(baseUrl))})`);
-  }
-  const blocked = fetchBlockedPort(url);
-  if (blocked !== undefined) {
-    throw new RagError('CONFIG', `invalid configuration:\n  llm.baseUrl: port ${blocked} is one fetch refuses to connect to (a WHATWG "bad port"); serve the LLM on another port`);
   }
 }
 

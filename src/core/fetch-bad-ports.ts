@@ -1,7 +1,7 @@
 /**
  * The ports the WHATWG fetch standard blocks ("bad ports"), which Node's fetch refuses to connect to whatever
  * listens there: a model server on one of them can never be reached, and the failure read "dropped the connection
- * (bad port)", as if the server had answered.
+ * (bad port)", as if a server had answered.
  */
 const BAD_PORTS = new Set([
   1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135,

@@ -9,6 +9,7 @@ import { WireError, chatRequestBody, errorMessageOf, parseChatCompletion, type R
 import { backoffMs, retryAfterMs } from './retry-timing.js';
 import { SseStreamError, sseEvents, textPieces } from '../core/sse-events.js';
 import { DEFAULT_MAX_ANSWER_BYTES, TooLarge, readCapped } from '../core/http-json.js';
+import { fetchBlockedPort } from '../core/fetch-bad-ports.js';
 
 export interface OpenAiChatClientOptions {
   /** The OpenAI-style base URL, ending in /v1 for most servers: http://127.0.0.1:8000/v1. */
@@ -285,7 +286,7 @@ export class OpenAiChatClient extends ChatModel {
       }
       throw this.upstream(`rejected the request: ${err.message}`, { status: err.status });
     }
-    return { reason: connectionReason(err) };
+    return { reason: connectionReason(err, new URL(this.url)) };
   }
 
   private midStreamError(err: unknown, attempt: Attempt, ctx: RunContext): unknown {
@@ -343,7 +344,10 @@ function describe(err: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function connectionReason(err: unknown): string {
+function connectionReason(err: unknown, url: URL): string {
+  // Nothing connected: fetch itself refuses such a port, whatever listens there (the tests' "down server" ports).
+  const blocked = fetchBlockedPort(url);
+  if (blocked !== undefined) return `is on port ${blocked}, which fetch refuses to connect to (a WHATWG "bad port"): serve it on another port`;
   let e: unknown = err;
   while (e instanceof Error && !(typeof (e as { code?: unknown }).code === 'string') && e.cause !== undefined) e = e.cause;
   const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;

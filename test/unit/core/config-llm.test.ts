@@ -59,9 +59,6 @@ describe('the llm section', () => {
 
   it('rejects a base URL that is not http(s), a missing model, an unknown generator and too few top logprobs', () => {
     expect(ragErrorOf(() => validateConfig({ llm: { ...LLM, baseUrl: 'localhost:8000' } })).message).toMatch(/llm.baseUrl: must be an http\(s\) URL/);
-    // A port fetch never connects to: every call failed as "dropped the connection (bad port)", as if a server answered.
-    expect(ragErrorOf(() => validateConfig({ llm: { ...LLM, baseUrl: 'http://127.0.0.1:6000/v1' } })).message).toMatch(/llm.baseUrl: port 6000 is one fetch refuses/);
-    expect(validateConfig({ llm: { ...LLM, baseUrl: 'http://127.0.0.1:6001/v1' } }).llm?.baseUrl).toBe('http://127.0.0.1:6001/v1');
     expect(ragErrorOf(() => validateConfig({ llm: { baseUrl: LLM.baseUrl } })).message).toMatch(/llm.model/);
     expect(ragErrorOf(() => validateConfig({ pipelines: { default: { kind: 'sequential', generator: 'gpt' } } })).message).toMatch(/pipelines.default.generator/);
     expect(ragErrorOf(() => validateConfig({ llm: { ...LLM, topLogprobs: 1 } })).message).toMatch(/llm.topLogprobs/);

@@ -195,6 +195,16 @@ describe('OpenAiChatClient.stream', () => {
   });
 });
 
+describe('OpenAiChatClient on a port fetch refuses', () => {
+  it('says that fetch refuses the port, not that a server dropped the connection', async () => {
+    // Port 6000 is a WHATWG "bad port": nothing is ever connected to, whatever listens there.
+    const err = await ragErrorOfAsync(() => client({ baseUrl: 'http://127.0.0.1:6000/v1', maxRetries: 0 }).chat(ASK, {}, new RunContext()));
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(err.message).toMatch(/is on port 6000, which fetch refuses to connect to/);
+    expect(err.message).not.toMatch(/dropped the connection/);
+  });
+});
+
 describe('OpenAiChatClient reply size', () => {
   it('refuses a reply past maxReplyBytes, whole or streamed, as an UPSTREAM_ERROR, not read into memory', async () => {
     const long = 'word '.repeat(2000);
