@@ -137,6 +137,8 @@ function exactNumbers(raw: unknown, converted: unknown): unknown {
     const exact = Number(raw);
     return raw.trim() !== '' && Number.isFinite(exact) ? exact : raw;
   }
+  // JSON that did not parse stays the string, for validation to name: TypeBox would wrap it into a list of itself.
+  if (typeof raw === 'string' && /^\s*[[{]/.test(raw) && typeof converted === 'object' && converted !== null) return raw;
   if (Array.isArray(raw) && Array.isArray(converted)) return converted.map((v: unknown, i) => exactNumbers(raw[i], v));
   if (isTree(raw) && isTree(converted)) {
     return Object.fromEntries(Object.entries(converted).map(([k, v]) => [k, exactNumbers(raw[k], v)]));

@@ -241,6 +241,14 @@ describe('invalid configuration', () => {
     expect(config.redis.keyPrefix).toBe('0123');
   });
 
+  it('refuses a list variable whose JSON does not parse, rather than take the text for one item', () => {
+    // RAG_BOOTSTRAP__PATHS='["a",' became the path '["a",'.
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_BOOTSTRAP__PATHS: '["docs",' } }));
+    expect(err.message).toContain('bootstrap.paths: Expected array (got "[\\"docs\\",")');
+    const keys = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_AUTH__API_KEYS: '[{name: "app"}]' } }));
+    expect(keys.message).toContain('auth.apiKeys: Expected array');
+  });
+
   it('rejects out-of-range numbers, naming the setting', () => {
     const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: '70000' } }));
     expect(err.message).toContain('server.port');
