@@ -249,6 +249,12 @@ describe('invalid configuration', () => {
     expect(keys.message).toContain('auth.apiKeys: Expected array');
   });
 
+  it('refuses an empty server.host, which would listen on every interface', () => {
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__HOST: '' } }));
+    expect(err.message).toContain('server.host: Expected string length greater or equal to 1 (got "")');
+    expect(() => loadConfig({ files: [DEFAULT_YAML], overrides: { server: { host: '' } } })).toThrow(/server\.host/);
+  });
+
   it('rejects out-of-range numbers, naming the setting', () => {
     const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: '70000' } }));
     expect(err.message).toContain('server.port');
