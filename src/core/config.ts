@@ -73,7 +73,8 @@ function readFile(path: string): Tree {
   }
   let parsed: unknown;
   try {
-    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    // A byte-order mark (Notepad writes one) is no part of the JSON; the YAML parser skips it itself.
+    parsed = path.endsWith('.json') ? JSON.parse(text.replace(/^\uFEFF/, '')) : parseYaml(text);
   } catch (err) {
     throw new RagError('CONFIG', `config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }

@@ -249,6 +249,12 @@ describe('invalid configuration', () => {
     expect(keys.message).toContain('auth.apiKeys: Expected array');
   });
 
+  it('reads a JSON file that starts with a byte-order mark', () => {
+    // JSON.parse refused it with "Unexpected token '\uFEFF'", an invisible character.
+    const config = loadConfig({ files: [DEFAULT_YAML, writeConfig('\uFEFF{"server": {"port": 8088}}', 'json')] });
+    expect(config.server.port).toBe(8088);
+  });
+
   it('refuses an empty server.host, which would listen on every interface', () => {
     const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__HOST: '' } }));
     expect(err.message).toContain('server.host: Expected string length greater or equal to 1 (got "")');
