@@ -458,7 +458,9 @@ export const ConfigSchema = Type.Object(
   {
     server: Type.Object(
       {
-        host: Type.String({ default: '127.0.0.1' }),
+        // Not empty: listen() takes "" for every interface, so RAG_SERVER__HOST= (an unset shell variable) opened
+        // the server to other machines instead of keeping the loopback default.
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
         logLevel: Type.Union(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),

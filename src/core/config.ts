@@ -72,7 +72,8 @@ function readFile(path: string): Tree {
   }
   let parsed: unknown;
   try {
-    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    // A byte-order mark (Notepad writes one) is no part of the JSON; the YAML parser skips it itself.
+    parsed = path.endsWith('.json') ? JSON.parse(text.replace(/^\uFEFF/, '')) : parseYaml(text);
   } catch (err) {
     throw new RagError('CONFIG', `config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }
@@ -125,6 +126,26 @@ function fromEnv(env: Record<string, string | undefined>, files: Tree): Tree {
   return out;
 }
 
+/**
+ * TypeBox converts a string to an integer with parseInt, and "true" to 1: RAG_SERVER__PORT=80.5 gave 80,
+ * RAG_CACHE__TTL_SECONDS=1e4 gave 1, silently. A number taken from a variable is the string's own value (Number()),
+ * so validation refuses a fraction where an integer is due, as it does in a file; a string that is no number stays
+ * the string, and validation names it.
+ */
+function exactNumbers(raw: unknown, converted: unknown): unknown {
+  if (typeof raw === 'string' && typeof converted === 'number') {
+    const exact = Number(raw);
+    return raw.trim() !== '' && Number.isFinite(exact) ? exact : raw;
+  }
+  // JSON that did not parse stays the string, for validation to name: TypeBox would wrap it into a list of itself.
+  if (typeof raw === 'string' && /^\s*[[{]/.test(raw) && typeof converted === 'object' && converted !== null) return raw;
+  if (Array.isArray(raw) && Array.isArray(converted)) return converted.map((v: unknown, i) => exactNumbers(raw[i], v));
+  if (isTree(raw) && isTree(converted)) {
+    return Object.fromEntries(Object.entries(converted).map(([k, v]) => [k, exactNumbers(raw[k], v)]));
+  }
+  return converted;
+}
+
 /** Sections whose keys are names the user chose. */
 const NAMED_MAPS: readonly string[] = ['pipelines', 'ensembles', 'rerankers'];
 
@@ -142,7 +163,9 @@ function configuredName(variable: string, part: string, section: unknown): strin
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   let tree: Tree = {};
   for (const file of options.files ?? []) tree = mergeConfigTrees(tree, readFile(file));
-  tree = mergeConfigTrees(tree, Value.Convert(ConfigSchema, fromEnv(options.env ?? {}, tree)) as Tree);
+  const fromVariables = fromEnv(options.env ?? {}, tree);
+  // A copy is converted: Value.Convert changes its argument, and the strings are needed to check its numbers.
+  tree = mergeConfigTrees(tree, exactNumbers(fromVariables, Value.Convert(ConfigSchema, structuredClone(fromVariables))) as Tree);
   if (options.overrides) tree = mergeConfigTrees(tree, options.overrides);
   return validateConfig(tree);
 }

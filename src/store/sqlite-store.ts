@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
@@ -809,11 +809,30 @@ function toChunk(row: ChunkRow): Chunk & { rowid: number } {
   return chunk;
 }
 
+/**
+ * A folder and its missing parents, one level at a time: mkdirSync's `recursive` spins forever at full CPU where a
+ * folder's mkdir answers ENOENT under a parent that exists (store.path under /proc), so the start hung silently.
+ */
+function makeFolder(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is a file, not a folder`);
+    return;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) makeFolder(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    // Made meanwhile by another process starting on the same store.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 /** The index file, its folder made if need be; a path that cannot hold one fails naming it. */
 function openDatabase(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeFolder(dirname(path));
     db = new Database(path);
     // Reads the header (a file that is not a database fails here) and writes it (so does one it may not change).
     db.pragma('journal_mode = WAL');

@@ -276,6 +276,12 @@ describe('rag CLI', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it.skipIf(!existsSync('/proc/self'))('names a store path whose folder cannot be made under /proc, rather than hang', async () => {
+    // mkdirSync's recursive option spun forever there, at full CPU and without a word.
+    const failed = run(process.execPath, ['bin/rag.js', 'ingest', 'README.md', '--store', '/proc/rag-no-such/x/rag.db'], { timeout: 20_000 });
+    await expect(failed).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot open the index \/proc\/rag-no-such\/x\/rag\.db \(store\.path\): ENOENT/) });
+  });
+
   it('is installed as the `rag` bin', async () => {
     const { stdout } = await run(process.execPath, ['bin/rag.js', '--help']);
     expect(stdout).toMatch(/serve/);

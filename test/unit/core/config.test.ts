@@ -227,6 +227,40 @@ describe('invalid configuration', () => {
     expect(docs.message).toContain('server.docs');
   });
 
+  it('reads a number from a variable as the whole string means it, not its leading digits', () => {
+    // parseInt read "80.5" as 80 and "1e4" as 1, and "true" as 1: a wrong value with no word said.
+    const half = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: '80.5' } }));
+    expect(half.message).toContain('server.port: Expected integer (got 80.5)');
+    const yes = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_CACHE__MAX_ENTRIES: 'true' } }));
+    expect(yes.message).toContain('cache.maxEntries: Expected integer (got "true")');
+    const endless = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: 'Infinity' } }));
+    expect(endless.message).toContain('server.port: Expected integer (got "Infinity")');
+    const config = loadConfig({ files: [DEFAULT_YAML], env: { RAG_CACHE__TTL_SECONDS: '1e4', RAG_RETRIEVAL__BM25__K1: ' 1.2 ', RAG_REDIS__KEY_PREFIX: '0123' } });
+    expect(config.cache.ttlSeconds).toBe(10000);
+    expect(config.retrieval.bm25.k1).toBe(1.2);
+    expect(config.redis.keyPrefix).toBe('0123');
+  });
+
+  it('refuses a list variable whose JSON does not parse, rather than take the text for one item', () => {
+    // RAG_BOOTSTRAP__PATHS='["a",' became the path '["a",'.
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_BOOTSTRAP__PATHS: '["docs",' } }));
+    expect(err.message).toContain('bootstrap.paths: Expected array (got "[\\"docs\\",")');
+    const keys = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_AUTH__API_KEYS: '[{name: "app"}]' } }));
+    expect(keys.message).toContain('auth.apiKeys: Expected array');
+  });
+
+  it('reads a JSON file that starts with a byte-order mark', () => {
+    // JSON.parse refused it with "Unexpected token '\uFEFF'", an invisible character.
+    const config = loadConfig({ files: [DEFAULT_YAML, writeConfig('\uFEFF{"server": {"port": 8088}}', 'json')] });
+    expect(config.server.port).toBe(8088);
+  });
+
+  it('refuses an empty server.host, which would listen on every interface', () => {
+    const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__HOST: '' } }));
+    expect(err.message).toContain('server.host: Expected string length greater or equal to 1 (got "")');
+    expect(() => loadConfig({ files: [DEFAULT_YAML], overrides: { server: { host: '' } } })).toThrow(/server\.host/);
+  });
+
   it('rejects out-of-range numbers, naming the setting', () => {
     const err = ragErrorOf(() => loadConfig({ files: [DEFAULT_YAML], env: { RAG_SERVER__PORT: '70000' } }));
     expect(err.message).toContain('server.port');

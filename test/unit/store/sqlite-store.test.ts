@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -393,6 +393,9 @@ describe('SqliteStore on an index it may not change', () => {
 
   it('names a path that cannot hold an index', () => {
     expect(() => new SqliteStore(tmp.dir)).toThrow(new RegExp(`cannot open the index ${tmp.dir} \\(store\\.path\\)`));
+    const file = join(tmp.dir, `plain-${++fileNo}.txt`);
+    writeFileSync(file, 'not a folder');
+    expect(() => new SqliteStore(join(file, 'sub', 'rag.db'))).toThrow(`cannot open the index ${join(file, 'sub', 'rag.db')} (store.path): ${file} is a file, not a folder`);
   });
 });
 
