@@ -43,6 +43,12 @@ export function standInForAny(err: unknown, ctx: RunContext, s: StandIn): Degrad
   return standInFor(err, ctx, s) ?? { stage: s.stage, reason: `${s.primary} error`, fallback: s.fallback, message: err instanceof Error ? err.message : String(err) };
 }
 
+/** The word a degradation's reason gives a failure ("llm timeout", "llm unavailable", "llm error", as above), by its code. */
+export function failureKind(err: unknown): 'timeout' | 'unavailable' | 'error' {
+  if (!isRagError(err)) return 'error';
+  return err.code === 'DEADLINE_EXCEEDED' ? 'timeout' : err.code === 'UNAVAILABLE' ? 'unavailable' : 'error';
+}
+
 /** What a primary may spend: the request's time left less `reserveMs` for its stand-in; undefined without a deadline. */
 export function budgetBefore(ctx: RunContext, reserveMs: number): number | undefined {
   const left = ctx.remainingMs();

@@ -1,5 +1,6 @@
 import { isRagError } from '../core/errors.js';
 import type { RunContext } from '../core/run-context.js';
+import { failureKind } from '../core/stand-in.js';
 import type { Passage, ReaderResult } from '../core/types.js';
 import { Reader, type ReaderOutput } from '../models/reader.js';
 import { vote, voteAsReaderResult } from './answer-clusters.js';
@@ -40,7 +41,7 @@ export class GeneratorEnsemble extends Reader {
         firstError ??= s.reason;
         const code = isRagError(s.reason) ? s.reason.code : 'INTERNAL';
         dropped.push(`${name} (${code}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)})`);
-        reasons.push(`${name} ${code === 'UNAVAILABLE' ? 'unavailable' : code === 'DEADLINE_EXCEEDED' ? 'timeout' : 'error'}`);
+        reasons.push(`${name} ${failureKind(s.reason)}`);
       }
     });
     if (answered.length === 0) throw firstError;

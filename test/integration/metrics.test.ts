@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestDocs, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
-import { POTTERY_DOCS, POTTERY_QUESTION } from '../helpers/hung-llm.js';
+import { POTTERY_DOCS, POTTERY_QUESTION, dropMidStream, llmPipeline } from '../helpers/hung-llm.js';
 import { OpenAiTestServer } from '../helpers/openai-test-server.js';
 
 describe('GET /metrics', () => {
@@ -79,13 +79,8 @@ describe('GET /metrics: streams that failed after they opened', () => {
   let fx: HttpFixture;
   let llm: OpenAiTestServer;
   beforeAll(async () => {
-    // Two chunks of the answer, then the connection closes (as in stream-failure-log.test.ts).
-    llm = await OpenAiTestServer.start({ reply: () => ({ text: 'Clay is fired at about 1200 degrees in a kiln.', drop: { afterChunks: 2 } }) });
-    fx = await startHttpFixture({
-      cache: { enabled: false },
-      llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0 },
-      pipelines: { llm: { kind: 'sequential', generator: 'llm' } },
-    });
+    llm = await OpenAiTestServer.start({ reply: dropMidStream });
+    fx = await startHttpFixture({ cache: { enabled: false }, ...llmPipeline(llm.baseUrl) });
     await ingestDocs(fx.app, POTTERY_DOCS);
   });
   afterAll(async () => {

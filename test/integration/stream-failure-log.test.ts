@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/app.js';
 import { ingestDocs, startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
-import { POTTERY_DOCS, POTTERY_QUESTION } from '../helpers/hung-llm.js';
+import { POTTERY_DOCS, POTTERY_QUESTION, dropMidStream, llmPipeline } from '../helpers/hung-llm.js';
 import { OpenAiTestServer } from '../helpers/openai-test-server.js';
 
 /**
@@ -14,14 +14,9 @@ describe('a stream that fails after it opened', () => {
   const lines: Array<{ level: number; msg: string; reqId?: string; err?: { message?: string } }> = [];
 
   beforeAll(async () => {
-    // Two chunks of the answer, then the connection closes.
-    llm = await OpenAiTestServer.start({ reply: () => ({ text: 'Clay is fired at about 1200 degrees in a kiln.', drop: { afterChunks: 2 } }) });
+    llm = await OpenAiTestServer.start({ reply: dropMidStream });
     const destination = { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) };
-    fx = await startHttpFixture(
-      { llm: { baseUrl: llm.baseUrl, model: 'test-model', topLogprobs: 2, maxRetries: 0 }, pipelines: { llm: { kind: 'sequential', generator: 'llm' } } },
-      {},
-      { loggerInstance: createLogger('info', destination) },
-    );
+    fx = await startHttpFixture(llmPipeline(llm.baseUrl), {}, { loggerInstance: createLogger('info', destination) });
     await ingestDocs(fx.app, POTTERY_DOCS);
   });
   afterAll(async () => {
